@@ -1,0 +1,5 @@
+"""``python -m simulator`` runs the ``mimsim`` command line."""
+
+from simulator.cli.main import main
+
+main()

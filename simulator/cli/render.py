@@ -1,0 +1,97 @@
+"""CLI layer: the terminal tables of ``mimsim run``.
+
+Three tables: the overall KPIs (mean, 95 % CI, target, verdict), the incident
+KPIs per priority, and the team KPIs. Numbers are written in the unit their
+name carries (``_min``, ``_h``), shares as percentages, counts as integers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from simulator.experiment.summary import TargetCheck
+from simulator.scenario.targets import INCIDENT_KPIS, TEAM_KPIS
+
+__all__ = ["format_value", "render_run"]
+
+_SHARES = {"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
+           "reopen_rate", "utilisation"}
+_COUNTS = {"arrived", "resolved", "backlog_end"}
+_VERDICT_STYLE = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "unclear": "[yellow]unclear[/]",
+                  "no data": "[dim]no data[/]"}
+
+
+def format_value(kpi: str, value: float) -> str:
+    """A KPI value as people read it (``null`` for a KPI with no observations)."""
+    if value is None or not math.isfinite(value):
+        return "null"
+    if kpi in _SHARES:
+        return f"{100 * value:.1f}%"
+    if kpi in _COUNTS:
+        return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def _interval(kpi: str, low: float, high: float) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "-"
+    return f"{format_value(kpi, low)} – {format_value(kpi, high)}"
+
+
+def _lookup(summary: pd.DataFrame, scope: str, key: str, kpi: str) -> pd.Series | None:
+    rows = summary[(summary["scope"] == scope) & (summary["key"] == key) & (summary["kpi"] == kpi)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _overall(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
+    table = Table(title="KPIs (mean over replications, 95 % confidence interval)",
+                  title_justify="left")
+    for column in ("KPI", "mean", "95 % CI", "n", "target", "result"):
+        table.add_column(column, justify="left" if column in ("KPI", "result") else "right")
+    for kpi in INCIDENT_KPIS:
+        row = _lookup(summary, "overall", "", kpi)
+        if row is None:
+            continue
+        check = next((c for c in checks if c.target.scope is None and c.target.kpi == kpi), None)
+        table.add_row(kpi, format_value(kpi, row["mean"]), _interval(kpi, row["ci_low"],
+                                                                     row["ci_high"]),
+                      str(int(row["n"])), "" if check is None else str(check.target),
+                      "" if check is None else _VERDICT_STYLE[check.verdict])
+    return table
+
+
+def _by_key(summary: pd.DataFrame, scope: str, kpis: tuple[str, ...], title: str,
+            checks: list[TargetCheck]) -> Table:
+    keys = list(dict.fromkeys(summary.loc[summary["scope"] == scope, "key"]))
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    for key in keys:
+        table.add_column(key, justify="right")
+    for kpi in kpis:
+        cells = []
+        for key in keys:
+            row = _lookup(summary, scope, key, kpi)
+            text = "null" if row is None else format_value(kpi, row["mean"])
+            check = next((c for c in checks if c.target.scope == key and c.target.kpi == kpi), None)
+            if check is not None:
+                text += f" {_VERDICT_STYLE[check.verdict]} ({check.target})"
+            cells.append(text)
+        table.add_row(kpi, *cells)
+    return table
+
+
+def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck],
+               header: str) -> None:
+    """Print the run's tables."""
+    console.print(header)
+    console.print(_overall(summary, checks))
+    console.print(_by_key(summary, "priority", INCIDENT_KPIS, "By priority (means)", checks))
+    console.print(_by_key(summary, "team", TEAM_KPIS, "By team (means)", checks))
+    unmatched = [c for c in checks if c.target.scope is not None
+                 and not ((summary["key"] == c.target.scope) & (summary["kpi"] == c.target.kpi)).any()]
+    for check in unmatched:
+        console.print(f"target {check.target.scope}.{check.target.kpi} {check.target}: no data")

@@ -1,0 +1,93 @@
+"""Event-log layer: the contract between the model and everything after it.
+
+The event log has one row per state change of an incident, in the order the
+changes happened (``seq`` orders rows with equal timestamps). Its columns use
+plain names in memory; :func:`simulator.eventlog.export.to_process_mining`
+renames them to the process-mining conventions (``case:concept:name``,
+``concept:name``, ``time:timestamp``, ``org:resource``) that pm4py reads.
+
+A second, smaller table, the *duty log*, says when each agent came on and went
+off duty, so that utilisation and overtime can be measured from data alone.
+Nothing here knows about SimPy; a real ITSM export mapped to the same columns
+is measured by the same metrics code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final
+
+import pandas as pd
+
+__all__ = [
+    "ACTIVITIES",
+    "DUTY_COLUMNS",
+    "EVENT_COLUMNS",
+    "Activity",
+    "SimulationLog",
+]
+
+
+class Activity:
+    """The activities of the event log, in the order an incident usually meets them."""
+
+    ARRIVED: Final = "arrived"  # the incident is logged (team: the desk, or its backlog team)
+    QUEUED: Final = "queued"  # joins a team's queue (again after a pause or an interruption)
+    ASSIGNED: Final = "assigned"  # an agent becomes the ticket's assignee
+    WORK_STARTED: Final = "work started"  # an agent starts (or resumes) working on it
+    INTERRUPTED: Final = "interrupted"  # the agent is taken off it; it goes back to the queue
+    PAUSED: Final = "paused"  # waiting on the user; SLA clocks stop
+    RESUMED: Final = "resumed"  # the user answered; SLA clocks run again
+    ESCALATED: Final = "escalated"  # hierarchical escalation: it has used a share of its target
+    REASSIGNED: Final = "reassigned"  # sent to another group (team: the group it leaves)
+    RESOLVED: Final = "resolved"
+    REOPENED: Final = "reopened"
+    CLOSED: Final = "closed"
+    RESPONSE_SLA_BREACHED: Final = "response SLA breached"
+    RESOLUTION_SLA_BREACHED: Final = "resolution SLA breached"
+
+
+#: Every activity, in a fixed order (the model stores the index of an activity in this tuple).
+ACTIVITIES: tuple[str, ...] = (
+    Activity.ARRIVED, Activity.QUEUED, Activity.ASSIGNED, Activity.WORK_STARTED,
+    Activity.INTERRUPTED, Activity.PAUSED, Activity.RESUMED, Activity.ESCALATED,
+    Activity.REASSIGNED, Activity.RESOLVED, Activity.REOPENED, Activity.CLOSED,
+    Activity.RESPONSE_SLA_BREACHED, Activity.RESOLUTION_SLA_BREACHED,
+)
+
+#: Columns of the event log: ``seq`` (int), ``case_id`` (str), ``timestamp``
+#: (datetime64), ``activity``, ``team``, ``agent`` (empty where no agent acts),
+#: ``priority`` and ``category`` (categoricals).
+EVENT_COLUMNS: tuple[str, ...] = (
+    "seq", "case_id", "timestamp", "activity", "team", "agent", "priority", "category",
+)
+#: Columns of the duty log: ``timestamp``, ``team``, ``agent``, ``on_duty`` (bool).
+DUTY_COLUMNS: tuple[str, ...] = ("timestamp", "team", "agent", "on_duty")
+
+
+@dataclass(frozen=True)
+class SimulationLog:
+    """What one replication produced: the event log, the duty log and the run's time window.
+
+    Attributes
+    ----------
+    events
+        The event log (columns :data:`EVENT_COLUMNS`), ordered by ``seq``.
+    duty
+        When each agent came on or went off duty (columns :data:`DUTY_COLUMNS`).
+    start, end
+        The simulated period.
+    warmup_end
+        Incidents that arrived before this are left out of incident KPIs.
+    monitors
+        Model-side measurements used to cross-check the log, e.g.
+        ``{"queue_length_mean": {team: value}}`` (time-weighted over the window).
+    """
+
+    events: pd.DataFrame
+    duty: pd.DataFrame
+    start: dt.datetime
+    end: dt.datetime
+    warmup_end: dt.datetime
+    monitors: dict[str, dict[str, float]] = field(default_factory=dict)

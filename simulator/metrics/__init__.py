@@ -1,0 +1,21 @@
+"""Metrics layer: per-incident table and KPIs, pure functions of the event and duty logs (no SimPy)."""
+
+from simulator.metrics.coded import CodedLog, encode
+from simulator.metrics.incidents import PriorityTargets, SlaPolicy, incident_table
+from simulator.metrics.kpis import KPI_COLUMNS, incident_kpis, replication_kpis
+from simulator.metrics.series import backlog_series
+from simulator.metrics.teams import team_measures, work_sessions
+
+__all__ = [
+    "KPI_COLUMNS",
+    "CodedLog",
+    "PriorityTargets",
+    "SlaPolicy",
+    "backlog_series",
+    "encode",
+    "incident_kpis",
+    "incident_table",
+    "replication_kpis",
+    "team_measures",
+    "work_sessions",
+]

@@ -1,0 +1,102 @@
+"""Metrics layer: the KPIs of one replication, computed from its event and duty logs.
+
+Every KPI is defined exactly in the README ("KPIs"); in short:
+
+* incident KPIs are measured over the *cohort* — incidents that arrived after
+  the warm-up — overall and per priority, except ``backlog_end`` and
+  ``backlog_age_h``, which describe every ticket still open at the end;
+* team KPIs are measured over the window from the end of the warm-up to the end.
+
+A KPI with no observations is NaN (reported as ``null``) with its count of
+zero, never a made-up zero. The result is a long table: one row per
+(scope, key, kpi) with the value and the number of observations behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from simulator.eventlog.log import SimulationLog
+from simulator.metrics.coded import CodedLog, encode
+from simulator.metrics.incidents import SlaPolicy, incident_table
+from simulator.metrics.teams import duty_periods, team_measures
+
+__all__ = ["KPI_COLUMNS", "incident_kpis", "replication_kpis"]
+
+#: Columns of a KPI table.
+KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
+
+Measure = tuple[float, int]
+
+
+def _mean(values: np.ndarray) -> Measure:
+    values = values[~np.isnan(values)]
+    return (float(values.mean()) if len(values) else float("nan"), len(values))
+
+
+def _quantile(values: np.ndarray, level: float) -> Measure:
+    values = values[~np.isnan(values)]
+    return (float(np.quantile(values, level)) if len(values) else float("nan"), len(values))
+
+
+def _share(flags: pd.Series | np.ndarray) -> Measure:
+    decided = np.asarray(pd.Series(flags).dropna(), dtype=float)
+    return (float(decided.mean()) if len(decided) else float("nan"), len(decided))
+
+
+def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[str, Measure]:
+    """Incident KPIs of one group of incidents (all of them, or one priority); times in minutes."""
+    cohort = table[table["arrived_min"].to_numpy() >= warmup_end]
+    arrived = cohort["arrived_min"].to_numpy()
+    first_work = cohort["first_work_min"].to_numpy()
+    resolved = cohort[cohort["is_resolved"].to_numpy()]
+    resolution_h = (resolved["resolved_min"] - resolved["arrived_min"]).to_numpy() / 60.0
+    open_now = table[~table["is_resolved"].to_numpy()]
+    ever_resolved = cohort[cohort["n_resolved"].to_numpy() > 0]
+    measures: dict[str, Callable[[], Measure]] = {
+        "arrived": lambda: (float(len(cohort)), len(cohort)),
+        "resolved": lambda: (float(len(resolved)), len(cohort)),
+        "backlog_end": lambda: (float(len(open_now)), len(open_now)),
+        "backlog_age_h": lambda: _mean((end - open_now["arrived_min"].to_numpy()) / 60.0),
+        "mtta_min": lambda: _mean(first_work - arrived),
+        "p_wait": lambda: _share(np.isnan(first_work) | (first_work > arrived)),
+        "mttr_h": lambda: _mean(resolution_h),
+        "mttr_h_median": lambda: _quantile(resolution_h, 0.5),
+        "mttr_h_p90": lambda: _quantile(resolution_h, 0.9),
+        "sla_response_attainment": lambda: _share(cohort["sla_response_met"]),
+        "sla_resolution_attainment": lambda: _share(cohort["sla_resolution_met"]),
+        "fcr_rate": lambda: _share(resolved["fcr"].to_numpy()),
+        "reassignments_mean": lambda: _mean(resolved["n_reassigned"].to_numpy(dtype=float)),
+        "reopen_rate": lambda: _share(ever_resolved["n_reopened"].to_numpy() > 0),
+    }
+    return {name: measure() for name, measure in measures.items()}
+
+
+def _minutes(log: SimulationLog) -> tuple[float, float]:
+    return ((log.warmup_end - log.start).total_seconds() / 60.0,
+            (log.end - log.start).total_seconds() / 60.0)
+
+
+def replication_kpis(log: SimulationLog, policy: SlaPolicy,
+                     coded: CodedLog | None = None) -> pd.DataFrame:
+    """Every KPI of one replication as a long table (:data:`KPI_COLUMNS`)."""
+    coded = coded if coded is not None else encode(log.events, log.start)
+    warmup_end, end = _minutes(log)
+    table = incident_table(coded, policy, end)
+    rows: list[tuple[str, str, str, float, int]] = [
+        ("overall", "", kpi, value, n)
+        for kpi, (value, n) in incident_kpis(table, warmup_end, end).items()]
+    for name in policy.priorities:
+        code = coded.priorities.index(name) if name in coded.priorities else -2
+        subset = table[table["priority"].to_numpy() == code]
+        rows.extend(("priority", name, kpi, value, n)
+                    for kpi, (value, n) in incident_kpis(subset, warmup_end, end).items())
+    open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()]
+    duty = duty_periods(log.duty, log.start, end)
+    for team, measures in team_measures(coded, duty, (warmup_end, end), open_cases).items():
+        rows.extend(("team", team, kpi, value, n) for kpi, (value, n) in measures.items())
+    return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+

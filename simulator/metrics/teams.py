@@ -1,0 +1,145 @@
+"""Metrics layer: team KPIs — utilisation, overtime, queue wait, backlog — from the logs.
+
+A *work session* runs from a ``work started`` row to the next row of the same
+case that ends it (``paused``, ``reassigned``, ``resolved`` or ``interrupted``),
+or to the end of the run. An agent's *duty* runs from each on-duty row of the
+duty log to the next off-duty row. Within the measurement window (end of
+warm-up to end of run):
+
+* ``utilisation`` = busy agent-minutes while on duty ÷ on-duty agent-minutes;
+* ``overtime_h`` = busy agent-hours while off duty (finishing a ticket after a shift);
+* ``queue_wait_min`` = mean minutes from joining the team's queue to the next
+  work start, over queue entries in the window that were taken up by the end;
+* ``backlog_end`` = open tickets whose last queue was this team's, at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from simulator.eventlog.log import ACTIVITIES, Activity
+from simulator.metrics.coded import CodedLog, minutes_since
+
+__all__ = ["DutyPeriods", "duty_periods", "queue_waits", "team_measures", "work_sessions"]
+
+_CODE = {name: index for index, name in enumerate(ACTIVITIES)}
+_WORK_STARTED, _QUEUED = _CODE[Activity.WORK_STARTED], _CODE[Activity.QUEUED]
+_SESSION_ENDS = [_CODE[name] for name in (Activity.PAUSED, Activity.REASSIGNED,
+                                          Activity.RESOLVED, Activity.INTERRUPTED)]
+
+Measure = tuple[float, int]
+#: Per agent name: its team, and the edges and cumulative minutes of its on-duty periods.
+DutyPeriods = dict[str, tuple[str, np.ndarray, np.ndarray]]
+
+
+def _next_in_case(case: np.ndarray, values: np.ndarray, fill: float) -> tuple[np.ndarray, np.ndarray]:
+    same = np.append(case[1:] == case[:-1], False)
+    return same, np.append(values[1:], fill)
+
+
+def work_sessions(log: CodedLog, end: float) -> pd.DataFrame:
+    """Every work session: ``team`` and ``agent`` codes, ``start`` and ``end`` minutes."""
+    activity = log.column("activity")
+    keep = np.isin(activity, [_WORK_STARTED, *_SESSION_ENDS])
+    case, t, activity = log.column("case")[keep], log.column("t")[keep], activity[keep]
+    same, next_t = _next_in_case(case, t, end)
+    _, next_activity = _next_in_case(case, activity, -1)
+    starts = activity == _WORK_STARTED
+    finish = np.where(same & np.isin(next_activity, _SESSION_ENDS), next_t, end)
+    return pd.DataFrame({"team": log.column("team")[keep][starts],
+                         "agent": log.column("agent")[keep][starts],
+                         "start": t[starts], "end": finish[starts]})
+
+
+def duty_periods(duty: pd.DataFrame, origin: dt.datetime, end: float) -> DutyPeriods:
+    """Each agent's on-duty periods from the duty log, as cumulative on-duty minutes."""
+    frame = pd.DataFrame({"t": minutes_since(duty["timestamp"], origin),
+                          "team": duty["team"].astype(str).to_numpy(),
+                          "agent": duty["agent"].astype(str).to_numpy(),
+                          "on": duty["on_duty"].to_numpy(dtype=bool)})
+    result: DutyPeriods = {}
+    for agent, rows in frame.groupby("agent", sort=False):
+        edges: list[float] = []
+        for t, on in zip(rows["t"].to_numpy(), rows["on"].to_numpy(), strict=True):
+            if on == (len(edges) % 2 == 0):  # an on that starts, or an off that ends, a period
+                edges.append(float(t))
+        if len(edges) % 2 == 1:
+            edges.append(max(end, edges[-1]))
+        array = np.asarray(edges)
+        cumulative = np.zeros(len(array))
+        cumulative[1::2] = np.cumsum(array[1::2] - array[0::2])
+        cumulative[2::2] = cumulative[1:-1:2]
+        result[str(agent)] = (str(rows["team"].iloc[0]), array, cumulative)
+    return result
+
+
+def _on_duty(edges: np.ndarray, cumulative: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.interp(t, edges, cumulative) if len(edges) else np.zeros(np.shape(t))
+
+
+def _utilisation(log: CodedLog, duty: DutyPeriods, sessions: pd.DataFrame,
+                 window: tuple[float, float]) -> dict[str, dict[str, Measure]]:
+    begin, end = window
+    rostered = dict.fromkeys(log.teams, 0.0)
+    busy = dict.fromkeys(log.teams, 0.0)
+    overtime = dict.fromkeys(log.teams, 0.0)
+    clipped_start = np.clip(sessions["start"].to_numpy(), begin, end)
+    clipped_end = np.clip(sessions["end"].to_numpy(), begin, end)
+    by_agent = sessions.groupby("agent", sort=False).indices
+    agent_code = {name: code for code, name in enumerate(log.agents)}
+    for agent, (team, edges, cumulative) in duty.items():
+        on = _on_duty(edges, cumulative, np.array([begin, end]))
+        rostered[team] = rostered.get(team, 0.0) + float(on[1] - on[0])
+        mine = by_agent.get(agent_code.get(agent, -2), np.zeros(0, dtype=np.int64))
+        s, e = clipped_start[mine], clipped_end[mine]
+        on_duty_busy = _on_duty(edges, cumulative, e) - _on_duty(edges, cumulative, s)
+        busy[team] = busy.get(team, 0.0) + float(on_duty_busy.sum())
+        overtime[team] = overtime.get(team, 0.0) + float(((e - s) - on_duty_busy).sum())
+    measures: dict[str, dict[str, Measure]] = {}
+    for team in log.teams:
+        minutes = rostered[team]
+        measures[team] = {
+            "utilisation": (busy[team] / minutes if minutes > 0 else float("nan"), int(minutes > 0)),
+            "overtime_h": (overtime[team] / 60.0 if minutes > 0 else float("nan"), int(minutes > 0)),
+        }
+    return measures
+
+
+def queue_waits(log: CodedLog, begin: float) -> pd.DataFrame:
+    """Each queue entry at or after ``begin`` that was taken up: ``team`` code, ``queued`` and ``wait`` minutes."""
+    activity = log.column("activity")
+    keep = np.isin(activity, [_QUEUED, _WORK_STARTED])
+    case, t, activity = log.column("case")[keep], log.column("t")[keep], activity[keep]
+    same, next_t = _next_in_case(case, t, np.nan)
+    _, next_activity = _next_in_case(case, activity, -1)
+    taken = (activity == _QUEUED) & (t >= begin) & same & (next_activity == _WORK_STARTED)
+    return pd.DataFrame({"team": log.column("team")[keep][taken], "queued": t[taken],
+                         "wait": (next_t - t)[taken]})
+
+
+def _holders_at_end(log: CodedLog, open_cases: np.ndarray) -> np.ndarray:
+    """Per case: the team of its last queue (-1 if none)."""
+    queued = log.column("activity") == _QUEUED
+    case = log.column("case")[queued][::-1]
+    team = log.column("team")[queued][::-1]
+    holder = np.full(len(log.cases), -1)
+    unique, index = np.unique(case, return_index=True)
+    holder[unique] = team[index]
+    return holder[open_cases]
+
+
+def team_measures(log: CodedLog, duty: DutyPeriods, window: tuple[float, float],
+                  open_cases: np.ndarray) -> dict[str, dict[str, Measure]]:
+    """Team KPIs over ``window`` (minutes); ``open_cases`` are the codes of cases open at the end."""
+    measures = _utilisation(log, duty, work_sessions(log, window[1]), window)
+    waits = queue_waits(log, window[0]).groupby("team")["wait"]
+    means, counts = waits.mean(), waits.size()
+    held = np.bincount(_holders_at_end(log, open_cases) + 1, minlength=len(log.teams) + 1)[1:]
+    for code, team in enumerate(log.teams):
+        n = int(counts.get(code, 0))
+        measures[team]["queue_wait_min"] = (float(means[code]) if n else float("nan"), n)
+        measures[team]["backlog_end"] = (float(held[code]), int(held[code]))
+    return measures

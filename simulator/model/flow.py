@@ -1,0 +1,114 @@
+"""Model layer: the incident flow — logging, escalation, waiting on the user, resolution, closure.
+
+This is the ITIL narrative of one incident, step by step, written as the
+handlers the teams call when a piece of work ends:
+
+1. the incident **arrives** and is logged; its SLA clocks start; it joins the
+   desk's queue;
+2. when an agent finishes a **segment** of its plan, the incident either waits
+   on the user (**paused**, clocks stopped) and comes back to the same queue,
+   or is **reassigned** to the next group (functional escalation or a
+   misroute), or is **resolved**;
+3. a resolved incident may be **reopened** by the user and go back to the group
+   that resolved it; otherwise it is **closed** after the closure delay.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import simpy
+
+from simulator.model.incident import ActivityCode, Incident, Recorder
+from simulator.model.sla import SlaWatch
+from simulator.model.teams import Agent, Team
+
+__all__ = ["IncidentFlow"]
+
+_A = ActivityCode
+
+
+class IncidentFlow:
+    """Moves incidents through their plans."""
+
+    def __init__(self, env: simpy.Environment, teams: list[Team], recorder: Recorder,
+                 sla: SlaWatch, closure_delay: float) -> None:
+        self.env = env
+        self.teams = teams
+        self.recorder = recorder
+        self.sla = sla
+        self.closure_delay = closure_delay
+        self.open: dict[int, Incident] = {}  # case → incident, until resolved for good
+
+    def arrive(self, incident: Incident) -> None:
+        """A new incident is logged and joins its first team's queue."""
+        self.open[incident.id] = incident
+        self.recorder.log(self.env.now, incident.id, _A.ARRIVED, incident.team)
+        self.sla.start(incident)
+        self.teams[incident.team].enqueue(incident)
+
+    def segment_done(self, incident: Incident, agent: Agent) -> None:
+        """An agent has finished a segment of the incident's plan: decide what happens next."""
+        team, _, wait = incident.segments[incident.step]
+        if wait > 0.0:
+            self._wait_on_user(incident, agent, team, wait)
+        elif incident.step + 1 < len(incident.segments):
+            self._reassign(incident, agent, team)
+        else:
+            self._resolve(incident, agent, team)
+
+    def _next_segment(self, incident: Incident) -> int:
+        incident.step += 1
+        team, work, _ = incident.segments[incident.step]
+        incident.remaining = work
+        return team
+
+    def _wait_on_user(self, incident: Incident, agent: Agent, team: int, wait: float) -> None:
+        self.recorder.log(self.env.now, incident.id, _A.PAUSED, team, agent.code)
+        self.sla.pause(incident)
+        self._next_segment(incident)
+        self.env.timeout(wait, incident).callbacks.append(self._user_answered)
+
+    def _user_answered(self, event: Any) -> None:
+        incident: Incident = event._value
+        self.recorder.log(self.env.now, incident.id, _A.RESUMED, incident.team)
+        self.sla.resume(incident)
+        self.teams[incident.team].enqueue(incident)
+
+    def _reassign(self, incident: Incident, agent: Agent, team: int) -> None:
+        self.recorder.log(self.env.now, incident.id, _A.REASSIGNED, team, agent.code)
+        incident.assignee = None
+        self.teams[self._next_segment(incident)].enqueue(incident)
+
+    def _resolve(self, incident: Incident, agent: Agent, team: int) -> None:
+        now = self.env.now
+        self.recorder.log(now, incident.id, _A.RESOLVED, team, agent.code)
+        self.sla.pause(incident)
+        incident.resolved = True
+        if not math.isnan(incident.reopen_delay):
+            delay, incident.reopen_delay = incident.reopen_delay, math.nan  # reopened at most once
+            self.env.timeout(delay, incident).callbacks.append(self._reopen)
+            return
+        del self.open[incident.id]
+        if self.closure_delay > 0.0:
+            self.env.timeout(self.closure_delay, incident).callbacks.append(self._close)
+        else:
+            self.recorder.log(now, incident.id, _A.CLOSED, team)
+
+    def _reopen(self, event: Any) -> None:
+        incident: Incident = event._value
+        self.recorder.log(self.env.now, incident.id, _A.REOPENED, incident.team)
+        incident.resolved = False
+        incident.segments.append((incident.team, incident.reopen_work, 0.0))
+        self._next_segment(incident)
+        self.sla.resume(incident)
+        self.teams[incident.team].enqueue(incident)
+
+    def _close(self, event: Any) -> None:
+        incident: Incident = event._value
+        self.recorder.log(self.env.now, incident.id, _A.CLOSED, incident.team)
+
+    def escalate(self, incident: Incident) -> None:
+        """Hierarchical escalation: a waiting ticket moves ahead in its queue."""
+        self.teams[incident.team].move_ahead(incident)

@@ -1,0 +1,174 @@
+"""Model layer: an incident while it is being handled, and the recorder of what happens to it.
+
+:class:`Incident` is the model's mutable working record of one ticket (where it
+is in its plan, who holds it, its SLA clocks). Everything that happens to it is
+written by the :class:`Recorder` as rows of the event log; once a run ends, the
+event log is the only output, and nothing reads the incident objects again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from simulator.eventlog.log import ACTIVITIES, SimulationLog
+from simulator.model.planning import Segment
+
+__all__ = ["ActivityCode", "Incident", "Recorder", "case_name", "case_names"]
+
+
+class ActivityCode:
+    """Index of each activity in :data:`simulator.eventlog.log.ACTIVITIES` (rows store these)."""
+
+    ARRIVED, QUEUED, ASSIGNED, WORK_STARTED, INTERRUPTED, PAUSED, RESUMED, ESCALATED, \
+        REASSIGNED, RESOLVED, REOPENED, CLOSED, RESPONSE_SLA_BREACHED, \
+        RESOLUTION_SLA_BREACHED = range(len(ACTIVITIES))
+
+
+class Incident:
+    """One ticket's state in the model."""
+
+    __slots__ = (
+        "arrival",
+        "assignee",
+        "category",
+        "clock_since",
+        "clock_used",
+        "clock_version",
+        "entered",
+        "escalated",
+        "id",
+        "priority",
+        "queue_entry",
+        "remaining",
+        "reopen_delay",
+        "reopen_work",
+        "resolution_breached",
+        "resolved",
+        "responded",
+        "segments",
+        "step",
+        "team",
+    )
+
+    def __init__(self, case: int, priority: int, category: int, arrival: float,
+                 segments: list[Segment], reopen_delay: float, reopen_work: float) -> None:
+        self.id = case
+        self.priority = priority
+        self.category = category
+        self.arrival = arrival
+        self.segments = segments
+        self.step = 0
+        self.remaining = segments[0][1]  # work left in the current segment, minutes
+        self.team = segments[0][0]
+        self.assignee: object | None = None
+        self.queue_entry: tuple[int, int, float, int, Incident] | None = None
+        self.entered = arrival  # when it joined its current queue (FCFS order)
+        self.escalated = False
+        self.responded = False
+        self.resolved = False
+        self.reopen_delay = reopen_delay
+        self.reopen_work = reopen_work
+        # Resolution SLA clock: working minutes used before ``clock_since``, while it runs.
+        self.clock_used = 0.0
+        self.clock_since = arrival
+        self.clock_version = 0
+        self.resolution_breached = False
+
+
+class Recorder:
+    """Collects event-log rows as plain tuples (cheap on the hot path), builds tables at the end."""
+
+    def __init__(self, team_names: list[str], priority_names: list[str],
+                 category_names: list[str]) -> None:
+        self.rows: list[tuple[float, int, int, int, int]] = []
+        self.duty: list[tuple[float, int, int, bool]] = []
+        self.team_names = team_names
+        self.priority_names = priority_names
+        self.category_names = category_names
+        self.agent_names: list[str] = []
+        self.case_priority: list[int] = []
+        self.case_category: list[int] = []
+
+    def add_case(self, priority: int, category: int) -> int:
+        """Register a new incident; return its case number."""
+        self.case_priority.append(priority)
+        self.case_category.append(category)
+        return len(self.case_priority) - 1
+
+    def add_agent(self, name: str) -> int:
+        """Register an agent; return its number."""
+        self.agent_names.append(name)
+        return len(self.agent_names) - 1
+
+    def log(self, time: float, case: int, activity: int, team: int, agent: int = -1) -> None:
+        """One row: at ``time`` (minutes), ``activity`` happened to ``case`` in ``team``."""
+        self.rows.append((time, case, activity, team, agent))
+
+    def log_duty(self, time: float, team: int, agent: int, on_duty: bool) -> None:
+        """An agent came on (``True``) or went off duty."""
+        self.duty.append((time, team, agent, on_duty))
+
+    def build(self, start: dt.datetime, end_minutes: float, warmup_minutes: float,
+              monitors: dict[str, dict[str, float]]) -> SimulationLog:
+        """The run's :class:`SimulationLog`."""
+        origin = np.datetime64(start, "ns")
+        events = _events_frame(self.rows, self, origin)
+        duty_columns = list(zip(*self.duty, strict=True)) if self.duty else [[], [], [], []]
+        duty = pd.DataFrame({
+            "timestamp": _timestamps(np.asarray(duty_columns[0], dtype=float), origin),
+            "team": pd.Categorical.from_codes(np.asarray(duty_columns[1], dtype=np.int64),
+                                              categories=self.team_names),
+            "agent": pd.Categorical.from_codes(np.asarray(duty_columns[2], dtype=np.int64),
+                                               categories=_unique(self.agent_names)),
+            "on_duty": np.asarray(duty_columns[3], dtype=bool),
+        })
+        return SimulationLog(events, duty, start, start + dt.timedelta(minutes=end_minutes),
+                             start + dt.timedelta(minutes=warmup_minutes), monitors)
+
+
+def case_name(case: int, n_cases: int) -> str:
+    """The case id of case number ``case`` ("INC0000001" for 0), ServiceNow style."""
+    return f"INC{case + 1:0{max(7, len(str(n_cases)))}d}"
+
+
+def case_names(n_cases: int) -> list[str]:
+    """The case ids of cases 0 to ``n_cases - 1``."""
+    return [case_name(case, n_cases) for case in range(n_cases)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    if len(set(names)) != len(names):
+        raise ValueError("agent names must be unique")
+    return names
+
+
+def _timestamps(minutes: np.ndarray, origin: np.datetime64) -> np.ndarray:
+    # Round to the nearest millisecond: float minutes carry binary noise far below that.
+    return origin + (np.round(minutes * 60_000.0).astype(np.int64)).astype("timedelta64[ms]")
+
+
+def _events_frame(rows: list[tuple[float, int, int, int, int]], recorder: Recorder,
+                  origin: np.datetime64) -> pd.DataFrame:
+    if rows:
+        table = np.array(rows, dtype=[("t", "f8"), ("case", "i8"), ("activity", "i8"),
+                                      ("team", "i8"), ("agent", "i8")])
+    else:
+        table = np.zeros(0, dtype=[("t", "f8"), ("case", "i8"), ("activity", "i8"),
+                                   ("team", "i8"), ("agent", "i8")])
+    case = table["case"]
+    priority = np.asarray(recorder.case_priority, dtype=np.int64)[case]
+    category = np.asarray(recorder.case_category, dtype=np.int64)[case]
+    names = case_names(len(recorder.case_priority))
+    return pd.DataFrame({
+        "seq": np.arange(len(table), dtype=np.int64),
+        "case_id": pd.Categorical.from_codes(case, categories=names),
+        "timestamp": _timestamps(table["t"], origin),
+        "activity": pd.Categorical.from_codes(table["activity"], categories=list(ACTIVITIES)),
+        "team": pd.Categorical.from_codes(table["team"], categories=recorder.team_names),
+        "agent": pd.Categorical.from_codes(table["agent"], categories=_unique(recorder.agent_names)),
+        "priority": pd.Categorical.from_codes(priority, categories=recorder.priority_names),
+        "category": pd.Categorical.from_codes(category, categories=recorder.category_names),
+    })

@@ -1,0 +1,361 @@
+"""Model layer: one replication of a scenario, with run control.
+
+:class:`Simulation` builds the model for (scenario, seed, replication): the
+arrival times and plans of every incident, the teams and their rosters, the SLA
+watch and the flow. It can run to the end in one go, or be driven step by step
+— advance to a time, inspect the state, inject an incident or a staffing
+change, continue — which is what the tabletop mode builds on. Its only output
+is the :class:`~simulator.eventlog.log.SimulationLog`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulator.eventlog.log import SimulationLog
+from simulator.model.arrivals import arrival_times
+from simulator.model.flow import IncidentFlow
+from simulator.model.incident import ActivityCode, Incident, Recorder, case_name
+from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
+from simulator.model.rosters import duty_periods, roster_agents
+from simulator.model.sla import PriorityClock, SlaWatch
+from simulator.model.streams import RandomStreams
+from simulator.model.teams import Agent, Team
+from simulator.scenario.calendars import ALWAYS_OPEN, CalendarClock
+from simulator.scenario.schema import Scenario
+
+__all__ = ["AgentState", "ModelState", "Simulation", "TicketState"]
+
+_DAY = 24 * 60.0
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """An open ticket as seen at one moment."""
+
+    case_id: str
+    priority: str
+    category: str
+    team: str
+    status: str  # "queued", "in work", "waiting on user", "resolved (may reopen)"
+    age_min: float
+    agent: str | None
+
+
+@dataclass(frozen=True)
+class AgentState:
+    """An agent as seen at one moment."""
+
+    name: str
+    team: str
+    on_duty: bool
+    away: bool
+    working_on: str | None
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """A snapshot of the model: the time, every open ticket and every agent."""
+
+    time: dt.datetime
+    minutes: float
+    open_tickets: tuple[TicketState, ...]
+    agents: tuple[AgentState, ...]
+
+    def queue(self, team: str) -> list[TicketState]:
+        """Tickets waiting in a team's queue, in the order they will be taken."""
+        return [ticket for ticket in self.open_tickets
+                if ticket.team == team and ticket.status == "queued"]
+
+
+class Simulation:
+    """One replication of a scenario.
+
+    Parameters
+    ----------
+    scenario
+        The organisation to simulate.
+    replication
+        The replication index; with the seed, it fixes every random number.
+    seed
+        The root seed (default: the scenario's ``run.seed``).
+    """
+
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.replication = replication
+        self.seed = scenario.run.seed if seed is None else seed
+        self.start = scenario.run.start
+        self.horizon = scenario.run.horizon
+        self.env = simpy.Environment()
+        self.streams = RandomStreams(self.seed, replication)
+        self.recorder = Recorder(list(scenario.teams), list(scenario.priorities),
+                                 list(scenario.categories()))
+        backlog = [plan_backlog(scenario, index, self.streams)
+                   for index in range(len(scenario.initial_backlog))]
+        earliest = min([0.0, *(float(plans.arrival.min()) for plans in backlog if len(plans))])
+        self.teams = [Team(self.env, code, name, self.recorder, team.at_shift_end == "handover",
+                           self._segment_done) for code, (name, team) in
+                      enumerate(scenario.teams.items())]
+        self.sla = SlaWatch(self.env, self.recorder, self._priority_clocks(earliest),
+                            self._escalation_share(), self.horizon, self._escalate)
+        self.flow = IncidentFlow(self.env, self.teams, self.recorder, self.sla,
+                                 scenario.flow.closure_delay)
+        self._start_rosters()
+        self._load_backlog(backlog)
+        self._prepare_arrivals()
+        self._injected = 0
+        self._queue_area_at_warmup: dict[str, float] = {}
+        self.env.timeout(scenario.run.warmup).callbacks.append(self._mark_warmup)
+
+    # -- building ----------------------------------------------------------------------------
+    def _priority_clocks(self, earliest: float) -> list[PriorityClock]:
+        clocks: dict[str, CalendarClock] = {}
+        for name, calendar in self.scenario.calendars.items():
+            clocks[name] = CalendarClock(calendar, self.start, earliest - _DAY,
+                                         self.horizon + 60 * _DAY)
+        always = CalendarClock(None, self.start)
+        return [PriorityClock(priority.response, priority.resolution,
+                              always if priority.calendar == ALWAYS_OPEN else clocks[priority.calendar])
+                for priority in self.scenario.priorities.values()]
+
+    def _escalation_share(self) -> float | None:
+        rule = self.scenario.flow.hierarchical_escalation
+        return None if rule is None else rule.at_share
+
+    def _start_rosters(self) -> None:
+        changes: list[tuple[float, int, Team, Agent]] = []
+        for team, (name, spec) in zip(self.teams, self.scenario.teams.items(), strict=True):
+            for agent_name, shift in roster_agents(name, spec):
+                agent = team.add_agent(agent_name)
+                for on, off in duty_periods(shift, self.start, 0.0, self.horizon):
+                    changes.append((on, 1, team, agent))
+                    if off < self.horizon:
+                        changes.append((off, 0, team, agent))
+        # Shifts ending hand over before shifts starting at the same minute take over.
+        changes.sort(key=lambda change: (change[0], change[1]))
+        self.env.process(self._follow_rosters(changes))
+
+    def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent]]) -> Any:
+        for time, on, team, agent in changes:
+            if time > self.env.now:
+                yield self.env.timeout(time - self.env.now)
+            if on:
+                team.come_on_duty(agent)
+            else:
+                team.go_off_duty(agent)
+
+    def _load_backlog(self, batches: list[PlannedIncidents]) -> None:
+        rows: list[tuple[float, int, int, int, int]] = []
+        incidents = [self._incident(plans, index) for plans in batches for index in range(len(plans))]
+        for incident in sorted(incidents, key=lambda item: item.arrival):
+            team = incident.team
+            incident.responded = team != self._desk_code  # past the desk: already answered
+            rows.append((incident.arrival, len(rows), incident.id, ActivityCode.ARRIVED, team))
+            rows.append((incident.arrival, len(rows), incident.id, ActivityCode.QUEUED, team))
+            for time, activity in self.sla.past_events(incident):
+                rows.append((time, len(rows), incident.id, activity, team))
+        for time, _, case, activity, team in sorted(rows):
+            self.recorder.log(time, case, activity, team)
+        for incident in sorted(incidents, key=lambda item: item.arrival):
+            self.flow.open[incident.id] = incident
+            self.sla.start(incident)  # the deadlines still ahead
+            self.teams[incident.team].preload(incident)
+
+    @property
+    def _desk_code(self) -> int:
+        return list(self.scenario.teams).index(self.scenario.flow.desk.team)
+
+    def _prepare_arrivals(self) -> None:
+        batches = []
+        for name, stream in self.scenario.arrivals.items():
+            times = arrival_times(stream, self.start, self.horizon,
+                                  self.streams.generator(f"arrivals/{name}"))
+            batches.append(plan_stream(self.scenario, name, times, self.streams))
+        self._batches = batches
+        times = np.concatenate([batch.arrival for batch in batches]) if batches else np.empty(0)
+        batch_of = np.concatenate([np.full(len(batch), code) for code, batch in enumerate(batches)])
+        index_in = np.concatenate([np.arange(len(batch)) for batch in batches])
+        order = np.argsort(times, kind="stable")
+        self._arrival_time = times[order].tolist()
+        self._arrival_batch = batch_of[order].tolist()
+        self._arrival_index = index_in[order].tolist()
+        self._next_arrival = 0
+        if self._arrival_time:
+            self.env.timeout(self._arrival_time[0]).callbacks.append(self._arrive)
+
+    def _incident(self, plans: PlannedIncidents, index: int) -> Incident:
+        priority, category = int(plans.priority[index]), int(plans.category[index])
+        case = self.recorder.add_case(priority, category)
+        return Incident(case, priority, category, float(plans.arrival[index]),
+                        plans.segments(index), plans.reopen_delay[index], plans.reopen_work[index])
+
+    def _arrive(self, _event: Any) -> None:
+        now = self.env.now
+        times, k, n = self._arrival_time, self._next_arrival, len(self._arrival_time)
+        while k < n and times[k] <= now:
+            incident = self._incident(self._batches[self._arrival_batch[k]], self._arrival_index[k])
+            incident.arrival = now
+            self.flow.arrive(incident)
+            k += 1
+        self._next_arrival = k
+        if k < n:
+            self.env.timeout(max(0.0, times[k] - now)).callbacks.append(self._arrive)
+
+    def _segment_done(self, incident: Incident, agent: Agent) -> None:
+        self.flow.segment_done(incident, agent)
+
+    def _escalate(self, incident: Incident) -> None:
+        self.flow.escalate(incident)
+
+    def _mark_warmup(self, _event: Any) -> None:
+        self._queue_area_at_warmup = {team.name: team.queue_length_area(self.env.now)
+                                      for team in self.teams}
+
+    # -- run control -------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """Simulation time in minutes since the start."""
+        return float(self.env.now)
+
+    @property
+    def clock(self) -> dt.datetime:
+        """Simulation time as a datetime."""
+        return self.start + dt.timedelta(minutes=self.now)
+
+    def run(self, until: float | dt.datetime | None = None) -> None:
+        """Advance to ``until`` (minutes or a datetime; default the end of the horizon)."""
+        target = self.horizon if until is None else until
+        if isinstance(target, dt.datetime):
+            target = (target - self.start).total_seconds() / 60.0
+        target = min(float(target), self.horizon)
+        if target < self.now:
+            raise ValueError(f"cannot go back in time: now is minute {self.now:g}, "
+                             f"asked for minute {target:g}")
+        if target > self.now:
+            self.env.run(until=target)
+
+    def advance(self, minutes: float) -> None:
+        """Advance by ``minutes``."""
+        self.run(self.now + minutes)
+
+    def inject_incident(self, stream: str | None = None, priority: str | None = None) -> str:
+        """Add an incident now, planned like one from ``stream`` (default the first stream).
+
+        Returns its case id. ``priority`` overrides the priority drawn for it.
+        """
+        name = stream or next(iter(self.scenario.arrivals))
+        if name not in self.scenario.arrivals:
+            raise ValueError(f"no arrival stream {name!r}; streams: {list(self.scenario.arrivals)}")
+        self._injected += 1
+        streams = RandomStreams(self.seed, self.replication)
+        plans = plan_stream(self.scenario, name, np.array([self.now]),
+                            _Prefixed(streams, f"inject/{self._injected}"))
+        if priority is not None:
+            plans.priority[0] = list(self.scenario.priorities).index(priority)
+        incident = self._incident(plans, 0)
+        self.flow.arrive(incident)
+        return self._case_name(incident.id)
+
+    def add_agents(self, team: str, count: int = 1) -> list[str]:
+        """Bring ``count`` extra agents on duty in ``team`` now; returns their names."""
+        target = self._team(team)
+        names = []
+        for _ in range(count):
+            agent = target.add_agent(f"{team}-extra-{len(target.agents) + 1}")
+            target.come_on_duty(agent)
+            names.append(agent.name)
+        return names
+
+    def remove_agents(self, team: str, count: int = 1) -> list[str]:
+        """Send ``count`` on-duty agents of ``team`` off duty now (the team's shift-end rule applies)."""
+        target = self._team(team)
+        on_duty = [agent for agent in reversed(target.agents) if agent.on_duty]
+        chosen = sorted(on_duty, key=lambda agent: agent.incident is not None)[:count]
+        for agent in chosen:
+            target.go_off_duty(agent)
+        return [agent.name for agent in chosen]
+
+    def withdraw_agent(self, team: str) -> str | None:
+        """Take one agent off ``team``'s work (the ticket in hand goes back to the queue)."""
+        agent = self._team(team).withdraw()
+        return None if agent is None else agent.name
+
+    def return_agent(self, name: str) -> None:
+        """A withdrawn agent goes back to their team's work."""
+        for team in self.teams:
+            for agent in team.agents:
+                if agent.name == name:
+                    team.give_back(agent)
+                    return
+        raise ValueError(f"no agent named {name!r}")
+
+    def _team(self, name: str) -> Team:
+        for team in self.teams:
+            if team.name == name:
+                return team
+        raise ValueError(f"no team {name!r}; teams: {[team.name for team in self.teams]}")
+
+    def _case_name(self, case: int) -> str:
+        return case_name(case, len(self.recorder.case_priority))
+
+    def state(self) -> ModelState:
+        """What the model looks like now."""
+        place = {incident.id: rank for team in self.teams
+                 for rank, incident in enumerate(team.waiting())}
+        incidents = sorted(self.flow.open.values(),
+                           key=lambda incident: (incident.team, place.get(incident.id, -1),
+                                                 incident.id))
+        agents = [AgentState(agent.name, team.name, agent.on_duty, agent.away,
+                             None if agent.incident is None else self._case_name(agent.incident.id))
+                  for team in self.teams for agent in team.agents]
+        return ModelState(self.clock, self.now,
+                          tuple(self._ticket_state(incident) for incident in incidents),
+                          tuple(agents))
+
+    def _ticket_state(self, incident: Incident) -> TicketState:
+        names = self.recorder
+        holder = next((agent for team in self.teams for agent in team.agents
+                       if agent.incident is incident), None)
+        if incident.resolved:
+            status = "resolved (may reopen)"
+        elif holder is not None:
+            status = "in work"
+        elif incident.queue_entry is not None:
+            status = "queued"
+        else:
+            status = "waiting on user"
+        return TicketState(self._case_name(incident.id), names.priority_names[incident.priority],
+                           names.category_names[incident.category], names.team_names[incident.team],
+                           status, self.now - incident.arrival,
+                           None if holder is None else holder.name)
+
+    # -- results -----------------------------------------------------------------------------
+    def results(self) -> SimulationLog:
+        """The event log and duty log so far, with the queue-length monitor."""
+        now = self.now
+        warmup = self.scenario.run.warmup
+        span = now - warmup
+        monitors: dict[str, dict[str, float]] = {}
+        if span > 0.0 and self._queue_area_at_warmup:
+            monitors["queue_length_mean"] = {
+                team.name: (team.queue_length_area(now) - self._queue_area_at_warmup[team.name]) / span
+                for team in self.teams}
+        return self.recorder.build(self.start, now, min(warmup, now), monitors)
+
+
+class _Prefixed(RandomStreams):
+    """Streams whose names carry a prefix (for incidents injected during a run)."""
+
+    def __init__(self, streams: RandomStreams, prefix: str) -> None:
+        super().__init__(streams.seed, streams.replication)
+        self.prefix = prefix
+
+    def uniforms(self, name: str, size: int) -> np.ndarray:
+        return super().uniforms(f"{self.prefix}/{name}", size)
+

@@ -1,0 +1,255 @@
+"""Model layer: a team's queue and its agents.
+
+A :class:`Team` keeps waiting tickets in priority order, then first come, first
+served (a heap), and hands them to idle agents who are on duty. Work is
+non-preemptive: an agent keeps a ticket until the segment of work is done,
+unless the agent is taken off it (:meth:`Team.withdraw`, used by the major
+incident team, or a hand-over at shift end), in which case the ticket goes back
+to the head of its priority class with the work that remains.
+
+SimPy is used as the event scheduler: a piece of work is one ``Timeout`` with a
+callback, not a process per ticket. This is the cheapest way to run a queue in
+SimPy (see ``benchmarks/``), and a team reads as what it does: take the next
+ticket, work on it, hand it on.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from simulator.model.incident import ActivityCode, Incident, Recorder
+
+__all__ = ["Agent", "Team"]
+
+_A = ActivityCode
+
+
+class Agent:
+    """One person in a team."""
+
+    __slots__ = (
+        "away",
+        "code",
+        "incident",
+        "leaving",
+        "name",
+        "on_duty",
+        "session",
+        "started",
+        "team",
+    )
+
+    def __init__(self, code: int, name: str, team: Team) -> None:
+        self.code = code
+        self.name = name
+        self.team = team
+        self.incident: Incident | None = None
+        self.session: simpy.Timeout | None = None  # the pending end of the current work
+        self.started = 0.0
+        self.on_duty = False
+        self.leaving = False  # off duty, finishing the ticket in hand (overtime)
+        self.away = False  # withdrawn from the team (e.g. to a major-incident bridge)
+
+
+class Team:
+    """A queue of tickets and the agents who work on them.
+
+    Parameters
+    ----------
+    env
+        The SimPy environment.
+    code, name
+        The team's number in the event log and its name.
+    recorder
+        Where event-log rows go.
+    handover
+        At shift end, put the ticket in hand back in the queue (``True``) or finish it first.
+    on_segment_done
+        Called with ``(incident, agent)`` when an agent finishes a segment of work.
+    """
+
+    def __init__(self, env: simpy.Environment, code: int, name: str, recorder: Recorder,
+                 handover: bool, on_segment_done: Callable[[Incident, Agent], None]) -> None:
+        self.env = env
+        self.code = code
+        self.name = name
+        self.recorder = recorder
+        self.handover = handover
+        self.on_segment_done = on_segment_done
+        self.agents: list[Agent] = []
+        self._queue: list[tuple[int, int, float, int, Incident]] = []
+        self._order = itertools.count()
+        self._idle: deque[Agent] = deque()
+        self._queued = 0  # tickets waiting (stale heap entries excluded)
+        self._queue_area = 0.0  # time-integral of the number waiting (Little's law monitor)
+        self._queue_changed = 0.0
+
+    # -- the queue ---------------------------------------------------------------------------
+    def enqueue(self, incident: Incident, entered: float | None = None) -> None:
+        """Put a ticket in the queue (``entered`` keeps an earlier place, after an interruption)."""
+        now = self.env.now
+        incident.team = self.code
+        incident.entered = now if entered is None else entered
+        self.recorder.log(now, incident.id, _A.QUEUED, self.code)
+        self._push(incident)
+        if self._idle:
+            self._dispatch()
+
+    def preload(self, incident: Incident) -> None:
+        """A ticket already waiting when the run starts (initial backlog); keeps its arrival as its place."""
+        incident.team = self.code
+        self._push(incident)
+
+    def _push(self, incident: Incident) -> None:
+        entry = (incident.priority, 0 if incident.escalated else 1, incident.entered,
+                 next(self._order), incident)
+        incident.queue_entry = entry
+        heapq.heappush(self._queue, entry)
+        self._count_queue(+1)
+
+    def _count_queue(self, change: int) -> None:
+        now = self.env.now
+        self._queue_area += self._queued * (now - self._queue_changed)
+        self._queue_changed = now
+        self._queued += change
+
+    def move_ahead(self, incident: Incident) -> None:
+        """Re-place a waiting ticket after hierarchical escalation (ahead in its priority)."""
+        if incident.queue_entry is not None:
+            self._count_queue(-1)
+            self._push(incident)  # the old heap entry is skipped when it surfaces
+
+    def _dispatch(self) -> None:
+        queue, idle = self._queue, self._idle
+        while queue and idle:
+            entry = heapq.heappop(queue)
+            incident = entry[4]
+            if incident.queue_entry is not entry:
+                continue  # superseded by a newer place in the queue
+            self._count_queue(-1)
+            incident.queue_entry = None
+            self._start(idle.popleft(), incident)
+
+    # -- work --------------------------------------------------------------------------------
+    def _start(self, agent: Agent, incident: Incident) -> None:
+        now = self.env.now
+        log = self.recorder.log
+        if incident.assignee is not agent:
+            incident.assignee = agent
+            log(now, incident.id, _A.ASSIGNED, self.code, agent.code)
+        log(now, incident.id, _A.WORK_STARTED, self.code, agent.code)
+        incident.responded = True
+        agent.incident = incident
+        agent.started = now
+        session = self.env.timeout(incident.remaining, agent)
+        session.callbacks.append(self._finished)
+        agent.session = session
+
+    def _finished(self, event: Any) -> None:
+        agent: Agent = event._value
+        if agent.session is not event:
+            return  # this work was interrupted; the ticket is back in a queue
+        incident = agent.incident
+        assert incident is not None
+        agent.session = None
+        agent.incident = None
+        incident.remaining = 0.0
+        self.on_segment_done(incident, agent)
+        self._after_work(agent)
+
+    def _after_work(self, agent: Agent) -> None:
+        if agent.leaving:
+            agent.leaving = False  # overtime ends with the ticket
+        elif agent.on_duty and not agent.away:
+            self._idle.append(agent)
+            if self._queue:
+                self._dispatch()
+
+    def _interrupt(self, agent: Agent) -> None:
+        incident = agent.incident
+        assert incident is not None
+        now = self.env.now
+        incident.remaining = max(0.0, incident.remaining - (now - agent.started))
+        agent.session = None
+        agent.incident = None
+        self.recorder.log(now, incident.id, _A.INTERRUPTED, self.code, agent.code)
+        self.enqueue(incident, entered=incident.entered)
+
+    # -- staffing ----------------------------------------------------------------------------
+    def add_agent(self, name: str) -> Agent:
+        """A new agent in the team, off duty until :meth:`come_on_duty`."""
+        agent = Agent(self.recorder.add_agent(name), name, self)
+        self.agents.append(agent)
+        return agent
+
+    def come_on_duty(self, agent: Agent) -> None:
+        """The agent's shift starts."""
+        if agent.on_duty:
+            return
+        agent.on_duty = True
+        self.recorder.log_duty(self.env.now, self.code, agent.code, True)
+        if agent.leaving:
+            agent.leaving = False  # still on the last shift's ticket: simply carries on
+        elif agent.incident is None and not agent.away:
+            self._idle.append(agent)
+            self._dispatch()
+
+    def go_off_duty(self, agent: Agent) -> None:
+        """The agent's shift ends: finish the ticket in hand, or hand it over."""
+        if not agent.on_duty:
+            return
+        agent.on_duty = False
+        self.recorder.log_duty(self.env.now, self.code, agent.code, False)
+        if agent.incident is None:
+            if agent in self._idle:
+                self._idle.remove(agent)
+        elif self.handover:
+            self._interrupt(agent)
+        else:
+            agent.leaving = True
+
+    def withdraw(self, agent: Agent | None = None) -> Agent | None:
+        """Take an agent off the team's work (an idle one if there is one); ``None`` if nobody is on duty."""
+        if agent is None:
+            candidates = [a for a in self.agents if a.on_duty and not a.away]
+            idle = [a for a in candidates if a.incident is None]
+            # Prefer an idle agent, else the one on the least urgent ticket.
+            busy = sorted((a for a in candidates if a.incident is not None),
+                          key=lambda a: (-a.incident.priority, a.started))  # type: ignore[union-attr]
+            agent = (idle or busy or [None])[0]
+            if agent is None:
+                return None
+        agent.away = True
+        if agent in self._idle:
+            self._idle.remove(agent)
+        if agent.incident is not None:
+            self._interrupt(agent)
+        return agent
+
+    def give_back(self, agent: Agent) -> None:
+        """A withdrawn agent returns to the team's work."""
+        agent.away = False
+        if agent.on_duty and agent.incident is None:
+            self._idle.append(agent)
+            self._dispatch()
+
+    # -- inspection --------------------------------------------------------------------------
+    def waiting(self) -> list[Incident]:
+        """Tickets in the queue, in the order they will be taken."""
+        return [entry[4] for entry in sorted(self._queue) if entry[4].queue_entry is entry]
+
+    def queue_length_area(self, now: float) -> float:
+        """∫ number waiting dt from the start to ``now`` (ticket-minutes)."""
+        return self._queue_area + self._queued * (now - self._queue_changed)
+
+    @property
+    def n_waiting(self) -> int:
+        """How many tickets wait in the queue."""
+        return self._queued
+

@@ -1,0 +1,221 @@
+"""Scenario layer: checks that span several sections of a scenario.
+
+Each check returns :class:`~simulator.scenario.errors.Problem` items naming the
+key path at fault, so that a user sees every mistake at once rather than the
+first one. :func:`raise_problems` runs them all whenever a
+:class:`~simulator.scenario.schema.Scenario` is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from simulator.scenario.calendars import ALWAYS_OPEN
+from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.targets import parse_target
+
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
+
+__all__ = ["RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
+
+#: The node of the routing graph that means "resolved".
+RESOLVED = "(resolved)"
+_TOLERANCE = 1e-6
+
+
+def _closest(name: str, options: Mapping[str, object] | tuple[str, ...]) -> str:
+    match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _known(kind: str, name: str, options: Mapping[str, object] | tuple[str, ...],
+           path: tuple[str | int, ...]) -> Iterator[Problem]:
+    if name not in options:
+        listed = ", ".join(repr(option) for option in options) or "none defined"
+        yield Problem(path, f"expected the name of a {kind} ({listed}); found {name!r}"
+                            f"{_closest(name, options)}")
+
+
+def _sums_to_one(shares: Mapping[object, float], path: tuple[str | int, ...],
+                 what: str) -> Iterator[Problem]:
+    total = math.fsum(shares.values())
+    if abs(total - 1.0) > _TOLERANCE:
+        yield Problem(path, f"expected {what} that sum to 1; found a sum of {total:.6g}")
+
+
+def _arrival_problems(scenario: Scenario) -> Iterator[Problem]:
+    rows, columns = len(scenario.priority_matrix), len(scenario.priority_matrix[0])
+    for name, stream in scenario.arrivals.items():
+        path: tuple[str | int, ...] = ("arrivals", name)
+        if stream.hour_of_day is not None:
+            yield from _sums_to_one(dict(enumerate(stream.hour_of_day)), (*path, "hour_of_day"),
+                                    "24 hourly shares")
+        if stream.day_of_week is not None:
+            mean = math.fsum(stream.day_of_week) / 7.0
+            if abs(mean - 1.0) > _TOLERANCE:
+                yield Problem((*path, "day_of_week"),
+                              f"expected 7 weekday weights that average 1; found an average of "
+                              f"{mean:.6g}")
+        if stream.weekly is not None:
+            cells = {(day, hour): share for day, row in enumerate(stream.weekly)
+                     for hour, share in enumerate(row)}
+            yield from _sums_to_one(cells, (*path, "weekly"), "7×24 shares of the week")
+        for key in ("impact", "urgency", "impact_urgency"):
+            if getattr(stream, key) is not None:
+                yield from _sums_to_one(stream.impact_urgency_shares() if key == "impact_urgency"
+                                        else getattr(stream, key), (*path, key), f"{key} shares")
+        for impact, urgency in stream.impact_urgency_shares():
+            if not 1 <= impact <= rows or not 1 <= urgency <= columns:
+                yield Problem((*path, "impact_urgency" if stream.impact_urgency else "impact"),
+                              f"expected impact levels 1 to {rows} and urgency levels 1 to "
+                              f"{columns} (the priority matrix size); found impact {impact}, "
+                              f"urgency {urgency}")
+                break
+
+
+def _priority_problems(scenario: Scenario) -> Iterator[Problem]:
+    width = len(scenario.priority_matrix[0]) if scenario.priority_matrix else 0
+    for row_index, row in enumerate(scenario.priority_matrix):
+        if len(row) != width or width == 0:
+            yield Problem(("priority_matrix", row_index),
+                          f"expected every row to have {width} priorities; found {len(row)}")
+        for column, name in enumerate(row):
+            yield from _known("priority", name, scenario.priorities,
+                              ("priority_matrix", row_index, column))
+    calendars = (ALWAYS_OPEN, *scenario.calendars)
+    for name, priority in scenario.priorities.items():
+        yield from _known("calendar", priority.calendar, calendars,
+                          ("priorities", name, "calendar"))
+
+
+def _flow_problems(scenario: Scenario) -> Iterator[Problem]:
+    flow, teams = scenario.flow, scenario.teams
+    yield from _known("team", flow.desk.team, teams, ("flow", "desk", "team"))
+    for group in flow.groups:
+        yield from _known("team", group, teams, ("flow", "groups", group))
+        if group == flow.desk.team:
+            yield Problem(("flow", "groups", group),
+                          "expected resolver groups other than the desk team; found the desk")
+    escalations = {("flow", "desk", "escalation"): flow.desk.escalation}
+    escalations |= {("flow", "desk", "escalation_by_category", category): shares
+                    for category, shares in flow.desk.escalation_by_category.items()}
+    for path, shares in escalations.items():
+        for target in shares:
+            yield from _known("resolver group in flow.groups", target, flow.groups, (*path, target))
+        if shares:
+            yield from _sums_to_one(shares, path, "escalation shares")
+    for category in scenario.categories():
+        fcr = flow.desk.first_contact_resolution_by_category.get(
+            category, flow.desk.first_contact_resolution)
+        if fcr < 1.0 and not flow.desk.escalation_by_category.get(category, flow.desk.escalation):
+            yield Problem(("flow", "desk", "escalation"),
+                          f"expected escalation shares for the {1.0 - fcr:.0%} of {category!r} "
+                          f"tickets the desk does not resolve; found none")
+    for key in ("first_contact_resolution_by_category", "escalation_by_category"):
+        for category in getattr(flow.desk, key):
+            yield from _known("category", category, scenario.categories(),
+                              ("flow", "desk", key, category))
+    for group_name, group in flow.groups.items():
+        path = ("flow", "groups", group_name)
+        for target in group.transfer:
+            yield from _known("resolver group in flow.groups", target, flow.groups,
+                              (*path, "transfer", target))
+            if target == group_name:
+                yield Problem((*path, "transfer", target),
+                              "expected transfers to other groups; found a transfer to itself")
+        total = math.fsum(group.transfer.values())
+        if total > 1.0 + _TOLERANCE:
+            yield Problem((*path, "transfer"),
+                          f"expected transfer probabilities that sum to at most 1 (the rest is "
+                          f"resolved in the group); found a sum of {total:.6g}")
+        for priority in group.handling_by_priority:
+            yield from _known("priority", priority, scenario.priorities,
+                              (*path, "handling_by_priority", priority))
+
+
+def routing_graph(scenario: Scenario) -> nx.DiGraph:
+    """The directed graph of where tickets can go (group transfers carry their probability)."""
+    flow = scenario.flow
+    graph = nx.DiGraph()
+    desk = flow.desk
+    graph.add_node(desk.team)
+    for category in scenario.categories():
+        fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
+        if fcr > 0.0:
+            graph.add_edge(desk.team, RESOLVED)
+        if fcr < 1.0:
+            for target, share in desk.escalation_by_category.get(category, desk.escalation).items():
+                if share > 0.0:
+                    graph.add_edge(desk.team, target)
+    for name, group in flow.groups.items():
+        graph.add_node(name)
+        for target, share in group.transfer.items():
+            if share > 0.0:
+                graph.add_edge(name, target, probability=share)
+        resolved_here = 1.0 - math.fsum(group.transfer.values())
+        if resolved_here > _TOLERANCE:
+            graph.add_edge(name, RESOLVED, probability=resolved_here)
+    return graph
+
+
+def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
+    graph = routing_graph(scenario)
+    desk = scenario.flow.desk.team
+    if RESOLVED not in graph:
+        yield Problem(("flow",), "expected a routing in which tickets can be resolved; "
+                                 "found no team that resolves anything")
+        return
+    can_finish = nx.ancestors(graph, RESOLVED) | {RESOLVED}
+    reachable = nx.descendants(graph, desk) | {desk}
+    for name in sorted(reachable - can_finish):
+        path = ("flow", "desk") if name == desk else ("flow", "groups", name, "transfer")
+        yield Problem(path, f"expected every ticket to be resolvable; tickets that reach "
+                            f"{name!r} can never be resolved (every path from it loops among "
+                            f"groups that transfer everything)")
+    for backlog_index, item in enumerate(scenario.initial_backlog):
+        if item.team in graph and item.team not in can_finish:
+            yield Problem(("initial_backlog", backlog_index, "team"),
+                          f"expected a team from which tickets can be resolved; found {item.team!r}")
+
+
+def _backlog_problems(scenario: Scenario) -> Iterator[Problem]:
+    routed = (scenario.flow.desk.team, *scenario.flow.groups)
+    for index, item in enumerate(scenario.initial_backlog):
+        yield from _known("team in the flow", item.team, routed, ("initial_backlog", index, "team"))
+        yield from _known("priority", item.priority, scenario.priorities,
+                          ("initial_backlog", index, "priority"))
+        if item.category is not None:
+            yield from _known("category", item.category, scenario.categories(),
+                              ("initial_backlog", index, "category"))
+
+
+def _target_problems(scenario: Scenario) -> Iterator[Problem]:
+    for key, condition in scenario.targets.items():
+        try:
+            parse_target(key, condition, tuple(scenario.priorities), tuple(scenario.teams))
+        except ValueError as error:
+            yield Problem(("targets", key), str(error))
+
+
+def scenario_problems(scenario: Scenario) -> list[Problem]:
+    """Every cross-section problem of a scenario (empty when it is consistent)."""
+    problems = [*_arrival_problems(scenario), *_priority_problems(scenario),
+                *_flow_problems(scenario), *_backlog_problems(scenario),
+                *_target_problems(scenario)]
+    if not problems:  # the graph is only meaningful once every name resolves
+        problems.extend(_routing_problems(scenario))
+    return problems
+
+
+def raise_problems(scenario: Scenario) -> None:
+    """Raise :class:`ScenarioError` if the scenario has any cross-section problem."""
+    problems = scenario_problems(scenario)
+    if problems:
+        raise ScenarioError(problems)
+

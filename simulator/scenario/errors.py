@@ -1,0 +1,54 @@
+"""Scenario layer: problems found in a scenario, reported one line each.
+
+Every problem names where it is (file, line, key path), what was expected and
+what was found. The command line prints them and exits with code 2; the Python
+API raises :class:`ScenarioError`, which carries the same list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+__all__ = ["Problem", "ScenarioError", "format_path"]
+
+PathPart = str | int
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """``("teams", "L2", "roster", 0)`` → ``"teams.L2.roster[0]"``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario."""
+
+    path: tuple[PathPart, ...]
+    message: str
+    source: str = "<scenario>"
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        if not self.path:
+            return f"{where}: {self.message}"
+        return f"{where}: {format_path(self.path)}: {self.message}"
+
+    def located(self, source: str, line: int | None) -> Problem:
+        """The same problem, placed in a file (and at a line where known)."""
+        return replace(self, source=source, line=line if line is not None else self.line)
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(item) for item in self.problems))

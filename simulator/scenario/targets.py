@@ -1,0 +1,82 @@
+"""Scenario layer: the KPI vocabulary and targets written against it.
+
+A target is a KPI, optionally scoped to a priority or a team, and a condition:
+``"mtta_min": "<= 30"``, ``"P2.sla_response_attainment": ">= 0.9"`` or
+``"L2.utilisation": "<= 0.85"``. The names here are the contract with the
+metrics layer, which computes exactly these KPIs (a test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "INCIDENT_KPIS",
+    "TEAM_KPIS",
+    "Target",
+    "parse_target",
+    "parse_target_expression",
+]
+
+#: KPIs measured over incidents, overall and per priority.
+INCIDENT_KPIS: tuple[str, ...] = (
+    "arrived", "resolved", "backlog_end", "backlog_age_h", "mtta_min", "p_wait",
+    "mttr_h", "mttr_h_median", "mttr_h_p90", "sla_response_attainment",
+    "sla_resolution_attainment", "fcr_rate", "reassignments_mean", "reopen_rate",
+)
+#: KPIs measured per team.
+TEAM_KPIS: tuple[str, ...] = ("utilisation", "overtime_h", "queue_wait_min", "backlog_end")
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+}
+_CONDITION = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
+_EXPRESSION = re.compile(r"^\s*([\w.\-]+)\s*((?:>=|<=|>|<).*)$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI (in a scope: ``None`` overall, a priority or a team), compared with a value."""
+
+    scope: str | None
+    kpi: str
+    operator: str
+    value: float
+
+    def met_by(self, value: float) -> bool:
+        """Whether ``value`` meets the target."""
+        return _OPERATORS[self.operator](value, self.value)
+
+    def __str__(self) -> str:
+        return f"{self.operator} {self.value:g}"
+
+
+def parse_target(key: str, condition: str, priorities: Sequence[str],
+                 teams: Sequence[str]) -> Target:
+    """Read ``key`` (``"kpi"``, ``"PRIORITY.kpi"`` or ``"TEAM.kpi"``) and ``condition`` (``">= 0.9"``)."""
+    match = _CONDITION.match(str(condition))
+    if match is None:
+        raise ValueError(f"expected a condition such as '>= 0.9' or '<= 30'; found {condition!r}")
+    scope, _, kpi = key.rpartition(".")
+    if scope and scope not in priorities and scope not in teams:
+        raise ValueError(f"expected a priority or a team before '.'; found {scope!r}")
+    known = TEAM_KPIS if scope in teams else INCIDENT_KPIS
+    if kpi not in known:
+        close = difflib.get_close_matches(kpi, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        where = f"team {scope!r}" if scope in teams else "incidents"
+        raise ValueError(f"expected a KPI of {where} ({', '.join(known)}); found {kpi!r}{hint}")
+    return Target(scope or None, kpi, match.group(1), float(match.group(2)))
+
+
+def parse_target_expression(text: str, priorities: Sequence[str], teams: Sequence[str]) -> Target:
+    """Read a whole target written on one line, e.g. ``"P2.sla_response_attainment>=0.9"``."""
+    match = _EXPRESSION.match(text)
+    if match is None:
+        raise ValueError(f"expected a target such as 'P2.sla_response_attainment>=0.9'; "
+                         f"found {text!r}")
+    return parse_target(match.group(1), match.group(2), priorities, teams)
