@@ -24,7 +24,7 @@ _HOURS_PER_WEEK = 168
 
 def hourly_rates(stream: ArrivalStream) -> np.ndarray:
     """Incidents per minute in each hour of the week (index ``weekday * 24 + hour``, Monday = 0)."""
-    per_day = stream.volume * 24 * 60
+    per_day = (stream.volume or 0.0) * 24 * 60
     if stream.weekly is not None:
         weekly_shares = np.asarray(stream.weekly, dtype=float).reshape(-1)
         per_hour = per_day * 7.0 * weekly_shares
@@ -39,6 +39,9 @@ def hourly_rates(stream: ArrivalStream) -> np.ndarray:
 def arrival_times(stream: ArrivalStream, start: dt.datetime, horizon: float,
                   rng: np.random.Generator) -> np.ndarray:
     """Arrival times in minutes since ``start``, within ``[0, horizon)``, sorted."""
+    if stream.at is not None:
+        fixed = np.sort(np.asarray(stream.at, dtype=float))
+        return fixed[fixed < horizon]
     rates = hourly_rates(stream)
     peak = float(rates.max())
     if peak <= 0.0:

@@ -125,10 +125,10 @@ class _Planner:
             u_work = self.uniforms(f"handling/{step_number}", n)
             u_pause = self.uniforms(f"waiting/{step_number}", n)
             u_pause_length = self.uniforms(f"waiting-duration/{step_number}", n)
-            split = self.uniforms(f"waiting-split/{step_number}", n)
             u_transfer = self.uniforms(f"transfer/{step_number}", n)
             work = np.zeros(n)
             pause = np.zeros(n)
+            split = np.zeros(n)
             following = np.full(n, -1)
             for code in np.unique(current[current >= 0]):
                 here = current == code
@@ -139,6 +139,7 @@ class _Planner:
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
+                    split[waits] = group.waiting_on_user.after_share
                 following[here] = self._choose(group.transfer, u_transfer[here])
             steps.append(_Step(current.tolist(), work.tolist(), pause.tolist(), split.tolist()))
             current = following

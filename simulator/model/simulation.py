@@ -155,7 +155,6 @@ class Simulation:
         incidents = [self._incident(plans, index) for plans in batches for index in range(len(plans))]
         for incident in sorted(incidents, key=lambda item: item.arrival):
             team = incident.team
-            incident.responded = team != self._desk_code  # past the desk: already answered
             rows.append((incident.arrival, len(rows), incident.id, ActivityCode.ARRIVED, team))
             rows.append((incident.arrival, len(rows), incident.id, ActivityCode.QUEUED, team))
             for time, activity in self.sla.past_events(incident):
@@ -166,10 +165,6 @@ class Simulation:
             self.flow.open[incident.id] = incident
             self.sla.start(incident)  # the deadlines still ahead
             self.teams[incident.team].preload(incident)
-
-    @property
-    def _desk_code(self) -> int:
-        return list(self.scenario.teams).index(self.scenario.flow.desk.team)
 
     def _prepare_arrivals(self) -> None:
         batches = []

@@ -97,12 +97,14 @@ class RunSettings(Spec):
 class ArrivalStream(Spec):
     """One stream of new incidents (a channel or a category) and its weekly shape.
 
-    The rate in hour ``h`` of weekday ``d`` is ``volume × day_of_week[d] ×
+    Either ``volume`` (random arrivals) or ``at`` (incidents at fixed times, for
+    exercises and exact tests). The rate in hour ``h`` of weekday ``d`` is ``volume × day_of_week[d] ×
     hour_of_day[h]`` per hour (or ``volume × 7 × weekly[d][h]`` with a full
     profile): a non-homogeneous Poisson process, sampled by thinning.
     """
 
-    volume: PositiveRate  # mean incidents per day, e.g. "350/day"
+    volume: PositiveRate | None = None  # mean incidents per day, e.g. "350/day"
+    at: tuple[Duration, ...] | None = None  # or: incidents at these times after the start
     category: str | None = None  # defaults to the stream's name
     channel: str | None = None
     hour_of_day: Annotated[tuple[float, ...] | None, _shares(24, "hourly shares")] = None
@@ -133,6 +135,11 @@ class ArrivalStream(Spec):
 
     @model_validator(mode="after")
     def _one_shape(self) -> Self:
+        if (self.volume is None) == (self.at is None):
+            raise ValueError("expected either 'volume' (a rate such as '120/day') or 'at' (a list "
+                             "of times after the start such as ['10m', '2h'])")
+        if self.at is not None and (self.hour_of_day or self.day_of_week or self.weekly):
+            raise ValueError("expected no hour or weekday profile with 'at' (fixed times)")
         if self.weekly is not None and (self.hour_of_day or self.day_of_week):
             raise ValueError("expected either 'weekly' or 'hour_of_day'/'day_of_week', not both")
         if self.impact_urgency is not None and (self.impact is not None or self.urgency is not None):
@@ -227,6 +234,7 @@ class PauseRule(Spec):
 
     probability: Probability
     duration: Distribution
+    after_share: Probability = 0.5  # share of the group's work done before the wait
 
 
 class Desk(Spec):
