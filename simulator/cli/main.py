@@ -21,8 +21,6 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simulator.experiment.run import run_experiment
-from simulator.experiment.summary import check_targets, scenario_targets
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
@@ -87,6 +85,10 @@ def schema() -> None:
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...],
         out: Path | None, output_format: str, workers: int | None, events_format: str) -> None:
     """Run a scenario's replications and report its KPIs with confidence intervals."""
+    from simulator.cli.render import render_run
+    from simulator.experiment.run import run_experiment
+    from simulator.experiment.summary import check_targets, scenario_targets
+
     loaded = load_scenario(scenario, overrides)
     count = loaded.run.replications if replications is None else replications
     console = _stderr()
@@ -106,9 +108,10 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
         header = (f"[bold]{loaded.name}[/] ({scenario}) — {count} replications, seed "
                   f"{result.seed}, horizon {loaded.run.horizon / 1440:g} days, warm-up "
                   f"{loaded.run.warmup / 1440:g} days, {result.manifest['wall_s']} s")
-        from simulator.cli.render import render_run
-
-        render_run(Console(highlight=False), result.summary, checks, header)
+        stdout = Console(highlight=False)
+        if not stdout.is_terminal:  # a file or a pipe: do not squeeze the tables into 80 columns
+            stdout = Console(highlight=False, width=120)
+        render_run(stdout, result.summary, checks, header)
     if out is not None:
         console.print(f"wrote {out}/ (events, incidents, kpis.csv, summary.json, manifest.json)")
 

@@ -50,8 +50,9 @@ def _lookup(summary: pd.DataFrame, scope: str, key: str, kpi: str) -> pd.Series 
 def _overall(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
     table = Table(title="KPIs (mean over replications, 95 % confidence interval)",
                   title_justify="left")
-    for column in ("KPI", "mean", "95 % CI", "n", "target", "result"):
-        table.add_column(column, justify="left" if column in ("KPI", "result") else "right")
+    table.add_column("KPI", no_wrap=True)
+    for column in ("mean", "95 % CI", "n", "target", "result"):
+        table.add_column(column, justify="left" if column == "result" else "right")
     for kpi in INCIDENT_KPIS:
         row = _lookup(summary, "overall", "", kpi)
         if row is None:
@@ -64,23 +65,34 @@ def _overall(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
     return table
 
 
-def _by_key(summary: pd.DataFrame, scope: str, kpis: tuple[str, ...], title: str,
-            checks: list[TargetCheck]) -> Table:
-    keys = list(dict.fromkeys(summary.loc[summary["scope"] == scope, "key"]))
-    table = Table(title=title, title_justify="left")
-    table.add_column("KPI")
+def _cell(summary: pd.DataFrame, scope: str, key: str, kpi: str, checks: list[TargetCheck]) -> str:
+    row = _lookup(summary, scope, key, kpi)
+    text = "null" if row is None else format_value(kpi, row["mean"])
+    check = next((c for c in checks if c.target.scope == key and c.target.kpi == kpi), None)
+    if check is not None:
+        text += f" {_VERDICT_STYLE[check.verdict]} ({check.target})"
+    return text
+
+
+def _by_priority(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
+    keys = list(dict.fromkeys(summary.loc[summary["scope"] == "priority", "key"]))
+    table = Table(title="By priority (means)", title_justify="left")
+    table.add_column("KPI", no_wrap=True)
     for key in keys:
         table.add_column(key, justify="right")
-    for kpi in kpis:
-        cells = []
-        for key in keys:
-            row = _lookup(summary, scope, key, kpi)
-            text = "null" if row is None else format_value(kpi, row["mean"])
-            check = next((c for c in checks if c.target.scope == key and c.target.kpi == kpi), None)
-            if check is not None:
-                text += f" {_VERDICT_STYLE[check.verdict]} ({check.target})"
-            cells.append(text)
-        table.add_row(kpi, *cells)
+    for kpi in INCIDENT_KPIS:
+        table.add_row(kpi, *(_cell(summary, "priority", key, kpi, checks) for key in keys))
+    return table
+
+
+def _by_team(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
+    keys = list(dict.fromkeys(summary.loc[summary["scope"] == "team", "key"]))
+    table = Table(title="By team (means)", title_justify="left")
+    table.add_column("team", no_wrap=True)
+    for kpi in TEAM_KPIS:
+        table.add_column(kpi, justify="right")
+    for key in keys:
+        table.add_row(key, *(_cell(summary, "team", key, kpi, checks) for kpi in TEAM_KPIS))
     return table
 
 
@@ -89,8 +101,8 @@ def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck
     """Print the run's tables."""
     console.print(header)
     console.print(_overall(summary, checks))
-    console.print(_by_key(summary, "priority", INCIDENT_KPIS, "By priority (means)", checks))
-    console.print(_by_key(summary, "team", TEAM_KPIS, "By team (means)", checks))
+    console.print(_by_priority(summary, checks))
+    console.print(_by_team(summary, checks))
     unmatched = [c for c in checks if c.target.scope is not None
                  and not ((summary["key"] == c.target.scope) & (summary["kpi"] == c.target.kpi)).any()]
     for check in unmatched:

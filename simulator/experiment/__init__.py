@@ -1,4 +1,4 @@
-"""Experiment layer: replications (serial or a process pool), confidence intervals, targets, run directories."""
+"""Experiment layer: replications (serial or a process pool), confidence intervals, targets, run folders."""
 
 from simulator.experiment.replications import ReplicationResult, run_replication, run_replications
 from simulator.experiment.run import RunResult, run_experiment

@@ -79,7 +79,7 @@ def run_replication(scenario: Scenario, replication: int, seed: int,
                                     for code in incidents["resolved_by"]]
         incidents_path = out_dir / "incidents" / f"{stem}.parquet"
         incidents_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(incidents_path, lambda path: incidents.to_parquet(path))
+        _write_atomically(incidents_path, incidents.to_parquet)
     return ReplicationResult(replication, kpis, backlog, time.perf_counter() - began,
                              len(log.events))
 

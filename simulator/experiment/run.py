@@ -114,6 +114,8 @@ class _RunDirectory:
         partial.replace(partial.with_suffix(""))
 
     def finish(self, manifest: dict[str, object], document: dict[str, object] | None) -> None:
+        for partial in self.path.glob("**/*.partial"):  # left by a replication cut short
+            partial.unlink()
         if document is not None:
             (self.path / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
         (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

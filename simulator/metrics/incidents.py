@@ -128,9 +128,10 @@ def _met(elapsed: np.ndarray, target: np.ndarray, finished: np.ndarray) -> pd.ar
 def incident_table(log: CodedLog, policy: SlaPolicy, end: float) -> pd.DataFrame:
     """One row per incident, indexed by ``case_id``.
 
-    Columns: ``case`` (the code of the case in ``log.cases``), ``priority``, ``category`` (codes into ``log.priorities`` and
-    ``log.categories``), ``arrived_min``, ``first_work_min``, ``resolved_min``
-    (last resolution; NaN while open), ``is_resolved`` (at the end),
+    Columns: ``case`` (the code of the case in ``log.cases``), ``priority``,
+    ``category`` (codes into ``log.priorities`` and ``log.categories``),
+    ``arrived_min``, ``first_work_min``, ``resolved_min`` (last resolution; NaN while
+    open), ``is_resolved`` (at the end),
     ``resolved_by`` (team code; -1 while open), ``n_reassigned``,
     ``n_reopened``, ``n_resolved``, ``fcr`` (resolved, never reassigned nor
     reopened), ``response_working_min`` and ``resolution_working_min``

@@ -109,7 +109,7 @@ def _utilisation(log: CodedLog, duty: DutyPeriods, sessions: pd.DataFrame,
 
 
 def queue_waits(log: CodedLog, begin: float) -> pd.DataFrame:
-    """Each queue entry at or after ``begin`` that was taken up: ``team`` code, ``queued`` and ``wait`` minutes."""
+    """Queue entries at or after ``begin`` that were taken up: ``team`` code, ``queued``, ``wait`` minutes."""
     activity = log.column("activity")
     keep = np.isin(activity, [_QUEUED, _WORK_STARTED])
     case, t, activity = log.column("case")[keep], log.column("t")[keep], activity[keep]

@@ -116,14 +116,14 @@ class Recorder:
         """The run's :class:`SimulationLog`."""
         origin = np.datetime64(start, "ns")
         events = _events_frame(self.rows, self, origin)
-        duty_columns = list(zip(*self.duty, strict=True)) if self.duty else [[], [], [], []]
+        duty_table = np.array(self.duty, dtype=[("t", "f8"), ("team", "i8"), ("agent", "i8"),
+                                                ("on", "?")])
         duty = pd.DataFrame({
-            "timestamp": _timestamps(np.asarray(duty_columns[0], dtype=float), origin),
-            "team": pd.Categorical.from_codes(np.asarray(duty_columns[1], dtype=np.int64),
-                                              categories=self.team_names),
-            "agent": pd.Categorical.from_codes(np.asarray(duty_columns[2], dtype=np.int64),
+            "timestamp": _timestamps(duty_table["t"], origin),
+            "team": pd.Categorical.from_codes(duty_table["team"], categories=self.team_names),
+            "agent": pd.Categorical.from_codes(duty_table["agent"],
                                                categories=_unique(self.agent_names)),
-            "on_duty": np.asarray(duty_columns[3], dtype=bool),
+            "on_duty": duty_table["on"],
         })
         return SimulationLog(events, duty, start, start + dt.timedelta(minutes=end_minutes),
                              start + dt.timedelta(minutes=warmup_minutes), monitors)

@@ -23,9 +23,10 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import simpy
+from simpy.events import EventPriority
 
 from simulator.model.incident import ActivityCode, Incident, Recorder
 from simulator.scenario.calendars import CalendarClock
@@ -33,7 +34,8 @@ from simulator.scenario.calendars import CalendarClock
 __all__ = ["PriorityClock", "SlaWatch"]
 
 _RESPONSE, _RESOLUTION, _ESCALATION = 0, 1, 2
-_AFTER_ORDINARY_EVENTS = 2  # SimPy priorities: URGENT = 0, NORMAL = 1
+# SimPy orders events of the same time by priority (URGENT = 0, NORMAL = 1), then by creation.
+_AFTER_ORDINARY_EVENTS = cast(EventPriority, 2)
 
 
 @dataclass(frozen=True)

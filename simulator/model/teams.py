@@ -222,9 +222,9 @@ class Team:
             # Prefer an idle agent, else the one on the least urgent ticket.
             busy = sorted((a for a in candidates if a.incident is not None),
                           key=lambda a: (-a.incident.priority, a.started))  # type: ignore[union-attr]
-            agent = (idle or busy or [None])[0]
-            if agent is None:
+            if not idle and not busy:
                 return None
+            agent = (idle or busy)[0]
         agent.away = True
         if agent in self._idle:
             self._idle.remove(agent)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import re
 from typing import Annotated, Self
 
@@ -58,8 +59,8 @@ def parse_days(text: str) -> tuple[int, ...]:
     """``"Mon-Fri"``, ``"Sat,Sun"``, ``"daily"`` → weekday numbers (Monday = 0)."""
     names = {name.lower(): index for index, name in enumerate(WEEKDAYS)}
     days: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip().lower()
+    for raw in str(text).split(","):
+        part = raw.strip().lower()
         if part in _DAY_ALIASES:
             days.extend(WEEKDAYS.index(day) for day in _DAY_ALIASES[part])
             continue
@@ -112,7 +113,7 @@ class Calendar(Spec):
     @model_validator(mode="after")
     def _no_overlap(self) -> Self:
         for day, ranges in self.hours.items():
-            for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(ranges):
                 if start < end:
                     raise ValueError(f"expected working hours that do not overlap on {day}")
         if not any(self.hours.values()):
@@ -140,58 +141,102 @@ class CalendarClock:
     origin
         The datetime of simulation minute 0.
     first, last
-        The range of simulation minutes the clock must cover; outside it the
-        calendar is treated as closed (look-ups beyond ``last`` answer ``inf``).
+        The range of simulation minutes to prepare for; the clock extends itself
+        if asked about times outside it.
+
+    Working minutes are counted from minute 0 (negative before it).
     """
+
+    _MAX_SPAN_DAYS = 366 * 50  # a deadline further away than this is "never"
 
     def __init__(self, calendar: Calendar | None, origin: dt.datetime,
                  first: float = 0.0, last: float = 0.0) -> None:
+        self.calendar = calendar
+        self.origin = origin
         self.always_open = calendar is None
-        edges: list[float] = []
+        self._edges: list[float] = []
+        self._cumulative: list[float] = []
+        self._span = (0.0, 0.0)
         if calendar is not None:
-            first_day = (origin + dt.timedelta(minutes=first)).date() - dt.timedelta(days=1)
-            last_day = (origin + dt.timedelta(minutes=last)).date() + dt.timedelta(days=1)
-            day = first_day
-            while day <= last_day:
-                midnight = (dt.datetime.combine(day, dt.time()) - origin).total_seconds() / 60.0
-                for start, end in calendar.open_ranges(day):
-                    if edges and edges[-1] == midnight + start:
-                        edges[-1] = midnight + end  # contiguous with the previous period
-                    else:
-                        edges.extend((midnight + start, midnight + end))
-                day += dt.timedelta(days=1)
-        self._edges = edges
-        self._cumulative = [0.0] * len(edges)
+            self._build(self._date(first) - dt.timedelta(days=1),
+                        self._date(last) + dt.timedelta(days=7))
+
+    def _date(self, t: float) -> dt.date:
+        return (self.origin + dt.timedelta(minutes=t)).date()
+
+    def _minute(self, day: dt.date) -> float:
+        return (dt.datetime.combine(day, dt.time()) - self.origin).total_seconds() / 60.0
+
+    def _build(self, first_day: dt.date, last_day: dt.date) -> None:
+        assert self.calendar is not None
+        edges: list[float] = []
+        day = first_day
+        while day <= last_day:
+            midnight = self._minute(day)
+            for start, end in self.calendar.open_ranges(day):
+                if edges and edges[-1] == midnight + start:
+                    edges[-1] = midnight + end  # contiguous with the previous period
+                else:
+                    edges.extend((midnight + start, midnight + end))
+            day += dt.timedelta(days=1)
+        cumulative = [0.0] * len(edges)
         for index in range(1, len(edges)):
             opened = edges[index] - edges[index - 1] if index % 2 else 0.0
-            self._cumulative[index] = self._cumulative[index - 1] + opened
-        self._edges_array = np.asarray(edges)
+            cumulative[index] = cumulative[index - 1] + opened
+        self._edges, self._cumulative = edges, cumulative
+        self._span = (self._minute(first_day), self._minute(last_day + dt.timedelta(days=1)))
+        at_zero = self._raw_working_minutes(0.0)
+        self._cumulative = [value - at_zero for value in cumulative]
+        self._edges_array = np.asarray(self._edges)
         self._cumulative_array = np.asarray(self._cumulative)
+        self._first_day, self._last_day = first_day, last_day
 
-    def working_minutes_at(self, t: float) -> float:
-        """Working minutes elapsed between the clock's start and simulation minute ``t``."""
-        if self.always_open:
-            return t
+    def _cover(self, first: float, last: float) -> bool:
+        """Make sure the compiled range covers ``[first, last]``; False if that is absurdly far."""
+        if self._span[0] <= first and last <= self._span[1]:
+            return True
+        first_day = min(self._first_day, self._date(first) - dt.timedelta(days=1))
+        last_day = max(self._last_day, self._date(last) + dt.timedelta(days=7))
+        if (last_day - first_day).days > self._MAX_SPAN_DAYS:
+            return False
+        width = last_day - first_day  # grow generously: extensions are rare
+        self._build(first_day - (width if first < self._span[0] else dt.timedelta()),
+                    last_day + (width if last > self._span[1] else dt.timedelta()))
+        return True
+
+    def _raw_working_minutes(self, t: float) -> float:
         edges = self._edges
         index = bisect.bisect_right(edges, t)
         if index == 0:
-            return 0.0
+            return self._cumulative[0] if edges else 0.0
         if index >= len(edges):
-            return self._cumulative[-1] if edges else 0.0
+            return self._cumulative[-1]
         if index % 2:  # inside an open period that started at edges[index - 1]
             return self._cumulative[index - 1] + (t - edges[index - 1])
         return self._cumulative[index - 1]
 
+    def working_minutes_at(self, t: float) -> float:
+        """Working minutes from minute 0 to minute ``t`` (negative for ``t`` before 0)."""
+        if self.always_open:
+            return t
+        if not self._span[0] <= t <= self._span[1] and not self._cover(t, t):
+            return self._cumulative[-1] if t > 0 else self._cumulative[0]
+        return self._raw_working_minutes(t)
+
     def time_at(self, working_minutes: float) -> float:
-        """The earliest simulation minute by which ``working_minutes`` will have elapsed."""
+        """The earliest simulation minute at which ``working_minutes`` (counted from minute 0) is reached."""
         if self.always_open:
             return working_minutes
+        while not self._cumulative or working_minutes > self._cumulative[-1]:
+            if not self._cover(self._span[0], self._span[1] + (self._span[1] - self._span[0])):
+                return float("inf")
+        while working_minutes < self._cumulative[0]:
+            if not self._cover(self._span[0] - (self._span[1] - self._span[0]), self._span[1]):
+                return float("-inf")
         cumulative = self._cumulative
         index = bisect.bisect_left(cumulative, working_minutes)
-        if index >= len(cumulative):
-            return float("inf")
         if index == 0:
-            return self._edges[0] if cumulative else float("inf")
+            return self._edges[0]
         return self._edges[index] - (cumulative[index] - working_minutes)
 
     def working_minutes_between(self, start: float, end: float) -> float:
@@ -204,13 +249,19 @@ class CalendarClock:
 
     def is_open(self, t: float) -> bool:
         """Whether the calendar is open at simulation minute ``t``."""
-        return self.always_open or bisect.bisect_right(self._edges, t) % 2 == 1
+        if self.always_open:
+            return True
+        self._cover(t, t)
+        return bisect.bisect_right(self._edges, t) % 2 == 1
 
     def working_minutes_array(self, t: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`working_minutes_at` (NaN stays NaN)."""
         t = np.asarray(t, dtype=float)
         if self.always_open:
             return t.copy()
+        finite = t[np.isfinite(t)]
+        if len(finite):
+            self._cover(float(finite.min()), float(finite.max()))
         if len(self._edges_array) == 0:
             return np.where(np.isnan(t), np.nan, 0.0)
         return np.interp(t, self._edges_array, self._cumulative_array)

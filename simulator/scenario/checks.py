@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -27,6 +27,7 @@ __all__ = ["RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
 #: The node of the routing graph that means "resolved".
 RESOLVED = "(resolved)"
 _TOLERANCE = 1e-6
+KeyPath = tuple[str | int, ...]
 
 
 def _closest(name: str, options: Mapping[str, object] | tuple[str, ...]) -> str:
@@ -42,7 +43,7 @@ def _known(kind: str, name: str, options: Mapping[str, object] | tuple[str, ...]
                             f"{_closest(name, options)}")
 
 
-def _sums_to_one(shares: Mapping[object, float], path: tuple[str | int, ...],
+def _sums_to_one(shares: Mapping[Any, float], path: KeyPath,
                  what: str) -> Iterator[Problem]:
     total = math.fsum(shares.values())
     if abs(total - 1.0) > _TOLERANCE:
@@ -94,39 +95,46 @@ def _priority_problems(scenario: Scenario) -> Iterator[Problem]:
                           ("priorities", name, "calendar"))
 
 
-def _flow_problems(scenario: Scenario) -> Iterator[Problem]:
+def _flow_team_problems(scenario: Scenario) -> Iterator[Problem]:
     flow, teams = scenario.flow, scenario.teams
     yield from _known("team", flow.desk.team, teams, ("flow", "desk", "team"))
-    for group in flow.groups:
-        yield from _known("team", group, teams, ("flow", "groups", group))
-        if group == flow.desk.team:
-            yield Problem(("flow", "groups", group),
+    for name in flow.groups:
+        yield from _known("team", name, teams, ("flow", "groups", name))
+        if name == flow.desk.team:
+            yield Problem(("flow", "groups", name),
                           "expected resolver groups other than the desk team; found the desk")
-    escalations = {("flow", "desk", "escalation"): flow.desk.escalation}
-    escalations |= {("flow", "desk", "escalation_by_category", category): shares
-                    for category, shares in flow.desk.escalation_by_category.items()}
+
+
+def _escalation_problems(scenario: Scenario) -> Iterator[Problem]:
+    desk, groups = scenario.flow.desk, scenario.flow.groups
+    escalations: dict[KeyPath, dict[str, float]] = {("flow", "desk", "escalation"): desk.escalation}
+    for category, shares in desk.escalation_by_category.items():
+        escalations[("flow", "desk", "escalation_by_category", category)] = shares
     for path, shares in escalations.items():
         for target in shares:
-            yield from _known("resolver group in flow.groups", target, flow.groups, (*path, target))
+            yield from _known("resolver group in flow.groups", target, groups, (*path, target))
         if shares:
             yield from _sums_to_one(shares, path, "escalation shares")
     for category in scenario.categories():
-        fcr = flow.desk.first_contact_resolution_by_category.get(
-            category, flow.desk.first_contact_resolution)
-        if fcr < 1.0 and not flow.desk.escalation_by_category.get(category, flow.desk.escalation):
+        fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
+        if fcr < 1.0 and not desk.escalation_by_category.get(category, desk.escalation):
             yield Problem(("flow", "desk", "escalation"),
                           f"expected escalation shares for the {1.0 - fcr:.0%} of {category!r} "
                           f"tickets the desk does not resolve; found none")
     for key in ("first_contact_resolution_by_category", "escalation_by_category"):
-        for category in getattr(flow.desk, key):
+        for category in getattr(desk, key):
             yield from _known("category", category, scenario.categories(),
                               ("flow", "desk", key, category))
-    for group_name, group in flow.groups.items():
-        path = ("flow", "groups", group_name)
+
+
+def _transfer_problems(scenario: Scenario) -> Iterator[Problem]:
+    groups = scenario.flow.groups
+    for name, group in groups.items():
+        path: KeyPath = ("flow", "groups", name)
         for target in group.transfer:
-            yield from _known("resolver group in flow.groups", target, flow.groups,
+            yield from _known("resolver group in flow.groups", target, groups,
                               (*path, "transfer", target))
-            if target == group_name:
+            if target == name:
                 yield Problem((*path, "transfer", target),
                               "expected transfers to other groups; found a transfer to itself")
         total = math.fsum(group.transfer.values())
@@ -173,11 +181,14 @@ def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
         return
     can_finish = nx.ancestors(graph, RESOLVED) | {RESOLVED}
     reachable = nx.descendants(graph, desk) | {desk}
-    for name in sorted(reachable - can_finish):
-        path = ("flow", "desk") if name == desk else ("flow", "groups", name, "transfer")
-        yield Problem(path, f"expected every ticket to be resolvable; tickets that reach "
-                            f"{name!r} can never be resolved (every path from it loops among "
-                            f"groups that transfer everything)")
+    stuck = [name for name in graph if name in reachable - can_finish]
+    if stuck:
+        first = stuck[0]
+        path = ("flow", "desk") if first == desk else ("flow", "groups", first, "transfer")
+        names = " and ".join(repr(name) for name in stuck)
+        yield Problem(path, f"expected every ticket to be resolvable; tickets that reach {names} "
+                            f"can never be resolved (they only transfer among groups that "
+                            f"resolve nothing)")
     for backlog_index, item in enumerate(scenario.initial_backlog):
         if item.team in graph and item.team not in can_finish:
             yield Problem(("initial_backlog", backlog_index, "team"),
@@ -206,7 +217,8 @@ def _target_problems(scenario: Scenario) -> Iterator[Problem]:
 def scenario_problems(scenario: Scenario) -> list[Problem]:
     """Every cross-section problem of a scenario (empty when it is consistent)."""
     problems = [*_arrival_problems(scenario), *_priority_problems(scenario),
-                *_flow_problems(scenario), *_backlog_problems(scenario),
+                *_flow_team_problems(scenario), *_escalation_problems(scenario),
+                *_transfer_problems(scenario), *_backlog_problems(scenario),
                 *_target_problems(scenario)]
     if not problems:  # the graph is only meaningful once every name resolves
         problems.extend(_routing_problems(scenario))

@@ -14,12 +14,14 @@ owns or seeds a generator itself. Values are in minutes.
 
 from __future__ import annotations
 
+import itertools
 import math
+from statistics import NormalDist
 from typing import Annotated, Literal, Self
 
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
-from scipy import special, stats
+from scipy import special
 
 from simulator.scenario.types import Duration, PositiveDuration, PositiveNumber, Spec
 
@@ -35,7 +37,7 @@ __all__ = [
     "Weibull",
 ]
 
-_Z90 = float(stats.norm.ppf(0.9))
+_Z90 = NormalDist().inv_cdf(0.9)  # the standard normal's 90th percentile
 
 
 class _Base(Spec):
@@ -242,7 +244,7 @@ class Empirical(_Base):
             if len(levels) < 2 or levels[0] != 0.0 or levels[-1] != 1.0:
                 raise ValueError("expected quantile levels from 0 to 1, including both ends")
             points = [self.quantiles[level] for level in levels]
-            if any(later < earlier for earlier, later in zip(points, points[1:], strict=False)):
+            if any(later < earlier for earlier, later in itertools.pairwise(points)):
                 raise ValueError("expected quantile values that never decrease")
         return self
 
@@ -273,7 +275,7 @@ def _shorthand(value: object) -> object:
 
 #: Any distribution of durations; the ``dist`` key says which.
 Distribution = Annotated[
-    Fixed | Exponential | Lognormal | Gamma | Weibull | Triangular | Uniform | Empirical,
+    Annotated[Fixed | Exponential | Lognormal | Gamma | Weibull | Triangular | Uniform | Empirical,
+              Field(discriminator="dist")],
     BeforeValidator(_shorthand),
-    Field(discriminator="dist"),
 ]

@@ -114,29 +114,42 @@ def _describe(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(error: Any, path: tuple[PathPart, ...], loc: tuple[Any, ...]) -> str:
-    kind, message = error["type"], error["msg"]
-    if kind == "extra_forbidden":
-        options = allowed_keys(Scenario, loc[:-1])
-        name = str(loc[-1])
-        close = difflib.get_close_matches(name, options, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        return f"unknown key {name!r}: {hint}expected one of {', '.join(options)}"
-    if kind == "missing":
-        return "expected this key (it is required); found nothing"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = error.get("ctx", {}).get("expected_tags", "")
-        found = error.get("ctx", {}).get("tag")
-        return (f"expected 'dist' to be one of {tags}; found {found!r}" if found is not None
-                else f"expected a 'dist' key naming the distribution ({tags}) or a duration "
-                     f"such as '10m'; found {_describe(error['input'])}")
+def _unknown_key(error: Any, loc: tuple[Any, ...]) -> str:
+    options = allowed_keys(Scenario, loc[:-1])
+    name = str(loc[-1])
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown key {name!r}: {hint}expected one of {', '.join(options)}"
+
+
+def _bad_distribution(error: Any, loc: tuple[Any, ...]) -> str:
+    tags = error.get("ctx", {}).get("expected_tags", "")
+    found = error.get("ctx", {}).get("tag")
+    if found is not None:
+        return f"expected 'dist' to be one of {tags}; found {found!r}"
+    return (f"expected a 'dist' key naming the distribution ({tags}) or a duration such as "
+            f"'10m'; found {_describe(error['input'])}")
+
+
+_SPECIAL_MESSAGES = {
+    "extra_forbidden": _unknown_key,
+    "missing": lambda error, loc: "expected this key (it is required); found nothing",
+    "union_tag_invalid": _bad_distribution,
+    "union_tag_not_found": _bad_distribution,
+}
+
+
+def _message(error: Any, loc: tuple[Any, ...]) -> str:
+    """One pydantic error as "expected ...; found ..."."""
+    special = _SPECIAL_MESSAGES.get(error["type"])
+    if special is not None:
+        return special(error, loc)
+    message = str(error["msg"])
     if message.startswith(("Value error, ", "Assertion failed, ")):
-        return message.split(", ", 1)[1]
-    if message.startswith("Input should be"):
-        return message.replace("Input should be", "expected", 1) + f"; found {_describe(error['input'])}"
-    if "found" in message:
-        return message
-    return f"{message}; found {_describe(error['input'])}"
+        message = message.split(", ", 1)[1]
+    elif message.startswith("Input should be"):
+        message = message.replace("Input should be", "expected", 1)
+    return message if "found" in message else f"{message}; found {_describe(error['input'])}"
 
 
 def _problems_from(error: pydantic.ValidationError) -> list[Problem]:
@@ -144,7 +157,7 @@ def _problems_from(error: pydantic.ValidationError) -> list[Problem]:
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         path = user_path(Scenario, loc)
-        problems.append(Problem(path, _message(item, path, loc)))
+        problems.append(Problem(path, _message(item, loc)))
     return problems
 
 

@@ -83,8 +83,9 @@ ONE_HOUR_SHIFT = {
 
 
 def test_at_shift_end_finish_works_on_as_overtime() -> None:
+    roster = ONE_HOUR_SHIFT["teams"]["desk"]["roster"]
     log = simulate(ONE_HOUR_SHIFT | {"teams": {"desk": {"agents": None, "at_shift_end": "finish",
-                                                        "roster": ONE_HOUR_SHIFT["teams"]["desk"]["roster"]}}})
+                                                        "roster": roster}}})
     rows = [row for row in trace(log) if row[2] in ("work started", "resolved")]
     assert rows == [(510.0, INC1, "work started", "desk", "desk-shift1-1"),
                     (570.0, INC1, "resolved", "desk", "desk-shift1-1")]

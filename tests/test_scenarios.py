@@ -1,0 +1,32 @@
+"""Every scenario shipped in scenarios/ validates and runs briefly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.cli.main import main
+from simulator.experiment import run_replication
+from simulator.scenario import load_scenario
+
+SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("**/*.yaml"))
+
+
+def test_there_are_scenarios() -> None:
+    assert {path.name for path in SCENARIOS} >= {"baseline.yaml", "mmc.yaml"}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda path: path.name)
+def test_validates_with_exit_code_zero(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(path)]) is None
+    assert "valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda path: path.name)
+def test_runs_briefly(path: Path) -> None:
+    scenario = load_scenario(path, ["run.horizon=2w", "run.warmup=2d"])
+    result = run_replication(scenario, replication=0, seed=1)
+    kpis = result.kpis.set_index(["scope", "key", "kpi"])["value"]
+    assert kpis[("overall", "", "arrived")] > 100
+    assert kpis[("overall", "", "resolved")] > 0.5 * kpis[("overall", "", "arrived")]

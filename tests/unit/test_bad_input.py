@@ -1,0 +1,131 @@
+"""Bad input: one line per problem naming file, line, key path, expected and found; exit 2; no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.cli.main import main
+from tests.helpers import TINY, merge
+
+L2_FLOW = {"teams": {"L2": {"agents": 2}},
+           "flow": {"desk": {"first_contact_resolution": 0.5, "escalation": {"L2": 1.0}},
+                    "groups": {"L2": {"handling": "1h"}}}}
+
+# (name, scenario changes or raw YAML text, fragments that must all appear in the message)
+CASES = [
+    ("yaml syntax", "run:\n  horizon: 1w\n  warmup: [0m\n", [":4: expected valid YAML", "syntax error"]),
+    ("unknown key", {"run": {"horizn": "2w"}},
+     ["run.horizn", "unknown key 'horizn'", "did you mean 'horizon'?"]),
+    ("unknown nested key", {"flow": {"desk": {"handlnig": "5m"}}},
+     ["flow.desk.handlnig", "did you mean 'handling'?"]),
+    ("missing unit", {"flow": {"desk": {"handling": {"dist": "exponential", "mean": 30}}}},
+     ["flow.desk.handling.mean", "expected a duration with a unit", "found 30"]),
+    ("wrong unit", {"run": {"horizon": "2 fortnights"}},
+     ["run.horizon", "expected a duration unit", "'fortnights'"]),
+    ("rate without unit", {"arrivals": {"calls": {"at": None, "volume": 120}}},
+     ["arrivals.calls.volume", "expected a rate with a unit", "found 120"]),
+    ("zero rate", {"arrivals": {"calls": {"at": None, "volume": "0/h"}}},
+     ["arrivals.calls.volume", "greater than zero", "'0/h'"]),
+    ("negative duration", {"flow": {"desk": {"handling": {"dist": "exponential", "mean": "-5m"}}}},
+     ["flow.desk.handling.mean", "zero or more", "'-5m'"]),
+    ("zero duration", {"run": {"horizon": "0h"}}, ["run.horizon", "greater than zero"]),
+    ("shares not summing to 1", {"arrivals": {"calls": {"impact": {1: 0.5, 2: 0.3}}}},
+     ["arrivals.calls.impact", "sum to 1", "0.8"]),
+    ("escalation not summing to 1",
+     merge(L2_FLOW, {"flow": {"desk": {"escalation": {"L2": 0.7}}}}),
+     ["flow.desk.escalation", "sum to 1", "0.7"]),
+    ("routing target not a team", merge(L2_FLOW, {"flow": {"desk": {"escalation": {"L2": None, "L3": 1.0}}}}),
+     ["flow.desk.escalation.L3", "resolver group", "found 'L3'"]),
+    ("group that is not a team", merge(L2_FLOW, {"flow": {"groups": {"L22": {"handling": "1h"}}}}),
+     ["flow.groups.L22", "expected the name of a team", "did you mean 'L2'?"]),
+    ("zero-length shift", {"teams": {"desk": {"agents": None, "roster": [
+        {"days": "Mon-Fri", "start": "08:00", "end": "08:00", "headcount": 2}]}}},
+     ["teams.desk.roster[0]", "zero-length shift"]),
+    ("never resolvable", merge(L2_FLOW, {
+        "teams": {"L3": {"agents": 1}},
+        "flow": {"groups": {"L2": {"transfer": {"L3": 1.0}},
+                            "L3": {"handling": "1h", "transfer": {"L2": 1.0}}}}}),
+     ["flow.groups.L2.transfer", "'L2' and 'L3' can never be resolved"]),
+    ("probability above 1", {"flow": {"desk": {"first_contact_resolution": 1.5}}},
+     ["flow.desk.first_contact_resolution", "between 0 and 1", "1.5"]),
+    ("unknown calendar", {"priorities": {"P1": {"calendar": "bussiness"}},
+                          "calendars": {"business": {"hours": {"Mon-Fri": "08:00-17:00"}}}},
+     ["priorities.P1.calendar", "did you mean 'business'?"]),
+    ("unknown distribution", {"flow": {"desk": {"handling": {"dist": "normal", "mean": "1h"}}}},
+     ["flow.desk.handling", "'dist' to be one of", "found 'normal'"]),
+    ("bad target", {"targets": {"mtta_mins": "<= 30"}}, ["targets.mtta_mins", "did you mean 'mtta_min'?"]),
+]
+
+
+def write(tmp_path: Path, case: object) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(case if isinstance(case, str) else yaml.safe_dump(merge(TINY, case)))
+    return path
+
+
+def run_cli(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as stopped:
+        main(arguments)
+    captured = capsys.readouterr()
+    return int(stopped.value.code or 0), captured.out, captured.err
+
+
+@pytest.mark.parametrize(("name", "case", "fragments"), CASES, ids=[case[0] for case in CASES])
+def test_each_bad_input_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         name: str, case: object, fragments: list[str]) -> None:
+    path = write(tmp_path, case)
+    code, out, err = run_cli(["validate", str(path)], capsys)
+    assert code == 2, err
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"{path}:")
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+
+
+def test_the_line_number_points_at_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = yaml.safe_dump(merge(TINY, {"run": {"horizn": "2w"}}), sort_keys=False)
+    path = write(tmp_path, text)
+    line = 1 + text.splitlines().index("  horizn: 2w")
+    _, _, err = run_cli(["validate", str(path)], capsys)
+    assert err.startswith(f"{path}:{line}: run.horizn:")
+
+
+def test_several_problems_are_reported_together(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {"run": {"horizn": "2w", "seed": -1}, "teams": {"desk": {"agents": 0}}})
+    code, _, err = run_cli(["validate", str(path)], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 3
+
+
+def test_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["run", str(tmp_path / "nowhere.yaml")], capsys)
+    assert code == 2
+    assert err.strip() == f"{tmp_path / 'nowhere.yaml'}: expected a scenario file; found no file at this path"
+
+
+def test_a_bad_override_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {})
+    code, _, err = run_cli(["run", str(path), "--set", "teams.desk.agents=-3"], capsys)
+    assert code == 2
+    assert err.strip() == ("--set teams.desk.agents=-3: teams.desk.agents: expected a whole number "
+                           "greater than zero; found -3")
+    code, _, err = run_cli(["validate", str(path), "--set", "flow.desk.handlng=5m"], capsys)
+    assert code == 2 and "did you mean 'handling'?" in err
+
+
+def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, {"run": {"horizon": 30}})
+    done = subprocess.run([sys.executable, "-m", "simulator", "run", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "run.horizon: expected a duration with a unit" in done.stderr
