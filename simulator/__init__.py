@@ -1,0 +1,55 @@
+"""mimsim: a discrete-event simulator of how an IT organisation handles incidents.
+
+The package is a pipeline; each layer imports only from the layers above it:
+
+1. ``simulator.scenario``   — the scenario language: units, distributions, calendars,
+   the typed and frozen schema, loading with precise error messages.
+2. ``simulator.eventlog``   — the event log's vocabulary and columns: the contract
+   between the model and everything after it; export for process mining.
+3. ``simulator.model``      — the SimPy model: arrivals, queues, agents on shifts, SLA
+   clocks; one replication at a time, with run control.
+4. ``simulator.metrics``    — KPIs as pure functions of the event log (no SimPy).
+5. ``simulator.experiment`` — replications on a process pool, confidence intervals,
+   targets, run directories.
+6. ``simulator.cli``        — the ``mimsim`` command.
+
+For notebooks and scripts, the short way in::
+
+    import simulator as mimsim
+    scenario = mimsim.load_scenario("scenarios/baseline.yaml", ["teams.network.roster.0.headcount=4"])
+    run = mimsim.run(scenario, replications=5)        # run.summary, run.kpis, run.backlog
+    log = mimsim.simulate(scenario)                    # one replication's event log
+"""
+
+from __future__ import annotations
+
+from simulator.eventlog import SimulationLog, write_events
+from simulator.experiment.run import RunResult, run_experiment
+from simulator.model import Simulation
+from simulator.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = [
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "Simulation",
+    "SimulationLog",
+    "load_scenario",
+    "run",
+    "simulate",
+    "write_events",
+]
+
+
+def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
+        workers: int | None = None, out_dir: str | None = None) -> RunResult:
+    """Run replications of a scenario; see :func:`simulator.experiment.run_experiment`."""
+    return run_experiment(scenario, replications=replications, seed=seed, workers=workers,
+                          out_dir=out_dir)
+
+
+def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> SimulationLog:
+    """Run one replication to its end and return its event log and duty log."""
+    simulation = Simulation(scenario, replication, seed)
+    simulation.run()
+    return simulation.results()

@@ -32,12 +32,23 @@ __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream"]
 Segment = tuple[int, float, float]
 
 
-@dataclass
-class _Step:
-    team: list[int]  # -1 where the incident has already been resolved
-    work: list[float]
-    pause: list[float]  # 0 where there is no wait on the user
-    split: list[float]  # share of the work done before the wait
+#: One step of many incidents' plans: incident index → the segments that step adds (only
+#: incidents still unresolved at that step appear, so later steps are small).
+Step = dict[int, tuple[Segment, ...]]
+
+
+def _step(current: np.ndarray, work: np.ndarray, pause: np.ndarray, split: np.ndarray) -> Step:
+    """The segments of one step: the work in a team, split in two around a wait on the user."""
+    active = np.flatnonzero(current >= 0)
+    step: Step = {index: ((team, minutes, 0.0),) for index, team, minutes in zip(
+        active.tolist(), current[active].tolist(), work[active].tolist(), strict=True)}
+    waiting = np.flatnonzero(pause > 0.0)
+    before = work[waiting] * split[waiting]
+    for index, team, first, second, wait in zip(
+            waiting.tolist(), current[waiting].tolist(), before.tolist(),
+            (work[waiting] - before).tolist(), pause[waiting].tolist(), strict=True):
+        step[index] = ((team, first, wait), (team, second, 0.0))
+    return step
 
 
 @dataclass
@@ -47,27 +58,25 @@ class PlannedIncidents:
     arrival: np.ndarray  # minutes since the start (negative for the initial backlog)
     priority: np.ndarray  # rank in the scenario's priority order (0 = highest)
     category: np.ndarray  # index into scenario.categories()
-    steps: list[_Step]
-    reopen_delay: list[float]  # NaN where the incident will not be reopened
-    reopen_work: list[float]
+    steps: list[Step]
+    reopen: dict[int, tuple[float, float]]  # incident index → (delay, rework minutes)
 
     def __len__(self) -> int:
         return len(self.arrival)
 
     def segments(self, index: int) -> list[Segment]:
         """The work segments of incident ``index``, in order."""
+        return self.segments_of(self.steps, index)
+
+    @staticmethod
+    def segments_of(steps: list[Step], index: int) -> list[Segment]:
+        """The work segments of incident ``index`` in ``steps``, in order."""
         segments: list[Segment] = []
-        for step in self.steps:
-            team = step.team[index]
-            if team < 0:
+        for step in steps:
+            added = step.get(index)
+            if added is None:
                 break
-            pause = step.pause[index]
-            if pause > 0.0:
-                before = step.work[index] * step.split[index]
-                segments.append((team, before, pause))
-                segments.append((team, step.work[index] - before, 0.0))
-            else:
-                segments.append((team, step.work[index], 0.0))
+            segments.extend(added)
         return segments
 
 
@@ -94,7 +103,7 @@ class _Planner:
         return work
 
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
-                   ) -> tuple[_Step, np.ndarray]:
+                   ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
         work = desk.handling.quantile(self.uniforms("desk-handling", n))
         fcr = desk.first_contact_resolution_by_category.get(category,
@@ -104,7 +113,7 @@ class _Planner:
         target = self._choose(shares, self.uniforms("escalation", n))
         following = np.where(escalated, target, -1)
         team = np.full(n, self.team_index[desk.team])
-        return _Step(team.tolist(), work.tolist(), [0.0] * n, [0.0] * n), following
+        return _step(team, work, np.zeros(n), np.zeros(n)), following
 
     def _choose(self, shares: dict[str, float], u: np.ndarray) -> np.ndarray:
         """Team index chosen by ``u`` among ``shares``; -1 where ``u`` falls beyond their sum."""
@@ -115,8 +124,8 @@ class _Planner:
         return codes[np.minimum(picked, len(names))]
 
     def _group_steps(self, current: np.ndarray, priority: np.ndarray,
-                     first_step: int) -> list[_Step]:
-        steps: list[_Step] = []
+                     first_step: int) -> list[Step]:
+        steps: list[Step] = []
         groups = self.scenario.flow.groups
         names = list(self.scenario.teams)
         n = len(current)
@@ -141,33 +150,28 @@ class _Planner:
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
                     split[waits] = group.waiting_on_user.after_share
                 following[here] = self._choose(group.transfer, u_transfer[here])
-            steps.append(_Step(current.tolist(), work.tolist(), pause.tolist(), split.tolist()))
+            steps.append(_step(current, work, pause, split))
             current = following
             step_number += 1
         return steps
 
-    def _reopen(self, steps: list[_Step], priority: np.ndarray) -> tuple[list[float], list[float]]:
-        n = len(priority)
+    def _reopen(self, steps: list[Step], n: int) -> dict[int, tuple[float, float]]:
+        """Which incidents the user will reopen: index → (delay, rework in the resolving team)."""
         rule = self.scenario.flow.reopen
         u_reopen = self.uniforms("reopen", n)
         u_delay = self.uniforms("reopen-delay", n)
         u_work = self.uniforms("reopen-handling", n)
         if rule is None:
-            return [float("nan")] * n, [0.0] * n
-        last_team = np.full(n, -1)
-        for step in steps:
-            team = np.asarray(step.team)
-            last_team = np.where(team >= 0, team, last_team)
+            return {}
         names = list(self.scenario.teams)
-        delay = np.where(u_reopen < rule.probability, rule.delay.quantile(u_delay), np.nan)
-        work = np.zeros(n)
-        for code in np.unique(last_team):
-            here = last_team == code
-            name = names[code]
-            group = self.scenario.flow.groups.get(name)
-            distribution = group.handling if group is not None else self.scenario.flow.desk.handling
-            work[here] = distribution.quantile(u_work[here])
-        return delay.tolist(), work.tolist()
+        reopened: dict[int, tuple[float, float]] = {}
+        for index in np.flatnonzero(u_reopen < rule.probability).tolist():
+            last_team = PlannedIncidents.segments_of(steps, index)[-1][0]
+            group = self.scenario.flow.groups.get(names[last_team])
+            handling = group.handling if group is not None else self.scenario.flow.desk.handling
+            reopened[index] = (float(rule.delay.quantile(u_delay[index:index + 1])[0]),
+                               float(handling.quantile(u_work[index:index + 1])[0]))
+        return reopened
 
     def plan(self, arrival: np.ndarray, category: str, priority: np.ndarray,
              start_team: str) -> PlannedIncidents:
@@ -178,10 +182,9 @@ class _Planner:
         else:
             current = np.full(n, self.team_index[start_team])
             steps = self._group_steps(current, priority, 1)
-        reopen_delay, reopen_work = self._reopen(steps, priority)
         category_code = self.scenario.categories().index(category)
         return PlannedIncidents(arrival, priority, np.full(n, category_code), steps,
-                                reopen_delay, reopen_work)
+                                self._reopen(steps, n))
 
 
 def _priorities(scenario: Scenario, stream_name: str, u: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ is the :class:`~simulator.eventlog.log.SimulationLog`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from simulator.scenario.schema import Scenario
 __all__ = ["AgentState", "ModelState", "Simulation", "TicketState"]
 
 _DAY = 24 * 60.0
+_NO_REOPEN = (math.nan, 0.0)
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,13 @@ class Simulation:
 
     def _start_rosters(self) -> None:
         changes: list[tuple[float, int, Team, Agent]] = []
+        periods: dict[int, list[tuple[float, float]]] = {}  # per shift: its agents share them
         for team, (name, spec) in zip(self.teams, self.scenario.teams.items(), strict=True):
             for agent_name, shift in roster_agents(name, spec):
                 agent = team.add_agent(agent_name)
-                for on, off in duty_periods(shift, self.start, 0.0, self.horizon):
+                if id(shift) not in periods:
+                    periods[id(shift)] = duty_periods(shift, self.start, 0.0, self.horizon)
+                for on, off in periods[id(shift)]:
                     changes.append((on, 1, team, agent))
                     if off < self.horizon:
                         changes.append((off, 0, team, agent))
@@ -160,7 +165,7 @@ class Simulation:
             for time, activity in self.sla.past_events(incident):
                 rows.append((time, len(rows), incident.id, activity, team))
         for time, _, case, activity, team in sorted(rows):
-            self.recorder.log(time, case, activity, team)
+            self.recorder.record((time, case, activity, team, -1))
         for incident in sorted(incidents, key=lambda item: item.arrival):
             self.flow.open[incident.id] = incident
             self.sla.start(incident)  # the deadlines still ahead
@@ -187,8 +192,9 @@ class Simulation:
     def _incident(self, plans: PlannedIncidents, index: int) -> Incident:
         priority, category = int(plans.priority[index]), int(plans.category[index])
         case = self.recorder.add_case(priority, category)
+        reopen_delay, reopen_work = plans.reopen.get(index, _NO_REOPEN)
         return Incident(case, priority, category, float(plans.arrival[index]),
-                        plans.segments(index), plans.reopen_delay[index], plans.reopen_work[index])
+                        plans.segments(index), reopen_delay, reopen_work)
 
     def _arrive(self, _event: Any) -> None:
         now = self.env.now

@@ -69,16 +69,16 @@ class SlaWatch:
         self.escalation_share = escalation_share
         self.horizon = horizon
         self.on_escalate = on_escalate
-        self._heap: list[tuple[float, int, int, Incident, int]] = []
+        self._heap: list[tuple[float, int, int, Incident, int, bool]] = []
         self._order = itertools.count()
         self._next_wake = math.inf
 
     # -- the ticket's life -------------------------------------------------------------------
     def start(self, incident: Incident) -> None:
-        """A new ticket: its clocks start at its arrival."""
-        clock = self.clocks[incident.priority]
-        if clock.response is not None and not incident.responded:
-            self._push(clock.clock.deadline(incident.arrival, clock.response), _RESPONSE, incident)
+        """A new ticket: its clocks start at its arrival (unanswered tickets: the response clock too)."""
+        priority = self.clocks[incident.priority]
+        if priority.response is not None and not incident.responded:
+            self._push(_RESPONSE, incident, incident.arrival, priority.response, priority.clock)
         incident.clock_since = incident.arrival
         self._push_resolution(incident)
 
@@ -88,28 +88,48 @@ class SlaWatch:
         incident.clock_used += clock.working_minutes_between(incident.clock_since, self.env.now)
         incident.clock_version += 1  # deadlines pushed before now no longer apply
 
+    def stop(self, incident: Incident) -> None:
+        """The ticket is resolved for good: nothing more to watch."""
+        incident.clock_version += 1
+
     def resume(self, incident: Incident) -> None:
         """The resolution clock runs again."""
         incident.clock_since = self.env.now
         self._push_resolution(incident)
 
-    def _push_resolution(self, incident: Incident) -> None:
+    def _resolution_target(self, incident: Incident) -> tuple[int, float] | None:
+        """The next point to watch on the running resolution clock: escalation, then the breach."""
         priority = self.clocks[incident.priority]
-        if priority.resolution is None:
-            return
-        since, used = incident.clock_since, incident.clock_used
-        if not incident.resolution_breached:
-            self._push(priority.clock.deadline(since, priority.resolution - used), _RESOLUTION,
-                       incident)
+        if priority.resolution is None or incident.resolution_breached:
+            return None
         if self.escalation_share is not None and not incident.escalated:
-            threshold = self.escalation_share * priority.resolution - used
-            self._push(priority.clock.deadline(since, max(0.0, threshold)), _ESCALATION, incident)
+            return _ESCALATION, self.escalation_share * priority.resolution - incident.clock_used
+        return _RESOLUTION, priority.resolution - incident.clock_used
+
+    def _push_resolution(self, incident: Incident) -> None:
+        # Only one of escalation and breach is in the heap at a time: most tickets are
+        # resolved before the first, and the second is pushed when the first fires.
+        watched = self._resolution_target(incident)
+        if watched is not None:
+            kind, remaining = watched
+            self._push(kind, incident, incident.clock_since, max(0.0, remaining),
+                       self.clocks[incident.priority].clock)
 
     # -- deadlines ---------------------------------------------------------------------------
-    def _push(self, due: float, kind: int, incident: Incident) -> None:
+    def _push(self, kind: int, incident: Incident, since: float, working: float,
+              clock: CalendarClock) -> None:
+        """Watch the moment ``working`` minutes of ``clock`` will have run since ``since``.
+
+        On a calendar that closes, ``since + working`` is a cheap lower bound of that moment:
+        the exact time is only worked out if the ticket is still open by then, which most
+        are not.
+        """
+        exact = clock.always_open or working == 0.0
+        due = since + working
         if due > self.horizon:
             return  # beyond the run: it can only be decided after the end
-        heapq.heappush(self._heap, (due, next(self._order), kind, incident, incident.clock_version))
+        heapq.heappush(self._heap, (due, next(self._order), kind, incident,
+                                    incident.clock_version, exact))
         if due < self._next_wake:
             self._schedule(due)
 
@@ -117,21 +137,38 @@ class SlaWatch:
         self._next_wake = due
         _Wake(self.env, max(0.0, due - self.env.now)).callbacks.append(self._wake)
 
+    def _exact_due(self, kind: int, incident: Incident) -> float:
+        priority = self.clocks[incident.priority]
+        if kind == _RESPONSE:
+            assert priority.response is not None
+            return priority.clock.deadline(incident.arrival, priority.response)
+        watched = self._resolution_target(incident)
+        assert watched is not None
+        return priority.clock.deadline(incident.clock_since, max(0.0, watched[1]))
+
     def _wake(self, _event: Any) -> None:
         now = self.env.now
         if now < self._next_wake:
             return  # an earlier plan, superseded
         heap = self._heap
         while heap and (heap[0][0] <= now or not self._live(heap[0])):
-            entry = heapq.heappop(heap)
-            if entry[0] <= now and self._live(entry):
-                self._fire(entry[2], entry[3])
+            due, _, kind, incident, version, exact = heapq.heappop(heap)
+            if due > now or not self._live((due, 0, kind, incident, version, exact)):
+                continue
+            if not exact:  # a lower bound has come: now work out the exact moment
+                exact_due = self._exact_due(kind, incident)
+                if exact_due > now:
+                    if exact_due <= self.horizon:
+                        heapq.heappush(heap, (exact_due, next(self._order), kind, incident,
+                                              version, True))
+                    continue
+            self._fire(kind, incident)
         self._next_wake = math.inf
         if heap:
             self._schedule(heap[0][0])
 
     @staticmethod
-    def _live(entry: tuple[float, int, int, Incident, int]) -> bool:
+    def _live(entry: tuple[float, int, int, Incident, int, bool]) -> bool:
         kind, incident = entry[2], entry[3]
         if incident.resolved:
             return False
@@ -140,16 +177,17 @@ class SlaWatch:
         return entry[4] == incident.clock_version
 
     def _fire(self, kind: int, incident: Incident) -> None:
-        now, log = self.env.now, self.recorder.log
+        now, record = self.env.now, self.recorder.record
         if kind == _RESPONSE:
-            log(now, incident.id, ActivityCode.RESPONSE_SLA_BREACHED, incident.team)
+            record((now, incident.id, ActivityCode.RESPONSE_SLA_BREACHED, incident.team, -1))
         elif kind == _RESOLUTION and not incident.resolution_breached:
             incident.resolution_breached = True
-            log(now, incident.id, ActivityCode.RESOLUTION_SLA_BREACHED, incident.team)
+            record((now, incident.id, ActivityCode.RESOLUTION_SLA_BREACHED, incident.team, -1))
         elif kind == _ESCALATION and not incident.escalated:
             incident.escalated = True
-            log(now, incident.id, ActivityCode.ESCALATED, incident.team)
+            record((now, incident.id, ActivityCode.ESCALATED, incident.team, -1))
             self.on_escalate(incident)
+            self._push_resolution(incident)  # the breach is next
 
     # -- the initial backlog -----------------------------------------------------------------
     def past_events(self, incident: Incident) -> list[tuple[float, int]]:

@@ -96,7 +96,10 @@ class Team:
         now = self.env.now
         incident.team = self.code
         incident.entered = now if entered is None else entered
-        self.recorder.log(now, incident.id, _A.QUEUED, self.code)
+        self.recorder.record((now, incident.id, _A.QUEUED, self.code, -1))
+        if self._idle and not self._queued:  # nobody waiting and someone free: straight to work
+            self._start(self._idle.popleft(), incident)
+            return
         self._push(incident)
         if self._idle:
             self._dispatch()
@@ -114,6 +117,7 @@ class Team:
         self._count_queue(+1)
 
     def _count_queue(self, change: int) -> None:
+        """Keep the time-integral of the number waiting up to date, then change the number."""
         now = self.env.now
         self._queue_area += self._queued * (now - self._queue_changed)
         self._queue_changed = now
@@ -139,11 +143,11 @@ class Team:
     # -- work --------------------------------------------------------------------------------
     def _start(self, agent: Agent, incident: Incident) -> None:
         now = self.env.now
-        log = self.recorder.log
+        record = self.recorder.record
         if incident.assignee is not agent:
             incident.assignee = agent
-            log(now, incident.id, _A.ASSIGNED, self.code, agent.code)
-        log(now, incident.id, _A.WORK_STARTED, self.code, agent.code)
+            record((now, incident.id, _A.ASSIGNED, self.code, agent.code))
+        record((now, incident.id, _A.WORK_STARTED, self.code, agent.code))
         incident.responded = True
         agent.incident = incident
         agent.started = now
@@ -178,7 +182,7 @@ class Team:
         incident.remaining = max(0.0, incident.remaining - (now - agent.started))
         agent.session = None
         agent.incident = None
-        self.recorder.log(now, incident.id, _A.INTERRUPTED, self.code, agent.code)
+        self.recorder.record((now, incident.id, _A.INTERRUPTED, self.code, agent.code))
         self.enqueue(incident, entered=incident.entered)
 
     # -- staffing ----------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_escalation_wait_on_user_reopen_and_closure() -> None:
         (260.0, INC1, "queued", "L2", None),
         (260.0, INC1, "work started", "L2", "L2-1"),
         (320.0, INC1, "resolved", "L2", "L2-1"),  # rework: the group's handling again
-        (1760.0, INC1, "closed", "L2", None),  # one day after the last resolution
+        (1800.0, INC1, "closed", "L2", None),  # the hourly job's first run a day after resolution
     ]
 
 

@@ -1,0 +1,99 @@
+"""Run control (advance, inspect, inject, continue) and the initial backlog."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from simulator.metrics import SlaPolicy, backlog_series, encode, replication_kpis
+from simulator.model.simulation import Simulation
+from tests.helpers import scenario, trace
+
+THREE_CALLS = {"arrivals": {"calls": None,
+                            "low": {"at": ["0m", "1m"], "impact": {2: 1.0}, "urgency": {2: 1.0}},
+                            "high": {"at": ["2m"], "impact": {1: 1.0}, "urgency": {1: 1.0}}},
+               "flow": {"desk": {"handling": "30m"}}}
+
+
+def test_inspecting_the_state_shows_queues_in_service_order() -> None:
+    simulation = Simulation(scenario(THREE_CALLS))
+    simulation.run(5.0)
+    state = simulation.state()
+    assert state.time == dt.datetime(2026, 1, 5, 0, 5)
+    assert [(t.case_id, t.priority, t.status) for t in state.open_tickets] == [
+        ("INC0000001", "P3", "in work"), ("INC0000003", "P1", "queued"),
+        ("INC0000002", "P3", "queued")]
+    assert [t.case_id for t in state.queue("desk")] == ["INC0000003", "INC0000002"]
+    assert [(a.name, a.on_duty, a.working_on) for a in state.agents] == [
+        ("desk-1", True, "INC0000001")]
+    with pytest.raises(ValueError, match="cannot go back in time"):
+        simulation.run(1.0)
+
+
+def test_an_injected_incident_joins_now_and_leaves_the_rest_unchanged() -> None:
+    plain = Simulation(scenario(THREE_CALLS))
+    plain.run()
+    injected = Simulation(scenario(THREE_CALLS))
+    injected.run(10.0)
+    case = injected.inject_incident(priority="P1")
+    injected.run()
+    assert case == "INC0000004"
+    rows = trace(injected.results())
+    assert (10.0, case, "arrived", "desk", None) in rows
+    starts = [(minute, c) for minute, c, activity, *_ in rows if activity == "work started"]
+    # The injected P1 is served before the waiting P3 but after the earlier P1.
+    assert starts == [(0.0, "INC0000001"), (30.0, "INC0000003"), (60.0, case),
+                      (90.0, "INC0000002")]
+    arrivals = [row for row in trace(plain.results()) if row[2] == "arrived"]
+    assert arrivals == [row for row in rows if row[2] == "arrived" and row[1] != case]
+
+
+def test_a_staffing_change_takes_effect_at_once() -> None:
+    simulation = Simulation(scenario(THREE_CALLS))
+    simulation.run(5.0)
+    assert simulation.add_agents("desk", 2) == ["desk-extra-2", "desk-extra-3"]
+    simulation.run(10.0)
+    assert [t.status for t in simulation.state().open_tickets] == ["in work"] * 3
+    simulation.run(40.0)
+    assert simulation.remove_agents("desk", 2) == ["desk-extra-3", "desk-extra-2"]
+    simulation.run()
+    log = simulation.results()
+    starts = [(minute, case, agent) for minute, case, activity, _, agent in trace(log)
+              if activity == "work started"]
+    assert starts == [(0.0, "INC0000001", "desk-1"), (5.0, "INC0000003", "desk-extra-2"),
+                      (5.0, "INC0000002", "desk-extra-3")]
+    duty = log.duty[log.duty["agent"].astype(str).str.startswith("desk-extra")]
+    assert duty["on_duty"].tolist() == [True, True, False, False]
+
+
+def test_the_initial_backlog_starts_the_run_with_open_tickets() -> None:
+    changes = {
+        "arrivals": {"calls": {"at": ["3h"]}},
+        "priorities": {"P3": {"resolution": "2h"}},
+        "teams": {"L2": {"agents": 1}},
+        "flow": {"desk": {"first_contact_resolution": 0.0, "escalation": {"L2": 1.0}},
+                 "groups": {"L2": {"handling": "1h"}}},
+        "initial_backlog": [{"team": "L2", "priority": "P3", "count": 2,
+                             "age": {"dist": "uniform", "min": "1h", "max": "3h"}}],
+    }
+    simulation = Simulation(scenario(changes))
+    simulation.run()
+    log = simulation.results()
+    rows = trace(log, agents=False)
+    backlog_rows = [row for row in rows if row[0] < 0]
+    opened = sorted(row[0] for row in backlog_rows if row[2] == "arrived")
+    assert len(opened) == 2 and all(-180.0 <= minute <= -60.0 for minute in opened)
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows)  # still in time order
+    # A ticket opened more than 2 hours ago breached its target before the run began.
+    breached_before = [row for row in backlog_rows if row[2] == "resolution SLA breached"]
+    assert len(breached_before) == sum(minute < -120.0 for minute in opened)
+    starts = [row[:2] for row in rows if row[2] == "work started"]
+    assert starts[:2] == [(0.0, "INC0000001"), (60.0, "INC0000002")]  # oldest first, from minute 0
+    coded = encode(log.events, log.start)
+    assert backlog_series(coded, 600.0).query("team == 'L2'")["open"].iloc[0] == 2
+    kpis = replication_kpis(log, SlaPolicy.from_scenario(simulation.scenario))
+    overall = kpis[kpis["scope"] == "overall"].set_index("kpi")["value"]
+    assert overall["arrived"] == 1  # the backlog is not part of the cohort
+    assert pd.isna(overall["backlog_age_h"]) and overall["backlog_end"] == 0
