@@ -30,3 +30,19 @@ def test_runs_briefly(path: Path) -> None:
     kpis = result.kpis.set_index(["scope", "key", "kpi"])["value"]
     assert kpis[("overall", "", "arrived")] > 100
     assert kpis[("overall", "", "resolved")] > 0.5 * kpis[("overall", "", "arrived")]
+
+
+def test_the_json_schema_accepts_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    main(["schema"])
+    schema = json.loads(capsys.readouterr().out)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in SCENARIOS:
+        data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+        assert [error.message for error in validator.iter_errors(data)] == [], path.name
+    # and it rejects what the loader rejects, e.g. an unknown key
+    assert not validator.is_valid({**data, "runn": {}})

@@ -46,7 +46,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Check a scenario file; exit code 2 if it has problems.")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable).")
@@ -57,7 +57,7 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
                f"stream(s), horizon {loaded.run.horizon / 1440:g} days")
 
 
-@cli.command()
+@cli.command(short_help="Print the JSON Schema of scenario files.")
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion)."""
     document = Scenario.model_json_schema(by_alias=True)
@@ -66,7 +66,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-@cli.command()
+@cli.command(short_help="Run replications; report KPIs with confidence intervals.")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("-r", "--replications", type=click.IntRange(min=1), default=None,
               help="Replications to run (default: the scenario's run.replications).")

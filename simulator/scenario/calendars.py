@@ -107,7 +107,8 @@ class Calendar(Spec):
           holidays: [2026-12-25, 2026-12-26]
     """
 
-    hours: Annotated[dict[str, tuple[tuple[float, float], ...]], BeforeValidator(_parse_hours)]
+    hours: Annotated[dict[str, tuple[tuple[float, float], ...]],
+                     BeforeValidator(_parse_hours, json_schema_input_type=dict[str, str | list[str]])]
     holidays: tuple[dt.date, ...] = ()
 
     @model_validator(mode="after")

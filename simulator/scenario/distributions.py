@@ -273,9 +273,7 @@ def _shorthand(value: object) -> object:
     return {"dist": "fixed", "value": value} if isinstance(value, str) else value
 
 
-#: Any distribution of durations; the ``dist`` key says which.
-Distribution = Annotated[
-    Annotated[Fixed | Exponential | Lognormal | Gamma | Weibull | Triangular | Uniform | Empirical,
-              Field(discriminator="dist")],
-    BeforeValidator(_shorthand),
-]
+_Tagged = Annotated[Fixed | Exponential | Lognormal | Gamma | Weibull | Triangular | Uniform | Empirical,
+                    Field(discriminator="dist")]
+#: Any distribution of durations; the ``dist`` key says which (a plain duration means fixed).
+Distribution = Annotated[_Tagged, BeforeValidator(_shorthand, json_schema_input_type=str | _Tagged)]
