@@ -135,7 +135,8 @@ def case_name(case: int, n_cases: int) -> str:
 
 def case_names(n_cases: int) -> list[str]:
     """The case ids of cases 0 to ``n_cases - 1``."""
-    return [case_name(case, n_cases) for case in range(n_cases)]
+    width = max(7, len(str(n_cases)))
+    return [f"INC{case:0{width}d}" for case in range(1, n_cases + 1)]
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -151,12 +152,8 @@ def _timestamps(minutes: np.ndarray, origin: np.datetime64) -> np.ndarray:
 
 def _events_frame(rows: list[tuple[float, int, int, int, int]], recorder: Recorder,
                   origin: np.datetime64) -> pd.DataFrame:
-    if rows:
-        table = np.array(rows, dtype=[("t", "f8"), ("case", "i8"), ("activity", "i8"),
-                                      ("team", "i8"), ("agent", "i8")])
-    else:
-        table = np.zeros(0, dtype=[("t", "f8"), ("case", "i8"), ("activity", "i8"),
-                                   ("team", "i8"), ("agent", "i8")])
+    table = np.fromiter(rows, dtype=[("t", "f8"), ("case", "i8"), ("activity", "i8"),
+                                     ("team", "i8"), ("agent", "i8")], count=len(rows))
     case = table["case"]
     priority = np.asarray(recorder.case_priority, dtype=np.int64)[case]
     category = np.asarray(recorder.case_category, dtype=np.int64)[case]
