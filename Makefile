@@ -18,21 +18,24 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_engine.py
 
-$(BIN)/python:
+# The virtual environment counts as made once it has pip: a venv left half-made (Debian
+# without python3-venv) is removed, so that the next attempt starts afresh.
+$(BIN)/pip:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 		{ echo "mimsim needs Python 3.11 or newer; found $$($(PYTHON) --version)"; exit 1; }
-	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV). On Debian or Ubuntu: apt install python3-venv"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "Could not create $(VENV). On Debian or Ubuntu: apt install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	@touch $@ $(VENV)/.installed
 

@@ -32,8 +32,8 @@ def to_process_mining(events: pd.DataFrame) -> pd.DataFrame:
 def write_events(events: pd.DataFrame, path: str | Path, format: str | None = None) -> Path:
     """Write the event log as CSV or Parquet (``format``, or else the file's suffix).
 
-    Returns the path written. Timestamps are written as ISO 8601 (with
-    milliseconds) in CSV.
+    Returns the path written. Timestamps are written as ISO 8601 (to the
+    microsecond) in CSV.
     """
     path = Path(path)
     kind = format or path.suffix.lstrip(".")

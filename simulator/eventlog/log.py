@@ -24,6 +24,7 @@ __all__ = [
     "ACTIVITIES",
     "DUTY_COLUMNS",
     "EVENT_COLUMNS",
+    "SAME_MOMENT_MIN",
     "Activity",
     "SimulationLog",
 ]
@@ -47,6 +48,10 @@ class Activity:
     RESPONSE_SLA_BREACHED: Final = "response SLA breached"
     RESOLUTION_SLA_BREACHED: Final = "resolution SLA breached"
 
+
+#: Two times closer than this (minutes; 0.06 ms) are the same moment: the event log keeps
+#: millisecond timestamps, and the model's SLA clocks and the KPIs both use this tolerance.
+SAME_MOMENT_MIN = 1e-6
 
 #: Every activity, in a fixed order (the model stores the index of an activity in this tuple).
 ACTIVITIES: tuple[str, ...] = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -97,12 +98,19 @@ def _manifest(scenario: Scenario, name: str, source: str | None, overrides: Sequ
 class _RunDirectory:
     """Writes a run's files as results come in."""
 
+    #: What a run writes; a new run into the same directory replaces all of it.
+    FILES = ("kpis.csv", "summary.json", "manifest.json")
+    FOLDERS = ("events", "incidents", "backlog")
+
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
-        (path / "backlog").mkdir(exist_ok=True)
+        for name in self.FILES:
+            (path / name).unlink(missing_ok=True)
+        for name in self.FOLDERS:
+            shutil.rmtree(path / name, ignore_errors=True)
+        (path / "backlog").mkdir()
         self.kpi_file = path / "kpis.csv"
-        self.kpi_file.unlink(missing_ok=True)
 
     def add(self, result: ReplicationResult) -> None:
         header = not self.kpi_file.exists()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.eventlog.log import ACTIVITIES, Activity
+from simulator.eventlog.log import ACTIVITIES, SAME_MOMENT_MIN, Activity
 from simulator.metrics.coded import CodedLog
 from simulator.scenario.calendars import ALWAYS_OPEN, Calendar, CalendarClock
 from simulator.scenario.schema import Scenario
@@ -119,8 +119,9 @@ def _targets(policy: SlaPolicy, log: CodedLog, priority: np.ndarray, kind: str) 
 
 def _met(elapsed: np.ndarray, target: np.ndarray, finished: np.ndarray) -> pd.arrays.BooleanArray:
     """True when finished within target, False when over target, NA when no target or undecided."""
-    met = pd.array(np.where(finished, elapsed <= target, False), dtype="boolean")
-    undecided = np.isnan(target) | (~finished & (elapsed <= target))
+    within = elapsed <= target + SAME_MOMENT_MIN
+    met = pd.array(np.where(finished, within, False), dtype="boolean")
+    undecided = np.isnan(target) | (~finished & within)
     met[undecided] = pd.NA
     return met
 

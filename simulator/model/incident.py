@@ -16,7 +16,17 @@ import pandas as pd
 from simulator.eventlog.log import ACTIVITIES, SimulationLog
 from simulator.model.planning import Segment
 
-__all__ = ["ActivityCode", "Incident", "Recorder", "case_name", "case_names"]
+__all__ = ["ActivityCode", "Incident", "Recorder", "case_id"]
+
+
+def case_id(prefix: str, number: int) -> str:
+    """A ServiceNow-style case id: ``case_id("INC", 1)`` → ``"INC0000001"``.
+
+    Regular incidents are ``INC`` numbered by arrival order in the plan (so the same incident
+    has the same id in every design that shares its arrivals), tickets of the initial backlog
+    ``BKL`` and tickets injected during a run ``INJ``.
+    """
+    return f"{prefix}{number:07d}"
 
 
 class ActivityCode:
@@ -92,11 +102,13 @@ class Recorder:
         self.priority_names = priority_names
         self.category_names = category_names
         self.agent_names: list[str] = []
+        self.case_names: list[str] = []
         self.case_priority: list[int] = []
         self.case_category: list[int] = []
 
-    def add_case(self, priority: int, category: int) -> int:
-        """Register a new incident; return its case number."""
+    def add_case(self, name: str, priority: int, category: int) -> int:
+        """Register a new incident under its case id; return its case number (a row index)."""
+        self.case_names.append(name)
         self.case_priority.append(priority)
         self.case_category.append(category)
         return len(self.case_priority) - 1
@@ -128,17 +140,6 @@ class Recorder:
                              start + dt.timedelta(minutes=warmup_minutes), monitors)
 
 
-def case_name(case: int, n_cases: int) -> str:
-    """The case id of case number ``case`` ("INC0000001" for 0), ServiceNow style."""
-    return f"INC{case + 1:0{max(7, len(str(n_cases)))}d}"
-
-
-def case_names(n_cases: int) -> list[str]:
-    """The case ids of cases 0 to ``n_cases - 1``."""
-    width = max(7, len(str(n_cases)))
-    return [f"INC{case:0{width}d}" for case in range(1, n_cases + 1)]
-
-
 def _unique(names: list[str]) -> list[str]:
     if len(set(names)) != len(names):
         raise ValueError("agent names must be unique")
@@ -157,7 +158,7 @@ def _events_frame(rows: list[tuple[float, int, int, int, int]], recorder: Record
     case = table["case"]
     priority = np.asarray(recorder.case_priority, dtype=np.int64)[case]
     category = np.asarray(recorder.case_category, dtype=np.int64)[case]
-    names = case_names(len(recorder.case_priority))
+    names = recorder.case_names
     return pd.DataFrame({
         "seq": np.arange(len(table), dtype=np.int64),
         "case_id": pd.Categorical.from_codes(case, categories=names),

@@ -155,21 +155,31 @@ class _Planner:
             step_number += 1
         return steps
 
-    def _reopen(self, steps: list[Step], n: int) -> dict[int, tuple[float, float]]:
-        """Which incidents the user will reopen: index → (delay, rework in the resolving team)."""
-        rule = self.scenario.flow.reopen
+    def _reopen(self, steps: list[Step], priority: np.ndarray) -> dict[int, tuple[float, float]]:
+        """Which incidents the user will reopen: index → (delay, rework in the resolving team).
+
+        A user can only reopen a ticket that is not yet closed: a delay as long as the
+        closure delay or longer means the ticket closes first, and is not reopened.
+        """
+        n = len(priority)
+        flow = self.scenario.flow
         u_reopen = self.uniforms("reopen", n)
         u_delay = self.uniforms("reopen-delay", n)
         u_work = self.uniforms("reopen-handling", n)
-        if rule is None:
+        if flow.reopen is None:
             return {}
+        delay = flow.reopen.delay.quantile(u_delay)
+        chosen = u_reopen < flow.reopen.probability
+        if flow.closure_delay > 0.0:
+            chosen &= delay < flow.closure_delay
         names = list(self.scenario.teams)
         reopened: dict[int, tuple[float, float]] = {}
-        for index in np.flatnonzero(u_reopen < rule.probability).tolist():
-            last_team = PlannedIncidents.segments_of(steps, index)[-1][0]
-            group = self.scenario.flow.groups.get(names[last_team])
-            handling = group.handling if group is not None else self.scenario.flow.desk.handling
-            reopened[index] = (float(rule.delay.quantile(u_delay[index:index + 1])[0]),
+        for index in np.flatnonzero(chosen).tolist():
+            team = names[PlannedIncidents.segments_of(steps, index)[-1][0]]
+            group = flow.groups.get(team)
+            handling = flow.desk.handling if group is None else group.handling_by_priority.get(
+                self.priority_names[priority[index]], group.handling)
+            reopened[index] = (float(delay[index]),
                                float(handling.quantile(u_work[index:index + 1])[0]))
         return reopened
 
@@ -184,7 +194,7 @@ class _Planner:
             steps = self._group_steps(current, priority, 1)
         category_code = self.scenario.categories().index(category)
         return PlannedIncidents(arrival, priority, np.full(n, category_code), steps,
-                                self._reopen(steps, n))
+                                self._reopen(steps, priority))
 
 
 def _priorities(scenario: Scenario, stream_name: str, u: np.ndarray) -> np.ndarray:
@@ -198,10 +208,15 @@ def _priorities(scenario: Scenario, stream_name: str, u: np.ndarray) -> np.ndarr
 
 
 def plan_stream(scenario: Scenario, stream_name: str, arrival: np.ndarray,
-                streams: RandomStreams) -> PlannedIncidents:
-    """Plans of the incidents an arrival stream brings at times ``arrival``."""
+                streams: RandomStreams, priority_rank: int | None = None) -> PlannedIncidents:
+    """Plans of the incidents an arrival stream brings at times ``arrival``.
+
+    ``priority_rank`` imposes a priority instead of drawing one (for injected incidents).
+    """
     planner = _Planner(scenario, streams, f"stream/{stream_name}")
     priority = _priorities(scenario, stream_name, planner.uniforms("priority", len(arrival)))
+    if priority_rank is not None:
+        priority = np.full(len(arrival), priority_rank)
     return planner.plan(arrival, scenario.category_of(stream_name), priority,
                         scenario.flow.desk.team)
 

@@ -21,12 +21,13 @@ import simpy
 from simulator.eventlog.log import SimulationLog
 from simulator.model.arrivals import arrival_times
 from simulator.model.flow import IncidentFlow
-from simulator.model.incident import ActivityCode, Incident, Recorder, case_name
+from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
 from simulator.model.rosters import duty_periods, roster_agents
 from simulator.model.sla import PriorityClock, SlaWatch
 from simulator.model.streams import RandomStreams
 from simulator.model.teams import Agent, Team
+from simulator.model.timing import LateTimeout
 from simulator.scenario.calendars import ALWAYS_OPEN, CalendarClock
 from simulator.scenario.schema import Scenario
 
@@ -149,7 +150,8 @@ class Simulation:
     def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent]]) -> Any:
         for time, on, team, agent in changes:
             if time > self.env.now:
-                yield self.env.timeout(time - self.env.now)
+                # After the minute's ordinary events: work that ends as a shift ends is finished.
+                yield LateTimeout(self.env, time - self.env.now)
             if on:
                 team.come_on_duty(agent)
             else:
@@ -157,16 +159,23 @@ class Simulation:
 
     def _load_backlog(self, batches: list[PlannedIncidents]) -> None:
         rows: list[tuple[float, int, int, int, int]] = []
-        incidents = [self._incident(plans, index) for plans in batches for index in range(len(plans))]
-        for incident in sorted(incidents, key=lambda item: item.arrival):
+        tickets = sorted(((float(plans.arrival[index]), order, plans, index)
+                          for order, plans in enumerate(batches) for index in range(len(plans))),
+                         key=lambda ticket: ticket[:2])
+        incidents = [self._incident(plans, index, case_id("BKL", number))
+                     for number, (_, _, plans, index) in enumerate(tickets, start=1)]
+        desk = list(self.scenario.teams).index(self.scenario.flow.desk.team)
+        for incident in incidents:
             team = incident.team
+            # Past the desk, a ticket was answered before the run began: no response clock.
+            incident.responded = team != desk
             rows.append((incident.arrival, len(rows), incident.id, ActivityCode.ARRIVED, team))
             rows.append((incident.arrival, len(rows), incident.id, ActivityCode.QUEUED, team))
             for time, activity in self.sla.past_events(incident):
                 rows.append((time, len(rows), incident.id, activity, team))
         for time, _, case, activity, team in sorted(rows):
             self.recorder.record((time, case, activity, team, -1))
-        for incident in sorted(incidents, key=lambda item: item.arrival):
+        for incident in incidents:
             self.flow.open[incident.id] = incident
             self.sla.start(incident)  # the deadlines still ahead
             self.teams[incident.team].preload(incident)
@@ -189,9 +198,9 @@ class Simulation:
         if self._arrival_time:
             self.env.timeout(self._arrival_time[0]).callbacks.append(self._arrive)
 
-    def _incident(self, plans: PlannedIncidents, index: int) -> Incident:
+    def _incident(self, plans: PlannedIncidents, index: int, name: str) -> Incident:
         priority, category = int(plans.priority[index]), int(plans.category[index])
-        case = self.recorder.add_case(priority, category)
+        case = self.recorder.add_case(name, priority, category)
         reopen_delay, reopen_work = plans.reopen.get(index, _NO_REOPEN)
         return Incident(case, priority, category, float(plans.arrival[index]),
                         plans.segments(index), reopen_delay, reopen_work)
@@ -200,7 +209,8 @@ class Simulation:
         now = self.env.now
         times, k, n = self._arrival_time, self._next_arrival, len(self._arrival_time)
         while k < n and times[k] <= now:
-            incident = self._incident(self._batches[self._arrival_batch[k]], self._arrival_index[k])
+            incident = self._incident(self._batches[self._arrival_batch[k]], self._arrival_index[k],
+                                      case_id("INC", k + 1))
             incident.arrival = now
             self.flow.arrive(incident)
             k += 1
@@ -248,18 +258,22 @@ class Simulation:
     def inject_incident(self, stream: str | None = None, priority: str | None = None) -> str:
         """Add an incident now, planned like one from ``stream`` (default the first stream).
 
-        Returns its case id. ``priority`` overrides the priority drawn for it.
+        Returns its case id (``INJ0000001``, ...). ``priority`` replaces the priority it would
+        draw (its handling times then follow that priority too). Its random numbers come from
+        streams of its own, so the regular incidents are unchanged.
         """
         name = stream or next(iter(self.scenario.arrivals))
         if name not in self.scenario.arrivals:
             raise ValueError(f"no arrival stream {name!r}; streams: {list(self.scenario.arrivals)}")
+        priorities = list(self.scenario.priorities)
+        if priority is not None and priority not in priorities:
+            raise ValueError(f"no priority {priority!r}; priorities: {priorities}")
         self._injected += 1
         streams = RandomStreams(self.seed, self.replication)
         plans = plan_stream(self.scenario, name, np.array([self.now]),
-                            _Prefixed(streams, f"inject/{self._injected}"))
-        if priority is not None:
-            plans.priority[0] = list(self.scenario.priorities).index(priority)
-        incident = self._incident(plans, 0)
+                            _Prefixed(streams, f"inject/{self._injected}"),
+                            None if priority is None else priorities.index(priority))
+        incident = self._incident(plans, 0, case_id("INJ", self._injected))
         self.flow.arrive(incident)
         return self._case_name(incident.id)
 
@@ -303,7 +317,7 @@ class Simulation:
         raise ValueError(f"no team {name!r}; teams: {[team.name for team in self.teams]}")
 
     def _case_name(self, case: int) -> str:
-        return case_name(case, len(self.recorder.case_priority))
+        return self.recorder.case_names[case]
 
     def state(self) -> ModelState:
         """What the model looks like now."""

@@ -23,19 +23,18 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import simpy
-from simpy.events import EventPriority
 
+from simulator.eventlog.log import SAME_MOMENT_MIN
 from simulator.model.incident import ActivityCode, Incident, Recorder
+from simulator.model.timing import LateTimeout
 from simulator.scenario.calendars import CalendarClock
 
 __all__ = ["PriorityClock", "SlaWatch"]
 
 _RESPONSE, _RESOLUTION, _ESCALATION = 0, 1, 2
-# SimPy orders events of the same time by priority (URGENT = 0, NORMAL = 1), then by creation.
-_AFTER_ORDINARY_EVENTS = cast(EventPriority, 2)
 
 
 @dataclass(frozen=True)
@@ -45,16 +44,6 @@ class PriorityClock:
     response: float | None
     resolution: float | None
     clock: CalendarClock
-
-
-class _Wake(simpy.events.Event):
-    """A timeout that fires after the ordinary events of its minute."""
-
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        env.schedule(self, _AFTER_ORDINARY_EVENTS, delay)
 
 
 class SlaWatch:
@@ -135,7 +124,10 @@ class SlaWatch:
 
     def _schedule(self, due: float) -> None:
         self._next_wake = due
-        _Wake(self.env, max(0.0, due - self.env.now)).callbacks.append(self._wake)
+        # A hair after the deadline, after that minute's ordinary events: a ticket answered or
+        # resolved at its deadline (to the precision of the event log's timestamps) is in time.
+        delay = max(0.0, due - self.env.now) + SAME_MOMENT_MIN
+        LateTimeout(self.env, delay).callbacks.append(self._wake)
 
     def _exact_due(self, kind: int, incident: Incident) -> float:
         priority = self.clocks[incident.priority]

@@ -37,7 +37,6 @@ class Agent:
         "away",
         "code",
         "incident",
-        "leaving",
         "name",
         "on_duty",
         "session",
@@ -52,8 +51,7 @@ class Agent:
         self.incident: Incident | None = None
         self.session: simpy.Timeout | None = None  # the pending end of the current work
         self.started = 0.0
-        self.on_duty = False
-        self.leaving = False  # off duty, finishing the ticket in hand (overtime)
+        self.on_duty = False  # busy while off duty: finishing the ticket in hand, as overtime
         self.away = False  # withdrawn from the team (e.g. to a major-incident bridge)
 
 
@@ -168,12 +166,15 @@ class Team:
         self._after_work(agent)
 
     def _after_work(self, agent: Agent) -> None:
-        if agent.leaving:
-            agent.leaving = False  # overtime ends with the ticket
-        elif agent.on_duty and not agent.away:
+        # An agent off duty was finishing a ticket as overtime: that ends with the ticket.
+        if agent.on_duty and not agent.away:
+            self._make_idle(agent)
+
+    def _make_idle(self, agent: Agent) -> None:
+        if agent not in self._idle:
             self._idle.append(agent)
-            if self._queue:
-                self._dispatch()
+        if self._queue:
+            self._dispatch()
 
     def _interrupt(self, agent: Agent) -> None:
         incident = agent.incident
@@ -193,16 +194,13 @@ class Team:
         return agent
 
     def come_on_duty(self, agent: Agent) -> None:
-        """The agent's shift starts."""
+        """The agent's shift starts (one still on the last shift's ticket simply carries on)."""
         if agent.on_duty:
             return
         agent.on_duty = True
         self.recorder.log_duty(self.env.now, self.code, agent.code, True)
-        if agent.leaving:
-            agent.leaving = False  # still on the last shift's ticket: simply carries on
-        elif agent.incident is None and not agent.away:
-            self._idle.append(agent)
-            self._dispatch()
+        if agent.incident is None and not agent.away:
+            self._make_idle(agent)
 
     def go_off_duty(self, agent: Agent) -> None:
         """The agent's shift ends: finish the ticket in hand, or hand it over."""
@@ -215,8 +213,7 @@ class Team:
                 self._idle.remove(agent)
         elif self.handover:
             self._interrupt(agent)
-        else:
-            agent.leaving = True
+        # Otherwise the agent finishes the ticket in hand: busy while off duty is overtime.
 
     def withdraw(self, agent: Agent | None = None) -> Agent | None:
         """Take an agent off the team's work (an idle one if there is one); ``None`` if nobody is on duty."""
@@ -238,10 +235,11 @@ class Team:
 
     def give_back(self, agent: Agent) -> None:
         """A withdrawn agent returns to the team's work."""
+        if not agent.away:
+            raise ValueError(f"{agent.name} was not withdrawn from {self.name}")
         agent.away = False
         if agent.on_duty and agent.incident is None:
-            self._idle.append(agent)
-            self._dispatch()
+            self._make_idle(agent)
 
     # -- inspection --------------------------------------------------------------------------
     def waiting(self) -> list[Incident]:

@@ -58,17 +58,19 @@ def parse_time_of_day(text: str) -> float:
 def parse_days(text: str) -> tuple[int, ...]:
     """``"Mon-Fri"``, ``"Sat,Sun"``, ``"daily"`` → weekday numbers (Monday = 0)."""
     names = {name.lower(): index for index, name in enumerate(WEEKDAYS)}
+    names |= {full: index for index, full in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
     days: list[int] = []
     for raw in str(text).split(","):
         part = raw.strip().lower()
         if part in _DAY_ALIASES:
             days.extend(WEEKDAYS.index(day) for day in _DAY_ALIASES[part])
             continue
-        first, _, last = part.partition("-")
-        if first[:3] not in names or (last and last[:3] not in names):
+        first, _, last = (piece.strip() for piece in part.partition("-"))
+        if first not in names or (last and last not in names):
             raise ValueError(f"expected weekdays such as 'Mon-Fri', 'Sat,Sun' or 'daily'; "
                              f"found {text!r}")
-        start, end = names[first[:3]], names[(last or first)[:3]]
+        start, end = names[first], names[last or first]
         days.extend(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
     return tuple(sorted(set(days)))
 
@@ -82,7 +84,12 @@ def _parse_hours(value: object) -> object:
             days = parse_days(str(days_text))
         except ValueError as error:
             raise problem("calendar", str(error)) from None
-        for text in [ranges] if isinstance(ranges, str) else list(ranges):
+        if not isinstance(ranges, str) and not (
+                isinstance(ranges, list) and ranges and all(isinstance(item, str) for item in ranges)):
+            found = "nothing" if ranges is None else repr(ranges)
+            raise problem("calendar", f"expected working hours such as '08:00-18:00' (or a list of "
+                                      f"them) for {days_text!r}; found {found}")
+        for text in [ranges] if isinstance(ranges, str) else ranges:
             start_text, _, end_text = str(text).partition("-")
             try:
                 start, end = parse_time_of_day(start_text), parse_time_of_day(end_text)
@@ -90,8 +97,8 @@ def _parse_hours(value: object) -> object:
                 raise problem("calendar", f"expected working hours such as '08:00-18:00' for "
                                           f"{days_text!r}; found {text!r}") from None
             if end <= start:
-                raise problem("calendar", f"expected an end after the start in {text!r} "
-                                          f"(split a range that crosses midnight in two)")
+                raise problem("calendar", f"expected an end after the start (split a range that "
+                                          f"crosses midnight in two); found {text!r}")
             for day in days:
                 week.setdefault(day, []).append((start, end))
     return {WEEKDAYS[day]: tuple(sorted(ranges)) for day, ranges in sorted(week.items())}
@@ -116,9 +123,10 @@ class Calendar(Spec):
         for day, ranges in self.hours.items():
             for (_, end), (start, _) in itertools.pairwise(ranges):
                 if start < end:
-                    raise ValueError(f"expected working hours that do not overlap on {day}")
+                    raise ValueError(f"expected working hours that do not overlap; found "
+                                     f"overlapping periods on {day}")
         if not any(self.hours.values()):
-            raise ValueError("expected at least one working period in the week")
+            raise ValueError("expected at least one working period in the week; found none")
         return self
 
     def open_ranges(self, day: dt.date) -> tuple[tuple[float, float], ...]:

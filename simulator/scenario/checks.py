@@ -27,6 +27,8 @@ __all__ = ["RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
 #: The node of the routing graph that means "resolved".
 RESOLVED = "(resolved)"
 _TOLERANCE = 1e-6
+#: The most incidents one run may bring (a year of a very large desk is a few million).
+MAX_INCIDENTS = 20_000_000
 KeyPath = tuple[str | int, ...]
 
 
@@ -206,6 +208,22 @@ def _backlog_problems(scenario: Scenario) -> Iterator[Problem]:
                               ("initial_backlog", index, "category"))
 
 
+def _size_problems(scenario: Scenario) -> Iterator[Problem]:
+    """A run must fit in memory: refuse demand far beyond any real service desk."""
+    horizon = scenario.run.horizon
+    for name, stream in scenario.arrivals.items():
+        expected = (stream.volume or 0.0) * horizon
+        if expected > MAX_INCIDENTS:
+            yield Problem(("arrivals", name, "volume"),
+                          f"expected at most {MAX_INCIDENTS:,} incidents in a run; found about "
+                          f"{expected:,.0f} from this stream over the horizon")
+    for name in scenario.teams:
+        if name in scenario.priorities:
+            yield Problem(("teams", name), f"expected team names that differ from priority names "
+                                           f"(targets such as '{name}.backlog_end' would be "
+                                           f"ambiguous); found {name!r}")
+
+
 def _target_problems(scenario: Scenario) -> Iterator[Problem]:
     for key, condition in scenario.targets.items():
         try:
@@ -219,6 +237,7 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
     problems = [*_arrival_problems(scenario), *_priority_problems(scenario),
                 *_flow_team_problems(scenario), *_escalation_problems(scenario),
                 *_transfer_problems(scenario), *_backlog_problems(scenario),
+                *_size_problems(scenario),
                 *_target_problems(scenario)]
     if not problems:  # the graph is only meaningful once every name resolves
         problems.extend(_routing_problems(scenario))

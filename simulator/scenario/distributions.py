@@ -20,12 +20,14 @@ from statistics import NormalDist
 from typing import Annotated, Literal, Self
 
 import numpy as np
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from scipy import special
 
 from simulator.scenario.types import Duration, PositiveDuration, PositiveNumber, Spec
+from simulator.scenario.units import format_duration
 
 __all__ = [
+    "DISTRIBUTION_NAMES",
     "Distribution",
     "Empirical",
     "Exponential",
@@ -103,7 +105,8 @@ class Lognormal(_Base):
         if by_moments == by_quantiles or len(given) != 2:
             raise ValueError(f"expected either 'mean' and 'sd' or 'median' and 'p90'; found {given}")
         if by_quantiles and self.p90 is not None and self.median is not None and self.p90 <= self.median:
-            raise ValueError("expected 'p90' greater than 'median'")
+            raise ValueError(f"expected 'p90' greater than 'median'; found median "
+                             f"{format_duration(self.median)}, p90 {format_duration(self.p90)}")
         return self
 
     def log_parameters(self) -> tuple[float, float]:
@@ -139,7 +142,9 @@ class Gamma(_Base):
         by_moments = self.mean_ is not None and self.sd is not None
         given = sum(value is not None for value in (self.shape, self.scale, self.mean_, self.sd))
         if by_shape == by_moments or given != 2:
-            raise ValueError("expected either 'shape' and 'scale' or 'mean' and 'sd'")
+            names = [name for name, value in (("shape", self.shape), ("scale", self.scale),
+                                              ("mean", self.mean_), ("sd", self.sd)) if value is not None]
+            raise ValueError(f"expected either 'shape' and 'scale' or 'mean' and 'sd'; found {names}")
         return self
 
     def parameters(self) -> tuple[float, float]:
@@ -183,7 +188,9 @@ class Triangular(_Base):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if not self.min <= self.mode <= self.max or self.min == self.max:
-            raise ValueError("expected min <= mode <= max with min < max")
+            raise ValueError(f"expected min <= mode <= max with min < max; found min "
+                             f"{format_duration(self.min)}, mode {format_duration(self.mode)}, "
+                             f"max {format_duration(self.max)}")
         return self
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
@@ -208,7 +215,8 @@ class Uniform(_Base):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if not self.min < self.max:
-            raise ValueError("expected min < max")
+            raise ValueError(f"expected min < max; found min {format_duration(self.min)}, "
+                             f"max {format_duration(self.max)}")
         return self
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
@@ -236,16 +244,19 @@ class Empirical(_Base):
     @model_validator(mode="after")
     def _one_form(self) -> Self:
         if (self.values is None) == (self.quantiles is None):
-            raise ValueError("expected either 'values' or 'quantiles'")
+            found = "both" if self.values is not None else "neither"
+            raise ValueError(f"expected either 'values' or 'quantiles'; found {found}")
         if self.values is not None and len(self.values) == 0:
-            raise ValueError("expected at least one value")
+            raise ValueError("expected at least one value; found none")
         if self.quantiles is not None:
             levels = sorted(self.quantiles)
             if len(levels) < 2 or levels[0] != 0.0 or levels[-1] != 1.0:
-                raise ValueError("expected quantile levels from 0 to 1, including both ends")
+                raise ValueError(f"expected quantile levels from 0 to 1, including both ends; "
+                                 f"found {levels}")
             points = [self.quantiles[level] for level in levels]
             if any(later < earlier for earlier, later in itertools.pairwise(points)):
-                raise ValueError("expected quantile values that never decrease")
+                raise ValueError(f"expected quantile values that never decrease; found "
+                                 f"{[format_duration(point) for point in points]}")
         return self
 
     def _table(self) -> tuple[np.ndarray, np.ndarray]:
@@ -268,6 +279,16 @@ class Empirical(_Base):
         return float(np.sum(np.diff(levels) * (points[1:] + points[:-1]) / 2.0))
 
 
+def _finite(distribution: _Base) -> _Base:
+    with np.errstate(all="ignore"):  # overflow is exactly what this check reports
+        tail = distribution.quantile(np.array([0.5, 0.999999]))
+        mean = distribution.mean()
+    if not np.all(np.isfinite(tail)) or not mean < 1e9:
+        raise ValueError(f"expected parameters that give finite durations; found a median of "
+                         f"{tail[0]:.4g} and a 99.9999th percentile of {tail[1]:.4g} minutes")
+    return distribution
+
+
 def _shorthand(value: object) -> object:
     # "10m" is the same as {dist: fixed, value: 10m}.
     return {"dist": "fixed", "value": value} if isinstance(value, str) else value
@@ -275,5 +296,9 @@ def _shorthand(value: object) -> object:
 
 _Tagged = Annotated[Fixed | Exponential | Lognormal | Gamma | Weibull | Triangular | Uniform | Empirical,
                     Field(discriminator="dist")]
+#: The names that ``dist:`` accepts.
+DISTRIBUTION_NAMES = ("fixed", "exponential", "lognormal", "gamma", "weibull", "triangular",
+                      "uniform", "empirical")
 #: Any distribution of durations; the ``dist`` key says which (a plain duration means fixed).
-Distribution = Annotated[_Tagged, BeforeValidator(_shorthand, json_schema_input_type=str | _Tagged)]
+Distribution = Annotated[_Tagged, BeforeValidator(_shorthand, json_schema_input_type=str | _Tagged),
+                         AfterValidator(_finite)]

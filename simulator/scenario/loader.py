@@ -22,6 +22,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from simulator.scenario.distributions import DISTRIBUTION_NAMES
 from simulator.scenario.errors import PathPart, Problem, ScenarioError
 from simulator.scenario.schema import Scenario
 from simulator.scenario.typepath import allowed_keys, user_path
@@ -123,7 +124,7 @@ def _unknown_key(error: Any, loc: tuple[Any, ...]) -> str:
 
 
 def _bad_distribution(error: Any, loc: tuple[Any, ...]) -> str:
-    tags = error.get("ctx", {}).get("expected_tags", "")
+    tags = ", ".join(repr(name) for name in DISTRIBUTION_NAMES)
     found = error.get("ctx", {}).get("tag")
     if found is not None:
         return f"expected 'dist' to be one of {tags}; found {found!r}"
@@ -149,7 +150,9 @@ def _message(error: Any, loc: tuple[Any, ...]) -> str:
         message = message.split(", ", 1)[1]
     elif message.startswith("Input should be"):
         message = message.replace("Input should be", "expected", 1)
-    return message if "found" in message else f"{message}; found {_describe(error['input'])}"
+    if "found" in message or isinstance(error["input"], dict):
+        return message  # a section's own check says what it found; the whole section would not
+    return f"{message}; found {_describe(error['input'])}"
 
 
 def _problems_from(error: pydantic.ValidationError) -> list[Problem]:
@@ -195,6 +198,10 @@ def parse_scenario(data: object, source: str = "<scenario>", lines: LineMap | No
 
 
 def _split_path(path: str) -> list[str]:
+    # Target names contain dots themselves ("P2.sla_response_attainment"): after "targets."
+    # the rest of the path is one key.
+    if path.startswith("targets."):
+        return ["targets", path.removeprefix("targets.")]
     return [part for part in re.split(r"\.|\[(\d+)\]", path) if part]
 
 
@@ -220,7 +227,7 @@ def apply_overrides(data: object, overrides: Iterable[str]) -> tuple[Any, dict[t
             value = value_text
         node = result
         for depth, key in enumerate(keys[:-1]):
-            node, error = _descend(node, key, keys[: depth + 1])
+            node, error = _descend(node, key, keys[depth + 1])
             if error:
                 problems.append(Problem(tuple(keys[: depth + 1]), error, source))
                 break
@@ -235,20 +242,24 @@ def apply_overrides(data: object, overrides: Iterable[str]) -> tuple[Any, dict[t
     return result, applied
 
 
-def _descend(node: Any, key: str, path: list[str]) -> tuple[Any, str | None]:
+def _descend(node: Any, key: str, following: str) -> tuple[Any, str | None]:
+    """The child ``key`` of ``node`` (made if missing, unless a list index follows), or an error."""
+    child: Any = None
     if isinstance(node, dict):
         match = _matching_key(node, key)
+        if match is None and following.isdigit():
+            return None, f"expected an existing list to take item {following} of; found no {key!r} here"
         if match is None:
-            node[key] = {}
-            return node[key], None
-        if not isinstance(node[match], dict | list):
-            return None, f"expected a section with keys below it; found the value {_describe(node[match])}"
-        return node[match], None
-    if isinstance(node, list):
+            node[key] = child = {}
+        else:
+            child = node[match]
+    elif isinstance(node, list):
         if not key.isdigit() or int(key) >= len(node):
             return None, f"expected a list index below {len(node)}; found {key!r}"
-        return node[int(key)], None
-    return None, f"expected a section with keys below it; found the value {_describe(node)}"
+        child = node[int(key)]
+    if not isinstance(child, dict | list):
+        return None, f"expected a section with keys below it; found the value {_describe(child)}"
+    return child, None
 
 
 def _assign(node: Any, key: str, value: object) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Self
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import BeforeValidator, WithJsonSchema, field_validator, model_validator
 
 from simulator.scenario.calendars import (
     ALWAYS_OPEN,
@@ -24,13 +24,16 @@ from simulator.scenario.calendars import (
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.types import (
     Duration,
+    NonNegativeNumber,
     PositiveCount,
     PositiveDuration,
     PositiveRate,
     Probability,
+    Seed,
     Spec,
     problem,
 )
+from simulator.scenario.units import format_duration
 
 __all__ = [
     "SERVICENOW_PRIORITY_MATRIX",
@@ -67,6 +70,21 @@ def _shares(length: int, what: str) -> object:
     return BeforeValidator(check)
 
 
+def _weekly(value: object) -> object:
+    rows_ok = isinstance(value, list | tuple) and len(value) == 7 and all(
+        isinstance(row, list | tuple) and len(row) == 24
+        and all(isinstance(share, int | float) and not isinstance(share, bool) for share in row)
+        for row in value)
+    if value is not None and not rows_ok:
+        if isinstance(value, list | tuple):
+            lengths = [len(row) if isinstance(row, list | tuple) else row for row in value][:7]
+            shape = f"{len(value)} rows of lengths {lengths}"
+        else:
+            shape = repr(value)
+        raise problem("profile", f"expected 7 rows (Mon..Sun) of 24 hourly shares; found {shape}")
+    return value
+
+
 def _levels(value: object) -> object:
     # YAML gives {1: 0.2, 2: 0.8}; keep the levels as integers.
     if isinstance(value, dict):
@@ -76,6 +94,8 @@ def _levels(value: object) -> object:
 
 
 Shares = dict[int, Probability]
+#: The longest run a scenario may ask for: 20 years.
+MAX_HORIZON_MIN = 20 * 52 * 10080.0
 
 
 class RunSettings(Spec):
@@ -85,12 +105,29 @@ class RunSettings(Spec):
     horizon: PositiveDuration  # simulated time after the start, e.g. "52w"
     warmup: Duration = 0.0  # incidents arriving before this are left out of the KPIs
     replications: PositiveCount = 10
-    seed: int = Field(default=1, ge=0)
+    seed: Seed = 1
+
+    @field_validator("start")
+    @classmethod
+    def _local_time(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is not None:
+            raise ValueError(f"expected a local date and time without a time zone (mimsim works "
+                             f"in local time without DST); found {value.isoformat()}")
+        return value
+
+    @field_validator("horizon")
+    @classmethod
+    def _not_too_long(cls, value: float) -> float:
+        if value > MAX_HORIZON_MIN:
+            raise ValueError(f"expected a horizon of at most {MAX_HORIZON_MIN / 10080:g} weeks; "
+                             f"found {format_duration(value)}")
+        return value
 
     @model_validator(mode="after")
     def _warmup_before_end(self) -> Self:
         if self.warmup >= self.horizon:
-            raise ValueError("expected 'warmup' shorter than 'horizon'")
+            raise ValueError(f"expected 'warmup' shorter than 'horizon'; found warmup "
+                             f"{format_duration(self.warmup)}, horizon {format_duration(self.horizon)}")
         return self
 
 
@@ -106,11 +143,9 @@ class ArrivalStream(Spec):
     volume: PositiveRate | None = None  # mean incidents per day, e.g. "350/day"
     at: tuple[Duration, ...] | None = None  # or: incidents at these times after the start
     category: str | None = None  # defaults to the stream's name
-    channel: str | None = None
     hour_of_day: Annotated[tuple[float, ...] | None, _shares(24, "hourly shares")] = None
     day_of_week: Annotated[tuple[float, ...] | None, _shares(7, "weekday weights (Mon..Sun)")] = None
-    weekly: Annotated[tuple[tuple[float, ...], ...] | None,
-                      _shares(7, "rows (Mon..Sun) of 24 hourly shares of the week")] = None
+    weekly: Annotated[tuple[tuple[float, ...], ...] | None, BeforeValidator(_weekly)] = None
     impact: Annotated[Shares | None, BeforeValidator(_levels)] = None  # level → share; default {2: 1}
     urgency: Annotated[Shares | None, BeforeValidator(_levels)] = None  # level → share; default {2: 1}
     impact_urgency: Annotated[dict[int, Annotated[Shares, BeforeValidator(_levels)]] | None,
@@ -120,31 +155,32 @@ class ArrivalStream(Spec):
     @classmethod
     def _non_negative(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
         if value is not None and not all(share >= 0.0 for share in value):
-            raise ValueError("expected shares that are zero or more")
+            raise ValueError(f"expected shares that are zero or more; found {min(value)}")
         return value
 
     @field_validator("weekly")
     @classmethod
-    def _rows_of_24(cls, value: tuple[tuple[float, ...], ...] | None
-                    ) -> tuple[tuple[float, ...], ...] | None:
-        if value is not None and any(len(row) != 24 for row in value):
-            raise ValueError("expected 7 rows of 24 hourly shares")
+    def _rows_non_negative(cls, value: tuple[tuple[float, ...], ...] | None
+                           ) -> tuple[tuple[float, ...], ...] | None:
         if value is not None and not all(share >= 0.0 for row in value for share in row):
-            raise ValueError("expected shares that are zero or more")
+            raise ValueError(f"expected shares that are zero or more; found "
+                             f"{min(min(row) for row in value)}")
         return value
 
     @model_validator(mode="after")
     def _one_shape(self) -> Self:
         if (self.volume is None) == (self.at is None):
-            raise ValueError("expected either 'volume' (a rate such as '120/day') or 'at' (a list "
-                             "of times after the start such as ['10m', '2h'])")
+            found = "both" if self.volume is not None else "neither"
+            raise ValueError(f"expected either 'volume' (a rate such as '120/day') or 'at' (a list "
+                             f"of times after the start such as ['10m', '2h']); found {found}")
         if self.at is not None and (self.hour_of_day or self.day_of_week or self.weekly):
-            raise ValueError("expected no hour or weekday profile with 'at' (fixed times)")
+            raise ValueError("expected no hour or weekday profile with 'at' (fixed times); "
+                             "found both")
         if self.weekly is not None and (self.hour_of_day or self.day_of_week):
-            raise ValueError("expected either 'weekly' or 'hour_of_day'/'day_of_week', not both")
+            raise ValueError("expected either 'weekly' or 'hour_of_day'/'day_of_week'; found both")
         if self.impact_urgency is not None and (self.impact is not None or self.urgency is not None):
             raise ValueError("expected either 'impact_urgency' (joint shares) or 'impact' and "
-                             "'urgency' (independent shares), not both")
+                             "'urgency' (independent shares); found both")
         return self
 
     def impact_urgency_shares(self) -> dict[tuple[int, int], float]:
@@ -205,8 +241,9 @@ class Shift(Spec):
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
         if self.start == self.end:
-            raise ValueError("expected a shift with a length; start and end are the same "
-                             "(a zero-length shift)")
+            raise ValueError(f"expected a shift with a length; found start and end both at "
+                             f"{int(self.start) // 60:02d}:{int(self.start) % 60:02d} "
+                             f"(a zero-length shift)")
         return self
 
     def length(self) -> float:
@@ -219,13 +256,20 @@ class Team(Spec):
 
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
     roster: tuple[Shift, ...] | None = None
-    hourly_cost: float = Field(default=0.0, ge=0.0)  # per rostered agent-hour
+    hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour (for cost KPIs; not used yet)
     at_shift_end: Literal["finish", "handover"] = "finish"
 
     @model_validator(mode="after")
     def _staffed(self) -> Self:
         if (self.agents is None) == (self.roster is None or not self.roster):
-            raise ValueError("expected either 'agents' (24x7 headcount) or a 'roster' of shifts")
+            found = "both" if self.agents is not None else "neither"
+            raise ValueError(f"expected either 'agents' (24x7 headcount) or a 'roster' of shifts; "
+                             f"found {found}")
+        names = [shift.name or f"shift{index + 1}" for index, shift in enumerate(self.roster or ())]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"expected a different name for each shift of the team; found "
+                             f"{', '.join(repr(name) for name in repeated)} more than once")
         return self
 
 
@@ -269,6 +313,14 @@ class HierarchicalEscalation(Spec):
 
     at_share: Probability = 0.75
 
+    @field_validator("at_share")
+    @classmethod
+    def _after_arrival(cls, value: float) -> float:
+        if value <= 0.0:
+            raise ValueError(f"expected a share above 0 (0 would escalate every ticket on "
+                             f"arrival); found {value}")
+        return value
+
 
 class Flow(Spec):
     """How an incident travels: desk, escalation, resolver groups, pauses, reopen, closure."""
@@ -305,6 +357,21 @@ class Scenario(Spec):
     flow: Flow
     initial_backlog: tuple[BacklogItem, ...] = ()
     targets: dict[str, str] = {}  # KPI → condition, e.g. {"P2.sla_response_attainment": ">= 0.9"}
+
+    @field_validator("arrivals")
+    @classmethod
+    def _some_arrivals(cls, value: dict[str, ArrivalStream]) -> dict[str, ArrivalStream]:
+        if not value:
+            raise ValueError("expected at least one arrival stream; found none")
+        return value
+
+    @field_validator("priority_matrix")
+    @classmethod
+    def _a_matrix(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        if not value or not all(value):
+            raise ValueError("expected a priority matrix with at least one row (impact) and one "
+                             "column (urgency); found an empty one")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

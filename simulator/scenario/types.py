@@ -22,14 +22,20 @@ from simulator.scenario.units import (
     parse_rate,
 )
 
+#: The largest count (headcount, replications, backlog tickets) a scenario may ask for.
+MAX_COUNT = 100_000
+
 __all__ = [
+    "MAX_COUNT",
     "Duration",
     "NonNegativeDuration",
+    "NonNegativeNumber",
     "PositiveCount",
     "PositiveDuration",
     "PositiveNumber",
     "PositiveRate",
     "Probability",
+    "Seed",
     "Spec",
     "problem",
 ]
@@ -43,7 +49,7 @@ class Spec(BaseModel):
 
 def problem(kind: str, message: str) -> PydanticCustomError:
     """An error whose message is shown to the user exactly as written."""
-    return PydanticCustomError(kind, message.replace("{", "{{").replace("}", "}}"))
+    return PydanticCustomError(kind, "{message}", {"message": message})
 
 
 def _duration(minimum_exclusive: bool) -> Any:
@@ -64,6 +70,8 @@ def _rate(value: object) -> float:
         per_minute = parse_rate(value)
     except UnitError as error:
         raise problem("rate", str(error)) from None
+    if not math.isfinite(per_minute):
+        raise problem("rate", f"expected a finite rate; found {value!r}")
     if per_minute <= 0.0:
         raise problem("rate", f"expected a rate greater than zero; found {value!r}")
     return per_minute
@@ -92,6 +100,21 @@ def _probability(value: object) -> float:
 def _positive_count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise problem("count", f"expected a whole number greater than zero; found {value!r}")
+    if value > MAX_COUNT:
+        raise problem("count", f"expected at most {MAX_COUNT:,}; found {value:,}")
+    return value
+
+
+def _non_negative_number(value: object) -> float:
+    number = _number(value)
+    if not math.isfinite(number) or number < 0.0:
+        raise problem("number", f"expected a finite number of zero or more; found {value!r}")
+    return number
+
+
+def _seed(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise problem("seed", f"expected a whole number of zero or more; found {value!r}")
     return value
 
 
@@ -113,4 +136,7 @@ PositiveNumber = Annotated[float, BeforeValidator(_positive_number),
 Probability = Annotated[float, BeforeValidator(_probability),
                         WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})]
 PositiveCount = Annotated[int, BeforeValidator(_positive_count),
-                          WithJsonSchema({"type": "integer", "minimum": 1})]
+                          WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_COUNT})]
+NonNegativeNumber = Annotated[float, BeforeValidator(_non_negative_number),
+                              WithJsonSchema({"type": "number", "minimum": 0})]
+Seed = Annotated[int, BeforeValidator(_seed), WithJsonSchema({"type": "integer", "minimum": 0})]

@@ -50,6 +50,8 @@ class UnitError(ValueError):
 
 
 def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
     return repr(value) if isinstance(value, str) else f"{value!r} (a bare number, no unit)"
 
 
@@ -121,7 +123,7 @@ def parse_rate(value: object) -> float:
     except UnitError:
         raise UnitError(f"expected a rate with a unit such as {RATE_EXAMPLES}; "
                         f"found {value!r}") from None
-    if period <= 0.0 or not math.isfinite(count) or count < 0.0:
+    if period <= 0.0 or not math.isfinite(count) or count < 0.0 or not math.isfinite(count / period):
         raise UnitError(f"expected a non-negative finite rate such as {RATE_EXAMPLES}; "
                         f"found {value!r}")
     return count / period

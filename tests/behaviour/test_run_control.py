@@ -33,21 +33,38 @@ def test_inspecting_the_state_shows_queues_in_service_order() -> None:
 
 
 def test_an_injected_incident_joins_now_and_leaves_the_rest_unchanged() -> None:
-    plain = Simulation(scenario(THREE_CALLS))
+    changes = THREE_CALLS | {"arrivals": {**THREE_CALLS["arrivals"], "late": {"at": ["3h"]}}}
+    plain = Simulation(scenario(changes))
     plain.run()
-    injected = Simulation(scenario(THREE_CALLS))
+    injected = Simulation(scenario(changes))
     injected.run(10.0)
     case = injected.inject_incident(priority="P1")
     injected.run()
-    assert case == "INC0000004"
+    assert case == "INJ0000001"
     rows = trace(injected.results())
     assert (10.0, case, "arrived", "desk", None) in rows
     starts = [(minute, c) for minute, c, activity, *_ in rows if activity == "work started"]
     # The injected P1 is served before the waiting P3 but after the earlier P1.
     assert starts == [(0.0, "INC0000001"), (30.0, "INC0000003"), (60.0, case),
-                      (90.0, "INC0000002")]
+                      (90.0, "INC0000002"), (180.0, "INC0000004")]
     arrivals = [row for row in trace(plain.results()) if row[2] == "arrived"]
     assert arrivals == [row for row in rows if row[2] == "arrived" and row[1] != case]
+    with pytest.raises(ValueError, match="no priority 'P9'"):
+        injected.inject_incident(priority="P9")
+
+
+def test_an_injected_priority_gets_that_priority_s_handling_time() -> None:
+    simulation = Simulation(scenario({
+        "arrivals": {"calls": {"at": ["5h"]}},
+        "teams": {"L2": {"agents": 1}},
+        "flow": {"desk": {"first_contact_resolution": 0.0, "escalation": {"L2": 1.0}},
+                 "groups": {"L2": {"handling": "10h", "handling_by_priority": {"P1": "1m"}}}}}))
+    simulation.run(60.0)
+    case = simulation.inject_incident(priority="P1")
+    simulation.run()
+    rows = [row[:3] for row in trace(simulation.results()) if row[1] == case]
+    # 10 minutes at the desk, then 1 minute in L2 (a P3 would take 10 hours there).
+    assert rows[-2:] == [(71.0, case, "resolved"), (71.0, case, "closed")]
 
 
 def test_a_staffing_change_takes_effect_at_once() -> None:
@@ -90,10 +107,72 @@ def test_the_initial_backlog_starts_the_run_with_open_tickets() -> None:
     breached_before = [row for row in backlog_rows if row[2] == "resolution SLA breached"]
     assert len(breached_before) == sum(minute < -120.0 for minute in opened)
     starts = [row[:2] for row in rows if row[2] == "work started"]
-    assert starts[:2] == [(0.0, "INC0000001"), (60.0, "INC0000002")]  # oldest first, from minute 0
+    assert starts[:2] == [(0.0, "BKL0000001"), (60.0, "BKL0000002")]  # oldest first, from minute 0
     coded = encode(log.events, log.start)
     assert backlog_series(coded, 600.0).query("team == 'L2'")["open"].iloc[0] == 2
     kpis = replication_kpis(log, SlaPolicy.from_scenario(simulation.scenario))
     overall = kpis[kpis["scope"] == "overall"].set_index("kpi")["value"]
     assert overall["arrived"] == 1  # the backlog is not part of the cohort
     assert pd.isna(overall["backlog_age_h"]) and overall["backlog_end"] == 0
+
+
+def test_returning_an_agent_who_was_not_withdrawn_is_refused_and_loses_nothing() -> None:
+    simulation = Simulation(scenario({"arrivals": {"calls": {"at": ["0m", "1m"]}}}))
+    simulation.run(5.0)
+    with pytest.raises(ValueError, match="was not withdrawn"):
+        simulation.return_agent("desk-1")
+    name = simulation.withdraw_agent("desk")
+    simulation.return_agent(name)
+    with pytest.raises(ValueError, match="was not withdrawn"):
+        simulation.return_agent(name)
+    simulation.run()
+    resolved = [row[1] for row in trace(simulation.results()) if row[2] == "resolved"]
+    assert resolved == ["INC0000001", "INC0000002"]
+
+
+def test_an_agent_taken_off_overtime_and_given_back_works_the_next_shift() -> None:
+    simulation = Simulation(scenario({
+        "arrivals": {"calls": {"at": ["8h30m", "8h45m"]}},
+        "teams": {"desk": {"agents": None, "at_shift_end": "finish", "roster": [
+            {"days": "Mon-Fri", "start": "08:00", "end": "09:00", "headcount": 1}]}},
+        "flow": {"desk": {"handling": "1h"}}}))
+    simulation.run(9 * 60 + 10)  # 09:10: finishing the first ticket as overtime
+    team = simulation.teams[0]
+    agent = team.agents[0]
+    assert team.withdraw(agent) is agent
+    simulation.run(9 * 60 + 20)
+    team.give_back(agent)  # off duty now: stays off until the next shift
+    simulation.run()
+    starts = [(minute, case) for minute, case, activity, *_ in trace(simulation.results())
+              if activity in ("work started", "resolved")]
+    tuesday_8 = 1440 + 8 * 60
+    assert starts == [(510.0, "INC0000001"), (tuesday_8, "INC0000001"),  # 20 minutes were left
+                      (tuesday_8 + 20, "INC0000001"), (tuesday_8 + 20, "INC0000002"),
+                      (tuesday_8 + 80, "INC0000002")]
+
+
+def test_work_that_ends_as_the_shift_ends_is_not_handed_over() -> None:
+    simulation = Simulation(scenario({
+        "arrivals": {"calls": {"at": ["8h30m"]}},
+        "teams": {"desk": {"agents": None, "at_shift_end": "handover", "roster": [
+            {"days": "Mon-Fri", "start": "08:00", "end": "09:00", "headcount": 1}]}},
+        "flow": {"desk": {"handling": "30m"}}}))
+    simulation.run()
+    rows = [row[:3] for row in trace(simulation.results())]
+    assert (540.0, "INC0000001", "resolved") in rows
+    assert not [row for row in rows if row[2] == "interrupted"]
+
+
+def test_a_ticket_answered_exactly_at_its_deadline_is_in_time_in_the_log_and_the_kpis() -> None:
+    # 6-second calls, one agent, an 18-second response target: the fourth call is answered at
+    # 0.1 + 0.1 + 0.1 minutes, which in floating point is a hair over 0.3.
+    changes = {"arrivals": {"calls": {"at": ["0m", "0m", "0m", "0m", "0m"]}},
+               "priorities": {"P3": {"response": "18s"}}, "flow": {"desk": {"handling": "6s"}}}
+    simulation = Simulation(scenario(changes))
+    simulation.run()
+    log = simulation.results()
+    breached = [row[1] for row in trace(log) if row[2] == "response SLA breached"]
+    assert breached == ["INC0000005"]  # answered at 0.4 minutes: late
+    kpis = replication_kpis(log, SlaPolicy.from_scenario(simulation.scenario))
+    overall = kpis[kpis["scope"] == "overall"].set_index("kpi")
+    assert tuple(overall.loc["sla_response_attainment", ["value", "n"]]) == (0.8, 5)

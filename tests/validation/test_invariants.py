@@ -11,7 +11,7 @@ import pytest
 
 from simulator.eventlog.log import SimulationLog
 from simulator.experiment import run_experiment
-from simulator.metrics import SlaPolicy, encode, incident_table
+from simulator.metrics import SlaPolicy, encode, incident_table, work_sessions
 from simulator.model.simulation import Simulation
 from simulator.scenario import Scenario, load_scenario
 
@@ -74,27 +74,51 @@ def test_every_incident_tells_a_possible_story(baseline_log: tuple[Simulation, S
 
 def test_nothing_is_lost(baseline_log: tuple[Simulation, SimulationLog]) -> None:
     simulation, log = baseline_log
-    table = incident_table(encode(log.events, log.start), SlaPolicy.from_scenario(simulation.scenario),
-                           (log.end - log.start).total_seconds() / 60.0)
-    arrived = log.events.loc[log.events["activity"] == "arrived", "case_id"].astype(str)
-    assert len(arrived) == arrived.nunique() == len(table)
-    open_in_model = {ticket.case_id for ticket in simulation.state().open_tickets
-                     if ticket.status != "resolved (may reopen)"}
-    open_in_log = set(table.index[~table["is_resolved"]])
-    assert open_in_model == open_in_log
-    assert int(table["is_resolved"].sum()) + len(open_in_log) == len(arrived)
+    events = log.events
+    arrived = set(events.loc[events["activity"] == "arrived", "case_id"].astype(str))
+    last = events.sort_values("seq").groupby("case_id", observed=True)["activity"].last().astype(str)
+    resolved_for_good = set(last.index[last.isin(["resolved", "closed"])])
+    # Every other ticket is somewhere the model can see it: in a queue, in an agent's hands, or
+    # waiting on the user — and in exactly one of those places.
+    queued = {incident.id for team in simulation.teams for incident in team.waiting()}
+    in_hand = [agent.incident.id for team in simulation.teams for agent in team.agents
+               if agent.incident is not None]
+    assert len(in_hand) == len(set(in_hand)) and not queued & set(in_hand)
+    names = simulation.recorder.case_names
+    located = {names[case] for case in queued | set(in_hand)}
+    states = {ticket.case_id: ticket.status for ticket in simulation.state().open_tickets}
+    waiting = {case for case, status in states.items() if status == "waiting on user"}
+    assert not located & waiting
+    assert located | waiting == arrived - resolved_for_good
+    reopening = {case for case, status in states.items() if status == "resolved (may reopen)"}
+    assert reopening <= {case for case in resolved_for_good if last[case] == "resolved"}
+    assert len(arrived) > 10_000 and len(located) > 50 and waiting
+
+
+def test_an_agent_works_on_one_ticket_at_a_time(baseline_log: tuple[Simulation, SimulationLog]) -> None:
+    _, log = baseline_log
+    sessions = work_sessions(encode(log.events, log.start),
+                             (log.end - log.start).total_seconds() / 60.0)
+    sessions = sessions.sort_values(["agent", "start", "end"])
+    same_agent = sessions["agent"].to_numpy()[1:] == sessions["agent"].to_numpy()[:-1]
+    overlap = sessions["start"].to_numpy()[1:] < sessions["end"].to_numpy()[:-1] - 1e-9
+    assert not (same_agent & overlap).any()
+    assert len(sessions) > 10_000
 
 
 def test_breach_events_agree_with_the_sla_kpis(baseline_log: tuple[Simulation, SimulationLog]) -> None:
     simulation, log = baseline_log
     table = incident_table(encode(log.events, log.start), SlaPolicy.from_scenario(simulation.scenario),
                            (log.end - log.start).total_seconds() / 60.0)
+    # Tickets of the initial backlog are left out: past the desk they were answered before the
+    # run began, which the log cannot show (and they are not in any KPI's cohort).
+    during_run = table[table["arrived_min"] >= 0.0]
     for activity, column in (("response SLA breached", "sla_response_met"),
                              ("resolution SLA breached", "sla_resolution_met")):
         logged = set(log.events.loc[log.events["activity"] == activity, "case_id"].astype(str))
-        measured = set(table.index[table[column].fillna(True).eq(False).to_numpy()])
-        assert logged == measured, activity
-        assert len(logged) > 0
+        measured = set(during_run.index[during_run[column].fillna(True).eq(False).to_numpy()])
+        assert logged - {case for case in logged if case.startswith("BKL")} == measured, activity
+        assert len(measured) > 0
 
 
 def test_the_same_seed_gives_the_same_log_with_one_or_two_workers(tmp_path: Path) -> None:
