@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
+from simulator.scenario.units import format_duration
 
 __all__ = ["cli", "main"]
 
@@ -53,8 +54,13 @@ def cli() -> None:
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     """Check a scenario file and report every problem (exit code 2 if any)."""
     loaded = load_scenario(scenario, overrides)
-    click.echo(f"{scenario}: valid — {len(loaded.teams)} teams, {len(loaded.arrivals)} arrival "
-               f"stream(s), horizon {loaded.run.horizon / 1440:g} days")
+    click.echo(f"{scenario}: valid — {_count(len(loaded.teams), 'team')}, "
+               f"{_count(len(loaded.arrivals), 'arrival stream')}, horizon "
+               f"{format_duration(loaded.run.horizon)}, warm-up {format_duration(loaded.run.warmup)}")
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 @cli.command(short_help="Print the JSON Schema of scenario files.")
@@ -105,9 +111,9 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
         click.echo(json.dumps(result.document(), indent=2))
     else:
         checks = check_targets(result.summary, scenario_targets(loaded))
-        header = (f"[bold]{loaded.name}[/] ({scenario}) — {count} replications, seed "
-                  f"{result.seed}, horizon {loaded.run.horizon / 1440:g} days, warm-up "
-                  f"{loaded.run.warmup / 1440:g} days, {result.manifest['wall_s']} s")
+        header = (f"[bold]{loaded.name}[/] ({scenario}) — {_count(count, 'replication')}, seed "
+                  f"{result.seed}, horizon {format_duration(loaded.run.horizon)}, warm-up "
+                  f"{format_duration(loaded.run.warmup)}, {result.manifest['wall_s']} s")
         stdout = Console(highlight=False)
         if not stdout.is_terminal:  # a file or a pipe: do not squeeze the tables into 80 columns
             stdout = Console(highlight=False, width=120)
