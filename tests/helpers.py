@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 import pandas as pd
+import pytest
 
+from simulator.cli.main import main
 from simulator.eventlog.log import SimulationLog
 from simulator.model.simulation import Simulation
 from simulator.scenario.loader import parse_scenario
@@ -62,3 +64,14 @@ def trace(log: SimulationLog, agents: bool = True) -> list[tuple[Any, ...]]:
             item += (None if pd.isna(row.agent) else row.agent,)
         rows.append(item)
     return rows
+
+
+def run_cli(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the ``mimsim`` command in this process: exit code, stdout and stderr."""
+    try:
+        main(arguments)
+        code = 0
+    except SystemExit as stopped:
+        code = int(stopped.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -13,21 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator.cli.main import main
 from simulator.scenario.targets import INCIDENT_KPIS, TEAM_KPIS
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
-def run_cli(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(arguments)
-        code = 0
-    except SystemExit as stopped:
-        code = int(stopped.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

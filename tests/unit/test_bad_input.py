@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.cli.main import main
-from tests.helpers import TINY, merge
+from tests.helpers import TINY, merge, run_cli
 
 L2_FLOW = {"teams": {"L2": {"agents": 2}},
            "flow": {"desk": {"first_contact_resolution": 0.5, "escalation": {"L2": 1.0}},
@@ -95,14 +94,6 @@ def write(tmp_path: Path, case: object) -> Path:
     return path
 
 
-def run_cli(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(arguments)
-        code = 0
-    except SystemExit as stopped:
-        code = int(stopped.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(("name", "case", "fragments"), CASES, ids=[case[0] for case in CASES])
