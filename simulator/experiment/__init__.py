@@ -1,16 +1,33 @@
-"""Experiment layer: replications (serial or a process pool), confidence intervals, targets, run folders."""
+"""Experiment layer: replications on any executor, common random numbers, CIs, comparisons, warm-up."""
 
-from simulator.experiment.replications import ReplicationResult, run_replication, run_replications
+from simulator.experiment.campaign import Campaign, Design
+from simulator.experiment.executors import (
+    DaskExecutor,
+    PoolExecutor,
+    SerialExecutor,
+    available_workers,
+    make_executor,
+)
+from simulator.experiment.precision import Decision, PrecisionRule
+from simulator.experiment.replications import ReplicationResult, run_replication
 from simulator.experiment.run import RunResult, run_experiment
 from simulator.experiment.summary import check_targets, confidence_interval, summarise
 
 __all__ = [
+    "Campaign",
+    "DaskExecutor",
+    "Decision",
+    "Design",
+    "PoolExecutor",
+    "PrecisionRule",
     "ReplicationResult",
     "RunResult",
+    "SerialExecutor",
+    "available_workers",
     "check_targets",
     "confidence_interval",
+    "make_executor",
     "run_experiment",
     "run_replication",
-    "run_replications",
     "summarise",
 ]

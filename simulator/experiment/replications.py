@@ -1,18 +1,13 @@
-"""Experiment layer: running replications, serially or on a process pool.
+"""Experiment layer: one replication — simulate, measure, and write its logs.
 
 Replication *r* depends only on (scenario, root seed, r), so the numbers are
-the same whatever the number of workers or the order in which replications
-finish. Each finished replication is handed to the caller at once (to write its
-rows to disk), so an interrupted run keeps everything it finished.
+the same whatever executor runs it and in whatever order replications finish.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +21,7 @@ from simulator.metrics.series import backlog_series
 from simulator.model.simulation import Simulation
 from simulator.scenario.schema import Scenario
 
-__all__ = ["ReplicationResult", "available_workers", "run_replication", "run_replications"]
+__all__ = ["ReplicationResult", "ReplicationTask", "run_replication", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -84,42 +79,19 @@ def run_replication(scenario: Scenario, replication: int, seed: int,
                              len(log.events))
 
 
-def available_workers() -> int:
-    """The number of cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+@dataclass(frozen=True)
+class ReplicationTask:
+    """One replication of one design, as sent to a worker."""
+
+    design: int
+    scenario: Scenario
+    replication: int
+    seed: int
+    out_dir: Path | None
+    events_format: str = "parquet"
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C is the parent's to handle: it stops the pool and keeps what finished.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _task(arguments: tuple[Scenario, int, int, Path | None, str]) -> ReplicationResult:
-    return run_replication(*arguments)
-
-
-def run_replications(scenario: Scenario, replications: Sequence[int], seed: int,
-                     workers: int = 1, out_dir: Path | None = None,
-                     events_format: str = "parquet") -> Iterator[ReplicationResult]:
-    """Run the given replications, yielding each result as soon as it is finished.
-
-    With ``workers`` > 1 the replications run on a process pool (in whatever
-    order they finish); the results themselves do not depend on ``workers``.
-    Closing the iterator early (or an interrupt) stops the pool.
-    """
-    tasks = [(scenario, replication, seed, out_dir, events_format) for replication in replications]
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield _task(task)
-        return
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    pool = context.Pool(min(workers, len(tasks)), initializer=_ignore_interrupts)
-    try:
-        yield from pool.imap_unordered(_task, tasks)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+def run_task(task: ReplicationTask) -> tuple[int, ReplicationResult]:
+    """Run a task (module-level, so that every executor can pickle it); returns its design too."""
+    return task.design, run_replication(task.scenario, task.replication, task.seed, task.out_dir,
+                                        task.events_format)

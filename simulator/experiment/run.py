@@ -10,22 +10,20 @@ interrupted, everything already finished stays, and the manifest says so.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import platform
-import shutil
-import sys
-import time
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from simulator.experiment.replications import ReplicationResult, available_workers, run_replications
+from simulator.experiment.campaign import Campaign, Design
+from simulator.experiment.executors import Executor, available_workers, make_executor
+from simulator.experiment.precision import Decision, PrecisionRule
+from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.rundir import describe_run
 from simulator.experiment.summary import summarise, summary_document
-from simulator.scenario.loader import scenario_hash
+from simulator.experiment.warmup import WarmupAnalysis, analyse_warmup, choose_period
 from simulator.scenario.schema import Scenario
 
 __all__ = ["RunResult", "run_experiment"]
@@ -55,6 +53,8 @@ class RunResult:
     summary: pd.DataFrame
     backlog: pd.DataFrame
     manifest: dict[str, object] = field(default_factory=dict)
+    decision: Decision | None = None  # when the replications algorithm chose how many
+    warmup: WarmupAnalysis | None = None  # MSER-5 on this run's backlog
 
     def document(self) -> dict[str, object]:
         """The JSON summary (the shape of ``mimsim run --format json``)."""
@@ -62,77 +62,18 @@ class RunResult:
         return summary_document(self.summary, self.name, replications, self.seed)
 
 
-def _versions() -> dict[str, str]:
-    versions = {"python": sys.version.split()[0]}
-    for package in ("mimsim", "simpy", "numpy", "scipy", "pandas", "pydantic"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
+def _overall(summary: pd.DataFrame, kpi: str) -> float | None:
+    rows = summary[(summary["scope"] == "overall") & (summary["kpi"] == kpi)]
+    value = float(rows["mean"].iloc[0]) if len(rows) else math.nan
+    return None if math.isnan(value) else value
 
 
-def _manifest(scenario: Scenario, name: str, source: str | None, overrides: Sequence[str],
-              seed: int, replications: int, workers: int) -> dict[str, object]:
-    return {
-        "scenario": name,
-        "scenario_file": source,
-        "scenario_hash": scenario_hash(scenario),
-        "overrides": list(overrides),
-        "seed": seed,
-        "replications_requested": replications,
-        "start": scenario.run.start.isoformat(),
-        "horizon_min": scenario.run.horizon,
-        "warmup_min": scenario.run.warmup,
-        "random_streams": (f"numpy PCG64 from SeedSequence({seed}, spawn_key=(replication, "
-                           f"blake2b-64(stream name))); one stream per purpose"),
-        "workers": workers,
-        "versions": _versions(),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "cores": available_workers()},
-        "command": " ".join(sys.argv),
-        "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
-
-
-class _RunDirectory:
-    """Writes a run's files as results come in."""
-
-    #: What a run writes; a new run into the same directory replaces all of it.
-    FILES = ("kpis.csv", "summary.json", "manifest.json")
-    FOLDERS = ("events", "incidents", "backlog")
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        for name in self.FILES:
-            (path / name).unlink(missing_ok=True)
-        for name in self.FOLDERS:
-            shutil.rmtree(path / name, ignore_errors=True)
-        (path / "backlog").mkdir()
-        self.kpi_file = path / "kpis.csv"
-
-    def add(self, result: ReplicationResult) -> None:
-        header = not self.kpi_file.exists()
-        with self.kpi_file.open("a", encoding="utf-8") as handle:
-            result.kpis.to_csv(handle, header=header, index=False)
-            handle.flush()
-        partial = self.path / "backlog" / f"replication-{result.replication:03d}.parquet.partial"
-        result.backlog.to_parquet(partial, index=False)
-        partial.replace(partial.with_suffix(""))
-
-    def finish(self, manifest: dict[str, object], document: dict[str, object] | None) -> None:
-        for partial in self.path.glob("**/*.partial"):  # left by a replication cut short
-            partial.unlink()
-        if document is not None:
-            (self.path / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
-        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-def run_experiment(scenario: Scenario, name: str | None = None, replications: int | None = None,
-                   seed: int | None = None, workers: int | None = None,
-                   out_dir: str | Path | None = None, events_format: str = "parquet",
-                   source: str | None = None, overrides: Sequence[str] = (),
+def run_experiment(scenario: Scenario, name: str | None = None,
+                   replications: int | PrecisionRule | None = None, seed: int | None = None,
+                   workers: int | None = None, dask: str | None = None,
+                   executor: Executor | None = None, out_dir: str | Path | None = None,
+                   events_format: str = "parquet", source: str | None = None,
+                   overrides: Sequence[str] = (),
                    on_result: Callable[[ReplicationResult], None] | None = None) -> RunResult:
     """Run replications of a scenario and summarise them.
 
@@ -142,50 +83,61 @@ def run_experiment(scenario: Scenario, name: str | None = None, replications: in
         The scenario (already loaded and validated).
     name
         Its name in outputs (default: the scenario's ``name``).
-    replications, seed
-        Default to the scenario's ``run`` settings.
-    workers
-        Processes to use (default: every core); the numbers do not depend on it.
+    replications
+        How many (default: the scenario's ``run.replications``), or a
+        :class:`PrecisionRule` to add replications until the KPIs are precise enough.
+    seed
+        The root seed (default: the scenario's ``run.seed``).
+    workers, dask, executor
+        Where to run: an executor, or Dask at ``dask`` (``"local"`` or an address), or a
+        pool of ``workers`` processes (default: every core). The numbers do not depend on it.
     out_dir
         Where to write the run directory (nothing is written without it).
     on_result
         Called after each replication finishes (e.g. to advance a progress bar).
     """
     name = name or scenario.name
-    count = scenario.run.replications if replications is None else replications
     seed = scenario.run.seed if seed is None else seed
-    workers = available_workers() if workers is None else max(1, workers)
-    manifest = _manifest(scenario, name, source, overrides, seed, count, workers)
-    directory = _RunDirectory(Path(out_dir)) if out_dir is not None else None
-    results: list[ReplicationResult] = []
-    began = time.perf_counter()
-    try:
-        for result in run_replications(scenario, range(count), seed, workers,
-                                       None if directory is None else directory.path,
-                                       events_format):
-            results.append(result)
-            if directory is not None:
-                directory.add(result)
-            if on_result is not None:
-                on_result(result)
-    except BaseException:
-        manifest |= {"interrupted": True, "replications_finished": sorted(
-            result.replication for result in results),
-            "wall_s": round(time.perf_counter() - began, 3)}
-        if directory is not None:
-            directory.finish(manifest, None)
-        raise
-    results.sort(key=lambda result: result.replication)
-    kpis = pd.concat([result.kpis for result in results], ignore_index=True)
-    backlog = pd.concat([result.backlog for result in results], ignore_index=True)
-    run = RunResult(scenario, name, seed, kpis, summarise(kpis), backlog)
-    manifest |= {"interrupted": False, "replications_finished": [r.replication for r in results],
-                 "wall_s": round(time.perf_counter() - began, 3),
-                 "replication_wall_s": [round(r.wall_s, 3) for r in results],
-                 "events": sum(r.n_events for r in results)}
+    wanted = scenario.run.replications if replications is None else replications
+    width = available_workers() if workers is None else max(1, workers)
+    if isinstance(wanted, int):
+        width = min(width, wanted)
+    with executor or make_executor(width, dask) as chosen:
+        manifest = describe_run(scenario, name, source, overrides, seed, chosen.description)
+        campaign = Campaign([Design(name, scenario, None if out_dir is None else Path(out_dir))],
+                            seed, chosen, width, events_format,
+                            None if on_result is None else lambda _, result: on_result(result))
+        decision = None
+        try:
+            if isinstance(wanted, PrecisionRule):
+                decision = campaign.run_until(wanted)
+            else:
+                campaign.run(range(wanted))
+        except BaseException:
+            manifest |= {"interrupted": True, "replications_finished": campaign.replications_of(0),
+                         "wall_s": campaign.elapsed()}
+            if campaign.directories[0] is not None:
+                campaign.directories[0].finish(manifest, None)
+            raise
+    kpis = campaign.kpis(0)
+    summary = summarise(kpis)
+    backlog = campaign.backlog(0)
+    warmup = analyse_warmup(backlog, choose_period(scenario, _overall(summary, "mttr_h_p90")))
+    run = RunResult(scenario, name, seed, kpis, summary, backlog, decision=decision, warmup=warmup)
+    results = [campaign.results[(0, replication)] for replication in campaign.replications_of(0)]
+    manifest |= {"interrupted": False, "replications_finished": campaign.replications_of(0),
+                 "wall_s": campaign.elapsed(),
+                 "replication_wall_s": [round(result.wall_s, 3) for result in results],
+                 "events": sum(result.n_events for result in results)}
+    manifest["warmup_check"] = {"configured_min": scenario.run.warmup, "method": "MSER-5",
+                                "period": warmup.period, "suggested_min": warmup.warmup_min,
+                                "adequate_from_min": warmup.adequate_from_min(),
+                                "too_short": warmup.too_short(scenario.run.warmup)}
+    if decision is not None:
+        manifest["replications_rule"] = {"converged": decision.converged, "solution": decision.solution,
+                                         "used": decision.used, "reason": decision.reason,
+                                         "relative_half_widths": decision.precision}
     run.manifest = manifest
-    if directory is not None:
-        directory.finish(manifest, run.document())
+    if campaign.directories[0] is not None:
+        campaign.directories[0].finish(manifest, run.document())
     return run
-
-

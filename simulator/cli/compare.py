@@ -1,0 +1,109 @@
+"""CLI layer: ``mimsim compare`` — designs with common random numbers, paired differences."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.table import Table
+
+from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
+from simulator.cli.render import format_value
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.targets import INCIDENT_KPIS, TEAM_KPIS
+
+__all__ = ["compare"]
+
+# The per-priority KPIs the table shows (JSON has them all).
+_PRIORITY_KPIS = ("mtta_min", "mttr_h", "sla_response_attainment", "sla_resolution_attainment")
+
+
+def _difference(kpi: str, row: pd.Series) -> str:
+    if not math.isfinite(row["mean"]):
+        return "null"
+    sign = "+" if row["mean"] > 0 else ""
+    text = f"{sign}{format_value(kpi, row['mean'])}"
+    if math.isfinite(row["ci_low"]):
+        text += f" [{format_value(kpi, row['ci_low'])}, {format_value(kpi, row['ci_high'])}]"
+    return f"[bold]{text} ✓[/]" if row["clear"] else text
+
+
+def _rows(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
+    first = summary[summary["design"] == summary["design"].iloc[0]]
+    keys = list(dict.fromkeys(first[["scope", "key"]].itertuples(index=False, name=None)))
+    rows = [("overall", "", kpi) for kpi in INCIDENT_KPIS]
+    rows += [(scope, key, kpi) for scope, key in keys if scope == "priority" for kpi in _PRIORITY_KPIS]
+    rows += [(scope, key, kpi) for scope, key in keys if scope == "team" for kpi in TEAM_KPIS]
+    return rows
+
+
+def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str]) -> Table:
+    table = Table(title=f"Designs compared with common random numbers; differences against "
+                        f"{designs[0]} (95 % CI, ✓ = clear: the interval excludes 0)",
+                  title_justify="left")
+    table.add_column("KPI", no_wrap=True)
+    for design in designs:
+        table.add_column(design, justify="right")
+    for design in designs[1:]:
+        table.add_column(f"{design} − {designs[0]}", justify="right")
+    means = summary.set_index(["design", "scope", "key", "kpi"])["mean"]
+    paired = differences.set_index(["design", "scope", "key", "kpi"])
+    for scope, key, kpi in _rows(summary):
+        label = kpi if scope == "overall" else f"{key}.{kpi}"
+        cells = [format_value(kpi, means.get((design, scope, key, kpi), math.nan))
+                 for design in designs]
+        cells += [_difference(kpi, paired.loc[(design, scope, key, kpi)])
+                  if (design, scope, key, kpi) in paired.index else "null" for design in designs[1:]]
+        table.add_row(label, *cells)
+    return table
+
+
+@click.command(short_help="Compare designs with common random numbers (paired differences).")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@experiment_options
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Write each design's run directory to OUT/<design>, and comparison.json.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="What to print on stdout.")
+def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: int | None,
+            overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
+            precision_kpis: tuple[str, ...], max_replications: int, out: Path | None,
+            output_format: str) -> None:
+    """Run SCENARIOS with the same random numbers and compare each with the first.
+
+    For every KPI: each design's mean and 95 % CI, and the difference from the first
+    design, paired by replication, with its CI. --set applies to every design.
+    """
+    from simulator.experiment.compare import compare_designs
+    from simulator.experiment.precision import PrecisionRule
+
+    if len(scenarios) < 2:
+        raise click.UsageError("expected at least two scenarios to compare; found one")
+    loaded = [load_scenario(path, overrides) for path in scenarios]
+    wanted = replications_wanted(replications, loaded[0], precision, precision_kpis,
+                                 max_replications)
+    seed = loaded[0].run.seed if seed is None else seed
+    console = stderr()
+    with progress_bar(console) as progress:
+        total = None if isinstance(wanted, PrecisionRule) else wanted * len(loaded)
+        task = progress.add_task("designs × replications", total=total)
+        comparison = compare_designs([(path.stem, scenario) for path, scenario in
+                                      zip(scenarios, loaded, strict=True)],
+                                     wanted, seed, workers, dask, out_dir=out,
+                                     on_result=lambda *_: progress.advance(task))
+    document = comparison.document()
+    if output_format == "json":
+        click.echo(json.dumps(document, indent=2))
+    else:
+        stdout().print(_table(comparison.summary, comparison.differences, comparison.designs))
+    if comparison.decision is not None:
+        console.print(f"replications: auto — {comparison.decision.reason}; the results use "
+                      f"{comparison.decision.used}", markup=False)
+    if out is not None:
+        (out / "comparison.json").write_text(json.dumps(document, indent=2) + "\n")
+        comparison.differences.to_csv(out / "differences.csv", index=False)
+        console.print(f"wrote {out}/ (one run directory per design, comparison.json, "
+                      f"differences.csv)")

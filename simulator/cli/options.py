@@ -1,0 +1,112 @@
+"""CLI layer: the options ``run``, ``compare`` and ``warmup`` share, and their progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from simulator.scenario.schema import Scenario
+from simulator.scenario.targets import parse_target
+
+if TYPE_CHECKING:
+    from simulator.experiment.precision import PrecisionRule
+
+__all__ = ["AUTO", "experiment_options", "progress_bar", "replications_wanted", "stderr",
+           "stdout"]
+
+AUTO = "auto"
+
+
+class _Replications(click.ParamType):  # type: ignore[type-arg]
+    """A whole number of replications, or ``auto``."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) or value == AUTO:
+            return value
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"expected a whole number or 'auto'; found {value!r}", param, ctx)
+        if number < 1:
+            self.fail(f"expected at least 1; found {number}", param, ctx)
+        return number
+
+
+def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for commands that run replications."""
+    options = [
+        click.option("-r", "--replications", type=_Replications(), default=None,
+                     help="Replications per design, or 'auto' to add them until the KPIs are "
+                          "precise enough (default: the scenario's run.replications)."),
+        click.option("--seed", type=click.IntRange(min=0), default=None,
+                     help="Root seed (default: the scenario's run.seed)."),
+        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+                     help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable)."),
+        click.option("-j", "--workers", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: all cores; 1 runs in this process). "
+                          "Results do not depend on it."),
+        click.option("--dask", metavar="ADDRESS", default=None,
+                     help="Run on Dask: 'local' for a LocalCluster here, or a scheduler address "
+                          "such as tcp://host:8786."),
+        click.option("--precision", type=click.FloatRange(min=0.001, max=1.0), default=0.05,
+                     show_default=True,
+                     help="With -r auto: the relative 95 % CI half-width to reach."),
+        click.option("--precision-kpi", "precision_kpis", multiple=True, metavar="KPI",
+                     help="With -r auto: a KPI that must reach the precision, e.g. mtta_min or "
+                          "P2.sla_response_attainment (repeatable; default: mtta_min, mttr_h and "
+                          "the SLA attainments the scenario sets targets for)."),
+        click.option("--max-replications", type=click.IntRange(min=3), default=100,
+                     show_default=True, help="With -r auto: stop here if not precise by then."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def default_precision_kpis(scenario: Scenario) -> tuple[str, ...]:
+    """mtta_min and mttr_h, plus the SLA attainments the scenario has targets for."""
+    kpis = ["mtta_min", "mttr_h"]
+    if any(priority.response is not None for priority in scenario.priorities.values()):
+        kpis.append("sla_response_attainment")
+    if any(priority.resolution is not None for priority in scenario.priorities.values()):
+        kpis.append("sla_resolution_attainment")
+    return tuple(kpis)
+
+
+def replications_wanted(replications: int | str | None, scenario: Scenario, precision: float,
+                        precision_kpis: tuple[str, ...], cap: int) -> int | PrecisionRule:
+    """A number of replications, or the rule that decides it for ``auto``."""
+    from simulator.experiment.precision import PrecisionRule
+
+    for name in precision_kpis:
+        try:
+            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--precision-kpi'") from None
+    if replications == AUTO:
+        return PrecisionRule(precision_kpis or default_precision_kpis(scenario), precision, cap)
+    return scenario.run.replications if replications is None else int(replications)
+
+
+def stderr() -> Console:
+    """Where progress, notes and problems go."""
+    return Console(stderr=True, highlight=False)
+
+
+def stdout() -> Console:
+    """Where tables go; a file or a pipe gets 120 columns rather than squeezed tables."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=120)
+
+
+def progress_bar(console: Console) -> Progress:
+    """A progress bar on stderr, shown only when stderr is a terminal."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True,
+                    disable=not console.is_terminal)

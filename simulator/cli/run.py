@@ -1,0 +1,90 @@
+"""CLI layer: ``mimsim run`` — replications of one scenario, KPIs with CIs against targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from simulator.cli.options import (
+    experiment_options,
+    progress_bar,
+    replications_wanted,
+    stderr,
+    stdout,
+)
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.experiment.run import RunResult
+
+__all__ = ["count", "run", "run_notes"]
+
+
+def count(n: int, thing: str) -> str:
+    """``count(1, "team")`` → ``"1 team"``; ``count(2, "team")`` → ``"2 teams"``."""
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
+def run_notes(result: RunResult) -> list[str]:
+    """What a user should know besides the numbers: how many replications and why, the warm-up."""
+    notes = []
+    if result.decision is not None:
+        widths = ", ".join(f"{kpi} ±{width:.1%}" for kpi, width in result.decision.precision.items())
+        notes.append(f"replications: auto — {result.decision.reason}; the results use "
+                     f"{result.decision.used} ({widths})")
+    warmup = result.warmup
+    configured = result.scenario.run.warmup
+    if warmup is not None and warmup.too_short(configured):
+        notes.append(f"note: the warm-up ({format_duration(configured)}) looks too short: MSER-5 on "
+                     f"the backlog ({warmup.period}ly means) suggests "
+                     f"{format_duration(warmup.warmup_min)}, and at least "
+                     f"{format_duration(warmup.adequate_from_min())}; see `mimsim warmup`")
+    return notes
+
+
+@click.command(short_help="Run replications; report KPIs with confidence intervals.")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@experiment_options
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Write the run directory here (event logs, incidents, KPIs, manifest).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="What to print on stdout.")
+@click.option("--events", "events_format", type=click.Choice(["parquet", "csv"]),
+              default="parquet", show_default=True, help="Event-log file format in --out.")
+def run(scenario: Path, replications: int | str | None, seed: int | None,
+        overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
+        precision_kpis: tuple[str, ...], max_replications: int, out: Path | None,
+        output_format: str, events_format: str) -> None:
+    """Run a scenario's replications and report its KPIs with confidence intervals."""
+    from simulator.cli.render import render_run
+    from simulator.experiment.precision import PrecisionRule
+    from simulator.experiment.run import run_experiment
+    from simulator.experiment.summary import check_targets, scenario_targets
+
+    loaded = load_scenario(scenario, overrides)
+    wanted = replications_wanted(replications, loaded, precision, precision_kpis, max_replications)
+    console = stderr()
+    with progress_bar(console) as progress:
+        total = None if isinstance(wanted, PrecisionRule) else wanted
+        task = progress.add_task(f"{scenario.stem}: replications", total=total)
+        result = run_experiment(loaded, name=scenario.stem, replications=wanted, seed=seed,
+                                workers=workers, dask=dask, out_dir=out,
+                                events_format=events_format, source=str(scenario),
+                                overrides=overrides, on_result=lambda _: progress.advance(task))
+    if output_format == "json":
+        click.echo(json.dumps(result.document(), indent=2))
+    else:
+        checks = check_targets(result.summary, scenario_targets(loaded))
+        used = int(result.kpis["replication"].nunique())
+        header = (f"[bold]{loaded.name}[/] ({scenario}) — {count(used, 'replication')}, seed "
+                  f"{result.seed}, horizon {format_duration(loaded.run.horizon)}, warm-up "
+                  f"{format_duration(loaded.run.warmup)}, {result.manifest['wall_s']} s")
+        render_run(stdout(), result.summary, checks, header)
+    for note in run_notes(result):
+        console.print(note, markup=False)
+    if out is not None:
+        console.print(f"wrote {out}/ (events, incidents, kpis.csv, summary.json, manifest.json)")

@@ -1,0 +1,184 @@
+"""Experiment layer: comparing designs, paired by replication.
+
+Replication *r* of every design uses the same random numbers, so the difference
+between two designs can be measured replication by replication: for each KPI,
+the paired differences against the first design (the baseline) and their 95 %
+Student-t confidence interval. A difference is *clear* when its interval
+excludes zero. Pairing removes the variation the designs share, which is why a
+handful of replications often decides what hundreds of unpaired ones cannot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.experiment.campaign import Campaign, Design, kpi_name
+from simulator.experiment.executors import Executor, available_workers, make_executor
+from simulator.experiment.precision import Decision, PrecisionRule
+from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.rundir import describe_run
+from simulator.experiment.summary import confidence_interval, summarise, summary_document
+from simulator.scenario.schema import Scenario
+
+__all__ = ["Comparison", "compare_designs", "paired_differences"]
+
+
+def _number(value: float) -> float | None:
+    return None if not math.isfinite(value) else float(value)
+
+
+def _named(table: pd.DataFrame) -> pd.DataFrame:
+    named = table.copy()
+    named.insert(0, "name", [kpi_name(scope, key, kpi) for scope, key, kpi in
+                             table[["scope", "key", "kpi"]].itertuples(index=False)])
+    return named
+
+
+def paired_differences(kpis: pd.DataFrame, designs: Sequence[str]) -> pd.DataFrame:
+    """Each design minus the first, paired by replication, per KPI.
+
+    ``kpis`` has columns ``design``, ``replication``, ``scope``, ``key``, ``kpi``,
+    ``value``. Returns ``design``, ``scope``, ``key``, ``kpi``, ``mean``,
+    ``ci_low``, ``ci_high``, ``n`` and ``clear`` (the 95 % interval excludes 0).
+    """
+    wide = kpis.set_index(["scope", "key", "kpi", "replication", "design"])["value"].unstack("design")
+    order = list(dict.fromkeys(kpis[["scope", "key", "kpi"]].itertuples(index=False, name=None)))
+    rows = []
+    baseline = designs[0]
+    for design in designs[1:]:
+        difference = (wide[design] - wide[baseline]).dropna()
+        by_kpi = {name: values for name, values in difference.groupby(level=[0, 1, 2], sort=False)}
+        for scope, key, kpi in order:  # every KPI, also those with no observations (null)
+            values = by_kpi.get((scope, key, kpi), pd.Series(dtype=float))
+            mean, low, high, n = confidence_interval(values)
+            clear = n >= 2 and math.isfinite(low) and (low > 0.0 or high < 0.0)
+            rows.append((design, scope, key, kpi, mean, low, high, n, clear))
+    return pd.DataFrame(rows, columns=["design", "scope", "key", "kpi", "mean", "ci_low",
+                                       "ci_high", "n", "clear"])
+
+
+@dataclass
+class Comparison:
+    """Designs run with common random numbers, and their paired differences.
+
+    Attributes
+    ----------
+    designs
+        The design names, the first being the baseline of the differences.
+    kpis
+        One row per design × replication × KPI.
+    summary
+        Per design and KPI: ``mean``, ``ci_low``, ``ci_high``, ``n``.
+    differences
+        Per later design and KPI: the paired difference against the first design.
+    """
+
+    designs: list[str]
+    seed: int
+    kpis: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    decision: Decision | None = None
+    manifest: dict[str, object] = field(default_factory=dict)
+
+    def document(self) -> dict[str, object]:
+        """The JSON of ``mimsim compare --format json``; scoped KPIs are named ``P2.mtta_min``."""
+        designs = []
+        for design in self.designs:
+            rows = _named(self.summary[self.summary["design"] == design])
+            designs.append({"scenario": design, "kpis": {
+                row.name: {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
+                           "ci_high": _number(row.ci_high), "n": int(row.n)}
+                for row in rows.itertuples(index=False)}})
+        differences = [{"design": row.design, "kpi": row.name, "mean": _number(row.mean),
+                        "ci_low": _number(row.ci_low), "ci_high": _number(row.ci_high),
+                        "clear": bool(row.clear)}
+                       for row in _named(self.differences).itertuples(index=False)]
+        return {"designs": designs, "differences": differences}
+
+    def run_document(self, design: str) -> dict[str, object]:
+        """One design's summary in the shape of ``mimsim run --format json``."""
+        rows = self.summary[self.summary["design"] == design].drop(columns="design")
+        replications = int(self.kpis.loc[self.kpis["design"] == design, "replication"].nunique())
+        return summary_document(rows, design, replications, self.seed)
+
+
+def _unique_names(names: Sequence[str]) -> list[str]:
+    unique: list[str] = []
+    for name in names:
+        candidate, number = name, 2
+        while candidate in unique:
+            candidate, number = f"{name} ({number})", number + 1
+        unique.append(candidate)
+    return unique
+
+
+def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int | PrecisionRule = 10,
+                    seed: int = 1, workers: int | None = None, dask: str | None = None,
+                    executor: Executor | None = None, out_dir: str | Path | None = None,
+                    events_format: str = "parquet",
+                    on_result: Callable[[str, ReplicationResult], None] | None = None) -> Comparison:
+    """Run designs with common random numbers and compare each with the first.
+
+    Parameters
+    ----------
+    designs
+        ``(name, scenario)`` pairs; the first is the baseline. Equal names get a suffix.
+    replications
+        How many, or a :class:`PrecisionRule` every design must meet.
+    out_dir
+        With it, each design's run directory is written to ``out_dir/<name>``.
+    """
+    names = _unique_names([name for name, _ in designs])
+    width = available_workers() if workers is None else max(1, workers)
+    if isinstance(replications, int):
+        width = min(width, replications * len(designs))
+    chosen_designs = [Design(name, scenario, None if out_dir is None else Path(out_dir) / name)
+                      for name, (_, scenario) in zip(names, designs, strict=True)]
+    with executor or make_executor(width, dask) as chosen:
+        manifests = {design.name: describe_run(design.scenario, design.name, None, (), seed,
+                                               chosen.description) for design in chosen_designs}
+        campaign = Campaign(chosen_designs, seed, chosen, width, events_format,
+                            None if on_result is None else
+                            lambda index, result: on_result(names[index], result))
+        decision = None
+        try:
+            if isinstance(replications, PrecisionRule):
+                decision = campaign.run_until(replications)
+            else:
+                campaign.run(range(replications))
+        except BaseException:
+            for index, design in enumerate(chosen_designs):
+                directory = campaign.directories[index]
+                if directory is not None:
+                    directory.finish(manifests[design.name] | {
+                        "interrupted": True,
+                        "replications_finished": campaign.replications_of(index)}, None)
+            raise
+    frames = []
+    for index, name in enumerate(names):
+        table = campaign.kpis(index)
+        table.insert(0, "design", name)
+        frames.append(table)
+    kpis = pd.concat(frames, ignore_index=True)
+    summaries = []
+    for name in names:
+        summary = summarise(kpis[kpis["design"] == name].drop(columns="design"))
+        summary.insert(0, "design", name)
+        summaries.append(summary)
+    comparison = Comparison(names, seed, kpis, pd.concat(summaries, ignore_index=True),
+                            paired_differences(kpis, names), decision)
+    for index, design in enumerate(chosen_designs):
+        directory = campaign.directories[index]
+        if directory is not None:
+            directory.finish(manifests[design.name] | {
+                "interrupted": False, "replications_finished": campaign.replications_of(index),
+                "wall_s": campaign.elapsed()}, comparison.run_document(design.name))
+    comparison.manifest = {"designs": names, "seed": seed, "wall_s": campaign.elapsed(),
+                           "executor": manifests[names[0]]["executor"]}
+    return comparison

@@ -1,0 +1,139 @@
+"""Experiment layer: where replications run — in this process, on a local process pool, or on Dask.
+
+Every executor maps a picklable function over tasks and yields results as they
+finish, in any order; callers put them back in replication order. A replication
+depends only on (scenario, seed, replication index), so every executor gives
+the same numbers. Executors are context managers: leaving the ``with`` block
+(also through Ctrl-C) stops what is still running.
+
+Dask needs the optional ``distributed`` package (``pip install "mimsim[dask]"``);
+on a remote cluster, every worker must have mimsim installed too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "PoolExecutor",
+    "SerialExecutor",
+    "available_workers",
+    "make_executor",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def available_workers() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+class Executor(Protocol):
+    """Runs a function over tasks; results come back as they finish."""
+
+    description: str
+
+    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]: ...
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None: ...
+
+
+class _Context:
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the workers."""
+
+
+class SerialExecutor(_Context):
+    """Everything in this process, one task after another."""
+
+    description = "serial"
+
+    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+        for task in tasks:
+            yield function(task)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool and keeps what finished.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class PoolExecutor(_Context):
+    """A pool of local worker processes (forked where the platform allows)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"process pool of {workers}"
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self._pool = context.Pool(workers, initializer=_ignore_interrupts)
+
+    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+        yield from self._pool.imap_unordered(function, tasks)
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+
+class DaskExecutor(_Context):
+    """A Dask cluster: ``"local"`` starts a LocalCluster with a process per core."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - the test extra installs it
+            raise RuntimeError('Dask needs the "distributed" package: '
+                               'pip install "mimsim[dask]"') from None
+        self._cluster = None
+        if address == "local":
+            self._cluster = LocalCluster(n_workers=available_workers(), threads_per_worker=1,
+                                         processes=True, dashboard_address=None)
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(address, timeout="10s")
+        self.description = f"Dask ({address}, {len(self._client.scheduler_info()['workers'])} workers)"
+
+    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+        from distributed import as_completed
+
+        futures = self._client.map(function, list(tasks), pure=False)
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            self._client.cancel(futures)
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
+    """The executor the options ask for: Dask if ``dask`` is given, else a pool (1 worker: serial)."""
+    if dask is not None:
+        return DaskExecutor(dask)
+    count = available_workers() if workers is None else workers
+    return SerialExecutor() if count <= 1 else PoolExecutor(count)

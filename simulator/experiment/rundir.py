@@ -1,0 +1,105 @@
+"""Experiment layer: the run directory on disk, and the manifest that describes a run.
+
+A run directory holds, written as each replication finishes: ``kpis.csv`` (one
+row per replication × KPI), ``backlog/``, ``events/`` and ``incidents/`` (one
+file per replication); and at the end ``summary.json`` and ``manifest.json``.
+Starting a run in a directory replaces what an earlier run left there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import shutil
+import sys
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.experiment.executors import available_workers
+from simulator.experiment.replications import ReplicationResult
+from simulator.scenario.loader import scenario_hash
+from simulator.scenario.schema import Scenario
+
+__all__ = ["RunDirectory", "describe_run"]
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for package in ("mimsim", "simpy", "numpy", "scipy", "pandas", "pydantic", "distributed"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def describe_run(scenario: Scenario, name: str, source: str | None, overrides: Iterable[str],
+                 seed: int, executor: str) -> dict[str, object]:
+    """The manifest's opening: what is run, with which seed, software and machine."""
+    return {
+        "scenario": name,
+        "scenario_file": source,
+        "scenario_hash": scenario_hash(scenario),
+        "overrides": list(overrides),
+        "seed": seed,
+        "start": scenario.run.start.isoformat(),
+        "horizon_min": scenario.run.horizon,
+        "warmup_min": scenario.run.warmup,
+        "random_streams": (f"numpy PCG64 from SeedSequence({seed}, spawn_key=(replication, "
+                           f"blake2b-64(stream name))); one stream per purpose"),
+        "executor": executor,
+        "versions": _versions(),
+        "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                    "cores": available_workers()},
+        "command": " ".join(sys.argv),
+        "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+
+
+class RunDirectory:
+    """Writes a run's files as its replications finish."""
+
+    FILES = ("kpis.csv", "summary.json", "manifest.json")
+    FOLDERS = ("events", "incidents", "backlog")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        for name in self.FILES:
+            (path / name).unlink(missing_ok=True)
+        for name in self.FOLDERS:
+            shutil.rmtree(path / name, ignore_errors=True)
+        (path / "backlog").mkdir()
+        self.kpi_file = path / "kpis.csv"
+
+    def add(self, result: ReplicationResult) -> None:
+        """Keep one finished replication: its KPI rows and its backlog series."""
+        header = not self.kpi_file.exists()
+        with self.kpi_file.open("a", encoding="utf-8") as handle:
+            result.kpis.to_csv(handle, header=header, index=False)
+            handle.flush()
+        partial = self.path / "backlog" / f"replication-{result.replication:03d}.parquet.partial"
+        result.backlog.to_parquet(partial, index=False)
+        partial.replace(partial.with_suffix(""))
+
+    def keep_only(self, replications: int) -> None:
+        """Drop replications numbered ``replications`` and above (run past a stopping rule)."""
+        if self.kpi_file.exists():
+            rows = pd.read_csv(self.kpi_file, keep_default_na=False, na_values=[""])
+            rows[rows["replication"] < replications].to_csv(self.kpi_file, index=False)
+        for folder in self.FOLDERS:
+            for file in (self.path / folder).glob("replication-*"):
+                if int(file.name.split("-")[1].split(".")[0]) >= replications:
+                    file.unlink()
+
+    def finish(self, manifest: dict[str, object], document: dict[str, object] | None) -> None:
+        """Write the manifest (and the summary, for a run that finished)."""
+        for partial in self.path.glob("**/*.partial"):  # left by a replication cut short
+            partial.unlink()
+        if document is not None:
+            (self.path / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
+        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -1,0 +1,98 @@
+"""Comparing designs: common random numbers make paired differences exact where they should be."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator.experiment.compare import Comparison, compare_designs
+from simulator.scenario import load_scenario
+from simulator.scenario.targets import INCIDENT_KPIS, TEAM_KPIS
+from tests.helpers import run_cli
+
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+SHORT = ["run.horizon=6w", "run.warmup=1w"]
+SET_SHORT = [part for item in SHORT for part in ("--set", item)]
+
+
+@pytest.fixture(scope="module")
+def mmc_against_one_more_agent() -> Comparison:
+    ten = load_scenario(SCENARIOS / "mmc.yaml", SHORT)
+    eleven = load_scenario(SCENARIOS / "mmc.yaml", [*SHORT, "teams.agents.agents=11"])
+    return compare_designs([("ten", ten), ("eleven", eleven)], replications=5, seed=11, workers=2)
+
+
+def _overall(differences: pd.DataFrame) -> pd.DataFrame:
+    return differences[differences["scope"] == "overall"].set_index("kpi")
+
+
+def test_identical_designs_differ_by_exactly_nothing() -> None:
+    baseline = load_scenario(SCENARIOS / "baseline.yaml", SHORT)
+    comparison = compare_designs([("a", baseline), ("b", baseline)], replications=3, seed=4,
+                                 workers=2)
+    differences = comparison.differences
+    measured = differences[differences["n"] > 0]
+    assert len(measured) > 40
+    assert (measured[["mean", "ci_low", "ci_high"]] == 0.0).all().all()
+    assert not differences["clear"].any()
+
+
+def test_one_more_agent_leaves_arrivals_exactly_equal_and_clearly_cuts_the_wait(
+        mmc_against_one_more_agent: Comparison) -> None:
+    overall = _overall(mmc_against_one_more_agent.differences)
+    assert tuple(overall.loc["arrived", ["mean", "ci_low", "ci_high"]]) == (0.0, 0.0, 0.0)
+    assert not overall.loc["arrived", "clear"]
+    wait = overall.loc["mtta_min"]
+    assert wait["mean"] < 0 and wait["ci_high"] < 0 and wait["clear"]
+    utilisation = mmc_against_one_more_agent.differences.set_index(["scope", "key", "kpi"]).loc[
+        ("team", "agents", "utilisation")]
+    assert utilisation["mean"] == pytest.approx(0.8 * 10 / 11 - 0.8, abs=0.01)
+
+
+def test_json_has_every_kpi_of_every_design(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    extra = tmp_path / "mmc11.yaml"
+    extra.write_text((SCENARIOS / "mmc.yaml").read_text().replace("agents: 10 ", "agents: 11 "))
+    code, out, _ = run_cli(["compare", str(SCENARIOS / "mmc.yaml"), str(extra), "-r", "3",
+                            "--seed", "2", "-j", "2", "--format", "json", "--out",
+                            str(tmp_path / "out"), *SET_SHORT],
+                           capsys)
+    assert code == 0
+    document = json.loads(out)
+    assert set(document) == {"designs", "differences"}
+    assert [design["scenario"] for design in document["designs"]] == ["mmc", "mmc11"]
+    expected = set(INCIDENT_KPIS) | {f"{p}.{kpi}" for p in ("P1", "P2", "P3", "P4")
+                                     for kpi in INCIDENT_KPIS} | {f"agents.{kpi}" for kpi in TEAM_KPIS}
+    for design in document["designs"]:
+        assert set(design["kpis"]) == expected
+        assert set(design["kpis"]["mtta_min"]) == {"mean", "ci_low", "ci_high", "n"}
+    assert {entry["kpi"] for entry in document["differences"]} == expected
+    assert all(set(entry) == {"design", "kpi", "mean", "ci_low", "ci_high", "clear"}
+               for entry in document["differences"])
+    by_kpi = {entry["kpi"]: entry for entry in document["differences"]}
+    assert by_kpi["mtta_min"]["clear"] and by_kpi["mtta_min"]["mean"] < 0
+    assert by_kpi["sla_response_attainment"]["mean"] is None  # no target: null, not zero
+    assert json.loads((tmp_path / "out" / "comparison.json").read_text()) == document
+    for design in ("mmc", "mmc11"):
+        manifest = json.loads((tmp_path / "out" / design / "manifest.json").read_text())
+        assert manifest["replications_finished"] == [0, 1, 2]
+
+
+def test_the_table_marks_clear_differences(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    extra = tmp_path / "mmc11.yaml"
+    extra.write_text((SCENARIOS / "mmc.yaml").read_text().replace("agents: 10 ", "agents: 11 "))
+    code, out, _ = run_cli(["compare", str(SCENARIOS / "mmc.yaml"), str(extra), "-r", "3", "-j",
+                            "1", *SET_SHORT], capsys)
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("│ mtta_min"))
+    assert "✓" in line
+    line = next(line for line in out.splitlines() if line.startswith("│ arrived"))
+    assert "✓" not in line
+
+
+def test_compare_needs_two_designs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["compare", str(SCENARIOS / "mmc.yaml")], capsys)
+    assert code == 2 and "at least two scenarios" in err
