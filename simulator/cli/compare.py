@@ -64,25 +64,34 @@ def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str])
 @click.command(short_help="Compare designs with common random numbers (paired differences).")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @experiment_options
+@click.option("--vary", "variations", multiple=True, metavar="PATH=VALUE",
+              help="Add a design: the first scenario with this one change, named "
+                   "STEM[PATH=VALUE] (repeatable; one design per --vary).")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="Write each design's run directory to OUT/<design>, and comparison.json.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: int | None,
             overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
-            precision_kpis: tuple[str, ...], max_replications: int, out: Path | None,
-            output_format: str) -> None:
+            precision_kpis: tuple[str, ...], max_replications: int, variations: tuple[str, ...],
+            out: Path | None, output_format: str) -> None:
     """Run SCENARIOS with the same random numbers and compare each with the first.
 
     For every KPI: each design's mean and 95 % CI, and the difference from the first
-    design, paired by replication, with its CI. --set applies to every design.
+    design, paired by replication, with its CI. --set applies to every design;
+    --vary adds a design that differs from the first in one key.
     """
     from simulator.experiment.compare import compare_designs
     from simulator.experiment.precision import PrecisionRule
 
-    if len(scenarios) < 2:
-        raise click.UsageError("expected at least two scenarios to compare; found one")
+    if len(scenarios) + len(variations) < 2:
+        raise click.UsageError("expected at least two designs to compare (scenarios, or --vary); "
+                               "found one")
+    names = [path.stem for path in scenarios]
     loaded = [load_scenario(path, overrides) for path in scenarios]
+    for variation in variations:
+        names.append(f"{scenarios[0].stem}[{variation}]")
+        loaded.append(load_scenario(scenarios[0], (*overrides, variation)))
     wanted = replications_wanted(replications, loaded[0], precision, precision_kpis,
                                  max_replications)
     seed = loaded[0].run.seed if seed is None else seed
@@ -90,8 +99,7 @@ def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: i
     with progress_bar(console) as progress:
         total = None if isinstance(wanted, PrecisionRule) else wanted * len(loaded)
         task = progress.add_task("designs × replications", total=total)
-        comparison = compare_designs([(path.stem, scenario) for path, scenario in
-                                      zip(scenarios, loaded, strict=True)],
+        comparison = compare_designs(list(zip(names, loaded, strict=True)),
                                      wanted, seed, workers, dask, out_dir=out,
                                      on_result=lambda *_: progress.advance(task))
     document = comparison.document()

@@ -96,3 +96,16 @@ def test_the_table_marks_clear_differences(tmp_path: Path, capsys: pytest.Captur
 def test_compare_needs_two_designs(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["compare", str(SCENARIOS / "mmc.yaml")], capsys)
     assert code == 2 and "at least two scenarios" in err
+
+
+def test_vary_adds_a_design_with_one_change(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["compare", str(SCENARIOS / "mmc.yaml"), "--vary",
+                            "teams.agents.agents=11", "-r", "2", "-j", "2", "--format", "json",
+                            *SET_SHORT], capsys)
+    assert code == 0
+    document = json.loads(out)
+    assert [design["scenario"] for design in document["designs"]] == [
+        "mmc", "mmc[teams.agents.agents=11]"]
+    utilisation = next(entry for entry in document["differences"]
+                       if entry["kpi"] == "agents.utilisation")
+    assert utilisation["mean"] < -0.05
