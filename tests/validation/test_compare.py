@@ -95,7 +95,7 @@ def test_the_table_marks_clear_differences(tmp_path: Path, capsys: pytest.Captur
 
 def test_compare_needs_two_designs(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["compare", str(SCENARIOS / "mmc.yaml")], capsys)
-    assert code == 2 and "at least two scenarios" in err
+    assert code == 2 and "at least two designs" in err
 
 
 def test_vary_adds_a_design_with_one_change(capsys: pytest.CaptureFixture[str]) -> None:
