@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
@@ -42,19 +43,21 @@ def _rows(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str]) -> Table:
     table = Table(title=f"Designs compared with common random numbers; differences against "
-                        f"{designs[0]} (95 % CI, ✓ = clear: the interval excludes 0)",
+                        f"{escape(designs[0])} (95 % CI, ✓ = clear: the interval excludes 0)",
                   title_justify="left")
     table.add_column("KPI", no_wrap=True)
     for design in designs:
-        table.add_column(design, justify="right")
+        table.add_column(escape(design), justify="right")
     for design in designs[1:]:
-        table.add_column(f"{design} − {designs[0]}", justify="right")
+        table.add_column(f"{escape(design)} − {escape(designs[0])}", justify="right")
     means = summary.set_index(["design", "scope", "key", "kpi"])["mean"]
     paired = differences.set_index(["design", "scope", "key", "kpi"])
     for scope, key, kpi in _rows(summary):
         label = kpi if scope == "overall" else f"{key}.{kpi}"
-        cells = [format_value(kpi, means.get((design, scope, key, kpi), math.nan))
-                 for design in designs]
+        values = [means.get((design, scope, key, kpi), math.nan) for design in designs]
+        if scope != "overall" and not any(math.isfinite(value) for value in values):
+            continue  # a priority no incident had, or a KPI with no observations anywhere
+        cells = [format_value(kpi, value) for value in values]
         cells += [_difference(kpi, paired.loc[(design, scope, key, kpi)])
                   if (design, scope, key, kpi) in paired.index else "null" for design in designs[1:]]
         table.add_row(label, *cells)

@@ -33,7 +33,7 @@ def warmup_figure(analysis: WarmupAnalysis, configured_min: float, title: str,
     top.set_ylabel("open tickets (all teams)")
     top.set_xlabel(f"{analysis.period}s since the start")
     top.set_title(title)
-    top.legend(loc="lower right", fontsize="small")
+    top.legend(loc="best", fontsize="small", framealpha=0.85)
     candidates = [d * BATCH for d in range(len(analysis.statistic))]
     bottom.plot(candidates, analysis.statistic, marker="o", color="tab:purple")
     bottom.axvline(analysis.truncation_batches * BATCH, color="tab:red", linestyle="--")
