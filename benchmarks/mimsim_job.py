@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from simulator.metrics import SlaPolicy, encode, replication_kpis
+from simulator.metrics import KpiContext, encode, replication_kpis
 from simulator.model import Simulation
 from simulator.scenario import load_scenario
 
@@ -39,7 +39,7 @@ def main() -> None:
     core = time.perf_counter() - began
     log = simulation.results()
     logged = time.perf_counter()
-    kpis = replication_kpis(log, SlaPolicy.from_scenario(scenario), encode(log.events, log.start))
+    kpis = replication_kpis(log, KpiContext.from_scenario(scenario), encode(log.events, log.start))
     measured = time.perf_counter()
     overall = kpis[kpis["scope"] == "overall"].set_index("kpi")["value"]
     n = int((log.events["activity"] == "arrived").sum())

@@ -86,7 +86,8 @@ def replications_wanted(replications: int | str | None, scenario: Scenario, prec
 
     for name in precision_kpis:
         try:
-            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams))
+            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams),
+                         tuple(scenario.services))
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="'--precision-kpi'") from None
     if replications == AUTO:

@@ -14,13 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator.experiment.summary import TargetCheck
-from simulator.scenario.targets import INCIDENT_KPIS, TEAM_KPIS
+from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
 
 __all__ = ["format_value", "render_run"]
 
 _SHARES = {"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
-           "reopen_rate", "utilisation"}
-_COUNTS = {"arrived", "resolved", "backlog_end"}
+           "reopen_rate", "utilisation", "update_cadence_kept"}
+_COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents"}
 _VERDICT_STYLE = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "unclear": "[yellow]unclear[/]",
                   "no data": "[dim]no data[/]"}
 
@@ -47,13 +47,14 @@ def _lookup(summary: pd.DataFrame, scope: str, key: str, kpi: str) -> pd.Series 
     return None if rows.empty else rows.iloc[0]
 
 
-def _overall(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
-    table = Table(title="KPIs (mean over replications, 95 % confidence interval)",
-                  title_justify="left")
+def _overall(summary: pd.DataFrame, checks: list[TargetCheck],
+             kpis: tuple[str, ...] = INCIDENT_KPIS,
+             title: str = "KPIs (mean over replications, 95 % confidence interval)") -> Table:
+    table = Table(title=title, title_justify="left")
     table.add_column("KPI", no_wrap=True)
     for column in ("mean", "95 % CI", "n", "target", "result"):
         table.add_column(column, justify="left" if column == "result" else "right")
-    for kpi in INCIDENT_KPIS:
+    for kpi in kpis:
         row = _lookup(summary, "overall", "", kpi)
         if row is None:
             continue
@@ -85,14 +86,15 @@ def _by_priority(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
     return table
 
 
-def _by_team(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
-    keys = list(dict.fromkeys(summary.loc[summary["scope"] == "team", "key"]))
-    table = Table(title="By team (means)", title_justify="left")
-    table.add_column("team", no_wrap=True)
-    for kpi in TEAM_KPIS:
+def _by_key(summary: pd.DataFrame, checks: list[TargetCheck], scope: str,
+            kpis: tuple[str, ...], title: str) -> Table:
+    keys = list(dict.fromkeys(summary.loc[summary["scope"] == scope, "key"]))
+    table = Table(title=title, title_justify="left")
+    table.add_column(scope, no_wrap=True)
+    for kpi in kpis:
         table.add_column(kpi, justify="right")
     for key in keys:
-        table.add_row(key, *(_cell(summary, "team", key, kpi, checks) for kpi in TEAM_KPIS))
+        table.add_row(key, *(_cell(summary, scope, key, kpi, checks) for kpi in kpis))
     return table
 
 
@@ -102,7 +104,11 @@ def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck
     console.print(header)
     console.print(_overall(summary, checks))
     console.print(_by_priority(summary, checks))
-    console.print(_by_team(summary, checks))
+    console.print(_by_key(summary, checks, "team", TEAM_KPIS, "By team (means)"))
+    if (summary["scope"] == "service").any():
+        console.print(_overall(summary, checks, OUTAGE_KPIS,
+                               "Outages and major incidents (mean over replications, 95 % CI)"))
+        console.print(_by_key(summary, checks, "service", SERVICE_KPIS, "By service (means)"))
     unmatched = [c for c in checks if c.target.scope is not None
                  and not ((summary["key"] == c.target.scope) & (summary["kpi"] == c.target.kpi)).any()]
     for check in unmatched:

@@ -47,6 +47,23 @@ class Activity:
     CLOSED: Final = "closed"
     RESPONSE_SLA_BREACHED: Final = "response SLA breached"
     RESOLUTION_SLA_BREACHED: Final = "resolution SLA breached"
+    # A ticket about an outage:
+    LINKED: Final = "linked"  # linked to its major incident as a child (parent: the outage)
+    AWAITING_RESTORATION: Final = "awaiting restoration"  # logged; waits for the service to return
+    # The outage itself (a case of its own, OUT…; once declared, it is the major incident):
+    OUTAGE_STARTED: Final = "outage started"  # users lose the service (impact start)
+    ALERT_FIRED: Final = "alert fired"  # monitoring notices
+    DETECTED: Final = "detected"  # the first symptom reaches the organisation (alert or ticket)
+    PROPOSED: Final = "major incident proposed"  # the desk recognises the pattern
+    DECLARED: Final = "major incident declared"  # the major incident manager accepts
+    JOINED: Final = "joined bridge"  # a member of the Major Incident Team (agent) joins
+    ASSEMBLED: Final = "assembled"  # every role is on the bridge
+    DIAGNOSED: Final = "diagnosed"  # the cause is understood: the restoration decision is due
+    WORKAROUND_STARTED: Final = "workaround started"  # restoration by failover, restart, rollback
+    WORKAROUND_APPLIED: Final = "workaround applied"  # the fix is in; the service recovers
+    RESTORED: Final = "restored"  # users have the service back
+    UPDATE: Final = "stakeholder update"  # the communications lead informs stakeholders
+    LEFT: Final = "left bridge"  # a member returns to their team
 
 
 #: Two times closer than this (minutes; 0.06 ms) are the same moment: the event log keeps
@@ -59,13 +76,20 @@ ACTIVITIES: tuple[str, ...] = (
     Activity.INTERRUPTED, Activity.PAUSED, Activity.RESUMED, Activity.ESCALATED,
     Activity.REASSIGNED, Activity.RESOLVED, Activity.REOPENED, Activity.CLOSED,
     Activity.RESPONSE_SLA_BREACHED, Activity.RESOLUTION_SLA_BREACHED,
+    Activity.LINKED, Activity.AWAITING_RESTORATION, Activity.OUTAGE_STARTED, Activity.ALERT_FIRED,
+    Activity.DETECTED, Activity.PROPOSED, Activity.DECLARED, Activity.JOINED, Activity.ASSEMBLED,
+    Activity.DIAGNOSED, Activity.WORKAROUND_STARTED, Activity.WORKAROUND_APPLIED, Activity.RESTORED,
+    Activity.UPDATE, Activity.LEFT,
 )
 
 #: Columns of the event log: ``seq`` (int), ``case_id`` (str), ``timestamp``
 #: (datetime64), ``activity``, ``team``, ``agent`` (empty where no agent acts),
-#: ``priority`` and ``category`` (categoricals).
+#: ``priority`` and ``category`` (categoricals); ``service`` (the service an outage case or a
+#: ticket about an outage concerns) and ``parent`` (for a ticket linked to a major incident,
+#: the outage's case id) are empty for everything else.
 EVENT_COLUMNS: tuple[str, ...] = (
     "seq", "case_id", "timestamp", "activity", "team", "agent", "priority", "category",
+    "service", "parent",
 )
 #: Columns of the duty log: ``timestamp``, ``team``, ``agent``, ``on_duty`` (bool).
 DUTY_COLUMNS: tuple[str, ...] = ("timestamp", "team", "agent", "on_duty")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from simulator.eventlog.export import write_events
 from simulator.metrics.coded import encode
-from simulator.metrics.incidents import SlaPolicy, incident_table
+from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.kpis import replication_kpis
 from simulator.metrics.series import backlog_series
 from simulator.model.simulation import Simulation
@@ -53,7 +53,7 @@ def run_replication(scenario: Scenario, replication: int, seed: int,
     simulation.run()
     log = simulation.results()
     coded = encode(log.events, log.start)
-    policy = SlaPolicy.from_scenario(scenario)
+    policy = KpiContext.from_scenario(scenario)
     end = (log.end - log.start).total_seconds() / 60.0
     kpis = replication_kpis(log, policy, coded)
     kpis.insert(0, "replication", replication)

@@ -58,8 +58,10 @@ def summary_document(summary: pd.DataFrame, scenario_name: str, replications: in
                      seed: int) -> dict[str, object]:
     """The JSON summary of a run (the shape of ``mimsim run --format json``)."""
     document: dict[str, object] = {"scenario": scenario_name, "replications": replications,
-                                   "seed": seed, "kpis": {}, "by_priority": {}, "by_team": {}}
-    sections = {"overall": "kpis", "priority": "by_priority", "team": "by_team"}
+                                   "seed": seed, "kpis": {}, "by_priority": {}, "by_team": {},
+                                   "by_service": {}}
+    sections = {"overall": "kpis", "priority": "by_priority", "team": "by_team",
+                "service": "by_service"}
     for row in summary.itertuples(index=False):
         entry = {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
                  "ci_high": _number(row.ci_high), "n": int(row.n)}
@@ -74,7 +76,8 @@ def summary_document(summary: pd.DataFrame, scenario_name: str, replications: in
 
 def scenario_targets(scenario: Scenario) -> list[Target]:
     """The scenario's targets: its ``targets`` section and each priority's attainment target."""
-    targets = [parse_target(key, condition, tuple(scenario.priorities), tuple(scenario.teams))
+    targets = [parse_target(key, condition, tuple(scenario.priorities), tuple(scenario.teams),
+                         tuple(scenario.services))
                for key, condition in scenario.targets.items()]
     for name, priority in scenario.priorities.items():
         if priority.attainment_target is None:

@@ -1,7 +1,7 @@
 """Metrics layer: per-incident table and KPIs, pure functions of the event and duty logs (no SimPy)."""
 
 from simulator.metrics.coded import CodedLog, encode
-from simulator.metrics.incidents import PriorityTargets, SlaPolicy, incident_table
+from simulator.metrics.incidents import KpiContext, PriorityTargets, incident_table
 from simulator.metrics.kpis import KPI_COLUMNS, incident_kpis, replication_kpis
 from simulator.metrics.series import backlog_series
 from simulator.metrics.teams import team_measures, work_sessions
@@ -9,8 +9,8 @@ from simulator.metrics.teams import team_measures, work_sessions
 __all__ = [
     "KPI_COLUMNS",
     "CodedLog",
+    "KpiContext",
     "PriorityTargets",
-    "SlaPolicy",
     "backlog_series",
     "encode",
     "incident_kpis",

@@ -41,8 +41,8 @@ class CodedLog:
 
     ``rows`` has columns ``case``, ``t`` (minutes since ``origin``), ``activity``
     (an index into :data:`ACTIVITIES`, -1 for an activity mimsim does not know),
-    ``team``, ``agent``, ``priority`` and ``category`` (indexes into the name
-    lists; -1 where missing).
+    ``team``, ``agent``, ``priority``, ``category`` and ``service`` (indexes into
+    the name lists; -1 where missing).
     """
 
     rows: pd.DataFrame
@@ -52,6 +52,7 @@ class CodedLog:
     agents: list[str]
     priorities: list[str]
     categories: list[str]
+    services: list[str]
 
     def column(self, name: str) -> np.ndarray:
         """One column as a NumPy array."""
@@ -68,6 +69,10 @@ def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
     agent, agents = _codes(events["agent"])
     priority, priorities = _codes(events["priority"])
     category, categories = _codes(events["category"])
+    if "service" in events:
+        service, services = _codes(events["service"])
+    else:  # a log without outages (e.g. a real export)
+        service, services = np.full(len(events), -1, dtype=np.int64), []
     order = np.lexsort((events["seq"].to_numpy(), case))
     rows = pd.DataFrame({
         "case": case[order],
@@ -77,5 +82,6 @@ def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
         "agent": agent[order],
         "priority": priority[order],
         "category": category[order],
+        "service": service[order],
     })
-    return CodedLog(rows, origin, cases, teams, agents, priorities, categories)
+    return CodedLog(rows, origin, cases, teams, agents, priorities, categories, services)

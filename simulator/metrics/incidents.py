@@ -12,7 +12,7 @@ the event-log columns goes through exactly the same code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from simulator.metrics.coded import CodedLog
 from simulator.scenario.calendars import ALWAYS_OPEN, Calendar, CalendarClock
 from simulator.scenario.schema import Scenario
 
-__all__ = ["PriorityTargets", "SlaPolicy", "first_per_case", "incident_table"]
+__all__ = ["KpiContext", "PriorityTargets", "first_per_case", "incident_table"]
 
 _DAY = 24 * 60.0
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
@@ -40,18 +40,23 @@ class PriorityTargets:
 
 
 @dataclass(frozen=True)
-class SlaPolicy:
-    """SLA targets per priority name."""
+class KpiContext:
+    """What the KPIs need besides the log: SLA targets and calendars per priority, each
+    service's downtime cost per minute, and the stakeholder-update cadence (minutes)."""
 
     priorities: dict[str, PriorityTargets]
+    downtime_cost: dict[str, float] = field(default_factory=dict)
+    updates_every: float | None = None
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario) -> SlaPolicy:
-        """The targets and calendars a scenario sets."""
-        return cls({name: PriorityTargets(
+    def from_scenario(cls, scenario: Scenario) -> KpiContext:
+        """The targets, calendars, costs and cadence a scenario sets."""
+        priorities = {name: PriorityTargets(
             priority.response, priority.resolution,
             None if priority.calendar == ALWAYS_OPEN else scenario.calendars[priority.calendar])
-            for name, priority in scenario.priorities.items()})
+            for name, priority in scenario.priorities.items()}
+        costs = {name: service.downtime_cost for name, service in scenario.services.items()}
+        return cls(priorities, costs, scenario.major_incident.updates_every)
 
 
 def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cases: int,
@@ -100,7 +105,7 @@ def _resolution_clock(log: CodedLog, end: float, clocks: list[CalendarClock],
     return np.bincount(case[counted], weights=running, minlength=n_cases)
 
 
-def _clocks(policy: SlaPolicy, log: CodedLog, end: float) -> list[CalendarClock]:
+def _clocks(policy: KpiContext, log: CodedLog, end: float) -> list[CalendarClock]:
     first = min(float(log.column("t").min()), 0.0) if len(log.rows) else 0.0
     clocks = []
     for name in log.priorities:
@@ -110,7 +115,7 @@ def _clocks(policy: SlaPolicy, log: CodedLog, end: float) -> list[CalendarClock]
     return clocks
 
 
-def _targets(policy: SlaPolicy, log: CodedLog, priority: np.ndarray, kind: str) -> np.ndarray:
+def _targets(policy: KpiContext, log: CodedLog, priority: np.ndarray, kind: str) -> np.ndarray:
     by_code = [getattr(policy.priorities[name], kind) if name in policy.priorities else None
                for name in log.priorities]
     values = np.array([np.nan if value is None else value for value in by_code] + [np.nan])
@@ -126,7 +131,7 @@ def _met(elapsed: np.ndarray, target: np.ndarray, finished: np.ndarray) -> pd.ar
     return met
 
 
-def incident_table(log: CodedLog, policy: SlaPolicy, end: float) -> pd.DataFrame:
+def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFrame:
     """One row per incident, indexed by ``case_id``.
 
     Columns: ``case`` (the code of the case in ``log.cases``), ``priority``,

@@ -21,7 +21,8 @@ import pandas as pd
 
 from simulator.eventlog.log import SimulationLog
 from simulator.metrics.coded import CodedLog, encode
-from simulator.metrics.incidents import SlaPolicy, incident_table
+from simulator.metrics.incidents import KpiContext, incident_table
+from simulator.metrics.outages import outage_measures
 from simulator.metrics.teams import duty_periods, team_measures
 
 __all__ = ["KPI_COLUMNS", "incident_kpis", "replication_kpis"]
@@ -80,7 +81,7 @@ def _minutes(log: SimulationLog) -> tuple[float, float]:
             (log.end - log.start).total_seconds() / 60.0)
 
 
-def replication_kpis(log: SimulationLog, policy: SlaPolicy,
+def replication_kpis(log: SimulationLog, policy: KpiContext,
                      coded: CodedLog | None = None) -> pd.DataFrame:
     """Every KPI of one replication as a long table (:data:`KPI_COLUMNS`)."""
     coded = coded if coded is not None else encode(log.events, log.start)
@@ -98,5 +99,9 @@ def replication_kpis(log: SimulationLog, policy: SlaPolicy,
     duty = duty_periods(log.duty, log.start, end)
     for team, measures in team_measures(coded, duty, (warmup_end, end), open_cases).items():
         rows.extend(("team", team, kpi, value, n) for kpi, (value, n) in measures.items())
+    overall, services = outage_measures(coded, policy, (warmup_end, end))
+    rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in overall.items())
+    for service, measures in services.items():
+        rows.extend(("service", service, kpi, value, n) for kpi, (value, n) in measures.items())
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -27,7 +27,15 @@ from simulator.model.incident import ActivityCode, Incident, Recorder
 from simulator.model.sla import SlaWatch
 from simulator.model.teams import Agent, Team
 
-__all__ = ["CLOSING_JOB_EVERY_MIN", "IncidentFlow"]
+__all__ = ["CLOSING_JOB_EVERY_MIN", "IncidentFlow", "OutageHooks"]
+
+
+class OutageHooks(Protocol):
+    """What the flow asks of the outage handling (see :mod:`simulator.model.major`)."""
+
+    def hold(self, incident: Incident, agent: Agent) -> bool: ...
+
+    def resolved(self, incident: Incident) -> None: ...
 
 _A = ActivityCode
 #: How often the auto-close job runs (minutes from the start of the run).
@@ -45,6 +53,7 @@ class IncidentFlow:
         self.sla = sla
         self.closure_delay = closure_delay
         self.open: dict[int, Incident] = {}  # case → incident, until resolved for good
+        self.outages: OutageHooks | None = None  # set when the scenario has services
         self._to_close: deque[tuple[float, Incident]] = deque()  # (due, incident), due order
         if closure_delay > 0.0:
             env.process(self._close_resolved())
@@ -59,12 +68,22 @@ class IncidentFlow:
     def segment_done(self, incident: Incident, agent: Agent) -> None:
         """An agent has finished a segment of the incident's plan: decide what happens next."""
         team, _, wait = incident.segments[incident.step]
+        if incident.outage is not None and self.outages is not None \
+                and self.outages.hold(incident, agent):
+            return  # it waits for its outage to be restored
         if wait > 0.0:
             self._wait_on_user(incident, agent, team, wait)
         elif incident.step + 1 < len(incident.segments):
             self._reassign(incident, agent, team)
         else:
-            self._resolve(incident, agent, team)
+            self._resolve(incident, agent.code, team)
+            if incident.outage is not None and self.outages is not None:
+                self.outages.resolved(incident)
+
+    def resolve_with_parent(self, incident: Incident) -> None:
+        """A child ticket is resolved with its major incident (no agent, no reopen)."""
+        incident.reopen_delay = math.nan
+        self._resolve(incident, -1, incident.team)
 
     def _next_segment(self, incident: Incident) -> int:
         incident.step += 1
@@ -89,9 +108,9 @@ class IncidentFlow:
         incident.assignee = None
         self.teams[self._next_segment(incident)].enqueue(incident)
 
-    def _resolve(self, incident: Incident, agent: Agent, team: int) -> None:
+    def _resolve(self, incident: Incident, agent: int, team: int) -> None:
         now = self.env.now
-        self.recorder.record((now, incident.id, _A.RESOLVED, team, agent.code))
+        self.recorder.record((now, incident.id, _A.RESOLVED, team, agent))
         incident.resolved = True
         if not math.isnan(incident.reopen_delay):
             self.sla.pause(incident)  # the clock resumes if the user reopens it

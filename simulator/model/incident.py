@@ -34,7 +34,9 @@ class ActivityCode:
 
     ARRIVED, QUEUED, ASSIGNED, WORK_STARTED, INTERRUPTED, PAUSED, RESUMED, ESCALATED, \
         REASSIGNED, RESOLVED, REOPENED, CLOSED, RESPONSE_SLA_BREACHED, \
-        RESOLUTION_SLA_BREACHED = range(len(ACTIVITIES))
+        RESOLUTION_SLA_BREACHED, LINKED, AWAITING_RESTORATION, OUTAGE_STARTED, ALERT_FIRED, \
+        DETECTED, PROPOSED, DECLARED, JOINED, ASSEMBLED, DIAGNOSED, WORKAROUND_STARTED, \
+        WORKAROUND_APPLIED, RESTORED, UPDATE, LEFT = range(len(ACTIVITIES))
 
 
 class Incident:
@@ -43,6 +45,7 @@ class Incident:
     __slots__ = (
         "arrival",
         "assignee",
+        "awaiting",
         "category",
         "clock_since",
         "clock_used",
@@ -50,6 +53,7 @@ class Incident:
         "entered",
         "escalated",
         "id",
+        "outage",
         "priority",
         "queue_entry",
         "remaining",
@@ -86,13 +90,15 @@ class Incident:
         self.clock_since = arrival
         self.clock_version = 0
         self.resolution_breached = False
+        self.outage: object | None = None  # the outage this ticket is about, if any
+        self.awaiting = False  # logged, waiting (in no queue) for its outage to be restored
 
 
 class Recorder:
     """Collects event-log rows as plain tuples (cheap on the hot path), builds tables at the end."""
 
     def __init__(self, team_names: list[str], priority_names: list[str],
-                 category_names: list[str]) -> None:
+                 category_names: list[str], service_names: list[str] | None = None) -> None:
         self.rows: list[tuple[float, int, int, int, int]] = []
         #: Append one row ``(time, case, activity, team, agent)`` (agent -1 where none). It is the
         #: list's own ``append``, the cheapest call there is: the model writes ~9 rows an incident.
@@ -105,13 +111,23 @@ class Recorder:
         self.case_names: list[str] = []
         self.case_priority: list[int] = []
         self.case_category: list[int] = []
+        # Case attributes of outages and the tickets about them (-1 for every other case).
+        self.service_names = service_names or []
+        self.case_service: list[int] = []
+        self.case_parent: list[int] = []
 
-    def add_case(self, name: str, priority: int, category: int) -> int:
+    def add_case(self, name: str, priority: int, category: int, service: int = -1) -> int:
         """Register a new incident under its case id; return its case number (a row index)."""
         self.case_names.append(name)
         self.case_priority.append(priority)
         self.case_category.append(category)
+        self.case_service.append(service)
+        self.case_parent.append(-1)
         return len(self.case_priority) - 1
+
+    def link(self, case: int, parent: int) -> None:
+        """Record ``parent`` (an outage's case) as the parent of ``case``."""
+        self.case_parent[case] = parent
 
     def add_agent(self, name: str) -> int:
         """Register an agent; return its number."""
@@ -158,6 +174,8 @@ def _events_frame(rows: list[tuple[float, int, int, int, int]], recorder: Record
     case = table["case"]
     priority = np.asarray(recorder.case_priority, dtype=np.int64)[case]
     category = np.asarray(recorder.case_category, dtype=np.int64)[case]
+    service = np.asarray(recorder.case_service, dtype=np.int64)[case]
+    parent = np.asarray(recorder.case_parent, dtype=np.int64)[case]
     names = recorder.case_names
     return pd.DataFrame({
         "seq": np.arange(len(table), dtype=np.int64),
@@ -168,4 +186,6 @@ def _events_frame(rows: list[tuple[float, int, int, int, int]], recorder: Record
         "agent": pd.Categorical.from_codes(table["agent"], categories=_unique(recorder.agent_names)),
         "priority": pd.Categorical.from_codes(priority, categories=recorder.priority_names),
         "category": pd.Categorical.from_codes(category, categories=recorder.category_names),
+        "service": pd.Categorical.from_codes(service, categories=recorder.service_names),
+        "parent": pd.Categorical.from_codes(parent, categories=names),
     })

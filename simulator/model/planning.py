@@ -26,7 +26,7 @@ from simulator.model.streams import RandomStreams
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.schema import Scenario
 
-__all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream"]
+__all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_tickets"]
 
 #: (team index, work in minutes, minutes waiting on the user after this segment)
 Segment = tuple[int, float, float]
@@ -219,6 +219,13 @@ def plan_stream(scenario: Scenario, stream_name: str, arrival: np.ndarray,
         priority = np.full(len(arrival), priority_rank)
     return planner.plan(arrival, scenario.category_of(stream_name), priority,
                         scenario.flow.desk.team)
+
+
+def plan_tickets(scenario: Scenario, streams: RandomStreams, prefix: str, arrival: np.ndarray,
+                 category: str, priority: np.ndarray) -> PlannedIncidents:
+    """Plans of tickets of a category arriving at the desk at ``arrival`` with given priorities."""
+    planner = _Planner(scenario, streams, prefix)
+    return planner.plan(arrival, category, priority, scenario.flow.desk.team)
 
 
 def plan_backlog(scenario: Scenario, index: int, streams: RandomStreams) -> PlannedIncidents:

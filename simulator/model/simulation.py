@@ -22,6 +22,8 @@ from simulator.eventlog.log import SimulationLog
 from simulator.model.arrivals import arrival_times
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
+from simulator.model.major import OutageHandling
+from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
 from simulator.model.rosters import duty_periods, roster_agents
 from simulator.model.sla import PriorityClock, SlaWatch
@@ -98,7 +100,7 @@ class Simulation:
         self.env = simpy.Environment()
         self.streams = RandomStreams(self.seed, replication)
         self.recorder = Recorder(list(scenario.teams), list(scenario.priorities),
-                                 list(scenario.categories()))
+                                 list(scenario.categories()), list(scenario.services))
         backlog = [plan_backlog(scenario, index, self.streams)
                    for index in range(len(scenario.initial_backlog))]
         earliest = min([0.0, *(float(plans.arrival.min()) for plans in backlog if len(plans))])
@@ -112,6 +114,14 @@ class Simulation:
         self._start_rosters()
         self._load_backlog(backlog)
         self._prepare_arrivals()
+        self.outages: OutageHandling | None = None
+        if scenario.services:
+            clocks = {name: CalendarClock(calendar, self.start, 0.0, self.horizon)
+                      for name, calendar in scenario.calendars.items()}
+            clocks[ALWAYS_OPEN] = CalendarClock(None, self.start)
+            self.outages = OutageHandling(self.env, scenario, self.recorder, self.flow, self.teams,
+                                          plan_outages(scenario, self.streams), clocks, self.streams)
+            self.flow.outages = self.outages
         self._injected = 0
         self._queue_area_at_warmup: dict[str, float] = {}
         self.env.timeout(scenario.run.warmup).callbacks.append(self._mark_warmup)

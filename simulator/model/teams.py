@@ -233,6 +233,36 @@ class Team:
             self._interrupt(agent)
         return agent
 
+    def pick_for_bridge(self) -> Agent | None:
+        """Who answers a page: someone free on duty, else busy on duty, else someone off duty."""
+        present = [agent for agent in self.agents if not agent.away]
+        ranked = sorted(present, key=lambda agent: (
+            not agent.on_duty, agent.incident is not None,
+            -agent.incident.priority if agent.incident is not None else 0))
+        return ranked[0] if ranked else None
+
+    def detach(self, incident: Incident) -> Agent | None:
+        """Take a ticket out of the team's hands (it is settled elsewhere).
+
+        Returns the agent who was working on it, now free but not yet given new work
+        (call :meth:`resume`), or ``None`` if it was waiting in the queue.
+        """
+        if incident.queue_entry is not None:
+            self._count_queue(-1)
+            incident.queue_entry = None  # its heap entry is skipped when it surfaces
+            return None
+        for agent in self.agents:
+            if agent.incident is incident:
+                incident.remaining = max(0.0, incident.remaining - (self.env.now - agent.started))
+                agent.session = None
+                agent.incident = None
+                return agent
+        return None
+
+    def resume(self, agent: Agent) -> None:
+        """A freed agent goes back to the team's queue (if on duty and not on a bridge)."""
+        self._after_work(agent)
+
     def give_back(self, agent: Agent) -> None:
         """A withdrawn agent returns to the team's work."""
         if not agent.away:

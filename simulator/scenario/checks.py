@@ -18,6 +18,7 @@ import networkx as nx
 from simulator.scenario.calendars import ALWAYS_OPEN
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.targets import parse_target
+from simulator.scenario.units import format_duration
 
 if TYPE_CHECKING:
     from simulator.scenario.schema import Scenario
@@ -222,12 +223,53 @@ def _size_problems(scenario: Scenario) -> Iterator[Problem]:
             yield Problem(("teams", name), f"expected team names that differ from priority names "
                                            f"(targets such as '{name}.backlog_end' would be "
                                            f"ambiguous); found {name!r}")
+    for name in scenario.services:
+        if name in scenario.priorities or name in scenario.teams:
+            yield Problem(("services", name), f"expected service names that differ from priority "
+                                              f"and team names (targets such as '{name}.outages' "
+                                              f"would be ambiguous); found {name!r}")
+
+
+def _beyond_horizon(path: KeyPath, at: float, scenario: Scenario) -> Problem:
+    return Problem(path, f"expected a time within the horizon "
+                         f"({format_duration(scenario.run.horizon)}); found {format_duration(at)}")
+
+
+def _service_problems(scenario: Scenario) -> Iterator[Problem]:
+    routed = (scenario.flow.desk.team, *scenario.flow.groups)
+    calendars = (ALWAYS_OPEN, *scenario.calendars)
+    for name, service in scenario.services.items():
+        yield from _known("team in the flow", service.owner, routed, ("services", name, "owner"))
+        for index, at in enumerate(service.failures.at if service.failures else ()):
+            if at >= scenario.run.horizon:
+                yield _beyond_horizon(("services", name, "failures", "at", index), at, scenario)
+    for index, outage in enumerate(scenario.outages):
+        yield from _known("service in the catalogue", outage.service, scenario.services,
+                          ("outages", index, "service"))
+        if outage.at >= scenario.run.horizon:
+            yield _beyond_horizon(("outages", index, "at"), outage.at, scenario)
+    process = scenario.major_incident
+    yield from _known("calendar", process.acceptance.calendar, calendars,
+                      ("major_incident", "acceptance", "calendar"))
+    roles: list[tuple[KeyPath, object]] = [(("major_incident", key), getattr(process, key))
+                                           for key in ("manager", "communications")]
+    roles += [(("major_incident", "resolvers", index), role)
+              for index, role in enumerate(process.resolvers)]
+    for path, role in roles:
+        if role is None:
+            continue
+        team, calendar = role.team, role.on_call.calendar  # type: ignore[attr-defined]
+        if team != "owner":
+            yield from _known("team (or 'owner', the service's owner)", team, scenario.teams,
+                              (*path, "team"))
+        yield from _known("calendar", calendar, calendars, (*path, "on_call", "calendar"))
 
 
 def _target_problems(scenario: Scenario) -> Iterator[Problem]:
     for key, condition in scenario.targets.items():
         try:
-            parse_target(key, condition, tuple(scenario.priorities), tuple(scenario.teams))
+            parse_target(key, condition, tuple(scenario.priorities), tuple(scenario.teams),
+                         tuple(scenario.services))
         except ValueError as error:
             yield Problem(("targets", key), str(error))
 
@@ -237,7 +279,7 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
     problems = [*_arrival_problems(scenario), *_priority_problems(scenario),
                 *_flow_team_problems(scenario), *_escalation_problems(scenario),
                 *_transfer_problems(scenario), *_backlog_problems(scenario),
-                *_size_problems(scenario),
+                *_size_problems(scenario), *_service_problems(scenario),
                 *_target_problems(scenario)]
     if not problems:  # the graph is only meaningful once every name resolves
         problems.extend(_routing_problems(scenario))

@@ -22,6 +22,7 @@ from simulator.scenario.calendars import (
     parse_time_of_day,
 )
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
     NonNegativeNumber,
@@ -356,6 +357,9 @@ class Scenario(Spec):
     teams: dict[str, Team]
     flow: Flow
     initial_backlog: tuple[BacklogItem, ...] = ()
+    services: dict[str, Service] = {}  # the service catalogue: what can fail, and what it costs
+    outages: tuple[Outage, ...] = ()  # outages at given times (exercises), besides random failures
+    major_incident: MajorIncidentProcess = MajorIncidentProcess()
     targets: dict[str, str] = {}  # KPI → condition, e.g. {"P2.sla_response_attainment": ">= 0.9"}
 
     @field_validator("arrivals")
@@ -385,5 +389,11 @@ class Scenario(Spec):
         return self.arrivals[stream].category or stream
 
     def categories(self) -> tuple[str, ...]:
-        """Every category an arrival stream can bring, in order of first appearance."""
-        return tuple(dict.fromkeys(self.category_of(name) for name in self.arrivals))
+        """Every category an arrival stream or an outage can bring, in order of first appearance."""
+        storms = (self.storm_category(name) for name in self.services)
+        return tuple(dict.fromkeys([*(self.category_of(name) for name in self.arrivals), *storms]))
+
+    def storm_category(self, service: str) -> str:
+        """The category of the tickets users raise about a service's outage."""
+        storm = self.services[service].ticket_storm
+        return (storm.category if storm is not None and storm.category else None) or service

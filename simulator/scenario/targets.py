@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "INCIDENT_KPIS",
+    "OUTAGE_KPIS",
+    "SERVICE_KPIS",
     "TEAM_KPIS",
     "Target",
     "parse_target",
@@ -30,6 +32,14 @@ INCIDENT_KPIS: tuple[str, ...] = (
 )
 #: KPIs measured per team.
 TEAM_KPIS: tuple[str, ...] = ("utilisation", "overtime_h", "queue_wait_min", "backlog_end")
+#: KPIs of outages and major incidents, overall.
+OUTAGE_KPIS: tuple[str, ...] = (
+    "outages", "major_incidents", "mttd_min", "time_to_declare_min", "time_to_assemble_min",
+    "mttr_restore_min", "mttr_restore_min_median", "mttr_restore_min_p90",
+    "update_cadence_kept", "downtime_cost",
+)
+#: KPIs measured per service.
+SERVICE_KPIS: tuple[str, ...] = ("outages", "downtime_min", "downtime_cost", "mtbf_h")
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
@@ -56,27 +66,35 @@ class Target:
 
 
 def parse_target(key: str, condition: str, priorities: Sequence[str],
-                 teams: Sequence[str]) -> Target:
-    """Read ``key`` (``"kpi"``, ``"PRIORITY.kpi"`` or ``"TEAM.kpi"``) and ``condition`` (``">= 0.9"``)."""
+                 teams: Sequence[str], services: Sequence[str] = ()) -> Target:
+    """Read ``key`` (``"kpi"``, ``"PRIORITY.kpi"``, ``"TEAM.kpi"`` or ``"SERVICE.kpi"``) and
+    ``condition`` (``">= 0.9"``)."""
     match = _CONDITION.match(str(condition))
     if match is None:
         raise ValueError(f"expected a condition such as '>= 0.9' or '<= 30'; found {condition!r}")
     scope, _, kpi = key.rpartition(".")
-    if scope and scope not in priorities and scope not in teams:
-        raise ValueError(f"expected a priority or a team before '.'; found {scope!r}")
-    known = TEAM_KPIS if scope in teams else INCIDENT_KPIS
+    if scope and scope not in priorities and scope not in teams and scope not in services:
+        raise ValueError(f"expected a priority, a team or a service before '.'; found {scope!r}")
+    if scope in teams:
+        known, where = TEAM_KPIS, f"team {scope!r}"
+    elif scope in services:
+        known, where = SERVICE_KPIS, f"service {scope!r}"
+    elif scope:
+        known, where = INCIDENT_KPIS, f"priority {scope!r}"
+    else:
+        known, where = INCIDENT_KPIS + OUTAGE_KPIS, "the whole run"
     if kpi not in known:
         close = difflib.get_close_matches(kpi, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        where = f"team {scope!r}" if scope in teams else "incidents"
         raise ValueError(f"expected a KPI of {where} ({', '.join(known)}); found {kpi!r}{hint}")
     return Target(scope or None, kpi, match.group(1), float(match.group(2)))
 
 
-def parse_target_expression(text: str, priorities: Sequence[str], teams: Sequence[str]) -> Target:
+def parse_target_expression(text: str, priorities: Sequence[str], teams: Sequence[str],
+                            services: Sequence[str] = ()) -> Target:
     """Read a whole target written on one line, e.g. ``"P2.sla_response_attainment>=0.9"``."""
     match = _EXPRESSION.match(text)
     if match is None:
         raise ValueError(f"expected a target such as 'P2.sla_response_attainment>=0.9'; "
                          f"found {text!r}")
-    return parse_target(match.group(1), match.group(2), priorities, teams)
+    return parse_target(match.group(1), match.group(2), priorities, teams, services)

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from simulator.metrics import SlaPolicy, backlog_series, encode, replication_kpis
+from simulator.metrics import KpiContext, backlog_series, encode, replication_kpis
 from simulator.model.simulation import Simulation
 from tests.helpers import scenario, trace
 
@@ -110,7 +110,7 @@ def test_the_initial_backlog_starts_the_run_with_open_tickets() -> None:
     assert starts[:2] == [(0.0, "BKL0000001"), (60.0, "BKL0000002")]  # oldest first, from minute 0
     coded = encode(log.events, log.start)
     assert backlog_series(coded, 600.0).query("team == 'L2'")["open"].iloc[0] == 2
-    kpis = replication_kpis(log, SlaPolicy.from_scenario(simulation.scenario))
+    kpis = replication_kpis(log, KpiContext.from_scenario(simulation.scenario))
     overall = kpis[kpis["scope"] == "overall"].set_index("kpi")["value"]
     assert overall["arrived"] == 1  # the backlog is not part of the cohort
     assert pd.isna(overall["backlog_age_h"]) and overall["backlog_end"] == 0
@@ -173,6 +173,6 @@ def test_a_ticket_answered_exactly_at_its_deadline_is_in_time_in_the_log_and_the
     log = simulation.results()
     breached = [row[1] for row in trace(log) if row[2] == "response SLA breached"]
     assert breached == ["INC0000005"]  # answered at 0.4 minutes: late
-    kpis = replication_kpis(log, SlaPolicy.from_scenario(simulation.scenario))
+    kpis = replication_kpis(log, KpiContext.from_scenario(simulation.scenario))
     overall = kpis[kpis["scope"] == "overall"].set_index("kpi")
     assert tuple(overall.loc["sla_response_attainment", ["value", "n"]]) == (0.8, 5)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.metrics import SlaPolicy, replication_kpis
+from simulator.metrics import KpiContext, replication_kpis
 from simulator.model.simulation import Simulation
 from tests.helpers import scenario, simulate, trace
 
@@ -89,7 +89,7 @@ def test_at_shift_end_finish_works_on_as_overtime() -> None:
     rows = [row for row in trace(log) if row[2] in ("work started", "resolved")]
     assert rows == [(510.0, INC1, "work started", "desk", "desk-shift1-1"),
                     (570.0, INC1, "resolved", "desk", "desk-shift1-1")]
-    kpis = replication_kpis(log, SlaPolicy.from_scenario(scenario(ONE_HOUR_SHIFT)))
+    kpis = replication_kpis(log, KpiContext.from_scenario(scenario(ONE_HOUR_SHIFT)))
     team = kpis[kpis["scope"] == "team"].set_index("kpi")["value"]
     assert team["overtime_h"] == 0.5  # 09:00 to 09:30, after the shift
     # Rostered 08:00–09:00 on the five weekdays of the week; busy 08:30–09:00 of it.
@@ -174,7 +174,7 @@ def test_resolution_clock_follows_the_calendar_and_stops_while_waiting_on_the_us
         (monday_9 + 60, INC1, "resolved", "L2", agent),
         (monday_9 + 60, INC1, "closed", "L2", None),
     ]
-    kpis = replication_kpis(log, SlaPolicy.from_scenario(scenario(changes)))
+    kpis = replication_kpis(log, KpiContext.from_scenario(scenario(changes)))
     overall = kpis[kpis["scope"] == "overall"].set_index("kpi")
     assert overall.loc["sla_resolution_attainment", "value"] == 0.0
     assert overall.loc["sla_resolution_attainment", "n"] == 1

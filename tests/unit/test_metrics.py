@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from simulator.eventlog.log import ACTIVITIES, SimulationLog
-from simulator.metrics import PriorityTargets, SlaPolicy, backlog_series, encode, replication_kpis
+from simulator.metrics import KpiContext, PriorityTargets, backlog_series, encode, replication_kpis
 from simulator.scenario.calendars import Calendar
-from simulator.scenario.targets import INCIDENT_KPIS, TEAM_KPIS
+from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
 
 START = dt.datetime(2026, 1, 5)  # a Monday
 
@@ -48,10 +48,10 @@ def flow(case: str, arrive: float, start: float, resolve: float, team: str = "de
             (resolve, case, "resolved", team, agent)]
 
 
-POLICY = SlaPolicy({"P1": PriorityTargets(15.0, 60.0, None), "P3": PriorityTargets(None, None, None)})
+POLICY = KpiContext({"P1": PriorityTargets(15.0, 60.0, None), "P3": PriorityTargets(None, None, None)})
 
 
-def kpi_table(log: SimulationLog, policy: SlaPolicy = POLICY) -> pd.DataFrame:
+def kpi_table(log: SimulationLog, policy: KpiContext = POLICY) -> pd.DataFrame:
     return replication_kpis(log, policy).set_index(["scope", "key", "kpi"]).sort_index()
 
 
@@ -112,7 +112,7 @@ def test_the_resolution_clock_stops_while_waiting_and_while_resolved() -> None:
 
 def test_business_calendar_sla_and_warmup_exclusion() -> None:
     office = Calendar.model_validate({"hours": {"Mon-Fri": "09:00-17:00"}})
-    policy = SlaPolicy({"P3": PriorityTargets(60.0, 120.0, office)})
+    policy = KpiContext({"P3": PriorityTargets(60.0, 120.0, office)})
     friday_16 = 4 * 1440 + 16 * 60
     rows = (flow("early", 10, 20, 30)  # during the warm-up: left out of incident KPIs
             + flow("A", friday_16, friday_16 + 50, 7 * 1440 + 9 * 60 + 30))  # Monday 09:30
@@ -170,6 +170,6 @@ def test_backlog_series_follows_the_holding_team() -> None:
 
 def test_every_kpi_of_the_vocabulary_is_computed() -> None:
     kpis = replication_kpis(make_log(flow("A", 0, 0, 5), {"A": "P3"}), POLICY)
-    assert set(kpis.loc[kpis["scope"] == "overall", "kpi"]) == set(INCIDENT_KPIS)
+    assert set(kpis.loc[kpis["scope"] == "overall", "kpi"]) == set(INCIDENT_KPIS) | set(OUTAGE_KPIS)
     assert set(kpis.loc[kpis["scope"] == "team", "kpi"]) == set(TEAM_KPIS)
     assert np.isfinite(kpis.loc[kpis["kpi"] == "mttr_h", "value"].iloc[0])

@@ -11,7 +11,7 @@ import pytest
 
 from simulator.eventlog.log import SimulationLog
 from simulator.experiment import run_experiment
-from simulator.metrics import SlaPolicy, encode, incident_table, work_sessions
+from simulator.metrics import KpiContext, encode, incident_table, work_sessions
 from simulator.model.simulation import Simulation
 from simulator.scenario import Scenario, load_scenario
 
@@ -108,7 +108,7 @@ def test_an_agent_works_on_one_ticket_at_a_time(baseline_log: tuple[Simulation, 
 
 def test_breach_events_agree_with_the_sla_kpis(baseline_log: tuple[Simulation, SimulationLog]) -> None:
     simulation, log = baseline_log
-    table = incident_table(encode(log.events, log.start), SlaPolicy.from_scenario(simulation.scenario),
+    table = incident_table(encode(log.events, log.start), KpiContext.from_scenario(simulation.scenario),
                            (log.end - log.start).total_seconds() / 60.0)
     # Tickets of the initial backlog are left out: past the desk they were answered before the
     # run began, which the log cannot show (and they are not in any KPI's cohort).

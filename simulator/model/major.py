@@ -1,0 +1,352 @@
+"""Model layer: outages and major incidents, from the first symptom to the restored service.
+
+The narrative of an outage, as the handlers below play it out:
+
+1. The service fails (**outage started**). Monitoring raises an **alert** after a
+   detection delay; users report, in a burst that fades. Each symptom is a
+   ticket at the service desk; the first one (**detected**) is the outage's
+   *primary* ticket — a P1 for a critical service.
+2. Without a major incident, the primary ticket goes through the tiers like any
+   other: the desk logs it and passes it to the service's owner group, where an
+   agent, when one is free and on duty, diagnoses, fixes and waits for the
+   recovery; the service is **restored** when that ticket is resolved. Users'
+   tickets, once logged, wait for the service (**awaiting restoration**) and are
+   then closed one by one as desk agents reach them.
+3. With the major-incident process on, a criterion (an alert or a P1 on a
+   critical service, or enough related tickets) makes the desk **propose** a
+   major incident after a recognition delay; the major incident manager
+   **declares** it after an acceptance delay (longer out of hours). Every ticket
+   about the outage is **linked** to it as a child. The Major Incident Team is
+   paged: each member **joins the bridge** after a paging delay (in or out of
+   hours), leaving the ticket in hand to its queue. Once **assembled**, the team
+   **diagnoses**, takes the restoration decision (a **workaround**; emergency
+   changes come later), applies it, and the service recovers (**restored**).
+   Children are resolved with it; the members **leave the bridge**. The
+   communications lead sends a **stakeholder update** on joining and at every
+   interval until the restoration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulator.model.flow import IncidentFlow
+from simulator.model.incident import ActivityCode, Incident, Recorder
+from simulator.model.outages import OutagePlan
+from simulator.model.planning import PlannedIncidents, plan_tickets
+from simulator.model.streams import RandomStreams
+from simulator.model.teams import Agent, Team
+from simulator.scenario.calendars import CalendarClock
+from simulator.scenario.schema import Scenario
+
+__all__ = ["Outage", "OutageHandling"]
+
+_A = ActivityCode
+
+
+class Outage:
+    """One outage while it lasts (and its major incident, once declared)."""
+
+    def __init__(self, plan: OutagePlan, case: int, owner: Team, tickets: PlannedIncidents | None,
+                 resolves_children: bool) -> None:
+        self.plan = plan
+        self.case = case
+        self.owner = owner
+        self.tickets = tickets  # planned like ordinary incidents, when each needs its own fix
+        self.resolves_children = resolves_children
+        self.primary: Incident | None = None
+        self.symptoms: list[Incident] = []
+        self.recent: deque[float] = deque()  # times of recent tickets (related-ticket criterion)
+        self.waiting: list[Incident] = []  # tickets awaiting restoration
+        self.detected = False
+        self.proposed = False
+        self.declared = False
+        self.restored = False
+        self.members: list[tuple[Team, Agent]] = []
+        self.joined = 0
+        self.needed = 0
+        self.updates_by: tuple[Team, Agent] | None = None
+
+
+class OutageHandling:
+    """Plays out every outage of a run, with or without the major-incident process."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, recorder: Recorder,
+                 flow: IncidentFlow, teams: list[Team], plans: list[OutagePlan],
+                 calendars: dict[str, CalendarClock], streams: RandomStreams) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.process = scenario.major_incident
+        self.recorder = recorder
+        self.flow = flow
+        self.teams = teams
+        self.calendars = calendars
+        self.streams = streams
+        self.team_code = {team.name: team.code for team in teams}
+        self.desk = teams[self.team_code[scenario.flow.desk.team]]
+        self.outages: list[Outage] = []
+        priorities = list(scenario.priorities)
+        self.p1 = priorities.index("P1") if "P1" in priorities else 0
+        for plan in plans:
+            env.timeout(plan.start, plan).callbacks.append(self._start)
+
+    # -- the outage and its symptoms ---------------------------------------------------------
+    def _start(self, event: Any) -> None:
+        plan: OutagePlan = event._value
+        service = self.scenario.services[plan.service]
+        category = self.scenario.categories().index(self.scenario.storm_category(plan.service))
+        case = self.recorder.add_case(f"OUT{plan.number:07d}", plan.primary_priority, category,
+                                      list(self.scenario.services).index(plan.service))
+        storm = service.ticket_storm
+        resolves = storm is None or storm.resolved_with_restore
+        tickets = None
+        if not resolves:
+            arrivals = plan.start + np.asarray(plan.storm_offsets)
+            tickets = plan_tickets(self.scenario, self.streams, f"outage/{plan.service}/{plan.number}",
+                                   arrivals, self.scenario.storm_category(plan.service),
+                                   np.asarray(plan.storm_priorities, dtype=np.int64))
+        outage = Outage(plan, case, self.teams[self.team_code[service.owner]], tickets, resolves)
+        self.outages.append(outage)
+        self._log(outage, _A.OUTAGE_STARTED, outage.owner.code)
+        if plan.detection_delay is not None:
+            self.env.timeout(plan.detection_delay, outage).callbacks.append(self._alert)
+        if plan.storm_offsets:
+            self.env.timeout(plan.storm_offsets[0], (outage, 1)).callbacks.append(self._report)
+
+    def _log(self, outage: Outage, activity: int, team: int, agent: int = -1) -> None:
+        self.recorder.record((self.env.now, outage.case, activity, team, agent))
+
+    def _alert(self, event: Any) -> None:
+        outage: Outage = event._value
+        if outage.restored:
+            return
+        self._log(outage, _A.ALERT_FIRED, self.desk.code)
+        self._symptom(outage, self._ticket(outage, 0), alert=True)
+
+    def _report(self, event: Any) -> None:
+        outage, number = event._value
+        if outage.restored:
+            return  # the storm ends with the outage
+        self._symptom(outage, self._ticket(outage, number), alert=False)
+        offsets = outage.plan.storm_offsets
+        if number < len(offsets):
+            delay = max(0.0, outage.plan.start + offsets[number] - self.env.now)
+            self.env.timeout(delay, (outage, number + 1)).callbacks.append(self._report)
+
+    def _ticket(self, outage: Outage, number: int) -> Incident:
+        """The ticket of symptom ``number`` (0: the alert; 1 …: users' reports)."""
+        plan = outage.plan
+        primary = outage.primary is None
+        priority = plan.primary_priority if primary or number == 0 else plan.storm_priorities[number - 1]
+        desk = self.desk.code
+        if primary:
+            work = plan.diagnosis + plan.fix + plan.recovery
+            segments = [(desk, plan.desk_work[number], 0.0), (outage.owner.code, work, 0.0)]
+        elif outage.tickets is not None and number > 0:
+            segments = outage.tickets.segments(number - 1)
+        else:
+            segments = [(desk, plan.desk_work[number], 0.0)]
+        category = self.recorder.case_category[outage.case]
+        case = self.recorder.add_case(f"OUT{plan.number:07d}-{number:04d}", priority, category,
+                                      self.recorder.case_service[outage.case])
+        reopen = outage.tickets.reopen.get(number - 1) if outage.tickets is not None and number else None
+        incident = Incident(case, priority, category, self.env.now, segments,
+                            *(reopen or (math.nan, 0.0)))
+        incident.outage = outage
+        if primary:
+            outage.primary = incident
+        self.flow.arrive(incident)
+        if outage.declared:
+            self._link(outage, incident)
+        return incident
+
+    def _symptom(self, outage: Outage, ticket: Incident, alert: bool) -> None:
+        outage.symptoms.append(ticket)
+        if not outage.detected:
+            outage.detected = True
+            self._log(outage, _A.DETECTED, self.desk.code)
+        if self.process.enabled and not outage.proposed and self._criterion_met(outage, ticket, alert):
+            outage.proposed = True
+            self.env.timeout(outage.plan.recognition, outage).callbacks.append(self._propose)
+
+    def _criterion_met(self, outage: Outage, ticket: Incident, alert: bool) -> bool:
+        rules = self.process.declare_when
+        critical = self.scenario.services[outage.plan.service].criticality == "critical"
+        if critical and ((alert and rules.alert_on_critical)
+                         or (rules.p1_on_critical and ticket.priority == self.p1)):
+            return True
+        if rules.related_tickets is None:
+            return False
+        now = self.env.now
+        outage.recent.append(now)
+        while outage.recent and outage.recent[0] < now - rules.within:
+            outage.recent.popleft()
+        return len(outage.recent) >= rules.related_tickets
+
+    # -- declaration and the Major Incident Team ---------------------------------------------
+    def _in_hours(self, calendar: str, t: float) -> bool:
+        return self.calendars[calendar].is_open(t)
+
+    def _propose(self, event: Any) -> None:
+        outage: Outage = event._value
+        if outage.restored:
+            return
+        self._log(outage, _A.PROPOSED, self.desk.code)
+        acceptance = self.process.acceptance
+        delay = outage.plan.acceptance(self._in_hours(acceptance.calendar, self.env.now))
+        self.env.timeout(delay, outage).callbacks.append(self._declare)
+
+    def _declare(self, event: Any) -> None:
+        outage: Outage = event._value
+        if outage.restored:
+            return  # restored through the tiers before anyone declared it
+        outage.declared = True
+        self._log(outage, _A.DECLARED, self.desk.code)
+        for ticket in outage.symptoms:
+            if not ticket.resolved:
+                self._link(outage, ticket)
+        primary = outage.primary
+        if primary is not None and not primary.resolved and primary.team != self.desk.code \
+                and not primary.awaiting:
+            # Past the desk, the primary ticket is now the team's to restore, not a group's.
+            team = self.teams[primary.team]
+            agent = team.detach(primary)
+            self._park(outage, primary, agent)
+            if agent is not None:
+                team.resume(agent)
+        self._page(outage)
+
+    def _link(self, outage: Outage, ticket: Incident) -> None:
+        self.recorder.link(ticket.id, outage.case)
+        self.recorder.record((self.env.now, ticket.id, _A.LINKED, ticket.team, -1))
+
+    def _page(self, outage: Outage) -> None:
+        now = self.env.now
+        for kind, draws in outage.plan.roles:
+            team = outage.owner if draws.role.team == "owner" else self.teams[
+                self.team_code[draws.role.team]]
+            in_hours = self._in_hours(draws.role.on_call.calendar, now)
+            for member in range(draws.role.count):
+                outage.needed += 1
+                delay = draws.delay(member, in_hours)
+                self.env.timeout(delay, (outage, team, kind)).callbacks.append(self._join)
+
+    def _join(self, event: Any) -> None:
+        outage, team, kind = event._value
+        if outage.restored:
+            return
+        agent = team.pick_for_bridge()
+        if agent is not None:
+            team.withdraw(agent)
+            outage.members.append((team, agent))
+            self._log(outage, _A.JOINED, team.code, agent.code)
+            if kind == "communications" and outage.updates_by is None:
+                outage.updates_by = (team, agent)
+                self._update_stakeholders(outage)
+        outage.joined += 1
+        if outage.joined == outage.needed:
+            self._log(outage, _A.ASSEMBLED, outage.owner.code)
+            self.env.timeout(outage.plan.diagnosis, outage).callbacks.append(self._diagnosed)
+
+    def _update_stakeholders(self, outage: Outage) -> None:
+        if outage.restored or outage.updates_by is None:
+            return
+        team, agent = outage.updates_by
+        self._log(outage, _A.UPDATE, team.code, agent.code)
+        self.env.timeout(self.process.updates_every, outage).callbacks.append(
+            lambda event: self._update_stakeholders(event._value))
+
+    # -- restoration -------------------------------------------------------------------------
+    def _diagnosed(self, event: Any) -> None:
+        outage: Outage = event._value
+        if outage.restored:
+            return
+        self._log(outage, _A.DIAGNOSED, outage.owner.code)
+        self.restoration_decision(outage)
+
+    def restoration_decision(self, outage: Outage) -> None:
+        """The decision point: how to restore. Today the scenario's policy (a workaround)."""
+        self._log(outage, _A.WORKAROUND_STARTED, outage.owner.code)
+        self.env.timeout(outage.plan.fix, outage).callbacks.append(self._applied)
+
+    def _applied(self, event: Any) -> None:
+        outage: Outage = event._value
+        if outage.restored:
+            return
+        self._log(outage, _A.WORKAROUND_APPLIED, outage.owner.code)
+        self.env.timeout(outage.plan.recovery, outage).callbacks.append(
+            lambda done: self.restore(done._value))
+
+    def restore(self, outage: Outage) -> None:
+        """Users have the service back: settle every ticket about it, release the team."""
+        if outage.restored:
+            return
+        outage.restored = True
+        self._log(outage, _A.RESTORED, outage.owner.code)
+        if outage.declared:
+            self._resolve_children(outage)
+        else:
+            for ticket in outage.waiting:  # each one closed by a desk agent, one by one
+                self._follow_up(outage, ticket)
+        outage.waiting.clear()
+        for team, agent in outage.members:
+            self._log(outage, _A.LEFT, team.code, agent.code)
+            team.give_back(agent)
+        outage.members.clear()
+        outage.updates_by = None
+
+    def _resolve_children(self, outage: Outage) -> None:
+        freed: list[tuple[Team, Agent]] = []
+        children = [ticket for ticket in outage.symptoms if not ticket.resolved
+                    and (outage.resolves_children or ticket is outage.primary)]
+        for ticket in children:
+            if not ticket.awaiting:
+                agent = self.teams[ticket.team].detach(ticket)
+                if agent is not None:
+                    freed.append((self.teams[ticket.team], agent))
+        for ticket in children:
+            ticket.awaiting = False
+            self.flow.resolve_with_parent(ticket)
+        for team, agent in freed:
+            team.resume(agent)
+
+    def _follow_up(self, outage: Outage, ticket: Incident) -> None:
+        ticket.awaiting = False
+        number = int(self.recorder.case_names[ticket.id].rsplit("-", 1)[1])
+        ticket.segments.append((self.desk.code, outage.plan.follow_up[number], 0.0))
+        ticket.step = len(ticket.segments) - 1
+        ticket.remaining = ticket.segments[-1][1]
+        self.desk.enqueue(ticket)
+
+    # -- hooks the flow calls ----------------------------------------------------------------
+    def hold(self, ticket: Incident, agent: Agent) -> bool:
+        """Whether a ticket about an outage must wait for the restoration after this segment."""
+        outage: Outage = ticket.outage  # type: ignore[assignment]
+        if outage.restored:
+            return False
+        if ticket is outage.primary and not outage.declared:
+            return False  # without a major incident, the primary ticket *is* the restoration
+        if not outage.resolves_children and ticket is not outage.primary:
+            return False  # each one needs its own fix
+        if ticket.step + 1 < len(ticket.segments) and not outage.declared:
+            return False
+        self._park(outage, ticket, agent)
+        return True
+
+    def _park(self, outage: Outage, ticket: Incident, agent: Agent | None) -> None:
+        """The ticket waits, in no queue, until the service is restored."""
+        ticket.awaiting = True
+        outage.waiting.append(ticket)
+        self.recorder.record((self.env.now, ticket.id, _A.AWAITING_RESTORATION, ticket.team,
+                              -1 if agent is None else agent.code))
+
+    def resolved(self, ticket: Incident) -> None:
+        """A ticket about an outage was resolved: if it was the primary, the service is back."""
+        outage: Outage = ticket.outage  # type: ignore[assignment]
+        if ticket is outage.primary and not outage.restored:
+            self.restore(outage)

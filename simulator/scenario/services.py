@@ -1,0 +1,165 @@
+"""Scenario layer: the service catalogue, outages, and the major-incident process.
+
+A *service* has users, a criticality, a cost per minute of downtime, the resolver
+group that owns it, a failure process (time between failures, or outages at
+given times), how its failures show (a monitoring alert after a detection
+delay, and a storm of user tickets that fades) and how long restoring it takes
+(diagnosis, the fix, and the service's recovery after the fix).
+
+The *major-incident process* says when an outage is declared a major incident,
+who is on the Major Incident Team and how fast they join, how often
+stakeholders hear, and how the service is restored. Switched off
+(``enabled: false``), every outage is worked as an ordinary P1 ticket through
+the tiers; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BeforeValidator, field_validator, model_validator
+
+from simulator.scenario.calendars import ALWAYS_OPEN
+from simulator.scenario.distributions import Distribution, Fixed
+from simulator.scenario.types import (
+    Duration,
+    NonNegativeNumber,
+    PositiveCount,
+    PositiveDuration,
+    Probability,
+    Spec,
+)
+
+__all__ = [
+    "CRITICALITY",
+    "Failures",
+    "MajorIncidentProcess",
+    "OnCall",
+    "Outage",
+    "Restoration",
+    "Role",
+    "Service",
+    "TicketStorm",
+]
+
+#: Criticality → the (impact, urgency) of the first ticket about an outage (P1 … P4 by the
+#: ServiceNow matrix).
+CRITICALITY: dict[str, tuple[int, int]] = {
+    "critical": (1, 1), "high": (1, 2), "medium": (2, 2), "low": (3, 3),
+}
+
+
+def _fixed(duration: str) -> Fixed:
+    """A default fixed duration (defaults are not validated, so build the model here)."""
+    return Fixed.model_validate({"value": duration})
+
+
+def _levels(value: object) -> object:
+    if isinstance(value, dict):
+        return {int(key) if isinstance(key, str) and key.isdigit() else key:
+                _levels(share) for key, share in value.items()}
+    return value
+
+
+class Failures(Spec):
+    """When a service fails: a renewal process (``every``) and/or outages at fixed times (``at``)."""
+
+    every: Distribution | None = None  # time between the end of one outage and the next start
+    at: tuple[Duration, ...] = ()  # outage starts, after the start of the run
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.every is None and not self.at:
+            raise ValueError("expected 'every' (time between failures) or 'at' (times); found "
+                             "neither")
+        return self
+
+
+class TicketStorm(Spec):
+    """The user tickets an outage brings: a burst that fades as users learn of it.
+
+    Users report at a rate ``users × share / decay × exp(−t / decay)`` from the start of the
+    outage until it is restored: ``share`` of the users would report if it never ended.
+    """
+
+    share: Probability  # of the service's users who report, if the outage lasted forever
+    decay: PositiveDuration  # the mean delay of a report after the outage starts
+    impact_urgency: Annotated[dict[int, dict[int, Probability]], BeforeValidator(_levels)] = {
+        2: {2: 1.0}}  # the priority of the users' tickets (P3 by default)
+    resolved_with_restore: bool = True  # False: each ticket needs its own fix (e.g. per laptop)
+    follow_up: Distribution | None = None  # desk work to close each one after the restore
+    category: str | None = None  # of the tickets (default: the service's name)
+
+
+class Restoration(Spec):
+    """How long restoring the service takes, once people work on it."""
+
+    diagnosis: Distribution
+    fix: Distribution  # the workaround: failover, restart, rollback
+    recovery: Distribution = _fixed("0m")  # after the fix, until users see it
+
+
+class Service(Spec):
+    """A service in the catalogue."""
+
+    users: PositiveCount
+    criticality: Literal["critical", "high", "medium", "low"] = "high"
+    downtime_cost: NonNegativeNumber = 0.0  # per minute of outage
+    owner: str  # the resolver group that restores it (and receives its P1 without a MIM)
+    failures: Failures | None = None
+    detection_delay: Distribution | None = None  # monitoring: outage start → alert (None: none)
+    ticket_storm: TicketStorm | None = None
+    restoration: Restoration
+
+
+class Outage(Spec):
+    """An outage at a given time (for exercises), in addition to a service's own failures."""
+
+    service: str
+    at: Duration  # after the start of the run
+
+
+class OnCall(Spec):
+    """How fast a role joins the bridge: paging delays in and out of business hours."""
+
+    calendar: str = ALWAYS_OPEN  # what "business hours" means for this role
+    in_hours: Distribution = _fixed("5m")
+    out_of_hours: Distribution = _fixed("20m")
+
+
+class Role(Spec):
+    """A role on the Major Incident Team, filled from a team (``owner``: the service's owner)."""
+
+    team: str
+    count: PositiveCount = 1
+    on_call: OnCall = OnCall()
+
+
+class DeclareWhen(Spec):
+    """Criteria that make the desk propose a major incident (any one suffices)."""
+
+    alert_on_critical: bool = True  # a monitoring alert on a critical service
+    p1_on_critical: bool = True  # a P1 ticket about a critical service
+    related_tickets: PositiveCount | None = None  # this many tickets about one service ...
+    within: PositiveDuration = 30.0  # ... within this time (written "30m")
+
+
+class MajorIncidentProcess(Spec):
+    """The major-incident process: declaration, the Major Incident Team, updates, restoration."""
+
+    enabled: bool = False
+    declare_when: DeclareWhen = DeclareWhen()
+    recognition_delay: Distribution = _fixed("10m")  # criteria met → proposed
+    acceptance: OnCall = OnCall()  # proposed → declared: the major incident manager accepts
+    manager: Role | None = None
+    communications: Role | None = None
+    resolvers: tuple[Role, ...] = (Role(team="owner", count=2),)
+    updates_every: PositiveDuration = 30.0  # stakeholder updates while the incident is open
+    restoration: Literal["workaround"] = "workaround"  # the decision point (more to come)
+
+    @field_validator("resolvers")
+    @classmethod
+    def _someone_restores(cls, value: tuple[Role, ...]) -> tuple[Role, ...]:
+        if not value:
+            raise ValueError("expected at least one resolver role; found none")
+        return value
