@@ -10,7 +10,8 @@ from simulator.cli.main import main
 from simulator.experiment import run_replication
 from simulator.scenario import load_scenario
 
-SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("**/*.yaml"))
+ROOT = Path(__file__).parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("**/*.yaml"))
 
 
 def test_there_are_scenarios() -> None:
@@ -44,5 +45,10 @@ def test_the_json_schema_accepts_every_shipped_scenario(capsys: pytest.CaptureFi
     for path in SCENARIOS:
         data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
         assert [error.message for error in validator.iter_errors(data)] == [], path.name
-    # and it rejects what the loader rejects, e.g. an unknown key
+    # and it rejects what the loader rejects, e.g. an unknown key, or a missing section
+    # (which a file that extends another may leave out)
     assert not validator.is_valid({**data, "runn": {}})
+    baseline = yaml.safe_load((ROOT / "scenarios" / "baseline.yaml").read_text())
+    partial = {key: value for key, value in baseline.items() if key != "run"}
+    assert not validator.is_valid(json.loads(json.dumps(partial, default=str)))
+    assert validator.is_valid(json.loads(json.dumps({**partial, "extends": "baseline.yaml"}, default=str)))

@@ -62,15 +62,15 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
                f"{format_duration(loaded.run.horizon)}, warm-up {format_duration(loaded.run.warmup)}")
 
 
-
-
-
 @cli.command(short_help="Print the JSON Schema of scenario files.")
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion)."""
     document = Scenario.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "mimsim scenario"
+    # A file that extends another need not repeat the sections it inherits.
+    document["if"] = {"not": {"required": ["extends"]}}
+    document["then"] = {"required": document.pop("required", [])}
     click.echo(json.dumps(document, indent=2))
 
 

@@ -18,9 +18,11 @@ The narrative of an outage, as the handlers below play it out:
    **declares** it after an acceptance delay (longer out of hours). Every ticket
    about the outage is **linked** to it as a child. The Major Incident Team is
    paged: each member **joins the bridge** after a paging delay (in or out of
-   hours), leaving the ticket in hand to its queue. Once **assembled**, the team
-   **diagnoses**, takes the restoration decision (a **workaround**; emergency
-   changes come later), applies it, and the service recovers (**restored**).
+   hours), leaving the ticket in hand to its queue; the team is **assembled** when
+   the last one has joined. From the moment the first technical resolver is on
+   the bridge, the team **diagnoses**, takes the restoration decision (a
+   **workaround**; emergency changes come later), applies it, and the service
+   recovers (**restored**).
    Children are resolved with it; the members **leave the bridge**. The
    communications lead sends a **stakeholder update** on joining and at every
    interval until the restoration.
@@ -70,6 +72,7 @@ class Outage:
         self.members: list[tuple[Team, Agent]] = []
         self.joined = 0
         self.needed = 0
+        self.diagnosing = False
         self.updates_by: tuple[Team, Agent] | None = None
 
 
@@ -248,9 +251,16 @@ class OutageHandling:
             if kind == "communications" and outage.updates_by is None:
                 outage.updates_by = (team, agent)
                 self._update_stakeholders(outage)
+            if kind == "resolvers":
+                self._diagnose(outage)
         outage.joined += 1
         if outage.joined == outage.needed:
             self._log(outage, _A.ASSEMBLED, outage.owner.code)
+            self._diagnose(outage)  # if no resolver could be found, the team as it stands
+
+    def _diagnose(self, outage: Outage) -> None:
+        if not outage.diagnosing:
+            outage.diagnosing = True
             self.env.timeout(outage.plan.diagnosis, outage).callbacks.append(self._diagnosed)
 
     def _update_stakeholders(self, outage: Outage) -> None:

@@ -103,7 +103,7 @@ def _storm(scenario: Scenario, name: str, rng: np.random.Generator
     u_times, u_priority = rng.random(count), rng.random(count)
     if storm is None:
         return (), ()
-    offsets = np.sort(-storm.decay * np.log1p(-u_times))
+    offsets = np.sort(storm.delay.quantile(u_times))
     cells = [(impact, urgency, share) for impact, row in storm.impact_urgency.items()
              for urgency, share in row.items()]
     edges = np.cumsum([share for *_, share in cells])

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ _Loader.add_implicit_resolver(
     list("-+0123456789."))
 
 LineMap = dict[tuple[str, ...], int]
+#: Where each key path was written: (file, line) — a scenario may extend another file.
+Places = dict[tuple[str, ...], tuple[str, int]]
 
 
 def _key_text(part: PathPart) -> str:
@@ -102,11 +105,11 @@ def read_yaml(text: str, source: str) -> tuple[Any, LineMap]:
     return data, lines
 
 
-def _line_of(path: Sequence[PathPart], lines: LineMap) -> int | None:
+def _place_of(path: Sequence[PathPart], places: Places) -> tuple[str, int] | None:
     keys = tuple(_key_text(part) for part in path)
     for length in range(len(keys), 0, -1):
-        if keys[:length] in lines:
-            return lines[keys[:length]]
+        if keys[:length] in places:
+            return places[keys[:length]]
     return None
 
 
@@ -164,7 +167,7 @@ def _problems_from(error: pydantic.ValidationError) -> list[Problem]:
     return problems
 
 
-def parse_scenario(data: object, source: str = "<scenario>", lines: LineMap | None = None,
+def parse_scenario(data: object, source: str = "<scenario>", places: Places | None = None,
                    overridden: dict[tuple[str, ...], str] | None = None) -> Scenario:
     """Validate already-parsed data into a :class:`Scenario`.
 
@@ -174,7 +177,7 @@ def parse_scenario(data: object, source: str = "<scenario>", lines: LineMap | No
         With one :class:`Problem` per mistake, placed in ``source`` at the line
         of its key (or in the ``--set`` option that introduced it).
     """
-    lines = lines or {}
+    places = places or {}
     overridden = overridden or {}
     if not isinstance(data, dict):
         raise ScenarioError([Problem((), f"expected a mapping of sections (run, arrivals, teams, "
@@ -190,10 +193,13 @@ def parse_scenario(data: object, source: str = "<scenario>", lines: LineMap | No
         keys = tuple(_key_text(part) for part in item.path)
         option = next((expression for prefix, expression in overridden.items()
                        if keys[: len(prefix)] == prefix or prefix[: len(keys)] == keys), None)
+        place = _place_of(item.path, places)
         if option is not None:
             placed.append(item.located(f"--set {option}", None))
+        elif place is not None:
+            placed.append(item.located(*place))
         else:
-            placed.append(item.located(source, _line_of(item.path, lines)))
+            placed.append(item.located(source, None))
     raise ScenarioError(placed)
 
 
@@ -292,18 +298,57 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     ScenarioError
         If the file is missing or unreadable, or the scenario has any problem.
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem((), "expected a scenario file; found no file at this path",
-                                     source)]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([Problem((), f"expected a readable UTF-8 text file; found {error}",
-                                     source)]) from None
-    data, lines = read_yaml(text, source)
+    data, places = _read_file(Path(path), ())
     data, overridden = apply_overrides(data, overrides)
-    return parse_scenario(data, source, lines, overridden)
+    return parse_scenario(data, str(path), places, overridden)
+
+
+def _read_text(path: Path, problem_at: Problem | None) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        found = Problem((), "expected a scenario file; found no file at this path", str(path))
+    except (OSError, UnicodeDecodeError) as error:
+        found = Problem((), f"expected a readable UTF-8 text file; found {error}", str(path))
+    if problem_at is not None:
+        found = replace(problem_at, message=f"expected a scenario file to extend; found no "
+                                            f"readable file at {path}")
+    raise ScenarioError([found])
+
+
+def _read_file(path: Path, chain: tuple[Path, ...],
+               extends_at: Problem | None = None) -> tuple[Any, Places]:
+    """A scenario file's data, with ``extends:`` resolved, and where each key was written."""
+    source = str(path)
+    data, lines = read_yaml(_read_text(path, extends_at), source)
+    places: Places = {keys: (source, line) for keys, line in lines.items()}
+    if not isinstance(data, dict) or "extends" not in data:
+        return data, places
+    base_name = data.pop("extends")
+    here = Problem(("extends",), "", source, lines.get(("extends",)))
+    if not isinstance(base_name, str):
+        raise ScenarioError([replace(here, message=f"expected the path of a scenario file; found "
+                                                   f"{_describe(base_name)}")])
+    base_path = (path.parent / base_name).resolve()
+    if base_path in chain or base_path == path.resolve():
+        raise ScenarioError([replace(here, message=f"expected a chain of files that ends; found "
+                                                   f"{base_name!r} extending itself")])
+    base, base_places = _read_file(base_path, (*chain, path.resolve()), here)
+    if not isinstance(base, dict):
+        raise ScenarioError([replace(here, message=f"expected {base_name!r} to be a scenario "
+                                                   f"(a mapping of sections); found {_describe(base)}")])
+    return _merge(base, data), base_places | places
+
+
+def _merge(base: dict[Any, Any], changes: dict[Any, Any]) -> dict[Any, Any]:
+    """``changes`` over ``base``: sections merge key by key; any other value replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -348,6 +348,7 @@ class Scenario(Spec):
 
     name: str = "scenario"
     description: str = ""
+    extends: str | None = None  # another scenario file this one starts from (resolved on loading)
     run: RunSettings
     calendars: dict[str, Calendar] = {}
     arrivals: dict[str, ArrivalStream]

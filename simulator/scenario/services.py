@@ -20,7 +20,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BeforeValidator, field_validator, model_validator
 
 from simulator.scenario.calendars import ALWAYS_OPEN
-from simulator.scenario.distributions import Distribution, Fixed
+from simulator.scenario.distributions import Distribution, Exponential, Fixed
 from simulator.scenario.types import (
     Duration,
     NonNegativeNumber,
@@ -78,12 +78,14 @@ class Failures(Spec):
 class TicketStorm(Spec):
     """The user tickets an outage brings: a burst that fades as users learn of it.
 
-    Users report at a rate ``users × share / decay × exp(−t / decay)`` from the start of the
-    outage until it is restored: ``share`` of the users would report if it never ended.
+    ``users × share`` users (a Poisson number) would report if the outage never ended, each
+    after a ``delay`` from its start; those due after the restoration never call. The
+    storm's rate follows the density of the delay: an exponential delay is a burst that
+    fades at once, a lognormal one builds up over the first minutes and then fades.
     """
 
     share: Probability  # of the service's users who report, if the outage lasted forever
-    decay: PositiveDuration  # the mean delay of a report after the outage starts
+    delay: Distribution = Exponential.model_validate({"mean": "30m"})  # outage start → a report
     impact_urgency: Annotated[dict[int, dict[int, Probability]], BeforeValidator(_levels)] = {
         2: {2: 1.0}}  # the priority of the users' tickets (P3 by default)
     resolved_with_restore: bool = True  # False: each ticket needs its own fix (e.g. per laptop)
