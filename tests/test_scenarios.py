@@ -30,7 +30,8 @@ def test_runs_briefly(path: Path) -> None:
     result = run_replication(scenario, replication=0, seed=1)
     kpis = result.kpis.set_index(["scope", "key", "kpi"])["value"]
     assert kpis[("overall", "", "arrived")] > 100
-    assert kpis[("overall", "", "resolved")] > 0.5 * kpis[("overall", "", "arrived")]
+    # (the CrowdStrike surge leaves most of its tickets open after two weeks)
+    assert kpis[("overall", "", "resolved")] > 0.3 * kpis[("overall", "", "arrived")]
 
 
 def test_the_json_schema_accepts_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:

@@ -65,12 +65,20 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
 @cli.command(short_help="Print the JSON Schema of scenario files.")
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion)."""
-    document = Scenario.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "mimsim scenario"
-    # A file that extends another need not repeat the sections it inherits.
-    document["if"] = {"not": {"required": ["extends"]}}
-    document["then"] = {"required": document.pop("required", [])}
+    full = Scenario.model_json_schema(by_alias=True)
+    definitions = full.pop("$defs", {})
+    # A file that extends another holds only changes: any section, any part of one (the
+    # merged whole is checked by `mimsim validate`); any other file is a whole scenario.
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "mimsim scenario",
+        "description": full.get("description", ""),
+        "type": "object",
+        "if": {"required": ["extends"]},
+        "then": {"propertyNames": {"enum": sorted(full["properties"])}},
+        "else": full,
+        "$defs": definitions,
+    }
     click.echo(json.dumps(document, indent=2))
 
 

@@ -1,9 +1,11 @@
 """Metrics layer: team KPIs — utilisation, overtime, queue wait, backlog — from the logs.
 
 A *work session* runs from a ``work started`` row to the next row of the same
-case that ends it (``paused``, ``reassigned``, ``resolved`` or ``interrupted``),
-or to the end of the run. An agent's *duty* runs from each on-duty row of the
-duty log to the next off-duty row. Within the measurement window (end of
+case that ends it (``paused``, ``reassigned``, ``resolved``, ``interrupted`` or
+``awaiting restoration``), or to the end of the run; time on a major-incident
+bridge (``joined bridge`` to the same agent's ``left bridge`` on the same
+outage) is work too. An agent's *duty* runs from each on-duty row of the duty
+log to the next off-duty row. Within the measurement window (end of
 warm-up to end of run):
 
 * ``utilisation`` = busy agent-minutes while on duty ÷ on-duty agent-minutes;
@@ -27,8 +29,9 @@ __all__ = ["DutyPeriods", "duty_periods", "queue_waits", "team_measures", "work_
 
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
 _WORK_STARTED, _QUEUED = _CODE[Activity.WORK_STARTED], _CODE[Activity.QUEUED]
-_SESSION_ENDS = [_CODE[name] for name in (Activity.PAUSED, Activity.REASSIGNED,
-                                          Activity.RESOLVED, Activity.INTERRUPTED)]
+_SESSION_ENDS = [_CODE[name] for name in (Activity.PAUSED, Activity.REASSIGNED, Activity.RESOLVED,
+                                          Activity.INTERRUPTED, Activity.AWAITING_RESTORATION)]
+_JOINED, _LEFT = _CODE[Activity.JOINED], _CODE[Activity.LEFT]
 
 Measure = tuple[float, int]
 #: Per agent name: its team, and the edges and cumulative minutes of its on-duty periods.
@@ -49,9 +52,27 @@ def work_sessions(log: CodedLog, end: float) -> pd.DataFrame:
     _, next_activity = _next_in_case(case, activity, -1)
     starts = activity == _WORK_STARTED
     finish = np.where(same & np.isin(next_activity, _SESSION_ENDS), next_t, end)
-    return pd.DataFrame({"team": log.column("team")[keep][starts],
-                         "agent": log.column("agent")[keep][starts],
-                         "start": t[starts], "end": finish[starts]})
+    tickets = pd.DataFrame({"team": log.column("team")[keep][starts],
+                            "agent": log.column("agent")[keep][starts],
+                            "start": t[starts], "end": finish[starts]})
+    return pd.concat([tickets, _bridge_sessions(log, end)], ignore_index=True)
+
+
+def _bridge_sessions(log: CodedLog, end: float) -> pd.DataFrame:
+    """Each member's time on a bridge: ``joined bridge`` to their ``left bridge`` (or the end)."""
+    activity = log.column("activity")
+    keep = np.flatnonzero(np.isin(activity, [_JOINED, _LEFT]))
+    rows = pd.DataFrame({"case": log.column("case")[keep], "agent": log.column("agent")[keep],
+                         "team": log.column("team")[keep], "t": log.column("t")[keep],
+                         "joined": activity[keep] == _JOINED})
+    rows = rows.sort_values(["case", "agent", "t"], kind="stable")
+    following = rows.shift(-1)
+    same = (following["case"] == rows["case"]) & (following["agent"] == rows["agent"])
+    joined = rows["joined"].to_numpy(dtype=bool)
+    left = same.to_numpy(dtype=bool) & ~following["joined"].fillna(True).to_numpy(dtype=bool)
+    return pd.DataFrame({"team": rows["team"].to_numpy()[joined], "agent": rows["agent"].to_numpy()[joined],
+                         "start": rows["t"].to_numpy()[joined],
+                         "end": np.where(left, following["t"].to_numpy(), end)[joined]})
 
 
 def duty_periods(duty: pd.DataFrame, origin: dt.datetime, end: float) -> DutyPeriods:

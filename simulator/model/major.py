@@ -133,8 +133,8 @@ class OutageHandling:
 
     def _report(self, event: Any) -> None:
         outage, number = event._value
-        if outage.restored:
-            return  # the storm ends with the outage
+        if outage.restored and outage.resolves_children:
+            return  # the storm ends with the outage (unless the damage outlasts it)
         self._symptom(outage, self._ticket(outage, number), alert=False)
         offsets = outage.plan.storm_offsets
         if number < len(offsets):

@@ -79,7 +79,8 @@ class TicketStorm(Spec):
     """The user tickets an outage brings: a burst that fades as users learn of it.
 
     ``users × share`` users (a Poisson number) would report if the outage never ended, each
-    after a ``delay`` from its start; those due after the restoration never call. The
+    after a ``delay`` from its start; those due after the restoration never call, unless
+    each ticket needs its own fix (``resolved_with_restore: false``: the damage is done). The
     storm's rate follows the density of the delay: an exponential delay is a burst that
     fades at once, a lognormal one builds up over the first minutes and then fades.
     """
@@ -112,6 +113,13 @@ class Service(Spec):
     detection_delay: Distribution | None = None  # monitoring: outage start → alert (None: none)
     ticket_storm: TicketStorm | None = None
     restoration: Restoration
+
+    @model_validator(mode="after")
+    def _noticed(self) -> Self:
+        if self.detection_delay is None and self.ticket_storm is None:
+            raise ValueError("expected 'detection_delay' (monitoring) or 'ticket_storm' (users' "
+                             "reports), or both: nobody would ever notice an outage; found neither")
+        return self
 
 
 class Outage(Spec):

@@ -15,6 +15,10 @@ L2_FLOW = {"teams": {"L2": {"agents": 2}},
            "flow": {"desk": {"first_contact_resolution": 0.5, "escalation": {"L2": 1.0}},
                     "groups": {"L2": {"handling": "1h"}}}}
 
+SERVICE = {"calendars": {"business": {"hours": {"Mon-Fri": "08:00-17:00"}}},
+           "services": {"portal": {"users": 100, "owner": "desk", "detection_delay": "5m",
+                                   "restoration": {"diagnosis": "10m", "fix": "10m"}}}}
+
 # (name, scenario changes or raw YAML text, fragments that must all appear in the message)
 CASES = [
     ("yaml syntax", "run:\n  horizon: 1w\n  warmup: [0m\n", [":4: expected valid YAML", "syntax error"]),
@@ -85,6 +89,22 @@ CASES = [
     ("a seed that is not a number", {"run": {"seed": True}}, ["run.seed", "found True"]),
     ("warm-up past the end", {"run": {"warmup": "2w"}},
      ["run: expected 'warmup' shorter than 'horizon'; found warmup 2w, horizon 1w"]),
+    # Services, outages and the major-incident process
+    ("a role from a team that does not exist", merge(SERVICE, {"major_incident": {
+        "enabled": True, "manager": {"team": "incident_mgrs"}}}),
+     ["major_incident.manager.team", "expected the name of a team (or 'owner'", "found 'incident_mgrs'"]),
+    ("an outage on a service not in the catalogue",
+     merge(SERVICE, {"outages": [{"service": "portl", "at": "1h"}]}),
+     ["outages[0].service", "a service in the catalogue", "did you mean 'portal'?"]),
+    ("an on-call rule outside any calendar", merge(SERVICE, {"major_incident": {
+        "enabled": True, "resolvers": [{"team": "owner", "on_call": {"calendar": "bussiness"}}]}}),
+     ["major_incident.resolvers[0].on_call.calendar", "the name of a calendar", "did you mean 'business'?"]),
+    ("a service owned by no team", merge(SERVICE, {"services": {"portal": {"owner": "dsk"}}}),
+     ["services.portal.owner", "did you mean 'desk'?"]),
+    ("an outage after the end", merge(SERVICE, {"outages": [{"service": "portal", "at": "2w"}]}),
+     ["outages[0].at", "within the horizon (1w)", "found 2w"]),
+    ("an outage nobody would notice", merge(SERVICE, {"services": {"portal": {"detection_delay": None}}}),
+     ["services.portal", "nobody would ever notice an outage"]),
 ]
 
 
@@ -92,8 +112,6 @@ def write(tmp_path: Path, case: object) -> Path:
     path = tmp_path / "scenario.yaml"
     path.write_text(case if isinstance(case, str) else yaml.safe_dump(merge(TINY, case)))
     return path
-
-
 
 
 @pytest.mark.parametrize(("name", "case", "fragments"), CASES, ids=[case[0] for case in CASES])
