@@ -5,12 +5,15 @@ Runs, in fresh interpreters and interleaved, ``repeats`` times each:
 * ``../shared/bench/mmc_simpy.py`` — the minimal process-per-customer SimPy model;
 * ``../shared/bench/mmc_ciw.py``   — the same queue in Ciw;
 * mimsim on ``scenarios/mmc.yaml`` with about the same number of incidents;
-* mimsim on one replication of ``scenarios/baseline.yaml`` (one year).
+* mimsim on one replication of ``scenarios/baseline.yaml`` (one year);
+* the same with services, outages and the major-incident process (``with-mim.yaml``),
+  and with each of its three services failing about once a week;
 
 and prints the medians of each one's own simulation time (excluding interpreter
 start-up and imports), as time per incident, with the ratios that matter:
 mimsim mmc ÷ SimPy (target ≤ 1.0, aim 0.7), Ciw ÷ SimPy, baseline ÷ mimsim mmc
-per incident (target ≤ 4), and the baseline replication's peak memory (target < 1 GB).
+per incident (target ≤ 4), what the major-incident machinery adds to the baseline's cost
+per incident (aim < 20 %), and the baseline replication's peak memory (target < 1 GB).
 Timings vary between machines and runs: only ratios measured in one run compare.
 
 Usage: ``python benchmarks/bench_engine.py [--incidents 200000] [--repeats 5]``
@@ -50,6 +53,8 @@ def main() -> None:
         "ciw": ([python, "mmc_ciw.py"], REFERENCES),
         "mimsim-mmc": ([python, str(HERE / "mimsim_job.py"), "mmc", str(options.incidents)], HERE),
         "mimsim-baseline": ([python, str(HERE / "mimsim_job.py"), "baseline"], HERE),
+        "mimsim-with-mim": ([python, str(HERE / "mimsim_job.py"), "with-mim"], HERE),
+        "mimsim-mim-weekly": ([python, str(HERE / "mimsim_job.py"), "with-mim-weekly"], HERE),
     }
     results: dict[str, list[dict[str, float]]] = {name: [] for name in jobs}
     for repeat in range(options.repeats):
@@ -75,6 +80,11 @@ def main() -> None:
     print(f"Ciw ÷ SimPy (per incident):        {per_incident('ciw') / per_incident('simpy'):.2f}")
     print(f"baseline ÷ mmc, per incident:      "
           f"{per_incident('mimsim-baseline') / per_incident('mimsim-mmc'):.2f}  (target ≤ 4)")
+    for name, label in (("mimsim-with-mim", "with-mim"), ("mimsim-mim-weekly", "with-mim, weekly failures")):
+        outages = statistics.median(r["outages"] for r in results[name])
+        extra = per_incident(name) / per_incident("mimsim-baseline") - 1
+        print(f"{label} ÷ baseline, per incident: {1 + extra:.3f} ({100 * extra:+.1f} %, "
+              f"{outages:.0f} outages; aim < +20 %)")
     print(f"baseline replication peak memory:  "
           f"{max(r['peak_rss_mb'] for r in baseline):.0f} MB  (target < 1024 MB)")
     print(f"mmc check: P(wait) {mmc['p_wait']:.4f} (Erlang C 0.4092), "
