@@ -14,7 +14,7 @@ from rich.table import Table
 from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
 from simulator.cli.render import format_value
 from simulator.scenario.loader import load_scenario
-from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
+from simulator.scenario.targets import COST_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
 
 __all__ = ["compare"]
 
@@ -35,7 +35,7 @@ def _difference(kpi: str, row: pd.Series) -> str:
 def _rows(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
     first = summary[summary["design"] == summary["design"].iloc[0]]
     keys = list(dict.fromkeys(first[["scope", "key"]].itertuples(index=False, name=None)))
-    rows = [("overall", "", kpi) for kpi in INCIDENT_KPIS]
+    rows = [("overall", "", kpi) for kpi in INCIDENT_KPIS + COST_KPIS]
     rows += [(scope, key, kpi) for scope, key in keys if scope == "priority" for kpi in _PRIORITY_KPIS]
     rows += [(scope, key, kpi) for scope, key in keys if scope == "team" for kpi in TEAM_KPIS]
     if any(scope == "service" for scope, _ in keys):

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator.experiment.summary import TargetCheck
-from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
+from simulator.scenario.targets import COST_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
 
 __all__ = ["format_value", "render_run"]
 
@@ -102,7 +102,7 @@ def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck
                header: str) -> None:
     """Print the run's tables."""
     console.print(header)
-    console.print(_overall(summary, checks))
+    console.print(_overall(summary, checks, INCIDENT_KPIS + COST_KPIS))
     console.print(_by_priority(summary, checks))
     console.print(_by_key(summary, checks, "team", TEAM_KPIS, "By team (means)"))
     if (summary["scope"] == "service").any():

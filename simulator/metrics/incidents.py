@@ -42,11 +42,14 @@ class PriorityTargets:
 @dataclass(frozen=True)
 class KpiContext:
     """What the KPIs need besides the log: SLA targets and calendars per priority, each
-    service's downtime cost per minute, and the stakeholder-update cadence (minutes)."""
+    service's downtime cost per minute, the stakeholder-update cadence (minutes), each
+    team's hourly cost, and each priority's penalties per (response, resolution) breach."""
 
     priorities: dict[str, PriorityTargets]
     downtime_cost: dict[str, float] = field(default_factory=dict)
     updates_every: float | None = None
+    hourly_cost: dict[str, float] = field(default_factory=dict)
+    breach_penalties: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> KpiContext:
@@ -56,7 +59,10 @@ class KpiContext:
             None if priority.calendar == ALWAYS_OPEN else scenario.calendars[priority.calendar])
             for name, priority in scenario.priorities.items()}
         costs = {name: service.downtime_cost for name, service in scenario.services.items()}
-        return cls(priorities, costs, scenario.major_incident.updates_every)
+        hourly = {name: team.hourly_cost for name, team in scenario.teams.items()}
+        penalties = {name: (priority.response_breach_penalty or 0.0, priority.breach_penalty or 0.0)
+                     for name, priority in scenario.priorities.items()}
+        return cls(priorities, costs, scenario.major_incident.updates_every, hourly, penalties)
 
 
 def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cases: int,

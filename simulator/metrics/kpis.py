@@ -5,7 +5,9 @@ Every KPI is defined exactly in the README ("KPIs"); in short:
 * incident KPIs are measured over the *cohort* — incidents that arrived after
   the warm-up — overall and per priority, except ``backlog_end`` and
   ``backlog_age_h``, which describe every ticket still open at the end;
-* team KPIs are measured over the window from the end of the warm-up to the end.
+* team KPIs are measured over the window from the end of the warm-up to the end;
+* cost KPIs (``staff_cost``, ``sla_penalty``) over the same window and cohort
+  (:mod:`simulator.metrics.costs`).
 
 A KPI with no observations is NaN (reported as ``null``) with its count of
 zero, never a made-up zero. The result is a long table: one row per
@@ -21,6 +23,7 @@ import pandas as pd
 
 from simulator.eventlog.log import SimulationLog
 from simulator.metrics.coded import CodedLog, encode
+from simulator.metrics.costs import cost_measures
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.outages import outage_measures
 from simulator.metrics.teams import duty_periods, team_measures
@@ -97,11 +100,15 @@ def replication_kpis(log: SimulationLog, policy: KpiContext,
                     for kpi, (value, n) in incident_kpis(subset, warmup_end, end).items())
     open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()]
     duty = duty_periods(log.duty, log.start, end)
-    for team, measures in team_measures(coded, duty, (warmup_end, end), open_cases).items():
+    teams = team_measures(coded, duty, (warmup_end, end), open_cases)
+    costs, team_costs = cost_measures(table, coded, duty, teams, policy, (warmup_end, end))
+    for team, measures in teams.items():
         rows.extend(("team", team, kpi, value, n) for kpi, (value, n) in measures.items())
+        rows.append(("team", team, "staff_cost", *team_costs[team]))
     overall, services = outage_measures(coded, policy, (warmup_end, end))
     rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in overall.items())
     for service, measures in services.items():
         rows.extend(("service", service, kpi, value, n) for kpi, (value, n) in measures.items())
+    rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in costs.items())
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 

@@ -96,6 +96,12 @@ def _priority_problems(scenario: Scenario) -> Iterator[Problem]:
     for name, priority in scenario.priorities.items():
         yield from _known("calendar", priority.calendar, calendars,
                           ("priorities", name, "calendar"))
+        for penalty, target in (("breach_penalty", "resolution"),
+                                ("response_breach_penalty", "response")):
+            if getattr(priority, penalty) is not None and getattr(priority, target) is None:
+                yield Problem(("priorities", name, penalty),
+                              f"expected a '{target}' target whose breaches the penalty counts; "
+                              f"found no '{target}' target for {name}")
 
 
 def _flow_team_problems(scenario: Scenario) -> Iterator[Problem]:

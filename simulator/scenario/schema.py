@@ -201,6 +201,8 @@ class Priority(Spec):
     resolution: PositiveDuration | None = None  # arrival → resolved, pauses excluded
     calendar: str = ALWAYS_OPEN
     attainment_target: Probability | None = None  # e.g. 0.9: share of incidents within target
+    breach_penalty: NonNegativeNumber | None = None  # money per resolution-SLA breach (for ROI)
+    response_breach_penalty: NonNegativeNumber | None = None  # money per response-SLA breach
 
 
 def _time_of_day(value: object) -> float:
@@ -257,7 +259,7 @@ class Team(Spec):
 
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
     roster: tuple[Shift, ...] | None = None
-    hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour (for cost KPIs; not used yet)
+    hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
     at_shift_end: Literal["finish", "handover"] = "finish"
 
     @model_validator(mode="after")

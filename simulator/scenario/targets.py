@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "COST_KPIS",
     "INCIDENT_KPIS",
     "OUTAGE_KPIS",
     "SERVICE_KPIS",
@@ -31,7 +32,10 @@ INCIDENT_KPIS: tuple[str, ...] = (
     "sla_resolution_attainment", "fcr_rate", "reassignments_mean", "reopen_rate",
 )
 #: KPIs measured per team.
-TEAM_KPIS: tuple[str, ...] = ("utilisation", "overtime_h", "queue_wait_min", "backlog_end")
+TEAM_KPIS: tuple[str, ...] = ("utilisation", "overtime_h", "queue_wait_min", "backlog_end",
+                              "staff_cost")
+#: What the measured window cost, overall: staff (rostered and overtime hours) and SLA penalties.
+COST_KPIS: tuple[str, ...] = ("staff_cost", "sla_penalty")
 #: KPIs of outages and major incidents, overall.
 OUTAGE_KPIS: tuple[str, ...] = (
     "outages", "major_incidents", "mttd_min", "time_to_declare_min", "time_to_assemble_min",
@@ -82,7 +86,7 @@ def parse_target(key: str, condition: str, priorities: Sequence[str],
     elif scope:
         known, where = INCIDENT_KPIS, f"priority {scope!r}"
     else:
-        known, where = INCIDENT_KPIS + OUTAGE_KPIS, "the whole run"
+        known, where = INCIDENT_KPIS + OUTAGE_KPIS + COST_KPIS, "the whole run"
     if kpi not in known:
         close = difflib.get_close_matches(kpi, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
