@@ -1,0 +1,159 @@
+"""CLI layer: ``mimsim sweep`` — a factorial design over scenario keys, into a resumable store."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.markup import escape
+from rich.table import Table
+
+from simulator.cli.options import (
+    AUTO,
+    experiment_options,
+    progress_bar,
+    stderr,
+    stdout,
+)
+from simulator.cli.render import format_value
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.schema import Scenario
+from simulator.scenario.targets import parse_target
+
+__all__ = ["chosen_kpis", "fixed_replications", "sweep"]
+
+
+def fixed_replications(replications: int | str | None, scenario: Scenario, command: str) -> int:
+    """A whole number of replications (``auto`` is not for commands that compare many designs)."""
+    if replications == AUTO:
+        raise click.BadParameter(f"expected a whole number for {command} (every design gets the "
+                                 f"same replications); found 'auto'",
+                                 param_hint="'-r' / '--replications'")
+    return scenario.run.replications if replications is None else int(replications)
+
+
+def chosen_kpis(kpis: tuple[str, ...], scenario: Scenario) -> list[str]:
+    """The KPIs to show: those asked for (checked), or mtta_min, mttr_h, staff_cost and the
+    KPIs the scenario has targets for."""
+    from simulator.experiment.summary import scenario_targets
+
+    for name in kpis:
+        try:
+            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams),
+                         tuple(scenario.services))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--kpi'") from None
+    if kpis:
+        return list(kpis)
+    targeted = [f"{target.scope}.{target.kpi}" if target.scope else target.kpi
+                for target in scenario_targets(scenario)]
+    return list(dict.fromkeys(["mtta_min", "mttr_h", *targeted, "staff_cost"]))
+
+
+def _cell(kpi: str, row: pd.Series | None) -> str:
+    if row is None or not math.isfinite(row["mean"]):
+        return "null"
+    text = format_value(kpi.rpartition(".")[2], row["mean"])
+    if math.isfinite(row["ci_low"]):
+        short = kpi.rpartition(".")[2]
+        text += f" [{format_value(short, row['ci_low'])}, {format_value(short, row['ci_high'])}]"
+    return text
+
+
+def _table(summary: pd.DataFrame, paths: list[str], kpis: list[str], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for path in paths:
+        table.add_column(escape(path), justify="right")
+    table.add_column("reps", justify="right")
+    for kpi in kpis:
+        table.add_column(escape(kpi), justify="right")
+    by_design = {design: rows.set_index("kpi") for design, rows in summary.groupby("design", sort=False)}
+    for rows in by_design.values():
+        first = rows.iloc[0]
+        reps = int(rows["n"].max()) if len(rows) else 0
+        cells = [str(first.get(path, "")) for path in paths]
+        cells.append(str(reps))
+        cells += [_cell(kpi, rows.loc[kpi] if kpi in rows.index else None) for kpi in kpis]
+        table.add_row(*cells)
+    return table
+
+
+def _plain(value: object) -> object:
+    """A NumPy scalar as the Python number JSON can hold."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications: int,
+              seed: int) -> dict[str, object]:
+    designs = []
+    for design, rows in summary.groupby("design", sort=False):
+        first = rows.iloc[0]
+        designs.append({
+            "design": design,
+            "parameters": {path: _plain(first[path]) for path in paths if path in rows.columns},
+            "kpis": {row.kpi: {"mean": None if not math.isfinite(row.mean) else row.mean,
+                               "ci_low": None if not math.isfinite(row.ci_low) else row.ci_low,
+                               "ci_high": None if not math.isfinite(row.ci_high) else row.ci_high,
+                               "n": int(row.n)} for row in rows.itertuples(index=False)}})
+    return {"store": str(store), "replications": replications, "seed": seed, "designs": designs}
+
+
+@click.command(short_help="Run a factorial design over scenario keys into a resumable store.")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--grid", "grids", multiple=True, required=True, metavar="PATH=VALUES",
+              help="A key and its values: a list (teams.L2.agents=4,5,6), an inclusive range "
+                   "(teams.L2.agents=4:8) or a range with a step (run.warmup=1w:3w:1w). "
+                   "Repeat for more keys; every combination is a design.")
+@experiment_options
+@click.option("--store", type=click.Path(path_type=Path), default=None,
+              help="The SQLite results store (default: sweep-<scenario>.sqlite). Running the same "
+                   "sweep again computes only what the store lacks.")
+@click.option("--kpi", "kpis", multiple=True, metavar="KPI",
+              help="A KPI to show in the table, e.g. P2.sla_response_attainment (repeatable; "
+                   "default: mtta_min, mttr_h, the targets' KPIs, staff_cost). JSON has them all.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="What to print on stdout.")
+def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None,
+          seed: int | None, overrides: tuple[str, ...], workers: int | None, dask: str | None,
+          precision: float, precision_kpis: tuple[str, ...], max_replications: int,
+          store: Path | None, kpis: tuple[str, ...], output_format: str) -> None:
+    """Run every combination of the --grid values of SCENARIO; store each replication as it ends.
+
+    Replication r of every design uses the same random numbers. Results go to an SQLite
+    file, one row per design × replication × KPI; after an interruption the same command
+    computes only what is missing. In Python: simulator.experiment.load_sweep(STORE).
+    """
+    from simulator.experiment.grid import GridError, parse_grid
+    from simulator.experiment.sweep import plan_sweep, run_sweep, sweep_summary
+
+    try:
+        parameters = [parse_grid(option) for option in grids]
+        base = load_scenario(scenario, overrides)
+        count = fixed_replications(replications, base, "a sweep")
+        designs = plan_sweep(scenario, parameters, overrides, seed)
+    except GridError as error:
+        raise click.BadParameter(str(error), param_hint="'--grid'") from None
+    shown = chosen_kpis(kpis, base)
+    target = store or Path(f"sweep-{scenario.stem}.sqlite")
+    console = stderr()
+    with progress_bar(console) as progress:
+        task = progress.add_task("designs × replications to compute", total=None)
+        outcome = run_sweep(designs, count, target, str(scenario), overrides, workers, dask,
+                            on_result=lambda *_: progress.advance(task),
+                            on_plan=lambda _, remaining: progress.update(task, total=remaining))
+    console.print(f"{target}: {len(designs)} designs × {count} replications — "
+                  f"{outcome.already_stored} were already in the store, {outcome.computed} "
+                  f"computed now", markup=False)
+    summary = sweep_summary(outcome.results())
+    paths = [parameter.path for parameter in parameters]
+    if output_format == "json":
+        document = _document(summary, paths, target, count, designs[0].seed)
+        click.echo(json.dumps(document, indent=2))
+    else:
+        stdout().print(_table(summary, paths, shown,
+                              f"Sweep of {escape(scenario.stem)}: mean [95 % CI] over "
+                              f"{count} replications, common random numbers"))

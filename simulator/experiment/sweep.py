@@ -1,0 +1,143 @@
+"""Experiment layer: a factorial sweep over scenario keys, resumable from its results store.
+
+Every combination of the grid's values is a *design* (the base scenario with those
+``--set`` changes). Replication *r* of every design uses the same random numbers
+(common random numbers), as in ``compare``. Each finished replication goes into the
+store (:mod:`simulator.experiment.store`) in one transaction, so running the same
+sweep again — after Ctrl-C, a killed process or a lost Dask worker — computes only
+the design × replication pairs the store does not hold yet, and the numbers are the
+same as an uninterrupted sweep's: a replication depends only on (scenario, seed, r).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.experiment.executors import Executor, available_workers, make_executor
+from simulator.experiment.grid import Parameter, design_name, factorial
+from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
+from simulator.experiment.store import SweepStore, load_sweep
+from simulator.experiment.summary import confidence_interval
+from simulator.scenario.loader import load_scenario, scenario_hash
+from simulator.scenario.schema import Scenario
+
+__all__ = ["SweepDesign", "SweepOutcome", "design_key", "plan_sweep", "run_sweep", "sweep_summary"]
+
+
+def design_key(scenario: Scenario, seed: int) -> str:
+    """What a design's results depend on: its resolved content (not its name, description or
+    replication count) and the seed, as a SHA-256."""
+    content = scenario.model_dump(mode="json", by_alias=True)
+    for label in ("name", "description"):
+        content.pop(label, None)
+    content["run"].pop("replications", None)
+    canonical = json.dumps({"scenario": content, "seed": seed}, sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SweepDesign:
+    """One design of a sweep: its name, scenario, the grid values that made it, and its seed."""
+
+    name: str
+    scenario: Scenario
+    assignments: tuple[str, ...]
+    seed: int
+
+    @property
+    def key(self) -> str:
+        """The store's key for this design's results."""
+        return design_key(self.scenario, self.seed)
+
+    def parameters(self) -> dict[str, object]:
+        """``{path: value text}`` of the grid values."""
+        return dict(item.split("=", 1) for item in self.assignments)
+
+
+def plan_sweep(scenario_file: str | Path, parameters: Sequence[Parameter],
+               overrides: Sequence[str] = (), seed: int | None = None) -> list[SweepDesign]:
+    """Every design of the grid, loaded and validated (a bad value raises ``ScenarioError``)."""
+    stem = Path(scenario_file).stem
+    designs = []
+    for assignments in factorial(parameters):
+        scenario = load_scenario(scenario_file, (*overrides, *assignments))
+        designs.append(SweepDesign(design_name(stem, assignments), scenario, assignments,
+                                   scenario.run.seed if seed is None else seed))
+    return designs
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What a sweep did: how many replications it found stored and how many it computed."""
+
+    store: Path
+    designs: list[SweepDesign]
+    replications: int
+    already_stored: int
+    computed: int
+
+    def results(self) -> pd.DataFrame:
+        """This sweep's designs' rows from the store (see :func:`load_sweep`)."""
+        table = load_sweep(self.store)
+        keys = {design.key for design in self.designs}
+        chosen = table[table["design_key"].isin(keys) & (table["replication"] < self.replications)]
+        return chosen.dropna(axis=1, how="all").reset_index(drop=True)
+
+
+def run_sweep(designs: Sequence[SweepDesign], replications: int, store_path: str | Path,
+              scenario_file: str | None = None, overrides: Sequence[str] = (),
+              workers: int | None = None, dask: str | None = None,
+              executor: Executor | None = None,
+              on_result: Callable[[str, ReplicationResult], None] | None = None,
+              on_plan: Callable[[int, int], None] | None = None) -> SweepOutcome:
+    """Run every design's replications 0 … ``replications`` − 1 that the store lacks.
+
+    Each finished replication is committed at once; ``on_result`` is called after it.
+    ``on_plan`` is told first how many replications the store holds and how many remain.
+    """
+    tasks: list[ReplicationTask] = []
+    already = 0
+    with SweepStore(store_path) as store:
+        for index, design in enumerate(designs):
+            store.add_design(design.key, design.name, scenario_hash(design.scenario), design.seed,
+                             scenario_file, overrides, design.parameters())
+            done = store.finished(design.key)
+            already += sum(1 for replication in range(replications) if replication in done)
+            tasks.extend(ReplicationTask(index, design.scenario, replication, design.seed, None)
+                         for replication in range(replications) if replication not in done)
+        computed = 0
+        if on_plan is not None:
+            on_plan(already, len(tasks))
+        if tasks:
+            width = min(available_workers() if workers is None else max(1, workers), len(tasks))
+            with executor or make_executor(width, dask) as chosen:
+                for index, result in chosen.map_unordered(run_task, tasks):
+                    if store.add_replication(designs[index].key, result.replication, result.kpis,
+                                             result.wall_s):
+                        computed += 1
+                    if on_result is not None:
+                        on_result(designs[index].name, result)
+    return SweepOutcome(Path(store_path), list(designs), replications, already, computed)
+
+
+def sweep_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per design and KPI name: ``mean``, ``ci_low``, ``ci_high`` (95 %), ``n`` replications.
+
+    ``table`` is what :func:`load_sweep` returns; the parameter columns are kept.
+    """
+    fixed = {"replication", "scope", "key", "kpi", "name", "value", "n"}
+    keys = [column for column in table.columns if column not in fixed]
+    rows = []
+    for (design, name), group in table.groupby(["design", "name"], sort=False):
+        mean, low, high, n = confidence_interval(group["value"])
+        first = group.iloc[0]
+        rows.append({**{column: first[column] for column in keys}, "design": design, "kpi": name,
+                     "mean": mean, "ci_low": low, "ci_high": high, "n": n})
+    return pd.DataFrame(rows)
