@@ -53,7 +53,7 @@ def _split(option: str) -> tuple[str, str]:
 
 
 def _number_text(value: float) -> str:
-    return str(int(round(value))) if abs(value - round(value)) < 1e-9 else f"{value:.10g}"
+    return str(round(value)) if abs(value - round(value)) < 1e-9 else f"{value:.10g}"
 
 
 def _range_parts(text: str) -> list[tuple[float, str]] | None:

@@ -58,7 +58,8 @@ class SweepDesign:
 
     def parameters(self) -> dict[str, object]:
         """``{path: value text}`` of the grid values."""
-        return dict(item.split("=", 1) for item in self.assignments)
+        pairs = (item.split("=", 1) for item in self.assignments)
+        return {path: value for path, value in pairs}
 
 
 def plan_sweep(scenario_file: str | Path, parameters: Sequence[Parameter],

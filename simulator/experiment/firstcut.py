@@ -1,0 +1,303 @@
+"""Experiment layer: the queueing formulas' first cut at a roster, and what they predict for one.
+
+Per team and hour of the week, the *lagged offered load* (:func:`offered_load`) of
+the work that reaches it:
+
+* the service desk takes every arrival (streams with a ``volume``) for its handling time;
+* a resolver group takes what the desk escalates to it (1 − first-contact resolution,
+  times the escalation share, per category) and what other groups transfer to it
+  (the expected visits of the routing chain), for its handling time per priority.
+
+Then, per target, what the formulas can say (Erlang C, :mod:`simulator.metrics.analytic`):
+
+* ``sla_response_attainment`` (overall or a priority): the desk, per hour, needs the
+  fewest agents whose Erlang C service level within the response target reaches the
+  target (overall: averaged over the priorities' shares). The queue is treated as
+  first come, first served and the clock as 24x7 — optimistic for low priorities,
+  pessimistic for high ones, and strict out of business hours;
+* ``mtta_min`` (overall or a priority): the desk's Erlang C mean wait, per hour;
+* ``TEAM.queue_wait_min``: that team's Erlang C mean wait, in the hours it is on duty;
+* ``TEAM.utilisation <= u``: the occupancy cap below, at u for that team.
+
+Every team also needs, in each hour it is on duty, its lagged load ÷ ``max_occupancy``
+(0.85 by default, the usual cap), and each day's work within its hours on duty that day
+at that occupancy — work that arrives while the team is off is counted on its next hour
+on duty. Resolution attainment, MTTR and outage KPIs have no formula: the simulation
+search decides them. The cheapest roster meeting the hourly and daily requirements with
+the scenario's own shifts is a small integer program (the set-covering model of shift
+scheduling, Dantzig 1954), solved with SciPy's MILP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from simulator.experiment.roster import Post, Roster, current_roster, posts
+from simulator.metrics.analytic import (
+    HOURS_PER_WEEK,
+    mean_wait,
+    offered_load,
+    servers_needed,
+    service_level,
+)
+from simulator.model.arrivals import hourly_rates
+from simulator.scenario.distributions import Distribution
+from simulator.scenario.schema import Scenario
+from simulator.scenario.targets import Target
+
+__all__ = ["FirstCut", "TeamDemand", "first_cut", "formula_predictions", "team_demands"]
+
+_QUANTILES = (np.arange(400) + 0.5) / 400
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class TeamDemand:
+    """The work reaching a team: arrivals per hour of the week, lagged load, mean work (minutes)."""
+
+    arrivals: np.ndarray  # (168,) tickets per hour
+    load: np.ndarray  # (168,) Erlangs
+    work_mean: float
+
+
+def _priority_shares(scenario: Scenario, stream: str) -> dict[str, float]:
+    shares = dict.fromkeys(scenario.priorities, 0.0)
+    for (impact, urgency), share in scenario.arrivals[stream].impact_urgency_shares().items():
+        shares[scenario.priority_matrix[impact - 1][urgency - 1]] += share
+    return shares
+
+
+def _visits(scenario: Scenario, entries: dict[str, float]) -> dict[str, float]:
+    """Expected visits to each group, from first entries, through the transfer chain."""
+    groups = list(scenario.flow.groups)
+    transfer = np.array([[scenario.flow.groups[g].transfer.get(h, 0.0) for h in groups]
+                         for g in groups])
+    first = np.array([entries.get(g, 0.0) for g in groups])
+    visits = np.linalg.solve((np.eye(len(groups)) - transfer).T, first) if groups else first
+    return dict(zip(groups, visits.tolist(), strict=True))
+
+
+def _load(rates: np.ndarray, work: Distribution) -> np.ndarray:
+    return offered_load(rates, work.quantile(_QUANTILES), work.mean())
+
+
+def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
+    """The work reaching each team of the flow (see the module's notes)."""
+    flow = scenario.flow
+    desk_rates = np.zeros(HOURS_PER_WEEK)
+    group_rates = {(g, p): np.zeros(HOURS_PER_WEEK) for g in flow.groups for p in scenario.priorities}
+    for name, stream in scenario.arrivals.items():
+        if stream.volume is None:
+            continue  # fixed arrival times are exercises, not demand
+        rates = hourly_rates(stream)
+        desk_rates += rates
+        category = scenario.category_of(name)
+        escalated = 1.0 - flow.desk.first_contact_resolution_by_category.get(
+            category, flow.desk.first_contact_resolution)
+        shares = flow.desk.escalation_by_category.get(category, flow.desk.escalation)
+        visits = _visits(scenario, {g: escalated * share for g, share in shares.items()})
+        for priority, share in _priority_shares(scenario, name).items():
+            for group, count in visits.items():
+                group_rates[(group, priority)] += rates * share * count
+    demands = {flow.desk.team: TeamDemand(desk_rates * 60.0, _load(desk_rates, flow.desk.handling),
+                                          flow.desk.handling.mean())}
+    for group, spec in flow.groups.items():
+        arrivals = sum((group_rates[(group, p)] for p in scenario.priorities), np.zeros(HOURS_PER_WEEK))
+        load = np.zeros(HOURS_PER_WEEK)
+        for priority in scenario.priorities:
+            work = spec.handling_by_priority.get(priority, spec.handling)
+            if group_rates[(group, priority)].any():
+                load += _load(group_rates[(group, priority)], work)
+        total = arrivals.sum() * 60.0
+        work_mean = float(load.sum() * 60.0 / total) if total > 0 else spec.handling.mean()
+        demands[group] = TeamDemand(arrivals * 60.0, load, work_mean)
+    return demands
+
+
+def _response_targets(scenario: Scenario, target: Target) -> list[tuple[float, float]]:
+    """(share of the covered arrivals, response minutes) of the priorities a response target covers."""
+    volume = dict.fromkeys(scenario.priorities, 0.0)
+    for name, stream in scenario.arrivals.items():
+        for priority, share in _priority_shares(scenario, name).items():
+            volume[priority] += share * (stream.volume or 0.0)
+    chosen = {p: spec.response for p, spec in scenario.priorities.items()
+              if spec.response is not None and target.scope in (None, p) and volume[p] > 0}
+    total = sum(volume[p] for p in chosen)
+    return [(volume[p] / total, minutes) for p, minutes in chosen.items() if minutes is not None]
+
+
+def _hourly_measure(scenario: Scenario, target: Target, desk: str
+                    ) -> tuple[str, Callable[[int, float, float], float]] | None:
+    """The team a target's formula is about, and the formula (agents, load, mean work) → value."""
+    if target.kpi == "sla_response_attainment" and target.scope not in scenario.teams:
+        pairs = _response_targets(scenario, target)
+        if not pairs:
+            return None
+        return desk, lambda c, a, s: sum(w * service_level(c, a, s, t) for w, t in pairs)
+    if target.kpi == "mtta_min" and target.scope not in scenario.teams:
+        return desk, mean_wait
+    if target.kpi == "queue_wait_min" and target.scope in scenario.teams:
+        return target.scope, mean_wait
+    return None
+
+
+@dataclass
+class FirstCut:
+    """The formula roster, and what the formulas could and could not take into account."""
+
+    roster: Roster
+    hourly_need: dict[str, np.ndarray]  # per team: agents needed in each hour (0: no hourly need)
+    notes: list[str] = field(default_factory=list)
+
+
+def _needs(scenario: Scenario, demands: dict[str, TeamDemand], targets: Sequence[Target],
+           notes: list[str]) -> dict[str, np.ndarray]:
+    desk = scenario.flow.desk.team
+    needs = {team: np.zeros(HOURS_PER_WEEK, dtype=int) for team in demands}
+    for target in targets:
+        measure = _hourly_measure(scenario, target, desk)
+        if measure is None:
+            if not (target.kpi == "utilisation" and target.operator in ("<=", "<")):
+                notes.append(f"{_name(target)} {target}: no queueing formula; left to the simulation")
+            continue
+        team, formula = measure
+        demand = demands.get(team)
+        if demand is None:
+            continue
+        try:
+            hourly = [_hour_need(float(load), target, formula, demand.work_mean)
+                      for load in demand.load]
+        except ValueError as error:
+            notes.append(f"{_name(target)} {target}: {error}; left to the simulation")
+            continue
+        needs[team] = np.maximum(needs[team], np.array(hourly, dtype=int))
+    return needs
+
+
+def _hour_need(load: float, target: Target, formula: Callable[[int, float, float], float],
+               work_mean: float) -> int:
+    """Fewest agents meeting the target in an hour with this load (0 for an hour without work)."""
+    if load <= 1e-9:
+        return 0
+    return servers_needed(load, lambda agents: target.met_by(formula(agents, load, work_mean)),
+                          limit=int(10 * load) + 1000)
+
+
+def _name(target: Target) -> str:
+    return target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
+
+
+def _caps(scenario: Scenario, targets: Sequence[Target], max_occupancy: float) -> dict[str, float]:
+    caps = dict.fromkeys(scenario.teams, max_occupancy)
+    for target in targets:
+        if target.kpi == "utilisation" and target.scope in caps and target.operator in ("<=", "<"):
+            caps[target.scope] = min(caps[target.scope], target.value)
+    return caps
+
+
+def _daily_work(demand: TeamDemand, on_duty: np.ndarray) -> np.ndarray:
+    """Agent-hours of work per day of the week, work that arrives off duty carried to the
+    team's next hour on duty (a fluid view of the overnight and weekend backlog)."""
+    work = demand.arrivals * demand.work_mean / 60.0
+    daily = np.zeros(7)
+    covered = np.flatnonzero(on_duty > 0)
+    for hour in np.flatnonzero(work > 0):
+        later = covered[covered >= hour]
+        taken = int(later[0]) if len(later) else int(covered[0])
+        daily[taken // 24] += work[hour]
+    return daily
+
+
+def _solve(chosen: list[Post], need: np.ndarray, daily_hours: np.ndarray, team: str,
+           notes: list[str]) -> list[int]:
+    """Cheapest headcounts (each >= 1) covering ``need`` every hour and ``daily_hours`` each day."""
+    covering = np.array([post.coverage >= 0.5 for post in chosen], dtype=float).T  # (168, posts)
+    uncovered = (need > 0) & (covering.sum(axis=1) == 0)
+    if uncovered.any():
+        hour = int(np.flatnonzero(uncovered)[0])
+        notes.append(f"{team}: {int(uncovered.sum())} hours of the week need agents no shift "
+                     f"covers (e.g. {_DAYS[hour // 24]} {hour % 24:02d}:00 needs {need[hour]}); "
+                     f"the roster's shape cannot meet them")
+    rows = np.flatnonzero((need > 0) & ~uncovered)
+    hours = np.array([post.hours_per_week for post in chosen])
+    price = np.array([post.hours_per_week * post.hourly_cost for post in chosen]) + 1e-4 * hours
+    per_day = np.array([post.coverage.reshape(7, 24).sum(axis=1) for post in chosen]).T  # (7, posts)
+    constraints = [LinearConstraint(per_day, daily_hours, np.inf)]
+    if len(rows):
+        constraints.append(LinearConstraint(covering[rows], need[rows], np.inf))
+    solved = milp(price, constraints=constraints, integrality=np.ones(len(chosen)),
+                  bounds=Bounds(np.ones(len(chosen)), np.full(len(chosen), np.inf)))
+    if solved.x is None:
+        raise ValueError(f"{team}: the formulas' requirements have no solution ({solved.message})")
+    return [round(float(value)) for value in solved.x]
+
+
+def first_cut(scenario: Scenario, chosen: Sequence[Post], targets: Sequence[Target],
+              max_occupancy: float = 0.85) -> FirstCut:
+    """The formulas' cheapest roster for the chosen posts (see the module's notes)."""
+    demands = team_demands(scenario)
+    notes: list[str] = []
+    needs = _needs(scenario, demands, targets, notes)
+    caps = _caps(scenario, targets, max_occupancy)
+    roster = list(current_roster(scenario, chosen))
+    for team in dict.fromkeys(post.team for post in chosen):
+        indices = [index for index, post in enumerate(chosen) if post.team == team]
+        demand = demands.get(team)
+        if demand is None:
+            notes.append(f"{team}: no tickets reach it in the flow; kept as it is")
+            continue
+        mine = [chosen[i] for i in indices]
+        on_duty = sum((post.coverage for post in mine), np.zeros(HOURS_PER_WEEK))
+        occupancy = np.where(on_duty > 0, np.ceil(demand.load / caps[team] - 1e-9), 0).astype(int)
+        need = np.maximum(needs[team], occupancy)
+        daily = _daily_work(demand, on_duty) / caps[team]
+        headcounts = _solve(mine, need, daily, team, notes)
+        for index, count in zip(indices, headcounts, strict=True):
+            roster[index] = count
+    return FirstCut(tuple(roster), needs, notes)
+
+
+def formula_predictions(scenario: Scenario, targets: Sequence[Target]) -> dict[str, float | None]:
+    """What the formulas predict for each target under the scenario's own roster (None: no formula).
+
+    Hour by hour with the agents on duty (a part-covered hour counts its share), weighted
+    by the hour's arrivals; an hour whose load reaches its agents counts as no service.
+    """
+    demands = team_demands(scenario)
+    desk = scenario.flow.desk.team
+    predictions: dict[str, float | None] = {}
+    for target in targets:
+        predictions[_name(target)] = _prediction(scenario, target, demands, desk)
+    return predictions
+
+
+def _on_duty(scenario: Scenario, team: str) -> np.ndarray:
+    mine = posts(scenario, [team])
+    counts = current_roster(scenario, mine)
+    return sum((post.coverage * count for post, count in zip(mine, counts, strict=True)),
+               np.zeros(HOURS_PER_WEEK))
+
+
+def _prediction(scenario: Scenario, target: Target, demands: dict[str, TeamDemand],
+                desk: str) -> float | None:
+    if target.kpi == "utilisation" and target.scope in demands:
+        capacity = _on_duty(scenario, target.scope).sum()
+        return float(demands[target.scope].load.sum() / capacity) if capacity else None
+    measure = _hourly_measure(scenario, target, desk)
+    if measure is None or measure[0] not in demands:
+        return None
+    team, formula = measure
+    demand = demands[team]
+    agents = np.floor(_on_duty(scenario, team) + 1e-9).astype(int)
+    busy = demand.arrivals > 0
+    if not busy.any():
+        return None
+    worst = math.inf if target.kpi != "sla_response_attainment" else 0.0
+    values = np.array([formula(int(c), float(a), demand.work_mean) if c > a else worst
+                       for c, a in zip(agents[busy], demand.load[busy], strict=True)])
+    return float(np.average(values, weights=demand.arrivals[busy]))
