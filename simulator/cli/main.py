@@ -23,6 +23,7 @@ from rich.console import Console
 from simulator.cli.compare import compare
 from simulator.cli.options import stderr
 from simulator.cli.run import count, run
+from simulator.cli.staff import staff
 from simulator.cli.sweep import sweep
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
@@ -83,7 +84,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup, sweep):
+for command in (run, compare, warmup, sweep, staff):
     cli.add_command(command)
 
 

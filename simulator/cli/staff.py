@@ -1,0 +1,225 @@
+"""CLI layer: ``mimsim staff`` — the cheapest roster that meets the targets, formulas beside it."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from simulator.cli.options import experiment_options, progress_bar, stderr, stdout
+from simulator.cli.render import format_value
+from simulator.cli.sweep import fixed_replications
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.schema import Scenario
+from simulator.scenario.targets import Target, parse_target_expression
+
+if TYPE_CHECKING:
+    from simulator.experiment.staffing import Evaluation, StaffingResult
+
+__all__ = ["staff"]
+
+_WEEKS_PER_YEAR = 365 / 7
+
+
+def _targets(texts: tuple[str, ...], scenario: Scenario) -> list[Target]:
+    """The --target options, or else the scenario's own targets."""
+    from simulator.experiment.summary import scenario_targets
+
+    if not texts:
+        if not scenario_targets(scenario):
+            raise click.UsageError("expected a --target (e.g. --target 'P2.sla_response_attainment"
+                                   ">=0.9'); found none, and the scenario sets no targets")
+        return scenario_targets(scenario)
+    try:
+        return [parse_target_expression(text, tuple(scenario.priorities), tuple(scenario.teams),
+                                        tuple(scenario.services)) for text in texts]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--target'") from None
+
+
+def _name(target: Target) -> str:
+    return target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
+
+
+def _value(target: Target, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if math.isinf(value):
+        return "unstable"
+    return format_value(target.kpi, value)
+
+
+def _simulated(evaluation: Evaluation | None, index: int) -> str:
+    if evaluation is None:
+        return "-"
+    check = evaluation.checks[index]
+    text = format_value(check.target.kpi, check.mean)
+    if math.isfinite(check.ci_low):
+        text += (f" [{format_value(check.target.kpi, check.ci_low)}, "
+                 f"{format_value(check.target.kpi, check.ci_high)}]")
+    style = {"pass": "green", "fail": "red", "unclear": "yellow"}.get(check.verdict, "dim")
+    return f"{text} [{style}]{check.verdict}[/]"
+
+
+def _weekly(evaluation: Evaluation) -> str:
+    return f"{evaluation.weekly_cost:,.0f}"
+
+
+def _yearly(evaluation: Evaluation) -> str:
+    return f"{evaluation.weekly_cost * _WEEKS_PER_YEAR:,.0f}"
+
+
+def _hours(evaluation: Evaluation) -> str:
+    return f"{evaluation.agent_hours:,.0f}"
+
+
+def _roster_table(result: StaffingResult, now: tuple[int, ...]) -> Table:
+    table = Table(title="Roster (headcount per post; cost = agent-hours × hourly_cost)",
+                  title_justify="left")
+    for column in ("post", "now", "first cut (formulas)", "chosen (simulation)"):
+        table.add_column(column, justify="left" if column == "post" else "right")
+    chosen = result.chosen
+    for index, post in enumerate(result.posts):
+        table.add_row(escape(post.label), str(now[index]), str(result.first_cut.roster[index]),
+                      "-" if chosen is None else str(chosen.roster[index]))
+    for label, pick in (("weekly cost", _weekly), ("yearly cost (365 days)", _yearly),
+                        ("agent-hours per week", _hours)):
+        table.add_row(f"[bold]{label}[/]", "", pick(result.first_cut),
+                      "-" if chosen is None else pick(chosen))
+    return table
+
+
+def _search_table(result: StaffingResult) -> Table:
+    table = Table(title="Search (every roster simulated with the same random numbers)",
+                  title_justify="left")
+    table.add_column("step")
+    table.add_column("roster (" + " / ".join(escape(post.label) for post in result.posts) + ")")
+    table.add_column("weekly cost", justify="right")
+    for target in result.targets:
+        table.add_column(escape(f"{_name(target)} {target}"), justify="right")
+    for step, evaluation in result.history:
+        table.add_row(escape(step), " / ".join(str(count) for count in evaluation.roster),
+                      _weekly(evaluation),
+                      *(_simulated(evaluation, index) for index in range(len(result.targets))))
+    return table
+
+
+def _target_table(result: StaffingResult) -> Table:
+    table = Table(title="Targets: the formulas' prediction and the simulation (mean [95 % CI])",
+                  title_justify="left")
+    for column in ("target", "first cut: formulas", "first cut: simulated", "chosen: formulas",
+                   "chosen: simulated"):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    for index, target in enumerate(result.targets):
+        name = _name(target)
+        table.add_row(escape(f"{name} {target}"),
+                      _value(target, result.predictions["first_cut"].get(name)),
+                      _simulated(result.first_cut, index),
+                      _value(target, result.predictions.get("chosen", {}).get(name)),
+                      _simulated(result.chosen, index))
+    return table
+
+
+def _evaluation_document(result: StaffingResult, evaluation: Evaluation | None, which: str
+                         ) -> dict[str, object] | None:
+    if evaluation is None:
+        return None
+    targets = {}
+    for check in evaluation.checks:
+        name = _name(check.target)
+        targets[f"{name} {check.target}"] = {
+            "mean": None if not math.isfinite(check.mean) else check.mean,
+            "ci_low": None if not math.isfinite(check.ci_low) else check.ci_low,
+            "ci_high": None if not math.isfinite(check.ci_high) else check.ci_high,
+            "verdict": check.verdict,
+            "formula": _finite(result.predictions.get(which, {}).get(name))}
+    staff = evaluation.summary.query("scope == 'overall' and kpi == 'staff_cost'")["mean"]
+    return {"roster": {post.label: count for post, count in
+                       zip(result.posts, evaluation.roster, strict=True)},
+            "weekly_cost": evaluation.weekly_cost, "agent_hours_per_week": evaluation.agent_hours,
+            "meets_targets": evaluation.meets, "targets": targets,
+            "measured_staff_cost": _finite(float(staff.iloc[0])) if len(staff) else None}
+
+
+def _finite(value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    return "unstable" if math.isinf(value) else value
+
+
+def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[str, object]:
+    return {
+        "scenario": name, "replications": result.replications, "seed": result.seed,
+        "targets": [f"{_name(target)} {target}" for target in result.targets],
+        "posts": [{"post": post.label, "path": post.path, "now": now[index],
+                   "first_cut": result.first_cut.roster[index],
+                   "chosen": None if result.chosen is None else result.chosen.roster[index]}
+                  for index, post in enumerate(result.posts)],
+        "first_cut": _evaluation_document(result, result.first_cut, "first_cut"),
+        "chosen": _evaluation_document(result, result.chosen, "chosen"),
+        "rosters_simulated": result.evaluated,
+        "search": [{"step": step, "roster": list(evaluation.roster),
+                    "meets_targets": evaluation.meets, "weekly_cost": evaluation.weekly_cost}
+                   for step, evaluation in result.history],
+        "notes": result.notes,
+    }
+
+
+@click.command(short_help="Find the cheapest roster that meets the targets (formulas, then simulation).")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--target", "target_texts", multiple=True, metavar="KPI>=VALUE",
+              help="A target the roster must meet with confidence, e.g. "
+                   "'P2.sla_response_attainment>=0.9' (repeatable; default: the scenario's targets).")
+@click.option("--team", "teams", multiple=True, metavar="TEAM",
+              help="A team whose headcounts may change (repeatable; default: every team).")
+@experiment_options
+@click.option("--max-occupancy", type=click.FloatRange(min=0.05, max=1.0), default=0.85,
+              show_default=True, help="The formulas' occupancy cap for the first cut.")
+@click.option("--max-designs", type=click.IntRange(min=1), default=60, show_default=True,
+              help="The most rosters the search simulates.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="What to print on stdout.")
+def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
+          replications: int | str | None, seed: int | None, overrides: tuple[str, ...],
+          workers: int | None, dask: str | None, precision: float, precision_kpis: tuple[str, ...],
+          max_replications: int, max_occupancy: float, max_designs: int,
+          output_format: str) -> None:
+    """Find the cheapest roster (headcount per team and shift) of SCENARIO meeting every target.
+
+    First cut: Erlang C per hour of the week on the lagged offered load, as an integer
+    program over the scenario's shifts. Then a search by simulation with common random
+    numbers: a target is met when its whole 95 % CI meets it. Prints the roster, its
+    cost and its KPIs, with the formulas' first cut and predictions beside them.
+    """
+    from simulator.experiment.roster import current_roster, posts
+    from simulator.experiment.staffing import find_staffing
+    loaded = load_scenario(scenario, overrides)
+    targets = _targets(target_texts, loaded)
+    unknown = sorted(set(teams) - set(loaded.teams))
+    if unknown:
+        raise click.BadParameter(f"expected team names ({', '.join(loaded.teams)}); found "
+                                 f"{', '.join(repr(name) for name in unknown)}", param_hint="'--team'")
+    count = fixed_replications(replications, loaded, "a staffing search")
+    now = current_roster(loaded, posts(loaded, teams or None))
+    console = stderr()
+    with progress_bar(console) as progress:
+        task = progress.add_task("rosters × replications simulated", total=None)
+        result = find_staffing(loaded, targets, teams or None, count, seed, max_occupancy,
+                               max_designs, workers, dask,
+                               on_result=lambda _: progress.advance(task))
+    if output_format == "json":
+        click.echo(json.dumps(_document(result, scenario.stem, now), indent=2))
+        return
+    out = stdout()
+    out.print(f"[bold]{escape(loaded.name)}[/] ({scenario}) — {result.evaluated} rosters simulated, "
+              f"{result.replications} replications each, seed {result.seed}, common random numbers")
+    out.print(_roster_table(result, now))
+    out.print(_target_table(result))
+    out.print(_search_table(result))
+    for note in result.notes:
+        out.print(f"note: {escape(note)}")

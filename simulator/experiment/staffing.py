@@ -1,0 +1,227 @@
+"""Experiment layer: the cheapest roster that meets every target, found by simulation.
+
+1. *First cut*: the queueing formulas' roster (:mod:`simulator.experiment.firstcut`).
+2. *Search*, every roster simulated with the same replications and seed (common
+   random numbers, so rosters are compared on the same incidents). A roster *meets* the
+   targets when each target's whole 95 % confidence interval meets it (the ``pass``
+   of ``mimsim run``; ``unclear`` does not count).
+   * Up: while the roster does not meet them, try one more agent on each post and keep
+     the one that closes most of the shortfall per unit of cost.
+   * Down: while some roster with one agent fewer on a post still meets them, keep the
+     one that saves most.
+3. The answer is the cheapest roster met in the search; by construction, no roster one
+   agent cheaper on any single post meets every target. That is a local optimum of the
+   search, not a proof that no cheaper roster elsewhere exists.
+
+Cost is the weekly cost of the posts (agent-hours × hourly cost), then agent-hours.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from simulator.experiment.campaign import Campaign, Design
+from simulator.experiment.executors import Executor, available_workers, make_executor
+from simulator.experiment.firstcut import first_cut, formula_predictions
+from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.roster import Post, Roster, apply_roster, posts, roster_cost
+from simulator.experiment.summary import TargetCheck, check_targets, summarise
+from simulator.scenario.schema import Scenario
+from simulator.scenario.targets import Target
+
+__all__ = ["Evaluation", "StaffingResult", "find_staffing", "shortfall"]
+
+
+def _worst_end(check: TargetCheck) -> float:
+    """The end of the CI farthest from meeting the target (the mean with one replication)."""
+    if not math.isfinite(check.ci_low):
+        return check.mean
+    return check.ci_low if check.target.operator in (">=", ">") else check.ci_high
+
+
+def shortfall(checks: Sequence[TargetCheck]) -> float:
+    """How far a roster is from meeting its targets: the sum of each target's relative gap at
+    the worse end of its CI (0 when every target passes; 1 for a target with no data)."""
+    total = 0.0
+    for check in checks:
+        if check.verdict == "pass":
+            continue
+        if check.verdict == "no data" or not math.isfinite(check.mean):
+            total += 1.0
+            continue
+        scale = max(abs(check.target.value), 1e-9)
+        worst = _worst_end(check)
+        above = check.target.operator in (">=", ">")
+        gap = check.target.value - worst if above else worst - check.target.value
+        total += max(gap, 0.0) / scale + 1e-6  # an unclear target at the line still counts
+    return total
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A roster, simulated: its KPIs, how it stands against the targets, and what it costs."""
+
+    roster: Roster
+    summary: pd.DataFrame
+    checks: list[TargetCheck]
+    weekly_cost: float
+    agent_hours: float
+
+    @property
+    def meets(self) -> bool:
+        """Every target passes (its whole CI meets it)."""
+        return all(check.verdict == "pass" for check in self.checks)
+
+    @property
+    def shortfall(self) -> float:
+        """See :func:`shortfall`."""
+        return shortfall(self.checks)
+
+
+@dataclass
+class _Evaluator:
+    """Simulates rosters with common random numbers, once each."""
+
+    scenario: Scenario
+    posts: list[Post]
+    targets: list[Target]
+    replications: int
+    seed: int
+    executor: Executor
+    parallelism: int
+    on_result: Callable[[ReplicationResult], None] | None = None
+    cache: dict[Roster, Evaluation] = field(default_factory=dict)
+
+    def _forward(self, _: int, result: ReplicationResult) -> None:
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def evaluate(self, rosters: Sequence[Roster]) -> list[Evaluation]:
+        """Each roster's evaluation, simulating those not seen before (all in one batch)."""
+        missing = list(dict.fromkeys(roster for roster in rosters if roster not in self.cache))
+        if missing:
+            designs = [Design(str(roster), apply_roster(self.scenario, self.posts, roster))
+                       for roster in missing]
+            campaign = Campaign(designs, self.seed, self.executor, self.parallelism,
+                                on_result=self._forward)
+            campaign.run(range(self.replications))
+            for index, roster in enumerate(missing):
+                summary = summarise(campaign.kpis(index))
+                money, hours = roster_cost(self.posts, roster)
+                self.cache[roster] = Evaluation(roster, summary, check_targets(summary, self.targets),
+                                                money, hours)
+        return [self.cache[roster] for roster in rosters]
+
+
+@dataclass
+class StaffingResult:
+    """The search's answer, the formulas' first cut beside it, and how the search went."""
+
+    posts: list[Post]
+    targets: list[Target]
+    replications: int
+    seed: int
+    first_cut: Evaluation
+    chosen: Evaluation | None  # None: no roster met every target within the budget
+    predictions: dict[str, dict[str, float | None]]  # "first_cut" / "chosen" → target → value
+    notes: list[str]
+    history: list[tuple[str, Evaluation]]  # each step of the search and the roster it simulated
+    evaluated: int = 0
+
+
+def _price_step(post: Post) -> float:
+    return post.hours_per_week * post.hourly_cost + 1e-4 * post.hours_per_week
+
+
+def _move(roster: Roster, index: int, change: int) -> Roster:
+    return tuple(count + change if position == index else count
+                 for position, count in enumerate(roster))
+
+
+def _climb(evaluator: _Evaluator, start: Evaluation, budget: int,
+           history: list[tuple[str, Evaluation]]) -> Evaluation:
+    """Add agents until the roster meets every target (or the budget runs out)."""
+    current = start
+    while not current.meets and len(evaluator.cache) < budget:
+        neighbours = evaluator.evaluate([_move(current.roster, i, +1)
+                                         for i in range(len(evaluator.posts))])
+        gains = [(current.shortfall - n.shortfall) / _price_step(post)
+                 for n, post in zip(neighbours, evaluator.posts, strict=True)]
+        best = max(range(len(neighbours)), key=lambda i: (gains[i], -neighbours[i].weekly_cost))
+        current = neighbours[best]
+        history.append((f"+1 {evaluator.posts[best].label}", current))
+    return current
+
+
+def _descend(evaluator: _Evaluator, start: Evaluation, budget: int,
+             history: list[tuple[str, Evaluation]]) -> Evaluation:
+    """Remove agents while a roster one agent cheaper still meets every target."""
+    current = start
+    while len(evaluator.cache) < budget:
+        options = [(i, _move(current.roster, i, -1)) for i in range(len(evaluator.posts))
+                   if current.roster[i] > 1]
+        options = options[: max(0, budget - len(evaluator.cache))] if options else []
+        if not options:
+            break
+        evaluations = evaluator.evaluate([roster for _, roster in options])
+        passing = [(evaluation, i) for (i, _), evaluation in zip(options, evaluations, strict=True)
+                   if evaluation.meets]
+        history.extend((f"-1 {evaluator.posts[i].label}", evaluation)
+                       for (i, _), evaluation in zip(options, evaluations, strict=True)
+                       if not evaluation.meets)
+        if not passing:
+            break
+        current, index = min(passing, key=lambda item: (item[0].weekly_cost, item[0].agent_hours))
+        history.append((f"-1 {evaluator.posts[index].label}", current))
+    return current
+
+
+def find_staffing(scenario: Scenario, targets: Sequence[Target], teams: Sequence[str] | None = None,
+                  replications: int = 10, seed: int | None = None, max_occupancy: float = 0.85,
+                  max_designs: int = 60, workers: int | None = None, dask: str | None = None,
+                  executor: Executor | None = None,
+                  on_result: Callable[[ReplicationResult], None] | None = None) -> StaffingResult:
+    """The cheapest roster of ``teams`` (default: every team) meeting every target.
+
+    Parameters
+    ----------
+    targets
+        What the roster must meet, e.g. ``P2.sla_response_attainment >= 0.9``.
+    replications, seed
+        Every roster is simulated with these (common random numbers).
+    max_occupancy
+        The formulas' occupancy cap for the first cut.
+    max_designs
+        The most rosters the search simulates.
+    """
+    if not targets:
+        raise ValueError("expected at least one target to staff for; found none")
+    chosen_posts = posts(scenario, teams)
+    seed = scenario.run.seed if seed is None else seed
+    cut = first_cut(scenario, chosen_posts, targets, max_occupancy)
+    width = available_workers() if workers is None else max(1, workers)
+    with executor or make_executor(min(width, replications * max(1, len(chosen_posts))), dask) as used:
+        evaluator = _Evaluator(scenario, chosen_posts, list(targets), replications, seed, used,
+                               width, on_result)
+        start = evaluator.evaluate([cut.roster])[0]
+        history = [("first cut (formulas)", start)]
+        climbed = _climb(evaluator, start, max_designs, history)
+        best = _descend(evaluator, climbed, max_designs, history) if climbed.meets else None
+    met = [evaluation for evaluation in evaluator.cache.values() if evaluation.meets]
+    if met:  # the cheapest roster seen that met every target (the descent's end, or cheaper)
+        best = min(met, key=lambda evaluation: (evaluation.weekly_cost, evaluation.agent_hours))
+    predictions = {"first_cut": formula_predictions(apply_roster(scenario, chosen_posts, cut.roster),
+                                                    targets)}
+    if best is not None:
+        predictions["chosen"] = formula_predictions(apply_roster(scenario, chosen_posts, best.roster),
+                                                    targets)
+    notes = list(cut.notes)
+    if best is None:
+        notes.append(f"no roster met every target within {max_designs} simulated rosters "
+                     f"(raise --max-designs, or the targets may be out of reach of these teams)")
+    return StaffingResult(chosen_posts, list(targets), replications, seed, start, best,
+                          predictions, notes, history, len(evaluator.cache))
