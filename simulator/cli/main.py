@@ -22,6 +22,7 @@ from rich.console import Console
 
 from simulator.cli.compare import compare
 from simulator.cli.options import stderr
+from simulator.cli.roi import roi
 from simulator.cli.run import count, run
 from simulator.cli.staff import staff
 from simulator.cli.sweep import sweep
@@ -84,7 +85,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup, sweep, staff):
+for command in (run, compare, warmup, sweep, staff, roi):
     cli.add_command(command)
 
 
