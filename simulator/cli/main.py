@@ -24,6 +24,7 @@ from simulator.cli.compare import compare
 from simulator.cli.options import stderr
 from simulator.cli.roi import roi
 from simulator.cli.run import count, run
+from simulator.cli.sensitivity import sensitivity
 from simulator.cli.staff import staff
 from simulator.cli.sweep import sweep
 from simulator.cli.warmup import warmup
@@ -85,7 +86,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup, sweep, staff, roi):
+for command in (run, compare, warmup, sweep, staff, roi, sensitivity):
     cli.add_command(command)
 
 

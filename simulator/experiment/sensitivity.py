@@ -1,0 +1,163 @@
+"""Experiment layer: one-at-a-time sensitivity of a KPI, or of the ROI, to uncertain inputs.
+
+Each ``--range PATH=LOW:HIGH`` gives two designs: the base scenario with PATH set to
+LOW, and with it set to HIGH; every other input stays at its base value. All designs
+run with common random numbers, so each end's effect on the measure — its value there
+minus its value at the base, paired by replication — has a sharp 95 % interval. The
+*swing* of an input is the distance between the measure at its two ends; a tornado
+chart shows the inputs largest swing first.
+
+The measure is a KPI of one scenario (``mtta_min``, ``P2.sla_response_attainment``,
+``downtime_cost``, ...) or, for a baseline and an improved scenario, a figure of the
+ROI (:data:`ROI_MEASURES`), the range then applied to both designs alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.experiment.campaign import kpi_name
+from simulator.experiment.compare import compare_designs
+from simulator.experiment.grid import Parameter
+from simulator.experiment.precision import PrecisionRule
+from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.roi import COMPONENTS, Interval, RoiSettings, measured_years, roi_per_replication
+from simulator.scenario.loader import load_scenario
+
+__all__ = ["ROI_MEASURES", "SensitivityResult", "run_sensitivity"]
+
+#: What a sensitivity of an improvement can show (per year unless named otherwise).
+ROI_MEASURES = ("net_benefit", "annual_benefit", "roi", *COMPONENTS)
+_BASE = "base"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The base, or one end of one input's range."""
+
+    label: str  # "base", or "PATH=VALUE"
+    assignments: tuple[str, ...]
+
+
+@dataclass
+class SensitivityResult:
+    """The measure at the base and at each end of each input, ordered by swing."""
+
+    measure: str
+    base: Interval
+    table: pd.DataFrame  # one row per input: see :meth:`document`
+    replications: int
+    seed: int
+    designs: tuple[str, ...]  # the scenario stems (one, or baseline and improved)
+
+    def document(self) -> dict[str, object]:
+        """JSON: the base and, per input (largest swing first), both ends and their effects."""
+        inputs = []
+        for row in self.table.itertuples(index=False):
+            inputs.append({
+                "path": row.path, "low": row.low, "high": row.high, "swing": _number(row.swing),
+                "at_low": _number(row.at_low), "at_high": _number(row.at_high),
+                "effect_low": {"mean": _number(row.effect_low), "ci_low": _number(row.effect_low_ci_low),
+                               "ci_high": _number(row.effect_low_ci_high)},
+                "effect_high": {"mean": _number(row.effect_high),
+                                "ci_low": _number(row.effect_high_ci_low),
+                                "ci_high": _number(row.effect_high_ci_high)}})
+        return {"designs": list(self.designs), "measure": self.measure,
+                "replications": self.replications, "seed": self.seed,
+                "base": self.base.document(), "inputs": inputs}
+
+
+def _number(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _variants(ranges: Sequence[Parameter]) -> list[Variant]:
+    variants = [Variant(_BASE, ())]
+    for parameter in ranges:
+        variants += [Variant(assignment, (assignment,)) for assignment in parameter.assignments()]
+    return variants
+
+
+def _kpi_values(kpis: pd.DataFrame, design: str, measure: str) -> pd.Series:
+    rows = kpis[kpis["design"] == design]
+    names = [kpi_name(scope, key, kpi) for scope, key, kpi in
+             rows[["scope", "key", "kpi"]].itertuples(index=False)]
+    chosen = rows[[name == measure for name in names]]
+    return chosen.set_index("replication")["value"].astype(float)
+
+
+def _row(parameter: Parameter, low: pd.Series, high: pd.Series, base: pd.Series) -> dict[str, object]:
+    effect_low = Interval.of((low - base).dropna())
+    effect_high = Interval.of((high - base).dropna())
+    at_low, at_high = Interval.of(low.dropna()).mean, Interval.of(high.dropna()).mean
+    return {"path": parameter.path, "low": parameter.values[0], "high": parameter.values[1],
+            "at_low": at_low, "at_high": at_high,
+            "effect_low": effect_low.mean, "effect_low_ci_low": effect_low.ci_low,
+            "effect_low_ci_high": effect_low.ci_high,
+            "effect_high": effect_high.mean, "effect_high_ci_low": effect_high.ci_low,
+            "effect_high_ci_high": effect_high.ci_high,
+            "swing": abs(at_high - at_low) if math.isfinite(at_high - at_low) else math.nan}
+
+
+def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Parameter], measure: str,
+                    overrides: Sequence[str] = (), replications: int | PrecisionRule = 10,
+                    seed: int | None = None, settings: RoiSettings | None = None,
+                    workers: int | None = None, dask: str | None = None,
+                    on_result: Callable[[str, ReplicationResult], None] | None = None
+                    ) -> SensitivityResult:
+    """One-at-a-time sensitivity of ``measure`` to each range (see the module's notes).
+
+    ``scenario_files`` is one scenario (``measure`` is a KPI name) or a baseline and an
+    improved scenario (``measure`` is one of :data:`ROI_MEASURES`, with ``settings``).
+    """
+    if len(scenario_files) not in (1, 2):
+        raise ValueError(f"expected one scenario, or a baseline and an improved one; found "
+                         f"{len(scenario_files)}")
+    pair = len(scenario_files) == 2
+    if pair and measure not in ROI_MEASURES:
+        raise ValueError(f"expected one of {', '.join(ROI_MEASURES)} for a baseline and an "
+                         f"improved scenario; found {measure!r}")
+    if measure == "roi" and (settings is None or settings.investment <= 0):
+        raise ValueError("expected an investment above zero for the ROI (it is net benefit ÷ "
+                         "investment); found none — use net_benefit, or give --investment")
+    paths = [parameter.path for parameter in ranges]
+    repeated = sorted({path for path in paths if paths.count(path) > 1})
+    if repeated:
+        raise ValueError(f"expected each key once; found {', '.join(repeated)} more than once")
+    variants = _variants(ranges)
+    roles = ("baseline", "improved") if pair else ("scenario",)
+    designs, scenarios = [], {}
+    for variant in variants:
+        for role, file in zip(roles, scenario_files, strict=True):
+            name = f"{role}: {variant.label}"
+            scenarios[name] = load_scenario(file, (*overrides, *variant.assignments))
+            designs.append((name, scenarios[name]))
+    first = designs[0][1]
+    chosen_seed = first.run.seed if seed is None else seed
+    comparison = compare_designs(designs, replications, chosen_seed, workers, dask,
+                                 on_result=on_result)
+
+    def values(variant: Variant) -> pd.Series:
+        if not pair:
+            return _kpi_values(comparison.kpis, f"scenario: {variant.label}", measure)
+        baseline, improved = f"baseline: {variant.label}", f"improved: {variant.label}"
+        years = {name: measured_years(scenarios[name]) for name in (baseline, improved)}
+        table = roi_per_replication(comparison.kpis, baseline, improved, years,
+                                    settings or RoiSettings())
+        return table.set_index("replication")[measure]
+
+    base = values(variants[0])
+    rows = [_row(parameter, values(Variant(low, (low,))), values(Variant(high, (high,))), base)
+            for parameter in ranges for low, high in [parameter.assignments()]]
+    table = pd.DataFrame(rows)
+    if len(table):
+        table = table.sort_values("swing", ascending=False, kind="stable", na_position="last",
+                                  ignore_index=True)
+    used = int(comparison.kpis["replication"].nunique())
+    return SensitivityResult(measure, Interval.of(base.dropna()), table, used, chosen_seed,
+                             tuple(Path(file).stem for file in scenario_files))

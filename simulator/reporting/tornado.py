@@ -1,0 +1,81 @@
+"""Reporting layer: the tornado chart of a one-at-a-time sensitivity study.
+
+One horizontal bar per input, the largest swing at the top. Each bar runs from the
+base value of the measure (the vertical line) to its value with the input at its low
+end (blue) and at its high end (orange); the whiskers are the 95 % confidence
+intervals of those effects, paired with the base by replication.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed (servers, CI)
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from simulator.experiment.sensitivity import SensitivityResult
+
+__all__ = ["save_tornado", "tornado_chart"]
+
+_LOW, _HIGH = "tab:blue", "tab:orange"
+
+
+def _short(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:,.3g}M"
+    if magnitude >= 1e4:
+        return f"{value / 1e3:,.3g}k"
+    return f"{value:,.3g}"
+
+
+def tornado_chart(result: SensitivityResult) -> Figure:
+    """The tornado chart as a matplotlib Figure (inputs top to bottom by swing)."""
+    table = result.table
+    base = result.base.mean
+    count = len(table)
+    figure, axes = plt.subplots(figsize=(9.5, 1.6 + 0.75 * max(count, 1)))
+    positions = [count - 1 - index for index in range(count)]  # largest swing at the top
+    for y, row in zip(positions, table.itertuples(index=False), strict=True):
+        for end, colour, label in (("low", _LOW, "input at its low end"),
+                                   ("high", _HIGH, "input at its high end")):
+            effect = getattr(row, f"effect_{end}")
+            if not math.isfinite(effect):
+                continue
+            axes.barh(y, effect, left=base, height=0.6, color=colour, alpha=0.85,
+                      label=label if y == positions[0] else None)
+            low, high = getattr(row, f"effect_{end}_ci_low"), getattr(row, f"effect_{end}_ci_high")
+            if math.isfinite(low):
+                axes.plot([base + low, base + high], [y, y], color="black", linewidth=1.2)
+            axes.annotate(f"{getattr(row, end)} → {_short(base + effect)}", (base + effect, y),
+                          xytext=(4 if effect >= 0 else -4, 9), textcoords="offset points",
+                          ha="left" if effect >= 0 else "right", fontsize="small")
+    axes.axvline(base, color="black", linestyle="--", linewidth=1,
+                 label=f"base: {_short(base)}")
+    axes.set_yticks(positions, [str(path) for path in table["path"]] if count else [])
+    axes.set_ylim(-0.8, max(count, 1) - 0.2)
+    axes.margins(x=0.25)
+    axes.set_xlabel(result.measure)
+    designs = " over ".join(reversed(result.designs))
+    axes.set_title(f"Sensitivity of {result.measure} ({designs}): one input at a time, "
+                   f"{result.replications} replications, common random numbers", fontsize="medium")
+    axes.legend(loc="lower right", fontsize="small", framealpha=0.9)
+    axes.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def save_tornado(result: SensitivityResult, path: str | Path) -> Path:
+    """Draw the tornado chart and save it (PNG, SVG or PDF by the file's suffix)."""
+    figure = tornado_chart(result)
+    target = Path(path)
+    figure.savefig(target, dpi=110)
+    plt.close(figure)
+    return target
