@@ -43,12 +43,22 @@ def _measure(kpi: str | None, scenario: Scenario, pair: bool) -> str:
     return chosen
 
 
+_MONEY = {"net_benefit", "annual_benefit", "downtime_cost_avoided", "sla_penalties_avoided",
+          "staff_cost_difference", "downtime_cost", "staff_cost", "sla_penalty"}
+
+
 def _value(measure: str, value: float) -> str:
     if not math.isfinite(value):
         return "null"
     if measure == "roi":
         return f"{100 * value:,.1f}%"
-    return format_value(measure.rpartition(".")[2], value)
+    kpi = measure.rpartition(".")[2]
+    if kpi in _MONEY:  # compact: the table holds up to six sums side by side
+        for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+            if abs(value) >= size:
+                return f"{value / size:,.1f}{suffix}"
+        return f"{value:,.0f}"
+    return format_value(kpi, value)
 
 
 def _effect(measure: str, mean: float, low: float, high: float) -> str:

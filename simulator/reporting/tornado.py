@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # files only: no display needed (servers, CI)
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from simulator.experiment.sensitivity import SensitivityResult
 
@@ -28,45 +29,50 @@ _LOW, _HIGH = "tab:blue", "tab:orange"
 def _short(value: float) -> str:
     if not math.isfinite(value):
         return "n/a"
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{value / 1e6:,.3g}M"
-    if magnitude >= 1e4:
-        return f"{value / 1e3:,.3g}k"
-    return f"{value:,.3g}"
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
 
 
 def tornado_chart(result: SensitivityResult) -> Figure:
-    """The tornado chart as a matplotlib Figure (inputs top to bottom by swing)."""
+    """The tornado chart as a matplotlib Figure (inputs top to bottom by swing).
+
+    Each input's row holds two half bars, the low end above and the high end below, so
+    that ends pulling the same way stay readable.
+    """
     table = result.table
     base = result.base.mean
     count = len(table)
-    figure, axes = plt.subplots(figsize=(9.5, 1.6 + 0.75 * max(count, 1)))
+    figure, axes = plt.subplots(figsize=(10, 1.8 + 0.9 * max(count, 1)))
     positions = [count - 1 - index for index in range(count)]  # largest swing at the top
     for y, row in zip(positions, table.itertuples(index=False), strict=True):
-        for end, colour, label in (("low", _LOW, "input at its low end"),
-                                   ("high", _HIGH, "input at its high end")):
+        for end, shift, colour, label in (("low", 0.19, _LOW, "input at its low end"),
+                                          ("high", -0.19, _HIGH, "input at its high end")):
             effect = getattr(row, f"effect_{end}")
             if not math.isfinite(effect):
                 continue
-            axes.barh(y, effect, left=base, height=0.6, color=colour, alpha=0.85,
+            axes.barh(y + shift, effect, left=base, height=0.36, color=colour, alpha=0.85,
                       label=label if y == positions[0] else None)
             low, high = getattr(row, f"effect_{end}_ci_low"), getattr(row, f"effect_{end}_ci_high")
             if math.isfinite(low):
-                axes.plot([base + low, base + high], [y, y], color="black", linewidth=1.2)
-            axes.annotate(f"{getattr(row, end)} → {_short(base + effect)}", (base + effect, y),
-                          xytext=(4 if effect >= 0 else -4, 9), textcoords="offset points",
-                          ha="left" if effect >= 0 else "right", fontsize="small")
-    axes.axvline(base, color="black", linestyle="--", linewidth=1,
-                 label=f"base: {_short(base)}")
+                axes.plot([base + low, base + high], [y + shift] * 2, color="black", linewidth=1.1)
+            axes.annotate(f"{getattr(row, end)} → {_short(base + effect)}", (base + effect, y + shift),
+                          xytext=(5 if effect >= 0 else -5, 0), textcoords="offset points",
+                          ha="left" if effect >= 0 else "right", va="center", fontsize="small",
+                          bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8,
+                                "edgecolor": "none"})
+    axes.axvline(base, color="black", linestyle="--", linewidth=1, label=f"base: {_short(base)}")
     axes.set_yticks(positions, [str(path) for path in table["path"]] if count else [])
-    axes.set_ylim(-0.8, max(count, 1) - 0.2)
-    axes.margins(x=0.25)
+    axes.set_ylim(-0.7, max(count, 1) - 0.3)
+    axes.margins(x=0.2)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _short(value)))
     axes.set_xlabel(result.measure)
     designs = " over ".join(reversed(result.designs))
-    axes.set_title(f"Sensitivity of {result.measure} ({designs}): one input at a time, "
-                   f"{result.replications} replications, common random numbers", fontsize="medium")
-    axes.legend(loc="lower right", fontsize="small", framealpha=0.9)
+    axes.set_title(f"Sensitivity of {result.measure} ({designs})\none input at a time, "
+                   f"{result.replications} replications, common random numbers; whiskers: 95 % CI "
+                   f"of the effect", fontsize="medium")
+    axes.legend(loc="best", fontsize="small", framealpha=0.9)
     axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()
     return figure
