@@ -1,4 +1,5 @@
-"""Experiment layer: replications on any executor, common random numbers, CIs, comparisons, warm-up."""
+"""Experiment layer: replications on any executor, common random numbers, CIs, comparisons, warm-up,
+sweeps into a resumable store, staffing search, ROI and sensitivity."""
 
 from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.executors import (
@@ -11,6 +12,7 @@ from simulator.experiment.executors import (
 from simulator.experiment.precision import Decision, PrecisionRule
 from simulator.experiment.replications import ReplicationResult, run_replication
 from simulator.experiment.run import RunResult, run_experiment
+from simulator.experiment.store import load_sweep
 from simulator.experiment.summary import check_targets, confidence_interval, summarise
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "available_workers",
     "check_targets",
     "confidence_interval",
+    "load_sweep",
     "make_executor",
     "run_experiment",
     "run_replication",

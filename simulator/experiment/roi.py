@@ -38,8 +38,8 @@ from simulator.experiment.replications import ReplicationResult
 from simulator.experiment.summary import confidence_interval
 from simulator.scenario.schema import Scenario
 
-__all__ = ["COMPONENTS", "YEAR_MIN", "Interval", "RoiResult", "RoiSettings", "roi_analysis",
-           "roi_per_replication", "run_roi"]
+__all__ = ["COMPONENTS", "YEAR_MIN", "Interval", "RoiResult", "RoiSettings", "payback_period",
+           "roi_analysis", "roi_per_replication", "run_roi"]
 
 YEAR_MIN = 365 * 24 * 60.0
 #: The parts of the annual benefit, as measured per replication.
@@ -120,7 +120,9 @@ def roi_per_replication(kpis: pd.DataFrame, baseline: str, improved: str,
     return table.rename_axis("replication").reset_index()
 
 
-def _payback(annual: Interval, investment: float) -> tuple[Interval | None, str | None]:
+def payback_period(annual: Interval, investment: float) -> tuple[Interval | None, str | None]:
+    """Years to pay back ``investment`` from the annual benefit, with the interval read off the
+    ends of the benefit's interval; None (with the reason) where it is undefined."""
     if investment <= 0:
         return None, "no investment: there is nothing to pay back"
     if not annual.mean > 0:
@@ -217,7 +219,7 @@ def roi_analysis(comparison: Comparison, baseline: Scenario, improved: Scenario,
         roi = Interval(net.mean / settings.investment, net.ci_low / settings.investment,
                        net.ci_high / settings.investment, net.n)
         reason = None
-    payback, payback_reason = _payback(parts["annual_benefit"], settings.investment)
+    payback, payback_reason = payback_period(parts["annual_benefit"], settings.investment)
     differences = {kpi: Interval.of((_scaled(comparison.kpis, second, kpi, years[second])
                                      - _scaled(comparison.kpis, first, kpi, years[first])).dropna())
                    for kpi in _LEVELS}

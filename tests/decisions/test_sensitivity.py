@@ -1,0 +1,83 @@
+"""Sensitivity: inputs ranked by swing, the base value measured, and the tornado chart drawn so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from simulator.experiment.grid import parse_range_pair
+from simulator.experiment.run import run_experiment
+from simulator.experiment.sensitivity import SensitivityResult, run_sensitivity
+from simulator.reporting.tornado import tornado_chart
+from simulator.scenario import load_scenario
+from tests.helpers import run_cli
+
+ROOT = Path(__file__).parents[2]
+MMC = ROOT / "scenarios" / "mmc.yaml"
+SHORT = ["run.horizon=4w", "run.warmup=1w"]
+RANGES = ["priorities.P1.response=10m:20m",  # no P1 ticket ever arrives in M/M/c: no effect
+          "flow.desk.handling.mean=57m:63m",  # a small change of the load
+          "teams.agents.agents=9:12"]  # a large one
+
+
+@pytest.fixture(scope="module")
+def mmc_sensitivity() -> SensitivityResult:
+    return run_sensitivity([MMC], [parse_range_pair(item) for item in RANGES], "mtta_min", SHORT,
+                           replications=3, seed=4, workers=2)
+
+
+def test_inputs_are_ordered_by_swing_largest_first(mmc_sensitivity: SensitivityResult) -> None:
+    table = mmc_sensitivity.table
+    assert list(table["path"]) == ["teams.agents.agents", "flow.desk.handling.mean",
+                                   "priorities.P1.response"]
+    assert list(table["swing"]) == sorted(table["swing"], reverse=True)
+    assert table["swing"].iloc[-1] == 0.0  # the irrelevant input: exactly no effect, thanks to CRN
+    agents = table.iloc[0]
+    assert agents["at_low"] > mmc_sensitivity.base.mean > agents["at_high"]  # 9 agents wait longer
+    assert agents["effect_low_ci_low"] > 0 and agents["effect_high_ci_high"] < 0
+
+
+def test_the_base_value_is_the_scenario_as_it_is(mmc_sensitivity: SensitivityResult) -> None:
+    run = run_experiment(load_scenario(MMC, SHORT), replications=3, seed=4, workers=2)
+    base = run.summary.query("scope == 'overall' and kpi == 'mtta_min'")["mean"].iloc[0]
+    assert mmc_sensitivity.base.mean == pytest.approx(float(base), rel=1e-12)
+    row = mmc_sensitivity.table.iloc[0]
+    assert row["at_low"] == pytest.approx(mmc_sensitivity.base.mean + row["effect_low"], rel=1e-12)
+
+
+def test_the_tornado_chart_draws_the_bars_in_order_around_the_base(
+        mmc_sensitivity: SensitivityResult) -> None:
+    figure = tornado_chart(mmc_sensitivity)
+    axes = figure.axes[0]
+    labels = sorted(axes.get_yticklabels(), key=lambda label: -label.get_position()[1])
+    assert [label.get_text() for label in labels] == list(mmc_sensitivity.table["path"])
+    base_lines = [line for line in axes.get_lines() if line.get_label().startswith("base:")]
+    assert len(base_lines) == 1
+    assert base_lines[0].get_xdata()[0] == pytest.approx(mmc_sensitivity.base.mean)
+    bars = [patch for patch in axes.patches if patch.get_width() != 0]
+    assert bars and all(bar.get_x() == pytest.approx(mmc_sensitivity.base.mean) for bar in bars)
+    widest = max(bars, key=lambda bar: abs(bar.get_width()))
+    assert widest.get_y() + widest.get_height() / 2 > len(mmc_sensitivity.table) - 1.5  # top row
+    plt.close(figure)
+
+
+def test_sensitivity_command_writes_the_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plot = tmp_path / "tornado.png"
+    arguments = ["sensitivity", str(MMC), "--range", "teams.agents.agents=10:11", "--kpi",
+                 "p_wait", "-r", "2", "--seed", "4", "-j", "2", "--plot", str(plot),
+                 "--format", "json", "--set", "run.horizon=2w", "--set", "run.warmup=1w"]
+    code, out, _ = run_cli(arguments, capsys)
+    assert code == 0 and plot.stat().st_size > 10_000
+    document = json.loads(out)
+    assert document["measure"] == "p_wait" and document["base"]["n"] == 2
+    assert [entry["path"] for entry in document["inputs"]] == ["teams.agents.agents"]
+
+
+def test_roi_needs_an_investment(capsys: pytest.CaptureFixture[str]) -> None:
+    scenarios = [str(ROOT / "scenarios" / "without-mim.yaml"), str(ROOT / "scenarios" / "with-mim.yaml")]
+    code, _, err = run_cli(["sensitivity", *scenarios, "--range", "major_incident.updates_every=15m:60m",
+                            "--kpi", "roi"], capsys)
+    assert code == 2 and "--investment" in err
