@@ -21,6 +21,7 @@ __all__ = ["format_value", "render_run"]
 _SHARES = {"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
            "reopen_rate", "utilisation", "update_cadence_kept"}
 _COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents"}
+_MONEY = {"downtime_cost", "staff_cost", "sla_penalty"}
 _VERDICT_STYLE = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "unclear": "[yellow]unclear[/]",
                   "no data": "[dim]no data[/]"}
 
@@ -31,6 +32,8 @@ def format_value(kpi: str, value: float) -> str:
         return "null"
     if kpi in _SHARES:
         return f"{100 * value:.1f}%"
+    if kpi in _MONEY:
+        return f"{value:,.0f}"
     if kpi in _COUNTS:
         return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
     return f"{value:,.2f}"

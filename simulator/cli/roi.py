@@ -77,7 +77,10 @@ def _table(result: RoiResult) -> Table:
     if result.payback_years is None:
         table.add_row("payback (years)", "null", escape(result.payback_reason or ""))
     else:
-        table.add_row("payback (years)", *_row(result.payback_years, "years"))
+        mean, interval = _row(result.payback_years, "years")
+        if result.payback_years.mean < 1:
+            mean += f" ({365 * result.payback_years.mean:.1f} days)"
+        table.add_row("payback (years)", mean, interval)
     return table
 
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
 from simulator.cli.render import format_value
 from simulator.cli.roi import roi_options
+from simulator.cli.sweep import header
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
@@ -66,19 +67,20 @@ def _effect(measure: str, mean: float, low: float, high: float) -> str:
         return "null"
     text = ("+" if mean > 0 else "") + _value(measure, mean)
     if math.isfinite(low):
-        text += f" [{_value(measure, low)}, {_value(measure, high)}]"
+        text += f" ±{_value(measure, (high - low) / 2).removesuffix('%')}"
     return text
 
 
 def _table(result: SensitivityResult) -> Table:
     measure = result.measure
     table = Table(title=f"Sensitivity of {escape(measure)}: base {_value(measure, result.base.mean)}; "
-                        f"one input at a time, largest swing first (effect vs base, paired, 95 % CI)",
+                        f"one input at a time, largest swing first (effect vs base, paired, ±95 % CI)",
                   title_justify="left")
     for column in ("input", "low", "at low", "effect", "high", "at high", "effect", "swing"):
-        table.add_column(column, justify="left" if column == "input" else "right")
+        table.add_column(column, justify="left" if column == "input" else "right",
+                         no_wrap=column != "input")
     for row in result.table.itertuples(index=False):
-        table.add_row(escape(row.path), escape(str(row.low)), _value(measure, row.at_low),
+        table.add_row(escape(header(row.path, 28)), escape(str(row.low)), _value(measure, row.at_low),
                       _effect(measure, row.effect_low, row.effect_low_ci_low, row.effect_low_ci_high),
                       escape(str(row.high)), _value(measure, row.at_high),
                       _effect(measure, row.effect_high, row.effect_high_ci_low,

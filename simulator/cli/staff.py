@@ -13,7 +13,8 @@ from rich.table import Table
 
 from simulator.cli.options import experiment_options, progress_bar, stderr, stdout
 from simulator.cli.render import format_value
-from simulator.cli.sweep import fixed_replications
+from simulator.cli.sweep import fixed_replications, header
+from simulator.experiment.roster import roster_cost
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target, parse_target_expression
@@ -87,21 +88,25 @@ def _roster_table(result: StaffingResult, now: tuple[int, ...]) -> Table:
     for index, post in enumerate(result.posts):
         table.add_row(escape(post.label), str(now[index]), str(result.first_cut.roster[index]),
                       "-" if chosen is None else str(chosen.roster[index]))
+    money, hours = roster_cost(result.posts, now)
+    current = {"weekly cost": f"{money:,.0f}", "yearly cost (365 days)":
+               f"{money * _WEEKS_PER_YEAR:,.0f}", "agent-hours per week": f"{hours:,.0f}"}
     for label, pick in (("weekly cost", _weekly), ("yearly cost (365 days)", _yearly),
                         ("agent-hours per week", _hours)):
-        table.add_row(f"[bold]{label}[/]", "", pick(result.first_cut),
+        table.add_row(f"[bold]{label}[/]", current[label], pick(result.first_cut),
                       "-" if chosen is None else pick(chosen))
     return table
 
 
 def _search_table(result: StaffingResult) -> Table:
     table = Table(title="Search (every roster simulated with the same random numbers)",
-                  title_justify="left")
+                  title_justify="left", caption_justify="left",
+                  caption="roster: " + " / ".join(escape(post.label) for post in result.posts))
     table.add_column("step")
-    table.add_column("roster (" + " / ".join(escape(post.label) for post in result.posts) + ")")
+    table.add_column("roster")
     table.add_column("weekly cost", justify="right")
     for target in result.targets:
-        table.add_column(escape(f"{_name(target)} {target}"), justify="right")
+        table.add_column(escape(f"{header(_name(target))}\n{target}"), justify="right")
     for step, evaluation in result.history:
         table.add_row(escape(step), " / ".join(str(count) for count in evaluation.roster),
                       _weekly(evaluation),
@@ -117,7 +122,7 @@ def _target_table(result: StaffingResult) -> Table:
         table.add_column(column, justify="left" if column == "target" else "right")
     for index, target in enumerate(result.targets):
         name = _name(target)
-        table.add_row(escape(f"{name} {target}"),
+        table.add_row(escape(f"{header(name)} {target}"),
                       _value(target, result.predictions["first_cut"].get(name)),
                       _simulated(result.first_cut, index),
                       _value(target, result.predictions.get("chosen", {}).get(name)),

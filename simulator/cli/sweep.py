@@ -23,7 +23,7 @@ from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
 
-__all__ = ["chosen_kpis", "fixed_replications", "sweep"]
+__all__ = ["chosen_kpis", "fixed_replications", "header", "sweep"]
 
 
 def fixed_replications(replications: int | str | None, scenario: Scenario, command: str) -> int:
@@ -54,22 +54,35 @@ def chosen_kpis(kpis: tuple[str, ...], scenario: Scenario) -> list[str]:
 
 
 def _cell(kpi: str, row: pd.Series | None) -> str:
+    """``mean ±half-width`` of the 95 % CI (the t interval is symmetric)."""
     if row is None or not math.isfinite(row["mean"]):
         return "null"
-    text = format_value(kpi.rpartition(".")[2], row["mean"])
+    short = kpi.rpartition(".")[2]
+    text = format_value(short, row["mean"])
     if math.isfinite(row["ci_low"]):
-        short = kpi.rpartition(".")[2]
-        text += f" [{format_value(short, row['ci_low'])}, {format_value(short, row['ci_high'])}]"
+        half = (row["ci_high"] - row["ci_low"]) / 2
+        text += f" ±{format_value(short, half).removesuffix('%')}"
     return text
+
+
+def header(path: str, width: int = 18) -> str:
+    """A dotted path broken into lines at its dots, each at most ``width`` long where possible."""
+    lines: list[str] = []
+    for part in path.split("."):
+        if lines and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += "." + part
+        else:
+            lines.append(part if not lines else "." + part)
+    return "\n".join(lines)
 
 
 def _table(summary: pd.DataFrame, paths: list[str], kpis: list[str], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     for path in paths:
-        table.add_column(escape(path), justify="right")
+        table.add_column(escape(header(path)), justify="right")
     table.add_column("reps", justify="right")
     for kpi in kpis:
-        table.add_column(escape(kpi), justify="right")
+        table.add_column(escape(header(kpi)), justify="right")
     by_design = {design: rows.set_index("kpi") for design, rows in summary.groupby("design", sort=False)}
     for rows in by_design.values():
         first = rows.iloc[0]
@@ -155,5 +168,5 @@ def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None
         click.echo(json.dumps(document, indent=2))
     else:
         stdout().print(_table(summary, paths, shown,
-                              f"Sweep of {escape(scenario.stem)}: mean [95 % CI] over "
+                              f"Sweep of {escape(scenario.stem)}: mean ±95 % CI half-width over "
                               f"{count} replications, common random numbers"))

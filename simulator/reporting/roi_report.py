@@ -71,7 +71,8 @@ def _headline(result: RoiResult) -> list[str]:
         payback = result.payback_years
         high = "no upper bound" if not math.isfinite(payback.ci_high) else f"{payback.ci_high:.3g}"
         low = "n/a" if not math.isfinite(payback.ci_low) else f"{payback.ci_low:.3g}"
-        lines.append(f"Payback: **{payback.mean:.3g} years** (from the annual benefit's 95 % CI: "
+        days = f", {365 * payback.mean:.1f} days" if payback.mean < 1 else ""
+        lines.append(f"Payback: **{payback.mean:.3g} years{days}** (from the annual benefit's 95 % CI: "
                      f"{low} years to {high}{'' if math.isinf(payback.ci_high) else ' years'}).")
     return lines
 
