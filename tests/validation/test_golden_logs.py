@@ -34,7 +34,8 @@ GOLDEN = [
 
 #: Each of the three services fails every 5 days on average, so that the logs hold many outages.
 FREQUENT = ["run.horizon=8w", "run.warmup=1w",
-            *(f"services.{name}.failures.every.mean=5d" for name in ("customer_portal", "email", "network_core"))]
+            *(f"services.{name}.failures.every.mean=5d"
+              for name in ("customer_portal", "email", "network_core"))]
 GOLDEN_MAJOR_INCIDENTS = [
     ("with-mim.yaml", FREQUENT, 87527, "7f0703a823c2a5b87ef1b4a0fa882f655d948e2df19a8e4c083e053812775eab"),
     ("without-mim.yaml", FREQUENT, 88608, "04f6ba721087c94399b9dab63f58294078138d7f90dc410d622b0659c1cc80e3"),
