@@ -37,10 +37,12 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simulator.model.changes import ChangeHandling
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import ActivityCode, Incident, Recorder
 from simulator.model.outages import OutagePlan
 from simulator.model.planning import PlannedIncidents, plan_tickets
+from simulator.model.problems import ProblemHandling
 from simulator.model.streams import RandomStreams
 from simulator.model.teams import Agent, Team
 from simulator.scenario.calendars import CalendarClock
@@ -73,6 +75,7 @@ class Outage:
         self.joined = 0
         self.needed = 0
         self.diagnosing = False
+        self.diagnosis = plan.diagnosis  # shorter once its problem is a known error
         self.updates_by: tuple[Team, Agent] | None = None
 
 
@@ -81,7 +84,9 @@ class OutageHandling:
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, recorder: Recorder,
                  flow: IncidentFlow, teams: list[Team], plans: list[OutagePlan],
-                 calendars: dict[str, CalendarClock], streams: RandomStreams) -> None:
+                 calendars: dict[str, CalendarClock], streams: RandomStreams,
+                 changes: ChangeHandling | None = None, problems: ProblemHandling | None = None
+                 ) -> None:
         self.env = env
         self.scenario = scenario
         self.process = scenario.major_incident
@@ -90,6 +95,8 @@ class OutageHandling:
         self.teams = teams
         self.calendars = calendars
         self.streams = streams
+        self.changes = changes
+        self.problems = problems
         self.team_code = {team.name: team.code for team in teams}
         self.desk = teams[self.team_code[scenario.flow.desk.team]]
         self.outages: list[Outage] = []
@@ -114,6 +121,17 @@ class OutageHandling:
                                    arrivals, self.scenario.storm_category(plan.service),
                                    np.asarray(plan.storm_priorities, dtype=np.int64))
         outage = Outage(plan, case, self.teams[self.team_code[service.owner]], tickets, resolves)
+        family = self.problems.by_service.get(plan.service) if self.problems is not None else None
+        if family is not None:
+            assert self.problems is not None
+            u = self.streams.generator(f"avoid/outage/{plan.service}/{plan.number}").random()
+            if self.problems.avoids(family, u):
+                if family.case >= 0:
+                    self.recorder.link(case, family.case)
+                self.problems.avoided(case, outage.owner.code)  # the fix spared it
+                return
+            if family.known_error:
+                outage.diagnosis *= family.spec.known_error.diagnosis
         self.outages.append(outage)
         self._log(outage, _A.OUTAGE_STARTED, outage.owner.code)
         if plan.detection_delay is not None:
@@ -148,7 +166,7 @@ class OutageHandling:
         priority = plan.primary_priority if primary or number == 0 else plan.storm_priorities[number - 1]
         desk = self.desk.code
         if primary:
-            work = plan.diagnosis + plan.fix + plan.recovery
+            work = outage.diagnosis + plan.fix + plan.recovery
             segments = [(desk, plan.desk_work[number], 0.0), (outage.owner.code, work, 0.0)]
         elif outage.tickets is not None and number > 0:
             segments = outage.tickets.segments(number - 1)
@@ -261,7 +279,7 @@ class OutageHandling:
     def _diagnose(self, outage: Outage) -> None:
         if not outage.diagnosing:
             outage.diagnosing = True
-            self.env.timeout(outage.plan.diagnosis, outage).callbacks.append(self._diagnosed)
+            self.env.timeout(outage.diagnosis, outage).callbacks.append(self._diagnosed)
 
     def _update_stakeholders(self, outage: Outage) -> None:
         if outage.restored or outage.updates_by is None:
@@ -280,9 +298,35 @@ class OutageHandling:
         self.restoration_decision(outage)
 
     def restoration_decision(self, outage: Outage) -> None:
-        """The decision point: how to restore. Today the scenario's policy (a workaround)."""
+        """The decision point: how to restore — the scenario's policy for the service.
+
+        A workaround (failover, restart, rollback) takes the fix's time; an emergency change
+        goes to the ECAB first and may fail, and falls back to the workaround if rejected
+        or if every attempt fails. (The tabletop mode puts this choice to the players.)
+        """
+        if self.scenario.restoration_path(outage.plan.service) == "emergency_change":
+            assert self.changes is not None  # validated
+            service = self.scenario.services[outage.plan.service]
+            self.changes.emergency(
+                f"emergency/{outage.plan.service}/{outage.plan.number}", outage.case,
+                outage.owner.code, self.recorder.case_service[outage.case],
+                service.restoration.fix, outage.plan.fix,
+                lambda succeeded: self._changed(outage, succeeded))
+            return
+        self._workaround(outage)
+
+    def _workaround(self, outage: Outage) -> None:
         self._log(outage, _A.WORKAROUND_STARTED, outage.owner.code)
         self.env.timeout(outage.plan.fix, outage).callbacks.append(self._applied)
+
+    def _changed(self, outage: Outage, succeeded: bool) -> None:
+        if outage.restored:
+            return
+        if not succeeded:
+            self._workaround(outage)
+            return
+        self.env.timeout(outage.plan.recovery, outage).callbacks.append(
+            lambda done: self.restore(done._value))
 
     def _applied(self, event: Any) -> None:
         outage: Outage = event._value
@@ -298,6 +342,8 @@ class OutageHandling:
             return
         outage.restored = True
         self._log(outage, _A.RESTORED, outage.owner.code)
+        if outage.declared and self.problems is not None:
+            self.problems.major_incident_restored(outage.plan.service, outage.case)
         if outage.declared:
             self._resolve_children(outage)
         else:

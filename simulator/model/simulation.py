@@ -20,11 +20,13 @@ import simpy
 
 from simulator.eventlog.log import SimulationLog
 from simulator.model.arrivals import arrival_times
+from simulator.model.changes import ChangeHandling
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
+from simulator.model.problems import FamilyState, ProblemHandling
 from simulator.model.rosters import duty_periods, roster_agents
 from simulator.model.sla import PriorityClock, SlaWatch
 from simulator.model.streams import RandomStreams
@@ -113,14 +115,25 @@ class Simulation:
                                  scenario.flow.closure_delay)
         self._start_rosters()
         self._load_backlog(backlog)
+        clocks = {name: CalendarClock(calendar, self.start, 0.0, self.horizon)
+                  for name, calendar in scenario.calendars.items()}
+        clocks[ALWAYS_OPEN] = CalendarClock(None, self.start)
+        self.changes: ChangeHandling | None = None
+        if scenario.changes.emergency is not None or scenario.changes.normal is not None:
+            self.changes = ChangeHandling(self.env, scenario, self.recorder, self.flow, clocks,
+                                          self.streams)
+        self.problems: ProblemHandling | None = None
+        if scenario.problems is not None:
+            assert self.changes is not None  # validated: a fix is a normal change
+            self.problems = ProblemHandling(self.env, scenario, self.recorder, self.teams,
+                                            self.changes, self.streams)
+            self.flow.problems = self.problems
         self._prepare_arrivals()
         self.outages: OutageHandling | None = None
         if scenario.services:
-            clocks = {name: CalendarClock(calendar, self.start, 0.0, self.horizon)
-                      for name, calendar in scenario.calendars.items()}
-            clocks[ALWAYS_OPEN] = CalendarClock(None, self.start)
             self.outages = OutageHandling(self.env, scenario, self.recorder, self.flow, self.teams,
-                                          plan_outages(scenario, self.streams), clocks, self.streams)
+                                          plan_outages(scenario, self.streams), clocks, self.streams,
+                                          self.changes, self.problems)
             self.flow.outages = self.outages
         self._injected = 0
         self._queue_area_at_warmup: dict[str, float] = {}
@@ -192,10 +205,21 @@ class Simulation:
 
     def _prepare_arrivals(self) -> None:
         batches = []
+        # Per batch, for a problem family's stream: its state, the plans once it is a known
+        # error, and each incident's uniform for "avoided by the fix".
+        self._families: list[tuple[FamilyState, PlannedIncidents, np.ndarray] | None] = []
         for name, stream in self.scenario.arrivals.items():
             times = arrival_times(stream, self.start, self.horizon,
                                   self.streams.generator(f"arrivals/{name}"))
             batches.append(plan_stream(self.scenario, name, times, self.streams))
+            family = self.problems.by_stream.get(name) if self.problems is not None else None
+            if family is None:
+                self._families.append(None)
+                continue
+            known = plan_stream(self.scenario, name, times, self.streams,
+                                known_error=family.spec.known_error)
+            self._families.append((family, known, self.streams.uniforms(f"avoid/stream/{name}",
+                                                                        len(times))))
         self._batches = batches
         times = np.concatenate([batch.arrival for batch in batches]) if batches else np.empty(0)
         batch_of = np.concatenate([np.full(len(batch), code) for code, batch in enumerate(batches)])
@@ -219,14 +243,36 @@ class Simulation:
         now = self.env.now
         times, k, n = self._arrival_time, self._next_arrival, len(self._arrival_time)
         while k < n and times[k] <= now:
-            incident = self._incident(self._batches[self._arrival_batch[k]], self._arrival_index[k],
-                                      case_id("INC", k + 1))
-            incident.arrival = now
-            self.flow.arrive(incident)
+            batch, index = self._arrival_batch[k], self._arrival_index[k]
+            family = self._families[batch]
+            incident: Incident | None
+            if family is None:
+                incident = self._incident(self._batches[batch], index, case_id("INC", k + 1))
+            else:
+                incident = self._family_incident(family, batch, index, case_id("INC", k + 1))
+            if incident is not None:
+                incident.arrival = now
+                self.flow.arrive(incident)
             k += 1
         self._next_arrival = k
         if k < n:
             self.env.timeout(max(0.0, times[k] - now)).callbacks.append(self._arrive)
+
+    def _family_incident(self, family: tuple[FamilyState, PlannedIncidents, np.ndarray],
+                         batch: int, index: int, name: str) -> Incident | None:
+        """An incident of a problem family: avoided once fixed, helped once a known error."""
+        state, known, avoid = family
+        problems = self.problems
+        assert problems is not None
+        plans = known if state.known_error else self._batches[batch]
+        if problems.avoids(state, float(avoid[index])):
+            case = self.recorder.add_case(name, int(plans.priority[index]), int(plans.category[index]))
+            if state.case >= 0:
+                self.recorder.link(case, state.case)
+            problems.avoided(case, -1)
+            return None
+        problems.arrived(state)
+        return self._incident(plans, index, name)
 
     def _segment_done(self, incident: Incident, agent: Agent) -> None:
         self.flow.segment_done(incident, agent)
