@@ -65,6 +65,7 @@ class ChangeHandling:
         self.calendars = calendars
         self.streams = streams
         self.number = 0
+        self.induced: dict[int, int] = {}  # change case → incidents it has brought so far
         self.priorities = list(scenario.priorities)
         normal = scenario.changes.normal
         if normal is not None and normal.volume is not None:
@@ -202,17 +203,17 @@ class ChangeHandling:
         arrivals = self.env.now + delays
         plans = plan_tickets(self.scenario, self.streams, f"change/{key}/induced", arrivals,
                              induced.category, ranks)
-        name = self.recorder.case_names[change]
         for index in range(count):
-            self.env.timeout(float(delays[index]), (plans, index, name, change)).callbacks.append(
+            self.env.timeout(float(delays[index]), (plans, index, change)).callbacks.append(
                 self._induced_arrives)
 
     def _induced_arrives(self, event: Any) -> None:
-        plans, index, name, change = event._value
+        plans, index, change = event._value
         reopen = plans.reopen.get(index, (float("nan"), 0.0))
         category = int(plans.category[index])
-        case = self.recorder.add_case(f"{name}-{index + 1:04d}", int(plans.priority[index]),
-                                      category)
+        number = self.induced[change] = self.induced.get(change, 0) + 1  # in order of arrival
+        name = f"{self.recorder.case_names[change]}-{number:04d}"
+        case = self.recorder.add_case(name, int(plans.priority[index]), category)
         self.recorder.link(case, change)
         incident = Incident(case, int(plans.priority[index]), category, self.env.now,
                             plans.segments(index), *reopen)

@@ -4,8 +4,9 @@ The core digests were taken from the core model alone (commit 55386de, before ma
 were added): a scenario with no services and the major-incident process off must still give
 exactly this log for the same seed — same rows, same order, same values in every core column.
 The major-incident digests were taken at commit 1843123, before changes and problem management:
-with those switched off, the with/without-MIM scenarios and the Cloudflare replay must still give
-exactly these logs, every column. Change a digest only for an intended change of the model, and
+the with/without-MIM scenarios and the Cloudflare replay of that commit (which have no changes
+and no problem management) must still give exactly these logs, every column. The scenario files
+are frozen copies (``golden/``). Change a digest only for an intended change of the model, and
 say so in the commit.
 """
 
@@ -20,7 +21,9 @@ from simulator.eventlog.log import EVENT_COLUMNS
 from simulator.model.simulation import Simulation
 from simulator.scenario import load_scenario
 
-SCENARIOS = Path(__file__).parents[2] / "scenarios"
+#: The scenario files as they were when each digest was taken (frozen copies: later tuning of
+#: the shipped scenarios must not move these logs; only a change of the model may).
+SCENARIOS = Path(__file__).parent / "golden"
 #: The columns of the core model's event log (later capabilities add columns, empty here).
 CORE_COLUMNS = ("seq", "case_id", "timestamp", "activity", "team", "agent", "priority", "category")
 
