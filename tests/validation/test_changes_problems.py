@@ -241,3 +241,45 @@ def test_problem_management_means_fewer_incidents_and_less_work_in_the_paired_pa
         row = paired.loc[("problem-management", scope, key, kpi)]
         assert row["ci_high"] < 0 and row["clear"], (kpi, row.to_dict())
     assert paired.loc[("problem-management", "overall", "", "incidents_avoided"), "ci_low"] > 0
+
+
+def _story_problem(activities: list[str], allowed: dict[str | None, set[str]],
+                   anywhere: set[str]) -> str | None:
+    step: str | None = None
+    for activity in activities:
+        if activity in anywhere:
+            continue
+        if activity not in allowed.get(step, set()):
+            return f"{activity} after {step}"
+        step = activity
+    return None
+
+
+def test_changes_problems_and_the_incidents_they_bring_tell_possible_stories(
+        risky: tuple[Scenario, SimulationLog]) -> None:
+    from tests.validation.test_invariants import CLOCK_ROWS, NEXT
+
+    events = risky[1].events.sort_values("seq")
+    case = events["case_id"].astype(str)
+    stories = events.groupby(case, observed=True)["activity"].agg(lambda s: list(s.astype(str)))
+    caused = [name for name in stories.index if name.startswith("CHG") and "-" in name]
+    assert len(caused) > 20
+    assert {name: problem for name in caused
+            if (problem := _story_problem(stories[name], NEXT, CLOCK_ROWS))} == {}
+    change: dict[str | None, set[str]] = {
+        None: {"change requested"},
+        "change requested": {"change approved", "change rejected"},
+        "change approved": {"implementation started"},
+        "implementation started": {"change implemented", "change failed"},
+        "change failed": {"backed out"},
+        "backed out": {"implementation started", "change approved", "change rejected"},
+    }
+    changes = [name for name in stories.index if name.startswith("CHG") and "-" not in name]
+    assert len(changes) > 100
+    assert {name: problem for name in changes
+            if (problem := _story_problem(stories[name], change, {"ECAB member joined"}))} == {}
+    problem_events = _run(scenario(FAMILY)).events.sort_values("seq")
+    problem_story = list(problem_events.loc[problem_events["case_id"] == "PRB0000001", "activity"]
+                         .astype(str))
+    assert problem_story == ["problem opened", "queued", "assigned", "work started", "known error",
+                             "problem fixed"]
