@@ -23,6 +23,7 @@ from rich.console import Console
 from simulator.cli.compare import compare
 from simulator.cli.options import stderr
 from simulator.cli.run import count, run
+from simulator.cli.tabletop import tabletop
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
@@ -84,6 +85,7 @@ def schema() -> None:
 
 for command in (run, compare, warmup):
     cli.add_command(command)
+cli.add_command(tabletop)
 
 
 def _report_problems(error: ScenarioError) -> None:

@@ -50,7 +50,7 @@ class TicketState:
     priority: str
     category: str
     team: str
-    status: str  # "queued", "in work", "waiting on user", "resolved (may reopen)"
+    status: str  # "queued", "in work", "waiting on user", "awaiting restoration", "resolved (may reopen)"
     age_min: float
     agent: str | None
 
@@ -431,6 +431,8 @@ class Simulation:
             status = "in work"
         elif incident.queue_entry is not None:
             status = "queued"
+        elif incident.awaiting:
+            status = "awaiting restoration"
         else:
             status = "waiting on user"
         return TicketState(self._case_name(incident.id), names.priority_names[incident.priority],
