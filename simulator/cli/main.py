@@ -27,6 +27,7 @@ from simulator.cli.run import count, run
 from simulator.cli.sensitivity import sensitivity
 from simulator.cli.staff import staff
 from simulator.cli.sweep import sweep
+from simulator.cli.tabletop import tabletop
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
@@ -86,7 +87,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup, sweep, staff, roi, sensitivity):
+for command in (run, compare, warmup, sweep, staff, roi, sensitivity, tabletop):
     cli.add_command(command)
 
 

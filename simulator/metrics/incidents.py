@@ -43,13 +43,15 @@ class PriorityTargets:
 class KpiContext:
     """What the KPIs need besides the log: SLA targets and calendars per priority, each
     service's downtime cost per minute, the stakeholder-update cadence (minutes), each
-    team's hourly cost, and each priority's penalties per (response, resolution) breach."""
+    team's hourly cost, each priority's penalties per (response, resolution) breach, and
+    the categories of the problem families' incidents."""
 
     priorities: dict[str, PriorityTargets]
     downtime_cost: dict[str, float] = field(default_factory=dict)
     updates_every: float | None = None
     hourly_cost: dict[str, float] = field(default_factory=dict)
     breach_penalties: dict[str, tuple[float, float]] = field(default_factory=dict)
+    family_categories: tuple[str, ...] = ()  # categories of problem families' incidents
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> KpiContext:
@@ -62,7 +64,11 @@ class KpiContext:
         hourly = {name: team.hourly_cost for name, team in scenario.teams.items()}
         penalties = {name: (priority.response_breach_penalty or 0.0, priority.breach_penalty or 0.0)
                      for name, priority in scenario.priorities.items()}
-        return cls(priorities, costs, scenario.major_incident.updates_every, hourly, penalties)
+        families = () if scenario.problems is None else tuple(dict.fromkeys(
+            scenario.category_of(family.stream) for family in scenario.problems.families.values()
+            if family.stream is not None))
+        return cls(priorities, costs, scenario.major_incident.updates_every, hourly, penalties,
+                   families)
 
 
 def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cases: int,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.eventlog.log import SimulationLog
+from simulator.metrics.changes import change_measures
 from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.costs import cost_measures
 from simulator.metrics.incidents import KpiContext, incident_table
@@ -110,5 +111,9 @@ def replication_kpis(log: SimulationLog, policy: KpiContext,
     for service, measures in services.items():
         rows.extend(("service", service, kpi, value, n) for kpi, (value, n) in measures.items())
     rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in costs.items())
+    changes, months = change_measures(coded, policy, (warmup_end, end))
+    rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in changes.items())
+    for month, measures in months.items():
+        rows.extend(("month", month, kpi, value, n) for kpi, (value, n) in measures.items())
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 
