@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pandas as pd
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -24,6 +25,9 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
 
 __all__ = ["chosen_kpis", "fixed_replications", "header", "sweep"]
+
+#: Exit code after Ctrl-C, as the shell reports a SIGINT (the same as the other commands).
+_EXIT_INTERRUPTED = 130
 
 
 def fixed_replications(replications: int | str | None, scenario: Scenario, command: str) -> int:
@@ -153,13 +157,25 @@ def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None
     shown = chosen_kpis(kpis, base)
     target = store or Path(f"sweep-{scenario.stem}.sqlite")
     console = stderr()
+    finished = [0]
+
+    def advance(*_: object) -> None:
+        finished[0] += 1
+        progress.advance(task)
+
     with progress_bar(console) as progress:
         task = progress.add_task("designs × replications to compute", total=None)
-        outcome = run_sweep(designs, count, target, str(scenario), overrides, workers, dask,
-                            on_result=lambda *_: progress.advance(task),
-                            on_plan=lambda _, remaining: progress.update(task, total=remaining))
+        try:
+            outcome = run_sweep(designs, count, target, str(scenario), overrides, workers, dask,
+                                on_result=advance,
+                                on_plan=lambda _, remaining: progress.update(task, total=remaining))
+        except KeyboardInterrupt:
+            console.print(f"interrupted: {target} keeps every finished replication ({finished[0]} "
+                          f"computed now); run the same command to compute only the rest",
+                          markup=False, soft_wrap=True)
+            raise SystemExit(_EXIT_INTERRUPTED) from None
     console.print(f"{target}: {len(designs)} designs × {count} replications — "
-                  f"{outcome.already_stored} were already in the store, {outcome.computed} "
+                  f"{outcome.already_stored} already in the store, {outcome.computed} "
                   f"computed now", markup=False)
     summary = sweep_summary(outcome.results())
     paths = [parameter.path for parameter in parameters]
@@ -167,6 +183,10 @@ def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None
         document = _document(summary, paths, target, count, designs[0].seed)
         click.echo(json.dumps(document, indent=2))
     else:
-        stdout().print(_table(summary, paths, shown,
-                              f"Sweep of {escape(scenario.stem)}: mean ±95 % CI half-width over "
-                              f"{count} replications, common random numbers"))
+        table = _table(summary, paths, shown,
+                       f"Sweep of {escape(scenario.stem)}: mean ±95 % CI half-width over "
+                       f"{count} replications, common random numbers")
+        out = stdout()
+        if not out.is_terminal:  # a file or a pipe gets the whole table, however wide
+            out = Console(highlight=False, width=max(120, out.measure(table).maximum))
+        out.print(table)

@@ -223,5 +223,8 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], teams: Sequence
     if best is None:
         notes.append(f"no roster met every target within {max_designs} simulated rosters "
                      f"(raise --max-designs, or the targets may be out of reach of these teams)")
+    elif len(evaluator.cache) >= max_designs:
+        notes.append(f"the search stopped at its limit of {max_designs} simulated rosters: a "
+                     f"cheaper roster may still meet the targets (raise --max-designs)")
     return StaffingResult(chosen_posts, list(targets), replications, seed, start, best,
                           predictions, notes, history, len(evaluator.cache))

@@ -73,15 +73,15 @@ def _arguments(store: Path) -> list[str]:
     return arguments
 
 
-def _interrupt_when(store: Path, at_least: int, how: signal.Signals) -> int:
+def _interrupt_when(store: Path, at_least: int, how: signal.Signals) -> tuple[int, str]:
     process = subprocess.Popen([sys.executable, "-m", "simulator", *_arguments(store)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while _stored(store) < at_least and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     process.send_signal(how)
-    process.wait(timeout=30)
-    return process.returncode
+    _, err = process.communicate(timeout=30)
+    return process.returncode, " ".join(err.split())
 
 
 def _sorted(table: pd.DataFrame) -> pd.DataFrame:
@@ -96,16 +96,18 @@ def test_a_sweep_killed_twice_resumes_to_exactly_the_uninterrupted_results(
     run_sweep(designs, REPLICATIONS, reference, workers=2)
 
     store = tmp_path / "interrupted.sqlite"
-    assert _interrupt_when(store, 2, signal.SIGINT) == 130  # Ctrl-C: finished work is kept
+    code, err = _interrupt_when(store, 2, signal.SIGINT)  # Ctrl-C: finished work is kept
+    assert code == 130
+    assert f"interrupted: {store} keeps every finished replication" in err
     after_ctrl_c = _stored(store)
     assert 2 <= after_ctrl_c < TOTAL
-    assert _interrupt_when(store, after_ctrl_c + 2, signal.SIGKILL) == -signal.SIGKILL
+    assert _interrupt_when(store, after_ctrl_c + 2, signal.SIGKILL)[0] == -signal.SIGKILL
     after_kill = _stored(store)
     assert after_ctrl_c + 2 <= after_kill < TOTAL
 
     code, _, err = run_cli(_arguments(store), capsys)  # the same command, to the end
     assert code == 0
-    assert (f"{after_kill} were already in the store, {TOTAL - after_kill} computed now"
+    assert (f"{after_kill} already in the store, {TOTAL - after_kill} computed now"
             in " ".join(err.split()))
 
     with sqlite3.connect(store) as db:
