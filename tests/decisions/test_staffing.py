@@ -99,3 +99,10 @@ def test_staff_command_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_staff_rejects_an_unknown_target(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["staff", str(MMC), "--target", "P9.mtta_min<=5"], capsys)
     assert code == 2 and "--target" in err and "P9" in err
+
+
+def test_a_search_stopped_at_its_limit_says_a_cheaper_roster_may_exist() -> None:
+    scenario, target = _target("sla_response_attainment>=0.9")
+    result = find_staffing(scenario, [target], replications=2, seed=3, max_designs=1, workers=1)
+    assert result.evaluated == 1 and result.chosen is not None and result.chosen.roster == (11,)
+    assert any("stopped at its limit of 1 simulated rosters" in note for note in result.notes)
