@@ -77,7 +77,7 @@ def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
     comments = {("teams", model.team): (
         f"log groups {', '.join(model.stats['groups'][:12])}{' …' if len(model.stats['groups']) > 12 else ''}: "
         f"{model.visits} visits; on duty {model.hours[0]} weekdays, {model.hours[1]} weekends "
-        f"(hours where ≥ 25 % of the peak's people update tickets); agents are ticket slots: "
+        f"(hours where ≥ 10 % of the peak's people update tickets); agents are ticket slots: "
         f"{model.load['weekday']:.1f} tickets in hand on weekdays (Little), "
         f"{model.people:.1f} people active per on-duty hour"),
         (*path, "handling"): f"on-duty minutes in the group outside pauses: {model.handling.comment()}"}

@@ -130,6 +130,11 @@ def _empirical(values: np.ndarray, censored: np.ndarray,
         fill = tail.ppf(np.minimum(levels[unknown], 0.999)) if tail is not None else np.max(values)
         points[unknown] = fill
     points = np.maximum.accumulate(np.maximum(points, 0.0))
+    # The top level is not the largest value (one outlier would set the mean of the whole last
+    # segment) but the end that gives that segment the mean of the values observed in it.
+    top = values[(values >= points[-2]) & ~censored]
+    if len(top):
+        points[-1] = max(points[-2], 2.0 * float(np.mean(top)) - points[-2])
     return {"dist": "empirical", "quantiles": {float(level): float(point)
                                                for level, point in zip(levels, points, strict=True)}}
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 __all__ = ["ON_DUTY_SHARE", "OnDuty", "activity_profile", "learn_on_duty"]
 
-ON_DUTY_SHARE = 0.25
+ON_DUTY_SHARE = 0.1
 _WEEK_MIN = 7 * 24 * 60
 _ORIGIN = pd.Timestamp("2000-01-03")  # a Monday
 #: The assumption when the log names no resolvers: Mon–Fri 08:00–18:00.

@@ -5,7 +5,8 @@ one row per incident of the cohort, through :func:`simulator.metrics.incident_ta
 and :func:`validation_kpis` (that table → the KPIs compared). The real log is first
 rewritten as a mimsim event log (:mod:`simulator.calibration.convert`).
 
-The cohort is the incidents opened in the real log's window; both sides are
+The cohort is the incidents opened in the real log's active period (as in
+calibration: a thin tail of stragglers after it is left out); both sides are
 observed up to the same end (the window's end plus a tail, at most the export), so
 an incident still open then is unresolved on both sides alike. The simulation
 starts ``warmup`` before the window, from empty, as the scenario says.
@@ -22,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from simulator.calibration.convert import to_event_log
-from simulator.calibration.learn import DESK
+from simulator.calibration.learn import DESK, active_period
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import cut_visits
 from simulator.eventlog.log import ACTIVITIES, Activity
@@ -138,11 +139,10 @@ def distances(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, d
 
 def observe_log(log: RealLog) -> tuple[Observation, pd.DataFrame]:
     """The window of a (selected) real log and its cohort table."""
-    start = log.incidents["opened"].min().floor("D")
-    end = log.incidents["opened"].max().floor("D") + pd.Timedelta(days=1)
+    start, end = active_period(log.incidents["opened"])
     observed = min(log.exported, end + TAIL)
     observation = Observation(start.to_pydatetime(), end.to_pydatetime(), observed.to_pydatetime())
-    events = to_event_log(log, cut_visits(log), DESK)
+    events = to_event_log(log, cut_visits(log), DESK)  # every incident: hand-offs need the whole log
     return observation, cohort_table(events, observation.start, observation, DESK)
 
 

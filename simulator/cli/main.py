@@ -20,9 +20,11 @@ from typing import Any
 import click
 from rich.console import Console
 
+from simulator.cli.calibrate import calibrate
 from simulator.cli.compare import compare
 from simulator.cli.options import stderr
 from simulator.cli.run import count, run
+from simulator.cli.validate_against import validate_against
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
@@ -82,7 +84,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup):
+for command in (run, compare, warmup, calibrate, validate_against):
     cli.add_command(command)
 
 
