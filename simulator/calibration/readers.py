@@ -92,8 +92,11 @@ def parse_times(values: pd.Series, date_format: str | None) -> tuple[pd.Series, 
 
 
 def _servicenow_mapping(columns: list[str]) -> ColumnMapping:
+    """The preset, without the optional columns this export lacks (the required ones stay)."""
     state = next((name for name in _STATE_ALIASES if name in columns), None)
-    return SERVICENOW.model_copy(update={"state": state})
+    absent = {key: None for key, column in SERVICENOW.columns().items()
+              if column not in columns and key not in ("case_id", "opened", "resolved", "updated")}
+    return SERVICENOW.model_copy(update={**absent, "state": state})
 
 
 def _check_columns(mapping: ColumnMapping, table: pd.DataFrame, source: str) -> None:
