@@ -137,9 +137,10 @@ def assemble(learned: dict[str, Any], comments: dict[tuple[str, ...], str]) -> A
                                         + (reopen_fit.comment() if reopen_fit is not None
                                            else "[assumption] median 1 day (too few reopenings seen)"))
     if learned["closure_min"] > 0:
-        flow["closure_delay"] = _duration(round(learned["closure_min"] / 60.0) * 60.0)
+        flow["closure_delay"] = _duration(max(math.floor(learned["closure_min"] / 60.0), 1) * 60.0)
         comments[("flow", "closure_delay")] = (f"median resolved → closed "
-                                               f"{learned['closure_min'] / 60.0:.1f} h, to the hour")
+                                               f"{learned['closure_min'] / 60.0:.1f} h: whole hours here, "
+                                               f"the hourly auto-close job adds the rest")
     teams: dict[str, Any] = {DESK: {"agents": desk["agents"]}}
     teams.update({model.team: _team(model) for model in groups})
     scenario = {
