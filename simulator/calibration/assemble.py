@@ -75,7 +75,8 @@ def _group_flow(model: GroupModel) -> dict[str, Any]:
 def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
     path = ("flow", "groups", model.team)
     comments = {("teams", model.team): (
-        f"log groups {', '.join(model.stats['groups'][:12])}{' …' if len(model.stats['groups']) > 12 else ''}: "
+        f"log groups {', '.join(model.stats['groups'][:12])}"
+        f"{' …' if len(model.stats['groups']) > 12 else ''}: "
         f"{model.visits} visits; on duty {model.hours[0]} weekdays, {model.hours[1]} weekends "
         f"(hours where ≥ 10 % of the peak's people update tickets); agents are ticket slots: "
         f"{model.load['weekday']:.1f} tickets in hand on weekdays (Little), "
@@ -148,7 +149,8 @@ def assemble(learned: dict[str, Any], comments: dict[tuple[str, ...], str]) -> A
         "description": f"Learned by `mimsim calibrate` from {learned['source']} "
                        f"({learned['n_incidents']} incidents opened {start.date()} to "
                        f"{(learned['end'] - pd.Timedelta(days=1)).date()}).",
-        "run": {"start": (start - warmup).isoformat(), "horizon": _duration((days + learned["warmup_days"]) * 1440),
+        "run": {"start": (start - warmup).isoformat(),
+                "horizon": _duration((days + learned["warmup_days"]) * 1440),
                 "warmup": _duration(learned["warmup_days"] * 1440), "replications": 10, "seed": 1},
         "priorities": _priorities(learned),
         "priority_matrix": learned["matrix"],

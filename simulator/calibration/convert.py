@@ -42,7 +42,8 @@ def to_event_log(log: RealLog, cut: Visits, desk: str) -> pd.DataFrame:
     pauses = cut.pauses.merge(visits[["case_id", "step", "team"]], on=["case_id", "step"])
     waits, reopens = pauses[pauses["kind"] == "wait"], pauses[pauses["kind"] == "reopen"]
     seen_reopens = reopens.groupby("case_id").size()
-    missing_reopens = (incidents["n_reopened"].fillna(0) - seen_reopens.reindex(incidents.index, fill_value=0))
+    missing_reopens = incidents["n_reopened"].fillna(0) - seen_reopens.reindex(incidents.index,
+                                                                                 fill_value=0)
     missing_reopens = missing_reopens[(missing_reopens > 0) & incidents["resolved"].notna()].astype(int)
     missing_case = np.repeat(missing_reopens.index.to_numpy(), missing_reopens.to_numpy())
     resolved = incidents[incidents["resolved"].notna()]

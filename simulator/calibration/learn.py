@@ -127,7 +127,8 @@ def _desk(log: RealLog, incidents: pd.DataFrame, names: list[str], peak_per_hour
         mean = float(np.mean(logging))
     else:
         handling, mean = {"dist": "fixed", "value": 5.0}, 5.0
-        comments[("flow", "desk", "handling")] = "[assumption] 5 minutes to log a ticket (no logging time in the log)"
+        comments[("flow", "desk", "handling")] = ("[assumption] 5 minutes to log a ticket "
+                                                  "(no logging time in the log)")
     load = peak_per_hour * mean / 60.0
     agents = max(1, math.ceil(load + 3 * math.sqrt(load)))
     first = incidents["first_group"].astype(object).map(

@@ -72,7 +72,7 @@ def cohort_table(events: pd.DataFrame, origin: dt.datetime, observation: Observa
     desk_code = coded.teams.index(desk) if desk in coded.teams else -2
     handed = (rows["activity"] == ACTIVITIES.index(Activity.REASSIGNED)) & (rows["team"] != desk_code)
     moves = np.bincount(rows.loc[handed, "case"], minlength=len(coded.cases))
-    priority = np.array(coded.priorities + ["unknown"], dtype=object)
+    priority = np.array([*coded.priorities, "unknown"], dtype=object)
     opened = pd.Timestamp(origin) + pd.to_timedelta(table["arrived_min"].to_numpy(), unit="min")
     resolved = table["is_resolved"].to_numpy()
     hours = (table["resolved_min"] - table["arrived_min"]).to_numpy() / 60.0
@@ -107,7 +107,8 @@ def validation_kpis(cohort: pd.DataFrame, priorities: list[str]) -> dict[str, fl
             kpis[f"within_{limit}h{label}"] = float(within.mean()) if len(chosen) else np.nan
     moves = cohort["reassignments"].clip(upper=3)
     for count in range(4):
-        kpis[f"reassigned.{count}{'+' if count == 3 else ''}"] = float((moves == count).mean()) if n else np.nan
+        share = float((moves == count).mean()) if n else np.nan
+        kpis[f"reassigned.{count}{'+' if count == 3 else ''}"] = share
     reopened = cohort["reopened"].dropna()
     kpis["reopen_rate"] = float(reopened.mean()) if len(reopened) else np.nan
     return kpis
@@ -119,7 +120,8 @@ def _samples(cohort: pd.DataFrame, priorities: list[str]) -> dict[str, np.ndarra
                "arrival_weekday": cohort["opened"].dt.day_of_week.to_numpy().astype(float),
                "reassignments": cohort["reassignments"].to_numpy().astype(float)}
     for name in priorities:
-        samples[f"resolution_h.{name}"] = cohort.loc[cohort["priority"] == name, "resolution_h"].dropna().to_numpy()
+        chosen = cohort.loc[cohort["priority"] == name, "resolution_h"]
+        samples[f"resolution_h.{name}"] = chosen.dropna().to_numpy()
     return samples
 
 
@@ -183,7 +185,7 @@ class ValidationResult:
             return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
         return {
-            "log": {"source": log.source, "incidents": int(len(log.incidents)),
+            "log": {"source": log.source, "incidents": len(log.incidents),
                     "window": [str(self.observation.start), str(self.observation.end)],
                     "observed_until": str(self.observation.observed_until), "problems": log.problems},
             "scenario": scenario_name, "replications": self.replications, "seed": self.seed,

@@ -25,7 +25,8 @@ def _is_leaf(value: Any) -> bool:
     if not isinstance(value, dict | list):
         return True
     if isinstance(value, dict):
-        return "dist" in value or "days" in value or all(not isinstance(v, dict | list) for v in value.values())
+        return "dist" in value or "days" in value or all(not isinstance(item, dict | list)
+                                                         for item in value.values())
     return all(not isinstance(item, dict | list) for item in value)
 
 

@@ -26,8 +26,8 @@ def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def resolution_figure(result: ValidationResult, title: str, path: str | Path) -> Path:
     """Distribution functions of opened → resolved hours, real and simulated, overall and per priority."""
-    names = ["resolution_h"] + sorted(name for name, values in result.real_samples.items()
-                                      if name.startswith("resolution_h.") and len(values) >= MIN_PER_PANEL)
+    names = ["resolution_h", *sorted(name for name, values in result.real_samples.items()
+                                     if name.startswith("resolution_h.") and len(values) >= MIN_PER_PANEL)]
     figure, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.0), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
         real, simulated = result.real_samples[name], result.simulated_samples.get(name, np.zeros(0))
