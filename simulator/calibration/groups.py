@@ -95,8 +95,9 @@ def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted
     A quarter of the updates are missing from a ServiceNow log, so some hand-offs are never
     seen (A→B→A between two logged rows); the reassignment count still has them. The
     visible hand-offs give each group's destinations and its relative propensity to hand
-    on; one factor on all of them (each group's total capped at 0.95) makes the share of escalated tickets that stay with their
-    first group equal to the counted share with no reassignment. (Matching the share rather
+    on; one factor on all of them (each group's total capped at 0.95) makes the share of
+    escalated tickets that stay with their first group equal to the counted share with no
+    reassignment. (Matching the share rather
     than the mean: a memoryless routing cannot match both, and the shares are what a
     reader of the reassignment distribution sees; the mean is reported.)
     """
