@@ -14,8 +14,10 @@ top. The stages and what is fixed:
 * declaration: recognition + acceptance (scenario values, by business hours);
 * assembly: diagnosis starts when the first technical resolver answers the page
   (scenario values, in or out of business hours at the declaration);
-* diagnosis and fix: lognormal with the medians measured in the post-mortems
-  (32 and 98 min); their 90th percentiles are what this script fits.
+* for a service restored by emergency change: the ECAB (quorum-th member's call-out
+  delay and the deliberation, as in the scenario), and for each failed attempt a
+  back-out and another fix;
+* diagnosis and fix: lognormal, fitted (median and p90 of each).
 
 It draws 200,000 outages at uniformly random times of the week with common random
 numbers (so the objective is smooth), minimises the squared error of the log
@@ -87,12 +89,26 @@ def _open(scenario: Scenario, calendar: str, t: np.ndarray) -> np.ndarray:
     return np.array([clock.is_open(float(value)) for value in t])
 
 
-def _before_diagnosis(scenario: Scenario, size: int, rng: np.random.Generator
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Detection (minutes from the start to the first symptom) and the response after it.
+class Outages(NamedTuple):
+    """Monte Carlo outages: the stages before diagnosis, and the emergency-change paths."""
+
+    detection: np.ndarray  # start → first symptom
+    response: np.ndarray  # first symptom → first resolver on the bridge
+    ecab: np.ndarray  # the ECAB's delay (0 where restored by a workaround)
+    attempts: np.ndarray  # fixes drawn: 1, or more after failed emergency changes
+    back_outs: np.ndarray  # minutes spent backing out failed changes
+
+
+def _before_diagnosis(scenario: Scenario, size: int, rng: np.random.Generator) -> Outages:
+    """Detection (minutes from the start to the first symptom), the response after it, and
+    what an emergency change adds.
 
     The response is recognition + acceptance + the first resolver's paging delay, as the
     scenario has them (in or out of business hours for an outage at a random time of week).
+    For a service restored by emergency change: the ECAB's quorum-th member's call-out delay
+    (in or out of hours at the declaration, a close stand-in for the decision time)
+    plus its deliberation; a rejection means the workaround (one fix); each failed attempt
+    adds a back-out and another fix, and after the retries the workaround's fix.
     """
     weights = np.array([1.0 / service.failures.every.mean()  # type: ignore[union-attr]
                         for service in scenario.services.values()])
@@ -122,14 +138,45 @@ def _before_diagnosis(scenario: Scenario, size: int, rng: np.random.Generator
             delay = np.where(in_hours, role.on_call.in_hours.quantile(rng.random(size)),
                              role.on_call.out_of_hours.quantile(rng.random(size)))
             first_resolver = np.minimum(first_resolver, delay)
-    return first, declared + first_resolver - (start + first)
+    ecab = np.zeros(size)
+    attempts = np.ones(size, dtype=np.int64)
+    back_outs = np.zeros(size)
+    emergency = scenario.changes.emergency
+    names = list(scenario.services)
+    for index, name in enumerate(names):
+        here = np.flatnonzero(chosen == index)
+        if scenario.restoration_path(name) != "emergency_change" or emergency is None:
+            continue
+        board = emergency.ecab
+        in_hours = _open(scenario, board.on_call.calendar, declared[here] % WEEK)
+        call_out = np.where(in_hours[:, None],
+                            board.on_call.in_hours.quantile(rng.random((len(here), board.members))),
+                            board.on_call.out_of_hours.quantile(rng.random((len(here), board.members))))
+        quorate = np.sort(call_out, axis=1)[:, board.quorum - 1]
+        ecab[here] = quorate + board.deliberation.quantile(rng.random(len(here)))
+        approved = rng.random(len(here)) < board.approval_probability
+        tries = np.ones(len(here), dtype=np.int64)
+        backed = np.zeros(len(here))
+        failing = approved.copy()
+        for _ in range(1 + emergency.retries):
+            failed = failing & (rng.random(len(here)) < emergency.failure_probability)
+            backed += np.where(failed, emergency.back_out.quantile(rng.random(len(here))), 0.0)
+            tries += failed
+            failing = failed
+        attempts[here], back_outs[here] = tries, backed
+    return Outages(first, declared + first_resolver - (start + first), ecab, attempts, back_outs)
 
 
 def fit(scenario: Scenario, size: int = 200_000, seed: int = 1) -> tuple[Fit, np.ndarray]:
     """The fitted stages, and the quantiles of the total restore time they give."""
     rng = np.random.default_rng(seed)
-    detection, response = _before_diagnosis(scenario, size, rng)
-    z_diagnosis, z_fix = rng.standard_normal(size), rng.standard_normal(size)
+    outages = _before_diagnosis(scenario, size, rng)
+    detection, response = outages.detection, outages.response
+    fixed_part = outages.ecab + outages.back_outs
+    z_diagnosis = rng.standard_normal(size)
+    most = int(outages.attempts.max())
+    z_fix = rng.standard_normal((most, size))  # one per attempt; only the first `attempts` count
+    counted = np.arange(most)[:, None] < outages.attempts[None, :]
 
     def unpack(parameters: np.ndarray) -> Fit:
         log_scale, log_median_d, log_sigma_d, log_median_f, log_sigma_f = parameters
@@ -140,9 +187,9 @@ def fit(scenario: Scenario, size: int = 200_000, seed: int = 1) -> tuple[Fit, np
 
     def quantiles(parameters: np.ndarray) -> np.ndarray:
         log_scale, log_median_d, log_sigma_d, log_median_f, log_sigma_f = parameters
-        total = (detection + math.exp(log_scale) * response
-                 + np.exp(log_median_d + math.exp(log_sigma_d) * z_diagnosis)
-                 + np.exp(log_median_f + math.exp(log_sigma_f) * z_fix))
+        fixes = np.where(counted, np.exp(log_median_f + math.exp(log_sigma_f) * z_fix), 0.0)
+        total = (detection + math.exp(log_scale) * response + fixed_part
+                 + np.exp(log_median_d + math.exp(log_sigma_d) * z_diagnosis) + fixes.sum(axis=0))
         return np.quantile(total, TARGET_LEVELS)
 
     def error(parameters: np.ndarray) -> float:

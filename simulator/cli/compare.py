@@ -14,7 +14,7 @@ from rich.table import Table
 from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
 from simulator.cli.render import format_value
 from simulator.scenario.loader import load_scenario
-from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
+from simulator.scenario.targets import CHANGE_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
 
 __all__ = ["compare"]
 
@@ -41,6 +41,10 @@ def _rows(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
     if any(scope == "service" for scope, _ in keys):
         rows += [("overall", "", kpi) for kpi in OUTAGE_KPIS]
         rows += [(scope, key, kpi) for scope, key in keys if scope == "service" for kpi in SERVICE_KPIS]
+    changes = summary[(summary["scope"] == "overall") & summary["kpi"].isin(CHANGE_KPIS)]
+    if (changes["mean"].fillna(0.0) != 0.0).any():  # a design with changes or problems
+        rows += [("overall", "", kpi) for kpi in CHANGE_KPIS]
+        rows += [(scope, key, "problem_incidents") for scope, key in keys if scope == "month"]
     return rows
 
 
@@ -56,9 +60,11 @@ def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str])
     means = summary.set_index(["design", "scope", "key", "kpi"])["mean"]
     paired = differences.set_index(["design", "scope", "key", "kpi"])
     for scope, key, kpi in _rows(summary):
-        label = kpi if scope == "overall" else f"{key}.{kpi}"
+        label = kpi if scope == "overall" else f"month {key}.{kpi}" if scope == "month" \
+            else f"{key}.{kpi}"
         values = [means.get((design, scope, key, kpi), math.nan) for design in designs]
-        if (scope != "overall" or kpi in OUTAGE_KPIS) and not any(math.isfinite(v) for v in values):
+        if (scope != "overall" or kpi in OUTAGE_KPIS + CHANGE_KPIS) \
+                and not any(math.isfinite(v) for v in values):
             continue  # a priority no incident had, or a KPI with no observations anywhere
         cells = [format_value(kpi, value) for value in values]
         cells += [_difference(kpi, paired.loc[(design, scope, key, kpi)])

@@ -24,6 +24,7 @@ from simulator.cli.calibrate import calibrate
 from simulator.cli.compare import compare
 from simulator.cli.options import stderr
 from simulator.cli.run import count, run
+from simulator.cli.tabletop import tabletop
 from simulator.cli.validate_against import validate_against
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
@@ -84,7 +85,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup, calibrate, validate_against):
+for command in (run, compare, warmup, calibrate, validate_against, tabletop):
     cli.add_command(command)
 
 

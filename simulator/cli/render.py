@@ -1,8 +1,10 @@
 """CLI layer: the terminal tables of ``mimsim run``.
 
 Three tables: the overall KPIs (mean, 95 % CI, target, verdict), the incident
-KPIs per priority, and the team KPIs. Numbers are written in the unit their
-name carries (``_min``, ``_h``), shares as percentages, counts as integers.
+KPIs per priority, and the team KPIs; then, where the scenario has them, outages
+and major incidents, services, changes and problems, and the problem trend by month.
+Numbers are written in the unit their name carries (``_min``, ``_h``), shares as
+percentages, counts as integers.
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator.experiment.summary import TargetCheck
-from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, SERVICE_KPIS, TEAM_KPIS
+from simulator.scenario.targets import (
+    CHANGE_KPIS,
+    INCIDENT_KPIS,
+    MONTH_KPIS,
+    OUTAGE_KPIS,
+    SERVICE_KPIS,
+    TEAM_KPIS,
+)
 
 __all__ = ["format_value", "render_run"]
 
 _SHARES = {"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
-           "reopen_rate", "utilisation", "update_cadence_kept"}
-_COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents"}
+           "reopen_rate", "utilisation", "update_cadence_kept", "emergency_change_success_rate"}
+_COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents", "normal_changes",
+           "emergency_changes", "changes_backed_out", "incidents_caused_by_changes",
+           "problems_opened", "known_errors", "problems_fixed", "incidents_avoided",
+           "outages_avoided", "problem_incidents"}
 _VERDICT_STYLE = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "unclear": "[yellow]unclear[/]",
                   "no data": "[dim]no data[/]"}
 
@@ -99,8 +111,8 @@ def _by_key(summary: pd.DataFrame, checks: list[TargetCheck], scope: str,
 
 
 def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck],
-               header: str) -> None:
-    """Print the run's tables."""
+               header: str, changes: bool = False) -> None:
+    """Print the run's tables (``changes``: the scenario has change or problem management)."""
     console.print(header)
     console.print(_overall(summary, checks))
     console.print(_by_priority(summary, checks))
@@ -109,6 +121,13 @@ def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck
         console.print(_overall(summary, checks, OUTAGE_KPIS,
                                "Outages and major incidents (mean over replications, 95 % CI)"))
         console.print(_by_key(summary, checks, "service", SERVICE_KPIS, "By service (means)"))
+    if changes:
+        console.print(_overall(summary, checks, CHANGE_KPIS,
+                               "Changes and problems (mean over replications, 95 % CI)"))
+    if (summary["scope"] == "month").any():
+        console.print(_by_key(summary, checks, "month", MONTH_KPIS,
+                              "Problem families' incidents by 30-day month after the warm-up "
+                              "(means)"))
     unmatched = [c for c in checks if c.target.scope is not None
                  and not ((summary["key"] == c.target.scope) & (summary["kpi"] == c.target.kpi)).any()]
     for check in unmatched:

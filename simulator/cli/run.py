@@ -83,7 +83,8 @@ def run(scenario: Path, replications: int | str | None, seed: int | None,
         header = (f"[bold]{loaded.name}[/] ({scenario}) — {count(used, 'replication')}, seed "
                   f"{result.seed}, horizon {format_duration(loaded.run.horizon)}, warm-up "
                   f"{format_duration(loaded.run.warmup)}, {result.manifest['wall_s']} s")
-        render_run(stdout(), result.summary, checks, header)
+        changes = loaded.changes.emergency is not None or loaded.changes.normal is not None
+        render_run(stdout(), result.summary, checks, header, changes or loaded.problems is not None)
     for note in run_notes(result):
         console.print(note, markup=False)
     if out is not None:

@@ -64,6 +64,20 @@ class Activity:
     RESTORED: Final = "restored"  # users have the service back
     UPDATE: Final = "stakeholder update"  # the communications lead informs stakeholders
     LEFT: Final = "left bridge"  # a member returns to their team
+    # A change (a case of its own, CHG…; for an emergency change, its parent is the outage):
+    CHANGE_REQUESTED: Final = "change requested"  # raised (for a normal change: waits for the CAB)
+    ECAB_MEMBER_JOINED: Final = "ECAB member joined"  # one of the emergency CAB is present
+    CHANGE_APPROVED: Final = "change approved"  # by the ECAB once quorate, or at a CAB meeting
+    CHANGE_REJECTED: Final = "change rejected"
+    IMPLEMENTATION_STARTED: Final = "implementation started"
+    CHANGE_IMPLEMENTED: Final = "change implemented"  # it worked
+    CHANGE_FAILED: Final = "change failed"  # it did not: it must be backed out
+    BACKED_OUT: Final = "backed out"  # the change is undone
+    # A problem (a case of its own, PRB…) and what it changes for its family of incidents:
+    PROBLEM_OPENED: Final = "problem opened"  # by trend detection or a major-incident review
+    KNOWN_ERROR: Final = "known error"  # root-cause analysis done: a workaround is known
+    PROBLEM_FIXED: Final = "problem fixed"  # the permanent fix (a normal change) is in
+    AVOIDED: Final = "avoided"  # an incident (or outage) of a fixed family that did not happen
 
 
 #: Two times closer than this (minutes; 0.06 ms) are the same moment: the event log keeps
@@ -80,6 +94,10 @@ ACTIVITIES: tuple[str, ...] = (
     Activity.DETECTED, Activity.PROPOSED, Activity.DECLARED, Activity.JOINED, Activity.ASSEMBLED,
     Activity.DIAGNOSED, Activity.WORKAROUND_STARTED, Activity.WORKAROUND_APPLIED, Activity.RESTORED,
     Activity.UPDATE, Activity.LEFT,
+    Activity.CHANGE_REQUESTED, Activity.ECAB_MEMBER_JOINED, Activity.CHANGE_APPROVED,
+    Activity.CHANGE_REJECTED, Activity.IMPLEMENTATION_STARTED, Activity.CHANGE_IMPLEMENTED,
+    Activity.CHANGE_FAILED, Activity.BACKED_OUT, Activity.PROBLEM_OPENED, Activity.KNOWN_ERROR,
+    Activity.PROBLEM_FIXED, Activity.AVOIDED,
 )
 
 #: Columns of the event log: ``seq`` (int), ``case_id`` (str), ``timestamp``

@@ -59,9 +59,9 @@ def summary_document(summary: pd.DataFrame, scenario_name: str, replications: in
     """The JSON summary of a run (the shape of ``mimsim run --format json``)."""
     document: dict[str, object] = {"scenario": scenario_name, "replications": replications,
                                    "seed": seed, "kpis": {}, "by_priority": {}, "by_team": {},
-                                   "by_service": {}}
+                                   "by_service": {}, "by_month": {}}
     sections = {"overall": "kpis", "priority": "by_priority", "team": "by_team",
-                "service": "by_service"}
+                "service": "by_service", "month": "by_month"}
     for row in summary.itertuples(index=False):
         entry = {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
                  "ci_high": _number(row.ci_high), "n": int(row.n)}

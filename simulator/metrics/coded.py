@@ -42,7 +42,8 @@ class CodedLog:
     ``rows`` has columns ``case``, ``t`` (minutes since ``origin``), ``activity``
     (an index into :data:`ACTIVITIES`, -1 for an activity mimsim does not know),
     ``team``, ``agent``, ``priority``, ``category`` and ``service`` (indexes into
-    the name lists; -1 where missing).
+    the name lists; -1 where missing), and ``parent`` (the case code of the row's
+    case's parent — its major incident, change or problem — or -1).
     """
 
     rows: pd.DataFrame
@@ -73,6 +74,11 @@ def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
         service, services = _codes(events["service"])
     else:  # a log without outages (e.g. a real export)
         service, services = np.full(len(events), -1, dtype=np.int64), []
+    if "parent" in events:  # the parent's case code (-1 for none)
+        parent = pd.Categorical(events["parent"].astype("object"), categories=cases).codes.astype(
+            np.int64)
+    else:
+        parent = np.full(len(events), -1, dtype=np.int64)
     order = np.lexsort((events["seq"].to_numpy(), case))
     rows = pd.DataFrame({
         "case": case[order],
@@ -83,5 +89,6 @@ def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
         "priority": priority[order],
         "category": category[order],
         "service": service[order],
+        "parent": parent[order],
     })
     return CodedLog(rows, origin, cases, teams, agents, priorities, categories, services)

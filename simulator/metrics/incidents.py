@@ -42,11 +42,13 @@ class PriorityTargets:
 @dataclass(frozen=True)
 class KpiContext:
     """What the KPIs need besides the log: SLA targets and calendars per priority, each
-    service's downtime cost per minute, and the stakeholder-update cadence (minutes)."""
+    service's downtime cost per minute, the stakeholder-update cadence (minutes), and the
+    categories of the problem families' incidents."""
 
     priorities: dict[str, PriorityTargets]
     downtime_cost: dict[str, float] = field(default_factory=dict)
     updates_every: float | None = None
+    family_categories: tuple[str, ...] = ()  # categories of problem families' incidents
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> KpiContext:
@@ -56,7 +58,10 @@ class KpiContext:
             None if priority.calendar == ALWAYS_OPEN else scenario.calendars[priority.calendar])
             for name, priority in scenario.priorities.items()}
         costs = {name: service.downtime_cost for name, service in scenario.services.items()}
-        return cls(priorities, costs, scenario.major_incident.updates_every)
+        families = () if scenario.problems is None else tuple(dict.fromkeys(
+            scenario.category_of(family.stream) for family in scenario.problems.families.values()
+            if family.stream is not None))
+        return cls(priorities, costs, scenario.major_incident.updates_every, families)
 
 
 def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cases: int,

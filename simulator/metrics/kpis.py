@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.eventlog.log import SimulationLog
+from simulator.metrics.changes import change_measures
 from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.outages import outage_measures
@@ -103,5 +104,9 @@ def replication_kpis(log: SimulationLog, policy: KpiContext,
     rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in overall.items())
     for service, measures in services.items():
         rows.extend(("service", service, kpi, value, n) for kpi, (value, n) in measures.items())
+    changes, months = change_measures(coded, policy, (warmup_end, end))
+    rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in changes.items())
+    for month, measures in months.items():
+        rows.extend(("month", month, kpi, value, n) for kpi, (value, n) in measures.items())
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 

@@ -2,7 +2,8 @@
 
 A *work session* runs from a ``work started`` row to the next row of the same
 case that ends it (``paused``, ``reassigned``, ``resolved``, ``interrupted`` or
-``awaiting restoration``), or to the end of the run; time on a major-incident
+``awaiting restoration``; ``known error`` for a problem's root-cause analysis), or to
+the end of the run; time on a major-incident
 bridge (``joined bridge`` to the same agent's ``left bridge`` on the same
 outage) is work too. An agent's *duty* runs from each on-duty row of the duty
 log to the next off-duty row. Within the measurement window (end of
@@ -30,7 +31,8 @@ __all__ = ["DutyPeriods", "duty_periods", "queue_waits", "team_measures", "work_
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
 _WORK_STARTED, _QUEUED = _CODE[Activity.WORK_STARTED], _CODE[Activity.QUEUED]
 _SESSION_ENDS = [_CODE[name] for name in (Activity.PAUSED, Activity.REASSIGNED, Activity.RESOLVED,
-                                          Activity.INTERRUPTED, Activity.AWAITING_RESTORATION)]
+                                          Activity.INTERRUPTED, Activity.AWAITING_RESTORATION,
+                                          Activity.KNOWN_ERROR)]
 _JOINED, _LEFT = _CODE[Activity.JOINED], _CODE[Activity.LEFT]
 
 Measure = tuple[float, int]

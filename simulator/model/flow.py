@@ -27,7 +27,7 @@ from simulator.model.incident import ActivityCode, Incident, Recorder
 from simulator.model.sla import SlaWatch
 from simulator.model.teams import Agent, Team
 
-__all__ = ["CLOSING_JOB_EVERY_MIN", "IncidentFlow", "OutageHooks"]
+__all__ = ["CLOSING_JOB_EVERY_MIN", "IncidentFlow", "OutageHooks", "ProblemHooks"]
 
 
 class OutageHooks(Protocol):
@@ -36,6 +36,13 @@ class OutageHooks(Protocol):
     def hold(self, incident: Incident, agent: Agent) -> bool: ...
 
     def resolved(self, incident: Incident) -> None: ...
+
+
+class ProblemHooks(Protocol):
+    """What the flow asks of problem management (see :mod:`simulator.model.problems`)."""
+
+    def analysed(self, analysis: Incident, agent: Agent) -> None: ...
+
 
 _A = ActivityCode
 #: How often the auto-close job runs (minutes from the start of the run).
@@ -54,6 +61,7 @@ class IncidentFlow:
         self.closure_delay = closure_delay
         self.open: dict[int, Incident] = {}  # case → incident, until resolved for good
         self.outages: OutageHooks | None = None  # set when the scenario has services
+        self.problems: ProblemHooks | None = None  # set when it has problem management
         self._to_close: deque[tuple[float, Incident]] = deque()  # (due, incident), due order
         if closure_delay > 0.0:
             env.process(self._close_resolved())
@@ -68,6 +76,9 @@ class IncidentFlow:
     def segment_done(self, incident: Incident, agent: Agent) -> None:
         """An agent has finished a segment of the incident's plan: decide what happens next."""
         team, _, wait = incident.segments[incident.step]
+        if incident.problem is not None and self.problems is not None:
+            self.problems.analysed(incident, agent)  # a root-cause analysis, not an incident
+            return
         if incident.outage is not None and self.outages is not None \
                 and self.outages.hold(incident, agent):
             return  # it waits for its outage to be restored

@@ -36,7 +36,10 @@ class ActivityCode:
         REASSIGNED, RESOLVED, REOPENED, CLOSED, RESPONSE_SLA_BREACHED, \
         RESOLUTION_SLA_BREACHED, LINKED, AWAITING_RESTORATION, OUTAGE_STARTED, ALERT_FIRED, \
         DETECTED, PROPOSED, DECLARED, JOINED, ASSEMBLED, DIAGNOSED, WORKAROUND_STARTED, \
-        WORKAROUND_APPLIED, RESTORED, UPDATE, LEFT = range(len(ACTIVITIES))
+        WORKAROUND_APPLIED, RESTORED, UPDATE, LEFT, CHANGE_REQUESTED, ECAB_MEMBER_JOINED, \
+        CHANGE_APPROVED, CHANGE_REJECTED, IMPLEMENTATION_STARTED, CHANGE_IMPLEMENTED, \
+        CHANGE_FAILED, BACKED_OUT, PROBLEM_OPENED, KNOWN_ERROR, PROBLEM_FIXED, \
+        AVOIDED = range(len(ACTIVITIES))
 
 
 class Incident:
@@ -55,6 +58,7 @@ class Incident:
         "id",
         "outage",
         "priority",
+        "problem",
         "queue_entry",
         "remaining",
         "reopen_delay",
@@ -91,6 +95,7 @@ class Incident:
         self.clock_version = 0
         self.resolution_breached = False
         self.outage: object | None = None  # the outage this ticket is about, if any
+        self.problem: object | None = None  # for a root-cause analysis: the problem it is for
         self.awaiting = False  # logged, waiting (in no queue) for its outage to be restored
 
 
@@ -126,7 +131,7 @@ class Recorder:
         return len(self.case_priority) - 1
 
     def link(self, case: int, parent: int) -> None:
-        """Record ``parent`` (an outage's case) as the parent of ``case``."""
+        """Record ``parent`` (an outage's, a change's or a problem's case) as the parent of ``case``."""
         self.case_parent[case] = parent
 
     def add_agent(self, name: str) -> int:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.model.streams import RandomStreams
+from simulator.scenario.changes import KnownError
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.schema import Scenario
 
@@ -83,12 +84,17 @@ class PlannedIncidents:
 class _Planner:
     """Draws the plans of incidents of one category, starting at one team."""
 
-    def __init__(self, scenario: Scenario, streams: RandomStreams, prefix: str) -> None:
+    def __init__(self, scenario: Scenario, streams: RandomStreams, prefix: str,
+                 known_error: KnownError | None = None) -> None:
         self.scenario = scenario
         self.streams = streams
         self.prefix = prefix
         self.team_index = {name: index for index, name in enumerate(scenario.teams)}
         self.priority_names = list(scenario.priorities)
+        # A known error (problem management) helps the desk and shortens the work; the
+        # random numbers are the same with or without it.
+        self.fcr = None if known_error is None else known_error.first_contact_resolution
+        self.factor = 1.0 if known_error is None else known_error.handling
 
     def uniforms(self, purpose: str, size: int) -> np.ndarray:
         return self.streams.uniforms(f"{purpose}/{self.prefix}", size)
@@ -105,9 +111,11 @@ class _Planner:
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
-        work = desk.handling.quantile(self.uniforms("desk-handling", n))
+        work = desk.handling.quantile(self.uniforms("desk-handling", n)) * self.factor
         fcr = desk.first_contact_resolution_by_category.get(category,
                                                             desk.first_contact_resolution)
+        if self.fcr is not None:
+            fcr = self.fcr
         escalated = self.uniforms("first-contact", n) >= fcr
         shares = desk.escalation_by_category.get(category, desk.escalation)
         target = self._choose(shares, self.uniforms("escalation", n))
@@ -144,7 +152,8 @@ class _Planner:
                 group = groups[names[code]]
                 by_priority = {self.priority_names.index(name): distribution
                                for name, distribution in group.handling_by_priority.items()}
-                work[here] = self._work(by_priority, group.handling, priority[here], u_work[here])
+                work[here] = self._work(by_priority, group.handling, priority[here],
+                                        u_work[here]) * self.factor
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
@@ -180,7 +189,7 @@ class _Planner:
             handling = flow.desk.handling if group is None else group.handling_by_priority.get(
                 self.priority_names[priority[index]], group.handling)
             reopened[index] = (float(delay[index]),
-                               float(handling.quantile(u_work[index:index + 1])[0]))
+                               float(handling.quantile(u_work[index:index + 1])[0]) * self.factor)
         return reopened
 
     def plan(self, arrival: np.ndarray, category: str, priority: np.ndarray,
@@ -208,12 +217,14 @@ def _priorities(scenario: Scenario, stream_name: str, u: np.ndarray) -> np.ndarr
 
 
 def plan_stream(scenario: Scenario, stream_name: str, arrival: np.ndarray,
-                streams: RandomStreams, priority_rank: int | None = None) -> PlannedIncidents:
+                streams: RandomStreams, priority_rank: int | None = None,
+                known_error: KnownError | None = None) -> PlannedIncidents:
     """Plans of the incidents an arrival stream brings at times ``arrival``.
 
-    ``priority_rank`` imposes a priority instead of drawing one (for injected incidents).
+    ``priority_rank`` imposes a priority instead of drawing one (for injected incidents);
+    ``known_error`` plans them as they go once their problem is a known error.
     """
-    planner = _Planner(scenario, streams, f"stream/{stream_name}")
+    planner = _Planner(scenario, streams, f"stream/{stream_name}", known_error)
     priority = _priorities(scenario, stream_name, planner.uniforms("priority", len(arrival)))
     if priority_rank is not None:
         priority = np.full(len(arrival), priority_rank)

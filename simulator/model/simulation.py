@@ -20,11 +20,14 @@ import simpy
 
 from simulator.eventlog.log import SimulationLog
 from simulator.model.arrivals import arrival_times
+from simulator.model.changes import ChangeHandling
+from simulator.model.decisions import Decision, DecisionPoints
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
+from simulator.model.problems import FamilyState, ProblemHandling
 from simulator.model.rosters import duty_periods, roster_agents
 from simulator.model.sla import PriorityClock, SlaWatch
 from simulator.model.streams import RandomStreams
@@ -47,7 +50,7 @@ class TicketState:
     priority: str
     category: str
     team: str
-    status: str  # "queued", "in work", "waiting on user", "resolved (may reopen)"
+    status: str  # "queued", "in work", "waiting on user", "awaiting restoration", "resolved (may reopen)"
     age_min: float
     agent: str | None
 
@@ -91,13 +94,15 @@ class Simulation:
         The root seed (default: the scenario's ``run.seed``).
     """
 
-    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None,
+                 interactive: bool = False) -> None:
         self.scenario = scenario
         self.replication = replication
         self.seed = scenario.run.seed if seed is None else seed
         self.start = scenario.run.start
         self.horizon = scenario.run.horizon
         self.env = simpy.Environment()
+        self.decisions = DecisionPoints(self.env, interactive)
         self.streams = RandomStreams(self.seed, replication)
         self.recorder = Recorder(list(scenario.teams), list(scenario.priorities),
                                  list(scenario.categories()), list(scenario.services))
@@ -113,14 +118,25 @@ class Simulation:
                                  scenario.flow.closure_delay)
         self._start_rosters()
         self._load_backlog(backlog)
+        clocks = {name: CalendarClock(calendar, self.start, 0.0, self.horizon)
+                  for name, calendar in scenario.calendars.items()}
+        clocks[ALWAYS_OPEN] = CalendarClock(None, self.start)
+        self.changes: ChangeHandling | None = None
+        if scenario.changes.emergency is not None or scenario.changes.normal is not None:
+            self.changes = ChangeHandling(self.env, scenario, self.recorder, self.flow, clocks,
+                                          self.streams, self.decisions)
+        self.problems: ProblemHandling | None = None
+        if scenario.problems is not None:
+            assert self.changes is not None  # validated: a fix is a normal change
+            self.problems = ProblemHandling(self.env, scenario, self.recorder, self.teams,
+                                            self.changes, self.streams)
+            self.flow.problems = self.problems
         self._prepare_arrivals()
         self.outages: OutageHandling | None = None
         if scenario.services:
-            clocks = {name: CalendarClock(calendar, self.start, 0.0, self.horizon)
-                      for name, calendar in scenario.calendars.items()}
-            clocks[ALWAYS_OPEN] = CalendarClock(None, self.start)
             self.outages = OutageHandling(self.env, scenario, self.recorder, self.flow, self.teams,
-                                          plan_outages(scenario, self.streams), clocks, self.streams)
+                                          plan_outages(scenario, self.streams), clocks, self.streams,
+                                          self.changes, self.problems, self.decisions)
             self.flow.outages = self.outages
         self._injected = 0
         self._queue_area_at_warmup: dict[str, float] = {}
@@ -192,10 +208,21 @@ class Simulation:
 
     def _prepare_arrivals(self) -> None:
         batches = []
+        # Per batch, for a problem family's stream: its state, the plans once it is a known
+        # error, and each incident's uniform for "avoided by the fix".
+        self._families: list[tuple[FamilyState, PlannedIncidents, np.ndarray] | None] = []
         for name, stream in self.scenario.arrivals.items():
             times = arrival_times(stream, self.start, self.horizon,
                                   self.streams.generator(f"arrivals/{name}"))
             batches.append(plan_stream(self.scenario, name, times, self.streams))
+            family = self.problems.by_stream.get(name) if self.problems is not None else None
+            if family is None:
+                self._families.append(None)
+                continue
+            known = plan_stream(self.scenario, name, times, self.streams,
+                                known_error=family.spec.known_error)
+            self._families.append((family, known, self.streams.uniforms(f"avoid/stream/{name}",
+                                                                        len(times))))
         self._batches = batches
         times = np.concatenate([batch.arrival for batch in batches]) if batches else np.empty(0)
         batch_of = np.concatenate([np.full(len(batch), code) for code, batch in enumerate(batches)])
@@ -219,14 +246,36 @@ class Simulation:
         now = self.env.now
         times, k, n = self._arrival_time, self._next_arrival, len(self._arrival_time)
         while k < n and times[k] <= now:
-            incident = self._incident(self._batches[self._arrival_batch[k]], self._arrival_index[k],
-                                      case_id("INC", k + 1))
-            incident.arrival = now
-            self.flow.arrive(incident)
+            batch, index = self._arrival_batch[k], self._arrival_index[k]
+            family = self._families[batch]
+            incident: Incident | None
+            if family is None:
+                incident = self._incident(self._batches[batch], index, case_id("INC", k + 1))
+            else:
+                incident = self._family_incident(family, batch, index, case_id("INC", k + 1))
+            if incident is not None:
+                incident.arrival = now
+                self.flow.arrive(incident)
             k += 1
         self._next_arrival = k
         if k < n:
             self.env.timeout(max(0.0, times[k] - now)).callbacks.append(self._arrive)
+
+    def _family_incident(self, family: tuple[FamilyState, PlannedIncidents, np.ndarray],
+                         batch: int, index: int, name: str) -> Incident | None:
+        """An incident of a problem family: avoided once fixed, helped once a known error."""
+        state, known, avoid = family
+        problems = self.problems
+        assert problems is not None
+        plans = known if state.known_error else self._batches[batch]
+        if problems.avoids(state, float(avoid[index])):
+            case = self.recorder.add_case(name, int(plans.priority[index]), int(plans.category[index]))
+            if state.case >= 0:
+                self.recorder.link(case, state.case)
+            problems.avoided(case, -1)
+            return None
+        problems.arrived(state)
+        return self._incident(plans, index, name)
 
     def _segment_done(self, incident: Incident, agent: Agent) -> None:
         self.flow.segment_done(incident, agent)
@@ -258,12 +307,41 @@ class Simulation:
         if target < self.now:
             raise ValueError(f"cannot go back in time: now is minute {self.now:g}, "
                              f"asked for minute {target:g}")
+        if self.decisions.interactive:
+            # Stop at the first question: the clock waits at that minute for the answer.
+            while not self.decisions.pending and self.env.peek() < target:
+                self.env.step()
+            if self.decisions.pending:
+                return
         if target > self.now:
             self.env.run(until=target)
 
     def advance(self, minutes: float) -> None:
-        """Advance by ``minutes``."""
+        """Advance by ``minutes`` (in an interactive run, up to the next question at most)."""
         self.run(self.now + minutes)
+
+    # -- decisions (interactive runs: ``Simulation(..., interactive=True)``) ------------------
+    def pending_decisions(self) -> list[Decision]:
+        """The questions waiting for an answer (the clock does not move while there are any)."""
+        return [decision for decision, _ in self.decisions.pending.values()]
+
+    def decide(self, key: str, answer: str) -> str:
+        """Answer a pending question now; returns the answer as the model took it.
+
+        Raises ``KeyError`` for an unknown question and ``ValueError`` for an answer that
+        is not one of its options."""
+        return self.decisions.answer(key, answer)
+
+    def send_update(self, case: str) -> bool:
+        """A stakeholder update about major incident ``case`` now (interactive runs leave the
+        cadence to the players); False when there is nothing to update about."""
+        return self.outages is not None and self.outages.send_update(case)
+
+    def start_outage(self, service: str) -> str:
+        """An outage of ``service`` starts now (an inject); returns its case id."""
+        if self.outages is None or service not in self.scenario.services:
+            raise ValueError(f"no service {service!r}; services: {list(self.scenario.services)}")
+        return self.outages.start_outage(service)
 
     def inject_incident(self, stream: str | None = None, priority: str | None = None) -> str:
         """Add an incident now, planned like one from ``stream`` (default the first stream).
@@ -353,6 +431,8 @@ class Simulation:
             status = "in work"
         elif incident.queue_entry is not None:
             status = "queued"
+        elif incident.awaiting:
+            status = "awaiting restoration"
         else:
             status = "waiting on user"
         return TicketState(self._case_name(incident.id), names.priority_names[incident.priority],

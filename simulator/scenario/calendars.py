@@ -263,6 +263,26 @@ class CalendarClock:
         self._cover(t, t)
         return bisect.bisect_right(self._edges, t) % 2 == 1
 
+    def next_start(self, t: float) -> float:
+        """The start of the first open period that begins after minute ``t`` (inf if none).
+
+        A CAB that meets in the open periods of a calendar next meets then.
+        """
+        if self.always_open:
+            return float("inf")
+        span = self._span[1] - self._span[0]
+        while True:
+            index = bisect.bisect_right(self._edges, t)
+            index += index % 2  # inside an open period: the next one's start
+            if index < len(self._edges):
+                return self._edges[index]
+            if not self._cover(self._span[0], self._span[1] + span):
+                return float("inf")
+
+    def next_open(self, t: float) -> float:
+        """Minute ``t`` if the calendar is open then, else the start of its next open period."""
+        return t if self.is_open(t) else self.next_start(t)
+
     def working_minutes_array(self, t: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`working_minutes_at` (NaN stays NaN)."""
         t = np.asarray(t, dtype=float)

@@ -265,6 +265,75 @@ def _service_problems(scenario: Scenario) -> Iterator[Problem]:
         yield from _known("calendar", calendar, calendars, (*path, "on_call", "calendar"))
 
 
+def _change_problems(scenario: Scenario) -> Iterator[Problem]:
+    calendars = (ALWAYS_OPEN, *scenario.calendars)
+    changes = scenario.changes
+    paths: list[tuple[KeyPath, str | None]] = [
+        (("major_incident", "restoration"), scenario.major_incident.restoration)]
+    paths += [(("services", name, "restoration", "path"), service.restoration.path)
+              for name, service in scenario.services.items()]
+    for path, choice in paths:
+        if choice == "emergency_change" and changes.emergency is None:
+            yield Problem(path, "expected a 'changes.emergency' section to restore by emergency "
+                                "change (the ECAB, implementation and risk); found none")
+    if changes.emergency is not None:
+        yield from _known("calendar", changes.emergency.ecab.on_call.calendar, calendars,
+                          ("changes", "emergency", "ecab", "on_call", "calendar"))
+    if changes.normal is not None:
+        for key in ("cab", "window"):
+            name = getattr(changes.normal, key)
+            yield from _known("calendar", name, calendars, ("changes", "normal", key))
+        if changes.normal.cab == ALWAYS_OPEN:
+            yield Problem(("changes", "normal", "cab"),
+                          "expected a calendar whose open periods are the CAB's meetings (e.g. "
+                          "{Tue: '10:00-11:00'}); found '24x7', which never starts a meeting")
+
+
+def _problem_problems(scenario: Scenario) -> Iterator[Problem]:
+    problems = scenario.problems
+    if problems is None:
+        return
+    yield from _known("team", problems.team, scenario.teams, ("problems", "team"))
+    if scenario.changes.normal is None:
+        yield Problem(("problems",), "expected a 'changes.normal' section (a permanent fix goes "
+                                     "through a normal change: CAB, window, risk); found none")
+    seen: dict[str, str] = {}
+    for name, family in problems.families.items():
+        path: KeyPath = ("problems", "families", name)
+        if family.stream is not None:
+            yield from _known("arrival stream", family.stream, scenario.arrivals, (*path, "stream"))
+        if family.service is not None:
+            yield from _known("service in the catalogue", family.service, scenario.services,
+                              (*path, "service"))
+        source = f"stream {family.stream}" if family.stream else f"service {family.service}"
+        if source in seen:
+            yield Problem(path, f"expected one family per stream or service; found {source} "
+                                f"in {seen[source]!r} too")
+        seen[source] = name
+
+
+def _exercise_problems(scenario: Scenario) -> Iterator[Problem]:
+    exercise = scenario.exercise
+    if exercise is None:
+        return
+    if exercise.start_at >= scenario.run.horizon:
+        yield _beyond_horizon(("exercise", "start_at"), exercise.start_at, scenario)
+    for index, inject in enumerate(exercise.injects):
+        path: KeyPath = ("exercise", "injects", index)
+        if inject.at is not None and inject.at >= scenario.run.horizon:
+            yield _beyond_horizon((*path, "at"), inject.at, scenario)
+        if inject.kind == "outage" and inject.service is not None:
+            yield from _known("service in the catalogue", inject.service, scenario.services,
+                              (*path, "service"))
+        if inject.kind == "incident":
+            if inject.stream is not None:
+                yield from _known("arrival stream", inject.stream, scenario.arrivals, (*path, "stream"))
+            if inject.priority is not None:
+                yield from _known("priority", inject.priority, scenario.priorities, (*path, "priority"))
+        if inject.kind == "staff" and inject.team is not None:
+            yield from _known("team", inject.team, scenario.teams, (*path, "team"))
+
+
 def _target_problems(scenario: Scenario) -> Iterator[Problem]:
     for key, condition in scenario.targets.items():
         try:
@@ -280,6 +349,8 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
                 *_flow_team_problems(scenario), *_escalation_problems(scenario),
                 *_transfer_problems(scenario), *_backlog_problems(scenario),
                 *_size_problems(scenario), *_service_problems(scenario),
+                *_change_problems(scenario), *_problem_problems(scenario),
+                *_exercise_problems(scenario),
                 *_target_problems(scenario)]
     if not problems:  # the graph is only meaningful once every name resolves
         problems.extend(_routing_problems(scenario))

@@ -21,7 +21,9 @@ from simulator.scenario.calendars import (
     parse_days,
     parse_time_of_day,
 )
+from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.exercise import Exercise
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
@@ -361,6 +363,9 @@ class Scenario(Spec):
     services: dict[str, Service] = {}  # the service catalogue: what can fail, and what it costs
     outages: tuple[Outage, ...] = ()  # outages at given times (exercises), besides random failures
     major_incident: MajorIncidentProcess = MajorIncidentProcess()
+    changes: ChangeManagement = ChangeManagement()  # emergency and normal changes
+    problems: ProblemManagement | None = None  # latent problems and problem management
+    exercise: Exercise | None = None  # how to play it as a tabletop exercise
     targets: dict[str, str] = {}  # KPI → condition, e.g. {"P2.sla_response_attainment": ">= 0.9"}
 
     @field_validator("arrivals")
@@ -390,9 +395,18 @@ class Scenario(Spec):
         return self.arrivals[stream].category or stream
 
     def categories(self) -> tuple[str, ...]:
-        """Every category an arrival stream or an outage can bring, in order of first appearance."""
+        """Every category an arrival stream, an outage or a failed change can bring, in order of
+        first appearance."""
         storms = (self.storm_category(name) for name in self.services)
-        return tuple(dict.fromkeys([*(self.category_of(name) for name in self.arrivals), *storms]))
+        induced = (kind.induced_incidents.category for kind in (self.changes.emergency,
+                                                                 self.changes.normal)
+                   if kind is not None and kind.induced_incidents.mean > 0)
+        return tuple(dict.fromkeys([*(self.category_of(name) for name in self.arrivals), *storms,
+                                    *induced]))
+
+    def restoration_path(self, service: str) -> str:
+        """How a major incident on ``service`` is restored: its own policy, or the process's."""
+        return self.services[service].restoration.path or self.major_incident.restoration
 
     def storm_category(self, service: str) -> str:
         """The category of the tickets users raise about a service's outage."""

@@ -37,6 +37,7 @@ __all__ = [
     "OnCall",
     "Outage",
     "Restoration",
+    "RestorationPath",
     "Role",
     "Service",
     "TicketStorm",
@@ -94,12 +95,18 @@ class TicketStorm(Spec):
     category: str | None = None  # of the tickets (default: the service's name)
 
 
+#: How a major incident restores its service.
+RestorationPath = Literal["workaround", "emergency_change"]
+
+
 class Restoration(Spec):
     """How long restoring the service takes, once people work on it."""
 
     diagnosis: Distribution
     fix: Distribution  # the workaround: failover, restart, rollback
     recovery: Distribution = _fixed("0m")  # after the fix, until users see it
+    path: RestorationPath | None = None  # this service's policy (default: the process's)
+    rollback: Distribution | None = None  # undoing the last release instead (a tabletop option)
 
 
 class Service(Spec):
@@ -165,7 +172,9 @@ class MajorIncidentProcess(Spec):
     communications: Role | None = None
     resolvers: tuple[Role, ...] = (Role(team="owner", count=2),)
     updates_every: PositiveDuration = 30.0  # stakeholder updates while the incident is open
-    restoration: Literal["workaround"] = "workaround"  # the decision point (more to come)
+    # The decision point's policy: restore by a workaround (failover, restart, rollback) or by an
+    # emergency change (ECAB, implementation, risk of failure; see ``changes.emergency``).
+    restoration: RestorationPath = "workaround"
 
     @field_validator("resolvers")
     @classmethod

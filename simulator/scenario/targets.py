@@ -15,7 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "CHANGE_KPIS",
     "INCIDENT_KPIS",
+    "MONTH_KPIS",
     "OUTAGE_KPIS",
     "SERVICE_KPIS",
     "TEAM_KPIS",
@@ -40,6 +42,14 @@ OUTAGE_KPIS: tuple[str, ...] = (
 )
 #: KPIs measured per service.
 SERVICE_KPIS: tuple[str, ...] = ("outages", "downtime_min", "downtime_cost", "mtbf_h")
+#: KPIs of change and problem management, overall.
+CHANGE_KPIS: tuple[str, ...] = (
+    "normal_changes", "emergency_changes", "emergency_change_success_rate", "changes_backed_out",
+    "incidents_caused_by_changes", "problems_opened", "known_errors", "problems_fixed",
+    "incidents_avoided", "outages_avoided", "problem_trend",
+)
+#: KPIs per 30-day month after the warm-up (scope "month", key "1", "2", ...).
+MONTH_KPIS: tuple[str, ...] = ("problem_incidents", "problem_incidents_ratio")
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
@@ -82,7 +92,7 @@ def parse_target(key: str, condition: str, priorities: Sequence[str],
     elif scope:
         known, where = INCIDENT_KPIS, f"priority {scope!r}"
     else:
-        known, where = INCIDENT_KPIS + OUTAGE_KPIS, "the whole run"
+        known, where = INCIDENT_KPIS + OUTAGE_KPIS + CHANGE_KPIS, "the whole run"
     if kpi not in known:
         close = difflib.get_close_matches(kpi, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -19,6 +19,12 @@ SERVICE = {"calendars": {"business": {"hours": {"Mon-Fri": "08:00-17:00"}}},
            "services": {"portal": {"users": 100, "owner": "desk", "detection_delay": "5m",
                                    "restoration": {"diagnosis": "10m", "fix": "10m"}}}}
 
+PROBLEMS = {"calendars": {"business": {"hours": {"Mon-Fri": "08:00-17:00"}}},
+            "arrivals": {"repeats": {"volume": "5/day"}},
+            "changes": {"normal": {"cab": "business", "window": "24x7"}},
+            "problems": {"team": "desk", "families": {"repeats": {
+                "stream": "repeats", "root_cause_analysis": "1d", "fix_share": 0.8}}}}
+
 # (name, scenario changes or raw YAML text, fragments that must all appear in the message)
 CASES = [
     ("yaml syntax", "run:\n  horizon: 1w\n  warmup: [0m\n", [":4: expected valid YAML", "syntax error"]),
@@ -103,6 +109,19 @@ CASES = [
      ["services.portal.owner", "did you mean 'desk'?"]),
     ("an outage after the end", merge(SERVICE, {"outages": [{"service": "portal", "at": "2w"}]}),
      ["outages[0].at", "within the horizon (1w)", "found 2w"]),
+    # Changes and problems
+    ("a quorum larger than the ECAB", {"changes": {"emergency": {"ecab": {"members": 3, "quorum": 4}}}},
+     ["changes.emergency.ecab", "a quorum of at most the 3 members", "found quorum 4"]),
+    ("a fix share outside [0, 1]", merge(PROBLEMS, {"problems": {"families": {"repeats": {
+        "fix_share": 1.5}}}}),
+     ["problems.families.repeats.fix_share", "between 0 and 1", "1.5"]),
+    ("a CAB schedule outside any calendar", merge(PROBLEMS, {"changes": {"normal": {"cab": "tuesdays"}}}),
+     ["changes.normal.cab", "expected the name of a calendar", "found 'tuesdays'"]),
+    ("a problem team that does not exist", merge(PROBLEMS, {"problems": {"team": "analysts"}}),
+     ["problems.team", "expected the name of a team", "found 'analysts'"]),
+    ("an emergency change without its section",
+     merge(SERVICE, {"major_incident": {"enabled": True, "restoration": "emergency_change"}}),
+     ["major_incident.restoration", "expected a 'changes.emergency' section"]),
     ("an outage nobody would notice", merge(SERVICE, {"services": {"portal": {"detection_delay": None}}}),
      ["services.portal", "nobody would ever notice an outage"]),
 ]

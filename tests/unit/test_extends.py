@@ -28,11 +28,25 @@ def test_the_pair_differs_only_in_the_switch() -> None:
     assert with_mim == without_mim
 
 
-def test_with_mim_is_the_baseline_plus_services_and_the_process() -> None:
+def test_the_problem_management_pair_differs_only_in_the_switch() -> None:
+    on = _dump(SCENARIOS / "problem-management.yaml")
+    off = _dump(SCENARIOS / "no-problem-management.yaml")
+    assert on["problems"]["enabled"] is True and off["problems"]["enabled"] is False  # type: ignore[index]
+    for document in (on, off):
+        for key in ("name", "description", "extends"):
+            document.pop(key)
+        document["problems"]["enabled"] = None  # type: ignore[index]
+    assert on == off
+
+
+def test_with_mim_is_the_baseline_plus_services_the_process_and_changes() -> None:
     baseline, with_mim = _dump(SCENARIOS / "baseline.yaml"), _dump(SCENARIOS / "with-mim.yaml")
     assert set(with_mim["teams"]) - set(baseline["teams"]) == {"incident_managers"}  # type: ignore[arg-type]
-    for section in ("run", "arrivals", "priorities", "flow", "calendars", "initial_backlog", "targets"):
+    for section in ("run", "arrivals", "priorities", "flow", "initial_backlog", "targets"):
         assert with_mim[section] == baseline[section], section
+    calendars = with_mim["calendars"]
+    assert isinstance(calendars, dict) and set(calendars) == {"business", "cab", "change_window"}
+    assert calendars["business"] == baseline["calendars"]["business"]  # type: ignore[index]
     assert baseline["services"] == {} and len(with_mim["services"]) == 3  # type: ignore[arg-type]
 
 

@@ -12,7 +12,7 @@ import pytest
 from simulator.eventlog.log import ACTIVITIES, SimulationLog
 from simulator.metrics import KpiContext, PriorityTargets, backlog_series, encode, replication_kpis
 from simulator.scenario.calendars import Calendar
-from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
+from simulator.scenario.targets import CHANGE_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
 
 START = dt.datetime(2026, 1, 5)  # a Monday
 
@@ -170,6 +170,7 @@ def test_backlog_series_follows_the_holding_team() -> None:
 
 def test_every_kpi_of_the_vocabulary_is_computed() -> None:
     kpis = replication_kpis(make_log(flow("A", 0, 0, 5), {"A": "P3"}), POLICY)
-    assert set(kpis.loc[kpis["scope"] == "overall", "kpi"]) == set(INCIDENT_KPIS) | set(OUTAGE_KPIS)
+    overall = set(kpis.loc[kpis["scope"] == "overall", "kpi"])
+    assert overall == set(INCIDENT_KPIS) | set(OUTAGE_KPIS) | set(CHANGE_KPIS)
     assert set(kpis.loc[kpis["scope"] == "team", "kpi"]) == set(TEAM_KPIS)
     assert np.isfinite(kpis.loc[kpis["kpi"] == "mttr_h", "value"].iloc[0])

@@ -10,7 +10,7 @@ import pytest
 
 from simulator.experiment.compare import Comparison, compare_designs
 from simulator.scenario import load_scenario
-from simulator.scenario.targets import INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
+from simulator.scenario.targets import CHANGE_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
 from tests.helpers import run_cli
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
@@ -64,8 +64,9 @@ def test_json_has_every_kpi_of_every_design(tmp_path: Path,
     document = json.loads(out)
     assert set(document) == {"designs", "differences"}
     assert [design["scenario"] for design in document["designs"]] == ["mmc", "mmc11"]
-    expected = set(INCIDENT_KPIS) | set(OUTAGE_KPIS) | {f"{p}.{kpi}" for p in ("P1", "P2", "P3", "P4")
-                                     for kpi in INCIDENT_KPIS} | {f"agents.{kpi}" for kpi in TEAM_KPIS}
+    expected = set(INCIDENT_KPIS) | set(OUTAGE_KPIS) | set(CHANGE_KPIS) | {
+        f"{p}.{kpi}" for p in ("P1", "P2", "P3", "P4") for kpi in INCIDENT_KPIS} | {
+        f"agents.{kpi}" for kpi in TEAM_KPIS}
     for design in document["designs"]:
         assert set(design["kpis"]) == expected
         assert set(design["kpis"]["mtta_min"]) == {"mean", "ci_low", "ci_high", "n"}
