@@ -72,12 +72,16 @@ def _group_flow(model: GroupModel) -> dict[str, Any]:
     return flow
 
 
+def _span(hours: tuple[int, int] | None) -> str:
+    return "off" if hours is None else f"{hours[0]:02d}–{hours[1]:02d} h"
+
+
 def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
     path = ("flow", "groups", model.team)
     comments = {("teams", model.team): (
         f"log groups {', '.join(model.stats['groups'][:12])}"
         f"{' …' if len(model.stats['groups']) > 12 else ''}: "
-        f"{model.visits} visits; on duty {model.hours[0]} weekdays, {model.hours[1]} weekends "
+        f"{model.visits} visits; on duty {_span(model.hours[0])} weekdays, {_span(model.hours[1])} weekends "
         f"(hours where ≥ 10 % of the peak's people update tickets); agents are ticket slots: "
         f"{model.load['weekday']:.1f} tickets in hand on weekdays (Little), "
         f"{model.people:.1f} people active per on-duty hour"),

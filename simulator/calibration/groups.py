@@ -251,9 +251,9 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     code_of = {team: i for i, team in enumerate(teams)}
     hours, profile = _on_duty_hours(log, pooled, teams, window)
     clock = OnDuty.from_hours(hours)
-    code = visits["team"].map(code_of).to_numpy()
+    code = visits["team"].map(code_of).to_numpy(dtype=int)
     pauses = cut.pauses.merge(visits[["case_id", "step", "team"]], on=["case_id", "step"])
-    pause_code = pauses["team"].map(code_of).to_numpy()
+    pause_code = pauses["team"].map(code_of).to_numpy(dtype=int)
     visits["work_min"] = _on_duty_minutes(clock, code, visits, pauses, pause_code, None)
     context = _Context(
         visits, pauses, visits["case_id"].map(log.incidents["priority"]), clock, code_of,

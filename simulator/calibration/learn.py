@@ -92,7 +92,12 @@ def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
 
 
 def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, Any], list[list[str]]]:
-    """Impact × urgency cells per priority, and the matrix (each cell's most common priority)."""
+    """Impact × urgency cells per priority, and the matrix (each cell's most common priority).
+
+    A log without impact and urgency (or where some priority is never the most common in
+    any cell) gets a one-row matrix with one urgency level per priority: each stream then
+    brings its own priority, which is all such a log can say.
+    """
     known = incidents.dropna(subset=["impact", "urgency"])
     known = known[known["impact"].isin([1, 2, 3]) & known["urgency"].isin([1, 2, 3])]
     matrix = [["P1", "P2", "P3"], ["P2", "P3", "P4"], ["P3", "P4", "P4"]]
@@ -105,10 +110,9 @@ def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, An
         chosen = known[known["priority"] == name]
         shares = {(int(i), int(u)): n for (i, u), n in chosen.groupby(["impact", "urgency"]).size().items()
                   if matrix[int(i) - 1][int(u) - 1] == name}
-        if not shares:  # no impact/urgency in the log: a cell the matrix maps to this priority
-            shares = {(i + 1, u + 1): 1 for i in range(3) for u in range(3) if matrix[i][u] == name}
-            shares = dict(list(shares.items())[:1])
         total = sum(shares.values())
+        if not total:
+            return {name: {1: {level: 1.0}} for level, name in enumerate(names, start=1)}, [list(names)]
         cells[name] = {}
         for (impact, urgency), n in shares.items():
             cells[name].setdefault(impact, {})[urgency] = n / total

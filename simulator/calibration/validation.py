@@ -27,7 +27,7 @@ from simulator.calibration.learn import DESK, active_period
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import cut_visits
 from simulator.eventlog.log import ACTIVITIES, Activity
-from simulator.experiment.executors import make_executor
+from simulator.experiment.executors import available_workers, make_executor
 from simulator.experiment.summary import confidence_interval
 from simulator.metrics.coded import encode
 from simulator.metrics.incidents import KpiContext, incident_table
@@ -215,7 +215,7 @@ def validate_against(log: RealLog, scenario: Scenario, replications: int | None 
     aligned = simulation_settings(scenario, observation)
     tasks = [_Task(aligned, r, seed, observation, tuple(priorities)) for r in range(replications)]
     results: dict[int, tuple[dict[str, float], pd.DataFrame]] = {}
-    with make_executor(min(workers or replications, replications)) as executor:
+    with make_executor(min(workers or available_workers(), replications)) as executor:
         for replication, kpis, cohort in executor.map_unordered(_simulate, tasks):
             results[replication] = (kpis, cohort)
     real_kpis = validation_kpis(real, priorities)

@@ -100,14 +100,20 @@ def _visits_from_incidents(log: RealLog) -> pd.DataFrame:
     step = np.concatenate([np.arange(n) for n in count]) if len(count) else np.zeros(0, int)
     total = np.repeat(count, count)
     opened = np.repeat(incidents["opened"].to_numpy(), count)
-    span = np.repeat((incidents["resolved"] - incidents["opened"]).to_numpy(), count)
+    open_at_export = np.repeat(incidents["resolved"].isna().to_numpy(), count)
+    # An incident still open at the export: its visits share the time up to the export, the
+    # last one right-censored there (``exit`` left empty; :func:`cut_visits` fills it).
+    ended = incidents["resolved"].fillna(log.exported).clip(lower=incidents["opened"])
+    span = np.repeat((ended - incidents["opened"]).to_numpy(), count)
     first = np.repeat(incidents["first_group"].to_numpy(), count)
     last = np.repeat(incidents["last_group"].fillna(incidents["first_group"]).to_numpy(), count)
     group = np.where(step == 0, first, np.where(step == total - 1, last, "other"))
     entry = opened + span * (step / total)
-    exit_ = opened + span * ((step + 1) / total)
+    exit_ = pd.Series(opened + span * ((step + 1) / total))
+    final = step == total - 1
+    exit_[final & open_at_export] = pd.NaT
     return pd.DataFrame({"case_id": case, "step": step, "group": group, "entry": entry,
-                         "exit": exit_, "resolved_here": (step == total - 1) & ~pd.isna(exit_)})
+                         "exit": exit_.to_numpy(), "resolved_here": final & ~open_at_export})
 
 
 def _pauses(log: RealLog) -> pd.DataFrame:

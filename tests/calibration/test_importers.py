@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from simulator.calibration.readers import read_log
+from simulator.calibration.visits import cut_visits
+from simulator.scenario.loader import load_scenario
 from tests.helpers import run_cli
 
 PER_INCIDENT_MAPPING = """\
@@ -149,3 +151,26 @@ def test_an_xes_log_is_read_through_pm4py(tmp_path: Path) -> None:
     assert pd.isna(log.incidents.loc["X2", "resolved"])
     assert log.pause_states == frozenset({"paused"})
     assert log.incidents.loc["X1", "n_reassigned"] == 1.0
+
+
+def test_a_per_incident_export_without_impact_urgency_calibrates_to_a_valid_scenario(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Own priority names, no impact or urgency, an incident still open: the scenario loads."""
+    rows = [f"K{i},2016-03-{1 + i % 20:02d} {8 + i % 9:02d}:00:00,2016-03-{1 + i % 20:02d} "
+            f"{9 + i % 9:02d}:30:00,{'High' if i % 4 == 0 else 'Low'},{('net', 'app')[i % 2]},"
+            f"{('net', 'app')[i % 2]},{i % 3}\n" for i in range(40)]
+    rows.append("OPEN,2016-03-21 08:00:00,,Low,app,app,1\n")  # still open at the export
+    (tmp_path / "log.csv").write_text(HEADER + "".join(rows))
+    (tmp_path / "map.yaml").write_text(PER_INCIDENT_MAPPING)
+    code, _, err = run_cli(["calibrate", str(tmp_path / "log.csv"), "--log-format", "generic",
+                            "--mapping", str(tmp_path / "map.yaml"), "-o", str(tmp_path / "s.yaml")], capsys)
+    assert code == 0, err
+    scenario = load_scenario(tmp_path / "s.yaml")
+    assert set(scenario.priorities) == {"High", "Low"}
+    for name, stream in scenario.arrivals.items():  # each stream brings its own priority
+        assert {scenario.priority_matrix[i - 1][u - 1] for i, u in stream.impact_urgency_shares()} == {name}
+    visits = cut_visits(read_log(tmp_path / "log.csv", "generic", tmp_path / "map.yaml")).visits
+    still_open = visits[visits["case_id"] == "OPEN"].sort_values("step")
+    assert still_open["censored"].tolist() == [False, True]  # only its last visit is cut at the export
+    assert not still_open["resolved_here"].any()
+    assert still_open["exit"].iloc[-1] == pd.Timestamp("2016-03-21 08:00")  # the export: the latest time
