@@ -13,7 +13,9 @@ import pytest
 ROOT = Path(__file__).parents[1]
 PACKAGE = ROOT / "simulator"
 # Each layer may import only from the layers listed before it.
-LAYERS = ["scenario", "eventlog", "model", "metrics", "experiment", "reporting", "tabletop", "cli"]
+LAYERS = [
+    "scenario", "eventlog", "model", "metrics", "experiment", "calibration", "reporting", "tabletop", "cli",
+]
 
 
 def _imports(path: Path) -> set[str]:

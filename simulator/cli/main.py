@@ -20,6 +20,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from simulator.cli.calibrate import calibrate
 from simulator.cli.compare import compare
 from simulator.cli.options import stderr
 from simulator.cli.roi import roi
@@ -28,6 +29,7 @@ from simulator.cli.sensitivity import sensitivity
 from simulator.cli.staff import staff
 from simulator.cli.sweep import sweep
 from simulator.cli.tabletop import tabletop
+from simulator.cli.validate_against import validate_against
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
@@ -87,7 +89,8 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup, sweep, staff, roi, sensitivity, tabletop):
+for command in (run, compare, warmup, sweep, staff, roi, sensitivity, calibrate, validate_against,
+                tabletop):
     cli.add_command(command)
 
 

@@ -1,0 +1,122 @@
+#!/usr/bin/env python
+"""Measure the two bars of calibration on the UCI 498 log (README: "Calibrating from a real log").
+
+1. Random split: calibrate on a random 70 % of the incidents (seed 1), validate on the other 30 %.
+   Targets: median resolution time per priority within 25 % (priorities with at least 200
+   incidents in the validation part), share resolved within 24 h within 5 points, hourly arrival
+   shares within 10 % per working hour (08–17), reassignment shares within 5 points each.
+2. Time split: calibrate on March–April 2016 (the log cut as if exported on 1 May), validate on
+   May. Target: each distance (Kolmogorov–Smirnov) between the simulation and May at most 1.5 ×
+   the distance between April and May themselves.
+
+The same as the README's commands (``mimsim calibrate … --split random:0.7:1`` and
+``mimsim validate-against …``), in one run. Usage:
+``python scripts/calibration_bars.py [ZIP] [-r REPLICATIONS] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.calibration.learn import calibrate
+from simulator.calibration.readers import read_log
+from simulator.calibration.reallog import RealLog, select_window, split_random
+from simulator.calibration.validation import _samples, distances, observe_log, validate_against
+from simulator.calibration.writer import scenario_yaml
+from simulator.scenario.loader import parse_scenario, read_yaml
+
+DEFAULT_ZIP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uci498_incident_event_log.zip"
+WORKING_HOURS = range(8, 18)
+COMPARED = ("resolution_h", "resolution_h.P3", "arrival_hour", "arrival_weekday", "reassignments")
+
+
+def _scenario(log: RealLog, name: str) -> Any:
+    calibration = calibrate(log, name=name)
+    text = scenario_yaml(calibration.scenario, calibration.comments, name)
+    data, _ = read_yaml(text, name)
+    return parse_scenario(data, name)
+
+
+def random_split(log: RealLog, replications: int) -> dict[str, Any]:
+    """Bar 1: every target with its real and simulated value and whether it is met."""
+    train, test = split_random(log, 0.7, 1, "first"), split_random(log, 0.7, 1, "second")
+    result = validate_against(test, _scenario(train, "random 70 %"), replications, seed=1)
+    values = result.table.set_index("kpi")
+    checks = []
+    for priority in ("P1", "P2", "P3", "P4"):
+        n = int((test.incidents["priority"] == priority).sum())
+        row = values.loc[f"resolution_median_h.{priority}"]
+        gap = row["mean"] / row["real"] - 1.0
+        checks.append((f"median resolution {priority} (n={n})", row["real"], row["mean"],
+                       f"{gap:+.0%}", None if n < 200 else abs(gap) <= 0.25))
+    row = values.loc["within_24h"]
+    checks.append(("resolved within 24 h", row["real"], row["mean"],
+                   f"{100 * (row['mean'] - row['real']):+.1f} pt", abs(row["mean"] - row["real"]) <= 0.05))
+    for hour in WORKING_HOURS:
+        row = values.loc[f"arrivals.{hour:02d}h"]
+        gap = row["mean"] / row["real"] - 1.0
+        checks.append((f"arrivals {hour:02d}h", row["real"], row["mean"], f"{gap:+.1%}",
+                       abs(gap) <= 0.10))
+    for count in ("0", "1", "2", "3+"):
+        row = values.loc[f"reassigned.{count}"]
+        checks.append((f"reassigned {count}", row["real"], row["mean"],
+                       f"{100 * (row['mean'] - row['real']):+.1f} pt",
+                       abs(row["mean"] - row["real"]) <= 0.05))
+    return {"checks": checks, "distances": result.distances}
+
+
+def time_split(log: RealLog, replications: int) -> dict[str, Any]:
+    """Bar 2: per distribution, d(simulation, May) against 1.5 × d(April, May)."""
+    train = select_window(log, pd.Timestamp("2016-03-01"), pd.Timestamp("2016-05-01"), cut=True)
+    may = select_window(log, pd.Timestamp("2016-05-01"), pd.Timestamp("2016-06-01"), cut=False)
+    april = select_window(log, pd.Timestamp("2016-04-01"), pd.Timestamp("2016-05-01"), cut=False)
+    result = validate_against(may, _scenario(train, "March-April"), replications, seed=1)
+    priorities = ["P1", "P2", "P3", "P4"]
+    drift = distances(_samples(observe_log(april)[1], priorities), _samples(observe_log(may)[1], priorities))
+    checks = []
+    for name in COMPARED:
+        simulated, between = result.distances[name]["ks"], drift[name]["ks"]
+        checks.append((name, between, simulated, f"{simulated / between:.2f}×", simulated <= 1.5 * between))
+    return {"checks": checks, "kpis": result.table}
+
+
+def _print(title: str, checks: list[tuple[Any, ...]], columns: tuple[str, str]) -> None:
+    print(f"\n{title}\n{'':<32}{columns[0]:>12}{columns[1]:>12}{'gap':>10}  met")
+    for name, real, simulated, gap, met in checks:
+        verdict = "n/a (< 200)" if met is None else ("yes" if met else "NO")
+        print(f"{name:<32}{real:>12.4g}{simulated:>12.4g}{gap:>10}  {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure both bars and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("zip_path", nargs="?", type=Path, default=DEFAULT_ZIP)
+    parser.add_argument("-r", "--replications", type=int, default=10)
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    args = parser.parse_args(argv)
+    if not args.zip_path.is_file():
+        print(f"calibration_bars: data file not found: {args.zip_path}", file=sys.stderr)
+        return 2
+    began = time.perf_counter()
+    log = read_log(args.zip_path, "servicenow")
+    first = random_split(log, args.replications)
+    second = time_split(log, args.replications)
+    if args.json:
+        print(json.dumps({"random_split": first["checks"], "time_split": second["checks"]}, default=str))
+    else:
+        _print("Random split (70 % calibrate / 30 % validate)", first["checks"], ("real", "simulated"))
+        _print("Time split (Mar-Apr → May), Kolmogorov-Smirnov", second["checks"],
+               ("Apr vs May", "sim vs May"))
+    print(f"\n{time.perf_counter() - began:.0f} s, {args.replications} replications", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

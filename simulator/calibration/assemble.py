@@ -1,0 +1,194 @@
+"""Calibration layer: the learned figures as a scenario (plain data), its comments, and a report.
+
+Durations are written with units (``"37.5m"``), rates per day, times of day as
+``"08:00"``; the comments say where each value came from and how well a fitted
+distribution matches the data. :mod:`simulator.calibration.writer` turns the
+result into a YAML file that ``mimsim validate`` accepts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from simulator.calibration.fitting import DurationFit
+from simulator.calibration.groups import GroupModel
+from simulator.scenario.units import format_duration
+
+__all__ = ["assemble", "distribution"]
+
+_DAYS = {"weekday": "Mon-Fri", "weekend": "Sat-Sun"}
+
+
+def _duration(minutes: float) -> str:
+    return format_duration(round(max(minutes, 0.0), 3))
+
+
+def distribution(spec: dict[str, Any]) -> dict[str, Any]:
+    """A fitted distribution (minutes) in the scenario language (durations with units)."""
+    kind = spec["dist"]
+    if kind == "lognormal":
+        median = max(float(spec["median"]), 0.01)
+        return {"dist": kind, "median": _duration(median),
+                "p90": _duration(max(float(spec["p90"]), median * 1.001))}
+    if kind in ("gamma", "weibull"):
+        return {"dist": kind, "shape": round(float(spec["shape"]), 4),
+                "scale": _duration(max(float(spec["scale"]), 0.01))}
+    if kind == "empirical":
+        return {"dist": kind, "quantiles": {level: _duration(value)
+                                            for level, value in spec["quantiles"].items()}}
+    return {"dist": "fixed", "value": _duration(max(float(spec["value"]), 0.01))}
+
+
+def _clock(hour: int) -> str:
+    return f"{hour:02d}:00"
+
+
+def _team(model: GroupModel) -> dict[str, Any]:
+    shifts = []
+    for kind, span in zip(("weekday", "weekend"), model.hours, strict=True):
+        if span is not None and model.slots.get(kind, 0) > 0:
+            shifts.append({"name": kind, "days": _DAYS[kind], "start": _clock(span[0]),
+                           "end": _clock(span[1]), "headcount": model.slots[kind]})
+    if not shifts:
+        return {"agents": max(model.slots.values(), default=1) or 1}
+    return {"at_shift_end": "handover", "roster": shifts}
+
+
+def _group_flow(model: GroupModel) -> dict[str, Any]:
+    flow: dict[str, Any] = {"handling": distribution(model.handling.spec)}
+    if model.handling_by_priority:
+        flow["handling_by_priority"] = {name: distribution(fit.spec)
+                                        for name, fit in model.handling_by_priority.items()}
+    transfer = {team: round(p, 5) for team, p in model.transfer.items() if round(p, 5) > 0}
+    if transfer:
+        flow["transfer"] = transfer
+    if model.wait is not None and model.p_wait > 0:
+        flow["waiting_on_user"] = {"probability": round(model.p_wait, 5),
+                                   "duration": distribution(model.wait.spec),
+                                   "after_share": round(model.wait_after_share, 3)}
+    return flow
+
+
+def _span(hours: tuple[int, int] | None) -> str:
+    return "off" if hours is None else f"{hours[0]:02d}–{hours[1]:02d} h"
+
+
+def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
+    path = ("flow", "groups", model.team)
+    comments = {("teams", model.team): (
+        f"log groups {', '.join(model.stats['groups'][:12])}"
+        f"{' …' if len(model.stats['groups']) > 12 else ''}: "
+        f"{model.visits} visits; on duty {_span(model.hours[0])} weekdays, {_span(model.hours[1])} weekends "
+        f"(hours where ≥ 10 % of the peak's people update tickets); agents are ticket slots: "
+        f"{model.load['weekday']:.1f} tickets in hand on weekdays (Little), "
+        f"{model.people:.1f} people active per on-duty hour"),
+        (*path, "handling"): f"on-duty minutes in the group outside pauses: {model.handling.comment()}"}
+    for name, fit in model.handling_by_priority.items():
+        comments[(*path, "handling_by_priority", name)] = fit.comment()
+    if model.wait is not None:
+        comments[(*path, "waiting_on_user")] = (f"{model.p_wait:.1%} of visits wait on the user or a "
+                                                f"vendor; wait length {model.wait.comment()}")
+    return comments
+
+
+def _fit_report(fit: DurationFit | None) -> dict[str, Any] | None:
+    if fit is None:
+        return None
+    return {"chosen": fit.name, "ks": fit.ks, "n": fit.n, "censored": fit.n_censored}
+
+
+def _priorities(learned: dict[str, Any]) -> dict[str, Any]:
+    names = list(learned["priorities"])
+    for row in learned["matrix"]:
+        names.extend(name for name in row if name not in names)
+    return {name: ({"resolution": _duration(learned["sla"][name]["resolution_min"])}
+                   if name in learned["sla"] else {}) for name in names}
+
+
+def assemble(learned: dict[str, Any], comments: dict[tuple[str, ...], str]) -> Any:
+    """The :class:`~simulator.calibration.learn.Calibration` of the learned figures."""
+    from simulator.calibration.learn import DESK, Calibration
+
+    groups: list[GroupModel] = learned["groups"]
+    desk = learned["desk"]
+    start: pd.Timestamp = learned["start"]
+    warmup = pd.Timedelta(days=learned["warmup_days"])
+    days = (learned["end"] - start) / pd.Timedelta(days=1)
+    streams = {}
+    for name in learned["priorities"]:
+        volume = learned["volume"] * learned["mix"][name]
+        if volume <= 0:
+            continue
+        streams[name] = {"volume": f"{volume:.4g}/day", "weekly": learned["weekly"],
+                         "impact_urgency": learned["cells"][name]}
+    overall_fcr = sum(learned["mix"][p] * desk["fcr"][p] for p in learned["priorities"])
+    flow: dict[str, Any] = {"desk": {
+        "team": DESK, "handling": distribution(desk["handling"]),
+        "first_contact_resolution": round(overall_fcr, 5),
+        "first_contact_resolution_by_category": {p: round(v, 5) for p, v in desk["fcr"].items()
+                                                 if p in streams},
+        "escalation": next(iter(desk["escalation"].values())),
+        "escalation_by_category": {p: v for p, v in desk["escalation"].items() if p in streams}},
+        "groups": {model.team: _group_flow(model) for model in groups}}
+    reopen_share, reopen_fit = learned["reopen"]
+    if reopen_share > 0:
+        delay = distribution(reopen_fit.spec) if reopen_fit is not None else \
+            {"dist": "lognormal", "median": "1d", "p90": "4d"}
+        flow["reopen"] = {"probability": round(reopen_share, 5), "delay": delay}
+        comments[("flow", "reopen")] = (f"{reopen_share:.2%} of resolved incidents reopened; delay: "
+                                        + (reopen_fit.comment() if reopen_fit is not None
+                                           else "[assumption] median 1 day (too few reopenings seen)"))
+    if learned["closure_min"] > 0:
+        flow["closure_delay"] = _duration(max(math.floor(learned["closure_min"] / 60.0), 1) * 60.0)
+        comments[("flow", "closure_delay")] = (f"median resolved → closed "
+                                               f"{learned['closure_min'] / 60.0:.1f} h: whole hours here, "
+                                               f"the hourly auto-close job adds the rest")
+    teams: dict[str, Any] = {DESK: {"agents": desk["agents"]}}
+    teams.update({model.team: _team(model) for model in groups})
+    scenario = {
+        "name": learned["name"],
+        "description": f"Learned by `mimsim calibrate` from {learned['source']} "
+                       f"({learned['n_incidents']} incidents opened {start.date()} to "
+                       f"{(learned['end'] - pd.Timedelta(days=1)).date()}).",
+        "run": {"start": (start - warmup).isoformat(),
+                "horizon": _duration((days + learned["warmup_days"]) * 1440),
+                "warmup": _duration(learned["warmup_days"] * 1440), "replications": 10, "seed": 1},
+        "priorities": _priorities(learned),
+        "priority_matrix": learned["matrix"],
+        "arrivals": streams, "teams": teams, "flow": flow,
+    }
+    comments.update({
+        ("run",): f"the log's active period, after {learned['warmup_days']} days of warm-up from empty",
+        ("arrivals",): (f"one stream per priority: {learned['volume']:.1f} incidents a day in all "
+                        f"over {days:.0f} days; weekly: 7 rows (Mon..Sun) of 24 hourly shares"),
+        ("teams", DESK): (f"[assumption] logging only, 24x7 and never queueing: the log's opening time "
+                          f"is when the desk logged the call ({desk['load']:.2f} busy at the peak hour)"),
+        ("flow", "desk", "first_contact_resolution"): "share of incidents never assigned to a group",
+        ("flow", "desk", "escalation_by_category"): "first assignment group, per priority",
+    })
+    for name, sla in learned["sla"].items():
+        comments[("priorities", name)] = (f"resolution target learned from made_sla (24x7): agrees with "
+                                          f"{sla['agreement']:.1%} of {sla['n']} incidents")
+    for model in groups:
+        comments.update(_group_comments(model))
+    report = {
+        "source": learned["source"], "incidents": learned["n_incidents"],
+        "period": [str(start.date()), str(learned["end"].date())], "problems": learned["problems"],
+        "arrivals": learned["arrivals"], "priority_mix": learned["mix"],
+        "desk": {"fcr_by_priority": desk["fcr"], "agents": desk["agents"]},
+        "routing": learned["routing"], "sla": learned["sla"],
+        "resolution_kaplan_meier": learned["resolution_km"],
+        "groups": {model.team: {
+            "log_groups": model.stats["groups"], "visits": model.visits, "hours": model.hours,
+            "slots": model.slots, "tickets_in_hand": model.load, "people_per_on_duty_hour": model.people,
+            "handling": _fit_report(model.handling), "wait": _fit_report(model.wait),
+            "p_wait": model.p_wait, "resolved_here": model.stats["resolved_here"],
+            "handling_by_priority": {p: _fit_report(f) for p, f in model.handling_by_priority.items()},
+            "transfer": model.transfer} for model in groups},
+        "reopen_share": reopen_share,
+        "closure_h": learned["closure_min"] / 60.0 if math.isfinite(learned["closure_min"]) else None,
+    }
+    return Calibration(scenario, comments, report)

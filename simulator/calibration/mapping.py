@@ -1,0 +1,130 @@
+"""Calibration layer: the column mapping that tells mimsim how to read an ITSM export.
+
+A mapping is a small YAML file naming, for each thing mimsim wants, the column
+of the export that holds it. Only the case id is always required; an export with
+one row per incident also needs the opened and resolved times, while an export
+with one row per update (``updated`` given) can derive them from its rows. The
+ServiceNow preset is such a mapping, written here once.
+
+Example (one row per incident, e.g. a Jira export)::
+
+    case_id: Issue key
+    opened: Created
+    resolved: Resolved
+    priority: Priority
+    first_group: Component
+    reassignments: Reassignments
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+
+from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.loader import read_yaml
+
+__all__ = ["SERVICENOW", "XES_DEFAULTS", "ColumnMapping", "read_mapping"]
+
+#: States that stop the work on a ticket unless a mapping says otherwise (matched at the start,
+#: ignoring case): waiting on the user, a vendor, a problem, a change.
+DEFAULT_PAUSE_PREFIXES = ("awaiting", "pending", "on hold", "waiting", "paused")
+
+
+class ColumnMapping(pydantic.BaseModel):
+    """Which column holds what; every key except ``case_id`` may be omitted."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    case_id: str
+    opened: str | None = None  # when the incident was opened (its arrival)
+    resolved: str | None = None  # its (last) resolution
+    first_response: str | None = None  # first work on it
+    closed: str | None = None
+    logged: str | None = None  # when the desk saved the record (opened → logged: logging time)
+    priority: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    group: str | None = None  # one row per update: the assignment group on that row
+    first_group: str | None = None  # one row per incident: the first and last assignment group
+    last_group: str | None = None
+    reassignments: str | None = None  # how often the group changed (ServiceNow's reassignment_count)
+    reopens: str | None = None
+    state: str | None = None  # one row per update: the incident's state on that row
+    updated: str | None = None  # one row per update: when the row was written (makes it an event log)
+    sequence: str | None = None  # one row per update: orders rows written in the same minute
+    resolver: str | None = None  # who the ticket is assigned to on that row
+    made_sla: str | None = None  # a true/false flag: did the incident meet its SLA
+    pause_states: tuple[str, ...] | None = None  # default: states starting Awaiting/Pending/On Hold…
+    resolved_states: tuple[str, ...] = ("Resolved",)
+    closed_states: tuple[str, ...] = ("Closed", "Canceled", "Cancelled")
+    date_format: str | None = None  # e.g. "%d/%m/%Y %H:%M"; default: recognised from the values
+    missing: tuple[str, ...] = ("", "?", "NULL", "null", "NA", "N/A", "None")
+
+    @pydantic.model_validator(mode="after")
+    def _enough(self) -> ColumnMapping:
+        if self.updated is None and (self.opened is None or self.resolved is None):
+            raise ValueError("expected 'opened' and 'resolved' columns, or 'updated' (one row per "
+                             "update, from which they are derived); found neither")
+        return self
+
+    def is_event_log(self) -> bool:
+        """One row per update (rather than one per incident)."""
+        return self.updated is not None
+
+    def columns(self) -> dict[str, str]:
+        """Mapping key → column name, for the keys that name a column."""
+        names = ("case_id", "opened", "resolved", "first_response", "closed", "logged", "priority",
+                 "impact", "urgency", "group", "first_group", "last_group", "reassignments",
+                 "reopens", "state", "updated", "sequence", "resolver", "made_sla")
+        return {name: value for name in names if (value := getattr(self, name)) is not None}
+
+
+#: ServiceNow's incident export (incident table with its audit rows), as in the UCI 498 log:
+#: ``?`` for missing, ``d/m/yyyy HH:MM`` dates, one row per update.
+SERVICENOW = ColumnMapping(
+    case_id="number", opened="opened_at", resolved="resolved_at", closed="closed_at",
+    logged="sys_created_at", priority="priority", impact="impact", urgency="urgency",
+    group="assignment_group", resolver="assigned_to", reassignments="reassignment_count",
+    reopens="reopen_count", state="incident_state", updated="sys_updated_at",
+    sequence="sys_mod_count", made_sla="made_sla",
+)
+
+#: An XES log read by pm4py: the standard attribute names.
+XES_DEFAULTS = ColumnMapping(
+    case_id="case:concept:name", updated="time:timestamp", state="concept:name",
+    group="org:group", resolver="org:resource",
+    resolved_states=("resolved", "Resolved"), closed_states=("closed", "Closed"),
+)
+
+
+def read_mapping(path: Path) -> ColumnMapping:
+    """Read a mapping file; every problem is reported as ``file:line: key: expected …; found …``."""
+    source = str(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ScenarioError([Problem((), f"expected a readable mapping file; found "
+                                         f"{error.strerror or error}", source)]) from None
+    try:
+        data, lines = read_yaml(text, source)
+    except ScenarioError:
+        raise
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem((), f"expected a mapping of keys to column names; found "
+                                         f"{type(data).__name__}", source)])
+    try:
+        return ColumnMapping.model_validate(data)
+    except pydantic.ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = tuple(str(part) for part in item["loc"] if isinstance(part, str))
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                known = ", ".join(ColumnMapping.model_fields)
+                message = f"unknown key; expected one of {known}"
+            elif item["type"] == "missing":
+                message = "expected a column name; found nothing (this key is required)"
+            problems.append(Problem(loc, message, source, lines.get(loc[:1])))
+        raise ScenarioError(problems) from None

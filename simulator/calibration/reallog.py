@@ -1,0 +1,142 @@
+"""Calibration layer: a real incident log in one shape, whatever tool exported it.
+
+Every importer (ServiceNow preset, generic CSV with a column mapping, XES)
+produces a :class:`RealLog`: one row per incident with its moments and counts,
+and — when the export has one row per update — the updates themselves (time,
+state, assignment group, resolver). Rows that cannot be used are counted by
+kind in :attr:`RealLog.problems`, never dropped silently.
+
+The selections used to calibrate and to validate also live here: incidents
+opened in a window (:func:`select_window`, which treats the log as exported at
+the window's end, so that later events are unknown and open incidents are
+right-censored) and a seeded random split of incidents (:func:`split_random`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "INCIDENT_COLUMNS",
+    "UPDATE_COLUMNS",
+    "RealLog",
+    "select_window",
+    "split_random",
+]
+
+#: Per-incident columns (index: ``case_id``). Times are datetime64 (NaT where unknown);
+#: counts and flags are floats (NaN where the export does not say).
+INCIDENT_COLUMNS = ("opened", "logged", "first_response", "resolved", "closed", "priority",
+                    "impact", "urgency", "first_group", "last_group", "n_reassigned",
+                    "n_reopened", "made_sla")
+#: Per-update columns, rows sorted by case then time: ``case_id``, ``time``, ``state``,
+#: ``group``, ``resolver`` (strings; missing as None).
+UPDATE_COLUMNS = ("case_id", "time", "state", "group", "resolver")
+
+
+@dataclass(frozen=True)
+class RealLog:
+    """A real incident log, normalised.
+
+    Attributes
+    ----------
+    incidents
+        One row per incident (:data:`INCIDENT_COLUMNS`), indexed by ``case_id``.
+    updates
+        One row per update (:data:`UPDATE_COLUMNS`), or ``None`` for a
+        one-row-per-incident export.
+    exported
+        When the log was taken: nothing after it is known, and an incident without
+        a resolution is still open at that moment (right-censored).
+    problems
+        Rows or incidents that needed care, by kind (e.g. ``"duplicate row": 5``).
+    pause_states, resolved_states
+        States that stop work (waiting on the user, a vendor…) and that mean resolved.
+    source
+        Where the log came from (for messages and reports).
+    sample_fraction
+        The share of the organisation's incidents this log holds (1 unless a random
+        part of a larger log was selected): volumes and loads are divided by it.
+    """
+
+    incidents: pd.DataFrame
+    updates: pd.DataFrame | None
+    exported: pd.Timestamp
+    problems: dict[str, int] = field(default_factory=dict)
+    pause_states: frozenset[str] = frozenset()
+    resolved_states: frozenset[str] = frozenset({"Resolved"})
+    source: str = "<log>"
+    sample_fraction: float = 1.0
+
+    @property
+    def window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last opening time."""
+        opened = self.incidents["opened"]
+        return opened.min(), opened.max()
+
+    def with_problems(self, more: Counter[str]) -> RealLog:
+        """The same log with more problems counted."""
+        counted = Counter(self.problems)
+        counted.update({kind: n for kind, n in more.items() if n})
+        return replace(self, problems=dict(counted))
+
+
+def select_window(log: RealLog, start: dt.datetime | None, end: dt.datetime | None,
+                  cut: bool) -> RealLog:
+    """Incidents opened in ``[start, end)``.
+
+    With ``cut``, the log is treated as if exported at ``end``: later updates are
+    dropped and later resolutions and closures become unknown, so incidents still
+    open then are right-censored — what a calibration on that period could know.
+    Without it, the incidents keep their whole history (a validation cohort).
+    """
+    incidents = log.incidents
+    opened = incidents["opened"]
+    keep = pd.Series(True, index=incidents.index)
+    if start is not None:
+        keep &= opened >= pd.Timestamp(start)
+    if end is not None:
+        keep &= opened < pd.Timestamp(end)
+    chosen = incidents[keep.to_numpy()].copy()
+    updates = log.updates
+    if updates is not None:
+        updates = updates[updates["case_id"].isin(chosen.index)]
+    problems = Counter({"opened outside the selected period": int((~keep).sum())})
+    exported = log.exported
+    if cut and end is not None and pd.Timestamp(end) < log.exported:
+        exported = pd.Timestamp(end)
+        for column in ("resolved", "closed", "first_response"):
+            later = chosen[column] >= exported
+            chosen.loc[later, column] = pd.NaT
+        if updates is not None:
+            updates = updates[updates["time"] < exported]
+    result = replace(log, incidents=chosen, updates=updates, exported=exported)
+    return result.with_problems(problems)
+
+
+def split_random(log: RealLog, fraction: float, seed: int, part: str) -> RealLog:
+    """A seeded random split of the incidents: ``part`` ``"first"`` holds ``fraction`` of them.
+
+    The split is drawn over the sorted case ids, so it is the same on any machine and
+    whatever order the export lists the incidents in.
+    """
+    cases = np.sort(log.incidents.index.to_numpy().astype(str))
+    u = np.random.default_rng(seed).random(len(cases))
+    first = set(cases[u < fraction].tolist())
+    chosen_mask = log.incidents.index.isin(first)
+    if part == "second":
+        chosen_mask = ~chosen_mask
+    share = fraction if part == "first" else 1.0 - fraction
+    incidents = log.incidents[chosen_mask]
+    updates = log.updates
+    if updates is not None:
+        updates = updates[updates["case_id"].isin(incidents.index)]
+    problems = Counter({f"in the other part of the random split ({part} part kept)":
+                        int((~chosen_mask).sum())})
+    return replace(log, incidents=incidents, updates=updates,
+                   sample_fraction=log.sample_fraction * share).with_problems(problems)

@@ -1,0 +1,126 @@
+"""CLI layer: ``mimsim calibrate`` — learn a scenario from a real incident log.
+
+The options that choose which incidents to use (``--between``, ``--split``,
+``--part``) are shared with ``mimsim validate-against``, so that calibrating on one
+part of a log and validating on another is one command each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from simulator.cli.options import stderr
+
+if TYPE_CHECKING:
+    from simulator.calibration.reallog import RealLog
+
+__all__ = ["calibrate", "log_options", "read_selected_log"]
+
+
+class _Split(click.ParamType):  # type: ignore[type-arg]
+    """``random:FRACTION:SEED``."""
+
+    name = "random:FRACTION:SEED"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        parts = str(value).split(":")
+        try:
+            if len(parts) != 3 or parts[0] != "random":
+                raise ValueError
+            fraction, seed = float(parts[1]), int(parts[2])
+        except ValueError:
+            self.fail(f"expected random:FRACTION:SEED such as random:0.7:1; found {value!r}", param, ctx)
+        if not 0.0 < fraction < 1.0:
+            self.fail(f"expected a fraction between 0 and 1; found {fraction}", param, ctx)
+        return fraction, seed
+
+
+def log_options(default_part: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Options that say how to read a log and which of its incidents to use."""
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.option("--log-format", type=click.Choice(["servicenow", "generic", "xes"]),
+                         default="servicenow", show_default=True, help="How the log was exported."),
+            click.option("--mapping", type=click.Path(path_type=Path), default=None,
+                         help="YAML column mapping (needed for --log-format generic)."),
+            click.option("--between", nargs=2, type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+                         default=None, metavar="START END",
+                         help="Only incidents opened in [START, END)."),
+            click.option("--split", type=_Split(), default=None,
+                         help="Split incidents at random: random:FRACTION:SEED puts FRACTION of "
+                              "them in the first part."),
+            click.option("--part", type=click.Choice(["first", "second"]), default=default_part,
+                         show_default=True, help="With --split: which part to use."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+    return decorate
+
+
+def read_selected_log(log: Path, log_format: str, mapping: Path | None,
+                      between: tuple[dt.datetime, dt.datetime] | None,
+                      split: tuple[float, int] | None, part: str, cut: bool) -> RealLog:
+    """Read a log and keep the incidents the options choose.
+
+    ``cut``: treat the log as exported at the end of ``--between`` (calibration); without
+    it the chosen incidents keep their whole history (validation).
+    """
+    from simulator.calibration.readers import read_log
+    from simulator.calibration.reallog import select_window, split_random
+
+    real = read_log(log, log_format, mapping)
+    if between is not None:
+        real = select_window(real, between[0], between[1], cut=cut)
+    if split is not None:
+        real = split_random(real, split[0], split[1], part)
+    return real
+
+
+@click.command(short_help="Learn a scenario from a real incident log.")
+@click.argument("log", type=click.Path(path_type=Path))
+@log_options(default_part="first")
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Where to write the scenario (YAML).")
+@click.option("--groups", "n_groups", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Model this many of the busiest assignment groups; pool the rest as 'other'.")
+@click.option("--report", type=click.Path(path_type=Path), default=None,
+              help="Also write what was learned, in detail, as JSON.")
+def calibrate(log: Path, log_format: str, mapping: Path | None,
+              between: tuple[dt.datetime, dt.datetime] | None, split: tuple[float, int] | None,
+              part: str, out: Path, n_groups: int, report: Path | None) -> None:
+    """Learn a scenario from LOG (an ITSM export) and write it to --out.
+
+    With --between the log is treated as exported at END: later updates are unknown
+    and incidents still open then are right-censored.
+    """
+    from simulator.calibration.learn import calibrate as learn
+    from simulator.calibration.writer import scenario_yaml
+    from simulator.scenario.loader import load_scenario
+
+    began = time.perf_counter()
+    real = read_selected_log(log, log_format, mapping, between, split, part, cut=True)
+    read_s = time.perf_counter() - began
+    calibration = learn(real, n_groups, name=f"calibrated from {log.name}")
+    header = (f"Learned by `mimsim calibrate {log}` ({log_format}); every value says where it came "
+              f"from.\nCheck it against the log with `mimsim validate-against {log} {out}`.")
+    out.write_text(scenario_yaml(calibration.scenario, calibration.comments, header))
+    load_scenario(out)  # the file must be a valid scenario; a problem here is a bug, reported as such
+    console = stderr()
+    summary = calibration.report
+    problems = ", ".join(f"{kind}: {n}" for kind, n in summary["problems"].items()) or "none"
+    console.print(f"read {len(real.incidents)} incidents from {log} in {read_s:.1f} s; "
+                  f"rows needing care — {problems}", markup=False, soft_wrap=True)
+    console.print(f"wrote {out} ({len(summary['groups'])} groups, period {summary['period'][0]} to "
+                  f"{summary['period'][1]}, {summary['arrivals']['per_day']:.1f} incidents a day) in "
+                  f"{time.perf_counter() - began:.1f} s", markup=False, soft_wrap=True)
+    if report is not None:
+        report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        console.print(f"wrote {report}", markup=False)
