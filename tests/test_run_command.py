@@ -95,7 +95,7 @@ def test_an_interrupted_run_keeps_what_it_finished(tmp_path: Path) -> None:
     os.kill(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    assert "kept in the output directory" in err and "Traceback" not in err
     manifest = json.loads((out / "manifest.json").read_text())
     finished = manifest["replications_finished"]
     assert manifest["interrupted"] is True and 1 <= len(finished) < 40
@@ -105,3 +105,12 @@ def test_an_interrupted_run_keeps_what_it_finished(tmp_path: Path) -> None:
     for replication in finished:
         assert (out / "events" / f"replication-{replication:03d}.parquet").exists()
     assert not list(out.glob("**/*.partial"))
+
+
+def test_an_interruption_without_an_output_directory_says_nothing_was_kept() -> None:
+    from simulator.cli.main import _interrupted
+
+    assert "kept in the output directory" in _interrupted(["run", "a.yaml", "--out", "d"])
+    assert "kept in the output directory" in _interrupted(["compare", "a.yaml", "b.yaml", "-o", "d"])
+    assert _interrupted(["staff", "a.yaml", "--target", "p_wait<=0.2"]).startswith(
+        "interrupted: nothing was written")

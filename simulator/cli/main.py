@@ -100,6 +100,14 @@ def _report_problems(error: ScenarioError) -> None:
         console.print(str(problem), markup=False, soft_wrap=True)
 
 
+def _interrupted(argv: list[str]) -> str:
+    """What an interruption kept: only a command given an output directory keeps anything."""
+    if any(arg in ("-o", "--out") or arg.startswith(("--out=", "-o")) for arg in argv):
+        return "interrupted: finished replications are kept in the output directory"
+    return ("interrupted: nothing was written (with --out DIR, run and compare keep every finished "
+            "replication)")
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``mimsim`` console script."""
     try:
@@ -107,11 +115,8 @@ def main(argv: list[str] | None = None) -> Any:
     except ScenarioError as error:
         _report_problems(error)
         sys.exit(_EXIT_BAD_INPUT)
-    except click.exceptions.Abort:
-        _stderr().print("interrupted: finished replications are kept in the output directory")
-        sys.exit(_EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        _stderr().print("interrupted: finished replications are kept in the output directory")
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _stderr().print(_interrupted(sys.argv[1:] if argv is None else argv), markup=False)
         sys.exit(_EXIT_INTERRUPTED)
     except click.ClickException as error:
         error.show()
