@@ -21,7 +21,9 @@ import click
 from rich.console import Console
 
 from simulator.cli.compare import compare
+from simulator.cli.diagram import diagram
 from simulator.cli.options import stderr
+from simulator.cli.report import report
 from simulator.cli.run import count, run
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
@@ -82,7 +84,7 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup):
+for command in (run, compare, warmup, report, diagram):
     cli.add_command(command)
 
 
