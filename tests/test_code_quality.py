@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).parents[1]
 PACKAGE = ROOT / "simulator"
 # Each layer may import only from the layers listed before it.
-LAYERS = ["scenario", "eventlog", "model", "metrics", "experiment", "reporting", "cli"]
+LAYERS = ["scenario", "eventlog", "model", "metrics", "experiment", "reporting", "tabletop", "cli"]
 
 
 def _imports(path: Path) -> set[str]:

@@ -25,6 +25,7 @@ from simulator.cli.diagram import diagram
 from simulator.cli.options import stderr
 from simulator.cli.report import report
 from simulator.cli.run import count, run
+from simulator.cli.tabletop import tabletop
 from simulator.cli.warmup import warmup
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
@@ -86,6 +87,7 @@ def schema() -> None:
 
 for command in (run, compare, warmup, report, diagram):
     cli.add_command(command)
+cli.add_command(tabletop)
 
 
 def _report_problems(error: ScenarioError) -> None:

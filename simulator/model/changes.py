@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simulator.model.decisions import DecisionPoints
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
 from simulator.model.planning import plan_tickets
@@ -57,13 +58,14 @@ class ChangeHandling:
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, recorder: Recorder,
                  flow: IncidentFlow, calendars: dict[str, CalendarClock],
-                 streams: RandomStreams) -> None:
+                 streams: RandomStreams, decisions: DecisionPoints | None = None) -> None:
         self.env = env
         self.scenario = scenario
         self.recorder = recorder
         self.flow = flow
         self.calendars = calendars
         self.streams = streams
+        self.decisions = decisions or DecisionPoints(env)
         self.number = 0
         self.induced: dict[int, int] = {}  # change case → incidents it has brought so far
         self.priorities = list(scenario.priorities)
@@ -120,10 +122,32 @@ class ChangeHandling:
         rng = self.streams.generator(f"change/{key}")
         u_in, u_out = rng.random(ecab.members), rng.random(ecab.members)
         u_deliberation, u_approval = rng.random(2)
+        members = tuple(str(number) for number in range(1, ecab.members + 1))
+        chosen: list[str] = []
+        answered = self.env.event()
+
+        def take(answer: str) -> None:
+            chosen.extend(answer.split(","))
+            answered.succeed()
+
+        self.decisions.ask("approvers", self.recorder.case_names[case],
+                           f"Which of the {ecab.members} ECAB members do you call? (quorum "
+                           f"{ecab.quorum})", members, ",".join(members), take, several=True)
+        if not chosen:  # an interactive run waits here for the answer
+            yield answered
         in_hours = self.calendars[ecab.on_call.calendar].is_open(self.env.now)
-        delays = np.sort((ecab.on_call.in_hours if in_hours else ecab.on_call.out_of_hours)
-                         .quantile(u_in if in_hours else u_out))
+        every = (ecab.on_call.in_hours if in_hours else ecab.on_call.out_of_hours).quantile(
+            u_in if in_hours else u_out)
+        delays = np.sort(every[[int(member) - 1 for member in chosen]])
         called = self.env.now
+        if len(delays) < ecab.quorum:  # the board can never sit: no decision, the workaround
+            if len(delays):
+                yield self.env.timeout(max(0.0, called + float(delays[-1]) - self.env.now))
+            for _ in delays:
+                self._log(case, _A.ECAB_MEMBER_JOINED, team)
+            self._log(case, _A.CHANGE_REJECTED, team)
+            done(False)
+            return
         for delay in delays[:ecab.quorum]:
             yield self.env.timeout(max(0.0, called + float(delay) - self.env.now))
             self._log(case, _A.ECAB_MEMBER_JOINED, team)

@@ -38,9 +38,10 @@ import numpy as np
 import simpy
 
 from simulator.model.changes import ChangeHandling
+from simulator.model.decisions import DecisionPoints
 from simulator.model.flow import IncidentFlow
-from simulator.model.incident import ActivityCode, Incident, Recorder
-from simulator.model.outages import OutagePlan
+from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
+from simulator.model.outages import OutagePlan, RoleDraws, plan_outage
 from simulator.model.planning import PlannedIncidents, plan_tickets
 from simulator.model.problems import ProblemHandling
 from simulator.model.streams import RandomStreams
@@ -51,6 +52,8 @@ from simulator.scenario.schema import Scenario
 __all__ = ["Outage", "OutageHandling"]
 
 _A = ActivityCode
+#: After "not yet", the declaration is asked again this many minutes later.
+ASK_AGAIN_MIN = 15.0
 
 
 class Outage:
@@ -85,8 +88,8 @@ class OutageHandling:
     def __init__(self, env: simpy.Environment, scenario: Scenario, recorder: Recorder,
                  flow: IncidentFlow, teams: list[Team], plans: list[OutagePlan],
                  calendars: dict[str, CalendarClock], streams: RandomStreams,
-                 changes: ChangeHandling | None = None, problems: ProblemHandling | None = None
-                 ) -> None:
+                 changes: ChangeHandling | None = None, problems: ProblemHandling | None = None,
+                 decisions: DecisionPoints | None = None) -> None:
         self.env = env
         self.scenario = scenario
         self.process = scenario.major_incident
@@ -97,17 +100,33 @@ class OutageHandling:
         self.streams = streams
         self.changes = changes
         self.problems = problems
+        self.decisions = decisions or DecisionPoints(env)
         self.team_code = {team.name: team.code for team in teams}
         self.desk = teams[self.team_code[scenario.flow.desk.team]]
         self.outages: list[Outage] = []
         priorities = list(scenario.priorities)
         self.p1 = priorities.index("P1") if "P1" in priorities else 0
+        self.planned, self.injected = len(plans), 0
         for plan in plans:
             env.timeout(plan.start, plan).callbacks.append(self._start)
 
+    def start_outage(self, service: str) -> str:
+        """A new outage of ``service`` starts now (an inject); returns its case id.
+
+        Its random numbers come from a stream of its own, so the planned outages are
+        unchanged."""
+        self.injected += 1
+        number = self.planned + self.injected
+        plan = plan_outage(self.scenario, self.streams, service, float(self.env.now), number,
+                           f"outage/{service}/injected/{self.injected}")
+        self._begin(plan)
+        return case_id("OUT", number)
+
     # -- the outage and its symptoms ---------------------------------------------------------
     def _start(self, event: Any) -> None:
-        plan: OutagePlan = event._value
+        self._begin(event._value)
+
+    def _begin(self, plan: OutagePlan) -> None:
         service = self.scenario.services[plan.service]
         category = self.scenario.categories().index(self.scenario.storm_category(plan.service))
         case = self.recorder.add_case(f"OUT{plan.number:07d}", plan.primary_priority, category,
@@ -218,13 +237,32 @@ class OutageHandling:
         if outage.restored:
             return
         self._log(outage, _A.PROPOSED, self.desk.code)
+        self._ask_to_declare(outage)
+
+    def _ask_to_declare(self, outage: Outage) -> None:
+        """Decision point: declare a major incident, or not yet (asked again a little later)."""
+        if outage.restored or outage.declared:
+            return
+        self.decisions.ask(
+            "declare", self._case_name(outage), f"Declare a major incident for the "
+            f"{outage.plan.service} outage?", ("declare", "not yet"), "declare",
+            lambda choice: self._declaration_chosen(outage, choice))
+
+    def _declaration_chosen(self, outage: Outage, choice: str) -> None:
+        if choice != "declare":
+            self.env.timeout(ASK_AGAIN_MIN, outage).callbacks.append(
+                lambda event: self._ask_to_declare(event._value))
+            return
         acceptance = self.process.acceptance
         delay = outage.plan.acceptance(self._in_hours(acceptance.calendar, self.env.now))
         self.env.timeout(delay, outage).callbacks.append(self._declare)
 
+    def _case_name(self, outage: Outage) -> str:
+        return self.recorder.case_names[outage.case]
+
     def _declare(self, event: Any) -> None:
         outage: Outage = event._value
-        if outage.restored:
+        if outage.restored or outage.declared:
             return  # restored through the tiers before anyone declared it
         outage.declared = True
         self._log(outage, _A.DECLARED, self.desk.code)
@@ -246,16 +284,43 @@ class OutageHandling:
         self.recorder.link(ticket.id, outage.case)
         self.recorder.record((self.env.now, ticket.id, _A.LINKED, ticket.team, -1))
 
+    def _role_team(self, outage: Outage, draws: RoleDraws) -> Team:
+        name = draws.role.team
+        return outage.owner if name == "owner" else self.teams[self.team_code[name]]
+
     def _page(self, outage: Outage) -> None:
+        """Decision point: which resolver groups to page (the manager and the communications
+        lead are always paged). The policy pages the scenario's resolver roles."""
+        resolvers = [draws for kind, draws in outage.plan.roles if kind == "resolvers"]
+        usual = list(dict.fromkeys(self._role_team(outage, draws).name for draws in resolvers))
+        groups = list(dict.fromkeys([*usual, *self.scenario.flow.groups]))
+        self.decisions.ask(
+            "page", self._case_name(outage), f"Which resolver groups do you page for the "
+            f"{outage.plan.service} major incident?", tuple(groups), ",".join(usual),
+            lambda choice: self._paged(outage, choice.split(",")), several=True)
+
+    def _paged(self, outage: Outage, groups: list[str]) -> None:
         now = self.env.now
+        resolvers = [draws for kind, draws in outage.plan.roles if kind == "resolvers"]
         for kind, draws in outage.plan.roles:
-            team = outage.owner if draws.role.team == "owner" else self.teams[
-                self.team_code[draws.role.team]]
+            team = self._role_team(outage, draws)
+            if kind == "resolvers" and team.name not in groups:
+                continue
             in_hours = self._in_hours(draws.role.on_call.calendar, now)
             for member in range(draws.role.count):
                 outage.needed += 1
                 delay = draws.delay(member, in_hours)
                 self.env.timeout(delay, (outage, team, kind)).callbacks.append(self._join)
+        # A group the scenario does not page sends one person, as fast as the first resolver.
+        configured = {self._role_team(outage, draws).name for draws in resolvers}
+        for name in groups:
+            if name in configured or not resolvers:
+                continue
+            draws = resolvers[0]
+            outage.needed += 1
+            delay = draws.delay(0, self._in_hours(draws.role.on_call.calendar, now))
+            team = self.teams[self.team_code[name]]
+            self.env.timeout(delay, (outage, team, "resolvers")).callbacks.append(self._join)
 
     def _join(self, event: Any) -> None:
         outage, team, kind = event._value
@@ -282,12 +347,24 @@ class OutageHandling:
             self.env.timeout(outage.diagnosis, outage).callbacks.append(self._diagnosed)
 
     def _update_stakeholders(self, outage: Outage) -> None:
-        if outage.restored or outage.updates_by is None:
-            return
+        if outage.restored or outage.updates_by is None or self.decisions.interactive:
+            return  # interactive: the players send updates when they choose (send_update)
         team, agent = outage.updates_by
         self._log(outage, _A.UPDATE, team.code, agent.code)
         self.env.timeout(self.process.updates_every, outage).callbacks.append(
             lambda event: self._update_stakeholders(event._value))
+
+    def send_update(self, case: str) -> bool:
+        """A stakeholder update about the major incident ``case``, now (False if not possible:
+        not declared, already restored, or nobody on the bridge to send it)."""
+        outage = next((o for o in self.outages if self._case_name(o) == case), None)
+        if outage is None or not outage.declared or outage.restored:
+            return False
+        sender = outage.updates_by or (outage.members[0] if outage.members else None)
+        if sender is None:
+            return False
+        self._log(outage, _A.UPDATE, sender[0].code, sender[1].code)
+        return True
 
     # -- restoration -------------------------------------------------------------------------
     def _diagnosed(self, event: Any) -> None:
@@ -304,8 +381,21 @@ class OutageHandling:
         goes to the ECAB first and may fail, and falls back to the workaround if rejected
         or if every attempt fails. (The tabletop mode puts this choice to the players.)
         """
-        if self.scenario.restoration_path(outage.plan.service) == "emergency_change":
-            assert self.changes is not None  # validated
+        service = self.scenario.services[outage.plan.service]
+        options = ["workaround"]
+        if service.restoration.rollback is not None:
+            options.append("rollback")
+        if self.changes is not None and self.scenario.changes.emergency is not None:
+            options.append("emergency change")
+        policy = self.scenario.restoration_path(outage.plan.service).replace("_", " ")
+        self.decisions.ask(
+            "restore", self._case_name(outage), f"The {outage.plan.service} outage is diagnosed: "
+            f"how do you restore it?", tuple(options), policy,
+            lambda choice: self._restore_by(outage, choice))
+
+    def _restore_by(self, outage: Outage, choice: str) -> None:
+        if choice == "emergency change":
+            assert self.changes is not None
             service = self.scenario.services[outage.plan.service]
             self.changes.emergency(
                 f"emergency/{outage.plan.service}/{outage.plan.number}", outage.case,
@@ -313,11 +403,13 @@ class OutageHandling:
                 service.restoration.fix, outage.plan.fix,
                 lambda succeeded: self._changed(outage, succeeded))
             return
-        self._workaround(outage)
+        self._workaround(outage, rollback=choice == "rollback")
 
-    def _workaround(self, outage: Outage) -> None:
+    def _workaround(self, outage: Outage, rollback: bool = False) -> None:
         self._log(outage, _A.WORKAROUND_STARTED, outage.owner.code)
-        self.env.timeout(outage.plan.fix, outage).callbacks.append(self._applied)
+        duration = outage.plan.rollback if rollback and outage.plan.rollback is not None \
+            else outage.plan.fix
+        self.env.timeout(duration, outage).callbacks.append(self._applied)
 
     def _changed(self, outage: Outage, succeeded: bool) -> None:
         if outage.restored:

@@ -22,7 +22,7 @@ from simulator.scenario.distributions import Distribution
 from simulator.scenario.schema import Scenario
 from simulator.scenario.services import CRITICALITY, OnCall, Role
 
-__all__ = ["OutagePlan", "RoleDraws", "plan_outages"]
+__all__ = ["OutagePlan", "RoleDraws", "outage_roles", "plan_outage", "plan_outages"]
 
 
 def _one(distribution: Distribution, u: float) -> float:
@@ -58,6 +58,7 @@ class OutagePlan:
     diagnosis: float
     fix: float
     recovery: float
+    rollback: float | None  # the same draw on the rollback's distribution, if the service has one
     recognition: float  # criteria met → major incident proposed
     acceptance_in_hours: float
     acceptance_out_of_hours: float
@@ -118,37 +119,53 @@ def plan_outages(scenario: Scenario, streams: RandomStreams) -> list[OutagePlan]
     """Every outage of the run, in order of start, with its draws."""
     starts = sorted((start, name) for name in scenario.services
                     for start in _starts(scenario, name, streams))
+    roles = outage_roles(scenario)
+    per_service: dict[str, int] = {}
+    plans = []
+    for number, (start, name) in enumerate(starts, start=1):
+        per_service[name] = per_service.get(name, 0) + 1
+        plans.append(plan_outage(scenario, streams, name, start, number,
+                                 f"outage/{name}/{per_service[name]}", roles))
+    return plans
+
+
+def outage_roles(scenario: Scenario) -> list[tuple[str, Role]]:
+    """The Major Incident Team's roles, in paging order."""
     process = scenario.major_incident
     roles: list[tuple[str, Role]] = [(kind, role) for kind, role in
                                      (("manager", process.manager),
                                       ("communications", process.communications))
                                      if role is not None]
-    roles += [("resolvers", role) for role in process.resolvers]
-    per_service: dict[str, int] = {}
-    plans = []
+    return roles + [("resolvers", role) for role in process.resolvers]
+
+
+def plan_outage(scenario: Scenario, streams: RandomStreams, name: str, start: float, number: int,
+                stream: str, roles: list[tuple[str, Role]] | None = None) -> OutagePlan:
+    """One outage of service ``name`` at minute ``start``, its draws from ``stream``."""
+    process = scenario.major_incident
+    roles = outage_roles(scenario) if roles is None else roles
     names = list(scenario.priorities)
-    for number, (start, name) in enumerate(starts, start=1):
-        per_service[name] = per_service.get(name, 0) + 1
-        rng = streams.generator(f"outage/{name}/{per_service[name]}")
-        service = scenario.services[name]
-        restoration = service.restoration
-        detection = _one(service.detection_delay, float(rng.random())) \
-            if service.detection_delay is not None else None
-        u = rng.random(6)
-        offsets, priorities = _storm(scenario, name, rng)
-        desk = scenario.flow.desk.handling.quantile(rng.random(len(offsets) + 1))
-        storm = service.ticket_storm
-        follow = storm.follow_up if storm is not None and storm.follow_up is not None \
-            else scenario.flow.desk.handling
-        follow_up = follow.quantile(rng.random(len(offsets) + 1))
-        impact, urgency = CRITICALITY[service.criticality]
-        primary = names.index(scenario.priority_matrix[min(impact, len(scenario.priority_matrix)) - 1]
-                              [min(urgency, len(scenario.priority_matrix[0])) - 1])
-        plans.append(OutagePlan(
-            number, name, start, detection, offsets, priorities, tuple(desk.tolist()),
-            tuple(follow_up.tolist()), primary,
-            _one(restoration.diagnosis, u[0]), _one(restoration.fix, u[1]),
-            _one(restoration.recovery, u[2]), _one(process.recognition_delay, u[3]),
-            _one(process.acceptance.in_hours, u[4]), _one(process.acceptance.out_of_hours, u[5]),
-            _role_draws(roles, rng)))
-    return plans
+    rng = streams.generator(stream)
+    service = scenario.services[name]
+    restoration = service.restoration
+    detection = _one(service.detection_delay, float(rng.random())) \
+        if service.detection_delay is not None else None
+    u = rng.random(6)
+    offsets, priorities = _storm(scenario, name, rng)
+    desk = scenario.flow.desk.handling.quantile(rng.random(len(offsets) + 1))
+    storm = service.ticket_storm
+    follow = storm.follow_up if storm is not None and storm.follow_up is not None \
+        else scenario.flow.desk.handling
+    follow_up = follow.quantile(rng.random(len(offsets) + 1))
+    impact, urgency = CRITICALITY[service.criticality]
+    primary = names.index(scenario.priority_matrix[min(impact, len(scenario.priority_matrix)) - 1]
+                          [min(urgency, len(scenario.priority_matrix[0])) - 1])
+    return OutagePlan(
+        number, name, start, detection, offsets, priorities, tuple(desk.tolist()),
+        tuple(follow_up.tolist()), primary,
+        _one(restoration.diagnosis, u[0]), _one(restoration.fix, u[1]),
+        _one(restoration.recovery, u[2]),
+        None if restoration.rollback is None else _one(restoration.rollback, u[1]),
+        _one(process.recognition_delay, u[3]),
+        _one(process.acceptance.in_hours, u[4]), _one(process.acceptance.out_of_hours, u[5]),
+        _role_draws(roles, rng))

@@ -21,6 +21,7 @@ import simpy
 from simulator.eventlog.log import SimulationLog
 from simulator.model.arrivals import arrival_times
 from simulator.model.changes import ChangeHandling
+from simulator.model.decisions import Decision, DecisionPoints
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
@@ -49,7 +50,7 @@ class TicketState:
     priority: str
     category: str
     team: str
-    status: str  # "queued", "in work", "waiting on user", "resolved (may reopen)"
+    status: str  # "queued", "in work", "waiting on user", "awaiting restoration", "resolved (may reopen)"
     age_min: float
     agent: str | None
 
@@ -93,13 +94,15 @@ class Simulation:
         The root seed (default: the scenario's ``run.seed``).
     """
 
-    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None,
+                 interactive: bool = False) -> None:
         self.scenario = scenario
         self.replication = replication
         self.seed = scenario.run.seed if seed is None else seed
         self.start = scenario.run.start
         self.horizon = scenario.run.horizon
         self.env = simpy.Environment()
+        self.decisions = DecisionPoints(self.env, interactive)
         self.streams = RandomStreams(self.seed, replication)
         self.recorder = Recorder(list(scenario.teams), list(scenario.priorities),
                                  list(scenario.categories()), list(scenario.services))
@@ -121,7 +124,7 @@ class Simulation:
         self.changes: ChangeHandling | None = None
         if scenario.changes.emergency is not None or scenario.changes.normal is not None:
             self.changes = ChangeHandling(self.env, scenario, self.recorder, self.flow, clocks,
-                                          self.streams)
+                                          self.streams, self.decisions)
         self.problems: ProblemHandling | None = None
         if scenario.problems is not None:
             assert self.changes is not None  # validated: a fix is a normal change
@@ -133,7 +136,7 @@ class Simulation:
         if scenario.services:
             self.outages = OutageHandling(self.env, scenario, self.recorder, self.flow, self.teams,
                                           plan_outages(scenario, self.streams), clocks, self.streams,
-                                          self.changes, self.problems)
+                                          self.changes, self.problems, self.decisions)
             self.flow.outages = self.outages
         self._injected = 0
         self._queue_area_at_warmup: dict[str, float] = {}
@@ -304,12 +307,41 @@ class Simulation:
         if target < self.now:
             raise ValueError(f"cannot go back in time: now is minute {self.now:g}, "
                              f"asked for minute {target:g}")
+        if self.decisions.interactive:
+            # Stop at the first question: the clock waits at that minute for the answer.
+            while not self.decisions.pending and self.env.peek() < target:
+                self.env.step()
+            if self.decisions.pending:
+                return
         if target > self.now:
             self.env.run(until=target)
 
     def advance(self, minutes: float) -> None:
-        """Advance by ``minutes``."""
+        """Advance by ``minutes`` (in an interactive run, up to the next question at most)."""
         self.run(self.now + minutes)
+
+    # -- decisions (interactive runs: ``Simulation(..., interactive=True)``) ------------------
+    def pending_decisions(self) -> list[Decision]:
+        """The questions waiting for an answer (the clock does not move while there are any)."""
+        return [decision for decision, _ in self.decisions.pending.values()]
+
+    def decide(self, key: str, answer: str) -> str:
+        """Answer a pending question now; returns the answer as the model took it.
+
+        Raises ``KeyError`` for an unknown question and ``ValueError`` for an answer that
+        is not one of its options."""
+        return self.decisions.answer(key, answer)
+
+    def send_update(self, case: str) -> bool:
+        """A stakeholder update about major incident ``case`` now (interactive runs leave the
+        cadence to the players); False when there is nothing to update about."""
+        return self.outages is not None and self.outages.send_update(case)
+
+    def start_outage(self, service: str) -> str:
+        """An outage of ``service`` starts now (an inject); returns its case id."""
+        if self.outages is None or service not in self.scenario.services:
+            raise ValueError(f"no service {service!r}; services: {list(self.scenario.services)}")
+        return self.outages.start_outage(service)
 
     def inject_incident(self, stream: str | None = None, priority: str | None = None) -> str:
         """Add an incident now, planned like one from ``stream`` (default the first stream).
@@ -399,6 +431,8 @@ class Simulation:
             status = "in work"
         elif incident.queue_entry is not None:
             status = "queued"
+        elif incident.awaiting:
+            status = "awaiting restoration"
         else:
             status = "waiting on user"
         return TicketState(self._case_name(incident.id), names.priority_names[incident.priority],

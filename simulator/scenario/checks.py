@@ -342,6 +342,28 @@ def _problem_problems(scenario: Scenario) -> Iterator[Problem]:
         seen[source] = name
 
 
+def _exercise_problems(scenario: Scenario) -> Iterator[Problem]:
+    exercise = scenario.exercise
+    if exercise is None:
+        return
+    if exercise.start_at >= scenario.run.horizon:
+        yield _beyond_horizon(("exercise", "start_at"), exercise.start_at, scenario)
+    for index, inject in enumerate(exercise.injects):
+        path: KeyPath = ("exercise", "injects", index)
+        if inject.at is not None and inject.at >= scenario.run.horizon:
+            yield _beyond_horizon((*path, "at"), inject.at, scenario)
+        if inject.kind == "outage" and inject.service is not None:
+            yield from _known("service in the catalogue", inject.service, scenario.services,
+                              (*path, "service"))
+        if inject.kind == "incident":
+            if inject.stream is not None:
+                yield from _known("arrival stream", inject.stream, scenario.arrivals, (*path, "stream"))
+            if inject.priority is not None:
+                yield from _known("priority", inject.priority, scenario.priorities, (*path, "priority"))
+        if inject.kind == "staff" and inject.team is not None:
+            yield from _known("team", inject.team, scenario.teams, (*path, "team"))
+
+
 def _target_problems(scenario: Scenario) -> Iterator[Problem]:
     for key, condition in scenario.targets.items():
         try:
@@ -358,6 +380,7 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
                 *_transfer_problems(scenario), *_backlog_problems(scenario),
                 *_size_problems(scenario), *_service_problems(scenario),
                 *_change_problems(scenario), *_problem_problems(scenario),
+                *_exercise_problems(scenario),
                 *_target_problems(scenario)]
     if not problems:  # the graph is only meaningful once every name resolves
         problems.extend(_routing_problems(scenario))

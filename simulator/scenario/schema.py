@@ -23,6 +23,7 @@ from simulator.scenario.calendars import (
 )
 from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.exercise import Exercise
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
@@ -364,6 +365,7 @@ class Scenario(Spec):
     major_incident: MajorIncidentProcess = MajorIncidentProcess()
     changes: ChangeManagement = ChangeManagement()  # emergency and normal changes
     problems: ProblemManagement | None = None  # latent problems and problem management
+    exercise: Exercise | None = None  # how to play it as a tabletop exercise
     targets: dict[str, str] = {}  # KPI → condition, e.g. {"P2.sla_response_attainment": ">= 0.9"}
 
     @field_validator("arrivals")

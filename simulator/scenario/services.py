@@ -106,6 +106,7 @@ class Restoration(Spec):
     fix: Distribution  # the workaround: failover, restart, rollback
     recovery: Distribution = _fixed("0m")  # after the fix, until users see it
     path: RestorationPath | None = None  # this service's policy (default: the process's)
+    rollback: Distribution | None = None  # undoing the last release instead (a tabletop option)
 
 
 class Service(Spec):

@@ -1,0 +1,46 @@
+"""CLI layer: ``mimsim tabletop`` — serve a scenario as a live major-incident exercise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simulator.cli.options import stderr
+
+__all__ = ["tabletop"]
+
+
+@click.command(short_help="Run a tabletop exercise: a facilitator console and players' views.")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on. Only this machine can connect unless you name "
+                   "another interface (e.g. 0.0.0.0 for the room's network).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--db", "database", type=click.Path(path_type=Path), default=None,
+              help="The exercise's database (default: SCENARIO's stem + .tabletop.db, here). "
+                   "Rounds, decisions and injects are kept there: restart with the same --db "
+                   "to carry on.")
+@click.option("--seed", type=int, default=None, help="Seed of every round (default: the scenario's).")
+def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: int | None) -> None:
+    """Serve SCENARIO (which needs an `exercise` section) as a tabletop exercise.
+
+    Prints the facilitator console's address, with its token, and the players' address.
+    Every team plays its own round with the same seed, so all meet the same incidents.
+    """
+    import uvicorn
+
+    from simulator.tabletop.app import Exercise, create_app
+
+    database = database or Path(f"{scenario.stem}.tabletop.db")
+    exercise = Exercise(scenario, database, seed)
+    console = stderr()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(f"[bold]{exercise.exercise.title}[/] — database {database}", highlight=False)
+    console.print(f"facilitator console: http://{shown}:{port}/console?token={exercise.token}",
+                  highlight=False, soft_wrap=True)
+    console.print(f"players:             http://{shown}:{port}/", highlight=False)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"listening on {host}: anyone on this network can open the players' view; "
+                      "only the token opens the console", highlight=False)
+    uvicorn.run(create_app(exercise), host=host, port=port, log_level="warning")
