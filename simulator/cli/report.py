@@ -24,7 +24,8 @@ def report_scenario(manifest: dict[str, object]) -> tuple[Scenario | None, str |
     source = manifest.get("scenario_file")
     if not isinstance(source, str):
         return None, None
-    overrides = [str(item) for item in manifest.get("overrides", []) or []]  # type: ignore[union-attr]
+    recorded = manifest.get("overrides")
+    overrides = [str(item) for item in recorded] if isinstance(recorded, list) else []
     try:
         scenario = load_scenario(source, overrides)
     except ScenarioError as error:

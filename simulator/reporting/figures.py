@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.metrics.hourly import HOURS_PER_WEEK
@@ -120,7 +121,7 @@ def resolution_figure(incidents: pd.DataFrame, warmup_min: float) -> Figure:
     return figure
 
 
-def _hour_of_week_ticks(axes: plt.Axes) -> None:
+def _hour_of_week_ticks(axes: Axes) -> None:
     axes.set_xticks(np.arange(0, HOURS_PER_WEEK, 24) + 12, _DAYS)
     axes.set_xticks(np.arange(0, HOURS_PER_WEEK + 1, 24) - 0.5, minor=True)
     axes.tick_params(axis="x", which="minor", length=12)
@@ -183,8 +184,8 @@ def _outage_rows(milestones: pd.DataFrame, start: pd.Timestamp, warmup_min: floa
     replication = int(begun["replication"].min())
     rows = []
     mine = milestones[milestones["replication"] == replication]
-    for case, impact in begun[begun["replication"] == replication][["case", "timestamp"]].head(most).itertuples(
-            index=False):
+    first = begun[begun["replication"] == replication][["case", "timestamp"]].head(most)
+    for case, impact in first.itertuples(index=False):
         events = mine[(mine["case"] == case) | (mine["parent"] == case)]
         times = {activity: (events.loc[events["activity"] == activity, "timestamp"].min() - impact)
                  .total_seconds() / 60.0 for activity in MILESTONES

@@ -63,7 +63,7 @@ def figure_html(figure: Figure, alt: str, caption: str = "") -> str:
     """A figure as an embedded PNG, with its alternative text and caption (closes the figure)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=_DPI)
-    width, height = (int(round(size * _DPI)) for size in figure.get_size_inches())
+    width, height = (round(size * _DPI) for size in figure.get_size_inches())
     plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     text = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""

@@ -75,7 +75,8 @@ def _targets_table(run: RunData, format_value: Formatter) -> str:
         name = target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
         interval = (f"{format_value(target.kpi, check.ci_low)} – {format_value(target.kpi, check.ci_high)}"
                     if math.isfinite(check.ci_low) else "–")
-        rows.append((html.escape(name), html.escape(f"{target.operator} {format_value(target.kpi, target.value)}"),
+        wanted = f"{target.operator} {format_value(target.kpi, target.value)}"
+        rows.append((html.escape(name), html.escape(wanted),
                      html.escape(format_value(target.kpi, check.mean)), html.escape(interval),
                      f'<span class="{_VERDICT[check.verdict]}">{check.verdict}</span>'))
     return ("<p>A target passes when its whole 95 % confidence interval meets it, fails when none of "
