@@ -33,7 +33,7 @@ from simulator.scenario.schema import Scenario
 __all__ = ["diagram_figure", "overlapping_labels", "write_diagram"]
 
 _COLUMN_WIDTH = 3.3
-_ROW_HEIGHT = 1.35
+_ROW_HEIGHT = 1.6
 _LANE_GAP = 0.9
 _LINES = {"solid": "-", "dashed": "--", "dotted": ":"}
 _COLOURS = {"entry": "#d9f2d9", "team": "#d6e6f5", "step": "#fdf1c7", "end": "#e6e6e6"}

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from simulator.metrics.hourly import HOURS_PER_WEEK
 from simulator.metrics.series import ALL_TEAMS
@@ -31,6 +32,8 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MILESTONES = {"detected": ("o", "tab:blue"), "major incident declared": ("s", "tab:orange"),
               "assembled": ("^", "tab:purple"), "change approved": ("D", "tab:green"),
               "restored": ("*", "tab:red")}
+#: Ticks of the timeline's minute axis: every quarter hour to the hour, then doubling.
+_TIMELINE_TICKS = (0, 15, 30, 45, 60, 120, 240, 480, 960, 1920, 3840, 7680)
 
 
 def backlog_figure(backlogs: Mapping[str, pd.DataFrame], warmup_end: pd.Timestamp) -> Figure:
@@ -200,25 +203,28 @@ def timeline_figure(milestones: pd.DataFrame, start: pd.Timestamp, warmup_min: f
     rows = _outage_rows(milestones, start, warmup_min, most)
     if not rows:
         return None
-    figure, axes = plt.subplots(figsize=(9, 1.6 + 0.36 * len(rows)))
-    labelled: set[str] = set()
+    height = 1.6 + 0.36 * len(rows)
+    figure, axes = plt.subplots(figsize=(9, height))
+    latest = 60.0
     for y, (_, times) in enumerate(rows):
         end = times.get("restored", max(times.values(), default=0.0))
+        latest = max(latest, end)
         axes.plot([0, end], [y, y], color="grey", lw=3, alpha=0.4, solid_capstyle="butt")
         for activity, (marker, colour) in MILESTONES.items():
             if activity in times:
-                axes.plot(times[activity], y, marker=marker, color=colour, ls="none", ms=7,
-                          label=None if activity in labelled else activity)
-                labelled.add(activity)
+                axes.plot(times[activity], y, marker=marker, color=colour, ls="none", ms=7)
     axes.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize="small")
     axes.invert_yaxis()
     axes.set_xscale("symlog", linthresh=60)
-    axes.set_xlim(left=0)
+    ticks = [tick for tick in _TIMELINE_TICKS if tick <= latest * 1.05]
+    axes.set_xticks(ticks, [str(tick) for tick in ticks])
+    axes.set_xlim(0, latest * 1.1)
     axes.set_xlabel("minutes after the impact (linear to 60, then log)")
-    axes.grid(axis="x", alpha=0.3, which="both")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45 / (1.2 + 0.36 * len(rows))), ncols=5,
-                fontsize="small", frameon=False)
-    figure.tight_layout()
+    axes.grid(axis="x", alpha=0.3, which="major")
+    handles = [Line2D([], [], marker=marker, color=colour, ls="none", ms=7, label=activity)
+               for activity, (marker, colour) in MILESTONES.items()]
+    figure.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize="small", frameon=False)
+    figure.tight_layout(rect=(0, 0.35 / height, 1, 1))
     return figure
 
 
