@@ -24,7 +24,7 @@ from simulator.metrics.hourly import HOURS_PER_WEEK
 from simulator.metrics.series import ALL_TEAMS
 from simulator.scenario.targets import Target
 
-__all__ = ["backlog_figure", "differences_figure", "queue_wait_figure", "resolution_figure",
+__all__ = ["backlog_figure", "differences_figure", "outage_milestones", "queue_wait_figure", "resolution_figure",
            "sla_figure", "timeline_figure", "utilisation_figure"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -175,7 +175,7 @@ def queue_wait_figure(hourly: pd.DataFrame) -> Figure:
     return figure
 
 
-def _outage_rows(milestones: pd.DataFrame, start: pd.Timestamp, warmup_min: float,
+def outage_milestones(milestones: pd.DataFrame, start: pd.Timestamp, warmup_min: float,
                  most: int) -> list[tuple[str, dict[str, float]]]:
     """Per outage of the first replication that has any after the warm-up: minutes from its
     impact to each milestone."""
@@ -200,7 +200,7 @@ def _outage_rows(milestones: pd.DataFrame, start: pd.Timestamp, warmup_min: floa
 def timeline_figure(milestones: pd.DataFrame, start: pd.Timestamp, warmup_min: float,
                     most: int = 15) -> Figure | None:
     """Each outage's milestones in minutes from its impact (None when there are no outages)."""
-    rows = _outage_rows(milestones, start, warmup_min, most)
+    rows = outage_milestones(milestones, start, warmup_min, most)
     if not rows:
         return None
     height = 1.6 + 0.36 * len(rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -63,9 +64,10 @@ def figure_html(figure: Figure, alt: str, caption: str = "") -> str:
     """A figure as an embedded PNG, with its alternative text and caption (closes the figure)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=_DPI)
-    width, height = (round(size * _DPI) for size in figure.get_size_inches())
     plt.close(figure)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    png = buffer.getvalue()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG's own size, from its IHDR chunk
+    data = base64.b64encode(png).decode("ascii")
     text = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
             f'width="{width}" height="{height}">{text}</figure>')
