@@ -24,8 +24,8 @@ from simulator.metrics.hourly import HOURS_PER_WEEK
 from simulator.metrics.series import ALL_TEAMS
 from simulator.scenario.targets import Target
 
-__all__ = ["backlog_figure", "differences_figure", "outage_milestones", "queue_wait_figure", "resolution_figure",
-           "sla_figure", "timeline_figure", "utilisation_figure"]
+__all__ = ["backlog_figure", "differences_figure", "outage_milestones", "queue_wait_figure",
+           "resolution_figure", "sla_figure", "timeline_figure", "utilisation_figure"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Major-incident milestones in the order the timeline shows them, with their markers.
