@@ -48,6 +48,8 @@ _VERDICT = {"pass": "pass", "fail": "fail", "unclear": "unclear", "no data": "no
 #: The KPIs the comparison chart shows, when they have values.
 _COMPARED = ("mtta_min", "p_wait", "mttr_h", "mttr_h_median", "mttr_h_p90", "sla_response_attainment",
              "sla_resolution_attainment", "fcr_rate", "backlog_end", "mttr_restore_min", "downtime_cost")
+#: How many more KPIs with a clear difference (per team, priority, service) the chart may show.
+_MORE_CHARTED = 8
 
 
 def _cell(format_value: Formatter, kpi: str, row: pd.Series | None) -> str:
@@ -193,14 +195,25 @@ def run_report(run: RunData, format_value: Formatter, scenario: Scenario | None 
     return page(f"mimsim report: {run.name}", lead, sections)
 
 
+def _charted(clear: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The KPIs of the differences chart: the main overall ones, then up to ``_MORE_CHARTED`` of
+    the others with a clear difference (per priority, team or service), in the order of the table."""
+    names = [("overall", "", kpi) for kpi in _COMPARED]
+    for row in clear.itertuples(index=False):
+        name = (str(row.scope), "" if pd.isna(row.key) else str(row.key), str(row.kpi))
+        if name not in names and len(names) < len(_COMPARED) + _MORE_CHARTED:
+            names.append(name)
+    return names
+
+
 def comparison_report(comparison: Comparison, format_value: Formatter) -> str:
     """The HTML report of a comparison directory: differences first, then the designs side by side."""
     runs = comparison.runs
     first = runs[comparison.designs[0]]
-    names = [("overall", "", kpi) for kpi in _COMPARED]
     baseline = first.summary.copy()
     baseline.attrs["design"] = comparison.designs[0]
     clear = comparison.differences[comparison.differences["clear"].astype(str) == "True"]
+    names = _charted(clear)
     difference_rows = [(row.design, row.kpi if row.scope == "overall" else f"{row.key}.{row.kpi}",
                         _cell(format_value, row.kpi, pd.Series(row._asdict())))
                        for row in clear.itertuples(index=False)]
@@ -213,7 +226,8 @@ def comparison_report(comparison: Comparison, format_value: Formatter) -> str:
         Section("differences", "Differences from the first design", figure_html(
             differences_figure(comparison.differences, baseline, names), "paired differences",
             "Each later design minus the first, paired by replication, as % of the first design's "
-            "mean, with 95 % confidence intervals.")
+            "mean, with 95 % confidence intervals: the main KPIs, then those per priority, team or "
+            "service whose difference is clear.")
             + "<h3>Every clear difference</h3>"
             + table_html(("design", "KPI", "difference (95 % CI)"), difference_rows)),
         Section("backlog", "Backlog over time", figure_html(
