@@ -43,7 +43,10 @@ def write_run_report(run_dir: Path, out: Path, scenario: Scenario | None = None,
     from simulator.reporting.rundata import is_comparison, read_comparison, read_run
 
     if is_comparison(run_dir):
-        return write_report(comparison_report(read_comparison(run_dir), format_value), out)
+        comparison = read_comparison(run_dir)
+        first, problem = report_scenario(comparison.runs[comparison.designs[0]].manifest)
+        return write_report(comparison_report(comparison, format_value, first, [problem] if problem else []),
+                            out)
     run = read_run(run_dir)
     problem = None
     if scenario is None:

@@ -170,7 +170,7 @@ def _change_section(run: RunData, format_value: Formatter) -> Section | None:
                    _kpi_table(run, format_value, CHANGE_KPIS, "overall", [""], "KPI"))
 
 
-def _diagram_section(scenario: Scenario | None) -> Section:
+def _diagram_section(scenario: Scenario | None, design: str | None = None) -> Section:
     if scenario is None:
         body = ("<p>The scenario file could not be read as it was when the run was made, so the "
                 "diagram is left out (`mimsim diagram SCENARIO` draws it).</p>")
@@ -178,7 +178,7 @@ def _diagram_section(scenario: Scenario | None) -> Section:
         body = figure_html(diagram_figure(scenario), "process diagram",
                            "Where tickets go and with what probability (from the scenario); arcs "
                            "between resolver groups are transfers, coloured by the group they leave.")
-    return Section("process", "Process", body)
+    return Section("process", "Process" if design is None else f"Process: {design}", body)
 
 
 def run_report(run: RunData, format_value: Formatter, scenario: Scenario | None = None,
@@ -206,8 +206,10 @@ def _charted(clear: pd.DataFrame) -> list[tuple[str, str, str]]:
     return names
 
 
-def comparison_report(comparison: Comparison, format_value: Formatter) -> str:
-    """The HTML report of a comparison directory: differences first, then the designs side by side."""
+def comparison_report(comparison: Comparison, format_value: Formatter, scenario: Scenario | None = None,
+                      notes: Sequence[str] = ()) -> str:
+    """The HTML report of a comparison directory: differences first, then the designs side by side
+    (``scenario``: the first design's, for the process diagram)."""
     runs = comparison.runs
     first = runs[comparison.designs[0]]
     baseline = first.summary.copy()
@@ -241,9 +243,11 @@ def comparison_report(comparison: Comparison, format_value: Formatter) -> str:
     for name, run in runs.items():
         sections.append(Section(f"design-{len(sections)}", f"Targets: {name}",
                                 _targets_table(run, format_value)))
+    sections.append(_diagram_section(scenario, comparison.designs[0]))
     sections.append(Section("appendix", "Appendix: STRESS-DES (first design)", appendix_html(first.manifest)))
     lead = html.escape(f"{len(runs)} designs: {', '.join(comparison.designs)} — comparison "
                        f"directory {comparison.path}")
+    lead += "".join(f'<br><span class="note">{html.escape(note)}</span>' for note in notes)
     return page(f"mimsim comparison: {' vs '.join(comparison.designs)}", lead, sections)
 
 

@@ -15,6 +15,7 @@ import pytest
 from simulator.cli.render import format_value
 from simulator.reporting.figures import outage_milestones
 from tests.helpers import run_cli
+from tests.reporting.conftest import SCENARIOS
 
 RUN_SECTIONS = ("targets", "kpis", "backlog", "sla", "resolution", "utilisation", "queues", "outages",
                 "changes", "process", "appendix")
@@ -122,10 +123,11 @@ def test_the_timeline_measures_each_milestone_from_the_impact() -> None:
 
 def test_comparison_report_shows_the_differences_with_their_cis(comparison_dir: Path) -> None:
     report = comparison_dir / "report.html"
-    assert assert_self_contained(report) == 3  # differences, backlog, SLA
+    assert assert_self_contained(report) == 4  # differences, backlog, SLA, the first design's diagram
     text = report.read_text(encoding="utf-8")
-    for anchor in ("designs", "differences", "backlog", "sla", "appendix"):
+    for anchor in ("designs", "differences", "backlog", "sla", "process", "appendix"):
         assert f'id="{anchor}"' in text
+    assert f"<td>{SCENARIOS / 'baseline.yaml'} — SHA-256" in text  # the appendix names the file
     assert "<td>teams.network.roster[0].headcount</td><td>3</td><td>4</td>" in text
     differences = pd.read_csv(comparison_dir / "differences.csv")
     clear = differences[differences["clear"]]
