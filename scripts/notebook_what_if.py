@@ -41,10 +41,6 @@ from simulator.reporting.diagram import diagram_figure
 from simulator.reporting.figures import differences_figure
 from simulator.scenario import load_scenario
 
-# mimsim's reporting modules select matplotlib's file-only backend (Agg) when imported, for the
-# command line; this puts the notebook's inline plots back.
-%matplotlib inline
-
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 BASELINE = ROOT / "scenarios" / "baseline.yaml\""""),
     ("md", """\

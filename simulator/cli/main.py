@@ -98,6 +98,9 @@ def _report_problems(error: ScenarioError) -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``mimsim`` console script."""
+    # The commands only write figures to files: matplotlib's file backend, unless the user chose
+    # another. (The reporting layer leaves the backend alone, so notebooks keep their inline plots.)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         return cli.main(args=argv, prog_name="mimsim", standalone_mode=False)
     except ScenarioError as error:

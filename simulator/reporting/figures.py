@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
 from simulator.metrics.hourly import HOURS_PER_WEEK
 from simulator.metrics.series import ALL_TEAMS
@@ -83,7 +80,7 @@ def sla_figure(summaries: Mapping[str, pd.DataFrame], targets: Sequence[Target])
         panel.set_xticks(x, priorities)
         panel.set_title(f"{title} within the SLA")
         panel.set_ylim(0, 1.05)
-        panel.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        panel.yaxis.set_major_formatter(PercentFormatter(1.0))
         panel.grid(axis="y", alpha=0.3)
     panels[0].set_ylabel("share of incidents")
     handles, labels = panels[0].get_legend_handles_labels()
@@ -145,7 +142,7 @@ def utilisation_figure(hourly: pd.DataFrame) -> Figure:
     for day in range(1, 7):
         axes.axvline(day * 24 - 0.5, color="white", lw=1)
     colour_bar = figure.colorbar(image, ax=axes, pad=0.01)
-    colour_bar.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    colour_bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     colour_bar.set_label("busy while on duty")
     axes.set_xlabel("hour of the week (blank: nobody on duty)")
     figure.tight_layout()
