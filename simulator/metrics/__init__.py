@@ -2,12 +2,13 @@
 
 from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.incidents import KpiContext, PriorityTargets, incident_table
-from simulator.metrics.kpis import KPI_COLUMNS, incident_kpis, replication_kpis
+from simulator.metrics.kpis import KPI_COLUMNS, KPI_RANGES, incident_kpis, replication_kpis
 from simulator.metrics.series import backlog_series
 from simulator.metrics.teams import team_measures, work_sessions
 
 __all__ = [
     "KPI_COLUMNS",
+    "KPI_RANGES",
     "CodedLog",
     "KpiContext",
     "PriorityTargets",

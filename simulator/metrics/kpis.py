@@ -26,10 +26,17 @@ from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.outages import outage_measures
 from simulator.metrics.teams import duty_periods, team_measures
 
-__all__ = ["KPI_COLUMNS", "incident_kpis", "replication_kpis"]
+__all__ = ["KPI_COLUMNS", "KPI_RANGES", "incident_kpis", "replication_kpis"]
 
 #: Columns of a KPI table.
 KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
+
+#: The values a bounded KPI can take: shares lie in [0, 1]. A confidence interval is clipped to
+#: this range — a t-interval over few replications can otherwise promise a 119 % success rate.
+KPI_RANGES: dict[str, tuple[float, float]] = {
+    kpi: (0.0, 1.0) for kpi in ("p_wait", "sla_response_attainment", "sla_resolution_attainment",
+                                "fcr_rate", "reopen_rate", "utilisation", "update_cadence_kept",
+                                "emergency_change_success_rate")}
 
 Measure = tuple[float, int]
 

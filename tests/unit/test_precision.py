@@ -59,3 +59,17 @@ def test_every_kpi_must_be_precise() -> None:
     values = {"steady": [10.0] * 10, "noisy": [1.0, 20.0] * 5}
     decision = rule.decide(values)
     assert decision is not None and not decision.converged and "noisy" in decision.reason
+
+
+def test_the_interval_of_a_share_stays_within_zero_and_one() -> None:
+    import pandas as pd
+
+    from simulator.experiment.summary import summarise
+
+    values = [1.0, 1.0, 1.0, 0.25]  # t-interval: 81 % ± 60 % — past 100 % unclipped
+    kpis = pd.DataFrame({"scope": "overall", "key": "", "value": values + values, "n": 1,
+                         "kpi": ["emergency_change_success_rate"] * 4 + ["mtta_min"] * 4})
+    summary = summarise(kpis).set_index("kpi")
+    share, minutes = summary.loc["emergency_change_success_rate"], summary.loc["mtta_min"]
+    assert share["ci_high"] == 1.0 and 0.0 < share["ci_low"] < share["mean"] == 0.8125
+    assert minutes["ci_high"] > 1.0 and minutes["ci_low"] == share["ci_low"]  # other KPIs untouched
