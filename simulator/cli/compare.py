@@ -107,10 +107,11 @@ def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: i
         raise click.UsageError("expected at least two designs to compare (scenarios, or --vary); "
                                "found one")
     names = [path.stem for path in scenarios]
-    loaded = [load_scenario(path, overrides) for path in scenarios]
+    sources: list[tuple[str | None, tuple[str, ...]]] = [(str(path), overrides) for path in scenarios]
     for variation in variations:
         names.append(f"{scenarios[0].stem}[{variation}]")
-        loaded.append(load_scenario(scenarios[0], (*overrides, variation)))
+        sources.append((str(scenarios[0]), (*overrides, variation)))
+    loaded = [load_scenario(str(source), changes) for source, changes in sources]
     wanted = replications_wanted(replications, loaded[0], precision, precision_kpis,
                                  max_replications)
     seed = loaded[0].run.seed if seed is None else seed
@@ -120,7 +121,7 @@ def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: i
         task = progress.add_task("designs × replications", total=total)
         comparison = compare_designs(list(zip(names, loaded, strict=True)),
                                      wanted, seed, workers, dask, out_dir=out,
-                                     on_result=lambda *_: progress.advance(task))
+                                     on_result=lambda *_: progress.advance(task), sources=sources)
     document = comparison.document()
     if output_format == "json":
         click.echo(json.dumps(document, indent=2))

@@ -22,7 +22,9 @@ from rich.console import Console
 
 from simulator.cli.calibrate import calibrate
 from simulator.cli.compare import compare
+from simulator.cli.diagram import diagram
 from simulator.cli.options import stderr
+from simulator.cli.report import report
 from simulator.cli.roi import roi
 from simulator.cli.run import count, run
 from simulator.cli.sensitivity import sensitivity
@@ -89,8 +91,8 @@ def schema() -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-for command in (run, compare, warmup, sweep, staff, roi, sensitivity, calibrate, validate_against,
-                tabletop):
+for command in (run, compare, warmup, sweep, staff, roi, sensitivity, report, diagram, calibrate,
+                validate_against, tabletop):
     cli.add_command(command)
 
 
@@ -110,6 +112,9 @@ def _interrupted(argv: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``mimsim`` console script."""
+    # The commands only write figures to files: matplotlib's file backend, unless the user chose
+    # another. (The reporting layer leaves the backend alone, so notebooks keep their inline plots.)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         return cli.main(args=argv, prog_name="mimsim", standalone_mode=False)
     except ScenarioError as error:

@@ -53,18 +53,22 @@ def run_notes(result: RunResult) -> list[str]:
               help="Write the run directory here (event logs, incidents, KPIs, manifest).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
-@click.option("--events", "events_format", type=click.Choice(["parquet", "csv"]),
+@click.option("--events", "events_format", type=click.Choice(["parquet", "csv", "xes"]),
               default="parquet", show_default=True, help="Event-log file format in --out.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write the HTML report to OUT/report.html (needs --out).")
 def run(scenario: Path, replications: int | str | None, seed: int | None,
         overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
         precision_kpis: tuple[str, ...], max_replications: int, out: Path | None,
-        output_format: str, events_format: str) -> None:
+        output_format: str, events_format: str, with_report: bool) -> None:
     """Run a scenario's replications and report its KPIs with confidence intervals."""
     from simulator.cli.render import render_run
     from simulator.experiment.precision import PrecisionRule
     from simulator.experiment.run import run_experiment
     from simulator.experiment.summary import check_targets, scenario_targets
 
+    if with_report and out is None:
+        raise click.UsageError("--report writes OUT/report.html: give the run directory with --out")
     loaded = load_scenario(scenario, overrides)
     wanted = replications_wanted(replications, loaded, precision, precision_kpis, max_replications)
     console = stderr()
@@ -89,3 +93,8 @@ def run(scenario: Path, replications: int | str | None, seed: int | None,
         console.print(note, markup=False)
     if out is not None:
         console.print(f"wrote {out}/ (events, incidents, kpis.csv, summary.json, manifest.json)")
+    if with_report and out is not None:
+        from simulator.cli.report import write_run_report
+
+        written = write_run_report(out, out / "report.html", loaded, tuple(run_notes(result)))
+        console.print(f"wrote {written}", markup=False)

@@ -122,7 +122,8 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
                     seed: int = 1, workers: int | None = None, dask: str | None = None,
                     executor: Executor | None = None, out_dir: str | Path | None = None,
                     events_format: str = "parquet",
-                    on_result: Callable[[str, ReplicationResult], None] | None = None) -> Comparison:
+                    on_result: Callable[[str, ReplicationResult], None] | None = None,
+                    sources: Sequence[tuple[str | None, Sequence[str]]] | None = None) -> Comparison:
     """Run designs with common random numbers and compare each with the first.
 
     Parameters
@@ -133,6 +134,9 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
         How many, or a :class:`PrecisionRule` every design must meet.
     out_dir
         With it, each design's run directory is written to ``out_dir/<name>``.
+    sources
+        Per design, the scenario file and the overrides it was loaded with, for the manifests
+        (the report's appendix names them and redraws the diagram from them).
     """
     names = _unique_names([name for name, _ in designs])
     width = available_workers() if workers is None else max(1, workers)
@@ -141,8 +145,10 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
     chosen_designs = [Design(name, scenario, None if out_dir is None else Path(out_dir) / name)
                       for name, (_, scenario) in zip(names, designs, strict=True)]
     with executor or make_executor(width, dask) as chosen:
-        manifests = {design.name: describe_run(design.scenario, design.name, None, (), seed,
-                                               chosen.description) for design in chosen_designs}
+        origins = list(sources) if sources is not None else [(None, ())] * len(chosen_designs)
+        manifests = {design.name: describe_run(design.scenario, design.name, source, overrides, seed,
+                                               chosen.description)
+                     for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
         campaign = Campaign(chosen_designs, seed, chosen, width, events_format,
                             None if on_result is None else
                             lambda index, result: on_result(names[index], result))

@@ -15,9 +15,11 @@ import pandas as pd
 
 from simulator.eventlog.export import write_events
 from simulator.metrics.coded import encode
+from simulator.metrics.hourly import hourly_team_measures
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.kpis import replication_kpis
 from simulator.metrics.series import backlog_series
+from simulator.metrics.teams import duty_periods
 from simulator.model.simulation import Simulation
 from simulator.scenario.schema import Scenario
 
@@ -45,8 +47,9 @@ def run_replication(scenario: Scenario, replication: int, seed: int,
                     out_dir: Path | None = None, events_format: str = "parquet") -> ReplicationResult:
     """Simulate one replication and measure it; with ``out_dir``, also write its logs there.
 
-    Files written (each complete or absent): ``events/replication-NNN.<format>``
-    and ``incidents/replication-NNN.parquet``.
+    Files written (each complete or absent): ``events/replication-NNN.<format>``,
+    ``incidents/replication-NNN.parquet`` and ``hourly/replication-NNN.parquet`` (team
+    measures by hour of the week, for the report).
     """
     began = time.perf_counter()
     simulation = Simulation(scenario, replication, seed)
@@ -75,6 +78,11 @@ def run_replication(scenario: Scenario, replication: int, seed: int,
         incidents_path = out_dir / "incidents" / f"{stem}.parquet"
         incidents_path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(incidents_path, incidents.to_parquet)
+        warmup_end = (log.warmup_end - log.start).total_seconds() / 60.0
+        hourly = hourly_team_measures(coded, duty_periods(log.duty, log.start, end), (warmup_end, end))
+        hourly_path = out_dir / "hourly" / f"{stem}.parquet"
+        hourly_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(hourly_path, lambda path: hourly.to_parquet(path, index=False))
     return ReplicationResult(replication, kpis, backlog, time.perf_counter() - began,
                              len(log.events))
 

@@ -1,8 +1,8 @@
 """Experiment layer: the run directory on disk, and the manifest that describes a run.
 
 A run directory holds, written as each replication finishes: ``kpis.csv`` (one
-row per replication × KPI), ``backlog/``, ``events/`` and ``incidents/`` (one
-file per replication); and at the end ``summary.json`` and ``manifest.json``.
+row per replication × KPI), ``backlog/``, ``events/``, ``incidents/`` and
+``hourly/`` (one file per replication); and at the end ``summary.json`` and ``manifest.json``.
 Starting a run in a directory replaces what an earlier run left there.
 """
 
@@ -21,7 +21,9 @@ import pandas as pd
 
 from simulator.experiment.executors import available_workers
 from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.summary import scenario_targets
 from simulator.scenario.loader import scenario_hash
+from simulator.scenario.parameters import scenario_parameters
 from simulator.scenario.schema import Scenario
 
 __all__ = ["RunDirectory", "describe_run"]
@@ -39,7 +41,11 @@ def _versions() -> dict[str, str]:
 
 def describe_run(scenario: Scenario, name: str, source: str | None, overrides: Iterable[str],
                  seed: int, executor: str) -> dict[str, object]:
-    """The manifest's opening: what is run, with which seed, software and machine."""
+    """The manifest's opening: what is run, with which seed, software and machine.
+
+    It also lists every parameter of the resolved scenario with its value, and its targets,
+    so that a run directory describes its run on its own (the report's appendix reads them).
+    """
     return {
         "scenario": name,
         "scenario_file": source,
@@ -57,6 +63,10 @@ def describe_run(scenario: Scenario, name: str, source: str | None, overrides: I
                     "cores": available_workers()},
         "command": " ".join(sys.argv),
         "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "description": scenario.description,
+        "targets": [{"scope": target.scope, "kpi": target.kpi, "operator": target.operator,
+                     "value": target.value} for target in scenario_targets(scenario)],
+        "parameters": [list(row) for row in scenario_parameters(scenario)],
     }
 
 
@@ -64,7 +74,7 @@ class RunDirectory:
     """Writes a run's files as its replications finish."""
 
     FILES = ("kpis.csv", "summary.json", "manifest.json")
-    FOLDERS = ("events", "incidents", "backlog")
+    FOLDERS = ("events", "incidents", "backlog", "hourly")
 
     def __init__(self, path: Path) -> None:
         self.path = path

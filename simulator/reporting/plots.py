@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display needed (servers, CI)
-
 import matplotlib.pyplot as plt
 
 from simulator.experiment.warmup import BATCH, PERIOD_MIN, WarmupAnalysis

@@ -23,10 +23,14 @@ from simulator.scenario.units import format_duration
 if TYPE_CHECKING:
     from simulator.scenario.schema import Scenario
 
-__all__ = ["RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
+__all__ = ["ENTRIES", "RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
 
 #: The node of the routing graph that means "resolved".
 RESOLVED = "(resolved)"
+#: The nodes where tickets enter the routing graph: new incidents reach the desk; the initial
+#: backlog starts in its teams; a problem's root-cause analysis starts in the problem team.
+NEW_INCIDENTS, INITIAL_BACKLOG, PROBLEMS = "(new incidents)", "(initial backlog)", "(problems)"
+ENTRIES = (NEW_INCIDENTS, INITIAL_BACKLOG, PROBLEMS)
 _TOLERANCE = 1e-6
 #: The most incidents one run may bring (a year of a very large desk is a few million).
 MAX_INCIDENTS = 20_000_000
@@ -157,11 +161,17 @@ def _transfer_problems(scenario: Scenario) -> Iterator[Problem]:
 
 
 def routing_graph(scenario: Scenario) -> nx.DiGraph:
-    """The directed graph of where tickets can go (group transfers carry their probability)."""
+    """The directed graph of where tickets can go (group transfers carry their probability).
+
+    Its nodes are the desk, the resolver groups, :data:`RESOLVED` and the entries
+    (:data:`ENTRIES`) that exist; an edge says a ticket can move that way. A service's
+    outage reaches its owner group through the desk (the primary ticket of an outage
+    without the major-incident process), so that edge is there too (``kind="outage"``).
+    """
     flow = scenario.flow
     graph = nx.DiGraph()
     desk = flow.desk
-    graph.add_node(desk.team)
+    graph.add_edge(NEW_INCIDENTS, desk.team)
     for category in scenario.categories():
         fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
         if fcr > 0.0:
@@ -178,7 +188,20 @@ def routing_graph(scenario: Scenario) -> nx.DiGraph:
         resolved_here = 1.0 - math.fsum(group.transfer.values())
         if resolved_here > _TOLERANCE:
             graph.add_edge(name, RESOLVED, probability=resolved_here)
+    _add_other_entries(graph, scenario)
     return graph
+
+
+def _add_other_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
+    """Where tickets enter besides the desk: the initial backlog, outages, problems."""
+    desk = scenario.flow.desk.team
+    for item in scenario.initial_backlog:
+        graph.add_edge(INITIAL_BACKLOG, item.team)
+    for service in scenario.services.values():
+        if service.owner != desk and not graph.has_edge(desk, service.owner):
+            graph.add_edge(desk, service.owner, kind="outage")
+    if scenario.problems is not None and scenario.problems.team in graph:
+        graph.add_edge(PROBLEMS, scenario.problems.team)
 
 
 def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
@@ -198,6 +221,13 @@ def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
         yield Problem(path, f"expected every ticket to be resolvable; tickets that reach {names} "
                             f"can never be resolved (they only transfer among groups that "
                             f"resolve nothing)")
+    entered = set().union(*(nx.descendants(graph, entry) for entry in ENTRIES if entry in graph))
+    for name in scenario.flow.groups:
+        if name not in entered:
+            yield Problem(("flow", "groups", name),
+                          f"expected a resolver group that tickets can reach; found that nothing "
+                          f"sends tickets to {name!r} (no share of the desk's escalation, no "
+                          f"transfer from another group, no initial backlog, no service it owns)")
     for backlog_index, item in enumerate(scenario.initial_backlog):
         if item.team in graph and item.team not in can_finish:
             yield Problem(("initial_backlog", backlog_index, "team"),

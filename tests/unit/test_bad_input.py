@@ -124,6 +124,20 @@ CASES = [
      ["major_incident.restoration", "expected a 'changes.emergency' section"]),
     ("an outage nobody would notice", merge(SERVICE, {"services": {"portal": {"detection_delay": None}}}),
      ["services.portal", "nobody would ever notice an outage"]),
+    # The process graph: steps that can never be reached, paths that never end in resolution
+    ("a group nothing sends tickets to", merge(L2_FLOW, {
+        "teams": {"L3": {"agents": 1}}, "flow": {"groups": {"L3": {"handling": "1h"}}}}),
+     ["flow.groups.L3: expected a resolver group that tickets can reach", "nothing sends tickets to 'L3'"]),
+    ("a group whose only escalation share is zero", merge(L2_FLOW, {
+        "teams": {"L3": {"agents": 1}},
+        "flow": {"desk": {"escalation": {"L3": 0.0}}, "groups": {"L3": {"handling": "1h"}}}}),
+     ["flow.groups.L3", "nothing sends tickets to 'L3'"]),
+    ("a transfer into a loop that never resolves", merge(L2_FLOW, {
+        "teams": {"L3": {"agents": 1}, "L4": {"agents": 1}},
+        "flow": {"groups": {"L2": {"transfer": {"L3": 0.5}},
+                            "L3": {"handling": "1h", "transfer": {"L4": 1.0}},
+                            "L4": {"handling": "1h", "transfer": {"L3": 1.0}}}}}),
+     ["flow.groups.L3.transfer", "tickets that reach 'L3' and 'L4' can never be resolved"]),
 ]
 
 
