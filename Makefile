@@ -1,7 +1,7 @@
 # The two commands of the README's Quickstart. Each does its own set-up: it creates .venv if
 # needed (Debian and Ubuntu refuse a system-wide pip install) and installs what it needs.
 #   make run   — install mimsim and run the main job (scenarios/baseline.yaml)
-#   make test  — install the test extra and run the test suite
+#   make test  — install the test extra and run the test suite (on every core: pytest-xdist)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -13,7 +13,7 @@ run: $(VENV)/.installed
 	$(BIN)/mimsim run scenarios/baseline.yaml
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_engine.py
