@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator.experiment.summary import TargetCheck
+from simulator.metrics import SHARE_KPIS
 from simulator.scenario.targets import (
     CHANGE_KPIS,
     COST_KPIS,
@@ -28,8 +29,6 @@ from simulator.scenario.targets import (
 
 __all__ = ["format_value", "render_run"]
 
-_SHARES = {"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
-           "reopen_rate", "utilisation", "update_cadence_kept", "emergency_change_success_rate"}
 _COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents", "normal_changes",
            "emergency_changes", "changes_backed_out", "incidents_caused_by_changes",
            "problems_opened", "known_errors", "problems_fixed", "incidents_avoided",
@@ -43,7 +42,7 @@ def format_value(kpi: str, value: float) -> str:
     """A KPI value as people read it (``null`` for a KPI with no observations)."""
     if value is None or not math.isfinite(value):
         return "null"
-    if kpi in _SHARES:
+    if kpi in SHARE_KPIS:
         return f"{100 * value:.1f}%"
     if kpi in _MONEY:
         return f"{value:,.0f}"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulator.metrics import KPI_RANGES
+from simulator.metrics import kpi_range
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target, parse_target
 
@@ -45,14 +45,14 @@ def confidence_interval(values: Iterable[float], confidence: float = CONFIDENCE
 def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     """Per (scope, key, kpi): ``mean``, ``ci_low``, ``ci_high``, ``n`` over replications.
 
-    The interval of a bounded KPI (a share) is clipped to its possible values.
+    Each interval is clipped to the KPI's possible values (no share above 100 %, no negative
+    count or duration).
     """
     rows = []
     for (scope, key, kpi), group in kpis.groupby(["scope", "key", "kpi"], sort=False):
         mean, low, high, n = confidence_interval(group["value"])
-        if kpi in KPI_RANGES:
-            floor, ceiling = KPI_RANGES[kpi]
-            low, high = max(low, floor), min(high, ceiling)
+        floor, ceiling = kpi_range(kpi)
+        low, high = max(low, floor), min(high, ceiling)
         rows.append((scope, key, kpi, mean, low, high, n))
     return pd.DataFrame(rows, columns=["scope", "key", "kpi", "mean", "ci_low", "ci_high", "n"])
 

@@ -2,13 +2,13 @@
 
 from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.incidents import KpiContext, PriorityTargets, incident_table
-from simulator.metrics.kpis import KPI_COLUMNS, KPI_RANGES, incident_kpis, replication_kpis
+from simulator.metrics.kpis import KPI_COLUMNS, SHARE_KPIS, incident_kpis, kpi_range, replication_kpis
 from simulator.metrics.series import backlog_series
 from simulator.metrics.teams import team_measures, work_sessions
 
 __all__ = [
     "KPI_COLUMNS",
-    "KPI_RANGES",
+    "SHARE_KPIS",
     "CodedLog",
     "KpiContext",
     "PriorityTargets",
@@ -16,6 +16,7 @@ __all__ = [
     "encode",
     "incident_kpis",
     "incident_table",
+    "kpi_range",
     "replication_kpis",
     "team_measures",
     "work_sessions",

@@ -16,6 +16,7 @@ zero, never a made-up zero. The result is a long table: one row per
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -29,17 +30,25 @@ from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.outages import outage_measures
 from simulator.metrics.teams import duty_periods, team_measures
 
-__all__ = ["KPI_COLUMNS", "KPI_RANGES", "incident_kpis", "replication_kpis"]
+__all__ = ["KPI_COLUMNS", "SHARE_KPIS", "incident_kpis", "kpi_range", "replication_kpis"]
 
 #: Columns of a KPI table.
 KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
 
-#: The values a bounded KPI can take: shares lie in [0, 1]. A confidence interval is clipped to
-#: this range — a t-interval over few replications can otherwise promise a 119 % success rate.
-KPI_RANGES: dict[str, tuple[float, float]] = {
-    kpi: (0.0, 1.0) for kpi in ("p_wait", "sla_response_attainment", "sla_resolution_attainment",
-                                "fcr_rate", "reopen_rate", "utilisation", "update_cadence_kept",
-                                "emergency_change_success_rate")}
+#: The KPIs that are shares of something, between 0 and 1.
+SHARE_KPIS = frozenset({"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
+                        "reopen_rate", "utilisation", "update_cadence_kept",
+                        "emergency_change_success_rate"})
+
+
+def kpi_range(kpi: str) -> tuple[float, float]:
+    """The values a KPI can take: a share lies in [0, 1]; every other KPI is a count, a duration,
+    an amount of money or a ratio of counts, never negative.
+
+    Confidence intervals are clipped to this range: a t-interval over few replications can
+    otherwise promise a 119 % success rate or −2 outages.
+    """
+    return (0.0, 1.0) if kpi in SHARE_KPIS else (0.0, math.inf)
 
 Measure = tuple[float, int]
 

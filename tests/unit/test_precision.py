@@ -61,7 +61,7 @@ def test_every_kpi_must_be_precise() -> None:
     assert decision is not None and not decision.converged and "noisy" in decision.reason
 
 
-def test_the_interval_of_a_share_stays_within_zero_and_one() -> None:
+def test_intervals_stay_within_the_values_a_kpi_can_take() -> None:
     import pandas as pd
 
     from simulator.experiment.summary import summarise
@@ -72,4 +72,7 @@ def test_the_interval_of_a_share_stays_within_zero_and_one() -> None:
     summary = summarise(kpis).set_index("kpi")
     share, minutes = summary.loc["emergency_change_success_rate"], summary.loc["mtta_min"]
     assert share["ci_high"] == 1.0 and 0.0 < share["ci_low"] < share["mean"] == 0.8125
-    assert minutes["ci_high"] > 1.0 and minutes["ci_low"] == share["ci_low"]  # other KPIs untouched
+    assert minutes["ci_high"] > 1.0 and minutes["ci_low"] == share["ci_low"]  # not capped at 1
+    outages = summarise(pd.DataFrame({"scope": "overall", "key": "", "kpi": "outages", "n": 1,
+                                      "value": [0.0, 0.0, 0.0, 10.0]})).iloc[0]
+    assert outages["ci_low"] == 0.0 and outages["ci_high"] > 10.0  # t-interval: 2.5 ± 8.0
