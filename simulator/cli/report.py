@@ -18,6 +18,12 @@ from simulator.scenario.targets import Target
 __all__ = ["report", "report_scenario", "sweep_targets", "write_run_report", "write_sweep_report"]
 
 
+class BadInput(click.ClickException):
+    """Bad input as one line (``Error: …``) and exit code 2, without the usage text."""
+
+    exit_code = 2
+
+
 def report_scenario(manifest: dict[str, object]) -> tuple[Scenario | None, str | None]:
     """The scenario a run was made from (for its diagram), re-read from the file the manifest names.
 
@@ -88,13 +94,13 @@ def write_sweep_report(store: Path, out: Path, kpis: tuple[str, ...] = ()) -> Pa
 
     data = read_sweep(store)
     if data.designs.empty:
-        raise click.UsageError(f"{store}: expected a sweep store with designs; found none")
+        raise BadInput(f"{store}: expected a sweep store with designs; found none")
     targets, problem = sweep_targets(data.designs)
     available = data.kpi_names()
     for name in kpis:
         if name not in available:
             examples = ", ".join(available[:6])
-            raise click.UsageError(f"--kpi: expected a KPI the store holds ({examples}, …); found {name!r}")
+            raise BadInput(f"--kpi: expected a KPI the store holds ({examples}, …); found {name!r}")
     chosen = list(kpis) or default_kpis(data, targets)
     return write_report(sweep_report(data, format_value, chosen, targets, [problem] if problem else []), out)
 
@@ -121,13 +127,13 @@ def report(run_dir: Path, out: Path | None, kpis: tuple[str, ...]) -> None:
 
     if run_dir.is_file():
         if not is_sweep_store(run_dir):
-            raise click.UsageError(f"{run_dir}: expected a run or comparison directory, or a sweep "
+            raise BadInput(f"{run_dir}: expected a run or comparison directory, or a sweep "
                                    f"store (an SQLite file from `mimsim sweep`); found another file")
         written = write_sweep_report(run_dir, out or run_dir.with_suffix(".html"), kpis)
         stderr().print(f"wrote {written}", markup=False)
         return
     if kpis:
-        raise click.UsageError("--kpi: expected a sweep store (it chooses a sweep report's KPIs); "
+        raise BadInput("--kpi: expected a sweep store (it chooses a sweep report's KPIs); "
                                f"found the directory {run_dir}")
     target = out or run_dir / "report.html"
     try:
