@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter
 
 from simulator.scenario.targets import Target
 
-__all__ = ["Surface", "surface_figure", "target_verdict"]
+__all__ = ["Surface", "surface_figure", "target_text", "target_verdict"]
 
 #: The outline of cells that meet the target (magenta: no cell of viridis has that colour).
 _MET = "#e8175d"
@@ -41,6 +41,11 @@ class Surface:
 
     figure: Figure
     notes: tuple[str, ...]
+
+
+def target_text(target: Target, format_value: Callable[[str, float], str]) -> str:
+    """A target as the tables write its KPI: ``<= 85.0%``, ``<= 30.00``."""
+    return f"{target.operator} {format_value(target.kpi, target.value)}"
 
 
 def target_verdict(target: Target, mean: float, low: float, high: float) -> str:
@@ -74,7 +79,8 @@ def _line(summary: pd.DataFrame, path: str, kpi: str, target: Target | None,
     axes.fill_between(x, low, high, color="C0", alpha=0.2, linewidth=0, label="95 % CI")
     axes.plot(x, mean, "o-", color="C0", label="mean over replications")
     if target is not None:
-        axes.axhline(target.value, color=_MET, linestyle="--", label=f"target {target}")
+        axes.axhline(target.value, color=_MET, linestyle="--",
+                     label=f"target {target_text(target, format_value)}")
     if not _numeric(levels):
         axes.set_xticks(x, [str(level) for level in levels])
     short = kpi.rpartition(".")[2]
@@ -112,7 +118,7 @@ def _heatmap(axes: Axes, rows: pd.DataFrame, x_path: str, y_path: str, x_levels:
         text = format_value(short, value)
         if math.isfinite(low_end) and math.isfinite(high_end):
             text += f"\n({format_value(short, low_end)}–{format_value(short, high_end)})"
-        light = norm(value) > 0.55 if norm.vmax != norm.vmin else True
+        light = norm(value) > 0.55
         axes.text(i, j, text, ha="center", va="center", fontsize=10 if len(x_levels) <= 6 else 8,
                   color="#1d2330" if light else "white")
         if target is not None:
@@ -134,7 +140,9 @@ def _heatmaps(summary: pd.DataFrame, paths: Sequence[str], kpi: str, target: Tar
     x_levels, y_levels = _levels(summary, x_path), _levels(summary, y_path)
     facets = _levels(summary, facet) if facet else [None]
     finite = summary["mean"][np.isfinite(summary["mean"].astype(float))]
-    norm = Normalize(float(finite.min()), float(finite.max())) if len(finite) else Normalize(0, 1)
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    spread = high - low or max(abs(low) * 1e-6, 1e-9)  # the same everywhere: one colour, one tick
+    norm = Normalize(low if high > low else low - spread, high if high > low else high + spread)
     columns = min(len(facets), _FACETS_PER_ROW)
     lines = math.ceil(len(facets) / columns)
     panel_w = max(4.5, 1.25 * len(x_levels) + 1.8)
@@ -154,9 +162,12 @@ def _heatmaps(summary: pd.DataFrame, paths: Sequence[str], kpi: str, target: Tar
     bar = figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=grid.ravel().tolist(),
                           shrink=0.9)
     bar.set_label(f"{kpi} (mean)")
+    if high == low:
+        bar.set_ticks([low])
     bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_value(short, value)))
     if target is not None:
-        handles = [Line2D([], [], color=_MET, linewidth=3, label=f"95 % CI meets the target {target}"),
+        wanted = target_text(target, format_value)
+        handles = [Line2D([], [], color=_MET, linewidth=3, label=f"95 % CI meets the target {wanted}"),
                    Line2D([], [], color=_MET, linewidth=2, linestyle="--", label="only the mean meets it")]
         figure.legend(handles=handles, loc="outside lower left", ncols=2, fontsize="small", frameon=False)
     return figure

@@ -21,7 +21,7 @@ from simulator.experiment.store import load_sweep, sweep_designs
 from simulator.experiment.sweep import sweep_summary
 from simulator.reporting.html import Section, figure_html, page, table_html
 from simulator.reporting.report import Formatter, _cell
-from simulator.reporting.sweep_figures import surface_figure, target_verdict
+from simulator.reporting.sweep_figures import surface_figure, target_text, target_verdict
 from simulator.scenario.targets import Target
 
 __all__ = ["Completeness", "SweepData", "default_kpis", "read_sweep", "sweep_report", "target_name"]
@@ -29,6 +29,8 @@ __all__ = ["Completeness", "SweepData", "default_kpis", "read_sweep", "sweep_rep
 #: The overall KPIs a sweep report shows when the scenario sets no targets (those with values).
 _DEFAULT_KPIS = ("mtta_min", "mttr_h", "sla_response_attainment", "sla_resolution_attainment",
                  "backlog_end")
+#: KPI columns per table, so that a table fits the page's width.
+_KPIS_PER_TABLE = 5
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,26 @@ def _short(kpi: str) -> str:
     return kpi.rpartition(".")[2]
 
 
+def _breakable(name: str) -> str:
+    """A dotted KPI or parameter name that a narrow table header may break after a dot or ``_``."""
+    return name.replace(".", ".\u200b").replace("_", "_\u200b")
+
+
+def _identity(data: SweepData, row: pd.Series) -> list[str]:
+    """What identifies a design in a table: its grid values (its name where nothing was swept)."""
+    return [str(row[path]) for path in data.paths] if data.paths else [str(row["design"])]
+
+
+def _identity_header(data: SweepData) -> list[str]:
+    return [_breakable(path) for path in data.paths] if data.paths else ["design"]
+
+
 def _designs_section(data: SweepData, completeness: Completeness) -> Section:
     values = [(path, ", ".join(str(v) for v in dict.fromkeys(data.table[path])) if path in data.table
                else "") for path in data.paths]
     first = data.designs.iloc[0] if len(data.designs) else None
     common = ", ".join(first["overrides"]) if first is not None and first["overrides"] else "none"
-    rows = [(str(row["design"]), *[str(row["parameters"].get(path, "")) for path in data.paths],
+    rows = [(*_identity(data, pd.Series({**row["parameters"], "design": row["design"]})),
              f"{row['finished']}" + (f" of {row['planned']}" if pd.notna(row["planned"]) else ""))
             for _, row in data.designs.iterrows()]
     body = (f"<p>{len(data.designs)} designs: every combination of the values below, each run with "
@@ -121,37 +137,40 @@ def _designs_section(data: SweepData, completeness: Completeness) -> Section:
             f"incidents). Changes common to every design (<code>--set</code>): "
             f"{html.escape(common)}. Store: {html.escape(completeness.sentence())}.</p>"
             + table_html(("swept parameter", "values"), values, "text")
-            + table_html(("design", *data.paths, "replications"), rows))
+            + table_html((*_identity_header(data), "replications"), rows))
     return Section("designs", "Designs and parameters", body)
 
 
 def _kpi_section(data: SweepData, kpis: Sequence[str], format_value: Formatter) -> Section:
     by_design = {design: rows.set_index("kpi") for design, rows in data.summary.groupby("design", sort=False)}
-    rows = []
-    for design, summary in by_design.items():
-        first = summary.iloc[0]
-        cells = [_cell(format_value, _short(kpi), summary.loc[kpi] if kpi in summary.index else None)
-                 for kpi in kpis]
-        rows.append((str(design), *[str(first[path]) for path in data.paths], str(int(summary["n"].max())),
-                     *cells))
+    tables = []
+    for start in range(0, len(kpis), _KPIS_PER_TABLE):
+        shown = kpis[start:start + _KPIS_PER_TABLE]
+        rows = []
+        for design, summary in by_design.items():
+            first = summary.iloc[0]
+            cells = [_cell(format_value, _short(kpi), summary.loc[kpi] if kpi in summary.index else None)
+                     for kpi in shown]
+            identity = _identity(data, pd.Series({**first.to_dict(), "design": design}))
+            rows.append((*identity, str(int(summary["n"].max())), *cells))
+        tables.append(table_html((*_identity_header(data), "reps", *map(_breakable, shown)), rows, "kpis"))
     body = ("<p>Mean over replications (95 % confidence interval) of each design. Definitions: "
             "README, section KPIs; <code>mimsim sweep --format json</code> or "
-            "<code>load_sweep</code> give every KPI.</p>"
-            + table_html(("design", *data.paths, "reps", *kpis), rows, "kpis"))
+            "<code>load_sweep</code> give every KPI.</p>" + "".join(tables))
     return Section("kpis", "KPIs per design", body)
 
 
 def _surface_caption(data: SweepData, kpi: str, target: Target | None, format_value: Formatter) -> str:
     if len(data.paths) == 1:
         text = (f"{kpi} against {data.paths[0]}: mean over replications with its 95 % confidence band"
-                + (f"; dashed line: the target {target}." if target else "."))
+                + (f"; dashed line: the target {target_text(target, format_value)}." if target else "."))
     else:
         text = (f"Mean {kpi} over {data.paths[0]} (across) and {data.paths[1]} (up)"
                 + (f", one panel per value of {data.paths[2]}" if len(data.paths) > 2 else "")
                 + "; each cell gives the mean and its 95 % CI; grey: no data.")
         if target is not None:
-            text += (f" Outlined: designs meeting the target {target} — solid where the whole CI meets "
-                     f"it, dashed where only the mean does.")
+            text += (f" Outlined: designs meeting the target {target_text(target, format_value)} — solid "
+                     f"where the whole CI meets it, dashed where only the mean does.")
     if target is not None:
         verdicts = [target_verdict(target, float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
                     for _, row in data.summary[data.summary["kpi"] == kpi].iterrows()]
@@ -167,7 +186,7 @@ def _surfaces_section(data: SweepData, kpis: Sequence[str], targets: dict[str, T
     for kpi in kpis:
         target = targets.get(kpi)
         surface = surface_figure(data.summary, data.paths, kpi, target, format_value)
-        heading = html.escape(kpi + (f" (target {target})" if target else ""))
+        heading = html.escape(kpi + (f" (target {target_text(target, format_value)})" if target else ""))
         notes = "".join(f'<p class="note">{html.escape(note)}</p>' for note in surface.notes)
         parts.append(f"<h3>{heading}</h3>{notes}" + figure_html(
             surface.figure, f"sweep surface of {kpi}", _surface_caption(data, kpi, target, format_value)))
