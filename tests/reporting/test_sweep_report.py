@@ -58,10 +58,10 @@ def test_sweep_report_kpi_table_is_the_stores_summary(sweep_store: Path, tmp_pat
     text = out.read_text(encoding="utf-8")
     summary = sweep_summary(load_sweep(sweep_store))
     assert len(summary["design"].unique()) == 4
-    for design, group in summary.groupby("design", sort=False):
+    for _, group in summary.groupby("design", sort=False):
         rows = group.set_index("kpi")
         first = rows.iloc[0]
-        cells = [str(design), str(first[PATHS[0]]), str(first[PATHS[1]]), "2",
+        cells = [str(first[PATHS[0]]), str(first[PATHS[1]]), "2",
                  *[_cell(format_value, kpi.rpartition(".")[2], rows.loc[kpi])
                    for kpi in ("mtta_min", "p_wait", "P3.mttr_h")]]
         assert "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>" in text
@@ -129,7 +129,7 @@ def test_one_swept_parameter_is_a_line_with_its_band_and_target() -> None:
     lines = {line.get_label(): line for line in axes.get_lines()}
     assert list(lines["mean over replications"].get_xdata()) == [10, 11, 12]
     assert list(lines["mean over replications"].get_ydata()) == [12.0, 4.5, 1.9]
-    assert list(lines["target <= 5"].get_ydata()) == [5.0, 5.0]
+    assert list(lines["target <= 5.00"].get_ydata()) == [5.0, 5.0]
     plt.close(surface.figure)
 
 
