@@ -81,7 +81,7 @@ def _line(summary: pd.DataFrame, path: str, kpi: str, target: Target | None,
     if target is not None:
         axes.axhline(target.value, color=_MET, linestyle="--",
                      label=f"target {target_text(target, format_value)}")
-    if not _numeric(levels):
+    if not _numeric(levels) or len(levels) <= 12:  # a tick at each swept value (no 10.5 agents)
         axes.set_xticks(x, [str(level) for level in levels])
     short = kpi.rpartition(".")[2]
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_value(short, value)))
