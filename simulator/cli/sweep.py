@@ -58,14 +58,18 @@ def chosen_kpis(kpis: tuple[str, ...], scenario: Scenario) -> list[str]:
 
 
 def _cell(kpi: str, row: pd.Series | None) -> str:
-    """``mean ±half-width`` of the 95 % CI (the t interval is symmetric)."""
+    """``mean ±half-width`` of the 95 % CI, or ``mean (low–high)`` where the interval was clipped
+    to the KPI's possible values (and so is no longer symmetric)."""
     if row is None or not math.isfinite(row["mean"]):
         return "null"
     short = kpi.rpartition(".")[2]
-    text = format_value(short, row["mean"])
-    if math.isfinite(row["ci_low"]):
-        half = (row["ci_high"] - row["ci_low"]) / 2
-        text += f" ±{format_value(short, half).removesuffix('%')}"
+    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    text = format_value(short, mean)
+    if math.isfinite(low):
+        if math.isclose(high - mean, mean - low, rel_tol=1e-9, abs_tol=1e-12):
+            text += f" ±{format_value(short, (high - low) / 2).removesuffix('%')}"
+        else:
+            text += f" ({format_value(short, low)}–{format_value(short, high)})"
     return text
 
 

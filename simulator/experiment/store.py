@@ -15,6 +15,9 @@ Tables:
   (``design_key``, ``replication``), with its wall time.
 * ``kpis`` — one row per design × replication × KPI (``scope``, ``key``, ``kpi``,
   ``value``, ``n``), unique on all five keys.
+* ``plans`` — per design, the most replications a sweep has asked of it, so that a
+  report can tell an interrupted sweep from a finished one (stores written before
+  this table existed lack it; :func:`sweep_designs` then reports the plan as unknown).
 
 A replication's KPI rows and its ``replications`` row are written in one
 transaction: after a crash, a kill or a lost worker, a replication is either
@@ -37,7 +40,7 @@ import yaml
 
 from simulator.experiment.campaign import kpi_name
 
-__all__ = ["SweepStore", "load_sweep"]
+__all__ = ["SweepStore", "is_sweep_store", "load_sweep", "sweep_designs"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS designs (
@@ -67,7 +70,13 @@ CREATE TABLE IF NOT EXISTS kpis (
     n INTEGER NOT NULL,
     UNIQUE (design_key, replication, scope, key, kpi)
 );
+CREATE TABLE IF NOT EXISTS plans (
+    design_key TEXT PRIMARY KEY,
+    replications INTEGER NOT NULL
+);
 """
+#: The first bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _now() -> str:
@@ -105,6 +114,12 @@ class SweepStore:
             "INSERT OR IGNORE INTO designs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (design_key, name, scenario_hash, seed, scenario_file, json.dumps(list(overrides)),
              json.dumps(parameters), _now()))
+
+    def plan(self, design_key: str, replications: int) -> None:
+        """Record that a sweep asks ``replications`` of a design (the most ever asked is kept)."""
+        self._db.execute("INSERT INTO plans VALUES (?, ?) ON CONFLICT (design_key) DO UPDATE SET "
+                         "replications = MAX(replications, excluded.replications)",
+                         (design_key, replications))
 
     def finished(self, design_key: str) -> set[int]:
         """The replications of a design already in the store."""
@@ -173,3 +188,47 @@ def load_sweep(path: str | Path) -> pd.DataFrame:
                "design_key", "scenario_hash", "seed"]
     ordered = table.sort_values(["design_order", "replication"], kind="stable", ignore_index=True)
     return ordered[columns]
+
+
+def is_sweep_store(path: str | Path) -> bool:
+    """Whether ``path`` is an SQLite file with a sweep store's ``designs`` and ``kpis`` tables."""
+    file = Path(path)
+    if not file.is_file():
+        return False
+    with open(file, "rb") as handle:
+        if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+            return False
+    try:
+        with sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return False
+    return {"designs", "replications", "kpis"} <= tables
+
+
+def sweep_designs(path: str | Path) -> pd.DataFrame:
+    """One row per design of a store, in the order they were added, with its provenance.
+
+    Columns: ``design`` (its name), ``design_key``, ``scenario_hash``, ``seed``,
+    ``scenario_file``, ``overrides`` and ``parameters`` (decoded from JSON), ``created_at``,
+    ``planned`` (the most replications a sweep asked of it; ``<NA>`` in a store written
+    before plans were recorded), ``finished`` (replications in the store), ``wall_s``
+    (their total wall time) and ``last_finished_at``.
+    """
+    if not Path(path).exists():
+        raise FileNotFoundError(f"expected a sweep store; found no file at {path}")
+    with sqlite3.connect(Path(path)) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        planned = ("(SELECT p.replications FROM plans p WHERE p.design_key = d.design_key)"
+                   if "plans" in tables else "NULL")
+        designs = pd.read_sql_query(
+            f"SELECT d.name AS design, d.design_key, d.scenario_hash, d.seed, d.scenario_file, "
+            f"d.overrides, d.parameters, d.created_at, {planned} AS planned, "
+            f"(SELECT COUNT(*) FROM replications r WHERE r.design_key = d.design_key) AS finished, "
+            f"(SELECT SUM(r.wall_s) FROM replications r WHERE r.design_key = d.design_key) AS wall_s, "
+            f"(SELECT MAX(r.finished_at) FROM replications r WHERE r.design_key = d.design_key) "
+            f"AS last_finished_at FROM designs d ORDER BY d.rowid", db)
+    designs["overrides"] = [json.loads(text) for text in designs["overrides"]]
+    designs["parameters"] = [json.loads(text) for text in designs["parameters"]]
+    designs["planned"] = designs["planned"].astype("Int64")
+    return designs

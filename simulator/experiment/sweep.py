@@ -24,6 +24,7 @@ from simulator.experiment.grid import Parameter, design_name, factorial
 from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
 from simulator.experiment.store import SweepStore, load_sweep
 from simulator.experiment.summary import confidence_interval
+from simulator.metrics import kpi_range
 from simulator.scenario.loader import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
 
@@ -109,6 +110,7 @@ def run_sweep(designs: Sequence[SweepDesign], replications: int, store_path: str
         for index, design in enumerate(designs):
             store.add_design(design.key, design.name, scenario_hash(design.scenario), design.seed,
                              scenario_file, overrides, design.parameters())
+            store.plan(design.key, replications)
             done = store.finished(design.key)
             already += sum(1 for replication in range(replications) if replication in done)
             tasks.extend(ReplicationTask(index, design.scenario, replication, design.seed, None)
@@ -131,7 +133,8 @@ def run_sweep(designs: Sequence[SweepDesign], replications: int, store_path: str
 def sweep_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per design and KPI name: ``mean``, ``ci_low``, ``ci_high`` (95 %), ``n`` replications.
 
-    ``table`` is what :func:`load_sweep` returns; the parameter columns are kept.
+    ``table`` is what :func:`load_sweep` returns; the parameter columns are kept. Each
+    interval is clipped to the KPI's possible values, as in :func:`summarise`.
     """
     fixed = {"replication", "scope", "key", "kpi", "name", "value", "n"}
     keys = [column for column in table.columns if column not in fixed]
@@ -139,6 +142,8 @@ def sweep_summary(table: pd.DataFrame) -> pd.DataFrame:
     for (design, name), group in table.groupby(["design", "name"], sort=False):
         mean, low, high, n = confidence_interval(group["value"])
         first = group.iloc[0]
+        floor, ceiling = kpi_range(str(first["kpi"]))
+        low, high = max(low, floor), min(high, ceiling)
         rows.append({**{column: first[column] for column in keys}, "design": design, "kpi": name,
                      "mean": mean, "ci_low": low, "ci_high": high, "n": n})
     return pd.DataFrame(rows)

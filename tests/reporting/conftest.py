@@ -57,3 +57,17 @@ def _compare(out: Path) -> None:
 def comparison_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """A comparison directory: baseline against a fourth network engineer, and its report."""
     return shared(tmp_path_factory, worker_id, "network4-comparison", _compare)
+
+
+#: A tiny sweep of mmc.yaml: 2 × 2 designs, 2 replications of 3 weeks, a target on mtta_min.
+SWEEP = ["--grid", "teams.agents.agents=10,11", "--grid", "flow.desk.handling.mean=55m,60m", "-r", "2",
+         "-j", "1", "--set", "run.horizon=3w", "--set", "run.warmup=1w", "--set", "targets.mtta_min=<= 5"]
+
+
+@pytest.fixture(scope="session")
+def sweep_store(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A finished sweep store (``mimsim sweep … --store``), and its report next to it."""
+    directory = shared(tmp_path_factory, worker_id, "mmc-sweep", lambda out: (
+        mimsim("sweep", str(SCENARIOS / "mmc.yaml"), *SWEEP, "--store", str(out / "mmc.sqlite")),
+        mimsim("report", str(out / "mmc.sqlite"))))
+    return directory / "mmc.sqlite"
