@@ -3,6 +3,7 @@ or from a sweep store."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import click
@@ -99,8 +100,10 @@ def write_sweep_report(store: Path, out: Path, kpis: tuple[str, ...] = ()) -> Pa
     available = data.kpi_names()
     for name in kpis:
         if name not in available:
-            examples = ", ".join(available[:6])
-            raise BadInput(f"--kpi: expected a KPI the store holds ({examples}, …); found {name!r}")
+            close = difflib.get_close_matches(name, available, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (e.g. {', '.join(available[:4])}, …)"
+            raise BadInput(f"--kpi: expected a KPI the store holds, named KPI, PRIORITY.KPI or TEAM.KPI; "
+                           f"found {name!r}{hint}")
     chosen = list(kpis) or default_kpis(data, targets)
     return write_report(sweep_report(data, format_value, chosen, targets, [problem] if problem else []), out)
 
