@@ -102,6 +102,24 @@ def _table(summary: pd.DataFrame, paths: list[str], kpis: list[str], title: str)
     return table
 
 
+def _natural_width(table: Table) -> int:
+    """The width a table takes with every cell whole (a console measures within its own width)."""
+    return Console(width=100_000).measure(table).maximum
+
+
+def _parts(console: Console, summary: pd.DataFrame, paths: list[str], kpis: list[str]
+           ) -> list[list[str]]:
+    """The KPIs in runs of columns, each run a table as wide as the console at most."""
+    parts: list[list[str]] = [[]]
+    for kpi in kpis:
+        trial = parts[-1] + [kpi]
+        if parts[-1] and _natural_width(_table(summary, paths, trial, "")) > console.width:
+            parts.append([kpi])
+        else:
+            parts[-1] = trial
+    return parts
+
+
 def _plain(value: object) -> object:
     """A NumPy scalar as the Python number JSON can hold."""
     item = getattr(value, "item", None)
@@ -187,10 +205,12 @@ def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None
         document = _document(summary, paths, target, count, designs[0].seed)
         click.echo(json.dumps(document, indent=2))
     else:
-        table = _table(summary, paths, shown,
-                       f"Sweep of {escape(scenario.stem)}: mean ±95 % CI half-width over "
-                       f"{count} replications, common random numbers")
+        title = (f"Sweep of {escape(scenario.stem)}: mean ±95 % CI half-width over {count} "
+                 f"replications, common random numbers")
         out = stdout()
         if not out.is_terminal:  # a file or a pipe gets the whole table, however wide
-            out = Console(highlight=False, width=max(120, out.measure(table).maximum))
-        out.print(table)
+            table = _table(summary, paths, shown, title)
+            Console(highlight=False, width=max(120, _natural_width(table))).print(table)
+        else:  # a terminal gets as many tables as it takes to show every cell whole
+            for part in _parts(out, summary, paths, shown):
+                out.print(_table(summary, paths, part, title if part[0] == shown[0] else ""))
