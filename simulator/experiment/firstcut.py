@@ -109,10 +109,16 @@ def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
     for group, spec in flow.groups.items():
         arrivals = sum((group_rates[(group, p)] for p in scenario.priorities), np.zeros(HOURS_PER_WEEK))
         load = np.zeros(HOURS_PER_WEEK)
+        handed_on = math.fsum(spec.transfer.values())
         for priority in scenario.priorities:
             work = spec.handling_by_priority.get(priority, spec.handling)
-            if group_rates[(group, priority)].any():
-                load += _load(group_rates[(group, priority)], work)
+            moved = spec.handling_when_transferred_by_priority.get(
+                priority, work if spec.handling_when_transferred is None else spec.handling_when_transferred)
+            rates = group_rates[(group, priority)]
+            if rates.any() and moved is work:
+                load += _load(rates, work)
+            elif rates.any():  # visits that end in a transfer take their own handling time
+                load += _load(rates * (1.0 - handed_on), work) + _load(rates * handed_on, moved)
         total = arrivals.sum() * 60.0
         work_mean = float(load.sum() * 60.0 / total) if total > 0 else spec.handling.mean()
         demands[group] = TeamDemand(arrivals * 60.0, load, work_mean)

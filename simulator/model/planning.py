@@ -108,6 +108,10 @@ class _Planner:
                 work[chosen] = distribution.quantile(u[chosen])
         return work
 
+    def _ranks(self, by_name: dict[str, Distribution]) -> dict[int, Distribution]:
+        """Distributions per priority name → per priority rank."""
+        return {self.priority_names.index(name): distribution for name, distribution in by_name.items()}
+
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
@@ -150,15 +154,24 @@ class _Planner:
             for code in np.unique(current[current >= 0]):
                 here = current == code
                 group = groups[names[code]]
-                by_priority = {self.priority_names.index(name): distribution
-                               for name, distribution in group.handling_by_priority.items()}
+                # Where the ticket goes next is known before its work here is drawn, so a
+                # visit that ends in a transfer can take its own handling time.
+                following[here] = self._choose(group.transfer, u_transfer[here])
+                by_priority = self._ranks(group.handling_by_priority)
                 work[here] = self._work(by_priority, group.handling, priority[here],
                                         u_work[here]) * self.factor
+                moved = here & (following >= 0)
+                if moved.any() and (group.handling_when_transferred is not None
+                                    or group.handling_when_transferred_by_priority):
+                    default = group.handling_when_transferred
+                    moved_by_priority = ({**by_priority} if default is None else {}) | self._ranks(
+                        group.handling_when_transferred_by_priority)
+                    work[moved] = self._work(moved_by_priority, group.handling if default is None else default,
+                                             priority[moved], u_work[moved]) * self.factor
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
                     split[waits] = group.waiting_on_user.after_share
-                following[here] = self._choose(group.transfer, u_transfer[here])
             steps.append(_step(current, work, pause, split))
             current = following
             step_number += 1

@@ -302,6 +302,10 @@ class ResolverGroup(Spec):
 
     handling: Distribution
     handling_by_priority: dict[str, Distribution] = {}
+    # A visit that ends in a transfer (the ticket goes on to another group) can take its own time:
+    # per priority, else for all priorities, else the handling above.
+    handling_when_transferred: Distribution | None = None
+    handling_when_transferred_by_priority: dict[str, Distribution] = {}
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
     waiting_on_user: PauseRule | None = None
 
