@@ -197,3 +197,30 @@ def test_infinite_capacity_time_in_system_is_the_sum_of_the_stages() -> None:
     assert (in_system == 10.0 + 60.0 + 180.0).all()  # desk + L2 work + the wait on the user
     assert set(events["activity"].astype(str)) >= {"paused", "resumed", "reassigned"}
     assert pd.Series(events["activity"] == "interrupted").sum() == 0
+
+
+def test_a_visit_that_ends_in_a_transfer_takes_the_transferred_handling_time() -> None:
+    # L2 resolves half of its tickets (10 minutes each) and hands the other half on to L3
+    # after 40 minutes (a P1 after 20); where each ticket goes is drawn at random.
+    times = [f"{100 * k}m" for k in range(20)]
+    log = simulate({
+        "arrivals": {"calls": {"at": times},
+                     "urgent": {"at": [f"{100 * k + 50}m" for k in range(20)],
+                                "impact": {1: 1.0}, "urgency": {1: 1.0}}},
+        "teams": {"L2": {"agents": 5}, "L3": {"agents": 5}},
+        "flow": {"desk": {"handling": "1m", "first_contact_resolution": 0.0, "escalation": {"L2": 1.0}},
+                 "groups": {"L2": {"handling": "10m", "handling_when_transferred": "40m",
+                                   "handling_when_transferred_by_priority": {"P1": "20m"},
+                                   "transfer": {"L3": 0.5}},
+                            "L3": {"handling": "5m"}}}})
+    rows = trace(log, agents=False)
+    priority = log.events.drop_duplicates("case_id").set_index("case_id")["priority"].astype(str)
+    seen = set()
+    for minute, case, activity, team in rows:
+        if team == "L2" and activity in ("resolved", "reassigned"):
+            started = max(m for m, c, a, t in rows if c == case and t == "L2" and a == "work started"
+                          and m <= minute)
+            expected = {"resolved": 10.0, "reassigned": 20.0 if priority[case] == "P1" else 40.0}
+            assert minute - started == expected[activity], (case, activity)
+            seen.add((priority[case], activity))
+    assert seen == {("P1", "resolved"), ("P1", "reassigned"), ("P3", "resolved"), ("P3", "reassigned")}
