@@ -43,6 +43,9 @@ __all__ = ["OTHER", "GroupModel", "learn_groups", "team_name"]
 OTHER = "other"
 #: A priority gets its own handling time in a group from this many visits on.
 MIN_VISITS_PER_PRIORITY = 200
+#: Visits that end in a transfer get their own handling time from this many on (and as many
+#: that do not).
+MIN_VISITS_PER_OUTCOME = 100
 _NAME = re.compile(r"\W+")
 
 
@@ -59,8 +62,10 @@ class GroupModel:
 
     team: str
     hours: tuple[tuple[int, int] | None, tuple[int, int] | None]
-    handling: DurationFit
+    handling: DurationFit  # visits that do not end in a transfer (all visits if not split)
     handling_by_priority: dict[str, DurationFit]
+    handling_when_transferred: DurationFit | None  # visits that hand the ticket on to another group
+    handling_when_transferred_by_priority: dict[str, DurationFit]
     p_wait: float
     wait: DurationFit | None
     wait_after_share: float
@@ -204,23 +209,43 @@ def _staffing(context: _Context, team: str, mine: np.ndarray) -> tuple[dict[str,
     return slots, load
 
 
-def _handling(context: _Context, mine: np.ndarray) -> tuple[DurationFit, dict[str, DurationFit]]:
+def _fits(context: _Context, chosen: np.ndarray) -> tuple[DurationFit, dict[str, DurationFit]]:
+    """The handling time of the ``chosen`` visits, pooled and per priority (from enough visits)."""
     visits = context.visits
     by_priority = {}
-    for name in sorted(context.priority[mine].dropna().unique()):
-        chosen = mine & (context.priority == name).to_numpy()
-        if chosen.sum() >= MIN_VISITS_PER_PRIORITY and name != "unknown":
-            by_priority[str(name)] = fit_durations(visits.loc[chosen, "work_min"].to_numpy(),
-                                                   visits.loc[chosen, "censored"].to_numpy())
-    pooled = fit_durations(visits.loc[mine, "work_min"].to_numpy(), visits.loc[mine, "censored"].to_numpy())
+    for name in sorted(context.priority[chosen].dropna().unique()):
+        mine = chosen & (context.priority == name).to_numpy()
+        if mine.sum() >= MIN_VISITS_PER_PRIORITY and name != "unknown":
+            by_priority[str(name)] = fit_durations(visits.loc[mine, "work_min"].to_numpy(),
+                                                   visits.loc[mine, "censored"].to_numpy())
+    pooled = fit_durations(visits.loc[chosen, "work_min"].to_numpy(),
+                           visits.loc[chosen, "censored"].to_numpy())
     return pooled, by_priority
+
+
+def _handling(context: _Context, mine: np.ndarray) -> tuple[DurationFit, dict[str, DurationFit],
+                                                            DurationFit | None, dict[str, DurationFit]]:
+    """Handling times of the visits that end in a transfer and of the others, when both are many.
+
+    A visit that hands the ticket on to another group is often a slower one (the group
+    tried, then gave up) than one that resolves it, and the model knows where a ticket goes
+    before drawing its work, so the two are learned apart. A visit still open at the export
+    has an unknown outcome: it is counted, censored, in both.
+    """
+    transferred = context.visits["transferred"].to_numpy()
+    censored = context.visits["censored"].to_numpy()
+    moved = mine & (transferred | censored)
+    stayed = mine & ~transferred
+    if min((mine & transferred).sum(), (stayed & ~censored).sum()) < MIN_VISITS_PER_OUTCOME:
+        return (*_fits(context, mine), None, {})
+    return (*_fits(context, stayed), *_fits(context, moved))
 
 
 def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
            profile: pd.DataFrame | None) -> GroupModel:
     visits, pauses = context.visits, context.pauses
     mine = (visits["team"] == team).to_numpy()
-    handling, by_priority = _handling(context, mine)
+    handling, by_priority, moved, moved_by_priority = _handling(context, mine)
     waits = pauses[(pauses["team"] == team) & (pauses["kind"] == "wait")]
     first_waits = waits.sort_values("start").drop_duplicates(["case_id", "step"])
     wait_fit = fit_durations(((waits["end"] - waits["start"]).dt.total_seconds() / 60.0).to_numpy(),
@@ -233,10 +258,12 @@ def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
         people = float(profile.loc[team].to_numpy()[:120][open_hours].mean())
     work = visits.loc[mine, "work_min"].to_numpy()
     return GroupModel(
-        team, hours, handling, by_priority, float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit,
-        after, transfer, slots, load, people, int(mine.sum()),
+        team, hours, handling, by_priority, moved, moved_by_priority,
+        float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit, after, transfer, slots, load, people,
+        int(mine.sum()),
         {"groups": sorted({str(g) for g in visits.loc[mine, "group"].unique()}),
          "resolved_here": float(visits.loc[mine, "resolved_here"].mean()),
+         "transferred": float(visits.loc[mine, "transferred"].mean()),
          "work_median_min": float(np.median(work)) if len(work) else math.nan})
 
 
@@ -247,6 +274,10 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     top = pooled_groups(visits, n_groups)
     pooled = {group: team_name(group) for group in top}
     visits["team"] = visits["group"].astype(str).map(pooled).fillna(OTHER)
+    ordered = visits.sort_values(["case_id", "step"])
+    following = ordered["case_id"].shift(-1) == ordered["case_id"]
+    # handed on to another team (a move between two groups pooled as "other" is no transfer)
+    visits["transferred"] = (following & (ordered["team"].shift(-1) != ordered["team"])).reindex(visits.index)
     teams = [pooled[group] for group in top] + ([OTHER] if (visits["team"] == OTHER).any() else [])
     code_of = {team: i for i, team in enumerate(teams)}
     hours, profile = _on_duty_hours(log, pooled, teams, window)

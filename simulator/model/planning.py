@@ -163,11 +163,13 @@ class _Planner:
                 moved = here & (following >= 0)
                 if moved.any() and (group.handling_when_transferred is not None
                                     or group.handling_when_transferred_by_priority):
-                    default = group.handling_when_transferred
-                    moved_by_priority = ({**by_priority} if default is None else {}) | self._ranks(
+                    # per priority, else for all priorities, else the group's usual handling
+                    pooled = group.handling_when_transferred
+                    moved_by_priority = ({**by_priority} if pooled is None else {}) | self._ranks(
                         group.handling_when_transferred_by_priority)
-                    work[moved] = self._work(moved_by_priority, group.handling if default is None else default,
-                                             priority[moved], u_work[moved]) * self.factor
+                    fallback = group.handling if pooled is None else pooled
+                    work[moved] = self._work(moved_by_priority, fallback, priority[moved],
+                                             u_work[moved]) * self.factor
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
