@@ -67,6 +67,11 @@ def _group_flow(model: GroupModel) -> dict[str, Any]:
     if model.handling_when_transferred_by_priority:
         flow["handling_when_transferred_by_priority"] = {
             name: distribution(fit.spec) for name, fit in model.handling_when_transferred_by_priority.items()}
+    if model.handling_after_transfer is not None:
+        flow["handling_after_transfer"] = distribution(model.handling_after_transfer.spec)
+    if model.handling_after_transfer_by_priority:
+        flow["handling_after_transfer_by_priority"] = {
+            name: distribution(fit.spec) for name, fit in model.handling_after_transfer_by_priority.items()}
     transfer = {team: round(p, 5) for team, p in model.transfer.items() if round(p, 5) > 0}
     if transfer:
         flow["transfer"] = transfer
@@ -90,30 +95,35 @@ def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
         f"(hours where ≥ 10 % of the peak's people update tickets); agents are ticket slots: "
         f"{model.load['weekday']:.1f} tickets in hand on weekdays (Little), "
         f"{model.people:.1f} people active per on-duty hour"),
-        (*path, "handling"): f"on-duty minutes in the group outside pauses{_which(model, False)}: "
+        (*path, "handling"): f"on-duty minutes in the group outside pauses{_which(model)}: "
                              f"{model.handling.comment()}"}
     for name, fit in model.handling_by_priority.items():
         comments[(*path, "handling_by_priority", name)] = fit.comment()
-    if model.handling_when_transferred is not None:
-        comments[(*path, "handling_when_transferred")] = (f"on-duty minutes outside pauses"
-                                                          f"{_which(model, True)}: "
-                                                          f"{model.handling_when_transferred.comment()}")
-    for name, fit in model.handling_when_transferred_by_priority.items():
-        comments[(*path, "handling_when_transferred_by_priority", name)] = fit.comment()
+    kinds = {"handling_when_transferred": (model.handling_when_transferred,
+                                           model.handling_when_transferred_by_priority,
+                                           f"the {model.stats['transferred']:.0%} of visits that hand the "
+                                           f"ticket on to another group (and those open at the export)"),
+             "handling_after_transfer": (model.handling_after_transfer,
+                                         model.handling_after_transfer_by_priority,
+                                         f"the {model.stats['after_transfer']:.0%} of visits that came from "
+                                         f"another group and do not hand the ticket on")}
+    for key, (pooled, by_priority, which) in kinds.items():
+        if pooled is not None:
+            comments[(*path, key)] = f"on-duty minutes outside pauses of {which}: {pooled.comment()}"
+        for name, fit in by_priority.items():
+            comments[(*path, f"{key}_by_priority", name)] = fit.comment()
     if model.wait is not None:
         comments[(*path, "waiting_on_user")] = (f"{model.p_wait:.1%} of visits wait on the user or a "
                                                 f"vendor; wait length {model.wait.comment()}")
     return comments
 
 
-def _which(model: GroupModel, transferred: bool) -> str:
-    """Which visits a handling time was learned from, when they were split by outcome."""
-    if model.handling_when_transferred is None:
-        return ""
-    share = model.stats["transferred"]
-    if transferred:
-        return f" of the {share:.0%} of visits that hand the ticket on to another group"
-    return f" of the {1 - share:.0%} of visits that do not hand the ticket on (resolved, or open at export)"
+def _which(model: GroupModel) -> str:
+    """Which visits the usual handling time was learned from, when some were learned apart."""
+    parts = [text for fit, text in ((model.handling_when_transferred, "hand the ticket on"),
+                                    (model.handling_after_transfer, "came from another group"))
+             if fit is not None]
+    return f" of the visits that neither {' nor '.join(parts)}" if parts else ""
 
 
 def _fit_report(fit: DurationFit | None) -> dict[str, Any] | None:
@@ -212,7 +222,10 @@ def assemble(learned: dict[str, Any], comments: dict[tuple[str, ...], str]) -> A
             "handling_when_transferred": _fit_report(model.handling_when_transferred),
             "handling_when_transferred_by_priority": {
                 p: _fit_report(f) for p, f in model.handling_when_transferred_by_priority.items()},
-            "transferred": model.stats["transferred"],
+            "handling_after_transfer": _fit_report(model.handling_after_transfer),
+            "handling_after_transfer_by_priority": {
+                p: _fit_report(f) for p, f in model.handling_after_transfer_by_priority.items()},
+            "transferred": model.stats["transferred"], "after_transfer": model.stats["after_transfer"],
             "transfer": model.transfer} for model in groups},
         "reopen_share": reopen_share,
         "closure_h": learned["closure_min"] / 60.0 if math.isfinite(learned["closure_min"]) else None,

@@ -66,6 +66,8 @@ class GroupModel:
     handling_by_priority: dict[str, DurationFit]
     handling_when_transferred: DurationFit | None  # visits that hand the ticket on to another group
     handling_when_transferred_by_priority: dict[str, DurationFit]
+    handling_after_transfer: DurationFit | None  # other visits that began with a transfer in
+    handling_after_transfer_by_priority: dict[str, DurationFit]
     p_wait: float
     wait: DurationFit | None
     wait_after_share: float
@@ -223,29 +225,48 @@ def _fits(context: _Context, chosen: np.ndarray) -> tuple[DurationFit, dict[str,
     return pooled, by_priority
 
 
-def _handling(context: _Context, mine: np.ndarray) -> tuple[DurationFit, dict[str, DurationFit],
-                                                            DurationFit | None, dict[str, DurationFit]]:
-    """Handling times of the visits that end in a transfer and of the others, when both are many.
+#: (pooled, per priority) handling fits of one kind of visit; None when not learned apart
+_Fits = tuple[DurationFit | None, dict[str, DurationFit]]
 
-    A visit that hands the ticket on to another group is often a slower one (the group
-    tried, then gave up) than one that resolves it, and the model knows where a ticket goes
-    before drawing its work, so the two are learned apart. A visit still open at the export
-    has an unknown outcome: it is counted, censored, in both.
+
+def _handling(context: _Context, mine: np.ndarray
+              ) -> tuple[DurationFit, dict[str, DurationFit], _Fits, _Fits]:
+    """Handling times of a group's visits by where the ticket goes and where it came from.
+
+    Visits that hand the ticket on to another group are learned apart, and of the others
+    those that began with a transfer from another group: a ticket resolved by its first
+    group is mostly an easy one, quickly done, while one that reaches a group after a
+    misroute has already shown it is hard. The model knows both before it draws the work.
+    A kind of visit is learned apart from :data:`MIN_VISITS_PER_OUTCOME` finished visits on
+    (otherwise it stays in the group's usual handling). A visit still open at the export has
+    an unknown outcome: it is counted, censored, both where it came from and as handed on.
     """
-    transferred = context.visits["transferred"].to_numpy()
-    censored = context.visits["censored"].to_numpy()
-    moved = mine & (transferred | censored)
+    visits = context.visits
+    transferred = visits["transferred"].to_numpy()
+    after = visits["after_transfer"].to_numpy()
+    censored = visits["censored"].to_numpy()
+
+    def enough(chosen: np.ndarray) -> bool:
+        return bool((chosen & ~censored).sum() >= MIN_VISITS_PER_OUTCOME)
+
     stayed = mine & ~transferred
-    if min((mine & transferred).sum(), (stayed & ~censored).sum()) < MIN_VISITS_PER_OUTCOME:
-        return (*_fits(context, mine), None, {})
-    return (*_fits(context, stayed), *_fits(context, moved))
+    moved: _Fits = (None, {})
+    if enough(mine & transferred) and enough(stayed):
+        moved = _fits(context, mine & (transferred | censored))
+    else:
+        stayed = mine
+    came: _Fits = (None, {})
+    if enough(stayed & after) and enough(stayed & ~after):
+        came = _fits(context, stayed & after)
+        stayed = stayed & ~after
+    return (*_fits(context, stayed), moved, came)
 
 
 def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
            profile: pd.DataFrame | None) -> GroupModel:
     visits, pauses = context.visits, context.pauses
     mine = (visits["team"] == team).to_numpy()
-    handling, by_priority, moved, moved_by_priority = _handling(context, mine)
+    handling, by_priority, (moved, moved_by_priority), (came, came_by_priority) = _handling(context, mine)
     waits = pauses[(pauses["team"] == team) & (pauses["kind"] == "wait")]
     first_waits = waits.sort_values("start").drop_duplicates(["case_id", "step"])
     wait_fit = fit_durations(((waits["end"] - waits["start"]).dt.total_seconds() / 60.0).to_numpy(),
@@ -258,12 +279,13 @@ def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
         people = float(profile.loc[team].to_numpy()[:120][open_hours].mean())
     work = visits.loc[mine, "work_min"].to_numpy()
     return GroupModel(
-        team, hours, handling, by_priority, moved, moved_by_priority,
+        team, hours, handling, by_priority, moved, moved_by_priority, came, came_by_priority,
         float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit, after, transfer, slots, load, people,
         int(mine.sum()),
         {"groups": sorted({str(g) for g in visits.loc[mine, "group"].unique()}),
          "resolved_here": float(visits.loc[mine, "resolved_here"].mean()),
          "transferred": float(visits.loc[mine, "transferred"].mean()),
+         "after_transfer": float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
          "work_median_min": float(np.median(work)) if len(work) else math.nan})
 
 
@@ -278,6 +300,9 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     following = ordered["case_id"].shift(-1) == ordered["case_id"]
     # handed on to another team (a move between two groups pooled as "other" is no transfer)
     visits["transferred"] = (following & (ordered["team"].shift(-1) != ordered["team"])).reindex(visits.index)
+    earlier = ordered["case_id"].shift(1) == ordered["case_id"]
+    # came from another team (the first group's visit came from the desk)
+    visits["after_transfer"] = (earlier & (ordered["team"].shift(1) != ordered["team"])).reindex(visits.index)
     teams = [pooled[group] for group in top] + ([OTHER] if (visits["team"] == OTHER).any() else [])
     code_of = {team: i for i, team in enumerate(teams)}
     hours, profile = _on_duty_hours(log, pooled, teams, window)

@@ -25,7 +25,7 @@ import numpy as np
 from simulator.model.streams import RandomStreams
 from simulator.scenario.changes import KnownError
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import ResolverGroup, Scenario
 
 __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_tickets"]
 
@@ -112,6 +112,17 @@ class _Planner:
         """Distributions per priority name → per priority rank."""
         return {self.priority_names.index(name): distribution for name, distribution in by_name.items()}
 
+    def _rework(self, work: np.ndarray, chosen: np.ndarray, group: ResolverGroup,
+                pooled: Distribution | None, by_name: dict[str, Distribution], priority: np.ndarray,
+                u: np.ndarray) -> None:
+        """Redraw the ``chosen`` visits' work from the same numbers with a visit-specific handling
+        time: per priority, else ``pooled`` for all priorities, else the group's usual one."""
+        if not chosen.any() or (pooled is None and not by_name):
+            return
+        table = (self._ranks(group.handling_by_priority) if pooled is None else {}) | self._ranks(by_name)
+        fallback = group.handling if pooled is None else pooled
+        work[chosen] = self._work(table, fallback, priority[chosen], u[chosen]) * self.factor
+
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
@@ -157,19 +168,14 @@ class _Planner:
                 # Where the ticket goes next is known before its work here is drawn, so a
                 # visit that ends in a transfer can take its own handling time.
                 following[here] = self._choose(group.transfer, u_transfer[here])
-                by_priority = self._ranks(group.handling_by_priority)
-                work[here] = self._work(by_priority, group.handling, priority[here],
-                                        u_work[here]) * self.factor
+                work[here] = self._work(self._ranks(group.handling_by_priority), group.handling,
+                                        priority[here], u_work[here]) * self.factor
                 moved = here & (following >= 0)
-                if moved.any() and (group.handling_when_transferred is not None
-                                    or group.handling_when_transferred_by_priority):
-                    # per priority, else for all priorities, else the group's usual handling
-                    pooled = group.handling_when_transferred
-                    moved_by_priority = ({**by_priority} if pooled is None else {}) | self._ranks(
-                        group.handling_when_transferred_by_priority)
-                    fallback = group.handling if pooled is None else pooled
-                    work[moved] = self._work(moved_by_priority, fallback, priority[moved],
-                                             u_work[moved]) * self.factor
+                if step_number > first_step:  # the ticket came here by a transfer
+                    self._rework(work, here & ~moved, group, group.handling_after_transfer,
+                                 group.handling_after_transfer_by_priority, priority, u_work)
+                self._rework(work, moved, group, group.handling_when_transferred,
+                             group.handling_when_transferred_by_priority, priority, u_work)
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
