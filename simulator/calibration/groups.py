@@ -290,8 +290,12 @@ def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
 
 
 def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Timestamp, pd.Timestamp],
-                 entry: pd.Series) -> tuple[list[GroupModel], dict[str, Any]]:
-    """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team."""
+                 entry: pd.Series, routing: str = "counted") -> tuple[list[GroupModel], dict[str, Any]]:
+    """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team.
+
+    ``routing="counted"`` scales the visible hand-offs up to the log's reassignment counts
+    (see :func:`_transfers`); ``"visible"`` keeps the hand-offs the updates show.
+    """
     visits = cut.visits.copy()
     top = pooled_groups(visits, n_groups)
     pooled = {group: team_name(group) for group in top}
@@ -318,6 +322,8 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
         pd.date_range(window[0], window[1], freq="h", inclusive="left"),
         (window[1] - window[0]) / pd.Timedelta(days=7), log.sample_fraction)
     counted = log.incidents.loc[log.incidents["first_group"].notna(), "n_reassigned"].dropna()
+    if routing == "visible":
+        counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
     transfers, routing_stats = _transfers(visits, teams, entry, counted)
     models = [_group(context, team, hours[code_of[team]], transfers[team], profile) for team in teams]
     return models, {"teams": teams, "routing": routing_stats}
