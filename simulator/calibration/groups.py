@@ -96,7 +96,7 @@ def _on_duty_minutes(clock: OnDuty, code: np.ndarray, visits: pd.DataFrame, paus
 
 
 def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted: pd.Series
-               ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+               ) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
     """Transfer probabilities: where tickets go from the visible hand-offs, how often from the counts.
 
     A quarter of the updates are missing from a ServiceNow log, so some hand-offs are never
@@ -144,9 +144,15 @@ def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted
     matrix = scaled(factor)
     result = {team: {teams[j]: float(matrix[i, j]) for j in np.flatnonzero(matrix[i] > 0)}
               for i, team in enumerate(teams)}
+    # Hand-offs the model makes beyond the visible ones, per visible one: out of each team, and
+    # into it (for the handling times of those visits, see :func:`_handling`).
+    out_ratio = matrix.sum(axis=1) / np.maximum(base.sum(axis=1), 1e-12) - 1.0
+    in_ratio = (stays @ matrix) / np.maximum(stays @ base, 1e-12) - 1.0
     return result, {"visible_per_ticket": changes(1.0), "model_per_ticket": changes(factor),
                     "counted_per_ticket": float(counted.mean()) if len(counted) else math.nan,
-                    "counted_share_none": 1.0 - target, "factor": factor}
+                    "counted_share_none": 1.0 - target, "factor": factor,
+                    "hidden_out": dict(zip(teams, np.maximum(out_ratio, 0.0).tolist(), strict=True)),
+                    "hidden_in": dict(zip(teams, np.maximum(in_ratio, 0.0).tolist(), strict=True))}
 
 
 def _in_hand(visits: pd.DataFrame, pauses: pd.DataFrame, hours: pd.DatetimeIndex) -> np.ndarray:
@@ -211,25 +217,34 @@ def _staffing(context: _Context, team: str, mine: np.ndarray) -> tuple[dict[str,
     return slots, load
 
 
-def _fits(context: _Context, chosen: np.ndarray) -> tuple[DurationFit, dict[str, DurationFit]]:
-    """The handling time of the ``chosen`` visits, pooled and per priority (from enough visits)."""
+def _fits(context: _Context, chosen: np.ndarray, hidden: float = 0.0
+          ) -> tuple[DurationFit, dict[str, DurationFit]]:
+    """The handling time of the ``chosen`` visits, pooled and per priority (from enough visits).
+
+    ``hidden`` visits of no time per visit seen are added: hand-offs the updates do not show
+    happened between two logged updates, and their time is already in the visible visits.
+    """
     visits = context.visits
+
+    def fit(mine: np.ndarray) -> DurationFit:
+        work, censored = visits.loc[mine, "work_min"].to_numpy(), visits.loc[mine, "censored"].to_numpy()
+        extra = round(hidden * float((~censored).sum()))
+        return fit_durations(np.concatenate([work, np.zeros(extra)]),
+                             np.concatenate([censored, np.zeros(extra, dtype=bool)]))
+
     by_priority = {}
     for name in sorted(context.priority[chosen].dropna().unique()):
         mine = chosen & (context.priority == name).to_numpy()
         if mine.sum() >= MIN_VISITS_PER_PRIORITY and name != "unknown":
-            by_priority[str(name)] = fit_durations(visits.loc[mine, "work_min"].to_numpy(),
-                                                   visits.loc[mine, "censored"].to_numpy())
-    pooled = fit_durations(visits.loc[chosen, "work_min"].to_numpy(),
-                           visits.loc[chosen, "censored"].to_numpy())
-    return pooled, by_priority
+            by_priority[str(name)] = fit(mine)
+    return fit(chosen), by_priority
 
 
 #: (pooled, per priority) handling fits of one kind of visit; None when not learned apart
 _Fits = tuple[DurationFit | None, dict[str, DurationFit]]
 
 
-def _handling(context: _Context, mine: np.ndarray
+def _handling(context: _Context, mine: np.ndarray, hidden: tuple[float, float] = (0.0, 0.0)
               ) -> tuple[DurationFit, dict[str, DurationFit], _Fits, _Fits]:
     """Handling times of a group's visits by where the ticket goes and where it came from.
 
@@ -240,6 +255,9 @@ def _handling(context: _Context, mine: np.ndarray
     A kind of visit is learned apart from :data:`MIN_VISITS_PER_OUTCOME` finished visits on
     (otherwise it stays in the group's usual handling). A visit still open at the export has
     an unknown outcome: it is counted, censored, both where it came from and as handed on.
+    ``hidden``: the hand-offs the model makes beyond the visible ones, per visible one, out of
+    the group and into it (``--routing counted``); each adds a visit of no time to the kind of
+    visit it is (see :func:`_fits`).
     """
     visits = context.visits
     transferred = visits["transferred"].to_numpy()
@@ -252,21 +270,22 @@ def _handling(context: _Context, mine: np.ndarray
     stayed = mine & ~transferred
     moved: _Fits = (None, {})
     if enough(mine & transferred) and enough(stayed):
-        moved = _fits(context, mine & (transferred | censored))
+        moved = _fits(context, mine & (transferred | censored), hidden[0])
     else:
         stayed = mine
     came: _Fits = (None, {})
     if enough(stayed & after) and enough(stayed & ~after):
-        came = _fits(context, stayed & after)
+        came = _fits(context, stayed & after, hidden[1])
         stayed = stayed & ~after
     return (*_fits(context, stayed), moved, came)
 
 
 def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
-           profile: pd.DataFrame | None) -> GroupModel:
+           profile: pd.DataFrame | None, hidden: tuple[float, float]) -> GroupModel:
     visits, pauses = context.visits, context.pauses
     mine = (visits["team"] == team).to_numpy()
-    handling, by_priority, (moved, moved_by_priority), (came, came_by_priority) = _handling(context, mine)
+    handling, by_priority, (moved, moved_by_priority), (came, came_by_priority) = _handling(
+        context, mine, hidden)
     waits = pauses[(pauses["team"] == team) & (pauses["kind"] == "wait")]
     first_waits = waits.sort_values("start").drop_duplicates(["case_id", "step"])
     wait_fit = fit_durations(((waits["end"] - waits["start"]).dt.total_seconds() / 60.0).to_numpy(),
@@ -325,7 +344,8 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     if routing == "visible":
         counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
     transfers, routing_stats = _transfers(visits, teams, entry, counted)
-    models = [_group(context, team, hours[code_of[team]], transfers[team], profile) for team in teams]
+    models = [_group(context, team, hours[code_of[team]], transfers[team], profile,
+                     (routing_stats["hidden_out"][team], routing_stats["hidden_in"][team])) for team in teams]
     return models, {"teams": teams, "routing": routing_stats}
 
 
