@@ -102,11 +102,13 @@ def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
     kinds = {"handling_when_transferred": (model.handling_when_transferred,
                                            model.handling_when_transferred_by_priority,
                                            f"the {model.stats['transferred']:.0%} of visits that hand the "
-                                           f"ticket on to another group (and those open at the export)"),
+                                           f"ticket on to another group (and those open at the export)"
+                                           f"{_hidden(model.stats['hidden'][0])}"),
              "handling_after_transfer": (model.handling_after_transfer,
                                          model.handling_after_transfer_by_priority,
                                          f"the {model.stats['after_transfer']:.0%} of visits that came from "
-                                         f"another group and do not hand the ticket on")}
+                                         f"another group and do not hand the ticket on"
+                                         f"{_hidden(model.stats['hidden'][1])}")}
     for key, (pooled, by_priority, which) in kinds.items():
         if pooled is not None:
             comments[(*path, key)] = f"on-duty minutes outside pauses of {which}: {pooled.comment()}"
@@ -116,6 +118,13 @@ def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
         comments[(*path, "waiting_on_user")] = (f"{model.p_wait:.1%} of visits wait on the user or a "
                                                 f"vendor; wait length {model.wait.comment()}")
     return comments
+
+
+def _hidden(ratio: float) -> str:
+    """The zero-minute visits added for hand-offs the updates do not show (``--routing counted``)."""
+    if ratio <= 0.0:
+        return ""
+    return f", with {ratio:.0%} more at 0 minutes for hand-offs the log counts but its updates do not show"
 
 
 def _which(model: GroupModel) -> str:

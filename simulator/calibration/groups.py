@@ -303,7 +303,7 @@ def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
         int(mine.sum()),
         {"groups": sorted({str(g) for g in visits.loc[mine, "group"].unique()}),
          "resolved_here": float(visits.loc[mine, "resolved_here"].mean()),
-         "transferred": float(visits.loc[mine, "transferred"].mean()),
+         "transferred": float(visits.loc[mine, "transferred"].mean()), "hidden": hidden,
          "after_transfer": float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
          "work_median_min": float(np.median(work)) if len(work) else math.nan})
 
