@@ -41,7 +41,7 @@ def test_the_uci_log_is_read_as_it_is_and_calibrates_to_a_valid_scenario(tmp_pat
     # made_sla is reproduced by one resolution target for 9 incidents in 10 (P3: 90.6 %)
     assert report["sla"]["P3"]["agreement"] > 0.85
     # At group 70 a ticket it resolves first-hand takes minutes, one it hands on more (a median
-    # under an hour, the hidden hand-offs counted at 0 minutes: 2.4 h without them), and one
+    # under an hour, the hidden hand-offs counted at 0 minutes: about 2.4 h without them), and one
     # that reached it from another group longer still: three handling times.
     group = scenario.flow.groups["group_70"]
     assert group.handling_when_transferred is not None and group.handling_after_transfer is not None
