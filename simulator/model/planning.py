@@ -9,6 +9,10 @@ durations are drawn by inversion, so incident *j* of a stream always meets the
 same uniforms: changing staffing (or a routing share) changes only what it
 must, and comparisons of designs stay sharp (common random numbers).
 
+Where a ticket goes after a group is drawn with the group's work, from the same
+numbers, so the work can depend on it (a visit that ends in a transfer, or one that
+began with a transfer, can take its own handling time) without changing any draw.
+
 The result is a *plan*: a list of work segments ``(team, minutes, pause_after)``.
 Consecutive segments in different teams mean a reassignment; ``pause_after``
 is a wait on the user before the next segment (in the same team). The last
