@@ -62,6 +62,16 @@ def _group_flow(model: GroupModel) -> dict[str, Any]:
     if model.handling_by_priority:
         flow["handling_by_priority"] = {name: distribution(fit.spec)
                                         for name, fit in model.handling_by_priority.items()}
+    if model.handling_when_transferred is not None:
+        flow["handling_when_transferred"] = distribution(model.handling_when_transferred.spec)
+    if model.handling_when_transferred_by_priority:
+        flow["handling_when_transferred_by_priority"] = {
+            name: distribution(fit.spec) for name, fit in model.handling_when_transferred_by_priority.items()}
+    if model.handling_after_transfer is not None:
+        flow["handling_after_transfer"] = distribution(model.handling_after_transfer.spec)
+    if model.handling_after_transfer_by_priority:
+        flow["handling_after_transfer_by_priority"] = {
+            name: distribution(fit.spec) for name, fit in model.handling_after_transfer_by_priority.items()}
     transfer = {team: round(p, 5) for team, p in model.transfer.items() if round(p, 5) > 0}
     if transfer:
         flow["transfer"] = transfer
@@ -85,13 +95,44 @@ def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
         f"(hours where ≥ 10 % of the peak's people update tickets); agents are ticket slots: "
         f"{model.load['weekday']:.1f} tickets in hand on weekdays (Little), "
         f"{model.people:.1f} people active per on-duty hour"),
-        (*path, "handling"): f"on-duty minutes in the group outside pauses: {model.handling.comment()}"}
+        (*path, "handling"): f"on-duty minutes in the group outside pauses{_which(model)}: "
+                             f"{model.handling.comment()}"}
     for name, fit in model.handling_by_priority.items():
         comments[(*path, "handling_by_priority", name)] = fit.comment()
+    kinds = {"handling_when_transferred": (model.handling_when_transferred,
+                                           model.handling_when_transferred_by_priority,
+                                           f"the {model.stats['transferred']:.0%} of visits that hand the "
+                                           f"ticket on to another group (and those open at the export)"
+                                           f"{_hidden(model.stats['hidden'][0])}"),
+             "handling_after_transfer": (model.handling_after_transfer,
+                                         model.handling_after_transfer_by_priority,
+                                         f"the {model.stats['after_transfer']:.0%} of visits that came from "
+                                         f"another group and do not hand the ticket on"
+                                         f"{_hidden(model.stats['hidden'][1])}")}
+    for key, (pooled, by_priority, which) in kinds.items():
+        if pooled is not None:
+            comments[(*path, key)] = f"on-duty minutes outside pauses of {which}: {pooled.comment()}"
+        for name, fit in by_priority.items():
+            comments[(*path, f"{key}_by_priority", name)] = fit.comment()
     if model.wait is not None:
         comments[(*path, "waiting_on_user")] = (f"{model.p_wait:.1%} of visits wait on the user or a "
                                                 f"vendor; wait length {model.wait.comment()}")
     return comments
+
+
+def _hidden(ratio: float) -> str:
+    """The zero-minute visits added for hand-offs the updates do not show (``--routing counted``)."""
+    if ratio <= 0.0:
+        return ""
+    return f", with {ratio:.0%} more at 0 minutes for hand-offs the log counts but its updates do not show"
+
+
+def _which(model: GroupModel) -> str:
+    """Which visits the usual handling time was learned from, when some were learned apart."""
+    parts = [text for fit, text in ((model.handling_when_transferred, "hand the ticket on"),
+                                    (model.handling_after_transfer, "came from another group"))
+             if fit is not None]
+    return f" of the visits that neither {' nor '.join(parts)}" if parts else ""
 
 
 def _fit_report(fit: DurationFit | None) -> dict[str, Any] | None:
@@ -187,6 +228,13 @@ def assemble(learned: dict[str, Any], comments: dict[tuple[str, ...], str]) -> A
             "handling": _fit_report(model.handling), "wait": _fit_report(model.wait),
             "p_wait": model.p_wait, "resolved_here": model.stats["resolved_here"],
             "handling_by_priority": {p: _fit_report(f) for p, f in model.handling_by_priority.items()},
+            "handling_when_transferred": _fit_report(model.handling_when_transferred),
+            "handling_when_transferred_by_priority": {
+                p: _fit_report(f) for p, f in model.handling_when_transferred_by_priority.items()},
+            "handling_after_transfer": _fit_report(model.handling_after_transfer),
+            "handling_after_transfer_by_priority": {
+                p: _fit_report(f) for p, f in model.handling_after_transfer_by_priority.items()},
+            "transferred": model.stats["transferred"], "after_transfer": model.stats["after_transfer"],
             "transfer": model.transfer} for model in groups},
         "reopen_share": reopen_share,
         "closure_h": learned["closure_min"] / 60.0 if math.isfinite(learned["closure_min"]) else None,

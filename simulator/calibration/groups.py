@@ -43,6 +43,9 @@ __all__ = ["OTHER", "GroupModel", "learn_groups", "team_name"]
 OTHER = "other"
 #: A priority gets its own handling time in a group from this many visits on.
 MIN_VISITS_PER_PRIORITY = 200
+#: Visits that end in a transfer get their own handling time from this many on (and as many
+#: that do not).
+MIN_VISITS_PER_OUTCOME = 100
 _NAME = re.compile(r"\W+")
 
 
@@ -59,8 +62,12 @@ class GroupModel:
 
     team: str
     hours: tuple[tuple[int, int] | None, tuple[int, int] | None]
-    handling: DurationFit
+    handling: DurationFit  # visits that do not end in a transfer (all visits if not split)
     handling_by_priority: dict[str, DurationFit]
+    handling_when_transferred: DurationFit | None  # visits that hand the ticket on to another group
+    handling_when_transferred_by_priority: dict[str, DurationFit]
+    handling_after_transfer: DurationFit | None  # other visits that began with a transfer in
+    handling_after_transfer_by_priority: dict[str, DurationFit]
     p_wait: float
     wait: DurationFit | None
     wait_after_share: float
@@ -89,7 +96,7 @@ def _on_duty_minutes(clock: OnDuty, code: np.ndarray, visits: pd.DataFrame, paus
 
 
 def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted: pd.Series
-               ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+               ) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
     """Transfer probabilities: where tickets go from the visible hand-offs, how often from the counts.
 
     A quarter of the updates are missing from a ServiceNow log, so some hand-offs are never
@@ -137,9 +144,15 @@ def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted
     matrix = scaled(factor)
     result = {team: {teams[j]: float(matrix[i, j]) for j in np.flatnonzero(matrix[i] > 0)}
               for i, team in enumerate(teams)}
+    # Hand-offs the model makes beyond the visible ones, per visible one: out of each team, and
+    # into it (for the handling times of those visits, see :func:`_handling`).
+    out_ratio = matrix.sum(axis=1) / np.maximum(base.sum(axis=1), 1e-12) - 1.0
+    in_ratio = (stays @ matrix) / np.maximum(stays @ base, 1e-12) - 1.0
     return result, {"visible_per_ticket": changes(1.0), "model_per_ticket": changes(factor),
                     "counted_per_ticket": float(counted.mean()) if len(counted) else math.nan,
-                    "counted_share_none": 1.0 - target, "factor": factor}
+                    "counted_share_none": 1.0 - target, "factor": factor,
+                    "hidden_out": dict(zip(teams, np.maximum(out_ratio, 0.0).tolist(), strict=True)),
+                    "hidden_in": dict(zip(teams, np.maximum(in_ratio, 0.0).tolist(), strict=True))}
 
 
 def _in_hand(visits: pd.DataFrame, pauses: pd.DataFrame, hours: pd.DatetimeIndex) -> np.ndarray:
@@ -204,23 +217,75 @@ def _staffing(context: _Context, team: str, mine: np.ndarray) -> tuple[dict[str,
     return slots, load
 
 
-def _handling(context: _Context, mine: np.ndarray) -> tuple[DurationFit, dict[str, DurationFit]]:
+def _fits(context: _Context, chosen: np.ndarray, hidden: float = 0.0
+          ) -> tuple[DurationFit, dict[str, DurationFit]]:
+    """The handling time of the ``chosen`` visits, pooled and per priority (from enough visits).
+
+    ``hidden`` visits of no time per visit seen are added: hand-offs the updates do not show
+    happened between two logged updates, and their time is already in the visible visits.
+    """
     visits = context.visits
+
+    def fit(mine: np.ndarray) -> DurationFit:
+        work, censored = visits.loc[mine, "work_min"].to_numpy(), visits.loc[mine, "censored"].to_numpy()
+        extra = round(hidden * float((~censored).sum()))
+        return fit_durations(np.concatenate([work, np.zeros(extra)]),
+                             np.concatenate([censored, np.zeros(extra, dtype=bool)]))
+
     by_priority = {}
-    for name in sorted(context.priority[mine].dropna().unique()):
-        chosen = mine & (context.priority == name).to_numpy()
-        if chosen.sum() >= MIN_VISITS_PER_PRIORITY and name != "unknown":
-            by_priority[str(name)] = fit_durations(visits.loc[chosen, "work_min"].to_numpy(),
-                                                   visits.loc[chosen, "censored"].to_numpy())
-    pooled = fit_durations(visits.loc[mine, "work_min"].to_numpy(), visits.loc[mine, "censored"].to_numpy())
-    return pooled, by_priority
+    for name in sorted(context.priority[chosen].dropna().unique()):
+        mine = chosen & (context.priority == name).to_numpy()
+        if mine.sum() >= MIN_VISITS_PER_PRIORITY and name != "unknown":
+            by_priority[str(name)] = fit(mine)
+    return fit(chosen), by_priority
+
+
+#: (pooled, per priority) handling fits of one kind of visit; None when not learned apart
+_Fits = tuple[DurationFit | None, dict[str, DurationFit]]
+
+
+def _handling(context: _Context, mine: np.ndarray, hidden: tuple[float, float] = (0.0, 0.0)
+              ) -> tuple[DurationFit, dict[str, DurationFit], _Fits, _Fits]:
+    """Handling times of a group's visits by where the ticket goes and where it came from.
+
+    Visits that hand the ticket on to another group are learned apart, and of the others
+    those that began with a transfer from another group: a ticket resolved by its first
+    group is mostly an easy one, quickly done, while one that reaches a group after a
+    misroute has already shown it is hard. The model knows both before it draws the work.
+    A kind of visit is learned apart from :data:`MIN_VISITS_PER_OUTCOME` finished visits on
+    (otherwise it stays in the group's usual handling). A visit still open at the export has
+    an unknown outcome: it is counted, censored, both where it came from and as handed on.
+    ``hidden``: the hand-offs the model makes beyond the visible ones, per visible one, out of
+    the group and into it (``--routing counted``); each adds a visit of no time to the kind of
+    visit it is (see :func:`_fits`).
+    """
+    visits = context.visits
+    transferred = visits["transferred"].to_numpy()
+    after = visits["after_transfer"].to_numpy()
+    censored = visits["censored"].to_numpy()
+
+    def enough(chosen: np.ndarray) -> bool:
+        return bool((chosen & ~censored).sum() >= MIN_VISITS_PER_OUTCOME)
+
+    stayed = mine & ~transferred
+    moved: _Fits = (None, {})
+    if enough(mine & transferred) and enough(stayed):
+        moved = _fits(context, mine & (transferred | censored), hidden[0])
+    else:
+        stayed = mine
+    came: _Fits = (None, {})
+    if enough(stayed & after) and enough(stayed & ~after):
+        came = _fits(context, stayed & after, hidden[1])
+        stayed = stayed & ~after
+    return (*_fits(context, stayed), moved, came)
 
 
 def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
-           profile: pd.DataFrame | None) -> GroupModel:
+           profile: pd.DataFrame | None, hidden: tuple[float, float]) -> GroupModel:
     visits, pauses = context.visits, context.pauses
     mine = (visits["team"] == team).to_numpy()
-    handling, by_priority = _handling(context, mine)
+    handling, by_priority, (moved, moved_by_priority), (came, came_by_priority) = _handling(
+        context, mine, hidden)
     waits = pauses[(pauses["team"] == team) & (pauses["kind"] == "wait")]
     first_waits = waits.sort_values("start").drop_duplicates(["case_id", "step"])
     wait_fit = fit_durations(((waits["end"] - waits["start"]).dt.total_seconds() / 60.0).to_numpy(),
@@ -233,20 +298,34 @@ def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
         people = float(profile.loc[team].to_numpy()[:120][open_hours].mean())
     work = visits.loc[mine, "work_min"].to_numpy()
     return GroupModel(
-        team, hours, handling, by_priority, float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit,
-        after, transfer, slots, load, people, int(mine.sum()),
+        team, hours, handling, by_priority, moved, moved_by_priority, came, came_by_priority,
+        float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit, after, transfer, slots, load, people,
+        int(mine.sum()),
         {"groups": sorted({str(g) for g in visits.loc[mine, "group"].unique()}),
          "resolved_here": float(visits.loc[mine, "resolved_here"].mean()),
+         "transferred": float(visits.loc[mine, "transferred"].mean()), "hidden": hidden,
+         "after_transfer": float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
          "work_median_min": float(np.median(work)) if len(work) else math.nan})
 
 
 def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Timestamp, pd.Timestamp],
-                 entry: pd.Series) -> tuple[list[GroupModel], dict[str, Any]]:
-    """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team."""
+                 entry: pd.Series, routing: str = "counted") -> tuple[list[GroupModel], dict[str, Any]]:
+    """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team.
+
+    ``routing="counted"`` scales the visible hand-offs up to the log's reassignment counts
+    (see :func:`_transfers`); ``"visible"`` keeps the hand-offs the updates show.
+    """
     visits = cut.visits.copy()
     top = pooled_groups(visits, n_groups)
     pooled = {group: team_name(group) for group in top}
     visits["team"] = visits["group"].astype(str).map(pooled).fillna(OTHER)
+    ordered = visits.sort_values(["case_id", "step"])
+    following = ordered["case_id"].shift(-1) == ordered["case_id"]
+    # handed on to another team (a move between two groups pooled as "other" is no transfer)
+    visits["transferred"] = (following & (ordered["team"].shift(-1) != ordered["team"])).reindex(visits.index)
+    earlier = ordered["case_id"].shift(1) == ordered["case_id"]
+    # came from another team (the first group's visit came from the desk)
+    visits["after_transfer"] = (earlier & (ordered["team"].shift(1) != ordered["team"])).reindex(visits.index)
     teams = [pooled[group] for group in top] + ([OTHER] if (visits["team"] == OTHER).any() else [])
     code_of = {team: i for i, team in enumerate(teams)}
     hours, profile = _on_duty_hours(log, pooled, teams, window)
@@ -262,8 +341,11 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
         pd.date_range(window[0], window[1], freq="h", inclusive="left"),
         (window[1] - window[0]) / pd.Timedelta(days=7), log.sample_fraction)
     counted = log.incidents.loc[log.incidents["first_group"].notna(), "n_reassigned"].dropna()
+    if routing == "visible":
+        counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
     transfers, routing_stats = _transfers(visits, teams, entry, counted)
-    models = [_group(context, team, hours[code_of[team]], transfers[team], profile) for team in teams]
+    models = [_group(context, team, hours[code_of[team]], transfers[team], profile,
+                     (routing_stats["hidden_out"][team], routing_stats["hidden_in"][team])) for team in teams]
     return models, {"teams": teams, "routing": routing_stats}
 
 

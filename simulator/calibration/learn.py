@@ -187,8 +187,13 @@ def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, dict[str, float
     return result
 
 
-def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None) -> Calibration:
-    """Learn a scenario from ``log``; the result's ``scenario`` is plain data for the writer."""
+def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
+              routing: str = "counted") -> Calibration:
+    """Learn a scenario from ``log``; the result's ``scenario`` is plain data for the writer.
+
+    ``routing``: ``"counted"`` (transfers scaled to the log's reassignment counts) or
+    ``"visible"`` (only the hand-offs its updates show).
+    """
     from simulator.calibration.assemble import assemble
 
     start, end = active_period(log.incidents["opened"])
@@ -209,7 +214,7 @@ def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None) -> Calib
     desk, comments, entry = _desk(log, incidents, names, peak)
     cut = cut_visits(log)
     groups, group_stats = learn_groups(log, cut, n_groups, (start, end),
-                                       _entry_by_team(entry, cut.visits, n_groups))
+                                       _entry_by_team(entry, cut.visits, n_groups), routing)
     teams = group_stats["teams"]
     desk["escalation"] = {p: _pooled_shares(shares, teams) for p, shares in desk["escalation"].items()}
     reopen_share, reopen_fit = _reopen(log, incidents, cut.pauses)

@@ -91,11 +91,14 @@ def read_selected_log(log: Path, log_format: str, mapping: Path | None,
               help="Where to write the scenario (YAML).")
 @click.option("--groups", "n_groups", type=click.IntRange(min=1), default=8, show_default=True,
               help="Model this many of the busiest assignment groups; pool the rest as 'other'.")
+@click.option("--routing", type=click.Choice(["counted", "visible"]), default="counted", show_default=True,
+              help="Transfers scaled to the log's reassignment counts (counted), or only the "
+                   "hand-offs its updates show (visible).")
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write what was learned, in detail, as JSON.")
 def calibrate(log: Path, log_format: str, mapping: Path | None,
               between: tuple[dt.datetime, dt.datetime] | None, split: tuple[float, int] | None,
-              part: str, out: Path, n_groups: int, report: Path | None) -> None:
+              part: str, out: Path, n_groups: int, routing: str, report: Path | None) -> None:
     """Learn a scenario from LOG (an ITSM export) and write it to --out.
 
     With --between the log is treated as exported at END: later updates are unknown
@@ -108,7 +111,7 @@ def calibrate(log: Path, log_format: str, mapping: Path | None,
     began = time.perf_counter()
     real = read_selected_log(log, log_format, mapping, between, split, part, cut=True)
     read_s = time.perf_counter() - began
-    calibration = learn(real, n_groups, name=f"calibrated from {log.name}")
+    calibration = learn(real, n_groups, name=f"calibrated from {log.name}", routing=routing)
     header = (f"Learned by `mimsim calibrate {log}` ({log_format}); every value says where it came "
               f"from.\nCheck it against the log with `mimsim validate-against {log} {out}`.")
     out.write_text(scenario_yaml(calibration.scenario, calibration.comments, header))

@@ -47,7 +47,7 @@ from simulator.metrics.analytic import (
 )
 from simulator.model.arrivals import hourly_rates
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import ResolverGroup, Scenario
 from simulator.scenario.targets import Target
 
 __all__ = ["FirstCut", "TeamDemand", "first_cut", "formula_predictions", "team_demands"]
@@ -86,11 +86,24 @@ def _load(rates: np.ndarray, work: Distribution) -> np.ndarray:
     return offered_load(rates, work.quantile(_QUANTILES), work.mean())
 
 
+def _visit_handling(spec: ResolverGroup, priority: str) -> tuple[Distribution, Distribution, Distribution]:
+    """A group's handling time of a priority for a first visit that resolves, a visit that ends in
+    a transfer, and a visit that came from another group (see ``handling_when_transferred``)."""
+    usual = spec.handling_by_priority.get(priority, spec.handling)
+
+    def specific(pooled: Distribution | None, by_priority: dict[str, Distribution]) -> Distribution:
+        return by_priority.get(priority, usual if pooled is None else pooled)
+
+    return (usual, specific(spec.handling_when_transferred, spec.handling_when_transferred_by_priority),
+            specific(spec.handling_after_transfer, spec.handling_after_transfer_by_priority))
+
+
 def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
     """The work reaching each team of the flow (see the module's notes)."""
     flow = scenario.flow
     desk_rates = np.zeros(HOURS_PER_WEEK)
     group_rates = {(g, p): np.zeros(HOURS_PER_WEEK) for g in flow.groups for p in scenario.priorities}
+    first_rates = {key: np.zeros(HOURS_PER_WEEK) for key in group_rates}  # visits from the desk
     for name, stream in scenario.arrivals.items():
         if stream.volume is None:
             continue  # fixed arrival times are exercises, not demand
@@ -100,19 +113,26 @@ def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
         escalated = 1.0 - flow.desk.first_contact_resolution_by_category.get(
             category, flow.desk.first_contact_resolution)
         shares = flow.desk.escalation_by_category.get(category, flow.desk.escalation)
-        visits = _visits(scenario, {g: escalated * share for g, share in shares.items()})
+        entries = {g: escalated * share for g, share in shares.items()}
+        visits = _visits(scenario, entries)
         for priority, share in _priority_shares(scenario, name).items():
             for group, count in visits.items():
                 group_rates[(group, priority)] += rates * share * count
+                first_rates[(group, priority)] += rates * share * entries.get(group, 0.0)
     demands = {flow.desk.team: TeamDemand(desk_rates * 60.0, _load(desk_rates, flow.desk.handling),
                                           flow.desk.handling.mean())}
     for group, spec in flow.groups.items():
         arrivals = sum((group_rates[(group, p)] for p in scenario.priorities), np.zeros(HOURS_PER_WEEK))
         load = np.zeros(HOURS_PER_WEEK)
+        handed_on = math.fsum(spec.transfer.values())
         for priority in scenario.priorities:
-            work = spec.handling_by_priority.get(priority, spec.handling)
-            if group_rates[(group, priority)].any():
-                load += _load(group_rates[(group, priority)], work)
+            rates, first = group_rates[(group, priority)], first_rates[(group, priority)]
+            if not rates.any():
+                continue
+            work, moved, came = _visit_handling(spec, priority)
+            # a visit ends in a transfer with the group's transfer probability, wherever it came from
+            load += (_load(first * (1.0 - handed_on), work) + _load((rates - first) * (1.0 - handed_on), came)
+                     + _load(rates * handed_on, moved))
         total = arrivals.sum() * 60.0
         work_mean = float(load.sum() * 60.0 / total) if total > 0 else spec.handling.mean()
         demands[group] = TeamDemand(arrivals * 60.0, load, work_mean)

@@ -9,6 +9,10 @@ durations are drawn by inversion, so incident *j* of a stream always meets the
 same uniforms: changing staffing (or a routing share) changes only what it
 must, and comparisons of designs stay sharp (common random numbers).
 
+Where a ticket goes after a group is drawn with the group's work, from the same
+numbers, so the work can depend on it (a visit that ends in a transfer, or one that
+began with a transfer, can take its own handling time) without changing any draw.
+
 The result is a *plan*: a list of work segments ``(team, minutes, pause_after)``.
 Consecutive segments in different teams mean a reassignment; ``pause_after``
 is a wait on the user before the next segment (in the same team). The last
@@ -25,7 +29,7 @@ import numpy as np
 from simulator.model.streams import RandomStreams
 from simulator.scenario.changes import KnownError
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import ResolverGroup, Scenario
 
 __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_tickets"]
 
@@ -108,6 +112,21 @@ class _Planner:
                 work[chosen] = distribution.quantile(u[chosen])
         return work
 
+    def _ranks(self, by_name: dict[str, Distribution]) -> dict[int, Distribution]:
+        """Distributions per priority name → per priority rank."""
+        return {self.priority_names.index(name): distribution for name, distribution in by_name.items()}
+
+    def _rework(self, work: np.ndarray, chosen: np.ndarray, group: ResolverGroup,
+                pooled: Distribution | None, by_name: dict[str, Distribution], priority: np.ndarray,
+                u: np.ndarray) -> None:
+        """Redraw the ``chosen`` visits' work from the same numbers with a visit-specific handling
+        time: per priority, else ``pooled`` for all priorities, else the group's usual one."""
+        if not chosen.any() or (pooled is None and not by_name):
+            return
+        table = (self._ranks(group.handling_by_priority) if pooled is None else {}) | self._ranks(by_name)
+        fallback = group.handling if pooled is None else pooled
+        work[chosen] = self._work(table, fallback, priority[chosen], u[chosen]) * self.factor
+
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
@@ -150,15 +169,21 @@ class _Planner:
             for code in np.unique(current[current >= 0]):
                 here = current == code
                 group = groups[names[code]]
-                by_priority = {self.priority_names.index(name): distribution
-                               for name, distribution in group.handling_by_priority.items()}
-                work[here] = self._work(by_priority, group.handling, priority[here],
-                                        u_work[here]) * self.factor
+                # Where the ticket goes next is known before its work here is drawn, so a
+                # visit that ends in a transfer can take its own handling time.
+                following[here] = self._choose(group.transfer, u_transfer[here])
+                work[here] = self._work(self._ranks(group.handling_by_priority), group.handling,
+                                        priority[here], u_work[here]) * self.factor
+                moved = here & (following >= 0)
+                if step_number > first_step:  # the ticket came here by a transfer
+                    self._rework(work, here & ~moved, group, group.handling_after_transfer,
+                                 group.handling_after_transfer_by_priority, priority, u_work)
+                self._rework(work, moved, group, group.handling_when_transferred,
+                             group.handling_when_transferred_by_priority, priority, u_work)
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
                     split[waits] = group.waiting_on_user.after_share
-                following[here] = self._choose(group.transfer, u_transfer[here])
             steps.append(_step(current, work, pause, split))
             current = following
             step_number += 1

@@ -155,9 +155,10 @@ def _transfer_problems(scenario: Scenario) -> Iterator[Problem]:
             yield Problem((*path, "transfer"),
                           f"expected transfer probabilities that sum to at most 1 (the rest is "
                           f"resolved in the group); found a sum of {total:.6g}")
-        for priority in group.handling_by_priority:
-            yield from _known("priority", priority, scenario.priorities,
-                              (*path, "handling_by_priority", priority))
+        for key in ("handling_by_priority", "handling_when_transferred_by_priority",
+                    "handling_after_transfer_by_priority"):
+            for priority in getattr(group, key):
+                yield from _known("priority", priority, scenario.priorities, (*path, key, priority))
 
 
 def routing_graph(scenario: Scenario) -> nx.DiGraph:

@@ -302,6 +302,13 @@ class ResolverGroup(Spec):
 
     handling: Distribution
     handling_by_priority: dict[str, Distribution] = {}
+    # A visit can take its own time when it ends in a transfer (the ticket goes on to another
+    # group), or else when it began with one (the ticket came from another group): per priority,
+    # else for all priorities, else the handling above.
+    handling_when_transferred: Distribution | None = None
+    handling_when_transferred_by_priority: dict[str, Distribution] = {}
+    handling_after_transfer: Distribution | None = None
+    handling_after_transfer_by_priority: dict[str, Distribution] = {}
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
     waiting_on_user: PauseRule | None = None
 

@@ -197,3 +197,35 @@ def test_infinite_capacity_time_in_system_is_the_sum_of_the_stages() -> None:
     assert (in_system == 10.0 + 60.0 + 180.0).all()  # desk + L2 work + the wait on the user
     assert set(events["activity"].astype(str)) >= {"paused", "resumed", "reassigned"}
     assert pd.Series(events["activity"] == "interrupted").sum() == 0
+
+
+def test_a_visit_takes_its_handling_time_by_where_the_ticket_came_from_and_goes() -> None:
+    # L2 resolves its tickets in 10 minutes and hands them on to L3 after 40 (a P1 after 20);
+    # L3 takes 5 minutes for a ticket from the desk and 15 for one from L2. Where each ticket
+    # goes is drawn at random.
+    log = simulate({
+        "arrivals": {"calls": {"at": [f"{100 * k}m" for k in range(30)]},
+                     "urgent": {"at": [f"{100 * k + 50}m" for k in range(30)],
+                                "impact": {1: 1.0}, "urgency": {1: 1.0}}},
+        "teams": {"L2": {"agents": 5}, "L3": {"agents": 5}},
+        "flow": {"desk": {"handling": "1m", "first_contact_resolution": 0.0,
+                          "escalation": {"L2": 0.7, "L3": 0.3}},
+                 "groups": {"L2": {"handling": "10m", "handling_when_transferred": "40m",
+                                   "handling_when_transferred_by_priority": {"P1": "20m"},
+                                   "transfer": {"L3": 0.5}},
+                            "L3": {"handling": "5m", "handling_after_transfer": "15m"}}}})
+    rows = trace(log, agents=False)
+    priority = log.events.drop_duplicates("case_id").set_index("case_id")["priority"].astype(str)
+    seen = set()
+    for minute, case, activity, team in rows:
+        if team in ("L2", "L3") and activity in ("resolved", "reassigned"):
+            started = max(m for m, c, a, t in rows if c == case and t == team and a == "work started")
+            came_from_l2 = any(c == case and t == "L2" for _, c, _, t in rows)
+            expected = {("L2", "resolved"): 10.0,
+                        ("L2", "reassigned"): 20.0 if priority[case] == "P1" else 40.0,
+                        ("L3", "resolved"): 15.0 if came_from_l2 else 5.0}[(team, activity)]
+            assert minute - started == expected, (case, team, activity)
+            seen.add((team, activity, priority[case], came_from_l2))
+    assert {("L2", "resolved", "P1", True), ("L2", "reassigned", "P1", True),
+            ("L2", "resolved", "P3", True), ("L2", "reassigned", "P3", True),
+            ("L3", "resolved", "P3", True), ("L3", "resolved", "P3", False)} <= seen

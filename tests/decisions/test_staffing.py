@@ -12,7 +12,7 @@ from simulator.experiment.roster import apply_roster, posts, roster_cost
 from simulator.experiment.staffing import StaffingResult, find_staffing
 from simulator.scenario import load_scenario
 from simulator.scenario.targets import parse_target_expression
-from tests.helpers import run_cli
+from tests.helpers import run_cli, scenario
 
 ROOT = Path(__file__).parents[2]
 MMC = ROOT / "scenarios" / "mmc.yaml"
@@ -73,6 +73,21 @@ def test_the_lagged_load_of_resolver_groups_follows_the_routing() -> None:
     for demand in demands.values():  # load = arrivals × mean work over the week
         assert demand.load.sum() == pytest.approx(demand.arrivals.sum() * demand.work_mean / 60,
                                                   rel=1e-6)
+
+
+def test_the_load_counts_each_kind_of_visit_with_its_own_handling_time() -> None:
+    demands = team_demands(scenario({
+        "arrivals": {"calls": {"at": None, "volume": "100/day"}},
+        "teams": {"L2": {"agents": 5}, "L3": {"agents": 5}},
+        "flow": {"desk": {"first_contact_resolution": 0.0, "escalation": {"L2": 0.8, "L3": 0.2}},
+                 "groups": {"L2": {"handling": "10m", "handling_when_transferred": "40m",
+                                   "transfer": {"L3": 0.5}},
+                            "L3": {"handling": "5m", "handling_after_transfer": "15m"}}}}))
+    # L2: half its visits resolve (10 m), half hand on (40 m). L3: 0.2 per incident from the
+    # desk (5 m) and 0.8 × 0.5 = 0.4 from L2 (15 m).
+    assert demands["L2"].work_mean == pytest.approx(25.0, rel=1e-6)
+    assert demands["L3"].work_mean == pytest.approx((0.2 * 5 + 0.4 * 15) / 0.6, rel=1e-6)
+    assert demands["L3"].arrivals.sum() == pytest.approx(0.6 * 100 * 7, rel=1e-9)
 
 
 def test_roster_cost_is_hours_times_hourly_cost() -> None:

@@ -60,6 +60,13 @@ CASES = [
         "flow": {"groups": {"L2": {"transfer": {"L3": 1.0}},
                             "L3": {"handling": "1h", "transfer": {"L2": 1.0}}}}}),
      ["flow.groups.L2.transfer", "'L2' and 'L3' can never be resolved"]),
+    ("transferred handling without unit", merge(L2_FLOW, {"flow": {"groups": {"L2": {
+        "handling_when_transferred": {"dist": "exponential", "mean": 30}}}}}),
+     ["flow.groups.L2.handling_when_transferred.mean", "expected a duration with a unit", "found 30"]),
+    ("transferred handling for an unknown priority", merge(L2_FLOW, {"flow": {"groups": {"L2": {
+        "handling_when_transferred_by_priority": {"P5": "1h"}}}}}),
+     ["flow.groups.L2.handling_when_transferred_by_priority.P5", "expected the name of a priority",
+      "found 'P5'"]),
     ("probability above 1", {"flow": {"desk": {"first_contact_resolution": 1.5}}},
      ["flow.desk.first_contact_resolution", "between 0 and 1", "1.5"]),
     ("unknown calendar", {"priorities": {"P1": {"calendar": "bussiness"}},
