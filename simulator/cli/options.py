@@ -96,14 +96,14 @@ def replications_wanted(replications: int | str | None, scenario: Scenario, prec
 
 
 def stderr() -> Console:
-    """Where progress, notes and problems go."""
-    return Console(stderr=True, highlight=False)
+    """Where progress, notes and problems go (no emoji codes: "10:x:" in a message stays text)."""
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def stdout() -> Console:
     """Where tables go; a file or a pipe gets 120 columns rather than squeezed tables."""
-    console = Console(highlight=False)
-    return console if console.is_terminal else Console(highlight=False, width=120)
+    console = Console(highlight=False, emoji=False)
+    return console if console.is_terminal else Console(highlight=False, emoji=False, width=120)
 
 
 def progress_bar(console: Console) -> Progress:

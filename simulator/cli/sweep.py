@@ -210,7 +210,7 @@ def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None
         out = stdout()
         if not out.is_terminal:  # a file or a pipe gets the whole table, however wide
             table = _table(summary, paths, shown, title)
-            Console(highlight=False, width=max(120, _natural_width(table))).print(table)
+            Console(highlight=False, emoji=False, width=max(120, _natural_width(table))).print(table)
         else:  # a terminal gets as many tables as it takes to show every cell whole
             for part in _parts(out, summary, paths, shown):
                 out.print(_table(summary, paths, part, title if part[0] == shown[0] else ""))

@@ -34,6 +34,8 @@ CASES = [
      ["flow.desk.handlnig", "did you mean 'handling'?"]),
     ("missing unit", {"flow": {"desk": {"handling": {"dist": "exponential", "mean": 30}}}},
      ["flow.desk.handling.mean", "expected a duration with a unit", "found 30"]),
+    ("text that looks like an emoji code is printed as it is", {"run": {"horizon": "1:x:"}},
+     ["run.horizon", "found '1:x:'"]),
     ("wrong unit", {"run": {"horizon": "2 fortnights"}},
      ["run.horizon", "expected a duration unit", "'fortnights'"]),
     ("rate without unit", {"arrivals": {"calls": {"at": None, "volume": 120}}},
