@@ -38,6 +38,7 @@ from simulator.scenario.types import (
     PositiveRate,
     Probability,
     Spec,
+    integer_levels,
 )
 
 __all__ = [
@@ -54,24 +55,14 @@ __all__ = [
 ]
 
 
-def _fixed(duration: str) -> Fixed:
-    return Fixed.model_validate({"value": duration})
-
-
-def _levels(value: object) -> object:
-    if isinstance(value, dict):
-        return {int(key) if isinstance(key, str) and key.isdigit() else key:
-                _levels(share) for key, share in value.items()}
-    return value
-
 
 class Ecab(Spec):
     """The emergency CAB: who is called out, how many must be present, how they decide."""
 
     members: PositiveCount = 5  # change manager, service owner, implementer, affected owners
     quorum: PositiveCount = 3  # members present before a decision can be taken
-    on_call: OnCall = OnCall(in_hours=_fixed("15m"), out_of_hours=_fixed("40m"))
-    deliberation: Distribution = _fixed("10m")  # quorum present → decision
+    on_call: OnCall = OnCall(in_hours=Fixed.of("15m"), out_of_hours=Fixed.of("40m"))
+    deliberation: Distribution = Fixed.of("10m")  # quorum present → decision
     approval_probability: Probability = 0.95
 
     @model_validator(mode="after")
@@ -87,7 +78,7 @@ class InducedIncidents(Spec):
 
     mean: NonNegativeNumber = 0.0  # incidents per failed change, on average
     delay: Distribution = Exponential.model_validate({"mean": "30m"})  # failure → the incident
-    impact_urgency: Annotated[dict[int, dict[int, Probability]], BeforeValidator(_levels)] = {
+    impact_urgency: Annotated[dict[int, dict[int, Probability]], BeforeValidator(integer_levels)] = {
         2: {1: 1.0}}  # P2 by default
     category: str = "change"  # of the incidents
 
@@ -97,7 +88,7 @@ class ChangeRisk(Spec):
 
     implementation: Distribution | None = None  # None (emergency only): the service's fix
     failure_probability: Probability = 0.15  # [domain: DORA tiers; 10–20 % as an assumption]
-    back_out: Distribution = _fixed("30m")
+    back_out: Distribution = Fixed.of("30m")
     induced_incidents: InducedIncidents = InducedIncidents()
 
 
@@ -117,7 +108,7 @@ class EmergencyChanges(ChangeRisk):
 class NormalChanges(ChangeRisk):
     """Changes assessed at a scheduled CAB and implemented in change windows."""
 
-    implementation: Distribution | None = _fixed("1h")
+    implementation: Distribution | None = Fixed.of("1h")
     volume: PositiveRate | None = None  # background normal changes (e.g. "20/w"); None: only problem fixes
     cab: str  # a calendar: the CAB meets at the start of each of its open periods
     window: str  # a calendar: changes are implemented while it is open
@@ -180,5 +171,5 @@ class ProblemManagement(Spec):
     team: str  # the problem team (a team of the scenario); its agents do root-cause analysis
     trend: TrendRule | None = TrendRule()
     review_after_major_incident: bool = True  # a major incident's review opens a problem
-    review_delay: Distribution = _fixed("2d")  # restored → the review opens the problem
+    review_delay: Distribution = Fixed.of("2d")  # restored → the review opens the problem
     families: dict[str, ProblemFamily]

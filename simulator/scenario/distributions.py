@@ -73,6 +73,11 @@ class Fixed(_Base):
     def mean(self) -> float:
         return self.value
 
+    @classmethod
+    def of(cls, duration: str) -> Fixed:
+        """A default such as ``Fixed.of("15m")`` (defaults are not validated, so build it here)."""
+        return cls.model_validate({"value": duration})
+
 
 class Exponential(_Base):
     """Memoryless durations with the given mean (M/M/c service and Poisson gaps)."""

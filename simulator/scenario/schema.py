@@ -34,6 +34,7 @@ from simulator.scenario.types import (
     Probability,
     Seed,
     Spec,
+    integer_levels,
     problem,
 )
 from simulator.scenario.units import format_duration
@@ -85,14 +86,6 @@ def _weekly(value: object) -> object:
         else:
             shape = repr(value)
         raise problem("profile", f"expected 7 rows (Mon..Sun) of 24 hourly shares; found {shape}")
-    return value
-
-
-def _levels(value: object) -> object:
-    # YAML gives {1: 0.2, 2: 0.8}; keep the levels as integers.
-    if isinstance(value, dict):
-        return {int(key) if isinstance(key, str) and key.isdigit() else key: share
-                for key, share in value.items()}
     return value
 
 
@@ -149,10 +142,10 @@ class ArrivalStream(Spec):
     hour_of_day: Annotated[tuple[float, ...] | None, _shares(24, "hourly shares")] = None
     day_of_week: Annotated[tuple[float, ...] | None, _shares(7, "weekday weights (Mon..Sun)")] = None
     weekly: Annotated[tuple[tuple[float, ...], ...] | None, BeforeValidator(_weekly)] = None
-    impact: Annotated[Shares | None, BeforeValidator(_levels)] = None  # level → share; default {2: 1}
-    urgency: Annotated[Shares | None, BeforeValidator(_levels)] = None  # level → share; default {2: 1}
-    impact_urgency: Annotated[dict[int, Annotated[Shares, BeforeValidator(_levels)]] | None,
-                              BeforeValidator(_levels)] = None  # joint: impact → urgency → share
+    impact: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
+    urgency: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
+    impact_urgency: Annotated[dict[int, Annotated[Shares, BeforeValidator(integer_levels)]] | None,
+                              BeforeValidator(integer_levels)] = None  # joint: impact → urgency → share
 
     @field_validator("hour_of_day", "day_of_week")
     @classmethod

@@ -28,6 +28,7 @@ from simulator.scenario.types import (
     PositiveDuration,
     Probability,
     Spec,
+    integer_levels,
 )
 
 __all__ = [
@@ -49,17 +50,6 @@ CRITICALITY: dict[str, tuple[int, int]] = {
     "critical": (1, 1), "high": (1, 2), "medium": (2, 2), "low": (3, 3),
 }
 
-
-def _fixed(duration: str) -> Fixed:
-    """A default fixed duration (defaults are not validated, so build the model here)."""
-    return Fixed.model_validate({"value": duration})
-
-
-def _levels(value: object) -> object:
-    if isinstance(value, dict):
-        return {int(key) if isinstance(key, str) and key.isdigit() else key:
-                _levels(share) for key, share in value.items()}
-    return value
 
 
 class Failures(Spec):
@@ -88,7 +78,7 @@ class TicketStorm(Spec):
 
     share: Probability  # of the service's users who report, if the outage lasted forever
     delay: Distribution = Exponential.model_validate({"mean": "30m"})  # outage start → a report
-    impact_urgency: Annotated[dict[int, dict[int, Probability]], BeforeValidator(_levels)] = {
+    impact_urgency: Annotated[dict[int, dict[int, Probability]], BeforeValidator(integer_levels)] = {
         2: {2: 1.0}}  # the priority of the users' tickets (P3 by default)
     resolved_with_restore: bool = True  # False: each ticket needs its own fix (e.g. per laptop)
     follow_up: Distribution | None = None  # desk work to close each one after the restore
@@ -104,7 +94,7 @@ class Restoration(Spec):
 
     diagnosis: Distribution
     fix: Distribution  # the workaround: failover, restart, rollback
-    recovery: Distribution = _fixed("0m")  # after the fix, until users see it
+    recovery: Distribution = Fixed.of("0m")  # after the fix, until users see it
     path: RestorationPath | None = None  # this service's policy (default: the process's)
     rollback: Distribution | None = None  # undoing the last release instead (a tabletop option)
 
@@ -140,8 +130,8 @@ class OnCall(Spec):
     """How fast a role joins the bridge: paging delays in and out of business hours."""
 
     calendar: str = ALWAYS_OPEN  # what "business hours" means for this role
-    in_hours: Distribution = _fixed("5m")
-    out_of_hours: Distribution = _fixed("20m")
+    in_hours: Distribution = Fixed.of("5m")
+    out_of_hours: Distribution = Fixed.of("20m")
 
 
 class Role(Spec):
@@ -166,7 +156,7 @@ class MajorIncidentProcess(Spec):
 
     enabled: bool = False
     declare_when: DeclareWhen = DeclareWhen()
-    recognition_delay: Distribution = _fixed("10m")  # criteria met → proposed
+    recognition_delay: Distribution = Fixed.of("10m")  # criteria met → proposed
     acceptance: OnCall = OnCall()  # proposed → declared: the major incident manager accepts
     manager: Role | None = None
     communications: Role | None = None

@@ -37,6 +37,7 @@ __all__ = [
     "Probability",
     "Seed",
     "Spec",
+    "integer_levels",
     "problem",
 ]
 
@@ -140,3 +141,11 @@ PositiveCount = Annotated[int, BeforeValidator(_positive_count),
 NonNegativeNumber = Annotated[float, BeforeValidator(_non_negative_number),
                               WithJsonSchema({"type": "number", "minimum": 0})]
 Seed = Annotated[int, BeforeValidator(_seed), WithJsonSchema({"type": "integer", "minimum": 0})]
+
+
+def integer_levels(value: object) -> object:
+    """Impact and urgency levels as integers: YAML may give ``{"1": 0.2}``; nested tables too."""
+    if isinstance(value, dict):
+        return {int(key) if isinstance(key, str) and key.isdigit() else key: integer_levels(share)
+                for key, share in value.items()}
+    return value
