@@ -27,11 +27,11 @@ import numpy as np
 from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.metrics.coded import CodedLog
 from simulator.metrics.incidents import KpiContext
+from simulator.metrics.measures import Measure
 
 __all__ = ["MONTH_MIN", "change_measures"]
 
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
-Measure = tuple[float, int]
 #: The length of a "month" of the trend: 30 days, in minutes.
 MONTH_MIN = 30 * 24 * 60.0
 

@@ -24,11 +24,11 @@ import pandas as pd
 
 from simulator.metrics.coded import CodedLog
 from simulator.metrics.incidents import KpiContext
+from simulator.metrics.measures import Measure
 from simulator.metrics.teams import DutyPeriods
 
 __all__ = ["breaches", "cost_measures", "rostered_hours"]
 
-Measure = tuple[float, int]
 
 
 def rostered_hours(duty: DutyPeriods, window: tuple[float, float]) -> dict[str, float]:

@@ -27,6 +27,7 @@ from simulator.metrics.changes import change_measures
 from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.costs import cost_measures
 from simulator.metrics.incidents import KpiContext, incident_table
+from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
 from simulator.metrics.teams import duty_periods, team_measures
 
@@ -50,17 +51,6 @@ def kpi_range(kpi: str) -> tuple[float, float]:
     """
     return (0.0, 1.0) if kpi in SHARE_KPIS else (0.0, math.inf)
 
-Measure = tuple[float, int]
-
-
-def _mean(values: np.ndarray) -> Measure:
-    values = values[~np.isnan(values)]
-    return (float(values.mean()) if len(values) else float("nan"), len(values))
-
-
-def _quantile(values: np.ndarray, level: float) -> Measure:
-    values = values[~np.isnan(values)]
-    return (float(np.quantile(values, level)) if len(values) else float("nan"), len(values))
 
 
 def _share(flags: pd.Series | np.ndarray) -> Measure:
@@ -81,16 +71,16 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
         "arrived": lambda: (float(len(cohort)), len(cohort)),
         "resolved": lambda: (float(len(resolved)), len(cohort)),
         "backlog_end": lambda: (float(len(open_now)), len(open_now)),
-        "backlog_age_h": lambda: _mean((end - open_now["arrived_min"].to_numpy()) / 60.0),
-        "mtta_min": lambda: _mean(first_work - arrived),
+        "backlog_age_h": lambda: mean_measure((end - open_now["arrived_min"].to_numpy()) / 60.0),
+        "mtta_min": lambda: mean_measure(first_work - arrived),
         "p_wait": lambda: _share(np.isnan(first_work) | (first_work > arrived)),
-        "mttr_h": lambda: _mean(resolution_h),
-        "mttr_h_median": lambda: _quantile(resolution_h, 0.5),
-        "mttr_h_p90": lambda: _quantile(resolution_h, 0.9),
+        "mttr_h": lambda: mean_measure(resolution_h),
+        "mttr_h_median": lambda: quantile_measure(resolution_h, 0.5),
+        "mttr_h_p90": lambda: quantile_measure(resolution_h, 0.9),
         "sla_response_attainment": lambda: _share(cohort["sla_response_met"]),
         "sla_resolution_attainment": lambda: _share(cohort["sla_resolution_met"]),
         "fcr_rate": lambda: _share(resolved["fcr"].to_numpy()),
-        "reassignments_mean": lambda: _mean(resolved["n_reassigned"].to_numpy(dtype=float)),
+        "reassignments_mean": lambda: mean_measure(resolved["n_reassigned"].to_numpy(dtype=float)),
         "reopen_rate": lambda: _share(ever_resolved["n_reopened"].to_numpy() > 0),
     }
     return {name: measure() for name, measure in measures.items()}

@@ -29,11 +29,11 @@ import pandas as pd
 from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.metrics.coded import CodedLog
 from simulator.metrics.incidents import KpiContext, first_per_case
+from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 
 __all__ = ["outage_measures", "outage_table", "union_length"]
 
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
-Measure = tuple[float, int]
 
 
 def union_length(intervals: list[tuple[float, float]]) -> float:
@@ -82,16 +82,6 @@ def _cadence(log: CodedLog, table: pd.DataFrame, every: float | None) -> Measure
     return (kept / intervals if intervals else float("nan")), intervals
 
 
-def _mean(values: np.ndarray) -> Measure:
-    values = values[~np.isnan(values)]
-    return (float(values.mean()) if len(values) else float("nan"), len(values))
-
-
-def _quantile(values: np.ndarray, level: float) -> Measure:
-    values = values[~np.isnan(values)]
-    return (float(np.quantile(values, level)) if len(values) else float("nan"), len(values))
-
-
 def _per_service(table: pd.DataFrame, log: CodedLog, context: KpiContext,
                  window: tuple[float, float]) -> dict[str, dict[str, Measure]]:
     begin, end = window
@@ -124,12 +114,12 @@ def outage_measures(log: CodedLog, context: KpiContext, window: tuple[float, flo
     overall: dict[str, Measure] = {
         "outages": (float(len(cohort)), len(cohort)),
         "major_incidents": (float(len(declared)), len(cohort)),
-        "mttd_min": _mean((cohort["detected"] - cohort["start"]).to_numpy()),
-        "time_to_declare_min": _mean((cohort["declared"] - cohort["detected"]).to_numpy()),
-        "time_to_assemble_min": _mean((cohort["assembled"] - cohort["declared"]).to_numpy()),
-        "mttr_restore_min": _mean(restore),
-        "mttr_restore_min_median": _quantile(restore, 0.5),
-        "mttr_restore_min_p90": _quantile(restore, 0.9),
+        "mttd_min": mean_measure((cohort["detected"] - cohort["start"]).to_numpy()),
+        "time_to_declare_min": mean_measure((cohort["declared"] - cohort["detected"]).to_numpy()),
+        "time_to_assemble_min": mean_measure((cohort["assembled"] - cohort["declared"]).to_numpy()),
+        "mttr_restore_min": mean_measure(restore),
+        "mttr_restore_min_median": quantile_measure(restore, 0.5),
+        "mttr_restore_min_p90": quantile_measure(restore, 0.9),
         "update_cadence_kept": _cadence(log, declared, context.updates_every),
         "downtime_cost": (sum(values["downtime_cost"][0] for values in services.values()),
                           len(cohort)),

@@ -25,6 +25,7 @@ import pandas as pd
 
 from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.metrics.coded import CodedLog, minutes_since
+from simulator.metrics.measures import Measure
 
 __all__ = ["DutyPeriods", "duty_periods", "queue_waits", "team_measures", "work_sessions"]
 
@@ -35,7 +36,6 @@ _SESSION_ENDS = [_CODE[name] for name in (Activity.PAUSED, Activity.REASSIGNED, 
                                           Activity.KNOWN_ERROR)]
 _JOINED, _LEFT = _CODE[Activity.JOINED], _CODE[Activity.LEFT]
 
-Measure = tuple[float, int]
 #: Per agent name: its team, and the edges and cumulative minutes of its on-duty periods.
 DutyPeriods = dict[str, tuple[str, np.ndarray, np.ndarray]]
 
