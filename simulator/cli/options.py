@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -15,7 +15,7 @@ from simulator.scenario.targets import parse_target
 if TYPE_CHECKING:
     from simulator.experiment.precision import PrecisionRule
 
-__all__ = ["AUTO", "experiment_options", "progress_bar", "replications_wanted", "stderr",
+__all__ = ["AUTO", "check_kpi_names", "experiment_options", "progress_bar", "replications_wanted", "stderr",
            "stdout"]
 
 AUTO = "auto"
@@ -79,17 +79,23 @@ def default_precision_kpis(scenario: Scenario) -> tuple[str, ...]:
     return tuple(kpis)
 
 
+def check_kpi_names(names: Iterable[str], scenario: Scenario, option: str) -> None:
+    """Each name a KPI of the scenario (``mtta_min``, ``P2.mtta_min``, ``network.utilisation``),
+    or a usage error naming the option."""
+    for name in names:
+        try:
+            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams),
+                         tuple(scenario.services))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
+
+
 def replications_wanted(replications: int | str | None, scenario: Scenario, precision: float,
                         precision_kpis: tuple[str, ...], cap: int) -> int | PrecisionRule:
     """A number of replications, or the rule that decides it for ``auto``."""
     from simulator.experiment.precision import PrecisionRule
 
-    for name in precision_kpis:
-        try:
-            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams),
-                         tuple(scenario.services))
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="'--precision-kpi'") from None
+    check_kpi_names(precision_kpis, scenario, "--precision-kpi")
     if replications == AUTO:
         return PrecisionRule(precision_kpis or default_precision_kpis(scenario), precision, cap)
     return scenario.run.replications if replications is None else int(replications)

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from simulator.cli.options import (
     AUTO,
+    check_kpi_names,
     experiment_options,
     progress_bar,
     stderr,
@@ -22,7 +23,6 @@ from simulator.cli.options import (
 from simulator.cli.render import format_value
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
-from simulator.scenario.targets import parse_target
 
 __all__ = ["chosen_kpis", "fixed_replications", "header", "sweep"]
 
@@ -44,12 +44,7 @@ def chosen_kpis(kpis: tuple[str, ...], scenario: Scenario) -> list[str]:
     KPIs the scenario has targets for."""
     from simulator.experiment.summary import scenario_targets
 
-    for name in kpis:
-        try:
-            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams),
-                         tuple(scenario.services))
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="'--kpi'") from None
+    check_kpi_names(kpis, scenario, "--kpi")
     if kpis:
         return list(kpis)
     targeted = [f"{target.scope}.{target.kpi}" if target.scope else target.kpi
