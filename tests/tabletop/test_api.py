@@ -26,6 +26,17 @@ def _step_to_decision(client: TestClient, facilitator: dict[str, str], round_id:
     raise AssertionError(f"no {kind} decision")
 
 
+
+def _declare_and_page(client: TestClient, facilitator: dict[str, str], round_id: int) -> str:
+    """Ann declares the major incident and pages the SRE team when asked; the paging's key."""
+    key = ""
+    for kind, answer in (("declare", "declare"), ("page", "sre")):
+        key = str(_step_to_decision(client, facilitator, round_id, kind)["key"])
+        response = client.post(f"/api/rounds/{round_id}/decisions",
+                               json={"key": key, "answer": answer, "who": "Ann"})
+        assert response.status_code == 200, response.text
+    return key
+
 def test_pages_and_the_console_needs_the_token(client: TestClient, exercise: Exercise) -> None:
     assert client.get("/").status_code == 200
     assert client.get("/console").status_code == 403
@@ -126,12 +137,7 @@ def test_stakeholder_updates_only_for_an_open_major_incident(client: TestClient,
     url = f"/api/rounds/{round_id}/updates"
     assert client.post(url, json={"case": "OUT0000001", "who": "Cy"}).status_code == 409
     assert client.post(url, json={"case": "'; DROP TABLE rounds;--", "who": "Cy"}).status_code == 422
-    decision = _step_to_decision(client, facilitator, round_id, "declare")
-    client.post(f"/api/rounds/{round_id}/decisions",
-                json={"key": decision["key"], "answer": "declare", "who": "Ann"})
-    page = _step_to_decision(client, facilitator, round_id, "page")
-    client.post(f"/api/rounds/{round_id}/decisions",
-                json={"key": page["key"], "answer": "sre", "who": "Ann"})
+    _declare_and_page(client, facilitator, round_id)
     client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 3},
                 headers=facilitator)
     assert client.post(url, json={"case": "OUT0000001", "who": "Cy"}).json() == {"sent": True}
@@ -141,12 +147,7 @@ def test_stakeholder_updates_only_for_an_open_major_incident(client: TestClient,
 def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
                                                        facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
-    decision = _step_to_decision(client, facilitator, round_id, "declare")
-    client.post(f"/api/rounds/{round_id}/decisions",
-                json={"key": decision["key"], "answer": "declare", "who": "Ann"})
-    page = _step_to_decision(client, facilitator, round_id, "page")
-    client.post(f"/api/rounds/{round_id}/decisions",
-                json={"key": page["key"], "answer": "sre", "who": "Ann"})
+    paging = _declare_and_page(client, facilitator, round_id)
     url = f"/api/rounds/{round_id}/clock"
     assert client.post(url, json={"action": "rewind", "to_minute": 99999},
                        headers=facilitator).status_code == 422
@@ -156,7 +157,7 @@ def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
     state = client.get(f"/api/rounds/{round_id}/state", headers=facilitator).json()
     # the declaration (13:47) is kept, the paging (13:50) is forgotten and will be asked again
     assert [record["kind"] for record in state["decision_log"]] == ["declare"]
-    assert _step_to_decision(client, facilitator, round_id, "page")["key"] == page["key"]
+    assert _step_to_decision(client, facilitator, round_id, "page")["key"] == paging
 
 
 def test_rounds_are_compared_and_debriefed(client: TestClient, facilitator: dict[str, str]) -> None:
