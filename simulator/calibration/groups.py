@@ -114,8 +114,8 @@ def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted
     same = ordered["case_id"].shift(-1) == ordered["case_id"]
     moves = ordered[same.to_numpy() & (following != ordered["team"]).to_numpy()]
     counts = np.zeros((len(teams), len(teams)))
-    np.add.at(counts, (moves["team"].map(index).to_numpy(),
-                       following[moves.index].map(index).to_numpy()), 1)
+    np.add.at(counts, (moves["team"].map(index).to_numpy(dtype=np.int64),
+                       following[moves.index].map(index).to_numpy(dtype=np.int64)), 1)
     stays = ordered["team"].value_counts().reindex(teams, fill_value=0).to_numpy().astype(float)
     base = counts / np.maximum(stays, 1.0)[:, None]
     start = np.array([entry.get(team, 0.0) for team in teams])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.experiment.executors import Executor, available_workers, make_executor
-from simulator.experiment.grid import Parameter, design_name, factorial
+from simulator.experiment.grid import GridError, Parameter, design_name, factorial
 from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
 from simulator.experiment.store import SweepStore, load_sweep
 from simulator.experiment.summary import confidence_interval
@@ -67,12 +67,17 @@ def plan_sweep(scenario_file: str | Path, parameters: Sequence[Parameter],
                overrides: Sequence[str] = (), seed: int | None = None) -> list[SweepDesign]:
     """Every design of the grid, loaded and validated (a bad value raises ``ScenarioError``)."""
     stem = Path(scenario_file).stem
-    designs = []
+    designs: dict[str, SweepDesign] = {}
     for assignments in factorial(parameters):
         scenario = load_scenario(scenario_file, (*overrides, *assignments))
-        designs.append(SweepDesign(design_name(stem, assignments), scenario, assignments,
-                                   scenario.run.seed if seed is None else seed))
-    return designs
+        design = SweepDesign(design_name(stem, assignments), scenario, assignments,
+                             scenario.run.seed if seed is None else seed)
+        same = designs.setdefault(design.key, design)
+        if same is not design:  # e.g. 60m and 1h: one design, which the store would keep once
+            raise GridError(f"expected values that make different designs; found "
+                            f"{', '.join(same.assignments)} and {', '.join(design.assignments)}, "
+                            f"the same scenario")
+    return list(designs.values())
 
 
 @dataclass(frozen=True)

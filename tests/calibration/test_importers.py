@@ -174,3 +174,17 @@ def test_a_per_incident_export_without_impact_urgency_calibrates_to_a_valid_scen
     assert still_open["censored"].tolist() == [False, True]  # only its last visit is cut at the export
     assert not still_open["resolved_here"].any()
     assert still_open["exit"].iloc[-1] == pd.Timestamp("2016-03-21 08:00")  # the export: the latest time
+
+
+def test_a_log_where_no_ticket_changes_group_calibrates(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """No hand-offs at all: no transfers learned, and no crash."""
+    rows = [f"K{i},2016-03-{1 + i % 20:02d} 08:00:00,2016-03-{1 + i % 20:02d} 10:00:00,Low,"
+            f"{('net', 'app')[i % 2]},{('net', 'app')[i % 2]},0\n" for i in range(40)]
+    (tmp_path / "log.csv").write_text(HEADER + "".join(rows))
+    (tmp_path / "map.yaml").write_text(PER_INCIDENT_MAPPING)
+    code, _, err = run_cli(["calibrate", str(tmp_path / "log.csv"), "--log-format", "generic",
+                            "--mapping", str(tmp_path / "map.yaml"), "-o", str(tmp_path / "s.yaml")], capsys)
+    assert code == 0, err
+    scenario = load_scenario(tmp_path / "s.yaml")
+    assert all(not group.transfer for group in scenario.flow.groups.values())

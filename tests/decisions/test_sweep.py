@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -119,3 +120,8 @@ def test_a_sweep_killed_twice_resumes_to_exactly_the_uninterrupted_results(
     assert rows == len(uninterrupted)
     pd.testing.assert_frame_equal(_sorted(resumed), _sorted(uninterrupted))
     assert sorted(resumed["teams.agents.agents"].unique()) == [10, 11, 12]
+
+
+def test_values_that_make_the_same_design_are_refused() -> None:
+    with pytest.raises(GridError, match=re.escape("handling.mean=60m and flow.desk.handling.mean=1h")):
+        plan_sweep(MMC, [parse_grid("flow.desk.handling.mean=60m,1h")], SHORT)
