@@ -132,6 +132,14 @@ def _figure_sections(run: RunData) -> list[Section]:
             resolution_figure(run.incidents, warmup_min), "resolution time distributions",
             "Hours from arrival to the last resolution, incidents that arrived after the warm-up and "
             "were resolved, pooled over replications (calendar time, waits on the user included).")),
+    ]
+    if run.hourly.empty:  # a run directory from before the hourly measures were written
+        sections.append(Section("utilisation", "Utilisation and queue wait by hour", (
+            "<p>This run directory has no <code>hourly/</code> folder (it was written by an older "
+            "mimsim): run it again with <code>--out</code> to see utilisation by team and hour of the "
+            "week and queue waits by hour of the day.</p>")))
+        return sections
+    sections += [
         Section("utilisation", "Utilisation by team and hour of the week", figure_html(
             utilisation_figure(run.hourly), "utilisation heat map",
             "Busy agent-minutes ÷ on-duty agent-minutes in each hour of the week, after the warm-up, "

@@ -150,3 +150,16 @@ def test_run_report_needs_an_output_directory(capsys: pytest.CaptureFixture[str]
     code, _, err = run_cli(["run", "scenarios/mmc.yaml", "--report"], capsys)
     assert code == 2
     assert "--report" in err and "--out" in err
+
+
+def test_a_run_directory_from_before_the_hourly_measures_still_reports(
+        mim_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    old = tmp_path / "old-run"
+    shutil.copytree(mim_run, old, ignore=shutil.ignore_patterns("hourly", "report.html"))
+    code, _, err = run_cli(["report", str(old)], capsys)
+    assert code == 0, err
+    page = (old / "report.html").read_text(encoding="utf-8")
+    assert "has no <code>hourly/</code> folder" in page and "utilisation heat map" not in page
+    assert 'id="backlog"' in page and 'id="sla"' in page  # the rest is all there
