@@ -134,4 +134,4 @@ def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: i
         (out / "comparison.json").write_text(json.dumps(document, indent=2) + "\n")
         comparison.differences.to_csv(out / "differences.csv", index=False)
         console.print(f"wrote {out}/ (one run directory per design, comparison.json, "
-                      f"differences.csv)")
+                      f"differences.csv)", markup=False)

@@ -130,4 +130,4 @@ def roi(baseline: Path, improved: Path, replications: int | str | None, seed: in
     if out is not None:
         (out / "roi.json").write_text(json.dumps(document, indent=2) + "\n")
         (out / "roi.md").write_text(markdown)
-        console.print(f"wrote {out}/ (a run directory per design, roi.json, roi.md)")
+        console.print(f"wrote {out}/ (a run directory per design, roi.json, roi.md)", markup=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich.markup import escape
 
 from simulator.cli.options import (
     experiment_options,
@@ -84,15 +85,17 @@ def run(scenario: Path, replications: int | str | None, seed: int | None,
     else:
         checks = check_targets(result.summary, scenario_targets(loaded))
         used = int(result.kpis["replication"].nunique())
-        header = (f"[bold]{loaded.name}[/] ({scenario}) — {count(used, 'replication')}, seed "
-                  f"{result.seed}, horizon {format_duration(loaded.run.horizon)}, warm-up "
-                  f"{format_duration(loaded.run.warmup)}, {result.manifest['wall_s']} s")
+        header = (f"[bold]{escape(loaded.name)}[/] ({escape(str(scenario))}) — "
+                  f"{count(used, 'replication')}, seed {result.seed}, horizon "
+                  f"{format_duration(loaded.run.horizon)}, warm-up {format_duration(loaded.run.warmup)}, "
+                  f"{result.manifest['wall_s']} s")
         changes = loaded.changes.emergency is not None or loaded.changes.normal is not None
         render_run(stdout(), result.summary, checks, header, changes or loaded.problems is not None)
     for note in run_notes(result):
         console.print(note, markup=False)
     if out is not None:
-        console.print(f"wrote {out}/ (events, incidents, kpis.csv, summary.json, manifest.json)")
+        console.print(f"wrote {out}/ (events, incidents, kpis.csv, summary.json, manifest.json)",
+                      markup=False)
     if with_report and out is not None:
         from simulator.cli.report import write_run_report
 

@@ -221,8 +221,9 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
         click.echo(json.dumps(_document(result, scenario.stem, now), indent=2))
         return
     out = stdout()
-    out.print(f"[bold]{escape(loaded.name)}[/] ({scenario}) — {result.evaluated} rosters simulated, "
-              f"{result.replications} replications each, seed {result.seed}, common random numbers")
+    out.print(f"[bold]{escape(loaded.name)}[/] ({escape(str(scenario))}) — {result.evaluated} rosters "
+              f"simulated, {result.replications} replications each, seed {result.seed}, "
+              f"common random numbers")
     out.print(_roster_table(result, now))
     out.print(_target_table(result))
     out.print(_search_table(result))

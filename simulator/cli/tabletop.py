@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from simulator.cli.options import stderr
 
@@ -36,7 +37,8 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     exercise = Exercise(scenario, database, seed)
     console = stderr()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    console.print(f"[bold]{exercise.exercise.title}[/] — database {database}", highlight=False)
+    console.print(f"[bold]{escape(exercise.exercise.title)}[/] — database {escape(str(database))}",
+                  highlight=False)
     console.print(f"facilitator console: http://{shown}:{port}/console?token={exercise.token}",
                   highlight=False, soft_wrap=True)
     console.print(f"players:             http://{shown}:{port}/", highlight=False)
