@@ -35,7 +35,7 @@ import pandas as pd
 from simulator.experiment.compare import Comparison, compare_designs
 from simulator.experiment.precision import PrecisionRule
 from simulator.experiment.replications import ReplicationResult
-from simulator.experiment.summary import confidence_interval
+from simulator.experiment.summary import confidence_interval, kpi_interval
 from simulator.scenario.schema import Scenario
 
 __all__ = ["COMPONENTS", "YEAR_MIN", "Interval", "RoiResult", "RoiSettings", "payback_period",
@@ -76,9 +76,9 @@ class Interval:
     n: int
 
     @classmethod
-    def of(cls, values: pd.Series) -> Interval:
-        """The mean and Student-t interval of the values."""
-        return cls(*confidence_interval(values))
+    def of(cls, values: pd.Series, kpi: str | None = None) -> Interval:
+        """The mean and Student-t interval of the values (of a KPI: clipped to its possible values)."""
+        return cls(*(confidence_interval(values) if kpi is None else kpi_interval(kpi, values)))
 
     def document(self) -> dict[str, float | int | None]:
         """JSON: ``mean``, ``ci_low``, ``ci_high``, ``n`` (``null`` where not finite)."""
@@ -202,7 +202,7 @@ def _scaled(kpis: pd.DataFrame, design: str, kpi: str, years: float) -> pd.Serie
 
 
 def _levels(kpis: pd.DataFrame, design: str, years: float) -> dict[str, Interval]:
-    return {kpi: Interval.of(_scaled(kpis, design, kpi, years)) for kpi in _LEVELS}
+    return {kpi: Interval.of(_scaled(kpis, design, kpi, years), kpi) for kpi in _LEVELS}
 
 
 def roi_analysis(comparison: Comparison, baseline: Scenario, improved: Scenario,

@@ -21,7 +21,7 @@ from simulator.metrics import kpi_range
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target, parse_target
 
-__all__ = ["TargetCheck", "check_targets", "confidence_interval", "scenario_targets",
+__all__ = ["TargetCheck", "check_targets", "confidence_interval", "kpi_interval", "scenario_targets",
            "summarise", "summary_document"]
 
 CONFIDENCE = 0.95
@@ -42,6 +42,14 @@ def confidence_interval(values: Iterable[float], confidence: float = CONFIDENCE
     return mean, mean - half, mean + half, n
 
 
+def kpi_interval(kpi: str, values: Iterable[float]) -> tuple[float, float, float, int]:
+    """Mean, CI low, CI high and n of a KPI's values, the interval clipped to the values the KPI
+    can take (no share above 100 %, no negative count or duration)."""
+    mean, low, high, n = confidence_interval(values)
+    floor, ceiling = kpi_range(kpi)
+    return mean, max(low, floor), min(high, ceiling), n
+
+
 def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     """Per (scope, key, kpi): ``mean``, ``ci_low``, ``ci_high``, ``n`` over replications.
 
@@ -50,9 +58,7 @@ def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for (scope, key, kpi), group in kpis.groupby(["scope", "key", "kpi"], sort=False):
-        mean, low, high, n = confidence_interval(group["value"])
-        floor, ceiling = kpi_range(kpi)
-        low, high = max(low, floor), min(high, ceiling)
+        mean, low, high, n = kpi_interval(kpi, group["value"])
         rows.append((scope, key, kpi, mean, low, high, n))
     return pd.DataFrame(rows, columns=["scope", "key", "kpi", "mean", "ci_low", "ci_high", "n"])
 

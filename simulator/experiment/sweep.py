@@ -23,8 +23,7 @@ from simulator.experiment.executors import Executor, available_workers, make_exe
 from simulator.experiment.grid import GridError, Parameter, design_name, factorial
 from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
 from simulator.experiment.store import SweepStore, load_sweep
-from simulator.experiment.summary import confidence_interval
-from simulator.metrics import kpi_range
+from simulator.experiment.summary import kpi_interval
 from simulator.scenario.loader import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
 
@@ -145,10 +144,8 @@ def sweep_summary(table: pd.DataFrame) -> pd.DataFrame:
     keys = [column for column in table.columns if column not in fixed]
     rows = []
     for (design, name), group in table.groupby(["design", "name"], sort=False):
-        mean, low, high, n = confidence_interval(group["value"])
         first = group.iloc[0]
-        floor, ceiling = kpi_range(str(first["kpi"]))
-        low, high = max(low, floor), min(high, ceiling)
+        mean, low, high, n = kpi_interval(str(first["kpi"]), group["value"])
         rows.append({**{column: first[column] for column in keys}, "design": design, "kpi": name,
                      "mean": mean, "ci_low": low, "ci_high": high, "n": n})
     return pd.DataFrame(rows)

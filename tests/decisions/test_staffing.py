@@ -66,11 +66,12 @@ def test_the_lagged_load_of_resolver_groups_follows_the_routing() -> None:
     demands = team_demands(scenario)
     desk = demands["service_desk"]
     assert desk.arrivals.sum() == pytest.approx(160 * 7, rel=1e-9)  # 160 a day on average
+    assert desk.work_mean == pytest.approx(scenario.flow.desk.handling.mean())  # the desk's own work
     # 40 % of incidents leave the desk; transfers add visits but none are lost on the way.
     escalated = 0.4 * desk.arrivals.sum()
     groups = sum(demands[group].arrivals.sum() for group in scenario.flow.groups)
     assert escalated < groups < 1.2 * escalated
-    for demand in demands.values():  # load = arrivals × mean work over the week
+    for demand in demands.values():  # the lag moves load in time but loses none of it
         assert demand.load.sum() == pytest.approx(demand.arrivals.sum() * demand.work_mean / 60,
                                                   rel=1e-6)
 
