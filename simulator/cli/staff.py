@@ -186,7 +186,8 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
 @click.option("--max-occupancy", type=click.FloatRange(min=0.05, max=1.0), default=0.85,
               show_default=True, help="The formulas' occupancy cap for the first cut.")
 @click.option("--max-designs", type=click.IntRange(min=1), default=60, show_default=True,
-              help="The most rosters the search simulates.")
+              help="The search takes no new step once it has simulated this many rosters (a "
+                   "step that adds an agent tries every post, so it may pass by up to the posts − 1).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
