@@ -11,7 +11,15 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
+from simulator.cli.options import (
+    check_workload,
+    experiment_options,
+    progress_bar,
+    replications_wanted,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import output_directory
 from simulator.cli.render import format_value
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.targets import (
@@ -86,8 +94,9 @@ def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str])
 @click.option("--vary", "variations", multiple=True, metavar="PATH=VALUE",
               help="Add a design: the first scenario with this one change, named "
                    "STEM[PATH=VALUE] (repeatable; one design per --vary).")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write each design's run directory to OUT/<design>, and comparison.json.")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write each design's run directory to OUT/<design>, and comparison.json: a "
+                   "new or empty directory, or one mimsim wrote (emptied first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: int | None,
@@ -114,6 +123,7 @@ def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: i
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
     wanted = replications_wanted(replications, loaded[0], precision, precision_kpis,
                                  max_replications)
+    check_workload(loaded, wanted, designs_from="SCENARIOS and --vary")
     seed = loaded[0].run.seed if seed is None else seed
     console = stderr()
     with progress_bar(console) as progress:

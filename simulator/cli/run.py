@@ -10,12 +10,14 @@ import click
 from rich.markup import escape
 
 from simulator.cli.options import (
+    check_workload,
     experiment_options,
     progress_bar,
     replications_wanted,
     stderr,
     stdout,
 )
+from simulator.cli.outputs import output_directory
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.units import format_duration
 
@@ -50,8 +52,9 @@ def run_notes(result: RunResult) -> list[str]:
 @click.command(short_help="Run replications; report KPIs with confidence intervals.")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @experiment_options
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write the run directory here (event logs, incidents, KPIs, manifest).")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write the run directory here (event logs, incidents, KPIs, manifest): a new "
+                   "or empty directory, or one mimsim wrote (emptied first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 @click.option("--events", "events_format", type=click.Choice(["parquet", "csv", "xes"]),
@@ -72,6 +75,7 @@ def run(scenario: Path, replications: int | str | None, seed: int | None,
         raise click.UsageError("--report writes OUT/report.html: give the run directory with --out")
     loaded = load_scenario(scenario, overrides)
     wanted = replications_wanted(replications, loaded, precision, precision_kpis, max_replications)
+    check_workload([loaded], wanted)
     console = stderr()
     with progress_bar(console) as progress:
         total = None if isinstance(wanted, PrecisionRule) else wanted

@@ -11,10 +11,19 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
+from simulator.cli.options import (
+    check_workload,
+    experiment_options,
+    progress_bar,
+    replications_wanted,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import checked_default, output_file
 from simulator.cli.render import format_value
 from simulator.cli.roi import roi_options
 from simulator.cli.sweep import header
+from simulator.experiment.outputs import PLOTS
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
@@ -101,8 +110,9 @@ def _table(result: SensitivityResult) -> Table:
                    "downtime_cost_avoided, sla_penalties_avoided, staff_cost_difference.")
 @experiment_options
 @roi_options
-@click.option("--plot", type=click.Path(path_type=Path), default=None,
-              help="Where to save the tornado chart (default: tornado-<scenario>.png).")
+@click.option("--plot", type=output_file(PLOTS), default=None,
+              help="Where to save the tornado chart, .png, .svg or .pdf (default: "
+                   "tornado-<scenario>.png).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str | None,
@@ -136,23 +146,26 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
         raise click.BadParameter(f"expected each key once; found {', '.join(repeated)} more than "
                                  f"once", param_hint="'--range'")
     base = load_scenario(scenarios[0], overrides)
-    for path in scenarios[1:]:
-        load_scenario(path, overrides)  # report a bad second file before running anything
+    loaded = [base, *(load_scenario(path, overrides) for path in scenarios[1:])]  # all, before running
     measure = _measure(kpi, base, len(scenarios) == 2)
     if measure == "roi" and investment <= 0:
         raise click.BadParameter("expected --investment above zero for the ROI (net benefit ÷ "
                                  "investment); found none — measure net_benefit instead, or give "
                                  "--investment", param_hint="'--kpi'")
     wanted = replications_wanted(replications, base, precision, precision_kpis, max_replications)
-    console = stderr()
     designs = (1 + 2 * len(parameters)) * len(scenarios)
+    plot_path = plot or checked_default(output_file(PLOTS), Path(f"tornado-{scenarios[-1].stem}.png"),
+                                        "--plot")
+    check_workload(loaded, wanted, designs,
+                   "--range: a base, a low and a high per range and scenario")
+    console = stderr()
     with progress_bar(console) as progress:
         total = None if isinstance(wanted, PrecisionRule) else wanted * designs
         task = progress.add_task("designs × replications", total=total)
         result = run_sensitivity(scenarios, parameters, measure, overrides, wanted, seed,
                                  RoiSettings(years, investment, running_cost), workers, dask,
                                  on_result=lambda *_: progress.advance(task))
-    target = save_tornado(result, plot or Path(f"tornado-{scenarios[-1].stem}.png"))
+    target = save_tornado(result, plot_path)
     if output_format == "json":
         click.echo(json.dumps(result.document() | {"plot": str(target)}, indent=2))
     else:

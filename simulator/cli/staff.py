@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, stderr, stdout
+from simulator.cli.options import check_workload, fixed_experiment_options, progress_bar, stderr, stdout
 from simulator.cli.render import format_value
 from simulator.cli.sweep import fixed_replications, header
 from simulator.experiment.roster import roster_cost
@@ -182,7 +182,7 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
                    "'P2.sla_response_attainment>=0.9' (repeatable; default: the scenario's targets).")
 @click.option("--team", "teams", multiple=True, metavar="TEAM",
               help="A team whose headcounts may change (repeatable; default: every team).")
-@experiment_options
+@fixed_experiment_options
 @click.option("--max-occupancy", type=click.FloatRange(min=0.05, max=1.0), default=0.85,
               show_default=True, help="The formulas' occupancy cap for the first cut.")
 @click.option("--max-designs", type=click.IntRange(min=1), default=60, show_default=True,
@@ -192,8 +192,7 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
               show_default=True, help="What to print on stdout.")
 def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
           replications: int | str | None, seed: int | None, overrides: tuple[str, ...],
-          workers: int | None, dask: str | None, precision: float, precision_kpis: tuple[str, ...],
-          max_replications: int, max_occupancy: float, max_designs: int,
+          workers: int | None, dask: str | None, max_occupancy: float, max_designs: int,
           output_format: str) -> None:
     """Find the cheapest roster (headcount per team and shift) of SCENARIO meeting every target.
 
@@ -211,6 +210,7 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
         raise click.BadParameter(f"expected team names ({', '.join(loaded.teams)}); found "
                                  f"{', '.join(repr(name) for name in unknown)}", param_hint="'--team'")
     count = fixed_replications(replications, loaded, "a staffing search")
+    check_workload([loaded], count, max_designs, "--max-designs")
     now = current_roster(loaded, posts(loaded, teams or None))
     console = stderr()
     with progress_bar(console) as progress:

@@ -15,11 +15,13 @@ from rich.table import Table
 from simulator.cli.options import (
     AUTO,
     check_kpi_names,
-    experiment_options,
+    check_workload,
+    fixed_experiment_options,
     progress_bar,
     stderr,
     stdout,
 )
+from simulator.cli.outputs import checked_default, sweep_store
 from simulator.cli.render import format_value
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
@@ -142,10 +144,11 @@ def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications
               help="A key and its values: a list (teams.L2.agents=4,5,6), an inclusive range "
                    "(teams.L2.agents=4:8) or a range with a step (run.warmup=1w:3w:1w). "
                    "Repeat for more keys; every combination is a design.")
-@experiment_options
-@click.option("--store", type=click.Path(path_type=Path), default=None,
-              help="The SQLite results store (default: sweep-<scenario>.sqlite). Running the same "
-                   "sweep again computes only what the store lacks.")
+@fixed_experiment_options
+@click.option("--store", type=sweep_store(), default=None,
+              help="The SQLite results store (default: sweep-<scenario>.sqlite): a new or empty "
+                   "file, or a store from `mimsim sweep`. Running the same sweep again computes "
+                   "only what the store lacks.")
 @click.option("--kpi", "kpis", multiple=True, metavar="KPI",
               help="A KPI to show in the table, e.g. P2.sla_response_attainment (repeatable; "
                    "default: mtta_min, mttr_h, the targets' KPIs, staff_cost). JSON has them all.")
@@ -153,7 +156,6 @@ def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications
               show_default=True, help="What to print on stdout.")
 def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None,
           seed: int | None, overrides: tuple[str, ...], workers: int | None, dask: str | None,
-          precision: float, precision_kpis: tuple[str, ...], max_replications: int,
           store: Path | None, kpis: tuple[str, ...], output_format: str) -> None:
     """Run every combination of the --grid values of SCENARIO; store each replication as it ends.
 
@@ -161,18 +163,21 @@ def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None
     file, one row per design × replication × KPI; after an interruption the same command
     computes only what is missing. In Python: simulator.experiment.load_sweep(STORE).
     """
-    from simulator.experiment.grid import GridError, parse_grid
+    from simulator.experiment.grid import GridError, design_count, parse_grid
     from simulator.experiment.sweep import plan_sweep, run_sweep, sweep_summary
 
     try:
         parameters = [parse_grid(option) for option in grids]
+        size = design_count(parameters)
         base = load_scenario(scenario, overrides)
         count = fixed_replications(replications, base, "a sweep")
+        target = store or checked_default(sweep_store(), Path(f"sweep-{scenario.stem}.sqlite"),
+                                          "--store")
+        check_workload([base], count, size, "--grid")
         designs = plan_sweep(scenario, parameters, overrides, seed)
     except GridError as error:
         raise click.BadParameter(str(error), param_hint="'--grid'") from None
     shown = chosen_kpis(kpis, base)
-    target = store or Path(f"sweep-{scenario.stem}.sqlite")
     console = stderr()
     finished = [0]
 

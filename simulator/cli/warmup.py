@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr
+from simulator.cli.options import (
+    check_workload,
+    experiment_options,
+    progress_bar,
+    replications_wanted,
+    stderr,
+)
+from simulator.cli.outputs import checked_default, output_file
+from simulator.experiment.outputs import PLOTS
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.units import format_duration
 
@@ -20,8 +28,8 @@ __all__ = ["warmup"]
               show_default=True,
               help="Average the backlog over this period before MSER-5 (auto: weekly when "
                    "resolution times are long or arrivals have a weekly shape).")
-@click.option("--plot", type=click.Path(path_type=Path), default=None,
-              help="Where to save the plot (default: warmup-<scenario>.png).")
+@click.option("--plot", type=output_file(PLOTS), default=None,
+              help="Where to save the plot, .png, .svg or .pdf (default: warmup-<scenario>.png).")
 def warmup(scenario: Path, replications: int | str | None, seed: int | None,
            overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
            precision_kpis: tuple[str, ...], max_replications: int, period: str,
@@ -34,6 +42,8 @@ def warmup(scenario: Path, replications: int | str | None, seed: int | None,
     loaded = load_scenario(scenario, overrides)
     wanted = replications_wanted(replications, loaded, precision, precision_kpis,
                                  max_replications)
+    target = plot or checked_default(output_file(PLOTS), Path(f"warmup-{scenario.stem}.png"), "--plot")
+    check_workload([loaded], wanted)
     console = stderr()
     with progress_bar(console) as progress:
         task = progress.add_task(f"{scenario.stem}: replications",
@@ -43,7 +53,6 @@ def warmup(scenario: Path, replications: int | str | None, seed: int | None,
                                 on_result=lambda _: progress.advance(task))
     assert result.warmup is not None
     analysis = result.warmup if period == "auto" else analyse_warmup(result.backlog, period)
-    target = plot or Path(f"warmup-{scenario.stem}.png")
     warmup_figure(analysis, loaded.run.warmup, f"{scenario.stem}: open tickets over time "
                   f"({result.kpis['replication'].nunique()} replications)", target)
     configured = loaded.run.warmup

@@ -19,6 +19,7 @@ import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design, kpi_name
 from simulator.experiment.executors import Executor, available_workers, make_executor
+from simulator.experiment.outputs import prepare_run_directory, write_manifest
 from simulator.experiment.precision import Decision, PrecisionRule
 from simulator.experiment.replications import ReplicationResult
 from simulator.experiment.rundir import describe_run
@@ -118,6 +119,24 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return unique
 
 
+def _mark(out_dir: str | Path | None, marker: dict[str, object], state: str) -> None:
+    """The comparison's own directory: checked, emptied and marked when it starts ("running"),
+    then its manifest says how it ended."""
+    if out_dir is None:
+        return
+    if state == "running":
+        prepare_run_directory(out_dir, marker)
+    else:
+        write_manifest(Path(out_dir), {**marker, "state": state})
+
+
+def _begin(campaign: Campaign, manifests: Sequence[dict[str, object]]) -> None:
+    """Each design's manifest in its run directory before any replication is written."""
+    for directory, manifest in zip(campaign.directories, manifests, strict=True):
+        if directory is not None:
+            directory.begin(manifest)
+
+
 def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int | PrecisionRule = 10,
                     seed: int = 1, workers: int | None = None, dask: str | None = None,
                     executor: Executor | None = None, out_dir: str | Path | None = None,
@@ -149,9 +168,12 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
         manifests = {design.name: describe_run(design.scenario, design.name, source, overrides, seed,
                                                chosen.description)
                      for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
+        marker: dict[str, object] = {"kind": "comparison", "designs": names, "seed": seed}
+        _mark(out_dir, marker, "running")
         campaign = Campaign(chosen_designs, seed, chosen, width, events_format,
                             None if on_result is None else
                             lambda index, result: on_result(names[index], result))
+        _begin(campaign, [manifests[design.name] for design in chosen_designs])
         decision = None
         try:
             if isinstance(replications, PrecisionRule):
@@ -165,6 +187,7 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
                     directory.finish(manifests[design.name] | {
                         "interrupted": True,
                         "replications_finished": campaign.replications_of(index)}, None)
+            _mark(out_dir, marker, "interrupted")
             raise
     frames = []
     for index, name in enumerate(names):
@@ -185,6 +208,7 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
             directory.finish(manifests[design.name] | {
                 "interrupted": False, "replications_finished": campaign.replications_of(index),
                 "wall_s": campaign.elapsed()}, comparison.run_document(design.name))
+    _mark(out_dir, marker, "finished")
     comparison.manifest = {"designs": names, "seed": seed, "wall_s": campaign.elapsed(),
                            "executor": manifests[names[0]]["executor"]}
     return comparison

@@ -107,6 +107,8 @@ def run_experiment(scenario: Scenario, name: str | None = None,
         campaign = Campaign([Design(name, scenario, None if out_dir is None else Path(out_dir))],
                             seed, chosen, width, events_format,
                             None if on_result is None else lambda _, result: on_result(result))
+        if campaign.directories[0] is not None:
+            campaign.directories[0].begin(manifest)
         decision = None
         try:
             if isinstance(wanted, PrecisionRule):
