@@ -149,7 +149,8 @@ def _run(argv: list[str] | None) -> Any:
         sys.exit(_EXIT_BAD_INPUT)
     except (click.exceptions.Abort, KeyboardInterrupt) as stopped:
         _stderr().print(_interrupted(sys.argv[1:] if argv is None else argv), markup=False)
-        sys.exit(_EXIT_TERMINATED if isinstance(stopped, _Terminated) else _EXIT_INTERRUPTED)
+        terminated = isinstance(stopped, _Terminated) or isinstance(stopped.__cause__, _Terminated)
+        sys.exit(_EXIT_TERMINATED if terminated else _EXIT_INTERRUPTED)  # click wraps it in Abort
     except click.UsageError as error:  # one line, not click's usage block
         if isinstance(error, _NO_ARGS_IS_HELP):  # `mimsim` alone: the help
             error.show()

@@ -8,9 +8,10 @@ design's scenario (:data:`DESIGN_COST`). So a request's work is::
 
     designs × (DESIGN_COST + replications × (incidents per replication + REPLICATION_COST))
 
-Above :data:`WORK_LIMIT` the ``mimsim`` commands refuse to start unless given ``--yes``:
-``-r 100000000``, a horizon of decades or a grid of 10,000 designs is more likely a slip
-than a plan, and would run for days. ``benchmarks/bench_workload.py`` measures what an
+Above :data:`WORK_LIMIT`, or with more than :data:`REPLICATION_LIMIT` incidents in one
+replication (which holds them all in memory), the ``mimsim`` commands refuse to start unless
+given ``--yes``: ``-r 100000000``, a horizon of decades or a grid of 10,000 designs is more
+likely a slip than a plan, and would run for days or run out of memory. ``benchmarks/bench_workload.py`` measures what an
 incident and the fixed costs take on a machine.
 """
 
@@ -22,8 +23,8 @@ from dataclasses import dataclass
 from simulator.experiment.refusal import RefusedError
 from simulator.scenario.schema import Scenario
 
-__all__ = ["DESIGN_COST", "REPLICATION_COST", "WORK_LIMIT", "Workload", "WorkloadError",
-           "incidents_per_replication"]
+__all__ = ["DESIGN_COST", "REPLICATION_COST", "REPLICATION_LIMIT", "WORK_LIMIT", "Workload",
+           "WorkloadError", "incidents_per_replication"]
 
 #: Simulated incidents' worth of work a command starts without ``--yes``: about an hour on
 #: a 2-core machine at the baseline scenario's cost per incident.
@@ -33,6 +34,9 @@ WORK_LIMIT = 100_000_000
 REPLICATION_COST = 1_000
 #: Loading and checking one design's scenario, in incidents' worth.
 DESIGN_COST = 1_000
+#: Incidents one replication may bring without ``--yes``: a replication holds its event log
+#: and tables in memory, about 4.4 KB an incident, so 500,000 take about 2.4 GB per worker.
+REPLICATION_LIMIT = 500_000
 
 
 def incidents_per_replication(scenario: Scenario) -> float:
@@ -77,13 +81,21 @@ class Workload:
             text += f" × {self.designs:,} designs ({self.designs_from})"
         return text
 
-    def check(self, confirmed: bool, limit: float = WORK_LIMIT) -> None:
-        """Refuse a request above ``limit`` unless ``confirmed`` (``--yes``)."""
-        if self.total <= limit or confirmed:
+    def check(self, confirmed: bool) -> None:
+        """Refuse a request above the limits unless ``confirmed`` (``--yes``)."""
+        if confirmed:
+            return
+        if self.incidents > REPLICATION_LIMIT:
+            raise WorkloadError(
+                f"run.horizon: expected at most {REPLICATION_LIMIT:,} incidents a replication "
+                f"without --yes (a replication holds all of them in memory, about 4.4 KB each); "
+                f"found about {_count(self.incidents)} from the scenario's arrival rates over "
+                f"run.horizon — shorten run.horizon, or add --yes to run it anyway")
+        if self.total <= WORK_LIMIT:
             return
         label = self.replications_from if self.designs == 1 else \
             f"{self.designs_from} × {self.replications_from}"
-        raise WorkloadError(f"{label}: expected at most {limit:,.0f} simulated incidents' worth "
+        raise WorkloadError(f"{label}: expected at most {WORK_LIMIT:,} simulated incidents' worth "
                             f"of work without --yes; found {self.describe()} — use fewer "
                             f"replications, a shorter horizon or fewer designs, or add --yes to "
                             f"run it anyway")
