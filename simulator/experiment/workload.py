@@ -11,8 +11,8 @@ design's scenario (:data:`DESIGN_COST`). So a request's work is::
 Above :data:`WORK_LIMIT`, or with more than :data:`REPLICATION_LIMIT` incidents in one
 replication (which holds them all in memory), the ``mimsim`` commands refuse to start unless
 given ``--yes``: ``-r 100000000``, a horizon of decades or a grid of 10,000 designs is more
-likely a slip than a plan, and would run for days or run out of memory. ``benchmarks/bench_workload.py`` measures what an
-incident and the fixed costs take on a machine.
+likely a slip than a plan, and would run for days or run out of memory.
+``benchmarks/bench_workload.py`` measures what an incident and the fixed costs take.
 """
 
 from __future__ import annotations
