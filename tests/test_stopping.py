@@ -31,12 +31,13 @@ import pandas as pd
 import pytest
 
 from simulator.experiment.store import load_sweep
+from simulator.reporting.appendix import appendix_html
 
 ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 MMC = ROOT / "scenarios" / "mmc.yaml"
 #: Replications of about a second each, so that a signal lands while workers are busy.
-RUN = ["run", str(BASELINE), "-r", "24", "-j", "2", "--seed", "3", "--set", "run.horizon=8w",
+RUN = ["run", str(BASELINE), "-r", "12", "-j", "2", "--seed", "3", "--set", "run.horizon=6w",
        "--set", "run.warmup=1w"]
 SWEEP = ["sweep", str(MMC), "--grid", "teams.agents.agents=10,11,12", "-r", "6", "-j", "2",
          "--set", "run.horizon=6w", "--set", "run.warmup=1w"]
@@ -156,13 +157,26 @@ def test_killing_the_parent_of_run_stops_its_workers_and_a_rerun_is_exact(
     assert snapshot(out) == after_death
     assert json.loads((out / "manifest.json").read_text())["state"] == "running"  # not finished
     finished_run(out)  # the same command again, into the same directory
-    assert (out / "kpis.csv").read_bytes() == (clean_run / "kpis.csv").read_bytes()
+    order = ["replication", "scope", "key", "kpi"]  # rows are written as replications finish
+    rerun, clean = (pd.read_csv(run / "kpis.csv").sort_values(order, ignore_index=True)
+                    for run in (out, clean_run))
+    pd.testing.assert_frame_equal(rerun, clean)
     assert json.loads((out / "summary.json").read_text()) == \
         json.loads((clean_run / "summary.json").read_text())
     for folder in ("events", "incidents", "backlog", "hourly"):
-        assert sorted(p.name for p in (out / folder).iterdir()) == \
-            sorted(p.name for p in (clean_run / folder).iterdir())
+        names = sorted(p.name for p in (out / folder).iterdir())
+        assert names == sorted(p.name for p in (clean_run / folder).iterdir())
+        for name in names:
+            pd.testing.assert_frame_equal(pd.read_parquet(out / folder / name),
+                                          pd.read_parquet(clean_run / folder / name))
     assert json.loads((out / "manifest.json").read_text())["state"] == "finished"
+
+
+def test_the_report_of_a_killed_run_says_it_did_not_finish() -> None:
+    killed = appendix_html({"state": "running", "parameters": []})
+    assert "This run did not finish" in killed
+    assert "did not finish" not in appendix_html({"state": "finished", "parameters": []})
+    assert "was interrupted" in appendix_html({"state": "interrupted", "interrupted": True})
 
 
 def test_killing_the_parent_of_sweep_stops_its_workers_and_a_rerun_is_exact(tmp_path: Path) -> None:
