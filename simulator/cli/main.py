@@ -133,6 +133,15 @@ def main(argv: list[str] | None = None) -> Any:
     previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
     try:
         return _run(argv)
+    except SystemExit as leaving:
+        if argv is None and leaving.code in (_EXIT_INTERRUPTED, _EXIT_TERMINATED):
+            # Everything is written and closed; skip the interpreter's teardown of pandas,
+            # SciPy and friends, which takes seconds on a busy machine: Ctrl-C ends the command
+            # within a second. (Only as the `mimsim` command: a caller in Python gets SystemExit.)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(leaving.code))
+        raise
     finally:
         if on_main_thread:  # called from Python (tests, notebooks): leave SIGTERM as it was
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

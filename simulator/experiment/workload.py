@@ -29,13 +29,13 @@ __all__ = ["DESIGN_COST", "REPLICATION_COST", "REPLICATION_LIMIT", "WORK_LIMIT",
 #: Simulated incidents' worth of work a command starts without ``--yes``: about an hour on
 #: a 2-core machine at the baseline scenario's cost per incident.
 WORK_LIMIT = 100_000_000
-#: A replication's set-up, event-log table and KPIs, in incidents' worth (a one-incident
-#: replication takes about as long as 1,000 of the baseline's incidents).
+#: A replication's set-up, event-log table and KPIs, in incidents' worth: a one-incident
+#: replication took as long as 757 of the baseline's incidents (``bench_workload.py``).
 REPLICATION_COST = 1_000
-#: Loading and checking one design's scenario, in incidents' worth.
+#: Loading and checking one design's scenario, in incidents' worth (534 measured likewise).
 DESIGN_COST = 1_000
 #: Incidents one replication may bring without ``--yes``: a replication holds its event log
-#: and tables in memory, about 4.4 KB an incident, so 500,000 take about 2.4 GB per worker.
+#: and tables in memory, about 4 KB an incident, so 500,000 take about 2 GB per worker.
 REPLICATION_LIMIT = 500_000
 
 
@@ -88,7 +88,7 @@ class Workload:
         if self.incidents > REPLICATION_LIMIT:
             raise WorkloadError(
                 f"run.horizon: expected at most {REPLICATION_LIMIT:,} incidents a replication "
-                f"without --yes (a replication holds all of them in memory, about 4.4 KB each); "
+                f"without --yes (a replication holds all of them in memory, about 4 KB each); "
                 f"found about {_count(self.incidents)} from the scenario's arrival rates over "
                 f"run.horizon — shorten run.horizon, or add --yes to run it anyway")
         if self.total <= WORK_LIMIT:
