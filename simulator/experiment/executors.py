@@ -125,9 +125,10 @@ class DaskExecutor(_Context):
         else:
             try:
                 self._client = Client(str(scheduler), timeout=f"{connect_timeout_s}s")
-            except OSError as error:  # reached the host, but no Dask scheduler answered there
+            except Exception as error:  # reached the host, but no Dask scheduler answered there
                 raise SchedulerError(address, f"a Dask scheduler answering within "
-                                     f"{connect_timeout_s:g} s", f"{error}", None) from None
+                                     f"{connect_timeout_s:g} s", f"{type(error).__name__}: "
+                                     f"{str(error)[:120]}", None) from None
         self.description = f"Dask ({address}, {len(self._client.scheduler_info()['workers'])} workers)"
 
     def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:

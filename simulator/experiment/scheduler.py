@@ -2,14 +2,16 @@
 
 ``--dask`` takes ``local`` (a LocalCluster on this machine) or the address of a running
 scheduler, ``[PROTOCOL://]HOST:PORT`` with PROTOCOL one of tcp (the default), tls, ws or wss.
-Before any work starts, :func:`reach_scheduler` opens a TCP connection to HOST:PORT within the
-connect time-out (``--dask-timeout``, default 10 s), so that a typo, a scheduler that is not
-running or a host that does not exist is one line naming the address and what was tried,
-instead of a hang and a traceback.
+Before any work starts, :func:`reach_scheduler` opens a TCP connection to HOST:PORT and then
+greets it as Dask does (its comm handshake), all within the connect time-out
+(``--dask-timeout``, default 10 s), so that a typo, a scheduler that is not running, a host that
+does not exist or a port where something else listens is one line naming the address and what
+was tried, instead of a hang and a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import re
 import socket
@@ -130,7 +132,7 @@ def reach_scheduler(address: SchedulerAddress, timeout_s: float = DEFAULT_CONNEC
         attempts += 1
         try:
             _connect_once(targets, deadline - time.monotonic())
-            return
+            break
         except OSError as error:
             last = error.strerror or type(error).__name__
             if isinstance(error, TimeoutError | socket.timeout):
@@ -143,3 +145,28 @@ def reach_scheduler(address: SchedulerAddress, timeout_s: float = DEFAULT_CONNEC
                     f"no connection to {address.host} port {address.port} ({tries}; last: "
                     f"{last.lower()})", option) from None
             time.sleep(_RETRY_EVERY_S)
+    _handshake(address, max(deadline - time.monotonic(), 1.0), option)
+
+
+def _handshake(address: SchedulerAddress, timeout_s: float, option: str | None) -> None:
+    """Something listens at the address: check that it speaks Dask (its comm handshake)."""
+    try:
+        from distributed.comm import connect
+    except ImportError:  # pragma: no cover - the test extra installs it
+        raise SchedulerError(str(address), 'the "distributed" package (pip install "mimsim[dask]")',
+                             "it is not installed", option) from None
+
+    async def greet() -> None:
+        comm = await connect(str(address), timeout=timeout_s)
+        await comm.close()
+
+    async def greet_in_time() -> None:  # Dask's own time-out does not cover a silent peer
+        await asyncio.wait_for(greet(), timeout_s)
+
+    try:
+        asyncio.run(greet_in_time())
+    except Exception as error:  # whatever answered, it was not a Dask scheduler
+        reason = f"{type(error).__name__}: {error}" if str(error) else "no answer"
+        raise SchedulerError(str(address), "a Dask scheduler at this address",
+                             f"something at {address.host} port {address.port} that did not answer "
+                             f"as one within {timeout_s:.2g} s ({reason[:120]})", option) from None

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ import yaml
 
 from simulator.cli.main import main
 from simulator.experiment import workload
+from simulator.experiment.scheduler import parse_scheduler_address, reach_scheduler
 from simulator.experiment.workload import incidents_per_replication
 from simulator.scenario.loader import parse_scenario
 from tests.helpers import TINY, merge, run_cli
@@ -264,3 +267,51 @@ def test_sweep_and_staff_take_no_precision_options(tmp_path: Path, monkeypatch: 
         assert code == 0 and "--precision" not in out and "--yes" in out
     code, out, _ = run_cli(["run", "--help"], capsys)
     assert "--precision" in out and "--max-replications" in out
+
+
+@pytest.fixture(params=[b"HTTP/1.1 400 Bad Request\r\n\r\n", b""], ids=["talks HTTP", "says nothing"])
+def not_a_scheduler(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A TCP port where something that is not Dask listens."""
+    server = socket.create_server(("127.0.0.1", 0))
+    connections: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            connections.append(connection)
+            connection.sendall(request.param)
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+    for connection in connections:
+        connection.close()
+
+
+def test_dask_where_something_else_listens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str],
+                                           not_a_scheduler: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    prepare(tmp_path)
+    before = snapshot(tmp_path)
+    code, _, err = run_cli(["run", S, "--out", "new", "--dask", not_a_scheduler,
+                            "--dask-timeout", "2"], capsys)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"--dask {not_a_scheduler!r}: expected a Dask scheduler at this address")
+    assert "did not answer as one within 2 s" in lines[0]
+    assert snapshot(tmp_path) == before
+
+
+def test_a_running_scheduler_is_reached() -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        address = parse_scheduler_address(cluster.scheduler_address)
+        assert address is not None
+        reach_scheduler(address, 5.0)  # no error
