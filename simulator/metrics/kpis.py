@@ -1,6 +1,7 @@
 """Metrics layer: the KPIs of one replication, computed from its event and duty logs.
 
-Every KPI is defined exactly in the README ("KPIs"); in short:
+Every KPI is defined exactly in the KPI catalogue (:mod:`simulator.scenario.kpis`, from
+which the documentation's KPI reference is generated); in short:
 
 * incident KPIs are measured over the *cohort* — incidents that arrived after
   the warm-up — overall and per priority, except ``backlog_end`` and
@@ -30,6 +31,7 @@ from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
 from simulator.metrics.teams import duty_periods, team_measures
+from simulator.scenario.kpis import share_kpis
 
 __all__ = ["KPI_COLUMNS", "SHARE_KPIS", "incident_kpis", "kpi_range", "replication_kpis"]
 
@@ -37,9 +39,7 @@ __all__ = ["KPI_COLUMNS", "SHARE_KPIS", "incident_kpis", "kpi_range", "replicati
 KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
 
 #: The KPIs that are shares of something, between 0 and 1.
-SHARE_KPIS = frozenset({"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
-                        "reopen_rate", "utilisation", "update_cadence_kept",
-                        "emergency_change_success_rate"})
+SHARE_KPIS = share_kpis()
 
 
 def kpi_range(kpi: str) -> tuple[float, float]:
