@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "mimsim"
 author = "mimsim developers"
-copyright = "mimsim developers, MIT licence"  # noqa: A001 — Sphinx's name for it
+copyright = "mimsim developers, MIT licence"  # Sphinx's name for it
 
 extensions = [
     "myst_parser",  # the pages are Markdown (MyST), readable on GitHub as they are

@@ -88,7 +88,8 @@ def field_comments() -> dict[tuple[str, str], str]:
     for name, cls in _spec_classes().items():
         for klass in reversed(cls.__mro__):
             for key, text in _class_comments(klass).items() if issubclass(klass, Spec) else ():
-                result[(name, key)] = text
+                declared = cls.model_fields.get(key)
+                result[(name, (declared.alias if declared else None) or key)] = text
     return result
 
 
@@ -125,33 +126,38 @@ def type_text(node: Schema) -> str:
     name = _ref_name(node)
     if name:
         return f"[{name}](#{_anchor(name)}) section"
-    description = str(node.get("description", ""))
-    if description.startswith(_DURATION_NOTE):
-        return "duration with a unit (`90s`, `15m`, `4h`, `3d`, `2w`, `1h30m`)"
-    if description.startswith(_RATE_NOTE):
-        return "rate with a unit (`120/day`, `8/h`, `5/w`)"
-    if "const" in node:
-        return f"`{node['const']}`"
-    if "enum" in node:
-        return "one of " + ", ".join(f"`{value}`" for value in node["enum"])
-    kind = node.get("type")
-    if kind == "array":
+    return _container_text(node) or _scalar_text(node)
+
+
+def _container_text(node: Schema) -> str:
+    if node.get("type") == "array":
         return f"list of {type_text(node.get('items', {}))}"
-    if kind == "object":
+    if node.get("type") == "object":
         values = node.get("additionalProperties")
         return f"map of name → {type_text(values)}" if isinstance(values, dict) else "map"
-    if kind == "string":
-        return _string_text(node)
-    if kind in ("number", "integer"):
-        return _number_text(node)
-    return "any"
+    return ""
+
+
+def _scalar_text(node: Schema) -> str:
+    description = str(node.get("description", ""))
+    kind = node.get("type")
+    rules: list[tuple[bool, Callable[[], str]]] = [
+        (description.startswith(_DURATION_NOTE),
+         lambda: "duration with a unit (`90s`, `15m`, `4h`, `3d`, `2w`, `1h30m`)"),
+        (description.startswith(_RATE_NOTE), lambda: "rate with a unit (`120/day`, `8/h`, `5/w`)"),
+        ("const" in node, lambda: f"`{node['const']}`"),
+        ("enum" in node, lambda: "one of " + ", ".join(f"`{value}`" for value in node["enum"])),
+        (kind == "string", lambda: _string_text(node)),
+        (kind == "boolean", lambda: "`true` or `false`"),
+        (kind in ("number", "integer"), lambda: _number_text(node)),
+    ]
+    return next((text() for applies, text in rules if applies), "any")
 
 
 def _string_text(node: Schema) -> str:
-    if node.get("format") == "date-time":
-        return "date and time, local (`2026-01-05 00:00`)"
-    if node.get("format") == "date":
-        return "date (`2026-12-25`)"
+    formats = {"date-time": "date and time, local (`2026-01-05 00:00`)", "date": "date (`2026-12-25`)"}
+    if node.get("format") in formats:
+        return formats[node["format"]]
     if node.get("pattern") == r"^\d{1,2}:\d{2}$":
         return "time of day (`08:30`; `24:00` ends the day)"
     if "examples" in node:
@@ -181,14 +187,16 @@ def default_text(node: Schema, required: bool) -> str:
     if required:
         return "**required**"
     value = node.get("default")
-    if value is None:
-        return "not set"
-    if value in ({}, []):
-        return "none"
+    if value is None or value in ({}, []):
+        return "not set" if value is None else "none"
     if _is_distribution(node) and isinstance(value, dict) and value.get("dist") == "fixed":
-        return f"`{format_duration(float(value['value']))}`"
-    if _is_duration(node) and isinstance(value, int | float):
-        return f"`{format_duration(float(value))}`" if value else "`0`"
+        value = float(value["value"])
+    elif not _is_duration(node) or not isinstance(value, int | float):
+        return _plain_default(node, value)
+    return f"`{format_duration(float(value))}`" if value else "`0`"
+
+
+def _plain_default(node: Schema, value: Any) -> str:
     if isinstance(value, dict) and _ref_name(node):
         return "the section's own defaults"
     text = json.dumps(value, ensure_ascii=False)
@@ -248,6 +256,28 @@ def _examples(definitions: Schema, top: Schema) -> dict[tuple[str, str], tuple[s
     return examples.found
 
 
+#: Examples of a key no shipped scenario uses, by how its type begins (first match wins).
+_SYNTAX_SAMPLES: tuple[tuple[str, str], ...] = (
+    ("[distribution]", "15m"), ("`true`", "true"), ("list of list", "[[...24 shares], ...7 rows]"),
+    ("map of name → [distribution]", "{P1: 30m, P2: 2h}"),
+    ("map of name → map", "{1: {1: 0.2, 2: 0.8}, 2: {2: 1.0}}"), ("number >", "0.5"),
+    ("list of duration", "[10m, 2h]"), ("map of name → duration", "{0.0: 1m, 0.5: 20m, 1.0: 4h}"),
+    ("duration", "15m"), ("rate", "120/day"), ("share", "0.5"), ("whole number", "2"),
+    ("number", "100"), ("time of day", "'08:00'"), ("date", "2026-12-25"), ("text", "name"),
+)
+
+
+def _syntax_example(key: str, node: Schema) -> str:
+    """An example of a key no shipped scenario uses, made from its type."""
+    text = type_text(node)
+    if text.endswith("section"):
+        return ""
+    if "enum" in node or "const" in node:
+        return f"`{key}: {node.get('const', (node.get('enum') or [''])[0])}` (syntax)"
+    sample = next((sample for prefix, sample in _SYNTAX_SAMPLES if text.startswith(prefix)), "")
+    return f"`{key}: {sample}` (syntax)" if sample else ""
+
+
 def _example_text(key: str, found: tuple[str, Any] | None) -> str:
     if found is None:
         return ""
@@ -303,19 +333,34 @@ def scenario_reference() -> str:
     parts: list[str] = []
     sections = _sections(definitions, full)
     for name, path, schema in (s for s in sections if s[0] not in distributions):
-        parts.append(_section(name, path, schema, comments, examples))
+        parts.append(_section(name, path, schema, comments, examples, definitions))
     parts.append("(distributions)=\n### Distributions\n\nA duration drawn at random is one of these, "
                  "chosen by its `dist` key; a plain duration such as `\"10m\"` is a fixed value.\n")
     for name in sorted(distributions):
-        parts.append(_section(name, "(any distribution)", definitions[name], comments, examples))
+        parts.append(_section(name, "(any distribution)", definitions[name], comments, examples,
+                              definitions))
     listed = {name for name, _, _ in sections} | distributions
     missing = sorted(set(definitions) - listed)
     assert not missing, f"sections the reference does not reach: {missing}"
     return "\n".join(parts)
 
 
+def _held_section_meaning(node: Schema, definitions: Schema) -> str:
+    """For a key that holds sections: the first sentence of the section's docstring."""
+    if _is_distribution(node):
+        return ""
+    for name, _ in _children(node, ""):
+        return _first_sentence(str(definitions[name].get("description", "")))
+    return ""
+
+
+def _first_sentence(text: str) -> str:
+    paragraph = _first_paragraph(text)
+    return paragraph.split(". ", 1)[0].rstrip(".")
+
+
 def _section(name: str, path: str, schema: Schema, comments: dict[tuple[str, str], str],
-             examples: dict[tuple[str, str], tuple[str, Any]]) -> str:
+             examples: dict[tuple[str, str], tuple[str, Any]], definitions: Schema) -> str:
     heading = "Scenario (top level)" if name == "Scenario" else name
     level = "####" if path == "(any distribution)" else "###"
     lines = [f"({_anchor(name)})=", f"{level} {heading}", ""]
@@ -327,9 +372,10 @@ def _section(name: str, path: str, schema: Schema, comments: dict[tuple[str, str
     lines += ["| key | type and unit | default | meaning | example |", "|---|---|---|---|---|"]
     required = set(schema.get("required", []))
     for key, node in schema.get("properties", {}).items():
-        meaning = _cell(comments.get((name, key), ""))
+        meaning = _cell(comments.get((name, key)) or _held_section_meaning(node, definitions))
+        example = _example_text(key, examples.get((name, key))) or _syntax_example(key, node)
         lines.append(f"| `{key}` | {_cell(type_text(node))} | {_cell(default_text(node, key in required))} "
-                     f"| {meaning} | {_cell(_example_text(key, examples.get((name, key))))} |")
+                     f"| {meaning} | {_cell(example)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -380,7 +426,16 @@ def _source_read(app: Any, docname: str, source: list[str]) -> None:
     source[0] = expand(source[0])
 
 
+def _always_regenerated(app: Any, env: Any, added: set[str], changed: set[str],
+                        removed: set[str]) -> list[str]:
+    """The pages with generated parts are read again on every build: the code may have changed."""
+    source = Path(app.srcdir)
+    return [path.relative_to(source).with_suffix("").as_posix() for path in source.rglob("*.md")
+            if "_build" not in path.parts and MARKER.search(path.read_text())]
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the generated parts with Sphinx."""
     app.connect("source-read", _source_read)
+    app.connect("env-get-outdated", _always_regenerated)
     return {"version": "1", "parallel_read_safe": True}

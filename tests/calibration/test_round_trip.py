@@ -119,6 +119,6 @@ def test_validate_against_compares_like_with_like(known_log: Path,
     assert kpis["reassigned.0"]["real"] == pytest.approx(kpis["reassigned.0"]["mean"], abs=0.05)
     assert kpis["within_24h"]["real"] == pytest.approx(kpis["within_24h"]["mean"], abs=0.05)
     # Not zero: the learned handling holds the queueing the known scenario had, and the
-    # model adds its own on top (see the README); 0.12 in this run.
+    # model adds its own on top (see docs/calibration.md, "Waiting versus working"); 0.12 in this run.
     assert document["distances"]["resolution_h"]["ks"] < 0.15
     assert path.with_suffix(".png").stat().st_size > 10_000
