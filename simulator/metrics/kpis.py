@@ -67,6 +67,8 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
     resolution_h = (resolved["resolved_min"] - resolved["arrived_min"]).to_numpy() / 60.0
     open_now = table[~table["is_resolved"].to_numpy()]
     ever_resolved = cohort[cohort["n_resolved"].to_numpy() > 0]
+    handed_on = cohort["n_reassigned"].to_numpy() > 0
+    first_team_done = handed_on | (cohort["n_resolved"].to_numpy() > 0)
     measures: dict[str, Callable[[], Measure]] = {
         "arrived": lambda: (float(len(cohort)), len(cohort)),
         "resolved": lambda: (float(len(resolved)), len(cohort)),
@@ -81,6 +83,7 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
         "sla_resolution_attainment": lambda: _share(cohort["sla_resolution_met"]),
         "fcr_rate": lambda: _share(resolved["fcr"].to_numpy()),
         "reassignments_mean": lambda: mean_measure(resolved["n_reassigned"].to_numpy(dtype=float)),
+        "escalation_rate": lambda: _share(np.where(first_team_done, handed_on, np.nan)),
         "reopen_rate": lambda: _share(ever_resolved["n_reopened"].to_numpy() > 0),
     }
     return {name: measure() for name, measure in measures.items()}

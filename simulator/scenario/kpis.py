@@ -111,6 +111,10 @@ KPIS: tuple[KpiDefinition, ...] = (
     _kpi("reassignments_mean", _I, Unit.COUNT,
          "mean number of `reassigned` events per resolved cohort incident (a change of group after "
          "the first, as ServiceNow's `reassignment_count`)"),
+    _kpi("escalation_rate", _I, Unit.SHARE,
+         "share of the cohort incidents their first team (the desk) is done with — resolved or "
+         "`reassigned` by the end — that it handed on to another team at least once (functional "
+         "escalation); a ticket still with its first team, unresolved, is left out"),
     _kpi("reopen_rate", _I, Unit.SHARE,
          "share of cohort incidents resolved at least once that were reopened"),
     _kpi("utilisation", _T, Unit.SHARE,
