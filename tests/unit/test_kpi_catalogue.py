@@ -37,6 +37,6 @@ def test_every_scope_holds_exactly_the_catalogue_kpis_of_its_families(scenario: 
 def test_the_catalogue_names_each_kpi_once_per_family_and_decides_the_shares() -> None:
     pairs = [(kpi.family, kpi.name) for kpi in KPIS]
     assert len(pairs) == len(set(pairs))
-    assert SHARE_KPIS == {kpi.name for kpi in KPIS if kpi.unit is Unit.SHARE}
+    assert {kpi.name for kpi in KPIS if kpi.unit is Unit.SHARE} == SHARE_KPIS
     assert kpi_range("escalation_rate") == (0.0, 1.0)
     assert kpi_range("mttr_h") == (0.0, float("inf"))
