@@ -199,6 +199,7 @@ def test_the_kpi_reference_lists_every_kpi_of_the_catalogue() -> None:
         assert f"| `{kpi.name}` | {kpi.unit.value} | {kpi.definition}" in reference.replace("\\|", "|")
 
 
+@pytest.mark.slow
 def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
                            str(DOCS), str(tmp_path / "html")], cwd=ROOT, capture_output=True,

@@ -19,6 +19,9 @@ from simulator.scenario.schema import Scenario
 from tests.calibration.uci_like import write_uci_like
 from tests.helpers import run_cli
 
+#: Long runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
+
 KNOWN: dict[str, Any] = {
     "name": "known",
     "run": {"start": "2026-01-05T00:00", "horizon": "6w", "warmup": "0m", "replications": 1, "seed": 3},
