@@ -209,3 +209,10 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
         assert (tmp_path / "html" / f"{page}.html").exists(), page
     cli_page = (tmp_path / "html" / "reference" / "cli.html").read_text()
     assert all(name in cli_page for name in cli.commands), "a command is missing from the CLI reference"
+
+
+def test_the_event_log_reference_describes_every_activity() -> None:
+    from simulator.eventlog.log import ACTIVITIES
+
+    page = (DOCS / "reference" / "event-log.md").read_text()
+    assert [activity for activity in ACTIVITIES if f"`{activity}`" not in page] == []
