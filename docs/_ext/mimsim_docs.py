@@ -172,9 +172,9 @@ def _number_text(node: Schema) -> str:
     noun = "whole number" if whole else "number"
     if "exclusiveMinimum" in node:
         return f"{noun} > {node['exclusiveMinimum']}"
-    bounds = [f"≥ {node['minimum']}" if "minimum" in node else "",
-              f"≤ {node['maximum']:,}" if "maximum" in node else ""]
-    return " ".join([noun, *filter(None, bounds)])
+    if "minimum" in node and "maximum" in node:
+        return f"{noun}, {node['minimum']} to {node['maximum']:,}"
+    return f"{noun} ≥ {node['minimum']}" if "minimum" in node else noun
 
 
 def _is_duration(node: Schema) -> bool:
@@ -189,11 +189,21 @@ def default_text(node: Schema, required: bool) -> str:
     value = node.get("default")
     if value is None or value in ({}, []):
         return "not set" if value is None else "none"
-    if _is_distribution(node) and isinstance(value, dict) and value.get("dist") == "fixed":
+    if _is_distribution(node) and isinstance(value, dict) and value.get("dist") != "fixed":
+        return _distribution_default(value)
+    if _is_distribution(node) and isinstance(value, dict):
         value = float(value["value"])
     elif not _is_duration(node) or not isinstance(value, int | float):
         return _plain_default(node, value)
     return f"`{format_duration(float(value))}`" if value else "`0`"
+
+
+def _distribution_default(value: dict[str, Any]) -> str:
+    """``{"dist": "exponential", "mean": 30.0}`` → ``{dist: exponential, mean: 30m}``."""
+    parts = [f"{key}: {format_duration(float(number)) if key != 'shape' else number}"
+             if isinstance(number, int | float) and key != "dist" else f"{key}: {number}"
+             for key, number in value.items() if number is not None]
+    return "`{" + ", ".join(parts) + "}`"
 
 
 def _plain_default(node: Schema, value: Any) -> str:
