@@ -100,7 +100,8 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_is_clean() -> None:
-    done = subprocess.run([_tool("ruff"), "check", "simulator", "tests", "benchmarks", "scripts", "docs"], cwd=ROOT,
+    done = subprocess.run([_tool("ruff"), "check", "simulator", "tests", "benchmarks", "scripts", "docs"],
+                          cwd=ROOT,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
