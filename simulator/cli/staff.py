@@ -11,9 +11,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, stderr, stdout
+from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
 from simulator.cli.render import format_value
-from simulator.cli.sweep import fixed_replications, header
+from simulator.cli.sweep import header
 from simulator.experiment.roster import roster_cost
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
@@ -191,10 +191,8 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
-          replications: int | str | None, seed: int | None, overrides: tuple[str, ...],
-          workers: int | None, dask: str | None, precision: float, precision_kpis: tuple[str, ...],
-          max_replications: int, max_occupancy: float, max_designs: int,
-          output_format: str) -> None:
+          execution: ExecutionOptions, overrides: tuple[str, ...], max_occupancy: float,
+          max_designs: int, output_format: str) -> None:
     """Find the cheapest roster (headcount per team and shift) of SCENARIO meeting every target.
 
     First cut: Erlang C per hour of the week on the lagged offered load, as an integer
@@ -210,14 +208,12 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
     if unknown:
         raise click.BadParameter(f"expected team names ({', '.join(loaded.teams)}); found "
                                  f"{', '.join(repr(name) for name in unknown)}", param_hint="'--team'")
-    count = fixed_replications(replications, loaded, "a staffing search")
+    bar = ReplicationBar(stderr(), "rosters × replications simulated")
+    chosen = execution.build(loaded, fixed_for="a staffing search", progress=bar)
     now = current_roster(loaded, posts(loaded, teams or None))
-    console = stderr()
-    with progress_bar(console) as progress:
-        task = progress.add_task("rosters × replications simulated", total=None)
-        result = find_staffing(loaded, targets, teams or None, count, seed, max_occupancy,
-                               max_designs, workers, dask,
-                               on_result=lambda _: progress.advance(task))
+    with bar:
+        result = find_staffing(loaded, targets, chosen, teams=teams or None,
+                               max_occupancy=max_occupancy, max_designs=max_designs)
     if output_format == "json":
         click.echo(json.dumps(_document(result, scenario.stem, now), indent=2))
         return
