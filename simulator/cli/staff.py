@@ -43,10 +43,6 @@ def _targets(texts: tuple[str, ...], scenario: Scenario) -> list[Target]:
         raise click.BadParameter(str(error), param_hint="'--target'") from None
 
 
-def _name(target: Target) -> str:
-    return target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
-
-
 def _value(target: Target, value: float | None) -> str:
     if value is None:
         return "-"
@@ -106,7 +102,7 @@ def _search_table(result: StaffingResult) -> Table:
     table.add_column("roster")
     table.add_column("weekly cost", justify="right")
     for target in result.targets:
-        table.add_column(escape(f"{header(_name(target))}\n{target}"), justify="right")
+        table.add_column(escape(f"{header(target.name)}\n{target}"), justify="right")
     for step, evaluation in result.history:
         table.add_row(escape(step), " / ".join(str(count) for count in evaluation.roster),
                       _weekly(evaluation),
@@ -121,7 +117,7 @@ def _target_table(result: StaffingResult) -> Table:
                    "chosen: simulated"):
         table.add_column(column, justify="left" if column == "target" else "right")
     for index, target in enumerate(result.targets):
-        name = _name(target)
+        name = target.name
         table.add_row(escape(f"{header(name)} {target}"),
                       _value(target, result.predictions["first_cut"].get(name)),
                       _simulated(result.first_cut, index),
@@ -136,7 +132,7 @@ def _evaluation_document(result: StaffingResult, evaluation: Evaluation | None, 
         return None
     targets = {}
     for check in evaluation.checks:
-        name = _name(check.target)
+        name = check.target.name
         targets[f"{name} {check.target}"] = {
             "mean": None if not math.isfinite(check.mean) else check.mean,
             "ci_low": None if not math.isfinite(check.ci_low) else check.ci_low,
@@ -160,7 +156,7 @@ def _finite(value: float | None) -> float | str | None:
 def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[str, object]:
     return {
         "scenario": name, "replications": result.replications, "seed": result.seed,
-        "targets": [f"{_name(target)} {target}" for target in result.targets],
+        "targets": [f"{target.name} {target}" for target in result.targets],
         "posts": [{"post": post.label, "path": post.path, "now": now[index],
                    "first_cut": result.first_cut.roster[index],
                    "chosen": None if result.chosen is None else result.chosen.roster[index]}

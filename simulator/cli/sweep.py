@@ -38,8 +38,7 @@ def chosen_kpis(kpis: tuple[str, ...], scenario: Scenario) -> list[str]:
     check_kpi_names(kpis, scenario, "--kpi")
     if kpis:
         return list(kpis)
-    targeted = [f"{target.scope}.{target.kpi}" if target.scope else target.kpi
-                for target in scenario_targets(scenario)]
+    targeted = [target.name for target in scenario_targets(scenario)]
     return list(dict.fromkeys(["mtta_min", "mttr_h", *targeted, "staff_cost"]))
 
 
