@@ -15,6 +15,7 @@ from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_o
 from simulator.cli.render import format_value
 from simulator.cli.sweep import header
 from simulator.experiment.roster import roster_cost
+from simulator.experiment.summary import finite_or_none, interval_document
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target, parse_target_expression
@@ -134,23 +135,21 @@ def _evaluation_document(result: StaffingResult, evaluation: Evaluation | None, 
     for check in evaluation.checks:
         name = check.target.name
         targets[f"{name} {check.target}"] = {
-            "mean": None if not math.isfinite(check.mean) else check.mean,
-            "ci_low": None if not math.isfinite(check.ci_low) else check.ci_low,
-            "ci_high": None if not math.isfinite(check.ci_high) else check.ci_high,
-            "verdict": check.verdict,
-            "formula": _finite(result.predictions.get(which, {}).get(name))}
+            **interval_document(check.mean, check.ci_low, check.ci_high), "verdict": check.verdict,
+            "formula": _formula(result.predictions.get(which, {}).get(name))}
     staff = evaluation.summary.query("scope == 'overall' and kpi == 'staff_cost'")["mean"]
     return {"roster": {post.label: count for post, count in
                        zip(result.posts, evaluation.roster, strict=True)},
             "weekly_cost": evaluation.weekly_cost, "agent_hours_per_week": evaluation.agent_hours,
             "meets_targets": evaluation.meets, "targets": targets,
-            "measured_staff_cost": _finite(float(staff.iloc[0])) if len(staff) else None}
+            "measured_staff_cost": finite_or_none(float(staff.iloc[0])) if len(staff) else None}
 
 
-def _finite(value: float | None) -> float | str | None:
-    if value is None:
-        return None
-    return "unstable" if math.isinf(value) else value
+def _formula(value: float | None) -> float | str | None:
+    """A formula's prediction: "unstable" where the queue grows without bound (infinite)."""
+    if value is not None and math.isinf(value):
+        return "unstable"
+    return finite_or_none(value)
 
 
 def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[str, object]:

@@ -21,6 +21,7 @@ from simulator.cli.options import (
     stdout,
 )
 from simulator.cli.render import format_value
+from simulator.experiment.summary import interval_document
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 
@@ -119,10 +120,8 @@ def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications
         designs.append({
             "design": design,
             "parameters": {path: _plain(first[path]) for path in paths if path in rows.columns},
-            "kpis": {row.kpi: {"mean": None if not math.isfinite(row.mean) else row.mean,
-                               "ci_low": None if not math.isfinite(row.ci_low) else row.ci_low,
-                               "ci_high": None if not math.isfinite(row.ci_high) else row.ci_high,
-                               "n": int(row.n)} for row in rows.itertuples(index=False)}})
+            "kpis": {row.kpi: interval_document(row.mean, row.ci_low, row.ci_high, row.n)
+                     for row in rows.itertuples(index=False)}})
     return {"store": str(store), "replications": replications, "seed": seed, "designs": designs}
 
 

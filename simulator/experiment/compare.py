@@ -20,14 +20,15 @@ from simulator.experiment.campaign import Campaign, Design, kpi_name
 from simulator.experiment.execution import Execution
 from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
-from simulator.experiment.summary import confidence_interval, summarise, summary_document
+from simulator.experiment.summary import (
+    confidence_interval,
+    interval_document,
+    summarise,
+    summary_document,
+)
 from simulator.scenario.schema import Scenario
 
 __all__ = ["Comparison", "compare_designs", "paired_differences"]
-
-
-def _number(value: float) -> float | None:
-    return None if not math.isfinite(value) else float(value)
 
 
 def _named(table: pd.DataFrame) -> pd.DataFrame:
@@ -90,12 +91,10 @@ class Comparison:
         for design in self.designs:
             rows = _named(self.summary[self.summary["design"] == design])
             designs.append({"scenario": design, "kpis": {
-                row.name: {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
-                           "ci_high": _number(row.ci_high), "n": int(row.n)}
+                row.name: interval_document(row.mean, row.ci_low, row.ci_high, row.n)
                 for row in rows.itertuples(index=False)}})
-        differences = [{"design": row.design, "kpi": row.name, "mean": _number(row.mean),
-                        "ci_low": _number(row.ci_low), "ci_high": _number(row.ci_high),
-                        "clear": bool(row.clear)}
+        differences = [{"design": row.design, "kpi": row.name,
+                        **interval_document(row.mean, row.ci_low, row.ci_high), "clear": bool(row.clear)}
                        for row in _named(self.differences).itertuples(index=False)]
         return {"designs": designs, "differences": differences}
 

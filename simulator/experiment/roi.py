@@ -32,7 +32,7 @@ import pandas as pd
 
 from simulator.experiment.compare import Comparison, compare_designs
 from simulator.experiment.execution import Execution
-from simulator.experiment.summary import confidence_interval, kpi_interval
+from simulator.experiment.summary import confidence_interval, interval_document, kpi_interval
 from simulator.scenario.schema import Scenario
 
 __all__ = ["COMPONENTS", "YEAR_MIN", "Interval", "RoiResult", "RoiSettings", "payback_period",
@@ -79,12 +79,7 @@ class Interval:
 
     def document(self) -> dict[str, float | int | None]:
         """JSON: ``mean``, ``ci_low``, ``ci_high``, ``n`` (``null`` where not finite)."""
-        return {"mean": _finite(self.mean), "ci_low": _finite(self.ci_low),
-                "ci_high": _finite(self.ci_high), "n": self.n}
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
+        return interval_document(self.mean, self.ci_low, self.ci_high, self.n)
 
 
 def measured_years(scenario: Scenario) -> float:

@@ -26,6 +26,7 @@ from simulator.experiment.compare import compare_designs
 from simulator.experiment.execution import Execution
 from simulator.experiment.grid import Parameter
 from simulator.experiment.roi import COMPONENTS, Interval, RoiSettings, measured_years, roi_per_replication
+from simulator.experiment.summary import finite_or_none, interval_document
 from simulator.scenario.loader import load_scenario
 
 __all__ = ["ROI_MEASURES", "SensitivityResult", "run_sensitivity"]
@@ -59,20 +60,16 @@ class SensitivityResult:
         inputs = []
         for row in self.table.itertuples(index=False):
             inputs.append({
-                "path": row.path, "low": row.low, "high": row.high, "swing": _number(row.swing),
-                "at_low": _number(row.at_low), "at_high": _number(row.at_high),
-                "effect_low": {"mean": _number(row.effect_low), "ci_low": _number(row.effect_low_ci_low),
-                               "ci_high": _number(row.effect_low_ci_high)},
-                "effect_high": {"mean": _number(row.effect_high),
-                                "ci_low": _number(row.effect_high_ci_low),
-                                "ci_high": _number(row.effect_high_ci_high)}})
+                "path": row.path, "low": row.low, "high": row.high,
+                "swing": finite_or_none(row.swing),
+                "at_low": finite_or_none(row.at_low), "at_high": finite_or_none(row.at_high),
+                "effect_low": interval_document(row.effect_low, row.effect_low_ci_low,
+                                                row.effect_low_ci_high),
+                "effect_high": interval_document(row.effect_high, row.effect_high_ci_low,
+                                                 row.effect_high_ci_high)})
         return {"designs": list(self.designs), "measure": self.measure,
                 "replications": self.replications, "seed": self.seed,
                 "base": self.base.document(), "inputs": inputs}
-
-
-def _number(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
 
 
 def _variants(ranges: Sequence[Parameter]) -> list[Variant]:
