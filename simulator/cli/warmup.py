@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
     check_workload,
     experiment_options,
-    progress_bar,
-    replications_wanted,
     stderr,
 )
 from simulator.cli.outputs import checked_default, output_file
@@ -30,9 +30,7 @@ __all__ = ["warmup"]
                    "resolution times are long or arrivals have a weekly shape).")
 @click.option("--plot", type=output_file(PLOTS), default=None,
               help="Where to save the plot, .png, .svg or .pdf (default: warmup-<scenario>.png).")
-def warmup(scenario: Path, replications: int | str | None, seed: int | None,
-           overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
-           precision_kpis: tuple[str, ...], max_replications: int, period: str,
+def warmup(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...], period: str,
            plot: Path | None) -> None:
     """Suggest how long SCENARIO's warm-up should be: MSER-5 on its backlog series."""
     from simulator.experiment.run import run_experiment
@@ -40,17 +38,12 @@ def warmup(scenario: Path, replications: int | str | None, seed: int | None,
     from simulator.reporting.plots import warmup_figure
 
     loaded = load_scenario(scenario, overrides)
-    wanted = replications_wanted(replications, loaded, precision, precision_kpis,
-                                 max_replications)
     target = plot or checked_default(output_file(PLOTS), Path(f"warmup-{scenario.stem}.png"), "--plot")
-    check_workload([loaded], wanted)
-    console = stderr()
-    with progress_bar(console) as progress:
-        task = progress.add_task(f"{scenario.stem}: replications",
-                                 total=wanted if isinstance(wanted, int) else None)
-        result = run_experiment(loaded, name=scenario.stem, replications=wanted, seed=seed,
-                                workers=workers, dask=dask,
-                                on_result=lambda _: progress.advance(task))
+    bar = ReplicationBar(stderr(), f"{scenario.stem}: replications")
+    chosen = execution.build(loaded, progress=bar)
+    check_workload([loaded], chosen.replications)
+    with bar:
+        result = run_experiment(loaded, chosen, name=scenario.stem)
     assert result.warmup is not None
     analysis = result.warmup if period == "auto" else analyse_warmup(result.backlog, period)
     warmup_figure(analysis, loaded.run.warmup, f"{scenario.stem}: open tickets over time "
