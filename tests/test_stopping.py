@@ -33,6 +33,9 @@ import pytest
 from simulator.experiment.store import load_sweep
 from simulator.reporting.appendix import appendix_html
 
+#: Real processes, signalled mid-run: subprocess tests, out of the fast subset.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 MMC = ROOT / "scenarios" / "mmc.yaml"

@@ -11,6 +11,7 @@ error" — and leave every file and directory under the test's folder exactly as
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import sqlite3
@@ -315,3 +316,28 @@ def test_a_running_scheduler_is_reached() -> None:
         address = parse_scheduler_address(cluster.scheduler_address)
         assert address is not None
         reach_scheduler(address, 5.0)  # no error
+
+
+@pytest.mark.slow  # four runs and a report
+def test_a_directory_mimsim_wrote_is_emptied_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing of the earlier run (two replications, a report, a comparison) stays beside the new."""
+    monkeypatch.chdir(tmp_path)
+    prepare(tmp_path)
+    mimsim("run", S, "-r", "2", "-j", "1", "--out", "made", "--report")
+    assert {p.name for p in (tmp_path / "made" / "events").iterdir()} == {
+        "replication-000.parquet", "replication-001.parquet"}
+    mimsim("run", S, "-r", "1", "-j", "1", "--out", "made")
+    assert sorted(str(p.relative_to(tmp_path / "made")) for p in (tmp_path / "made").rglob("*.*")) == [
+        "backlog/replication-000.parquet", "events/replication-000.parquet",
+        "hourly/replication-000.parquet", "incidents/replication-000.parquet", "kpis.csv",
+        "manifest.json", "summary.json"]
+    manifest = json.loads((tmp_path / "made" / "manifest.json").read_text())
+    assert (manifest["written_by"], manifest["state"], manifest["replications_finished"]) == (
+        "mimsim", "finished", [0])
+    mimsim("compare", S, "--vary", "teams.desk.agents=2", "-r", "1", "-j", "1", "-o", "made")
+    names = {p.name for p in (tmp_path / "made").iterdir()}
+    assert names == {"manifest.json", "comparison.json", "differences.csv", "scenario",
+                     "scenario[teams.desk.agents=2]"}
+    assert json.loads((tmp_path / "made" / "manifest.json").read_text())["state"] == "finished"
+    capsys.readouterr()
