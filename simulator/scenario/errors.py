@@ -7,10 +7,11 @@ API raises :class:`ScenarioError`, which carries the same list.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-__all__ = ["Problem", "ScenarioError", "format_path"]
+__all__ = ["Problem", "ScenarioError", "describe", "format_path"]
 
 PathPart = str | int
 
@@ -24,6 +25,15 @@ def format_path(path: Sequence[PathPart]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text or "(top level)"
+
+
+def describe(value: object) -> str:
+    """A value as a message shows what was found: quoted text, JSON otherwise, cut at 60 characters."""
+    try:
+        text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    except (TypeError, ValueError):  # keys JSON cannot write (dates, say)
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True)
