@@ -49,8 +49,8 @@ def require_regular_file(path: Path, expected: str) -> int:
         raise ScenarioError([Problem((), f"expected {expected}; found a path that cannot be "
                                          f"read ({reason})", str(path))]) from None
     if not stat.S_ISREG(mode.st_mode):
-        raise ScenarioError([Problem((), f"expected {expected} (a regular file); found "
-                                         f"{file_kind(mode.st_mode)}", str(path))])
+        raise ScenarioError([Problem((), f"expected {expected}; found {file_kind(mode.st_mode)}, "
+                                         f"not a regular file", str(path))])
     return mode.st_size
 
 
