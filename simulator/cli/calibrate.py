@@ -120,8 +120,6 @@ def calibrate(log: Path, log_format: str, mapping: Path | None, encoding: str,
     With --between the log is treated as exported at END: later updates are unknown
     and incidents still open then are right-censored.
     """
-    from simulator.calibration.learn import calibrate as learn
-    from simulator.calibration.writer import scenario_yaml
     from simulator.scenario.loader import load_scenario
 
     began = time.perf_counter()
@@ -129,6 +127,10 @@ def calibrate(log: Path, log_format: str, mapping: Path | None, encoding: str,
                              encoding=encoding)
     read_s = time.perf_counter() - began
     _require_groups(real)
+    # Only now the learning code (SciPy and more): a log that cannot be read is refused sooner.
+    from simulator.calibration.learn import calibrate as learn
+    from simulator.calibration.writer import scenario_yaml
+
     calibration = learn(real, n_groups, name=f"calibrated from {log.name}", routing=routing)
     header = (f"Learned by `mimsim calibrate {log}` ({log_format}); every value says where it came "
               f"from.\nCheck it against the log with `mimsim validate-against {log} {out}`.")
