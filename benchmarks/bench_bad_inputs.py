@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from tests.bad_inputs import ALL, BASELINE  # noqa: E402
+from tests.bad_inputs import ALL, BASELINE
 
 MIMSIM = str(Path(sys.executable).parent / "mimsim")
 BUDGET_S, BUDGET_MB = 2.0, 200.0
