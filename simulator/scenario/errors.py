@@ -8,12 +8,14 @@ API raises :class:`ScenarioError`, which carries the same list.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 __all__ = ["Problem", "ScenarioError", "describe", "format_path"]
 
 PathPart = str | int
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def format_path(path: Sequence[PathPart]) -> str:
@@ -47,9 +49,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
-        if not self.path:
-            return f"{where}: {self.message}"
-        return f"{where}: {format_path(self.path)}: {self.message}"
+        text = f"{where}: {self.message}" if not self.path else \
+            f"{where}: {format_path(self.path)}: {self.message}"
+        # One problem, one line: a name or value with a line break in it is shown escaped.
+        return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
     def located(self, source: str, line: int | None) -> Problem:
         """The same problem, placed in a file (and at a line where known)."""
