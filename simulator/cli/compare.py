@@ -80,12 +80,16 @@ def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str])
     return table
 
 
-@click.command(short_help="Compare designs with common random numbers (paired differences).")
+@click.command(short_help="Compare designs with common random numbers (paired differences).", epilog="""\b
+Examples (a test runs each on the shipped scenarios):
+  mimsim compare scenarios/without-mim.yaml scenarios/with-mim.yaml -r 10
+  mimsim compare scenarios/baseline.yaml --vary teams.network.roster.day.headcount=4""")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @experiment_options
 @click.option("--vary", "variations", multiple=True, metavar="PATH=VALUE",
               help="Add a design: the first scenario with this one change, named "
-                   "STEM[PATH=VALUE] (repeatable; one design per --vary).")
+                   "STEM[PATH=VALUE] (repeatable; one design per --vary), e.g. --vary "
+                   "teams.service_desk.roster.late.headcount=5.")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="Write each design's run directory to OUT/<design>, and comparison.json.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",

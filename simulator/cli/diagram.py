@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.options import stderr
+from simulator.cli.options import SET_HELP, stderr
 from simulator.scenario.loader import load_scenario
 
 __all__ = ["diagram"]
@@ -18,8 +18,7 @@ _SUFFIXES = (".png", ".svg")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The file to write, .png or .svg (default: diagram-<scenario>.png).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 def diagram(scenario: Path, out: Path | None, overrides: tuple[str, ...]) -> None:
     """Draw SCENARIO's process: steps, teams and their staffing, routing probabilities on the
     edges, and the major-incident, change and problem paths when the scenario has them."""

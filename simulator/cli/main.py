@@ -21,7 +21,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from simulator.cli.options import stderr
+from simulator.cli.options import SET_HELP, stderr
 from simulator.cli.run import count
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
@@ -71,10 +71,11 @@ def cli() -> None:
     """
 
 
-@cli.command(short_help="Check a scenario file; exit code 2 if it has problems.")
+@cli.command(short_help="Check a scenario file; exit code 2 if it has problems.", epilog="""\b
+Example (a test runs it on the shipped scenarios):
+  mimsim validate scenarios/with-mim.yaml --set run.measure=26w""")
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     """Check a scenario file and report every problem (exit code 2 if any)."""
     loaded = load_scenario(scenario, overrides)

@@ -15,10 +15,13 @@ from simulator.scenario.targets import parse_target
 if TYPE_CHECKING:
     from simulator.experiment.precision import PrecisionRule
 
-__all__ = ["AUTO", "check_kpi_names", "experiment_options", "progress_bar", "replications_wanted", "stderr",
-           "stdout"]
+__all__ = ["AUTO", "SET_HELP", "check_kpi_names", "experiment_options", "progress_bar",
+           "replications_wanted", "stderr", "stdout"]
 
 AUTO = "auto"
+#: The help of every --set option. Its example works on scenarios/baseline.yaml (a test runs it).
+SET_HELP = ("Override a scenario key (repeatable), e.g. --set "
+            "teams.service_desk.roster.late.headcount=5; list items by name or index.")
 
 
 class _Replications(click.ParamType):  # type: ignore[type-arg]
@@ -46,8 +49,7 @@ def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
                           "precise enough (default: the scenario's run.replications)."),
         click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Root seed (default: the scenario's run.seed)."),
-        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-                     help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable)."),
+        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
         click.option("-j", "--workers", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: all cores; 1 runs in this process). "
                           "Results do not depend on it."),

@@ -47,7 +47,12 @@ def run_notes(result: RunResult) -> list[str]:
     return notes
 
 
-@click.command(short_help="Run replications; report KPIs with confidence intervals.")
+@click.command(short_help="Run replications; report KPIs with confidence intervals.", epilog="""\b
+Examples (a test runs each on the shipped scenarios):
+  mimsim run scenarios/baseline.yaml -r 5
+  mimsim run scenarios/baseline.yaml --set teams.service_desk.roster.late.headcount=5
+  mimsim run scenarios/baseline.yaml --set run.measure=8w -o runs/short
+The horizon is the whole run, warm-up included; run.measure is the time after it.""")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @experiment_options
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
