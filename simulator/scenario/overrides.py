@@ -139,7 +139,9 @@ def _default_data(place: _Place, node: dict[Any, Any], key: Any) -> Any:
     defaults to P1–P4, so ``--set priorities.P1.response=15m`` keeps P2–P4)."""
     model = model_for(place.annotation, node)
     field = field_info(model, key) if model is not None else None
-    default = field.get_default(call_default_factory=True) if field is not None else None
+    if field is None or field.is_required():
+        return {}
+    default = field.get_default(call_default_factory=True)
     return _as_data(default) if default is not None else {}
 
 

@@ -6,7 +6,8 @@ a list made a mapping) — writes the result beside the scenario's parents, so t
 resolves and extended scenarios are fuzzed too, and runs ``mimsim validate`` on it. Every
 outcome must be exit code 0 with nothing on stderr, or exit code 2 with one line per problem,
 each naming the file (and line) or option at fault; never a traceback or an internal error.
-The same holds for ``--set`` overrides of any key path, existing or misspelt.
+The same holds for ``--set`` overrides of any key path of any shipped scenario, existing or
+misspelt.
 
 ``validate`` reads, overrides and checks a scenario without simulating it, so each example
 takes milliseconds and the whole property runs in seconds.
@@ -156,13 +157,17 @@ def test_a_mutated_scenario_is_valid_or_one_clear_line_per_problem(copies: Path,
     _assert_accepted_or_one_line_each(code, err, (str(copies), "/dev/zero", "--set"))
 
 
-BASELINE_DATA, _ = read_yaml((SCENARIOS / "baseline.yaml").read_text(), "baseline.yaml")
-BASELINE_PATHS = [".".join(str(part) for part in path) for path in _paths(BASELINE_DATA)]
+def _key_paths(name: str) -> list[str]:
+    data, _ = read_yaml((SCENARIOS / name).read_text(), name)
+    return [".".join(str(part) for part in path) for path in _paths(data)]
+
+
+KEY_PATHS = {name: _key_paths(name) for name in SHIPPED}
 
 
 @st.composite
-def _override(draw: st.DrawFn) -> str:
-    path = draw(st.sampled_from(BASELINE_PATHS))
+def _override(draw: st.DrawFn, name: str) -> str:
+    path = draw(st.sampled_from(KEY_PATHS[name]))
     path = draw(st.one_of(st.just(path), _typo(path), st.just(path + ".x"),
                           st.just(path.replace(".0.", ".early.")), st.just("extends")))
     value = draw(VALUES)
@@ -170,10 +175,17 @@ def _override(draw: st.DrawFn) -> str:
     return f"{path}={text.removesuffix('...').strip()}"
 
 
+@st.composite
+def _overridden(draw: st.DrawFn) -> tuple[str, list[str]]:
+    name = draw(st.sampled_from(SHIPPED))
+    return name, draw(st.lists(_override(name), min_size=1, max_size=3))
+
+
 @settings(max_examples=100, deadline=None)
-@given(overrides=st.lists(_override(), min_size=1, max_size=3))
-def test_any_override_is_valid_or_one_clear_line_per_problem(overrides: list[str]) -> None:
-    arguments = [str(SCENARIOS / "baseline.yaml")]
+@given(case=_overridden())
+def test_any_override_is_valid_or_one_clear_line_per_problem(case: tuple[str, list[str]]) -> None:
+    name, overrides = case
+    arguments = [str(SCENARIOS / name)]
     for expression in overrides:
         arguments += ["--set", expression]
     code, _, err = _validate(arguments)
