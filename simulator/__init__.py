@@ -24,10 +24,12 @@ For notebooks and scripts, the short way in::
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from simulator.eventlog import SimulationLog, write_events
+    from simulator.experiment.execution import Execution
     from simulator.experiment.run import RunResult
     from simulator.model import Simulation
     from simulator.scenario import Scenario, ScenarioError, load_scenario
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 #: Where each name of the short way in lives. They are imported when first used, so that
 #: ``import simulator.scenario`` (or ``mimsim validate``) does not load SimPy, pandas and SciPy.
 _LAZY = {"SimulationLog": "simulator.eventlog", "write_events": "simulator.eventlog",
+         "Execution": "simulator.experiment.execution",
          "RunResult": "simulator.experiment.run", "run_experiment": "simulator.experiment.run",
          "Simulation": "simulator.model", "Scenario": "simulator.scenario",
          "ScenarioError": "simulator.scenario", "load_scenario": "simulator.scenario"}
@@ -46,6 +49,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'simulator' has no attribute {name!r}")
 
 __all__ = [
+    "Execution",
     "RunResult",
     "Scenario",
     "ScenarioError",
@@ -59,12 +63,14 @@ __all__ = [
 
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        workers: int | None = None, out_dir: str | None = None) -> RunResult:
-    """Run replications of a scenario; see :func:`simulator.experiment.run_experiment`."""
+        workers: int | None = None, out_dir: str | Path | None = None) -> RunResult:
+    """Run replications of a scenario (default: its ``run.replications`` and ``run.seed``, on every
+    core); see :func:`simulator.experiment.run_experiment` and :class:`Execution` for the rest."""
+    from simulator.experiment.execution import Execution
     from simulator.experiment.run import run_experiment
 
-    return run_experiment(scenario, replications=replications, seed=seed, workers=workers,
-                          out_dir=out_dir)
+    return run_experiment(scenario, Execution(replications, seed, workers,
+                                              out_dir=None if out_dir is None else Path(out_dir)))
 
 
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> SimulationLog:
