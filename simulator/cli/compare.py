@@ -102,8 +102,6 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     design, paired by replication, with its CI. --set applies to every design;
     --vary adds a design that differs from the first in one key.
     """
-    from simulator.experiment.compare import compare_designs
-
     if len(scenarios) + len(variations) < 2:
         raise click.UsageError("expected at least two designs to compare (scenarios, or --vary); "
                                "found one")
@@ -112,7 +110,10 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     for variation in variations:
         names.append(f"{scenarios[0].stem}[{variation}]")
         sources.append((str(scenarios[0]), (*overrides, variation)))
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
+    from simulator.experiment.compare import compare_designs
+
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(loaded[0], out_dir=out, progress=bar)

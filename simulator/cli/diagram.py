@@ -22,11 +22,12 @@ _SUFFIXES = (".png", ".svg")
 def diagram(scenario: Path, out: Path | None, overrides: tuple[str, ...]) -> None:
     """Draw SCENARIO's process: steps, teams and their staffing, routing probabilities on the
     edges, and the major-incident, change and problem paths when the scenario has them."""
-    from simulator.reporting.diagram import write_diagram
-
     target = out or Path(f"diagram-{scenario.stem}.png")
     if target.suffix.lower() not in _SUFFIXES:
         raise click.BadParameter(f"expected a file name ending in .png or .svg; found {target.name!r}",
                                  param_hint="'--out'")
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = load_scenario(scenario, overrides)
+    from simulator.reporting.diagram import write_diagram
+
     stderr().print(f"wrote {write_diagram(loaded, target)}", markup=False)

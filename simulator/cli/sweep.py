@@ -152,12 +152,13 @@ def sweep(scenario: Path, grids: tuple[str, ...], execution: ExecutionOptions,
     file, one row per design × replication × KPI; after an interruption the same command
     computes only what is missing. In Python: simulator.experiment.load_sweep(STORE).
     """
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    base = load_scenario(scenario, overrides)
     from simulator.experiment.grid import GridError, parse_grid
     from simulator.experiment.sweep import plan_sweep, run_sweep, sweep_summary
 
     try:
         parameters = [parse_grid(option) for option in grids]
-        base = load_scenario(scenario, overrides)
         console = stderr()
         bar = ReplicationBar(console, "designs × replications to compute")
         chosen = execution.build(base, fixed_for="a sweep", progress=bar)
