@@ -27,6 +27,11 @@ from tests.bad_inputs import ALL, BASELINE
 
 MIMSIM = str(Path(sys.executable).parent / "mimsim")
 BUDGET_S, BUDGET_MB = 2.0, 200.0
+_OTHER = str(BASELINE)
+COMMANDS = [["validate", "/dev/zero"], ["run", "/dev/zero"], ["warmup", "/dev/zero"],
+            ["diagram", "/dev/zero"], ["tabletop", "/dev/zero"], ["roi", "/dev/zero", _OTHER],
+            ["compare", "/dev/zero", _OTHER], ["sweep", "/dev/zero", "--grid", "run.seed=1,2"],
+            ["staff", "/dev/zero"], ["sensitivity", "/dev/zero", "--range", "run.seed=1:2"]]
 
 
 def _measure(arguments: list[str]) -> tuple[int, float, float, float]:
@@ -58,6 +63,12 @@ def main() -> None:
                 worst_cpu, worst_mb = max(worst_cpu, cpu), max(worst_mb, peak)
     print(f"worst case: {worst_cpu:.2f} s CPU, {worst_mb:.1f} MB (budget {BUDGET_S:g} s, "
           f"{BUDGET_MB:g} MB)")
+    print("\nthe same refusal (/dev/zero as the scenario) by each command that reads a scenario:")
+    for arguments in COMMANDS:
+        code, wall, cpu, peak = _measure(arguments)
+        flag = "" if cpu <= BUDGET_S and peak <= BUDGET_MB else "  over budget"
+        shown = ' '.join(arguments).replace(_OTHER, 'scenarios/baseline.yaml')
+        print(f"{shown:<48} {code:>4} {wall:>7.2f} {cpu:>6.2f} {peak:>8.1f}{flag}")
 
 
 if __name__ == "__main__":
