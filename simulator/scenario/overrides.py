@@ -98,8 +98,8 @@ def _dict_key(node: dict[Any, Any], place: _Place, key: str) -> Any:
         options = [str(name) for name in node]
         kind = place.names.kind
         raise _RefusedError(f"expected the name of a {kind} of the scenario ({_listed(options)}); "
-                       f"found {key!r}{_hint(key, options)} (--set changes what is there; to add "
-                       f"a {kind}, write a scenario file that extends this one)")
+                            f"found {key!r}{_hint(key, options)} (--set changes what is there; "
+                            f"to add a {kind}, write a scenario file that extends this one)")
     return key if match is None else match
 
 
@@ -131,7 +131,7 @@ def _list_index(items: list[Any], place: _Place, key: str) -> int:
     model = _item_type(place)
     kind = model.__name__.lower() if isinstance(model, type) else "list item"
     raise _RefusedError(f"expected the name of a {kind} ({_listed(known)}) or an index below "
-                   f"{len(items)}; found {key!r}{_hint(key, known)}")
+                        f"{len(items)}; found {key!r}{_hint(key, known)}")
 
 
 def _default_data(place: _Place, node: dict[Any, Any], key: Any) -> Any:
@@ -165,8 +165,8 @@ def _descend(node: Any, place: _Place, key: str, following: str) -> tuple[Any, _
             wants_list = get_origin(unwrap(child_place.annotation)) in (list, tuple)
             if (following.isdigit() or wants_list) and not isinstance(default, list):
                 item = following if following.isdigit() else repr(following)
-                raise _RefusedError(f"expected an existing list to take item {item} of; found no "
-                               f"{key!r} here")
+                raise _RefusedError(f"expected an existing list to take item {item} of; "
+                                    f"found no {key!r} here")
             node[found] = default
         child = node[found]
     elif isinstance(node, list):
