@@ -46,18 +46,23 @@ _COMMANDS = {"run": "run", "compare": "compare", "warmup": "warmup", "sweep": "s
              "validate-against": "validate_against", "tabletop": "tabletop"}
 
 
+#: The commands defined here (filled below). None is registered on the group itself, so that
+#: tools that list a group's commands (sphinx-click, for the CLI reference) ask for all of them.
+_HERE: dict[str, click.Command] = {}
+
+
 class _Commands(click.Group):
     """A command group that imports each command's module when the command is asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *_COMMANDS})
+        return sorted({*_HERE, *_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in _COMMANDS:
             module = importlib.import_module(f"simulator.cli.{_COMMANDS[cmd_name]}")
             command: click.Command = getattr(module, _COMMANDS[cmd_name])
             return command
-        return super().get_command(ctx, cmd_name)
+        return _HERE.get(cmd_name)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,7 +76,7 @@ def cli() -> None:
     """
 
 
-@cli.command(short_help="Check a scenario file; exit code 2 if it has problems.", epilog="""\b
+@click.command(short_help="Check a scenario file; exit code 2 if it has problems.", epilog="""\b
 Example (a test runs it on the shipped scenarios):
   mimsim validate scenarios/with-mim.yaml --set run.measure=26w""")
 @click.argument("scenario", type=click.Path(path_type=Path))
@@ -86,7 +91,7 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
                f"then {format_duration(run_length.measured)} measured)")
 
 
-@cli.command(short_help="Print the JSON Schema of scenario files.")
+@click.command(short_help="Print the JSON Schema of scenario files.")
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion)."""
     full = Scenario.model_json_schema(by_alias=True)
@@ -104,6 +109,9 @@ def schema() -> None:
         "$defs": definitions,
     }
     click.echo(json.dumps(document, indent=2))
+
+
+_HERE.update(validate=validate, schema=schema)
 
 
 def _report_problems(error: ScenarioError) -> None:
