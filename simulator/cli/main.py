@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -46,23 +47,40 @@ _COMMANDS = {"run": "run", "compare": "compare", "warmup": "warmup", "sweep": "s
              "validate-against": "validate_against", "tabletop": "tabletop"}
 
 
-#: The commands defined here (filled below). None is registered on the group itself, so that
-#: tools that list a group's commands (sphinx-click, for the CLI reference) ask for all of them.
-_HERE: dict[str, click.Command] = {}
+class _LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name: those of :data:`_COMMANDS` are imported when first looked up,
+    the others (``validate``, ``schema``) are registered here as usual. Anything that reads a
+    group's ``commands`` (click itself, sphinx-click for the CLI reference) sees them all."""
+
+    def __init__(self) -> None:
+        self._registered: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in _COMMANDS:
+            command: click.Command = getattr(
+                importlib.import_module(f"simulator.cli.{_COMMANDS[name]}"), _COMMANDS[name])
+            return command
+        return self._registered[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._registered[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._registered[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({*self._registered, *_COMMANDS}))
+
+    def __len__(self) -> int:
+        return len({*self._registered, *_COMMANDS})
 
 
 class _Commands(click.Group):
     """A command group that imports each command's module when the command is asked for."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*_HERE, *_COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in _COMMANDS:
-            module = importlib.import_module(f"simulator.cli.{_COMMANDS[cmd_name]}")
-            command: click.Command = getattr(module, _COMMANDS[cmd_name])
-            return command
-        return _HERE.get(cmd_name)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands()
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,7 +94,7 @@ def cli() -> None:
     """
 
 
-@click.command(short_help="Check a scenario file; exit code 2 if it has problems.", epilog="""\b
+@cli.command(short_help="Check a scenario file; exit code 2 if it has problems.", epilog="""\b
 Example (a test runs it on the shipped scenarios):
   mimsim validate scenarios/with-mim.yaml --set run.measure=26w""")
 @click.argument("scenario", type=click.Path(path_type=Path))
@@ -91,7 +109,7 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
                f"then {format_duration(run_length.measured)} measured)")
 
 
-@click.command(short_help="Print the JSON Schema of scenario files.")
+@cli.command(short_help="Print the JSON Schema of scenario files.")
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion)."""
     full = Scenario.model_json_schema(by_alias=True)
@@ -109,9 +127,6 @@ def schema() -> None:
         "$defs": definitions,
     }
     click.echo(json.dumps(document, indent=2))
-
-
-_HERE.update(validate=validate, schema=schema)
 
 
 def _report_problems(error: ScenarioError) -> None:

@@ -146,6 +146,7 @@ def copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow  # about 10 s: 150 scenarios validated
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_scenario())
 def test_a_mutated_scenario_is_valid_or_one_clear_line_per_problem(copies: Path,
@@ -181,6 +182,7 @@ def _overridden(draw: st.DrawFn) -> tuple[str, list[str]]:
     return name, draw(st.lists(_override(name), min_size=1, max_size=3))
 
 
+@pytest.mark.slow  # about 5 s: 100 validations with overrides
 @settings(max_examples=100, deadline=None)
 @given(case=_overridden())
 def test_any_override_is_valid_or_one_clear_line_per_problem(case: tuple[str, list[str]]) -> None:
