@@ -20,10 +20,13 @@ if TYPE_CHECKING:
     from simulator.experiment.execution import Execution
     from simulator.experiment.replications import ReplicationResult
 
-__all__ = ["AUTO", "ExecutionOptions", "ReplicationBar", "check_kpi_names", "experiment_options",
-           "progress_bar", "stderr", "stdout"]
+__all__ = ["AUTO", "SET_HELP", "ExecutionOptions", "ReplicationBar", "check_kpi_names",
+           "experiment_options", "progress_bar", "stderr", "stdout"]
 
 AUTO = "auto"
+#: The help of every --set option. Its example works on scenarios/baseline.yaml (a test runs it).
+SET_HELP = ("Override a scenario key (repeatable), e.g. --set "
+            "teams.service_desk.roster.late.headcount=5; list items by name or index.")
 
 
 class _Replications(click.ParamType):  # type: ignore[type-arg]
@@ -57,8 +60,7 @@ def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
                           "precise enough (default: the scenario's run.replications)."),
         click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Root seed (default: the scenario's run.seed)."),
-        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-                     help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable)."),
+        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
         click.option("-j", "--workers", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: all cores; 1 runs in this process). "
                           "Results do not depend on it."),
