@@ -88,12 +88,16 @@ def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str])
     return table
 
 
-@click.command(short_help="Compare designs with common random numbers (paired differences).")
+@click.command(short_help="Compare designs with common random numbers (paired differences).", epilog="""\b
+Examples (a test runs each on the shipped scenarios):
+  mimsim compare scenarios/without-mim.yaml scenarios/with-mim.yaml -r 10
+  mimsim compare scenarios/baseline.yaml --vary teams.network.roster.day.headcount=4""")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @experiment_options
 @click.option("--vary", "variations", multiple=True, metavar="PATH=VALUE",
               help="Add a design: the first scenario with this one change, named "
-                   "STEM[PATH=VALUE] (repeatable; one design per --vary).")
+                   "STEM[PATH=VALUE] (repeatable; one design per --vary), e.g. --vary "
+                   "teams.service_desk.roster.late.headcount=5.")
 @click.option("-o", "--out", type=output_directory(), default=None,
               help="Write each design's run directory to OUT/<design>, and comparison.json: a "
                    "new or empty directory, or one mimsim wrote (emptied first).")
@@ -107,8 +111,6 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     design, paired by replication, with its CI. --set applies to every design;
     --vary adds a design that differs from the first in one key.
     """
-    from simulator.experiment.compare import compare_designs
-
     if len(scenarios) + len(variations) < 2:
         raise click.UsageError("expected at least two designs to compare (scenarios, or --vary); "
                                "found one")
@@ -117,7 +119,10 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     for variation in variations:
         names.append(f"{scenarios[0].stem}[{variation}]")
         sources.append((str(scenarios[0]), (*overrides, variation)))
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
+    from simulator.experiment.compare import compare_designs
+
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(loaded[0], out_dir=out, progress=bar)

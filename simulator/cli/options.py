@@ -25,11 +25,14 @@ if TYPE_CHECKING:
     from simulator.experiment.execution import Execution, Replications
     from simulator.experiment.replications import ReplicationResult
 
-__all__ = ["AUTO", "ExecutionOptions", "ReplicationBar", "check_kpi_names", "check_workload",
-           "confirmed", "experiment_options", "fixed_experiment_options", "progress_bar", "stderr",
-           "stdout"]
+__all__ = ["AUTO", "SET_HELP", "ExecutionOptions", "ReplicationBar", "check_kpi_names",
+           "check_workload", "confirmed", "experiment_options", "fixed_experiment_options",
+           "progress_bar", "stderr", "stdout"]
 
 AUTO = "auto"
+#: The help of every --set option. Its example works on scenarios/baseline.yaml (a test runs it).
+SET_HELP = ("Override a scenario key (repeatable), e.g. --set "
+            "teams.service_desk.roster.late.headcount=5; list items by name or index.")
 
 
 class _Replications(click.ParamType):  # type: ignore[type-arg]
@@ -87,8 +90,7 @@ def _shared_options(replications_help: str) -> list[_Option]:
                      help=replications_help),
         click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Root seed (default: the scenario's run.seed)."),
-        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-                     help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable)."),
+        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
         click.option("-j", "--workers", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: all cores; 1 runs in this process). "
                           "Results do not depend on it."),

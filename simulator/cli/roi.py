@@ -112,11 +112,12 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
     the staff cost difference; then net benefit over --years after --investment, ROI and
     payback, each with a 95 % CI from the paired replications.
     """
+    # The scenarios first: a file that cannot be read is refused before the engine is imported.
+    first = load_scenario(baseline, overrides)
+    second = load_scenario(improved, overrides)
     from simulator.experiment.roi import RoiSettings, run_roi
     from simulator.reporting.roi_report import roi_markdown
 
-    first = load_scenario(baseline, overrides)
-    second = load_scenario(improved, overrides)
     settings = RoiSettings(years, investment, running_cost)
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")

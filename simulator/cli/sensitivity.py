@@ -125,14 +125,18 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     Give one scenario, or two (BASELINE IMPROVED: each range applies to both). Every design
     runs with the same random numbers.
     """
+    if len(scenarios) > 2:
+        raise click.UsageError(f"expected one scenario, or a baseline and an improved one; found "
+                               f"{len(scenarios)}")
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    base = load_scenario(scenarios[0], overrides)
+    # Every file, before running anything (a bad second file is reported at once).
+    loaded = [base, *(load_scenario(path, overrides) for path in scenarios[1:])]
     from simulator.experiment.grid import GridError, parse_range_pair
     from simulator.experiment.roi import RoiSettings
     from simulator.experiment.sensitivity import run_sensitivity
     from simulator.reporting.tornado import save_tornado
 
-    if len(scenarios) > 2:
-        raise click.UsageError(f"expected one scenario, or a baseline and an improved one; found "
-                               f"{len(scenarios)}")
     try:
         parameters = [parse_range_pair(option) for option in ranges]
     except GridError as error:
@@ -142,8 +146,6 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     if repeated:
         raise click.BadParameter(f"expected each key once; found {', '.join(repeated)} more than "
                                  f"once", param_hint="'--range'")
-    base = load_scenario(scenarios[0], overrides)
-    loaded = [base, *(load_scenario(path, overrides) for path in scenarios[1:])]  # all, before running
     measure = _measure(kpi, base, len(scenarios) == 2)
     if measure == "roi" and investment <= 0:
         raise click.BadParameter("expected --investment above zero for the ROI (net benefit ÷ "

@@ -202,9 +202,11 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
     numbers: a target is met when its whole 95 % CI meets it. Prints the roster, its
     cost and its KPIs, with the formulas' first cut and predictions beside them.
     """
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    loaded = load_scenario(scenario, overrides)
     from simulator.experiment.roster import current_roster, posts
     from simulator.experiment.staffing import find_staffing
-    loaded = load_scenario(scenario, overrides)
+
     targets = _targets(target_texts, loaded)
     unknown = sorted(set(teams) - set(loaded.teams))
     if unknown:

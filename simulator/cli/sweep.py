@@ -127,12 +127,15 @@ def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications
     return {"store": str(store), "replications": replications, "seed": seed, "designs": designs}
 
 
-@click.command(short_help="Run a factorial design over scenario keys into a resumable store.")
+@click.command(short_help="Run a factorial design over scenario keys into a resumable store.", epilog="""\b
+Example (a test runs it on the shipped scenarios):
+  mimsim sweep scenarios/baseline.yaml --grid teams.service_desk.roster.late.headcount=4:6 -r 4""")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--grid", "grids", multiple=True, required=True, metavar="PATH=VALUES",
-              help="A key and its values: a list (teams.L2.agents=4,5,6), an inclusive range "
-                   "(teams.L2.agents=4:8) or a range with a step (run.warmup=1w:3w:1w). "
-                   "Repeat for more keys; every combination is a design.")
+              help="A key and its values: a list (teams.network.roster.day.headcount=3,4,5), an "
+                   "inclusive range (teams.network.roster.day.headcount=3:5) or a range with a "
+                   "step (run.warmup=10w:14w:2w). Repeat for more keys; every combination is a "
+                   "design.")
 @fixed_experiment_options
 @click.option("--store", type=sweep_store(), default=None,
               help="The SQLite results store (default: sweep-<scenario>.sqlite): a new or empty "
@@ -152,13 +155,14 @@ def sweep(scenario: Path, grids: tuple[str, ...], execution: ExecutionOptions,
     file, one row per design × replication × KPI; after an interruption the same command
     computes only what is missing. In Python: simulator.experiment.load_sweep(STORE).
     """
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    base = load_scenario(scenario, overrides)
     from simulator.experiment.grid import GridError, design_count, parse_grid
     from simulator.experiment.sweep import plan_sweep, run_sweep, sweep_summary
 
     try:
         parameters = [parse_grid(option) for option in grids]
         size = design_count(parameters)
-        base = load_scenario(scenario, overrides)
         console = stderr()
         bar = ReplicationBar(console, "designs × replications to compute")
         chosen = execution.build(base, fixed_for="a sweep", progress=bar)

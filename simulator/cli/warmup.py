@@ -33,11 +33,12 @@ __all__ = ["warmup"]
 def warmup(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...], period: str,
            plot: Path | None) -> None:
     """Suggest how long SCENARIO's warm-up should be: MSER-5 on its backlog series."""
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    loaded = load_scenario(scenario, overrides)
     from simulator.experiment.run import run_experiment
     from simulator.experiment.warmup import ADEQUATE_WITHIN, analyse_warmup
     from simulator.reporting.plots import warmup_figure
 
-    loaded = load_scenario(scenario, overrides)
     target = plot or checked_default(output_file(PLOTS), Path(f"warmup-{scenario.stem}.png"), "--plot")
     bar = ReplicationBar(stderr(), f"{scenario.stem}: replications")
     chosen = execution.build(loaded, progress=bar)
