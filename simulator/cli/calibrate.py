@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator.cli.options import stderr
+from simulator.cli.outputs import output_file
+from simulator.experiment.outputs import CALIBRATION_REPORT, LEARNED_SCENARIO
 from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
@@ -103,15 +105,17 @@ def _require_groups(real: RealLog) -> None:
 @click.command(short_help="Learn a scenario from a real incident log.")
 @click.argument("log", type=click.Path(path_type=Path))
 @log_options(default_part="first")
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
-              help="Where to write the scenario (YAML).")
+@click.option("-o", "--out", type=output_file([LEARNED_SCENARIO]), required=True,
+              help="Where to write the scenario, .yaml or .yml: a new file, or one an earlier "
+                   "`mimsim calibrate` wrote.")
 @click.option("--groups", "n_groups", type=click.IntRange(min=1), default=8, show_default=True,
               help="Model this many of the busiest assignment groups; pool the rest as 'other'.")
 @click.option("--routing", type=click.Choice(["counted", "visible"]), default="counted", show_default=True,
               help="Transfers scaled to the log's reassignment counts (counted), or only the "
                    "hand-offs its updates show (visible).")
-@click.option("--report", type=click.Path(path_type=Path), default=None,
-              help="Also write what was learned, in detail, as JSON.")
+@click.option("--report", type=output_file([CALIBRATION_REPORT]), default=None,
+              help="Also write what was learned, in detail, as JSON (a .json file: new, or one an "
+                   "earlier `mimsim calibrate` wrote).")
 def calibrate(log: Path, log_format: str, mapping: Path | None, encoding: str,
               between: tuple[dt.datetime, dt.datetime] | None, split: tuple[float, int] | None,
               part: str, out: Path, n_groups: int, routing: str, report: Path | None) -> None:

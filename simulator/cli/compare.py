@@ -11,7 +11,15 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import output_directory
 from simulator.cli.render import format_value
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.targets import (
@@ -90,8 +98,9 @@ Examples (a test runs each on the shipped scenarios):
               help="Add a design: the first scenario with this one change, named "
                    "STEM[PATH=VALUE] (repeatable; one design per --vary), e.g. --vary "
                    "teams.service_desk.roster.late.headcount=5.")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write each design's run directory to OUT/<design>, and comparison.json.")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write each design's run directory to OUT/<design>, and comparison.json: a "
+                   "new or empty directory, or one mimsim wrote (emptied first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides: tuple[str, ...],
@@ -117,6 +126,7 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(loaded[0], out_dir=out, progress=bar)
+    check_workload(loaded, chosen.replications, designs_from="SCENARIOS and --vary")
     with bar:
         comparison = compare_designs(list(zip(names, loaded, strict=True)), chosen, sources=sources)
     document = comparison.document()

@@ -13,7 +13,9 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
@@ -24,6 +26,7 @@ from rich.console import Console
 
 from simulator.cli.options import SET_HELP, stderr
 from simulator.cli.run import count
+from simulator.experiment.refusal import RefusedError
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
@@ -33,6 +36,9 @@ __all__ = ["cli", "main"]
 
 _EXIT_BAD_INPUT = 2
 _EXIT_INTERRUPTED = 130
+_EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
+#: `mimsim` with no command shows the help (click 8.2 and later raise this for it).
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _stderr() -> Console:
@@ -143,19 +149,58 @@ def _interrupted(argv: list[str]) -> str:
             "replication)")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``), handled as Ctrl-C is: stop the workers, keep what finished."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``mimsim`` console script."""
     # The commands only write figures to files: matplotlib's file backend, unless the user chose
     # another. (The reporting layer leaves the backend alone, so notebooks keep their inline plots.)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
+    try:
+        return _run(argv)
+    except SystemExit as leaving:
+        if argv is None and leaving.code in (_EXIT_INTERRUPTED, _EXIT_TERMINATED):
+            # Everything is written and closed; skip the interpreter's teardown of pandas,
+            # SciPy and friends, which takes seconds on a busy machine: Ctrl-C ends the command
+            # within a second. (Only as the `mimsim` command: a caller in Python gets SystemExit.)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(leaving.code))
+        raise
+    finally:
+        if on_main_thread:  # called from Python (tests, notebooks): leave SIGTERM as it was
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _run(argv: list[str] | None) -> Any:
     try:
         return cli.main(args=argv, prog_name="mimsim", standalone_mode=False)
     except ScenarioError as error:
         _report_problems(error)
         sys.exit(_EXIT_BAD_INPUT)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except RefusedError as error:  # an output path, a Dask address, a size: refused before any work
+        _stderr().print(str(error), markup=False, soft_wrap=True)
+        sys.exit(_EXIT_BAD_INPUT)
+    except (click.exceptions.Abort, KeyboardInterrupt) as stopped:
         _stderr().print(_interrupted(sys.argv[1:] if argv is None else argv), markup=False)
-        sys.exit(_EXIT_INTERRUPTED)
+        terminated = isinstance(stopped, _Terminated) or isinstance(stopped.__cause__, _Terminated)
+        sys.exit(_EXIT_TERMINATED if terminated else _EXIT_INTERRUPTED)  # click wraps it in Abort
+    except click.UsageError as error:  # one line, not click's usage block
+        if isinstance(error, _NO_ARGS_IS_HELP):  # `mimsim` alone: the help
+            error.show()
+            sys.exit(error.exit_code)
+        command = error.ctx.command_path if error.ctx is not None else "mimsim"
+        _stderr().print(f"{command}: {error.format_message()} (see {command} --help)",
+                        markup=False, soft_wrap=True)
+        sys.exit(error.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)

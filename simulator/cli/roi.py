@@ -11,7 +11,15 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import output_directory
 from simulator.scenario.loader import load_scenario
 
 if TYPE_CHECKING:
@@ -89,8 +97,9 @@ def _table(result: RoiResult) -> Table:
 @click.argument("improved", type=click.Path(path_type=Path))
 @experiment_options
 @roi_options
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write both run directories, roi.json and roi.md here.")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write both run directories, roi.json and roi.md here: a new or empty "
+                   "directory, or one mimsim wrote (emptied first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]),
               default="table", show_default=True,
               help="What to print on stdout: a table, JSON, or the one-page Markdown summary.")
@@ -113,6 +122,7 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(first, out_dir=out, progress=bar)
+    check_workload([first, second], chosen.replications, designs_from="BASELINE and IMPROVED")
     with bar:
         result = run_roi((baseline.stem, first), (improved.stem, second), settings, chosen)
     document = result.document()

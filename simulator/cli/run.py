@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import output_directory
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.units import format_duration
 
@@ -49,8 +57,9 @@ Examples (a test runs each on the shipped scenarios):
 The horizon is the whole run, warm-up included; run.measure is the time after it.""")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @experiment_options
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write the run directory here (event logs, incidents, KPIs, manifest).")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write the run directory here (event logs, incidents, KPIs, manifest): a new "
+                   "or empty directory, or one mimsim wrote (emptied first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 @click.option("--events", "events_format", type=click.Choice(["parquet", "csv", "xes"]),
@@ -71,6 +80,7 @@ def run(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...],
     console = stderr()
     bar = ReplicationBar(console, f"{scenario.stem}: replications")
     chosen = execution.build(loaded, out_dir=out, events_format=events_format, progress=bar)
+    check_workload([loaded], chosen.replications)
     with bar:
         result = run_experiment(loaded, chosen, name=scenario.stem, source=str(scenario),
                                 overrides=overrides)

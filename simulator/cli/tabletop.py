@@ -8,6 +8,7 @@ import click
 from rich.markup import escape
 
 from simulator.cli.options import stderr
+from simulator.cli.outputs import checked_default, tabletop_database
 
 __all__ = ["tabletop"]
 
@@ -18,7 +19,7 @@ __all__ = ["tabletop"]
               help="Interface to listen on. Only this machine can connect unless you name "
                    "another interface (e.g. 0.0.0.0 for the room's network).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--db", "database", type=click.Path(path_type=Path), default=None,
+@click.option("--db", "database", type=tabletop_database(), default=None,
               help="The exercise's database (default: SCENARIO's stem + .tabletop.db, here). "
                    "Rounds, decisions and injects are kept there: restart with the same --db "
                    "to carry on.")
@@ -33,7 +34,8 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
 
     from simulator.tabletop.app import Exercise, create_app
 
-    database = database or Path(f"{scenario.stem}.tabletop.db")
+    database = database or checked_default(tabletop_database(), Path(f"{scenario.stem}.tabletop.db"),
+                                           "--db")
     exercise = Exercise(scenario, database, seed)
     console = stderr()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
