@@ -34,7 +34,10 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     from simulator.tabletop.app import Exercise, create_app
 
     database = database or Path(f"{scenario.stem}.tabletop.db")
-    exercise = Exercise(scenario, database, seed)
+    try:
+        exercise = Exercise(scenario, database, seed)
+    except ValueError as error:  # a database this version cannot resume: one line, exit 2
+        raise click.BadParameter(str(error), param_hint="'--db'") from None
     console = stderr()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"[bold]{escape(exercise.exercise.title)}[/] — database {escape(str(database))}",
@@ -45,4 +48,4 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"listening on {host}: anyone on this network can open the players' view; "
                       "only the token opens the console", highlight=False)
-    uvicorn.run(create_app(exercise), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(exercise, host, port), host=host, port=port, log_level="warning")
