@@ -20,8 +20,8 @@ __all__ = ["tabletop"]
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--db", "database", type=click.Path(path_type=Path), default=None,
               help="The exercise's database (default: SCENARIO's stem + .tabletop.db, here). "
-                   "Rounds, decisions and injects are kept there: restart with the same --db "
-                   "to carry on.")
+                   "Every round and every action is kept there (readable by you only): restart "
+                   "with the same --db to carry on.")
 @click.option("--seed", type=int, default=None, help="Seed of every round (default: the scenario's).")
 def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: int | None) -> None:
     """Serve SCENARIO (which needs an `exercise` section) as a tabletop exercise.

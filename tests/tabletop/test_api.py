@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from simulator.tabletop.app import Exercise, create_app
 from simulator.tabletop.live import UpdateLimit
 from simulator.tabletop.records import UpdateRecord
-from tests.tabletop.conftest import BASE_URL, CLOUDFLARE
+from tests.tabletop.conftest import CLOUDFLARE
 
 
 def _open_round(client: TestClient, facilitator: dict[str, str], team: str = "Blue") -> int:
@@ -73,6 +73,9 @@ PUBLIC = {("GET", "/"), ("GET", "/favicon.ico"), ("GET", "/assets/{name}"),
           ("GET", "/rounds/{round_id}/debrief"), ("GET", "/api/rounds/{round_id}/debrief.md"),  # *
           ("GET", "/api/rounds/{round_id}/debrief.html"),  # *
           ("POST", "/api/rounds/{round_id}/decisions"), ("POST", "/api/rounds/{round_id}/updates")}
+FACILITATOR_ONLY = {("GET", "/console"), ("POST", "/api/rounds"), ("GET", "/api/compare"),
+                    ("POST", "/api/rounds/{round_id}/clock"), ("POST", "/api/rounds/{round_id}/injects"),
+                    ("POST", "/api/rounds/{round_id}/notes"), ("POST", "/api/rounds/{round_id}/end")}
 #: Words that only the facilitator's material holds.
 SECRET = ("facilitator_notes", "Published timeline", "published", "timeline", "decision_log",
           "kill executed", "injects", "access tooling slow", "Facilitator's notes", "a private note")
@@ -88,7 +91,7 @@ def test_every_route_is_listed_and_only_the_listed_ones_are_public(
     round_id = _open_round(client, facilitator)
     client.post(f"/api/rounds/{round_id}/notes", json={"text": "a private note"}, headers=facilitator)
     routes = _routes(client.app)
-    assert PUBLIC < routes  # a route added later must be put on one side or the other here
+    assert routes == PUBLIC | FACILITATOR_ONLY  # a route added later must join one of the two
     bodies = {"/api/rounds": {"team": "Red"}, "/api/rounds/{round_id}/clock": {"action": "pause"},
               "/api/rounds/{round_id}/injects": {"name": "CTO asks"},
               "/api/rounds/{round_id}/notes": {"text": "x"}, "/api/rounds/{round_id}/end": {}}
@@ -389,19 +392,28 @@ def test_pages_load_nothing_from_the_network_and_no_inline_script(client: TestCl
 # -- the database and the snapshots -------------------------------------------------------------------
 def test_the_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     database = tmp_path / "fresh.db"
-    Exercise(CLOUDFLARE, database)
-    for path in tmp_path.glob("fresh.db*"):  # the database and its write-ahead log
-        assert path.stat().st_mode & 0o777 == 0o600, path
+    kept = Exercise(CLOUDFLARE, database)
+    kept.new_round("Blue")  # a write: the write-ahead log exists now
+    files = sorted(path.name for path in tmp_path.glob("fresh.db*"))
+    assert files == ["fresh.db", "fresh.db-shm", "fresh.db-wal"]
+    for name in files:
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
     shared = tmp_path / "shared.db"
     shared.touch(mode=0o644)
     shared.chmod(0o644)
     Exercise(CLOUDFLARE, shared)
     assert shared.stat().st_mode & 0o777 == 0o600
+    notes = tmp_path / "notes.txt"  # not a database: refused, and left as it was
+    notes.write_text("my notes")
+    notes.chmod(0o644)
+    with pytest.raises(ValueError, match="cannot open it as the exercise's database"):
+        Exercise(CLOUDFLARE, notes)
+    assert notes.read_text() == "my notes" and notes.stat().st_mode & 0o777 == 0o644
 
 
 def test_state_is_built_once_per_change_of_the_round(
         client: TestClient, facilitator: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import simulator.tabletop.live as live
+    from simulator.tabletop import live
 
     round_id = _open_round(client, facilitator)
     built = []

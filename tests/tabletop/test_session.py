@@ -114,7 +114,7 @@ def test_paces_are_read_in_simulated_minutes_per_second_or_times_real_time() -> 
     assert parse_pace("real time") == REAL_TIME == parse_pace("1x")
     assert parse_pace("0.5x") == REAL_TIME / 2 and parse_pace("60x") == 1.0 and parse_pace(5) == 5.0
     for wrong in ("fast", "0x", -1, 601, True):
-        with pytest.raises(ValueError, match="expected .*(real time|0.1x)"):
+        with pytest.raises(ValueError, match=r"expected .*(real time|0\.1x)"):
             parse_pace(wrong)  # one clear message, whatever was wrong
 
 
@@ -138,7 +138,8 @@ def test_a_round_that_ends_by_the_facilitator_plays_on_after_the_restoration(tmp
     _play(round_, 14 * 60 + 30, ANSWERS)
     assert not round_.finished and round_.minute == 14 * 60 + 30
     round_.end_round("Time is up.", "facilitator")
-    assert round_.end is not None and (round_.end.reason, round_.end.message) == ("facilitator", "Time is up.")
+    assert round_.end is not None
+    assert (round_.end.reason, round_.end.message) == ("facilitator", "Time is up.")
     with pytest.raises(ValueError, match="already over"):
         round_.end_round("", "facilitator")
     assert round_.replay().end == round_.end
