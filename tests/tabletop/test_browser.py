@@ -63,8 +63,12 @@ def _browser() -> Iterator[tuple[Any, list[str]]]:
 
 
 def _page(browser: Any, errors: list[str], width: int = 1400) -> Any:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=LONG)
     page = browser.new_context(viewport={"width": width, "height": 1000},
                                accept_downloads=True).new_page()
+    page.set_default_timeout(LONG)
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -121,6 +125,7 @@ def test_the_facilitator_and_a_player_play_the_cloudflare_exercise(tmp_path: Pat
         incident.locator("select").select_option("executives")
         incident.locator("textarea").fill("Every site returns 502s; we are disabling the WAF rules.")
         incident.locator("button", has_text="Send stakeholder update").click()
+        expect(players.locator("#error")).to_have_text("")
         expect(players.locator("#updates")).to_contain_text("we are disabling the WAF rules")
         expect(incident).to_contain_text("Next update due by 14:20")
         expect(console.locator("#timeline")).to_contain_text("update: to executives: Every site")
