@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,9 +30,10 @@ from simulator.metrics.costs import cost_measures
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
-from simulator.metrics.teams import duty_periods, team_measures
+from simulator.metrics.teams import TeamActivity, duty_periods, team_activity, team_measures
 
-__all__ = ["KPI_COLUMNS", "SHARE_KPIS", "incident_kpis", "kpi_range", "replication_kpis"]
+__all__ = ["KPI_COLUMNS", "SHARE_KPIS", "ReplicationMeasures", "incident_kpis", "kpi_range",
+           "measure_replication", "replication_kpis"]
 
 #: Columns of a KPI table.
 KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
@@ -91,9 +93,25 @@ def _minutes(log: SimulationLog) -> tuple[float, float]:
             (log.end - log.start).total_seconds() / 60.0)
 
 
+@dataclass(frozen=True)
+class ReplicationMeasures:
+    """Every KPI of one replication, and the tables they were measured from (for a run
+    directory's incident table and hourly team measures, so they are not measured again)."""
+
+    kpis: pd.DataFrame  # KPI_COLUMNS
+    incidents: pd.DataFrame  # incident_table(): one row per incident, codes as in the CodedLog
+    teams: TeamActivity  # duty, work sessions and queue waits over the measured window
+
+
 def replication_kpis(log: SimulationLog, policy: KpiContext,
                      coded: CodedLog | None = None) -> pd.DataFrame:
     """Every KPI of one replication as a long table (:data:`KPI_COLUMNS`)."""
+    return measure_replication(log, policy, coded).kpis
+
+
+def measure_replication(log: SimulationLog, policy: KpiContext,
+                        coded: CodedLog | None = None) -> ReplicationMeasures:
+    """Every KPI of one replication (:func:`replication_kpis`), with what they were measured from."""
     coded = coded if coded is not None else encode(log.events, log.start)
     warmup_end, end = _minutes(log)
     table = incident_table(coded, policy, end)
@@ -106,9 +124,9 @@ def replication_kpis(log: SimulationLog, policy: KpiContext,
         rows.extend(("priority", name, kpi, value, n)
                     for kpi, (value, n) in incident_kpis(subset, warmup_end, end).items())
     open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()]
-    duty = duty_periods(log.duty, log.start, end)
-    teams = team_measures(coded, duty, (warmup_end, end), open_cases)
-    costs, team_costs = cost_measures(table, coded, duty, teams, policy, (warmup_end, end))
+    activity = team_activity(coded, duty_periods(log.duty, log.start, end), (warmup_end, end))
+    teams = team_measures(coded, activity, open_cases)
+    costs, team_costs = cost_measures(table, coded, activity.duty, teams, policy, (warmup_end, end))
     for team, measures in teams.items():
         rows.extend(("team", team, kpi, value, n) for kpi, (value, n) in measures.items())
         rows.append(("team", team, "staff_cost", *team_costs[team]))
@@ -121,5 +139,5 @@ def replication_kpis(log: SimulationLog, policy: KpiContext,
     rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in changes.items())
     for month, measures in months.items():
         rows.extend(("month", month, kpi, value, n) for kpi, (value, n) in measures.items())
-    return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+    return ReplicationMeasures(pd.DataFrame(rows, columns=list(KPI_COLUMNS)), table, activity)
 

@@ -74,7 +74,7 @@ def _targets_table(run: RunData, format_value: Formatter) -> str:
     rows = []
     for check in checks:
         target = check.target
-        name = target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
+        name = target.name
         interval = (f"{format_value(target.kpi, check.ci_low)} – {format_value(target.kpi, check.ci_high)}"
                     if math.isfinite(check.ci_low) else "–")
         wanted = f"{target.operator} {format_value(target.kpi, target.value)}"

@@ -71,6 +71,11 @@ class Target:
     operator: str
     value: float
 
+    @property
+    def name(self) -> str:
+        """The KPI's name across scopes: ``mtta_min``, ``P2.sla_response_attainment``, ``L2.utilisation``."""
+        return self.kpi if self.scope is None else f"{self.scope}.{self.kpi}"
+
     def met_by(self, value: float) -> bool:
         """Whether ``value`` meets the target."""
         return _OPERATORS[self.operator](value, self.value)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator.experiment import Execution
 from simulator.experiment.firstcut import first_cut, formula_predictions, team_demands
 from simulator.experiment.roster import apply_roster, posts, roster_cost
 from simulator.experiment.staffing import StaffingResult, find_staffing
@@ -29,7 +30,7 @@ def _target(text: str, scenario_file: Path = MMC, overrides: list[str] = THIRTY_
 @pytest.fixture(scope="module")
 def mmc_search() -> StaffingResult:
     scenario, target = _target("sla_response_attainment>=0.9")
-    return find_staffing(scenario, [target], replications=4, seed=3, workers=2)
+    return find_staffing(scenario, [target], Execution(4, seed=3, workers=2))
 
 
 def test_the_formula_first_cut_is_eleven_agents_as_erlang_c_says() -> None:
@@ -56,7 +57,7 @@ def test_heavy_tailed_work_needs_more_agents_than_erlang_c_says() -> None:
     # Erlang C assumes exponential work; with the same mean and a heavier tail, waits are longer.
     overrides = [*THIRTY_MINUTES, "flow.desk.handling={dist: lognormal, mean: 60m, sd: 150m}"]
     scenario, target = _target("sla_response_attainment>=0.9", overrides=overrides)
-    result = find_staffing(scenario, [target], replications=4, seed=3, workers=2)
+    result = find_staffing(scenario, [target], Execution(4, seed=3, workers=2))
     assert result.first_cut.roster == (11,) and not result.first_cut.meets
     assert result.chosen is not None and result.chosen.roster[0] > 11 and result.chosen.meets
 
@@ -119,6 +120,6 @@ def test_staff_rejects_an_unknown_target(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_a_search_stopped_at_its_limit_says_a_cheaper_roster_may_exist() -> None:
     scenario, target = _target("sla_response_attainment>=0.9")
-    result = find_staffing(scenario, [target], replications=2, seed=3, max_designs=1, workers=1)
+    result = find_staffing(scenario, [target], Execution(2, seed=3, workers=1), max_designs=1)
     assert result.evaluated == 1 and result.chosen is not None and result.chosen.roster == (11,)
     assert any("stopped at its limit of 1 simulated rosters" in note for note in result.notes)

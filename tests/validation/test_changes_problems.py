@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from simulator.eventlog.log import SimulationLog
+from simulator.experiment import Execution
 from simulator.experiment.compare import compare_designs
 from simulator.metrics import KpiContext, replication_kpis
 from simulator.model.simulation import Simulation
@@ -234,7 +235,7 @@ def test_problem_management_means_fewer_incidents_and_less_work_in_the_paired_pa
     short = ["run.horizon=16w"]
     designs = [(name, load_scenario(SCENARIOS / f"{name}.yaml", short))
                for name in ("no-problem-management", "problem-management")]
-    comparison = compare_designs(designs, replications=4, seed=5, workers=1)
+    comparison = compare_designs(designs, Execution(4, seed=5, workers=1))
     paired = comparison.differences.set_index(["design", "scope", "key", "kpi"])
     for scope, key, kpi in (("overall", "", "arrived"), ("team", "infrastructure", "utilisation"),
                             ("team", "network", "utilisation"), ("overall", "", "problem_trend")):

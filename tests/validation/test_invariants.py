@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from simulator.eventlog.log import SimulationLog
-from simulator.experiment import run_experiment
+from simulator.experiment import Execution, run_experiment
 from simulator.metrics import KpiContext, encode, incident_table, work_sessions
 from simulator.model.simulation import Simulation
 from simulator.scenario import Scenario, load_scenario
@@ -123,8 +123,8 @@ def test_breach_events_agree_with_the_sla_kpis(baseline_log: tuple[Simulation, S
 
 def test_the_same_seed_gives_the_same_log_with_one_or_two_workers(tmp_path: Path) -> None:
     chosen = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon=6w", "run.warmup=1w"])
-    runs = {workers: run_experiment(chosen, replications=3, workers=workers,
-                                    out_dir=tmp_path / f"w{workers}") for workers in (1, 2)}
+    runs = {workers: run_experiment(chosen, Execution(3, workers=workers, out_dir=tmp_path / f"w{workers}"))
+            for workers in (1, 2)}
     pd.testing.assert_frame_equal(runs[1].kpis, runs[2].kpis)
     for replication in range(3):
         name = f"events/replication-{replication:03d}.parquet"

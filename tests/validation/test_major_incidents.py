@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.eventlog.log import SimulationLog
+from simulator.experiment import Execution
 from simulator.experiment.compare import compare_designs
 from simulator.metrics import KpiContext, encode, replication_kpis, work_sessions
 from simulator.metrics.outages import outage_table, union_length
@@ -153,7 +154,7 @@ def test_union_length_counts_each_covered_minute_once(pieces: list[tuple[int, in
 def test_the_process_shortens_restores_and_cuts_downtime_cost_in_the_paired_comparison() -> None:
     designs = [(name, load_scenario(SCENARIOS / f"{name}.yaml", FREQUENT))
                for name in ("without-mim", "with-mim")]
-    comparison = compare_designs(designs, replications=8, seed=11, workers=1)
+    comparison = compare_designs(designs, Execution(8, seed=11, workers=1))
     paired = comparison.differences.set_index(["design", "scope", "key", "kpi"])
     for kpi in ("mttr_restore_min", "mttr_restore_min_median", "downtime_cost"):
         row = paired.loc[("with-mim", "overall", "", kpi)]
