@@ -144,8 +144,9 @@ function decisionBox(decision, send) {
     }
     box.append(el("button", {onclick: () => {
       const picked = [...box.querySelectorAll("input:checked")].map(i => i.value).join(",");
+      if (!picked) { box.querySelector(".pick").textContent = "Tick at least one."; return; }
       send(decision.key, picked);
-    }}, "Confirm"));
+    }}, "Confirm"), el("span", {class: "pick error"}));
   } else {
     for (const option of decision.options) {
       box.append(el("button", {onclick: () => send(decision.key, option),
@@ -287,7 +288,10 @@ const clockAction = action => extra => act(`/api/rounds/${current}/clock`, {acti
 document.getElementById("start").onclick = () => clockAction("start")({});
 document.getElementById("pause").onclick = () => clockAction("pause")({});
 document.getElementById("step").onclick = () => clockAction("step")({minutes: 5});
-document.getElementById("pace").onchange = e => clockAction("pace")({pace: Number(e.target.value)});
+document.getElementById("pace").onchange = e => {
+  const pace = Number(e.target.value);
+  if (e.target.value && Number.isFinite(pace) && pace > 0) clockAction("pace")({pace});
+};
 let today = 0;  // the simulated minute at which the current round's day began
 document.getElementById("rewind").onclick = () => {
   const match = /^(\d{1,2}):(\d{2})$/.exec(document.getElementById("rewind-to").value.trim());

@@ -72,7 +72,16 @@ def _page(browser: Any, errors: list[str], width: int = 1400) -> Any:
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("requestfinished", lambda request: _refused(request, errors))
     return page
+
+
+def _refused(request: Any, errors: list[str]) -> None:
+    """A request the server refused, with what was sent (the console only says 'status 422')."""
+    response = request.response()
+    if response is not None and response.status >= 400:
+        errors.append(f"{request.method} {request.url} {request.post_data} -> {response.status} "
+                      f"{response.text()}")
 
 
 @pytest.fixture
