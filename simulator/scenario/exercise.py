@@ -69,7 +69,7 @@ class Inject(Spec):
 
     name: str  # short, unique: what the console lists
     at: Duration | None = None  # after the start of the run; None: only when the facilitator fires it
-    kind: Literal["message", "outage", "incident", "staff"] = "message"
+    kind: Literal["message", "outage", "incident", "staff"] = "message"  # what the inject does
     text: str = ""  # what the players read
     service: str | None = None  # outage: the service that fails
     stream: str | None = None  # incident: planned like this arrival stream's incidents
@@ -98,18 +98,19 @@ class PublishedMoment(Spec):
 class Exercise(Spec):
     """How a scenario is played as a tabletop exercise."""
 
-    title: str
+    title: str  # shown to players and facilitator
     briefing: str = ""  # what the players are told at the start
     facilitator_notes: str = ""  # what only the facilitator sees
     start_at: Duration = 0.0  # the clock starts here (just before the action)
     pace: Pace = 1.0  # simulated minutes per real second while the clock runs ("real time": 1/60)
     decision_time_limit_s: PositiveCount = 300  # of running clock; then the scenario's policy decides
-    #: "restored": the round ends when every outage so far is restored and none is still
-    #: scheduled; "facilitator": only when the facilitator ends it (or at the run's horizon).
+    # "restored": the round ends when every outage so far is restored and none is still
+    # scheduled; "facilitator": only when the facilitator ends it (or at the run's horizon).
     end_when: Literal["restored", "facilitator"] = "restored"
+    # What the players read when the service is restored and the round ends.
     end_message: str = ("Service restored. The round is over: thank you. The facilitator will now "
                         "take you through the debrief.")
-    #: Whom the players can address a stakeholder update to.
+    # Whom the players can address a stakeholder update to.
     audiences: tuple[str, ...] = ("executives", "customers", "all staff", "status page")
     max_updates_per_minute: PositiveCount = 3  # per team, a sliding real minute
     injects: tuple[Inject, ...] = ()

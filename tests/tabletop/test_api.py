@@ -171,6 +171,7 @@ def test_a_declaration_decision_changes_the_scoreboard(client: TestClient,
     assert board["time_to_detect_min"] == 3.0 and board["time_to_declare_min"] == 5.0
 
 
+@pytest.mark.slow
 def test_waiting_delays_the_declaration(client: TestClient, facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
     decision = _step_to_decision(client, facilitator, round_id, "declare")
@@ -200,6 +201,7 @@ def test_injects_reach_the_players_and_unknown_ones_are_refused(client: TestClie
     assert names == ["status page busy", "customers report 502s"]  # the timed one, at 13:44
 
 
+@pytest.mark.slow
 def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
                                                        facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)

@@ -26,7 +26,9 @@ from simulator.tabletop.app import Exercise, create_app
 from tests.tabletop.conftest import CLOUDFLARE, exercise_variant
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt install chromium)")
+#: Browser sessions are long: left out of the fast subset (`make fast`), run by CI.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt install chromium)")]
 WIDTHS = (1024, 1280, 1920)
 LONG = 30_000  # ms: what a loaded CI machine may need for a page to catch up
 

@@ -23,7 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.tabletop.conftest import CLOUDFLARE
+
+#: Real server processes: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
 

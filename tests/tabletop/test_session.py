@@ -241,6 +241,7 @@ def test_an_exercise_file_with_a_bad_pace_or_end_rule_is_refused(tmp_path: Path)
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in EXERCISES.glob("*.yaml")))
+@pytest.mark.slow
 def test_every_exercise_plays_through_on_its_policies(name: str) -> None:
     scenario = load_scenario(EXERCISES / name)
     round_ = Round(scenario, "Blue", seed=1)
