@@ -12,10 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import (
+    AUTO,
+    UNTIL_CLEAR,
     ExecutionOptions,
     ReplicationBar,
+    check_kpi_names,
     check_workload,
-    experiment_options,
+    comparison_options,
+    report_reuse,
     stderr,
     stdout,
 )
@@ -93,7 +97,11 @@ Examples (a test runs each on the shipped scenarios):
   mimsim compare scenarios/without-mim.yaml scenarios/with-mim.yaml -r 10
   mimsim compare scenarios/baseline.yaml --vary teams.network.roster.day.headcount=4""")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@experiment_options
+@comparison_options
+@click.option("--decide", "decide", multiple=True, metavar="KPI",
+              help="With -r until-clear: a KPI whose paired differences must be decided, e.g. "
+                   "P2.mttr_h (repeatable; default: mtta_min, mttr_h and the SLA attainments "
+                   "the scenario sets targets for).")
 @click.option("--vary", "variations", multiple=True, metavar="PATH=VALUE",
               help="Add a design: the first scenario with this one change, named "
                    "STEM[PATH=VALUE] (repeatable; one design per --vary), e.g. --vary "
@@ -104,7 +112,8 @@ Examples (a test runs each on the shipped scenarios):
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides: tuple[str, ...],
-            variations: tuple[str, ...], out: Path | None, output_format: str) -> None:
+            decide: tuple[str, ...], variations: tuple[str, ...], out: Path | None,
+            output_format: str) -> None:
     """Run SCENARIOS with the same random numbers and compare each with the first.
 
     For every KPI: each design's mean and 95 % CI, and the difference from the first
@@ -122,10 +131,13 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
     from simulator.experiment.compare import compare_designs
+    from simulator.experiment.sequential import SequentialRule
 
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
-    chosen = execution.build(loaded[0], out_dir=out, progress=bar)
+    check_kpi_names(decide, loaded[0], "--decide")
+    chosen = execution.build(loaded[0], study="a comparison", accepts=(AUTO, UNTIL_CLEAR),
+                             decide=decide, out_dir=out, progress=bar)
     check_workload(loaded, chosen.replications, designs_from="SCENARIOS and --vary")
     with bar:
         comparison = compare_designs(list(zip(names, loaded, strict=True)), chosen, sources=sources)
@@ -135,8 +147,10 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     else:
         stdout().print(_table(comparison.summary, comparison.differences, comparison.designs))
     if comparison.decision is not None:
-        console.print(f"replications: auto — {comparison.decision.reason}; the results use "
+        rule = UNTIL_CLEAR if isinstance(chosen.replications, SequentialRule) else AUTO
+        console.print(f"replications: {rule} — {comparison.decision.reason}; the results use "
                       f"{comparison.decision.used}", markup=False)
+    report_reuse(console, comparison.reused, chosen)
     if out is not None:
         (out / "comparison.json").write_text(json.dumps(document, indent=2) + "\n")
         comparison.differences.to_csv(out / "differences.csv", index=False)

@@ -9,6 +9,7 @@ of :mod:`simulator.experiment.workload`, which :func:`check_workload` applies be
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,31 +23,38 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
 
 if TYPE_CHECKING:
+    from simulator.experiment.cache import ReplicationCache
     from simulator.experiment.execution import Execution, Replications
     from simulator.experiment.replications import ReplicationResult
+    from simulator.experiment.sequential import SequentialRule
 
-__all__ = ["AUTO", "SET_HELP", "ExecutionOptions", "ReplicationBar", "check_kpi_names",
-           "check_workload", "confirmed", "experiment_options", "fixed_experiment_options",
-           "progress_bar", "stderr", "stdout"]
+__all__ = ["AUTO", "SET_HELP", "UNTIL_CLEAR", "ExecutionOptions", "ReplicationBar",
+           "check_kpi_names", "check_workload", "comparison_options", "confirmed",
+           "experiment_options", "fixed_experiment_options", "progress_bar", "report_reuse",
+           "staffing_options", "stderr", "stdout"]
 
 AUTO = "auto"
+UNTIL_CLEAR = "until-clear"
+#: The most replications of a rule where --max-replications is not given.
+_DEFAULT_CAP = {AUTO: 100, UNTIL_CLEAR: 40}
 #: The help of every --set option. Its example works on scenarios/baseline.yaml (a test runs it).
 SET_HELP = ("Override a scenario key (repeatable), e.g. --set "
             "teams.service_desk.roster.late.headcount=5; list items by name or index.")
 
 
 class _Replications(click.ParamType):  # type: ignore[type-arg]
-    """A whole number of replications, or ``auto``."""
+    """A whole number of replications, ``auto`` or ``until-clear``."""
 
-    name = "N|auto"
+    name = "N|auto|until-clear"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, int) or value == AUTO:
+        if isinstance(value, int) or value in (AUTO, UNTIL_CLEAR):
             return value
         try:
             number = int(value)
         except ValueError:
-            self.fail(f"expected a whole number or 'auto'; found {value!r}", param, ctx)
+            self.fail(f"expected a whole number, 'auto' or 'until-clear'; found {value!r}", param,
+                      ctx)
         if number < 1:
             self.fail(f"expected at least 1; found {number}", param, ctx)
         return number
@@ -117,9 +125,39 @@ def _precision_options() -> list[_Option]:
                      help="With -r auto: a KPI that must reach the precision, e.g. mtta_min or "
                           "P2.sla_response_attainment (repeatable; default: mtta_min, mttr_h and "
                           "the SLA attainments the scenario sets targets for)."),
-        click.option("--max-replications", type=click.IntRange(min=3), default=100,
-                     show_default=True, help="With -r auto: stop here if not precise by then."),
+        click.option("--max-replications", type=click.IntRange(min=3), default=None,
+                     help="With -r auto: stop here if not precise by then (default 100)."),
     ]
+
+
+def _rule_options() -> list[_Option]:
+    """-r auto's options and -r until-clear's (the cap is shared)."""
+    return [*_precision_options()[:2], *_sequential_options()]
+
+
+def _sequential_options(only: bool = False) -> list[_Option]:
+    rule = "-r until-clear" if only else "-r auto or until-clear"
+    return [
+        click.option("--indifference", "indifference", multiple=True, metavar="KPI=AMOUNT",
+                     help="With -r until-clear: a difference in KPI smaller than AMOUNT (in its "
+                          "unit: minutes, a share 0–1, money) does not matter, so a comparison "
+                          "whose interval lies within ±AMOUNT is decided, e.g. mtta_min=2 "
+                          "(repeatable; default per unit: 1 minute, 0.005 of a share, 0.1 h, 1 "
+                          "incident, 1 of money)."),
+        click.option("--min-replications", type=click.IntRange(min=2), default=5,
+                     show_default=True, help="With -r until-clear: the first look."),
+        click.option("--max-replications", type=click.IntRange(min=3), default=None,
+                     help=f"With {rule}: stop here if not decided by then (default "
+                          f"{'' if only else '100 with auto, '}40 with until-clear)."),
+    ]
+
+
+def _cache_options() -> list[_Option]:
+    return [click.option(
+        "--no-cache", "no_cache", is_flag=True,
+        help="Run every replication: neither read replications already run from the replication "
+             "cache nor keep new ones there (default: $MIMSIM_CACHE_DIR, else "
+             "$XDG_CACHE_HOME/mimsim, else ~/.cache/mimsim).")]
 
 
 def _execution_command(function: Callable[..., Any], options: list[_Option]) -> Callable[..., Any]:
@@ -128,6 +166,8 @@ def _execution_command(function: Callable[..., Any], options: list[_Option]) -> 
     @functools.wraps(function)
     def command(**values: Any) -> Any:
         chosen = {name: values.pop(name) for name in _EXECUTION_OPTIONS if name in values}
+        if "no_cache" in values:  # only the commands that offer the cache use it
+            chosen["cache"] = not values.pop("no_cache")
         return function(execution=ExecutionOptions(**chosen), **values)
 
     decorated: Callable[..., Any] = command
@@ -144,12 +184,29 @@ def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
         "(default: the scenario's run.replications).") + _precision_options())
 
 
+def comparison_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for commands that compare designs (compare, roi, sensitivity): ``-r auto`` and
+    ``-r until-clear`` with their options, and the replication cache."""
+    return _execution_command(function, _shared_options(
+        "Replications per design; 'auto' to add them until the KPIs are precise enough; or "
+        "'until-clear' to add them until the comparison is decided (default: the scenario's "
+        "run.replications).") + _rule_options() + _cache_options())
+
+
+def staffing_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for ``staff``: a whole number, or ``-r until-clear`` per roster; the cache."""
+    return _execution_command(function, _shared_options(
+        "Replications per roster, the same for every roster; or 'until-clear' to give each "
+        "roster replications until each target is clearly met or missed (default: the "
+        "scenario's run.replications).") + _sequential_options(only=True) + _cache_options())
+
+
 def fixed_experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options for commands that give every design the same replications (sweep, staff): no
-    ``-r auto``, so no --precision options."""
+    """Options for commands that give every design the same replications (sweep): no
+    ``-r auto``, so no --precision options; the replication cache."""
     return _execution_command(function, _shared_options(
         "Replications per design, the same for every design (default: the scenario's "
-        "run.replications)."))
+        "run.replications).") + _cache_options())
 
 
 def confirmed() -> bool:
@@ -165,19 +222,21 @@ def check_workload(scenarios: Sequence[Scenario], replications: Replications | N
     (``None``: the first scenario's ``run.replications``; ``-r auto`` counts the most it may
     take, ``--max-replications``); ``designs`` defaults to the number of scenarios.
     """
+    from simulator.experiment.precision import PrecisionRule
     from simulator.experiment.workload import Workload, incidents_per_replication
 
     incidents = sum(incidents_per_replication(scenario) for scenario in scenarios) / len(scenarios)
     wanted = scenarios[0].run.replications if replications is None else replications
+    rule = "auto" if isinstance(wanted, PrecisionRule) else UNTIL_CLEAR
     count, source = ((wanted, "-r") if isinstance(wanted, int) else
-                     (wanted.cap, "--max-replications, with -r auto"))
+                     (wanted.cap, f"--max-replications, with -r {rule}"))
     Workload(incidents, count, len(scenarios) if designs is None else designs, source,
              designs_from).check(confirmed())
 
 
 #: The experiment options that make up an :class:`ExecutionOptions`.
 _EXECUTION_OPTIONS = ("replications", "seed", "workers", "dask", "precision", "precision_kpis",
-                      "max_replications")
+                      "max_replications", "min_replications", "indifference")
 
 
 def default_precision_kpis(scenario: Scenario) -> tuple[str, ...]:
@@ -205,37 +264,95 @@ def check_kpi_names(names: Iterable[str], scenario: Scenario, option: str) -> No
 class ExecutionOptions:
     """What the experiment options asked for; :meth:`build` makes the run's :class:`Execution`."""
 
-    replications: int | str | None = None  # a number, "auto", or None: the scenario's
+    replications: int | str | None = None  # a number, "auto", "until-clear", or None: the scenario's
     seed: int | None = None
     workers: int | None = None
     dask: str | None = None
     precision: float = 0.05
     precision_kpis: tuple[str, ...] = ()
-    max_replications: int = 100
+    max_replications: int | None = None  # None: the rule's default (_DEFAULT_CAP)
+    min_replications: int = 5
+    indifference: tuple[str, ...] = ()  # KPI=AMOUNT
+    cache: bool = False  # True where the command offers the cache and --no-cache was not given
 
-    def build(self, scenario: Scenario, *, fixed_for: str | None = None, out_dir: Path | None = None,
+    def build(self, scenario: Scenario, *, study: str = "a run of one design",
+              accepts: tuple[str, ...] = (AUTO,), decide: tuple[str, ...] = (),
+              measures: tuple[str, ...] = (), out_dir: Path | None = None,
               events_format: str = "parquet", progress: ReplicationBar | None = None) -> Execution:
         """The execution for ``scenario`` (the first, where a command runs several).
 
-        ``fixed_for`` names a study in which every design gets the same number of
-        replications (``"a sweep"``): there ``-r auto`` is a usage error.
+        ``accepts`` are the rules ``study`` may use (``-r auto``, ``-r until-clear``; none in
+        a sweep, where every design gets the same replications); ``decide`` the KPIs a
+        comparison decides on under ``-r until-clear`` (default: those of ``-r auto``), and
+        ``measures`` the names besides the scenario's KPIs that ``--indifference`` may give.
         """
         from simulator.experiment.execution import Execution
         from simulator.experiment.precision import PrecisionRule
 
         check_kpi_names(self.precision_kpis, scenario, "--precision-kpi")
-        replications: int | PrecisionRule = scenario.run.replications
-        if self.replications == AUTO:
-            if fixed_for is not None:
-                raise click.BadParameter(f"expected a whole number for {fixed_for} (every design gets "
-                                         f"the same replications); found 'auto'",
+        indifference = _indifference(self.indifference, scenario, measures)
+        replications: int | PrecisionRule | SequentialRule = scenario.run.replications
+        if self.replications in (AUTO, UNTIL_CLEAR):
+            kind = str(self.replications)
+            if kind not in accepts:
+                allowed = " or ".join(["a whole number", *(f"'{rule}'" for rule in accepts)])
+                raise click.BadParameter(f"expected {allowed} for {study}; found '{kind}'",
                                          param_hint="'-r' / '--replications'")
-            replications = PrecisionRule(self.precision_kpis or default_precision_kpis(scenario),
-                                         self.precision, self.max_replications)
+            cap = self.max_replications or _DEFAULT_CAP[kind]
+            if kind == AUTO:
+                replications = PrecisionRule(self.precision_kpis or default_precision_kpis(scenario),
+                                             self.precision, cap)
+            else:
+                replications = _sequential_rule(decide or default_precision_kpis(scenario),
+                                                indifference, self.min_replications, cap)
         elif self.replications is not None:
             replications = int(self.replications)
         return Execution(replications, self.seed, self.workers, self.dask, out_dir=out_dir,
-                         events_format=events_format, progress=progress)
+                         events_format=events_format, progress=progress,
+                         cache=_replication_cache() if self.cache else None)
+
+
+def _sequential_rule(kpis: tuple[str, ...], indifference: dict[str, float], first: int,
+                     cap: int) -> SequentialRule:
+    from simulator.experiment.sequential import SequentialRule
+
+    if first > cap:
+        raise click.BadParameter(f"expected --min-replications at most --max-replications "
+                                 f"({cap}); found {first}", param_hint="'--min-replications'")
+    return SequentialRule(kpis, indifference, first, cap)
+
+
+def _indifference(texts: tuple[str, ...], scenario: Scenario, measures: tuple[str, ...]
+                  ) -> dict[str, float]:
+    """--indifference KPI=AMOUNT options: a KPI of the scenario (or a measure) and an amount >= 0."""
+    chosen: dict[str, float] = {}
+    for text in texts:
+        name, equals, amount = (part.strip() for part in text.partition("="))
+        try:
+            value = float(amount) if equals else math.nan
+        except ValueError:
+            value = math.nan
+        if not name or not value >= 0 or math.isinf(value):
+            raise click.BadParameter(f"expected KPI=AMOUNT with an amount of 0 or more, e.g. "
+                                     f"mtta_min=2; found {text!r}", param_hint="'--indifference'")
+        if name not in measures:
+            check_kpi_names([name], scenario, "--indifference")
+        chosen[name] = value
+    return chosen
+
+
+def _replication_cache() -> ReplicationCache:
+    """The user's replication cache; a problem with it is a note on stderr, never a failure."""
+    from simulator.experiment.cache import ReplicationCache
+
+    return ReplicationCache(notify=lambda problem: stderr().print(f"note: {problem}", markup=False))
+
+
+def report_reuse(console: Console, reused: int, execution: Execution) -> None:
+    """Say how many replications were read back from the cache (when any were)."""
+    if reused and execution.cache is not None:
+        console.print(f"{reused} replication{'s' if reused != 1 else ''} read back from the cache "
+                      f"({execution.cache.path}; --no-cache runs them again)", markup=False)
 
 
 def stderr() -> Console:

@@ -12,10 +12,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import (
+    AUTO,
+    UNTIL_CLEAR,
     ExecutionOptions,
     ReplicationBar,
     check_workload,
-    experiment_options,
+    comparison_options,
+    report_reuse,
     stderr,
     stdout,
 )
@@ -95,7 +98,7 @@ def _table(result: RoiResult) -> Table:
 @click.command(short_help="Return on an improvement: benefit, ROI and payback with CIs.")
 @click.argument("baseline", type=click.Path(path_type=Path))
 @click.argument("improved", type=click.Path(path_type=Path))
-@experiment_options
+@comparison_options
 @roi_options
 @click.option("-o", "--out", type=output_directory(), default=None,
               help="Write both run directories, roi.json and roi.md here: a new or empty "
@@ -121,7 +124,8 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
     settings = RoiSettings(years, investment, running_cost)
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
-    chosen = execution.build(first, out_dir=out, progress=bar)
+    chosen = execution.build(first, study="an ROI", accepts=(AUTO, UNTIL_CLEAR),
+                             measures=("net_benefit",), out_dir=out, progress=bar)
     check_workload([first, second], chosen.replications, designs_from="BASELINE and IMPROVED")
     with bar:
         result = run_roi((baseline.stem, first), (improved.stem, second), settings, chosen)
@@ -133,6 +137,9 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
         click.echo(markdown, nl=False)
     else:
         stdout().print(_table(result))
+    if result.stopping is not None:
+        console.print(f"replications: until-clear — {result.stopping.reason}", markup=False)
+    report_reuse(console, result.reused, chosen)
     if out is not None:
         (out / "roi.json").write_text(json.dumps(document, indent=2) + "\n")
         (out / "roi.md").write_text(markdown)

@@ -4,7 +4,11 @@
 2. *Search*, every roster simulated with the same replications and seed (common
    random numbers, so rosters are compared on the same incidents). A roster *meets* the
    targets when each target's whole 95 % confidence interval meets it (the ``pass``
-   of ``mimsim run``; ``unclear`` does not count).
+   of ``mimsim run``; ``unclear`` does not count). Under a sequential rule
+   (:mod:`simulator.experiment.sequential`) each roster gets replications until each
+   target's KPI minus the target is decided — clearly above or below it, or within the
+   indifference amount of it — so clear passes and failures stop early and rosters near
+   the line get more; replication *r* is still the same random numbers for every roster.
    * Up: while the roster does not meet them, try one more agent on each post and keep
      the one that closes most of the shortfall per unit of cost.
    * Down: while some roster with one agent fewer on a post still meets them, keep the
@@ -28,6 +32,7 @@ from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.execution import Execution
 from simulator.experiment.firstcut import first_cut, formula_predictions
 from simulator.experiment.roster import Post, Roster, apply_roster, posts, roster_cost
+from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
 from simulator.experiment.summary import TargetCheck, check_targets, summarise
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target
@@ -69,6 +74,8 @@ class Evaluation:
     checks: list[TargetCheck]
     weekly_cost: float
     agent_hours: float
+    replications: int = 0  # behind the summary
+    decision: SequentialDecision | None = None  # under a sequential rule: why it stopped there
 
     @property
     def meets(self) -> bool:
@@ -88,9 +95,10 @@ class _Evaluator:
     scenario: Scenario
     posts: list[Post]
     targets: list[Target]
-    replications: int
+    replications: int | SequentialRule
     execution: Execution  # started: its executor open
     cache: dict[Roster, Evaluation] = field(default_factory=dict)
+    reused: int = 0  # replications read back from the replication cache
 
     def evaluate(self, rosters: Sequence[Roster]) -> list[Evaluation]:
         """Each roster's evaluation, simulating those not seen before (all in one batch)."""
@@ -99,13 +107,44 @@ class _Evaluator:
             designs = [Design(str(roster), apply_roster(self.scenario, self.posts, roster))
                        for roster in missing]
             campaign = Campaign(designs, self.execution)
-            campaign.run(range(self.replications))
+            decisions = self._simulate(campaign)
+            self.reused += campaign.reused
             for index, roster in enumerate(missing):
-                summary = summarise(campaign.kpis(index))
+                kpis = campaign.kpis(index)
+                summary = summarise(kpis)
                 money, hours = roster_cost(self.posts, roster)
                 self.cache[roster] = Evaluation(roster, summary, check_targets(summary, self.targets),
-                                                money, hours)
+                                                money, hours, int(kpis["replication"].nunique()),
+                                                decisions.get(index))
         return [self.cache[roster] for roster in rosters]
+
+    def _simulate(self, campaign: Campaign) -> dict[int, SequentialDecision]:
+        """Run the rosters: a fixed number of replications, or each until its targets are decided."""
+        if not isinstance(self.replications, SequentialRule):
+            campaign.run(range(self.replications))
+            return {}
+        rule = self.replications
+        decisions: dict[int, SequentialDecision] = {}
+        looked: list[int] = []
+        for look in rule.looks():
+            pending = [index for index in range(len(campaign.designs)) if index not in decisions]
+            if not pending:
+                break
+            campaign.run(range(look), pending)
+            for index in pending:
+                decision = rule.decide(self._questions(campaign, index, look), look, looked)
+                if decision is not None:
+                    decisions[index] = decision
+            looked.append(look)
+        return decisions
+
+    def _questions(self, campaign: Campaign, index: int, replications: int) -> list[PairedSeries]:
+        """Each target's KPI minus the target's value, by replication."""
+        assert isinstance(self.replications, SequentialRule)
+        return [PairedSeries(str(target), [campaign.value(index, replication, target.name) - target.value
+                                           for replication in range(replications)],
+                             self.replications.indifference_for(target.name))
+                for target in self.targets]
 
 
 @dataclass
@@ -114,7 +153,7 @@ class StaffingResult:
 
     posts: list[Post]
     targets: list[Target]
-    replications: int
+    replications: int  # per roster (under a sequential rule: the most any roster may get)
     seed: int
     first_cut: Evaluation
     chosen: Evaluation | None  # None: no roster met every target within the budget
@@ -122,6 +161,8 @@ class StaffingResult:
     notes: list[str]
     history: list[tuple[str, Evaluation]]  # each step of the search and the roster it simulated
     evaluated: int = 0
+    rule: SequentialRule | None = None  # replications until each roster's targets are decided
+    reused: int = 0  # replications read back from the replication cache
 
 
 def _price_step(post: Post) -> float:
@@ -181,9 +222,10 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
     targets
         What the roster must meet, e.g. ``P2.sla_response_attainment >= 0.9``.
     execution
-        Every roster is simulated with its replications (a whole number) and seed — common
-        random numbers; the default is the scenario's ``run.replications`` and ``run.seed``.
-        A staffing search writes no run directory.
+        Every roster is simulated with its replications (a whole number, or a
+        :class:`SequentialRule`: until each target is decided) and seed — common random
+        numbers; the default is the scenario's ``run.replications`` and ``run.seed``. A
+        staffing search writes no run directory.
     max_occupancy
         The formulas' occupancy cap for the first cut.
     max_designs
@@ -192,11 +234,14 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
     if not targets:
         raise ValueError("expected at least one target to staff for; found none")
     execution = (execution or Execution()).writing_nothing("a staffing search")
-    replications = execution.fixed_replications(scenario, "a staffing search")
+    wanted = execution.replications_for(scenario)
+    rule = wanted if isinstance(wanted, SequentialRule) else None
+    replications = rule.cap if rule is not None else execution.fixed_replications(
+        scenario, "a staffing search")
     chosen_posts = posts(scenario, teams)
     cut = first_cut(scenario, chosen_posts, targets, max_occupancy)
     with execution.started(replications * max(1, len(chosen_posts))) as running:
-        evaluator = _Evaluator(scenario, chosen_posts, list(targets), replications, running)
+        evaluator = _Evaluator(scenario, chosen_posts, list(targets), rule or replications, running)
         start = evaluator.evaluate([cut.roster])[0]
         history = [("first cut (formulas)", start)]
         climbed = _climb(evaluator, start, max_designs, history)
@@ -217,4 +262,5 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
         notes.append(f"the search stopped at its limit of {max_designs} simulated rosters: a "
                      f"cheaper roster may still meet the targets (raise --max-designs)")
     return StaffingResult(chosen_posts, list(targets), replications, execution.seed_for(scenario),
-                          start, best, predictions, notes, history, len(evaluator.cache))
+                          start, best, predictions, notes, history, len(evaluator.cache), rule,
+                          evaluator.reused)
