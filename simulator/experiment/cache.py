@@ -53,7 +53,7 @@ from simulator.scenario.schema import Scenario
 
 __all__ = ["CACHE_DIR_ENV", "CACHE_FILE", "CACHE_SIZE_ENV", "DEFAULT_MAX_MB", "CacheWarning",
            "ReplicationCache", "code_fingerprint", "default_cache_dir", "design_key",
-           "replication_key"]
+           "fingerprint", "replication_key"]
 
 CACHE_DIR_ENV = "MIMSIM_CACHE_DIR"
 CACHE_SIZE_ENV = "MIMSIM_CACHE_MAX_MB"
@@ -133,12 +133,15 @@ def code_fingerprint() -> str:
     """A SHA-256 of everything besides the scenario, seed and index that decides a
     replication's numbers: mimsim's version and the source of the modules a replication
     runs, the versions of Python and the numerical libraries, and the architecture."""
-    digest = hashlib.sha256()
     versions = {"mimsim": _version("mimsim"), "python": list(sys.version_info[:3]),
                 "machine": platform.machine(),
                 **{library: _version(library) for library in _LIBRARIES}}
-    digest.update(json.dumps(versions, sort_keys=True).encode())
-    package = Path(__file__).resolve().parents[1]
+    return fingerprint(Path(__file__).resolve().parents[1], versions)
+
+
+def fingerprint(package: Path, versions: dict[str, object]) -> str:
+    """The SHA-256 of ``versions`` and of the number-deciding sources under ``package``."""
+    digest = hashlib.sha256(json.dumps(versions, sort_keys=True).encode())
     for source in _NUMBER_SOURCES:
         path = package / source
         files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
