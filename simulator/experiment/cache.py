@@ -41,7 +41,7 @@ import sqlite3
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -139,7 +139,7 @@ def code_fingerprint() -> str:
     return fingerprint(Path(__file__).resolve().parents[1], versions)
 
 
-def fingerprint(package: Path, versions: dict[str, object]) -> str:
+def fingerprint(package: Path, versions: Mapping[str, object]) -> str:
     """The SHA-256 of ``versions`` and of the number-deciding sources under ``package``."""
     digest = hashlib.sha256(json.dumps(versions, sort_keys=True).encode())
     for source in _NUMBER_SOURCES:

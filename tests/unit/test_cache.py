@@ -134,7 +134,7 @@ def test_past_its_bound_the_least_recently_used_replications_go(tmp_path: Path) 
     with sqlite3.connect(probe.path) as db:
         sizes = dict(db.execute("SELECT replication, size FROM cached_replications"))
     # A bound that five replications pass, and that four — all but replication 1 — fit in at 90 %.
-    bound = int((sum(sizes[replication] for replication in (0, 2, 3, 4)) / 0.9)) + 1
+    bound = int(sum(sizes[replication] for replication in (0, 2, 3, 4)) / 0.9) + 1
     assert sum(sizes[replication] for replication in range(5)) > bound
     cache = ReplicationCache(tmp_path / "small", max_bytes=bound)
     for result in results[:4]:
