@@ -1,42 +1,40 @@
-"""CLI layer: the options every command that runs replications shares, the one
-:class:`~simulator.experiment.execution.Execution` they make, and the progress bar.
+"""CLI layer: the options every command that runs replications shares — their names, types and
+help — and the decorators that give each command its set (``run``; ``compare``, ``roi`` and
+``sensitivity``; ``staff``; ``sweep``), passing them on as one
+:class:`~simulator.cli.execution_options.ExecutionOptions`.
 
 ``--dask`` is checked as the command line is read (a malformed or unreachable address is one
 line, exit 2, within ``--dask-timeout``); ``--yes`` lets a command start work above the limits
-of :mod:`simulator.experiment.workload`, which :func:`check_workload` applies before a run.
+of :mod:`simulator.experiment.workload`. What the options make (the execution, the checks) is in
+:mod:`simulator.cli.execution_options`, where output goes in :mod:`simulator.cli.consoles`; both
+are re-exported here for the commands.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simulator.scenario.schema import Scenario
-from simulator.scenario.targets import parse_target
-
-if TYPE_CHECKING:
-    from simulator.experiment.cache import ReplicationCache
-    from simulator.experiment.execution import Execution, Replications
-    from simulator.experiment.replications import ReplicationResult
-    from simulator.experiment.sequential import SequentialRule
+from simulator.cli.consoles import ReplicationBar, progress_bar, report_reuse, stderr, stdout
+from simulator.cli.execution_options import (
+    AUTO,
+    EXECUTION_OPTIONS,
+    UNTIL_CLEAR,
+    ExecutionOptions,
+    check_kpi_names,
+    check_workload,
+    confirmed,
+    default_precision_kpis,
+)
 
 __all__ = ["AUTO", "SET_HELP", "UNTIL_CLEAR", "ExecutionOptions", "ReplicationBar",
            "check_kpi_names", "check_workload", "comparison_options", "confirmed",
-           "experiment_options", "fixed_experiment_options", "progress_bar", "report_reuse",
-           "staffing_options", "stderr", "stdout"]
+           "default_precision_kpis", "experiment_options", "fixed_experiment_options",
+           "progress_bar", "report_reuse", "staffing_options", "stderr", "stdout"]
 
-AUTO = "auto"
-UNTIL_CLEAR = "until-clear"
-#: The most replications of a rule where --max-replications is not given.
-_DEFAULT_CAP = {AUTO: 100, UNTIL_CLEAR: 40}
 #: The help of every --set option. Its example works on scenarios/baseline.yaml (a test runs it).
 SET_HELP = ("Override a scenario key (repeatable), e.g. --set "
             "teams.service_desk.roster.late.headcount=5; list items by name or index.")
@@ -165,7 +163,7 @@ def _execution_command(function: Callable[..., Any], options: list[_Option]) -> 
     ``execution`` (``--set`` stays ``overrides``)."""
     @functools.wraps(function)
     def command(**values: Any) -> Any:
-        chosen = {name: values.pop(name) for name in _EXECUTION_OPTIONS if name in values}
+        chosen = {name: values.pop(name) for name in EXECUTION_OPTIONS if name in values}
         if "no_cache" in values:  # only the commands that offer the cache use it
             chosen["cache"] = not values.pop("no_cache")
         return function(execution=ExecutionOptions(**chosen), **values)
@@ -207,195 +205,3 @@ def fixed_experiment_options(function: Callable[..., Any]) -> Callable[..., Any]
     return _execution_command(function, _shared_options(
         "Replications per design, the same for every design (default: the scenario's "
         "run.replications).") + _cache_options())
-
-
-def confirmed() -> bool:
-    """Whether the command line has --yes (run even above the work limits)."""
-    return bool(click.get_current_context().meta.get("mimsim.yes", False))
-
-
-def check_workload(scenarios: Sequence[Scenario], replications: Replications | None,
-                   designs: int | None = None, designs_from: str = "SCENARIOS") -> None:
-    """Refuse work above the limits unless --yes (``WorkloadError``: one line, exit code 2).
-
-    The incidents per replication are the scenarios' mean; ``replications`` is the execution's
-    (``None``: the first scenario's ``run.replications``; ``-r auto`` counts the most it may
-    take, ``--max-replications``); ``designs`` defaults to the number of scenarios.
-    """
-    from simulator.experiment.precision import PrecisionRule
-    from simulator.experiment.workload import Workload, incidents_per_replication
-
-    incidents = sum(incidents_per_replication(scenario) for scenario in scenarios) / len(scenarios)
-    wanted = scenarios[0].run.replications if replications is None else replications
-    rule = "auto" if isinstance(wanted, PrecisionRule) else UNTIL_CLEAR
-    count, source = ((wanted, "-r") if isinstance(wanted, int) else
-                     (wanted.cap, f"--max-replications, with -r {rule}"))
-    Workload(incidents, count, len(scenarios) if designs is None else designs, source,
-             designs_from).check(confirmed())
-
-
-#: The experiment options that make up an :class:`ExecutionOptions`.
-_EXECUTION_OPTIONS = ("replications", "seed", "workers", "dask", "precision", "precision_kpis",
-                      "max_replications", "min_replications", "indifference")
-
-
-def default_precision_kpis(scenario: Scenario) -> tuple[str, ...]:
-    """mtta_min and mttr_h, plus the SLA attainments the scenario has targets for."""
-    kpis = ["mtta_min", "mttr_h"]
-    if any(priority.response is not None for priority in scenario.priorities.values()):
-        kpis.append("sla_response_attainment")
-    if any(priority.resolution is not None for priority in scenario.priorities.values()):
-        kpis.append("sla_resolution_attainment")
-    return tuple(kpis)
-
-
-def check_kpi_names(names: Iterable[str], scenario: Scenario, option: str) -> None:
-    """Each name a KPI of the scenario (``mtta_min``, ``P2.mtta_min``, ``network.utilisation``),
-    or a usage error naming the option."""
-    for name in names:
-        try:
-            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams),
-                         tuple(scenario.services))
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
-
-
-@dataclass(frozen=True)
-class ExecutionOptions:
-    """What the experiment options asked for; :meth:`build` makes the run's :class:`Execution`."""
-
-    replications: int | str | None = None  # a number, "auto", "until-clear", or None: the scenario's
-    seed: int | None = None
-    workers: int | None = None
-    dask: str | None = None
-    precision: float = 0.05
-    precision_kpis: tuple[str, ...] = ()
-    max_replications: int | None = None  # None: the rule's default (_DEFAULT_CAP)
-    min_replications: int = 5
-    indifference: tuple[str, ...] = ()  # KPI=AMOUNT
-    cache: bool = False  # True where the command offers the cache and --no-cache was not given
-
-    def build(self, scenario: Scenario, *, study: str = "a run of one design",
-              accepts: tuple[str, ...] = (AUTO,), decide: tuple[str, ...] = (),
-              measures: tuple[str, ...] = (), out_dir: Path | None = None,
-              events_format: str = "parquet", progress: ReplicationBar | None = None) -> Execution:
-        """The execution for ``scenario`` (the first, where a command runs several).
-
-        ``accepts`` are the rules ``study`` may use (``-r auto``, ``-r until-clear``; none in
-        a sweep, where every design gets the same replications); ``decide`` the KPIs a
-        comparison decides on under ``-r until-clear`` (default: those of ``-r auto``), and
-        ``measures`` the names besides the scenario's KPIs that ``--indifference`` may give.
-        """
-        from simulator.experiment.execution import Execution
-        from simulator.experiment.precision import PrecisionRule
-
-        check_kpi_names(self.precision_kpis, scenario, "--precision-kpi")
-        indifference = _indifference(self.indifference, scenario, measures)
-        replications: int | PrecisionRule | SequentialRule = scenario.run.replications
-        if self.replications in (AUTO, UNTIL_CLEAR):
-            kind = str(self.replications)
-            if kind not in accepts:
-                allowed = " or ".join(["a whole number", *(f"'{rule}'" for rule in accepts)])
-                raise click.BadParameter(f"expected {allowed} for {study}; found '{kind}'",
-                                         param_hint="'-r' / '--replications'")
-            cap = self.max_replications or _DEFAULT_CAP[kind]
-            if kind == AUTO:
-                replications = PrecisionRule(self.precision_kpis or default_precision_kpis(scenario),
-                                             self.precision, cap)
-            else:
-                replications = _sequential_rule(decide or default_precision_kpis(scenario),
-                                                indifference, self.min_replications, cap)
-        elif self.replications is not None:
-            replications = int(self.replications)
-        return Execution(replications, self.seed, self.workers, self.dask, out_dir=out_dir,
-                         events_format=events_format, progress=progress,
-                         cache=_replication_cache() if self.cache else None)
-
-
-def _sequential_rule(kpis: tuple[str, ...], indifference: dict[str, float], first: int,
-                     cap: int) -> SequentialRule:
-    from simulator.experiment.sequential import SequentialRule
-
-    if first > cap:
-        raise click.BadParameter(f"expected --min-replications at most --max-replications "
-                                 f"({cap}); found {first}", param_hint="'--min-replications'")
-    return SequentialRule(kpis, indifference, first, cap)
-
-
-def _indifference(texts: tuple[str, ...], scenario: Scenario, measures: tuple[str, ...]
-                  ) -> dict[str, float]:
-    """--indifference KPI=AMOUNT options: a KPI of the scenario (or a measure) and an amount >= 0."""
-    chosen: dict[str, float] = {}
-    for text in texts:
-        name, equals, amount = (part.strip() for part in text.partition("="))
-        try:
-            value = float(amount) if equals else math.nan
-        except ValueError:
-            value = math.nan
-        if not name or not value >= 0 or math.isinf(value):
-            raise click.BadParameter(f"expected KPI=AMOUNT with an amount of 0 or more, e.g. "
-                                     f"mtta_min=2; found {text!r}", param_hint="'--indifference'")
-        if name not in measures:
-            check_kpi_names([name], scenario, "--indifference")
-        chosen[name] = value
-    return chosen
-
-
-def _replication_cache() -> ReplicationCache:
-    """The user's replication cache; a problem with it is a note on stderr, never a failure."""
-    from simulator.experiment.cache import ReplicationCache
-
-    return ReplicationCache(notify=lambda problem: stderr().print(f"note: {problem}", markup=False))
-
-
-def report_reuse(console: Console, reused: int, execution: Execution) -> None:
-    """Say how many replications were read back from the cache (when any were)."""
-    if reused and execution.cache is not None:
-        console.print(f"{reused} replication{'s' if reused != 1 else ''} read back from the cache "
-                      f"({execution.cache.path}; --no-cache runs them again)", markup=False)
-
-
-def stderr() -> Console:
-    """Where progress, notes and problems go (no emoji codes: "10:x:" in a message stays text)."""
-    return Console(stderr=True, highlight=False, emoji=False)
-
-
-def stdout() -> Console:
-    """Where tables go; a file or a pipe gets 120 columns rather than squeezed tables."""
-    console = Console(highlight=False, emoji=False)
-    return console if console.is_terminal else Console(highlight=False, emoji=False, width=120)
-
-
-def progress_bar(console: Console) -> Progress:
-    """A progress bar on stderr, shown only when stderr is a terminal."""
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True,
-                    disable=not console.is_terminal)
-
-
-class ReplicationBar:
-    """A progress bar of replications on ``console``, shown while in its ``with`` block (and only
-    when the console is a terminal); told how many are planned, and of each that finishes."""
-
-    def __init__(self, console: Console, description: str) -> None:
-        self._progress = progress_bar(console)
-        self._task = self._progress.add_task(description, total=None)
-        self._planned = 0
-        self.finished_count = 0
-
-    def __enter__(self) -> ReplicationBar:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._progress.stop()
-
-    def expect(self, replications: int) -> None:
-        """``replications`` more are about to run."""
-        self._planned += replications
-        self._progress.update(self._task, total=self._planned)
-
-    def finished(self, design: str, result: ReplicationResult) -> None:
-        """One more replication has finished."""
-        self.finished_count += 1
-        self._progress.advance(self._task)
