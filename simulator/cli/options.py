@@ -101,8 +101,9 @@ def _shared_options(replications_help: str) -> list[_Option]:
                      help="Worker processes (default: all cores; 1 runs in this process). "
                           "Results do not depend on it."),
         click.option("--dask", metavar="ADDRESS", default=None, callback=_scheduler,
-                     help="Run on Dask: 'local' for a LocalCluster here, or a scheduler address "
-                          "such as tcp://host:8786 (checked before the run starts)."),
+                     help="Run on Dask: 'local' for a LocalCluster here (of -j workers), or a "
+                          "scheduler address such as tcp://host:8786 (checked before the run "
+                          "starts)."),
         click.option("--dask-timeout", type=click.FloatRange(min=0.1, max=3600), default=10.0,
                      show_default=True, metavar="SECONDS", is_eager=True, expose_value=False,
                      callback=_remember,

@@ -1,0 +1,147 @@
+"""Benchmark: the end-to-end waits of issue 16, item 4, as a user meets them on the command line.
+
+Each case is a ``mimsim`` command (or ``make run``) timed from start to exit in a fresh
+process, as the user waits for it, on this machine's cores: wall time, and the CPU time of the
+command and its worker processes (which a loaded machine does not inflate much; on 2 idle cores
+a well-parallelised command's wall time approaches half of it). The cases:
+
+* ``roi`` — the consultant guide's worked example (``-r 5 -j 2``), target 40 s, 140 s before;
+* ``roi-until-clear`` — the same with ``-r until-clear`` (it stops once the net benefit's sign is
+  clear);
+* ``roi-again`` — the worked example once more with another ``--investment``: the designs are
+  the same, so every replication is read back from the replication cache;
+* ``sensitivity`` — the guide's sensitivity study (three ranges, ``-r 3``, 41 weeks) on 2 workers,
+  target 120 s, 510 s before (on one worker);
+* ``sensitivity-again`` — the same study with a fourth range: the seven variants already run are
+  read back, only the new range's two run;
+* ``staff`` — ``staff scenarios/mmc.yaml`` with the documented target
+  (``sla_response_attainment>=0.9``, P3 response 30 min), the scenario's 10 replications of 52
+  weeks, target 10 s; ``staff-until-clear`` the same with ``-r until-clear``;
+* ``make-run`` — ``make run`` after installation (the baseline's 10 replications), target 15 s.
+
+Every case that may use the cache starts from an empty one (``MIMSIM_CACHE_DIR`` in a temporary
+directory), except the ``-again`` cases, which follow their first case in the same cache.
+``--before SRC`` also times ``staff`` and ``make run`` with the source tree SRC first on
+``PYTHONPATH`` (for instance ``git archive main | tar -x -C /tmp/main``): the figure before this
+change, measured in the same run (the ROI and sensitivity figures before are the ones the
+documentation stated, 140 s and 510 s: timing them again costs a quarter of an hour). The load
+average is printed beside every figure: on a loaded machine the wall times are upper bounds.
+
+Usage: ``python benchmarks/bench_end_to_end.py [--only roi,staff] [--before /tmp/main]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+_ROI = ("roi", "scenarios/without-mim.yaml", "scenarios/with-mim.yaml", "--years", "3")
+_SENSITIVITY = ("sensitivity", "scenarios/without-mim.yaml", "scenarios/with-mim.yaml",
+                "--range", "services.customer_portal.downtime_cost=2300:9000",
+                "--range", "changes.emergency.failure_probability=0.1:0.2",
+                "--range", "major_incident.recognition_delay.median=4m:15m",
+                "--investment", "250000", "--years", "3", "-r", "3", "-j", "2",
+                "--set", "run.horizon=41w")
+_STAFF = ("staff", "scenarios/mmc.yaml", "--set", "priorities.P3.response=30m",
+          "--target", "sla_response_attainment>=0.9", "-j", "2")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One command, its target and earlier figure in seconds (None: none stated)."""
+
+    name: str
+    arguments: tuple[str, ...]
+    target_s: float | None = None
+    stated_before_s: float | None = None
+    fresh_cache: bool = True  # False: follows the previous case in the same cache
+    before_too: bool = False  # also timed on the --before tree (fixed -r cases only)
+
+
+CASES = (
+    Case("roi", (*_ROI, "--investment", "250000", "-r", "5", "-j", "2"), 40, 140),
+    Case("roi-again", (*_ROI, "--investment", "400000", "-r", "5", "-j", "2"), 40,
+         fresh_cache=False),
+    Case("roi-until-clear", (*_ROI, "--investment", "250000", "-r", "until-clear", "-j", "2"), 40),
+    Case("sensitivity", (*_SENSITIVITY, "--plot", "{tmp}/tornado.png"), 120, 510),
+    Case("sensitivity-again", (*_SENSITIVITY, "--range", "flow.desk.first_contact_resolution=0.5:0.7",
+                               "--plot", "{tmp}/tornado2.png"), 120, fresh_cache=False),
+    Case("staff", _STAFF, 10, before_too=True),
+    Case("staff-until-clear", (*_STAFF, "-r", "until-clear"), 10),
+    Case("make-run", ("make", "run"), 15, before_too=True),
+)
+
+
+def _load() -> str:
+    """The load averages over 1, 5 and 15 minutes, read just after a case."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], environment: dict[str, str]) -> tuple[float, float, int, str]:
+    """Wall time, CPU time of the command and its worker processes, exit code, and its notes."""
+    cpu = _cpu()
+    began = time.perf_counter()
+    finished = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True,
+                              check=False)
+    elapsed = time.perf_counter() - began
+    cpu = _cpu() - cpu
+    said = " ".join(finished.stderr.split())
+    notes = said.split("replications: ")[1:] + (
+        [said[said.index("read back") - 20:][:120]] if "read back" in said else [])
+    return elapsed, cpu, finished.returncode, " | ".join(note[:160] for note in notes)
+
+
+def _command(case: Case, tmp: str) -> list[str]:
+    arguments = [argument.replace("{tmp}", tmp) for argument in case.arguments]
+    if arguments[0] == "make":
+        return arguments
+    return [sys.executable, "-m", "simulator", *arguments]
+
+
+def _report(label: str, case: Case, timing: tuple[float, float, int, str], load: str) -> None:
+    elapsed, cpu, code, _ = timing
+    target = f"target {case.target_s:g} s (ratio {elapsed / case.target_s:.2f})" if case.target_s else ""
+    stated = f", stated before {case.stated_before_s:g} s" if case.stated_before_s else ""
+    print(f"{label:<24} {elapsed:7.1f} s wall {cpu:7.1f} s CPU  exit {code}  {target}{stated}  "
+          f"load {load}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", default="", help="comma-separated case names (default: all)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a source tree of the code before the change, timed first")
+    options = parser.parse_args()
+    wanted = set(filter(None, options.only.split(",")))
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache-0"
+        for number, case in enumerate(CASES):
+            if wanted and case.name not in wanted:
+                continue
+            if case.fresh_cache:
+                cache = Path(tmp) / f"cache-{number}"
+            environment = {**os.environ, "MIMSIM_CACHE_DIR": str(cache), "COLUMNS": "120"}
+            if options.before is not None and case.before_too:
+                before = {**environment, "PYTHONPATH": str(options.before.resolve())}
+                _report(f"{case.name} (before)", case, _timed(_command(case, tmp), before), _load())
+            timing = _timed(_command(case, tmp), environment)
+            _report(case.name, case, timing, _load())
+            if timing[3]:
+                print(f"{'':<24} {timing[3]}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
