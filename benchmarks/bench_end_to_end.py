@@ -14,6 +14,8 @@ a well-parallelised command's wall time approaches half of it). The cases:
   target 120 s, 510 s before (on one worker);
 * ``sensitivity-again`` — the same study with a fourth range: the seven variants already run are
   read back, only the new range's two run;
+* ``sensitivity-dask`` — the same study on a Dask LocalCluster of 2 workers (``--dask local -j
+  2``, the cache off): the scale-out path's overhead against ``sensitivity`` on the process pool;
 * ``staff`` — ``staff scenarios/mmc.yaml`` with the documented target
   (``sla_response_attainment>=0.9``, P3 response 30 min), the scenario's 10 replications of 52
   weeks, target 10 s; ``staff-until-clear`` the same with ``-r until-clear``;
@@ -74,6 +76,8 @@ CASES = (
     Case("sensitivity", (*_SENSITIVITY, "--plot", "{tmp}/tornado.png"), 120, 510),
     Case("sensitivity-again", (*_SENSITIVITY, "--range", "flow.desk.first_contact_resolution=0.5:0.7",
                                "--plot", "{tmp}/tornado2.png"), 120, fresh_cache=False),
+    Case("sensitivity-dask", (*_SENSITIVITY, "--dask", "local", "--no-cache", "--plot",
+                              "{tmp}/tornado3.png"), 120),
     Case("staff", _STAFF, 10, before_too=True),
     Case("staff-until-clear", (*_STAFF, "-r", "until-clear"), 10),
     Case("make-run", ("make", "run"), 15, before_too=True),
