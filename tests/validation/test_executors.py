@@ -60,7 +60,8 @@ def test_the_sensitivity_study_on_a_dask_localcluster_of_2_gives_the_pool_s_numb
     study = ["sensitivity", str(SCENARIOS / "without-mim.yaml"), str(SCENARIOS / "with-mim.yaml"),
              "--range", "services.customer_portal.downtime_cost=2300:9000",
              "--range", "major_incident.recognition_delay.median=4m:15m",
-             "--investment", "250000", "--years", "3", "-r", "2", "-j", "2", "--set", "run.horizon=18w",
+             "--investment", "250000", "--years", "3", "-r", "2", "-j", "2", "--set", "run.horizon=8w",
+             "--set", "run.warmup=1w", "--set", "services.customer_portal.failures.every.mean=4d",
              "--no-cache", "--format", "json"]
     documents = {}
     for name, extra in (("pool", []), ("dask", ["--dask", "local"])):
