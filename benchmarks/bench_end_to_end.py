@@ -104,7 +104,7 @@ def _timed(command: list[str], environment: dict[str, str]) -> tuple[float, floa
     cpu = _cpu() - cpu
     said = " ".join(finished.stderr.split())
     notes = said.split("replications: ")[1:] + (
-        [said[said.index("read back") - 20:][:120]] if "read back" in said else [])
+        [said[max(0, said.index("read back") - 20):][:120]] if "read back" in said else [])
     return elapsed, cpu, finished.returncode, " | ".join(note[:160] for note in notes)
 
 
