@@ -16,6 +16,8 @@ a well-parallelised command's wall time approaches half of it). The cases:
   read back, only the new range's two run;
 * ``sensitivity-dask`` — the same study on a Dask LocalCluster of 2 workers (``--dask local -j
   2``, the cache off): the scale-out path's overhead against ``sensitivity`` on the process pool;
+* ``short-pool`` and ``short-dask`` — the Dask test's shortened study (8 weeks, 2 replications)
+  on the pool and on a LocalCluster of 2: the LocalCluster's fixed cost, for less;
 * ``staff`` — ``staff scenarios/mmc.yaml`` with the documented target
   (``sla_response_attainment>=0.9``, P3 response 30 min), the scenario's 10 replications of 52
   weeks, target 10 s; ``staff-until-clear`` the same with ``-r until-clear``;
@@ -52,6 +54,13 @@ _SENSITIVITY = ("sensitivity", "scenarios/without-mim.yaml", "scenarios/with-mim
                 "--range", "major_incident.recognition_delay.median=4m:15m",
                 "--investment", "250000", "--years", "3", "-r", "3", "-j", "2",
                 "--set", "run.horizon=41w")
+#: The study of the Dask test (tests/validation/test_executors.py), the cache off.
+_SHORT = ("sensitivity", "scenarios/without-mim.yaml", "scenarios/with-mim.yaml",
+          "--range", "services.customer_portal.downtime_cost=2300:9000",
+          "--range", "major_incident.recognition_delay.median=4m:15m",
+          "--investment", "250000", "--years", "3", "-r", "2", "-j", "2", "--set", "run.horizon=8w",
+          "--set", "run.warmup=1w", "--set", "services.customer_portal.failures.every.mean=4d",
+          "--no-cache")
 _STAFF = ("staff", "scenarios/mmc.yaml", "--set", "priorities.P3.response=30m",
           "--target", "sla_response_attainment>=0.9", "-j", "2")
 
@@ -76,11 +85,13 @@ CASES = (
     Case("sensitivity", (*_SENSITIVITY, "--plot", "{tmp}/tornado.png"), 120, 510),
     Case("sensitivity-again", (*_SENSITIVITY, "--range", "flow.desk.first_contact_resolution=0.5:0.7",
                                "--plot", "{tmp}/tornado2.png"), 120, fresh_cache=False),
-    Case("sensitivity-dask", (*_SENSITIVITY, "--dask", "local", "--no-cache", "--plot",
-                              "{tmp}/tornado3.png"), 120),
     Case("staff", _STAFF, 10, before_too=True),
     Case("staff-until-clear", (*_STAFF, "-r", "until-clear"), 10),
     Case("make-run", ("make", "run"), 15, before_too=True),
+    Case("sensitivity-dask", (*_SENSITIVITY, "--dask", "local", "--no-cache", "--plot",
+                              "{tmp}/tornado3.png"), 120),
+    Case("short-pool", (*_SHORT, "--plot", "{tmp}/tornado4.png")),
+    Case("short-dask", (*_SHORT, "--dask", "local", "--plot", "{tmp}/tornado5.png")),
 )
 
 

@@ -80,6 +80,12 @@ def test_roi_stops_once_the_net_benefit_is_clearly_positive(capsys: pytest.Captu
     assert document["replications"] == document["stopping"]["replications_used"]
     assert document["net_benefit"]["ci_low"] > 0
     assert "replications: until-clear — decided after" in " ".join(err.split())
+    code, markdown, _ = run_cli(["roi", WITHOUT, WITH, "--years", "3", "--investment", "250000",
+                                 "--set", "run.horizon=10w", "--set", "run.warmup=1w",
+                                 "--set", "services.customer_portal.failures.every.mean=4d",
+                                 "-r", "until-clear", "-j", "2", "--format", "markdown"], capsys)
+    assert (f"{document['replications']} paired replications (-r until-clear: as many as it took to "
+            f"know the net benefit's sign)" in " ".join(markdown.split()))
 
 
 def test_sensitivity_stops_once_every_effect_is_decided(tmp_path: Path,
