@@ -103,29 +103,24 @@ class _Planner:
     def uniforms(self, purpose: str, size: int) -> np.ndarray:
         return self.streams.uniforms(f"{purpose}/{self.prefix}", size)
 
-    def _work(self, distributions: dict[int, Distribution], default: Distribution,
-              priority: np.ndarray, u: np.ndarray) -> np.ndarray:
-        work = default.quantile(u)
-        for rank, distribution in distributions.items():
-            chosen = priority == rank
-            if chosen.any():
-                work[chosen] = distribution.quantile(u[chosen])
-        return work
-
-    def _ranks(self, by_name: dict[str, Distribution]) -> dict[int, Distribution]:
-        """Distributions per priority name → per priority rank."""
-        return {self.priority_names.index(name): distribution for name, distribution in by_name.items()}
-
-    def _rework(self, work: np.ndarray, chosen: np.ndarray, group: ResolverGroup,
-                pooled: Distribution | None, by_name: dict[str, Distribution], priority: np.ndarray,
-                u: np.ndarray) -> None:
-        """Redraw the ``chosen`` visits' work from the same numbers with a visit-specific handling
-        time: per priority, else ``pooled`` for all priorities, else the group's usual one."""
-        if not chosen.any() or (pooled is None and not by_name):
-            return
-        table = (self._ranks(group.handling_by_priority) if pooled is None else {}) | self._ranks(by_name)
-        fallback = group.handling if pooled is None else pooled
-        work[chosen] = self._work(table, fallback, priority[chosen], u[chosen]) * self.factor
+    def _visit_work(self, work: np.ndarray, here: np.ndarray, moved: np.ndarray,
+                    group: ResolverGroup, came_by_transfer: bool, priority: np.ndarray,
+                    u: np.ndarray) -> None:
+        """Draw the work of the visits ``here`` to ``group`` from their own numbers ``u``, each on
+        the handling time :meth:`ResolverGroup.handling_for` gives it (by its priority, whether it
+        ends in a transfer — ``moved`` — and whether it came by one); visits that share a
+        distribution are drawn together."""
+        for transferred in (False, True):
+            visits = here & (moved == transferred)
+            if not visits.any():
+                continue
+            shared: dict[int, tuple[Distribution, list[int]]] = {}
+            for rank in np.unique(priority[visits]).tolist():
+                handling = group.handling_for(self.priority_names[rank], transferred, came_by_transfer)
+                shared.setdefault(id(handling), (handling, []))[1].append(rank)
+            for handling, ranks in shared.values():
+                chosen = visits & np.isin(priority, ranks)
+                work[chosen] = handling.quantile(u[chosen]) * self.factor
 
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
@@ -172,14 +167,9 @@ class _Planner:
                 # Where the ticket goes next is known before its work here is drawn, so a
                 # visit that ends in a transfer can take its own handling time.
                 following[here] = self._choose(group.transfer, u_transfer[here])
-                work[here] = self._work(self._ranks(group.handling_by_priority), group.handling,
-                                        priority[here], u_work[here]) * self.factor
-                moved = here & (following >= 0)
-                if step_number > first_step:  # the ticket came here by a transfer
-                    self._rework(work, here & ~moved, group, group.handling_after_transfer,
-                                 group.handling_after_transfer_by_priority, priority, u_work)
-                self._rework(work, moved, group, group.handling_when_transferred,
-                             group.handling_when_transferred_by_priority, priority, u_work)
+                # (after the first group step, a ticket came to its group by a transfer)
+                self._visit_work(work, here, following >= 0, group, step_number > first_step,
+                                 priority, u_work)
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
@@ -211,8 +201,8 @@ class _Planner:
         for index in np.flatnonzero(chosen).tolist():
             team = names[PlannedIncidents.segments_of(steps, index)[-1][0]]
             group = flow.groups.get(team)
-            handling = flow.desk.handling if group is None else group.handling_by_priority.get(
-                self.priority_names[priority[index]], group.handling)
+            handling = flow.desk.handling if group is None \
+                else group.handling_for(self.priority_names[priority[index]])
             reopened[index] = (float(delay[index]),
                                float(handling.quantile(u_work[index:index + 1])[0]) * self.factor)
         return reopened

@@ -30,6 +30,7 @@ from simulator.scenario.types import Spec, problem
 
 __all__ = [
     "ALWAYS_OPEN",
+    "HOURS_PER_WEEK",
     "WEEKDAYS",
     "Calendar",
     "CalendarClock",
@@ -37,7 +38,10 @@ __all__ = [
     "parse_time_of_day",
 ]
 
+#: The days of the week as scenarios write them, Monday first (weekday numbers index this).
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: Hourly profiles of the week have this many values, Monday 00–01 first.
+HOURS_PER_WEEK = 24 * len(WEEKDAYS)
 ALWAYS_OPEN = "24x7"
 _DAY_ALIASES = {"daily": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:],
                 "weekend": WEEKDAYS[5:]}
