@@ -110,16 +110,18 @@ class _Planner:
         the handling time :meth:`ResolverGroup.handling_for` gives it (by its priority, whether it
         ends in a transfer — ``moved`` — and whether it came by one); visits that share a
         distribution are drawn together."""
+        visits = np.flatnonzero(here)  # index arrays: later steps hold few tickets
         for transferred in (False, True):
-            visits = here & (moved == transferred)
-            if not visits.any():
+            mine = visits[moved[visits] == transferred]
+            if not len(mine):
                 continue
+            ranks = priority[mine]
             shared: dict[int, tuple[Distribution, list[int]]] = {}
-            for rank in np.unique(priority[visits]).tolist():
+            for rank in np.unique(ranks).tolist():
                 handling = group.handling_for(self.priority_names[rank], transferred, came_by_transfer)
                 shared.setdefault(id(handling), (handling, []))[1].append(rank)
-            for handling, ranks in shared.values():
-                chosen = visits & np.isin(priority, ranks)
+            for handling, chosen_ranks in shared.values():
+                chosen = mine if len(shared) == 1 else mine[np.isin(ranks, chosen_ranks)]
                 work[chosen] = handling.quantile(u[chosen]) * self.factor
 
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
