@@ -398,7 +398,9 @@ class OutageHandling:
         if agent is None or outage.updates_by != (team, agent) or self.decisions.interactive:
             return  # interactive: the players send updates when they choose (send_update)
         while True:
-            yield self.env.timeout(self.process.updates_every) | outage.restored
+            # A plain timeout, not ``| restored``: updates are the MIM's most frequent event, and
+            # a condition per update cost ~1 % more per incident with weekly outages (callgrind).
+            yield self.env.timeout(self.process.updates_every)
             if outage.restored.triggered:
                 return
             self._log(outage, _A.UPDATE, team.code, agent.code)
