@@ -23,6 +23,7 @@ agents and shifts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -36,6 +37,9 @@ __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_t
 #: (team index, work in minutes, minutes waiting on the user after this segment)
 Segment = tuple[int, float, float]
 
+#: In the planner's team arrays: where a ticket goes next once it is resolved — nowhere.
+_RESOLVED: Final = -1
+
 
 #: One step of many incidents' plans: incident index → the segments that step adds (only
 #: incidents still unresolved at that step appear, so later steps are small).
@@ -44,7 +48,7 @@ Step = dict[int, tuple[Segment, ...]]
 
 def _step(current: np.ndarray, work: np.ndarray, pause: np.ndarray, split: np.ndarray) -> Step:
     """The segments of one step: the work in a team, split in two around a wait on the user."""
-    active = np.flatnonzero(current >= 0)
+    active = np.flatnonzero(current != _RESOLVED)
     step: Step = {index: ((team, minutes, 0.0),) for index, team, minutes in zip(
         active.tolist(), current[active].tolist(), work[active].tolist(), strict=True)}
     waiting = np.flatnonzero(pause > 0.0)
@@ -128,23 +132,19 @@ class _Planner:
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
         work = desk.handling.quantile(self.uniforms("desk-handling", n)) * self.factor
-        fcr = desk.first_contact_resolution_by_category.get(category,
-                                                            desk.first_contact_resolution)
-        if self.fcr is not None:
-            fcr = self.fcr
+        fcr = desk.fcr_for(category) if self.fcr is None else self.fcr
         escalated = self.uniforms("first-contact", n) >= fcr
-        shares = desk.escalation_by_category.get(category, desk.escalation)
-        target = self._choose(shares, self.uniforms("escalation", n))
-        following = np.where(escalated, target, -1)
+        target = self._choose(desk.escalation_for(category), self.uniforms("escalation", n))
+        following = np.where(escalated, target, _RESOLVED)
         team = np.full(n, self.team_index[desk.team])
         return _step(team, work, np.zeros(n), np.zeros(n)), following
 
     def _choose(self, shares: dict[str, float], u: np.ndarray) -> np.ndarray:
-        """Team index chosen by ``u`` among ``shares``; -1 where ``u`` falls beyond their sum."""
+        """Team index chosen by ``u`` among ``shares``; ``_RESOLVED`` where ``u`` falls beyond their sum."""
         names = list(shares)
         edges = np.cumsum([shares[name] for name in names])
         picked = np.searchsorted(edges, u, side="right")
-        codes = np.array([self.team_index[name] for name in names] + [-1])
+        codes = np.array([self.team_index[name] for name in names] + [_RESOLVED])
         return codes[np.minimum(picked, len(names))]
 
     def _group_steps(self, current: np.ndarray, priority: np.ndarray,
@@ -154,7 +154,7 @@ class _Planner:
         names = list(self.scenario.teams)
         n = len(current)
         step_number = first_step
-        while (current >= 0).any():
+        while (current != _RESOLVED).any():
             u_work = self.uniforms(f"handling/{step_number}", n)
             u_pause = self.uniforms(f"waiting/{step_number}", n)
             u_pause_length = self.uniforms(f"waiting-duration/{step_number}", n)
@@ -162,15 +162,15 @@ class _Planner:
             work = np.zeros(n)
             pause = np.zeros(n)
             split = np.zeros(n)
-            following = np.full(n, -1)
-            for code in np.unique(current[current >= 0]):
+            following = np.full(n, _RESOLVED)
+            for code in np.unique(current[current != _RESOLVED]):
                 here = current == code
                 group = groups[names[code]]
                 # Where the ticket goes next is known before its work here is drawn, so a
                 # visit that ends in a transfer can take its own handling time.
                 following[here] = self._choose(group.transfer, u_transfer[here])
                 # (after the first group step, a ticket came to its group by a transfer)
-                self._visit_work(work, here, following >= 0, group, step_number > first_step,
+                self._visit_work(work, here, following != _RESOLVED, group, step_number > first_step,
                                  priority, u_work)
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)

@@ -44,6 +44,8 @@ __all__ = ["AgentState", "ModelState", "Simulation", "TicketState", "TicketStatu
 
 _DAY = 24 * 60.0
 _NO_REOPEN = (math.nan, 0.0)
+#: In the snapshot's order of a team's tickets: those in no queue (in work, paused) come first.
+_NOT_QUEUED = -1
 
 
 class TicketStatus(StrEnum):
@@ -416,7 +418,7 @@ class Simulation:
         place = {incident.id: rank for team in self.teams
                  for rank, incident in enumerate(team.waiting())}
         incidents = sorted(self.flow.open.values(),
-                           key=lambda incident: (incident.team, place.get(incident.id, -1),
+                           key=lambda incident: (incident.team, place.get(incident.id, _NOT_QUEUED),
                                                  incident.id))
         agents = [AgentState(agent.name, team.name, agent.on_duty, agent.away,
                              None if agent.incident is None else self._case_name(agent.incident.id))
