@@ -11,25 +11,26 @@ handful of replications often decides what hundreds of unpaired ones cannot.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design, kpi_name
-from simulator.experiment.executors import Executor, available_workers, make_executor
-from simulator.experiment.precision import Decision, PrecisionRule
-from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.execution import Execution
+from simulator.experiment.outputs import prepare_run_directory, write_manifest
+from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
-from simulator.experiment.summary import confidence_interval, summarise, summary_document
+from simulator.experiment.summary import (
+    confidence_interval,
+    interval_document,
+    summarise,
+    summary_document,
+)
 from simulator.scenario.schema import Scenario
 
 __all__ = ["Comparison", "compare_designs", "paired_differences"]
-
-
-def _number(value: float) -> float | None:
-    return None if not math.isfinite(value) else float(value)
 
 
 def _named(table: pd.DataFrame) -> pd.DataFrame:
@@ -92,12 +93,10 @@ class Comparison:
         for design in self.designs:
             rows = _named(self.summary[self.summary["design"] == design])
             designs.append({"scenario": design, "kpis": {
-                row.name: {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
-                           "ci_high": _number(row.ci_high), "n": int(row.n)}
+                row.name: interval_document(row.mean, row.ci_low, row.ci_high, row.n)
                 for row in rows.itertuples(index=False)}})
-        differences = [{"design": row.design, "kpi": row.name, "mean": _number(row.mean),
-                        "ci_low": _number(row.ci_low), "ci_high": _number(row.ci_high),
-                        "clear": bool(row.clear)}
+        differences = [{"design": row.design, "kpi": row.name,
+                        **interval_document(row.mean, row.ci_low, row.ci_high), "clear": bool(row.clear)}
                        for row in _named(self.differences).itertuples(index=False)]
         return {"designs": designs, "differences": differences}
 
@@ -118,11 +117,34 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return unique
 
 
-def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int | PrecisionRule = 10,
-                    seed: int = 1, workers: int | None = None, dask: str | None = None,
-                    executor: Executor | None = None, out_dir: str | Path | None = None,
-                    events_format: str = "parquet",
-                    on_result: Callable[[str, ReplicationResult], None] | None = None,
+def _mark(out_dir: Path | None, marker: dict[str, object], state: str) -> None:
+    """The comparison's own directory: checked, emptied and marked when it starts ("running"),
+    then its manifest says how it ended."""
+    if out_dir is None:
+        return
+    if state == "running":
+        prepare_run_directory(out_dir, marker)
+    else:
+        write_manifest(out_dir, {**marker, "state": state})
+
+
+def _begin(campaign: Campaign, manifests: Sequence[dict[str, object]]) -> None:
+    """Each design's manifest in its run directory before any replication is written."""
+    for directory, manifest in zip(campaign.directories, manifests, strict=True):
+        if directory is not None:
+            directory.begin(manifest)
+
+
+def _interrupted(campaign: Campaign, manifests: Sequence[dict[str, object]]) -> None:
+    """Each design's manifest says the run was interrupted, and which replications it kept."""
+    for index, (directory, manifest) in enumerate(zip(campaign.directories, manifests, strict=True)):
+        if directory is not None:
+            directory.finish(manifest | {"interrupted": True,
+                                         "replications_finished": campaign.replications_of(index)},
+                             None)
+
+
+def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Execution | None = None, *,
                     sources: Sequence[tuple[str | None, Sequence[str]]] | None = None) -> Comparison:
     """Run designs with common random numbers and compare each with the first.
 
@@ -130,41 +152,35 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
     ----------
     designs
         ``(name, scenario)`` pairs; the first is the baseline. Equal names get a suffix.
-    replications
-        How many, or a :class:`PrecisionRule` every design must meet.
-    out_dir
-        With it, each design's run directory is written to ``out_dir/<name>``.
+    execution
+        How many replications (or a :class:`PrecisionRule` every design must meet), the seed
+        (default: the first design's), where to run; with ``execution.out_dir``, each design's
+        run directory is written to ``out_dir/<name>``.
     sources
         Per design, the scenario file and the overrides it was loaded with, for the manifests
         (the report's appendix names them and redraws the diagram from them).
     """
+    execution = execution or Execution()
     names = _unique_names([name for name, _ in designs])
-    width = available_workers() if workers is None else max(1, workers)
-    if isinstance(replications, int):
-        width = min(width, replications * len(designs))
-    chosen_designs = [Design(name, scenario, None if out_dir is None else Path(out_dir) / name)
+    wanted = execution.replications_for(designs[0][1])
+    out_dir = execution.out_dir
+    chosen_designs = [Design(name, scenario, None if out_dir is None else out_dir / name)
                       for name, (_, scenario) in zip(names, designs, strict=True)]
-    with executor or make_executor(width, dask) as chosen:
+    with execution.started(wanted * len(designs) if isinstance(wanted, int) else None) as running:
+        seed = running.seed_for(designs[0][1])
+        marker: dict[str, object] = {"kind": "comparison", "designs": names, "seed": seed}
+        _mark(out_dir, marker, "running")  # before the designs' run directories are made in it
+        campaign = Campaign(chosen_designs, running)
         origins = list(sources) if sources is not None else [(None, ())] * len(chosen_designs)
         manifests = {design.name: describe_run(design.scenario, design.name, source, overrides, seed,
-                                               chosen.description)
+                                               running.running_on().description)
                      for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
-        campaign = Campaign(chosen_designs, seed, chosen, width, events_format,
-                            None if on_result is None else
-                            lambda index, result: on_result(names[index], result))
-        decision = None
+        _begin(campaign, [manifests[design.name] for design in chosen_designs])
         try:
-            if isinstance(replications, PrecisionRule):
-                decision = campaign.run_until(replications)
-            else:
-                campaign.run(range(replications))
+            decision = campaign.run_replications(wanted)
         except BaseException:
-            for index, design in enumerate(chosen_designs):
-                directory = campaign.directories[index]
-                if directory is not None:
-                    directory.finish(manifests[design.name] | {
-                        "interrupted": True,
-                        "replications_finished": campaign.replications_of(index)}, None)
+            _interrupted(campaign, [manifests[design.name] for design in chosen_designs])
+            _mark(out_dir, marker, "interrupted")
             raise
     frames = []
     for index, name in enumerate(names):
@@ -185,6 +201,7 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
             directory.finish(manifests[design.name] | {
                 "interrupted": False, "replications_finished": campaign.replications_of(index),
                 "wall_s": campaign.elapsed()}, comparison.run_document(design.name))
+    _mark(out_dir, marker, "finished")
     comparison.manifest = {"designs": names, "seed": seed, "wall_s": campaign.elapsed(),
                            "executor": manifests[names[0]]["executor"]}
     return comparison

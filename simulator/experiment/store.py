@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,6 +38,8 @@ import pandas as pd
 import yaml
 
 from simulator.experiment.campaign import kpi_name
+from simulator.experiment.outputs import SWEEP_STORE_TABLES, check_database
+from simulator.experiment.summary import finite_or_none
 
 __all__ = ["SweepStore", "is_sweep_store", "load_sweep", "sweep_designs"]
 
@@ -87,7 +88,9 @@ class SweepStore:
     """An open results store; use it as a context manager."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        # A file that is not a sweep store (a user's notes, another database) is refused, never
+        # opened for writing.
+        self.path = check_database(path, SWEEP_STORE_TABLES, "a mimsim sweep store")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are begun and committed explicitly below.
         self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
@@ -131,7 +134,7 @@ class SweepStore:
                         wall_s: float) -> bool:
         """Write one replication's KPI rows in one transaction; False if it was already there."""
         rows = [(design_key, replication, scope, key, kpi,
-                 None if value is None or not math.isfinite(value) else float(value), int(n))
+                 finite_or_none(value), int(n))
                 for scope, key, kpi, value, n in
                 kpis[["scope", "key", "kpi", "value", "n"]].itertuples(index=False)]
         self._db.execute("BEGIN IMMEDIATE")

@@ -9,16 +9,13 @@ event log is the only output, and nothing reads the incident objects again.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 
 import numpy as np
 import pandas as pd
 
 from simulator.eventlog.log import ACTIVITIES, Activity, SimulationLog
 from simulator.model.planning import Segment
-
-if TYPE_CHECKING:
-    from simulator.model.teams import Agent
 
 __all__ = [
     "NO_AGENT",
@@ -27,6 +24,7 @@ __all__ = [
     "NO_SYMPTOM",
     "NO_TEAM",
     "ActivityCode",
+    "Assignee",
     "Incident",
     "OutageHooks",
     "ProblemHooks",
@@ -114,10 +112,18 @@ class ActivityCode:
     AVOIDED: Final = _code(Activity.AVOIDED)
 
 
+class Assignee(Protocol):
+    """Whoever works on a ticket, as the ticket and the hooks below see them: the number the
+    event log knows them by. (In the model, a :class:`~simulator.model.teams.Agent`; a protocol,
+    so that this module need not import the teams, which import it.)"""
+
+    code: int
+
+
 class OutageHooks(Protocol):
     """What the flow asks of the outage a ticket is about (see :mod:`simulator.model.major`)."""
 
-    def hold(self, ticket: Incident, agent: Agent) -> bool:
+    def hold(self, ticket: Incident, agent: Assignee) -> bool:
         """Whether the ticket, its segment of work done, waits for the service instead."""
 
     def resolved(self, ticket: Incident) -> None:
@@ -127,7 +133,7 @@ class OutageHooks(Protocol):
 class ProblemHooks(Protocol):
     """What the flow tells the problem a root-cause analysis is for (see :mod:`simulator.model.problems`)."""
 
-    def analysed(self, agent: Agent) -> None:
+    def analysed(self, agent: Assignee) -> None:
         """``agent`` has finished the root-cause analysis."""
 
 
@@ -171,7 +177,7 @@ class Incident:
         self.step = 0
         self.remaining = segments[0][1]  # work left in the current segment, minutes
         self.team = segments[0][0]
-        self.assignee: Agent | None = None
+        self.assignee: Assignee | None = None
         self.queue_entry: tuple[int, int, float, int, Incident] | None = None
         self.entered = arrival  # when it joined its current queue (FCFS order)
         self.escalated = False

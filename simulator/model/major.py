@@ -47,7 +47,7 @@ import simpy
 
 from simulator.model.changes import ChangeHandling
 from simulator.model.flow import IncidentFlow
-from simulator.model.incident import NO_AGENT, NO_CASE, ActivityCode, Incident, case_id
+from simulator.model.incident import NO_AGENT, NO_CASE, ActivityCode, Assignee, Incident, case_id
 from simulator.model.outages import OutagePlan, RoleDraws, plan_outage
 from simulator.model.planning import PlannedIncidents, plan_tickets
 from simulator.model.problems import ProblemHandling
@@ -96,7 +96,7 @@ class Outage:
         self.diagnosis = plan.diagnosis  # shorter once its problem is a known error
         self.updates_by: tuple[Team, Agent] | None = None
 
-    def hold(self, ticket: Incident, agent: Agent) -> bool:
+    def hold(self, ticket: Incident, agent: Assignee) -> bool:
         """Whether a ticket about the outage must wait for the restoration after this segment."""
         if self.restored.triggered:
             return False
@@ -519,7 +519,7 @@ class OutageHandling:
         ticket.remaining = ticket.segments[-1][1]
         self.desk.enqueue(ticket)
 
-    def park(self, outage: Outage, ticket: Incident, agent: Agent | None) -> None:
+    def park(self, outage: Outage, ticket: Incident, agent: Assignee | None) -> None:
         """The ticket waits, in no queue, until the service is restored."""
         ticket.awaiting = True
         outage.waiting.append(ticket)

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from simulator.model.incident import NO_AGENT, NO_CASE, NO_SERVICE, ActivityCode, Incident, case_id
-from simulator.model.teams import Agent, Team
+from simulator.model.incident import NO_AGENT, NO_CASE, NO_SERVICE, ActivityCode, Assignee, Incident, case_id
+from simulator.model.teams import Team
 from simulator.model.wiring import Wiring
 from simulator.scenario.changes import ProblemFamily
 
@@ -60,7 +60,7 @@ class FamilyState:
         #: The root-cause analysis is done (its value: the agent who did it).
         self.analysis_done = env.event()
 
-    def analysed(self, agent: Agent) -> None:
+    def analysed(self, agent: Assignee) -> None:
         """An agent of the problem team has finished the root-cause analysis."""
         self.analysis_done.succeed(agent)
 

@@ -72,7 +72,7 @@ def _checklist(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         ("1.1 Objectives", html.escape(str(manifest.get("description") or "(no description)"))),
         ("2.1 Model logic", "The process diagram in the section “Process” (drawn from the scenario), "
-                            "and the README's model description."),
+                            "and docs/model.md (how the model works)."),
         ("3.3 Input parameters", "Every parameter of the resolved scenario below (defaults included, "
                                  "<code>extends</code> and overrides applied)."),
         ("Scenario file", html.escape(f"{manifest.get('scenario_file') or '(given in Python)'} — "
@@ -120,6 +120,10 @@ def appendix_html(manifest: Mapping[str, Any], extra: Sequence[tuple[str, str]] 
     if manifest.get("interrupted"):
         checklist = ('<p class="note">This run was interrupted: the results use the replications '
                      "that finished.</p>" + checklist)
+    elif manifest.get("state") == "running":  # written at the start; a killed run never ended it
+        checklist = ('<p class="note">This run did not finish (its manifest says it was still '
+                     "running: the process was killed, or is still running): the results use the "
+                     "replications in the directory.</p>" + checklist)
     return (checklist + f"<h3>Every parameter ({len(parameters)})</h3><details open><summary>The "
                         f"{len(parameters)} parameters of the resolved scenario</summary>{listing}"
                         f"</details>")

@@ -4,16 +4,18 @@ This module is the one place where the scenario language and its defaults are
 defined. Each class below is one section of a scenario file; field comments say
 what a key means and in which unit it is written. Checks that involve several
 sections at once (a routing target that is not a team, a ticket that can never
-be resolved) live in :mod:`simulator.scenario.checks` and run whenever a
-:class:`Scenario` is built, so a ``Scenario`` object is always a valid one.
+be resolved) live in :mod:`simulator.scenario.checks`, which reads this module;
+the loader (:func:`~simulator.scenario.loader.parse_scenario`, the one way a
+scenario is made from data) runs them after the sections validate, so a
+scenario it returns is always a valid one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, WithJsonSchema, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from simulator.scenario.calendars import (
     ALWAYS_OPEN,
@@ -27,6 +29,7 @@ from simulator.scenario.exercise import Exercise
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
+    Names,
     NonNegativeNumber,
     PositiveCount,
     PositiveDuration,
@@ -37,10 +40,11 @@ from simulator.scenario.types import (
     integer_levels,
     problem,
 )
-from simulator.scenario.units import format_duration
+from simulator.scenario.units import UnitError, format_duration, parse_duration
 
 __all__ = [
     "SERVICENOW_PRIORITY_MATRIX",
+    "UNNAMED_SHIFT",
     "ArrivalStream",
     "BacklogItem",
     "Desk",
@@ -94,14 +98,47 @@ Shares = dict[int, Probability]
 MAX_HORIZON_MIN = 20 * 52 * 10080.0
 
 
+def _horizon_or_measure(schema: dict[str, Any]) -> None:
+    """In the JSON Schema (for editors): 'horizon' or 'measure', one of them required."""
+    schema["required"] = [key for key in schema.get("required", []) if key != "horizon"]
+    schema["oneOf"] = [{"required": ["horizon"]}, {"required": ["measure"]}]
+
+
 class RunSettings(Spec):
-    """When the simulated period starts, how long it lasts, and how often it is repeated."""
+    """When the simulated period starts, how long it lasts, and how often it is repeated.
+
+    The run is ``horizon`` long, the warm-up included: incidents that arrive in the first
+    ``warmup`` are simulated (they fill the queues) but left out of the KPIs, which measure the
+    rest, ``horizon − warmup``. Give that measured time as ``measure`` instead of ``horizon``
+    (``warmup: 15w, measure: 52w`` is ``horizon: 67w``); a ``--set`` or a file that extends
+    another and gives one of the two replaces the other.
+    """
+
+    EXCLUSIVE_KEYS = (("horizon", "measure"),)
+    model_config = ConfigDict(json_schema_extra=_horizon_or_measure)
 
     start: dt.datetime = dt.datetime(2026, 1, 5)  # a Monday, local time without DST
-    horizon: PositiveDuration  # simulated time after the start, e.g. "52w"
+    horizon: PositiveDuration  # simulated time after the start, warm-up included, e.g. "67w"
+    # or: the time measured after the warm-up, e.g. "52w" (then horizon = warmup + measure)
+    measure: Annotated[PositiveDuration | None, Field(exclude=True)] = None
     warmup: Duration = 0.0  # incidents arriving before this are left out of the KPIs
-    replications: PositiveCount = 10
-    seed: Seed = 1
+    replications: PositiveCount = 10  # independent runs, each with its own random numbers
+    seed: Seed = 1  # the root seed; the same seed gives the same results
+
+    @model_validator(mode="before")
+    @classmethod
+    def _horizon_from_measure(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("measure") is None:
+            return data
+        if data.get("horizon") is not None:
+            raise problem("run_length", "expected either 'horizon' (the whole run, warm-up "
+                                        "included) or 'measure' (the time after the warm-up); "
+                                        "found both")
+        try:
+            horizon = parse_duration(data.get("warmup", "0m")) + parse_duration(data["measure"])
+        except UnitError:  # the fields' own checks say what is wrong with them
+            horizon = 1.0  # (a stand-in, so that 'horizon' is not reported missing as well)
+        return {**data, "horizon": f"{horizon}m"}
 
     @field_validator("start")
     @classmethod
@@ -115,16 +152,23 @@ class RunSettings(Spec):
     @classmethod
     def _not_too_long(cls, value: float) -> float:
         if value > MAX_HORIZON_MIN:
-            raise ValueError(f"expected a horizon of at most {MAX_HORIZON_MIN / 10080:g} weeks; "
-                             f"found {format_duration(value)}")
+            raise ValueError(f"expected a horizon (warm-up included) of at most "
+                             f"{MAX_HORIZON_MIN / 10080:g} weeks; found {format_duration(value)}")
         return value
 
     @model_validator(mode="after")
     def _warmup_before_end(self) -> Self:
         if self.warmup >= self.horizon:
-            raise ValueError(f"expected 'warmup' shorter than 'horizon'; found warmup "
-                             f"{format_duration(self.warmup)}, horizon {format_duration(self.horizon)}")
+            raise ValueError(f"expected 'warmup' shorter than 'horizon', which is the whole run, "
+                             f"warm-up included (give 'measure' for the time measured after the "
+                             f"warm-up); found warmup {format_duration(self.warmup)}, horizon "
+                             f"{format_duration(self.horizon)}")
         return self
+
+    @property
+    def measured(self) -> float:
+        """Minutes measured after the warm-up (``horizon − warmup``)."""
+        return self.horizon - self.warmup
 
 
 class ArrivalStream(Spec):
@@ -139,8 +183,11 @@ class ArrivalStream(Spec):
     volume: PositiveRate | None = None  # mean incidents per day, e.g. "350/day"
     at: tuple[Duration, ...] | None = None  # or: incidents at these times after the start
     category: str | None = None  # defaults to the stream's name
+    # 24 shares of a day's arrivals, summing to 1
     hour_of_day: Annotated[tuple[float, ...] | None, _shares(24, "hourly shares")] = None
+    # 7 weights, Monday first, averaging 1
     day_of_week: Annotated[tuple[float, ...] | None, _shares(7, "weekday weights (Mon..Sun)")] = None
+    # or: 7 rows (Mon..Sun) of 24 shares, summing to 1
     weekly: Annotated[tuple[tuple[float, ...], ...] | None, BeforeValidator(_weekly)] = None
     impact: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
     urgency: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
@@ -194,7 +241,7 @@ class Priority(Spec):
 
     response: PositiveDuration | None = None  # arrival → first work started
     resolution: PositiveDuration | None = None  # arrival → resolved, pauses excluded
-    calendar: str = ALWAYS_OPEN
+    calendar: str = ALWAYS_OPEN  # the calendar both SLA clocks run on
     attainment_target: Probability | None = None  # e.g. 0.9: share of incidents within target
     breach_penalty: NonNegativeNumber | None = None  # money per resolution-SLA breach (for ROI)
     response_breach_penalty: NonNegativeNumber | None = None  # money per response-SLA breach
@@ -222,6 +269,10 @@ Weekdays = Annotated[tuple[int, ...], BeforeValidator(_weekdays),
                      WithJsonSchema({"type": "string", "examples": ["Mon-Fri", "Sat,Sun", "daily"]})]
 
 
+#: What a shift without a name is called: its place in the roster, counted from 1 ("shift1").
+UNNAMED_SHIFT = "shift{number}"
+
+
 class Shift(Spec):
     """A group of agents working the same hours on the same weekdays.
 
@@ -230,11 +281,11 @@ class Shift(Spec):
     the nights that start Monday to Friday).
     """
 
-    name: str | None = None
-    days: Weekdays
-    start: TimeOfDay
-    end: TimeOfDay
-    headcount: PositiveCount
+    name: str | None = None  # default shift1, shift2, ...
+    days: Weekdays  # the weekdays the shift starts on
+    start: TimeOfDay  # local time the shift starts
+    end: TimeOfDay  # earlier than the start: the shift crosses midnight
+    headcount: PositiveCount  # agents on duty during the shift
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
@@ -252,9 +303,12 @@ class Shift(Spec):
 class Team(Spec):
     """The service desk or a resolver group: who works when, and what an hour costs."""
 
+    EXCLUSIVE_KEYS = (("agents", "roster"),)
+
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
-    roster: tuple[Shift, ...] | None = None
+    roster: tuple[Shift, ...] | None = None  # or: shifts, each with its days, hours and headcount
     hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
+    # finish the ticket in hand as overtime, or hand it back to the queue
     at_shift_end: Literal["finish", "handover"] = "finish"
 
     @model_validator(mode="after")
@@ -263,7 +317,8 @@ class Team(Spec):
             found = "both" if self.agents is not None else "neither"
             raise ValueError(f"expected either 'agents' (24x7 headcount) or a 'roster' of shifts; "
                              f"found {found}")
-        names = [shift.name or f"shift{index + 1}" for index, shift in enumerate(self.roster or ())]
+        names = [shift.name or UNNAMED_SHIFT.format(number=index + 1)
+                 for index, shift in enumerate(self.roster or ())]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"expected a different name for each shift of the team; found "
@@ -274,19 +329,21 @@ class Team(Spec):
 class PauseRule(Spec):
     """Waiting on the user: the ticket leaves the agent and its SLA clocks pause."""
 
-    probability: Probability
-    duration: Distribution
+    probability: Probability  # share of a group's visits that wait on the user
+    duration: Distribution  # how long the user takes
     after_share: Probability = 0.5  # share of the group's work done before the wait
 
 
 class Desk(Spec):
     """The first line: every new incident is handled here first."""
 
-    team: str
-    handling: Distribution
-    first_contact_resolution: Probability = 0.0
+    team: str  # the team that works as the desk
+    handling: Distribution  # the desk's work on a new ticket
+    first_contact_resolution: Probability = 0.0  # share resolved by the desk without escalation
+    # category → share, instead of the above
     first_contact_resolution_by_category: dict[str, Probability] = {}
     escalation: dict[str, Probability] = {}  # resolver group → share of what is escalated
+    # category → group → share, instead of the above
     escalation_by_category: dict[str, dict[str, Probability]] = {}
 
     def fcr_for(self, category: str) -> float:
@@ -301,15 +358,16 @@ class Desk(Spec):
 class ResolverGroup(Spec):
     """A resolver group's work on a ticket, and where it sends tickets it cannot resolve."""
 
-    handling: Distribution
-    handling_by_priority: dict[str, Distribution] = {}
+    handling: Distribution  # the group's work on a ticket (a visit)
+    handling_by_priority: dict[str, Distribution] = {}  # priority → work, instead of the above
     # A visit can take its own time when it ends in a transfer (the ticket goes on to another
     # group), or else when it began with one (the ticket came from another group): per priority,
     # else for all priorities, else the handling above.
     handling_when_transferred: Distribution | None = None
+    # priority → work, instead of the above
     handling_when_transferred_by_priority: dict[str, Distribution] = {}
-    handling_after_transfer: Distribution | None = None
-    handling_after_transfer_by_priority: dict[str, Distribution] = {}
+    handling_after_transfer: Distribution | None = None  # a visit that began with a transfer
+    handling_after_transfer_by_priority: dict[str, Distribution] = {}  # priority → work, instead of the above
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
     waiting_on_user: PauseRule | None = None
 
@@ -336,14 +394,14 @@ class ResolverGroup(Spec):
 class ReopenRule(Spec):
     """A resolved ticket the user reopens; it returns to the group that resolved it."""
 
-    probability: Probability
+    probability: Probability  # share of resolved tickets reopened (at most once)
     delay: Distribution  # resolved → reopened
 
 
 class HierarchicalEscalation(Spec):
     """Alert management when a ticket has used a share of its resolution target."""
 
-    at_share: Probability = 0.75
+    at_share: Probability = 0.75  # share of the resolution target used before escalating
 
     @field_validator("at_share")
     @classmethod
@@ -358,7 +416,7 @@ class Flow(Spec):
     """How an incident travels: desk, escalation, resolver groups, pauses, reopen, closure."""
 
     desk: Desk
-    groups: dict[str, ResolverGroup] = {}
+    groups: Annotated[dict[str, ResolverGroup], Names("resolver group")] = {}
     reopen: ReopenRule | None = None
     closure_delay: Duration = 0.0  # resolved → closed, if not reopened in between
     hierarchical_escalation: HierarchicalEscalation | None = None
@@ -367,29 +425,31 @@ class Flow(Spec):
 class BacklogItem(Spec):
     """Open tickets at the start of the run (today's state of the desk)."""
 
-    team: str
-    priority: str
-    count: PositiveCount
+    team: str  # the team whose queue holds them
+    priority: str  # their priority
+    count: PositiveCount  # how many tickets
     age: Distribution  # how long before the start each ticket was opened
-    category: str | None = None
+    category: str | None = None  # default: the first arrival stream's category
 
 
 class Scenario(Spec):
     """A whole organisation: demand, teams and shifts, SLA targets, flow, run settings."""
 
-    name: str = "scenario"
-    description: str = ""
+    name: str = "scenario"  # shown in reports and in a comparison's design names
+    description: str = ""  # what the scenario is for; shown in reports
     extends: str | None = None  # another scenario file this one starts from (resolved on loading)
     run: RunSettings
-    calendars: dict[str, Calendar] = {}
-    arrivals: dict[str, ArrivalStream]
-    priorities: dict[str, Priority] = {"P1": Priority(), "P2": Priority(), "P3": Priority(),
-                                       "P4": Priority()}
+    calendars: Annotated[dict[str, Calendar], Names("calendar")] = {}
+    arrivals: Annotated[dict[str, ArrivalStream], Names("arrival stream")]
+    priorities: Annotated[dict[str, Priority], Names("priority")] = {
+        "P1": Priority(), "P2": Priority(), "P3": Priority(), "P4": Priority()}
+    # impact (rows, 1 first) × urgency (columns) → priority
     priority_matrix: tuple[tuple[str, ...], ...] = SERVICENOW_PRIORITY_MATRIX
-    teams: dict[str, Team]
+    teams: Annotated[dict[str, Team], Names("team")]
     flow: Flow
     initial_backlog: tuple[BacklogItem, ...] = ()
-    services: dict[str, Service] = {}  # the service catalogue: what can fail, and what it costs
+    # the service catalogue: what can fail, and what it costs
+    services: Annotated[dict[str, Service], Names("service")] = {}
     outages: tuple[Outage, ...] = ()  # outages at given times (exercises), besides random failures
     major_incident: MajorIncidentProcess = MajorIncidentProcess()
     changes: ChangeManagement = ChangeManagement()  # emergency and normal changes
@@ -411,13 +471,6 @@ class Scenario(Spec):
             raise ValueError("expected a priority matrix with at least one row (impact) and one "
                              "column (urgency); found an empty one")
         return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        from simulator.scenario.checks import raise_problems
-
-        raise_problems(self)
-        return self
 
     def category_of(self, stream: str) -> str:
         """The category of the incidents a stream brings."""
