@@ -10,7 +10,7 @@ import pytest
 
 from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.model.incident import ActivityCode
-from simulator.scenario.calendars import HOURS_PER_WEEK, WEEKDAYS
+from simulator.scenario.calendars import HOURS_PER_WEEK, WEEKDAYS, parse_days
 from simulator.scenario.schema import Desk, ResolverGroup
 
 
@@ -24,6 +24,11 @@ def test_every_activity_has_its_code_under_its_own_name_and_nothing_else_does() 
 def test_a_week_has_seven_named_days_and_168_hours() -> None:
     assert WEEKDAYS[0] == "Mon" and WEEKDAYS[-1] == "Sun" and len(set(WEEKDAYS)) == 7
     assert HOURS_PER_WEEK == 168
+
+
+@pytest.mark.parametrize("text", ["Mon-Fri", "monday-friday", "Monday-Fri", "weekdays"])
+def test_days_written_short_or_in_full_are_the_same_days(text: str) -> None:
+    assert parse_days(text) == (0, 1, 2, 3, 4)
 
 
 DESK = Desk.model_validate({
