@@ -22,6 +22,7 @@ import numpy as np
 import simpy
 
 from simulator.eventlog.log import SimulationLog
+from simulator.model.abandonment import Abandonment, LiveStream
 from simulator.model.arrivals import arrival_times
 from simulator.model.changes import ChangeHandling
 from simulator.model.decisions import Decision, DecisionPoints
@@ -141,6 +142,10 @@ class Simulation:
         if scenario.problems is not None:
             assert self.changes is not None  # validated: a fix is a normal change
             self.problems = ProblemHandling(wiring, self.teams, self.changes)
+        # Only built when some phone or chat stream has a patience: without, nothing changes.
+        self.abandonment: Abandonment | None = None
+        if any(stream.patience is not None for stream in scenario.arrivals.values()):
+            self.abandonment = Abandonment(wiring, self.flow)
         self._prepare_arrivals()
         self.outages: OutageHandling | None = None
         if scenario.services:
@@ -216,10 +221,14 @@ class Simulation:
         # Per batch, for a problem family's stream: its state, the plans once it is a known
         # error, and each incident's uniform for "avoided by the fix".
         self._families: list[tuple[FamilyState, PlannedIncidents, np.ndarray] | None] = []
+        # Per batch, for a phone or chat stream with a patience: its contacts' patience.
+        self._live: list[LiveStream | None] = []
         for name, stream in self.scenario.arrivals.items():
             times = arrival_times(stream, self.start, self.horizon,
                                   self.streams.generator(f"arrivals/{name}"))
             batches.append(plan_stream(self.scenario, name, times, self.streams))
+            self._live.append(None if self.abandonment is None or stream.patience is None
+                              else self.abandonment.live_stream(name, stream, len(times)))
             family = self.problems.by_stream.get(name) if self.problems is not None else None
             if family is None:
                 self._families.append(None)
@@ -250,6 +259,7 @@ class Simulation:
     def _arrive(self, _event: simpy.Event) -> None:
         now = self.env.now
         times, k, n = self._arrival_time, self._next_arrival, len(self._arrival_time)
+        abandonment = self.abandonment
         while k < n and times[k] <= now:
             batch, index = self._arrival_batch[k], self._arrival_index[k]
             family = self._families[batch]
@@ -261,6 +271,10 @@ class Simulation:
             if incident is not None:
                 incident.arrival = now
                 self.flow.arrive(incident)
+                if abandonment is not None:
+                    live = self._live[batch]
+                    if live is not None:
+                        abandonment.watch(incident, float(live.patience[index]), live)
             k += 1
         self._next_arrival = k
         if k < n:

@@ -43,10 +43,12 @@ from simulator.scenario.types import (
 from simulator.scenario.units import UnitError, format_duration, parse_duration
 
 __all__ = [
+    "CHANNELS",
     "SERVICENOW_PRIORITY_MATRIX",
     "UNNAMED_SHIFT",
     "ArrivalStream",
     "BacklogItem",
+    "Callback",
     "Desk",
     "Flow",
     "HierarchicalEscalation",
@@ -171,8 +173,31 @@ class RunSettings(Spec):
         return self.horizon - self.warmup
 
 
+#: The channels a contact can come by. Only phone and chat contacts wait on the line and may
+#: abandon; a portal, e-mail or monitoring ticket waits in the queue until it is answered.
+CHANNELS = ("phone", "chat", "portal", "email", "monitoring")
+#: The channels whose contacts have a patience and may abandon the queue.
+LIVE_CHANNELS = ("phone", "chat")
+#: The service level's default answer time: the "80/20" convention's 20 seconds.
+DEFAULT_ANSWER_WITHIN_MIN = 20 / 60
+
+
+class Callback(Spec):
+    """Of the contacts that abandon, the share that try again later, as a new contact."""
+
+    share: Probability  # share of abandoned contacts that call back
+    delay: Distribution  # abandoned → the new contact arrives
+
+
 class ArrivalStream(Spec):
     """One stream of new incidents (a channel or a category) and its weekly shape.
+
+    A stream may name its ``channel``. A phone or chat contact with a ``patience`` waits in the
+    desk's queue at most that long: if no agent has answered it by then it is ``abandoned`` (a
+    ``callback`` share of those try again after a delay, as a new contact). Portal, e-mail and
+    monitoring tickets never abandon. ``desk_handling`` gives the channel its own handling time
+    at the desk (instead of the desk's), and ``answer_within`` the time within which a contact
+    counts as answered in time for the channel's ``service_level``.
 
     Either ``volume`` (random arrivals) or ``at`` (incidents at fixed times, for
     exercises and exact tests). The rate in hour ``h`` of weekday ``d`` is ``volume × day_of_week[d] ×
@@ -193,6 +218,11 @@ class ArrivalStream(Spec):
     urgency: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
     impact_urgency: Annotated[dict[int, Annotated[Shares, BeforeValidator(integer_levels)]] | None,
                               BeforeValidator(integer_levels)] = None  # joint: impact → urgency → share
+    channel: Literal["phone", "chat", "portal", "email", "monitoring"] | None = None  # how contacts come
+    patience: Distribution | None = None  # phone/chat: how long a caller waits before hanging up
+    callback: Callback | None = None  # of those who abandon, who tries again (needs a patience)
+    desk_handling: Distribution | None = None  # this channel's work at the desk, instead of the desk's
+    answer_within: PositiveDuration | None = None  # service level's T; default 20 s ("80/20")
 
     @field_validator("hour_of_day", "day_of_week")
     @classmethod
@@ -224,7 +254,22 @@ class ArrivalStream(Spec):
         if self.impact_urgency is not None and (self.impact is not None or self.urgency is not None):
             raise ValueError("expected either 'impact_urgency' (joint shares) or 'impact' and "
                              "'urgency' (independent shares); found both")
+        if self.patience is not None and self.channel not in LIVE_CHANNELS:
+            raise ValueError(f"expected 'patience' only on a phone or chat stream (channel: phone "
+                             f"or chat: portal, e-mail and monitoring tickets never abandon); found "
+                             f"channel {self.channel!r}")
+        if self.callback is not None and self.patience is None:
+            raise ValueError("expected 'callback' only with a 'patience' (only contacts that "
+                             "abandon call back); found no patience")
+        if self.answer_within is not None and self.channel is None:
+            raise ValueError("expected 'answer_within' only on a stream with a 'channel'; found "
+                             "no channel")
         return self
+
+    @property
+    def answer_target(self) -> float:
+        """The service level's answer time T in minutes (default 20 s)."""
+        return DEFAULT_ANSWER_WITHIN_MIN if self.answer_within is None else self.answer_within
 
     def impact_urgency_shares(self) -> dict[tuple[int, int], float]:
         """Share of incidents in each (impact, urgency) cell."""
@@ -471,6 +516,14 @@ class Scenario(Spec):
             raise ValueError("expected a priority matrix with at least one row (impact) and one "
                              "column (urgency); found an empty one")
         return value
+
+    def channels(self) -> dict[str, tuple[str, ...]]:
+        """Each channel the arrival streams name → the streams that come by it (in file order)."""
+        found: dict[str, list[str]] = {}
+        for name, stream in self.arrivals.items():
+            if stream.channel is not None:
+                found.setdefault(stream.channel, []).append(name)
+        return {channel: tuple(names) for channel, names in found.items()}
 
     def category_of(self, stream: str) -> str:
         """The category of the incidents a stream brings."""
