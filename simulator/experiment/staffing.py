@@ -22,11 +22,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.execution import Execution
-from simulator.experiment.firstcut import first_cut, formula_predictions
+from simulator.experiment.firstcut import FirstCut, first_cut, formula_predictions
 from simulator.experiment.roster import Post, Roster, apply_roster, posts, roster_cost
 from simulator.experiment.summary import TargetCheck, check_targets, summarise
 from simulator.scenario.schema import Scenario
@@ -122,6 +123,15 @@ class StaffingResult:
     notes: list[str]
     history: list[tuple[str, Evaluation]]  # each step of the search and the roster it simulated
     evaluated: int = 0
+    # per team: agents at work the formulas require in each hour of the week (the first cut's)
+    first_cut_need: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _required(cut: FirstCut) -> dict[str, np.ndarray]:
+    """Per team, the agents at work the first cut requires each hour (the service-level need,
+    else the occupancy cap's, whichever is higher)."""
+    return {team: np.maximum(need, cut.occupancy_need.get(team, 0))
+            for team, need in cut.hourly_need.items()}
 
 
 def _price_step(post: Post) -> float:
@@ -217,4 +227,5 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
         notes.append(f"the search stopped at its limit of {max_designs} simulated rosters: a "
                      f"cheaper roster may still meet the targets (raise --max-designs)")
     return StaffingResult(chosen_posts, list(targets), replications, execution.seed_for(scenario),
-                          start, best, predictions, notes, history, len(evaluator.cache))
+                          start, best, predictions, notes, history, len(evaluator.cache),
+                          _required(cut))

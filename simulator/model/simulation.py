@@ -32,7 +32,7 @@ from simulator.model.major import OutageHandling
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
 from simulator.model.problems import FamilyState, ProblemHandling
-from simulator.model.rosters import duty_periods, roster_agents
+from simulator.model.rosters import available_periods, duty_periods, roster_agents
 from simulator.model.sla import PriorityClock
 from simulator.model.streams import RandomStreams
 from simulator.model.teams import Agent, Team
@@ -167,31 +167,42 @@ class Simulation:
                 for priority in self.scenario.priorities.values()]
 
     def _start_rosters(self) -> None:
-        changes: list[tuple[float, int, Team, Agent]] = []
+        # (minute, 1 on / 0 off, team, agent, a break: the ticket in hand is finished first)
+        changes: list[tuple[float, int, Team, Agent, bool]] = []
         periods: dict[int, list[tuple[float, float]]] = {}  # per shift: its agents share them
         for team, (name, spec) in zip(self.teams, self.scenario.teams.items(), strict=True):
-            for agent_name, shift in roster_agents(name, spec):
+            agents = roster_agents(name, spec)
+            reduced = spec.shrinkage > 0 or spec.breaks or spec.planned_absence
+            absent = max((absence.agents for absence in spec.planned_absence), default=0)
+            draws = (self.streams.generator(f"shrinkage/{name}"),
+                     self.streams.generator(f"breaks/{name}")) if reduced else None
+            for number, (agent_name, shift) in enumerate(agents):
                 agent = team.add_agent(agent_name)
                 if id(shift) not in periods:
                     periods[id(shift)] = duty_periods(shift, self.start, 0.0, self.horizon)
-                for on, off in periods[id(shift)]:
-                    changes.append((on, 1, team, agent))
+                worked: list[tuple[float, float]] = periods[id(shift)]
+                breaks: list[tuple[float, float]] = []
+                if draws is not None:
+                    worked, breaks = available_periods(spec, worked, self.start,
+                                                       number >= len(agents) - absent, *draws)
+                for on, off in worked:
+                    changes.append((on, 1, team, agent, False))
                     if off < self.horizon:
-                        changes.append((off, 0, team, agent))
+                        changes.append((off, 0, team, agent, any(off == gap[0] for gap in breaks)))
         # Shifts ending hand over before shifts starting at the same minute take over.
         changes.sort(key=lambda change: (change[0], change[1]))
         self.env.process(self._follow_rosters(changes))
 
-    def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent]]
+    def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent, bool]]
                         ) -> Generator[simpy.Event, None, None]:
-        for time, on, team, agent in changes:
+        for time, on, team, agent, pause in changes:
             if time > self.env.now:
                 # After the minute's ordinary events: work that ends as a shift ends is finished.
                 yield LateTimeout(self.env, time - self.env.now)
             if on:
                 team.come_on_duty(agent)
             else:
-                team.go_off_duty(agent)
+                team.go_off_duty(agent, finish=pause)
 
     def _load_backlog(self, batches: list[PlannedIncidents]) -> None:
         rows: list[tuple[float, int, int, int, int]] = []

@@ -48,11 +48,13 @@ __all__ = [
     "UNNAMED_SHIFT",
     "ArrivalStream",
     "BacklogItem",
+    "Break",
     "Callback",
     "Desk",
     "Flow",
     "HierarchicalEscalation",
     "PauseRule",
+    "PlannedAbsence",
     "Priority",
     "ReopenRule",
     "ResolverGroup",
@@ -345,8 +347,43 @@ class Shift(Spec):
         return (self.end - self.start) % (24 * 60.0) or 24 * 60.0
 
 
+class Break(Spec):
+    """A break every agent of the team takes in each shift (or each day, for 24x7 agents).
+
+    It starts ``after`` the start of the shift, or, with ``latest_start``, at a time drawn
+    uniformly between the two for each agent and shift (breaks placed within a window). An agent
+    busy when the break is due finishes the ticket in hand first, as at the end of a shift.
+    """
+
+    after: Duration  # from the start of the shift (24x7 agents: from midnight) to the break
+    latest_start: Duration | None = None  # or: the break starts between 'after' and this
+    length: PositiveDuration  # how long the break lasts
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.latest_start is not None and self.latest_start < self.after:
+            raise ValueError(f"expected 'latest_start' at or after 'after'; found "
+                             f"{format_duration(self.latest_start)} before "
+                             f"{format_duration(self.after)}")
+        return self
+
+
+class PlannedAbsence(Spec):
+    """Agents of the team away for a stretch of time (training, an away-day): a calendar entry."""
+
+    start: Duration  # from the start of the run
+    end: Duration  # from the start of the run
+    agents: PositiveCount  # how many of the team's agents are away (the last ones on its roster)
+
+
 class Team(Spec):
-    """The service desk or a resolver group: who works when, and what an hour costs."""
+    """The service desk or a resolver group: who works when, and what an hour costs.
+
+    Rostered, scheduled and available agents differ as in a workforce-management report: the
+    roster is what is paid; ``shrinkage`` (a share of rostered shifts lost to absence, meetings
+    and training, drawn per agent and shift) and ``planned_absence`` take agents off whole
+    stretches, and ``breaks`` take each working agent off for a while in every shift.
+    """
 
     EXCLUSIVE_KEYS = (("agents", "roster"),)
 
@@ -355,6 +392,9 @@ class Team(Spec):
     hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
     # finish the ticket in hand as overtime, or hand it back to the queue
     at_shift_end: Literal["finish", "handover"] = "finish"
+    shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0  # share of rostered shifts not worked, e.g. 0.3
+    planned_absence: tuple[PlannedAbsence, ...] = ()  # or as well: stretches of planned absence
+    breaks: tuple[Break, ...] = ()  # breaks and lunch in every shift
 
     @model_validator(mode="after")
     def _staffed(self) -> Self:
