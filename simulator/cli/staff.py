@@ -213,6 +213,14 @@ def _write_intervals(path: Path, loaded: Scenario, result: StaffingResult,
                    "step that adds an agent tries every post, so it may pass by up to the posts − 1).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
+@click.option("--method", type=click.Choice(["greedy", "isa"]), default="greedy", show_default=True,
+              help="greedy: the formulas' first cut, then a search by simulation. isa: the desk's "
+                   "hourly need from the simulation-based iterative staffing algorithm (Feldman, "
+                   "Mandelbaum, Massey & Whitt 2008), covered by shifts, simulated once.")
+@click.option("--delay-probability", type=click.FloatRange(min=0.0, max=1.0, min_open=True,
+                                                            max_open=True),
+              default=0.2, show_default=True,
+              help="With --method isa: the largest probability that a contact waits, hour by hour.")
 @click.option("--intervals", "intervals_path", type=click.Path(path_type=Path, dir_okay=False),
               default=None, metavar="FILE.csv",
               help="Also write, per hour of the week, the desk's required, scheduled and available "
@@ -220,7 +228,8 @@ def _write_intervals(path: Path, loaded: Scenario, result: StaffingResult,
                    "(else the first cut) to this CSV file.")
 def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
           execution: ExecutionOptions, overrides: tuple[str, ...], max_occupancy: float,
-          max_designs: int, output_format: str, intervals_path: Path | None) -> None:
+          max_designs: int, output_format: str, method: str, delay_probability: float,
+          intervals_path: Path | None) -> None:
     """Find the cheapest roster (headcount per team and shift) of SCENARIO meeting every target.
 
     First cut: Erlang C per hour of the week on the lagged offered load, as an integer
@@ -244,7 +253,8 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
     now = current_roster(loaded, posts(loaded, teams or None))
     with bar:
         result = find_staffing(loaded, targets, chosen, teams=teams or None,
-                               max_occupancy=max_occupancy, max_designs=max_designs)
+                               max_occupancy=max_occupancy, max_designs=max_designs,
+                               method=method, delay_probability=delay_probability)
     if intervals_path is not None:
         _write_intervals(intervals_path, loaded, result, teams)
     if output_format == "json":

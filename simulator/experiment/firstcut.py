@@ -284,11 +284,16 @@ def _solve(chosen: list[Post], need: np.ndarray, daily_hours: np.ndarray, team: 
 
 
 def first_cut(scenario: Scenario, chosen: Sequence[Post], targets: Sequence[Target],
-              max_occupancy: float = 0.85) -> FirstCut:
-    """The formulas' cheapest roster for the chosen posts (see the module's notes)."""
+              max_occupancy: float = 0.85, required: dict[str, np.ndarray] | None = None
+              ) -> FirstCut:
+    """The formulas' cheapest roster for the chosen posts (see the module's notes); ``required``
+    adds hourly needs of agents at work found otherwise (the iterative staffing algorithm's)."""
     demands = team_demands(scenario)
     notes: list[str] = []
     needs = _needs(scenario, demands, targets, notes)
+    for team, need in (required or {}).items():
+        if team in needs:
+            needs[team] = np.maximum(needs[team], np.asarray(need, dtype=int))
     caps = _caps(scenario, targets, max_occupancy)
     roster = list(current_roster(scenario, chosen))
     occupancy_needs: dict[str, np.ndarray] = {}

@@ -28,6 +28,7 @@ import pandas as pd
 from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.execution import Execution
 from simulator.experiment.firstcut import FirstCut, first_cut, formula_predictions
+from simulator.experiment.isa import iterative_staffing
 from simulator.experiment.roster import Post, Roster, apply_roster, posts, roster_cost
 from simulator.experiment.summary import TargetCheck, check_targets, summarise
 from simulator.scenario.schema import Scenario
@@ -183,7 +184,8 @@ def _descend(evaluator: _Evaluator, start: Evaluation, budget: int,
 
 def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Execution | None = None, *,
                   teams: Sequence[str] | None = None, max_occupancy: float = 0.85,
-                  max_designs: int = 60) -> StaffingResult:
+                  max_designs: int = 60, method: str = "greedy",
+                  delay_probability: float = 0.2) -> StaffingResult:
     """The cheapest roster of ``teams`` (default: every team) meeting every target.
 
     Parameters
@@ -198,19 +200,38 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
         The formulas' occupancy cap for the first cut.
     max_designs
         The most rosters the search simulates.
+    method
+        ``"greedy"``: the search above. ``"isa"``: the desk's hourly requirement from the
+        iterative staffing algorithm (:mod:`simulator.experiment.isa`) at ``delay_probability``,
+        covered by the cheapest shifts, and that roster simulated once (no search).
     """
     if not targets:
         raise ValueError("expected at least one target to staff for; found none")
     execution = (execution or Execution()).writing_nothing("a staffing search")
     replications = execution.fixed_replications(scenario, "a staffing search")
     chosen_posts = posts(scenario, teams)
-    cut = first_cut(scenario, chosen_posts, targets, max_occupancy)
+    isa_notes: list[str] = []
+    required = None
+    if method == "isa":
+        found = iterative_staffing(scenario, delay_probability, replications,
+                                   execution.seed_for(scenario))
+        required = {scenario.flow.desk.team: found.required}
+        isa_notes.append(f"iterative staffing algorithm: {len(found.iterations) - 1} iterations at "
+                         f"P(wait) <= {delay_probability:g}, "
+                         f"{'settled' if found.converged else 'not settled (the last one kept)'}")
+    elif method != "greedy":
+        raise ValueError(f"expected the method 'greedy' or 'isa'; found {method!r}")
+    cut = first_cut(scenario, chosen_posts, targets, max_occupancy, required)
     with execution.started(replications * max(1, len(chosen_posts))) as running:
         evaluator = _Evaluator(scenario, chosen_posts, list(targets), replications, running)
         start = evaluator.evaluate([cut.roster])[0]
-        history = [("first cut (formulas)", start)]
-        climbed = _climb(evaluator, start, max_designs, history)
-        best = _descend(evaluator, climbed, max_designs, history) if climbed.meets else None
+        if method == "isa":
+            history = [("iterative staffing + shifts", start)]
+            best = start if start.meets else None
+        else:
+            history = [("first cut (formulas)", start)]
+            climbed = _climb(evaluator, start, max_designs, history)
+            best = _descend(evaluator, climbed, max_designs, history) if climbed.meets else None
     met = [evaluation for evaluation in evaluator.cache.values() if evaluation.meets]
     if met:  # the cheapest roster seen that met every target (the descent's end, or cheaper)
         best = min(met, key=lambda evaluation: (evaluation.weekly_cost, evaluation.agent_hours))
@@ -219,8 +240,11 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
     if best is not None:
         predictions["chosen"] = formula_predictions(apply_roster(scenario, chosen_posts, best.roster),
                                                     targets)
-    notes = list(cut.notes)
-    if best is None:
+    notes = [*isa_notes, *cut.notes]
+    if best is None and method == "isa":
+        notes.append("the iterative staffing roster does not meet every target with confidence "
+                     "(try the greedy search, or a lower --delay-probability)")
+    elif best is None:
         notes.append(f"no roster met every target within {max_designs} simulated rosters "
                      f"(raise --max-designs, or the targets may be out of reach of these teams)")
     elif len(evaluator.cache) >= max_designs:
