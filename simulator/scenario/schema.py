@@ -257,9 +257,8 @@ class ArrivalStream(Spec):
             raise ValueError("expected either 'impact_urgency' (joint shares) or 'impact' and "
                              "'urgency' (independent shares); found both")
         if self.patience is not None and self.channel not in LIVE_CHANNELS:
-            raise ValueError(f"expected 'patience' only on a phone or chat stream (channel: phone "
-                             f"or chat: portal, e-mail and monitoring tickets never abandon); found "
-                             f"channel {self.channel!r}")
+            raise ValueError(f"expected 'patience' only on a phone or chat stream (portal, e-mail "
+                             f"and monitoring tickets never abandon); found channel {self.channel!r}")
         if self.callback is not None and self.patience is None:
             raise ValueError("expected 'callback' only with a 'patience' (only contacts that "
                              "abandon call back); found no patience")
