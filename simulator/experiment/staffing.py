@@ -128,6 +128,16 @@ class StaffingResult:
     first_cut_need: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def _isa_need(scenario: Scenario, delay_probability: float, replications: int, seed: int,
+              notes: list[str]) -> dict[str, np.ndarray]:
+    """The desk's hourly need from the iterative staffing algorithm (a note says how it went)."""
+    found = iterative_staffing(scenario, delay_probability, replications, seed)
+    notes.append(f"iterative staffing algorithm: {len(found.iterations) - 1} iterations at "
+                 f"P(wait) <= {delay_probability:g}, "
+                 f"{'settled' if found.converged else 'not settled (the last one kept)'}")
+    return {scenario.flow.desk.team: found.required}
+
+
 def _required(cut: FirstCut) -> dict[str, np.ndarray]:
     """Per team, the agents at work the first cut requires each hour (the service-level need,
     else the occupancy cap's, whichever is higher)."""
@@ -213,12 +223,8 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
     isa_notes: list[str] = []
     required = None
     if method == "isa":
-        found = iterative_staffing(scenario, delay_probability, replications,
-                                   execution.seed_for(scenario))
-        required = {scenario.flow.desk.team: found.required}
-        isa_notes.append(f"iterative staffing algorithm: {len(found.iterations) - 1} iterations at "
-                         f"P(wait) <= {delay_probability:g}, "
-                         f"{'settled' if found.converged else 'not settled (the last one kept)'}")
+        required = _isa_need(scenario, delay_probability, replications,
+                             execution.seed_for(scenario), isa_notes)
     elif method != "greedy":
         raise ValueError(f"expected the method 'greedy' or 'isa'; found {method!r}")
     cut = first_cut(scenario, chosen_posts, targets, max_occupancy, required)
