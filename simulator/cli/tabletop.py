@@ -28,7 +28,9 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     """Serve SCENARIO (which needs an `exercise` section) as a tabletop exercise.
 
     Prints the facilitator console's address, with its token, and the players' address.
-    Every team plays its own round with the same seed, so all meet the same incidents.
+    Every team plays its own round with the same seed (unless the facilitator gives a round
+    another), so all meet the same incidents; each player joins a round in a role through
+    that role's link, which the console shows.
     """
     import uvicorn
 
@@ -46,7 +48,9 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
                   highlight=False)
     console.print(f"facilitator console: http://{shown}:{port}/console?token={exercise.token}",
                   highlight=False, soft_wrap=True)
-    console.print(f"players:             http://{shown}:{port}/", highlight=False)
+    console.print(f"players:             http://{shown}:{port}/ (to watch; each player joins through "
+                  f"their role's link, which the console shows once a round is open)",
+                  highlight=False, soft_wrap=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"listening on {host}: anyone on this network can open the players' view; "
                       "only the token opens the console", highlight=False)

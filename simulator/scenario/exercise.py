@@ -21,9 +21,10 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, WithJsonSchema, model_validator
 
-from simulator.scenario.types import Duration, PositiveCount, Spec, problem
+from simulator.scenario.types import Duration, Names, PositiveCount, Spec, problem
 
-__all__ = ["REAL_TIME", "Exercise", "Inject", "PublishedMoment", "parse_pace"]
+__all__ = ["DECISION_KINDS", "DEFAULT_ROLES", "FACILITATOR", "POLICY_ROLE", "REAL_TIME",
+           "DecisionKind", "Exercise", "Inject", "PublishedMoment", "Role", "parse_pace"]
 
 #: One simulated minute per real minute, in the unit of ``pace`` (simulated minutes per real second).
 REAL_TIME = 1.0 / 60.0
@@ -87,6 +88,42 @@ class Inject(Spec):
         return self
 
 
+#: The questions the model asks (see :mod:`simulator.model.decisions`).
+DecisionKind = Literal["declare", "page", "restore", "approvers"]
+DECISION_KINDS: tuple[str, ...] = ("declare", "page", "restore", "approvers")
+#: The role names the record uses for the facilitator and for the scenario's policy.
+FACILITATOR, POLICY_ROLE = "facilitator", "policy"
+_ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class Role(Spec):
+    """A part people play in the exercise: the questions it answers and what else it may do."""
+
+    title: str  # what players and the report call it ("Communications lead")
+    decides: tuple[DecisionKind, ...] = ()  # the questions offered to this role (and only to it)
+    sends_updates: bool = False  # it writes the stakeholder updates
+    evaluates: bool = False  # an observer/evaluator: observations and the objectives' checklists
+    team: str | None = None  # the resolver group this role speaks for (technical resolvers)
+    brief: str = ""  # what the people in this role read besides the briefing
+
+
+#: The roles of an exercise that names none: the Major Incident Team of ITIL (a major incident
+#: manager, a communications lead, a technical lead), the service desk lead and an evaluator.
+DEFAULT_ROLES: dict[str, Role] = {
+    "incident_manager": Role(title="Major incident manager", decides=("declare", "page", "approvers"),
+                             brief="You decide whether and when to declare a major incident, whom "
+                                   "to page, and which ECAB members to call."),
+    "communications": Role(title="Communications lead", sends_updates=True,
+                           brief="You keep the stakeholders informed: write the updates, on time."),
+    "technical_lead": Role(title="Technical lead", decides=("restore",),
+                           brief="You choose how the service is restored."),
+    "service_desk": Role(title="Service desk lead",
+                         brief="You watch the desk's queue and tell the team what users report."),
+    "evaluator": Role(title="Observer / evaluator", evaluates=True,
+                      brief="You observe: tick the objectives' checklists and note what you see."),
+}
+
+
 class PublishedMoment(Spec):
     """A moment of the real incident's published timeline."""
 
@@ -113,8 +150,15 @@ class Exercise(Spec):
     # Whom the players can address a stakeholder update to.
     audiences: tuple[str, ...] = ("executives", "customers", "all staff", "status page")
     max_updates_per_minute: PositiveCount = 3  # per team, a sliding real minute
-    injects: tuple[Inject, ...] = ()
-    published_timeline: tuple[PublishedMoment, ...] = ()
+    injects: tuple[Inject, ...] = ()  # what happens to the players, in time or by hand
+    published_timeline: tuple[PublishedMoment, ...] = ()  # for a replay of a real outage
+    # The parts people play (name → role); each question is offered to the one role that
+    # decides it (a question no role decides goes to the facilitator).
+    roles: Annotated[dict[str, Role], Names("role")] = DEFAULT_ROLES
+
+    def owner(self, kind: str) -> str | None:
+        """The role that answers questions of ``kind`` (None: only the facilitator)."""
+        return next((name for name, role in self.roles.items() if kind in role.decides), None)
 
     @model_validator(mode="after")
     def _distinct_names(self) -> Self:
@@ -126,4 +170,19 @@ class Exercise(Spec):
                                  f"more than once")
         if not self.audiences:
             raise ValueError("expected at least one audience for stakeholder updates; found none")
+        return self
+
+    @model_validator(mode="after")
+    def _one_owner_per_question(self) -> Self:
+        wrong = [name for name in self.roles if not _ROLE_NAME.match(name)
+                 or name in (FACILITATOR, POLICY_ROLE)]
+        if wrong:
+            raise ValueError(f"expected role names of lower-case letters, digits and '_' (at most "
+                             f"32), other than {FACILITATOR!r} and {POLICY_ROLE!r}; found "
+                             f"{', '.join(repr(name) for name in wrong)}")
+        for kind in DECISION_KINDS:
+            owners = [name for name, role in self.roles.items() if kind in role.decides]
+            if len(owners) > 1:
+                raise ValueError(f"expected one role to decide {kind!r}; found "
+                                 f"{', '.join(owners)}")
         return self

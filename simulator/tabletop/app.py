@@ -1,10 +1,14 @@
 """Tabletop layer: the web app — a facilitator console and the players' view (FastAPI).
 
-Only the facilitator (who holds the token printed at start) moves clocks, fires
-injects, opens, ends and compares rounds, writes notes and reads the facilitator's
-material; players answer the questions and send stakeholder updates. Routes that
-serve both (a round's state, the debrief, the exercise) give the facilitator's
-version only with the token. Every input is checked against what the model offers;
+Only the facilitator (who holds the token printed at start) opens, ends and compares
+rounds, hands out the join links and reads the facilitator's material; of the
+facilitators, the one whose console holds a round's clock moves it and fires its
+injects (another takes the clock over explicitly). Players join a round through their
+role's link and act with the token they get then: each answers the questions of their
+role, the communications lead sends the stakeholder updates, the evaluators write
+observations (:mod:`~simulator.tabletop.people`). Routes that serve both (a round's
+state, the debrief, the exercise) give the facilitator's version only with the token.
+Every input is checked against what the model offers;
 nothing a browser sends is ever run as code. The app is wrapped in the
 :class:`~simulator.tabletop.security.Guard` (body cap, Host check, security headers).
 """
@@ -13,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -21,10 +27,11 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from simulator.scenario.exercise import MAX_PACE, MIN_PACE
+from simulator.scenario.exercise import FACILITATOR, MAX_PACE, MIN_PACE
 from simulator.tabletop.debrief import DEBRIEF_STYLE_HASH, debrief_html, debrief_markdown
-from simulator.tabletop.live import Exercise
-from simulator.tabletop.pages import ASSETS, CONSOLE_PAGE, INDEX_PAGE, PLAYER_PAGE
+from simulator.tabletop.live import ClockHeldError, Exercise
+from simulator.tabletop.pages import ASSETS, CONSOLE_PAGE, INDEX_PAGE, JOIN_PAGE, PLAYER_PAGE
+from simulator.tabletop.people import Actor, ForbiddenError
 from simulator.tabletop.security import MAX_BODY_BYTES, Guard, host_check, security_headers
 from simulator.tabletop.session import Round
 
@@ -40,6 +47,13 @@ _Result = TypeVar("_Result")
 
 class _Team(BaseModel):
     team: Annotated[str, Field(pattern=_NAME)]
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None  # default: the exercise's
+
+
+class _Join(BaseModel):
+    role: Annotated[str, Field(max_length=40)]
+    key: Annotated[str, Field(max_length=64)]
+    name: Annotated[str, Field(pattern=_NAME)]
 
 
 class _Clock(BaseModel):
@@ -52,7 +66,6 @@ class _Clock(BaseModel):
 class _Answer(BaseModel):
     key: Annotated[str, Field(max_length=120)]
     answer: Annotated[str, Field(max_length=500)]
-    who: Annotated[str, Field(pattern=_NAME)]
 
 
 class _Inject(BaseModel):
@@ -61,7 +74,6 @@ class _Inject(BaseModel):
 
 class _Update(BaseModel):
     case: Annotated[str, Field(pattern=r"^OUT\d{7}$")]
-    who: Annotated[str, Field(pattern=_NAME)]
     audience: Annotated[str, Field(max_length=80)]
     text: _Text
 
@@ -104,14 +116,35 @@ def create_app(exercise: Exercise, host: str = "127.0.0.1", port: int = 8765,
                        token: Annotated[str | None, Query()] = None) -> bool:
         return _holds_token(exercise, x_facilitator_token or token)
 
+    def acting(round_id: int,
+               x_facilitator_token: Annotated[str | None, Header()] = None,
+               token: Annotated[str | None, Query()] = None,
+               x_player_token: Annotated[str | None, Header(max_length=64)] = None,
+               x_console: Annotated[str, Header(pattern=r"^[A-Za-z0-9-]{0,64}$")] = "",
+               x_facilitator_name: Annotated[str, Header(max_length=160)] = FACILITATOR) -> Actor:
+        if _holds_token(exercise, x_facilitator_token or token):
+            name = urllib.parse.unquote(x_facilitator_name)  # percent-encoded: headers are Latin-1
+            if not re.match(_NAME, name):
+                raise HTTPException(422, f"expected a facilitator's name of letters, digits, spaces "
+                                         f"and .,'()- (at most 40); found {name!r}")
+            return Actor(name, FACILITATOR, x_console)
+        person = exercise.people.player(round_id, x_player_token)
+        if person is None:
+            raise HTTPException(403, "join the round first: open the join link the facilitator "
+                                     "gave your role")
+        return Actor(person.name, person.role)
+
     # (Dependencies as default values: they are local to this app, which string annotations
     # could not name.)
     only_facilitator = Depends(facilitator)
     facilitator_or_not = Depends(is_facilitator)
+    actor = Depends(acting)
 
     _add_pages(app, exercise, only_facilitator, facilitator_or_not)
     _add_rounds(app, exercise, only_facilitator, facilitator_or_not)
-    _add_actions(app, exercise, only_facilitator, facilitator_or_not)
+    _add_people(app, exercise, only_facilitator, actor)
+    _add_clock_actions(app, exercise, only_facilitator, actor)
+    _add_player_actions(app, exercise, actor)
     app.add_middleware(Guard, allowed_host=host_check(host, port),
                        headers=security_headers(DEBRIEF_STYLE_HASH), max_body=max_body)
     return app
@@ -130,13 +163,19 @@ def _round(exercise: Exercise, round_id: int) -> Round:
 
 def _guarded(exercise: Exercise, round_id: int, act: Callable[[Round], _Result]) -> _Result:
     """Run ``act`` on a round under the exercise's lock, with the round's errors as HTTP ones:
-    ``KeyError`` (nothing by that name now) 409, ``ValueError`` (a wrong value) 422."""
+    ``KeyError`` (nothing by that name now) 409, ``ValueError`` (a wrong value) 422,
+    :class:`ForbiddenError` (not for this role) 403, :class:`ClockHeldError` (another console holds
+    the clock) 423."""
     with exercise.lock:
         round_ = _round(exercise, round_id)
         try:
             return act(round_)
         except KeyError as error:
             raise HTTPException(409, str(error).strip("'\"")) from None
+        except ForbiddenError as error:
+            raise HTTPException(403, str(error)) from None
+        except ClockHeldError as error:
+            raise HTTPException(423, str(error)) from None
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
 
@@ -163,6 +202,11 @@ def _add_pages(app: FastAPI, exercise: Exercise, only_facilitator: Any,
     def play(round_id: int) -> str:
         _round(exercise, round_id)
         return PLAYER_PAGE
+
+    @app.get("/join/{round_id}/{role}", response_class=HTMLResponse)
+    def join_page(round_id: int, role: str) -> str:
+        _round(exercise, round_id)
+        return JOIN_PAGE
 
     @app.get("/console", response_class=HTMLResponse)
     def console(_: None = only_facilitator) -> str:
@@ -196,8 +240,9 @@ def _add_rounds(app: FastAPI, exercise: Exercise, only_facilitator: Any,
             return exercise.rounds_list()
 
     @app.post("/api/rounds")
-    def new_round(body: _Team, _: None = only_facilitator) -> dict[str, int]:
-        return {"id": exercise.new_round(body.team)}
+    def new_round(body: _Team, _: None = only_facilitator) -> dict[str, Any]:
+        round_id = exercise.new_round(body.team, body.seed)
+        return {"id": round_id, "links": exercise.people.links(round_id)}
 
     @app.get("/api/rounds/{round_id}/state")
     def state(round_id: int, full: bool = facilitator_or_not) -> Response:
@@ -237,30 +282,79 @@ def _filename(round_: Round, round_id: int, full: bool, suffix: str) -> str:
     return f"debrief-round{round_id}-{team}{'' if full else '-players'}.{suffix}"
 
 
-def _add_actions(app: FastAPI, exercise: Exercise, only_facilitator: Any,
-                 facilitator_or_not: Any) -> None:
+def _add_people(app: FastAPI, exercise: Exercise, only_facilitator: Any, actor: Any) -> None:
+    @app.get("/api/rounds/{round_id}/links")
+    def links(round_id: int, _: None = only_facilitator) -> dict[str, dict[str, str]]:
+        _round(exercise, round_id)
+        return {role: {"title": exercise.exercise.roles[role].title, "link": link}
+                for role, link in exercise.people.links(round_id).items()}
+
+    @app.get("/api/rounds/{round_id}/roles/{role}")
+    def role_of_link(round_id: int, role: str,
+                     key: Annotated[str, Query(max_length=64)] = "") -> dict[str, str]:
+        """What a join link leads to (the team and the role), if its key is right."""
+        round_ = _round(exercise, round_id)
+        try:
+            exercise.people.check_key(round_id, role, key)
+        except KeyError as error:
+            raise HTTPException(404, str(error).strip("'\"")) from None
+        except ForbiddenError as error:
+            raise HTTPException(403, str(error)) from None
+        spec = exercise.exercise.roles[role]
+        return {"team": round_.team, "role": role, "title": spec.title, "brief": spec.brief}
+
+    @app.post("/api/rounds/{round_id}/join")
+    def join(round_id: int, body: _Join) -> dict[str, str]:
+        def act(_round_: Round) -> dict[str, str]:
+            try:
+                token = exercise.join(round_id, body.role, body.key, body.name)
+            except KeyError as error:
+                raise HTTPException(404, str(error).strip("'\"")) from None
+            except ValueError as error:
+                raise HTTPException(409, str(error)) from None
+            return {"token": token, "name": body.name, "role": body.role,
+                    "title": exercise.exercise.roles[body.role].title}
+
+        return _guarded(exercise, round_id, act)
+
+    @app.get("/api/rounds/{round_id}/me")
+    def me(round_id: int, who: Actor = actor) -> dict[str, str]:
+        _round(exercise, round_id)
+        title = "Facilitator" if who.facilitator else exercise.exercise.roles[who.role].title
+        return {"name": who.name, "role": who.role, "title": title}
+
+    @app.post("/api/rounds/{round_id}/clock-holder")
+    def take_the_clock(round_id: int, _: None = only_facilitator,
+                       who: Actor = actor) -> dict[str, str]:
+        def act(_round_: Round) -> dict[str, str]:
+            exercise.hold_clock(round_id, who, take_over=True)
+            return {"holder": who.name}
+
+        return _guarded(exercise, round_id, act)
+
+
+def _add_clock_actions(app: FastAPI, exercise: Exercise, only_facilitator: Any, actor: Any) -> None:
+    """What the console holding a round's clock does: move it, fire injects, end the round."""
+    clock_holder = exercise.hold_clock
+
     @app.post("/api/rounds/{round_id}/clock")
-    def clock(round_id: int, body: _Clock, _: None = only_facilitator) -> dict[str, Any]:
-        return _guarded(exercise, round_id, lambda round_: _clock(exercise, round_id, round_, body))
-
-    @app.post("/api/rounds/{round_id}/decisions")
-    def decide(round_id: int, body: _Answer, full: bool = facilitator_or_not) -> dict[str, Any]:
-        who = body.who if not full or body.who == "facilitator" else f"{body.who} (facilitator)"
-
+    def clock(round_id: int, body: _Clock, _: None = only_facilitator,
+              who: Actor = actor) -> dict[str, Any]:
         def act(round_: Round) -> dict[str, Any]:
-            record = round_.decide(body.key, body.answer, who)
-            exercise.record(round_id, record)
-            return {"answer": record.answer, "minute": record.minute}
+            clock_holder(round_id, who)
+            return _clock(exercise, round_id, round_, body)
 
         return _guarded(exercise, round_id, act)
 
     @app.post("/api/rounds/{round_id}/injects")
-    def fire(round_id: int, body: _Inject, _: None = only_facilitator) -> dict[str, Any]:
+    def fire(round_id: int, body: _Inject, _: None = only_facilitator,
+             who: Actor = actor) -> dict[str, Any]:
         def act(round_: Round) -> dict[str, Any]:
+            clock_holder(round_id, who)
             if round_.finished:
                 raise HTTPException(409, "the round is over; rewind it to fire injects")
             try:
-                record = round_.fire(body.name, "facilitator")
+                record = round_.fire(body.name, who.name)
             except KeyError as error:
                 raise HTTPException(404, str(error).strip("'\"")) from None
             exercise.record(round_id, record)
@@ -268,45 +362,67 @@ def _add_actions(app: FastAPI, exercise: Exercise, only_facilitator: Any,
 
         return _guarded(exercise, round_id, act)
 
+    @app.post("/api/rounds/{round_id}/end")
+    def end(round_id: int, body: _End, _: None = only_facilitator,
+            who: Actor = actor) -> dict[str, Any]:
+        def act(round_: Round) -> dict[str, Any]:
+            clock_holder(round_id, who)
+            if round_.finished:
+                raise HTTPException(409, "the round is already over")
+            record = round_.end_round(body.message, who.name)
+            exercise.running[round_id] = False
+            exercise.record(round_id, record)
+            return {"minute": record.minute, "message": record.message}
+
+        return _guarded(exercise, round_id, act)
+
+
+def _add_player_actions(app: FastAPI, exercise: Exercise, actor: Any) -> None:
+    """What the people of a round do, each in their role (the facilitator may do all of it)."""
+
+    @app.post("/api/rounds/{round_id}/decisions")
+    def decide(round_id: int, body: _Answer, who: Actor = actor) -> dict[str, Any]:
+        def act(round_: Round) -> dict[str, Any]:
+            asked = next((d for d in round_.pending() if d.key == body.key), None)
+            if asked is not None:
+                exercise.people.check_decides(who, asked.kind)
+            record = round_.decide(body.key, body.answer, who.name, who.role)
+            exercise.record(round_id, record)
+            return {"answer": record.answer, "minute": record.minute, "who": record.who,
+                    "role": record.role}
+
+        return _guarded(exercise, round_id, act)
+
     @app.post("/api/rounds/{round_id}/updates")
-    def update(round_id: int, body: _Update) -> Response:
-        sender = (round_id, "team")  # per round; per role once rounds have roles
+    def update(round_id: int, body: _Update, who: Actor = actor) -> Response:
+        sender = (round_id, who.role)
 
         def act(round_: Round) -> Response:
+            exercise.people.check_sends_updates(who)
             wait_s = exercise.update_limit.wait_s(sender)
             if wait_s > 0:
                 limit = exercise.update_limit.per_minute
                 return JSONResponse({"detail": f"at most {limit} stakeholder updates a minute per "
-                                               f"team: try again in {wait_s:.0f} s"}, 429,
+                                               f"role: try again in {wait_s:.0f} s"}, 429,
                                     headers={"Retry-After": str(max(1, round(wait_s)))})
-            record = round_.send_update(body.case, body.audience, body.text, body.who)
+            record = round_.send_update(body.case, body.audience, body.text, who.name, who.role)
             if record is None:
                 raise HTTPException(409, f"{body.case} is not an open major incident with "
                                          f"someone on its bridge")
             exercise.record(round_id, record)
             exercise.update_limit.count(sender)
-            return JSONResponse({"sent": True, "minute": record.minute})
+            return JSONResponse({"sent": True, "minute": record.minute, "who": record.who,
+                                 "role": record.role})
 
         return _guarded(exercise, round_id, act)
 
     @app.post("/api/rounds/{round_id}/notes")
-    def note(round_id: int, body: _Note, _: None = only_facilitator) -> dict[str, Any]:
+    def note(round_id: int, body: _Note, who: Actor = actor) -> dict[str, Any]:
         def act(round_: Round) -> dict[str, Any]:
-            record = round_.add_note(body.text, "facilitator")
+            exercise.people.check_evaluates(who)
+            record = round_.add_note(body.text, who.name, who.role)
             exercise.record(round_id, record)
-            return {"minute": record.minute}
-
-        return _guarded(exercise, round_id, act)
-
-    @app.post("/api/rounds/{round_id}/end")
-    def end(round_id: int, body: _End, _: None = only_facilitator) -> dict[str, Any]:
-        def act(round_: Round) -> dict[str, Any]:
-            if round_.finished:
-                raise HTTPException(409, "the round is already over")
-            record = round_.end_round(body.message, "facilitator")
-            exercise.running[round_id] = False
-            exercise.record(round_id, record)
-            return {"minute": record.minute, "message": record.message}
+            return {"minute": record.minute, "who": record.who, "role": record.role}
 
         return _guarded(exercise, round_id, act)
 

@@ -22,12 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from simulator.scenario.loader import load_scenario, scenario_hash
+from simulator.tabletop.people import Actor, People
 from simulator.tabletop.records import Action
 from simulator.tabletop.session import Round, check_exercise
 from simulator.tabletop.store import Store
 from simulator.tabletop.views import facilitator_view, players_view
 
-__all__ = ["Exercise", "UpdateLimit"]
+__all__ = ["ClockHeldError", "Exercise", "UpdateLimit"]
+
+
+class ClockHeldError(RuntimeError):
+    """Another facilitator's console holds the round's clock (the app answers 423)."""
 
 
 class UpdateLimit:
@@ -61,11 +66,13 @@ class Exercise:
         self.seed = self.scenario.run.seed if seed is None else seed
         self.store = Store(database)
         self.token = self.store.token()
+        self.people = People(self.store, self.exercise, self.token)
         self.lock = threading.RLock()
         self.rounds: dict[int, Round] = {}
         self.running: dict[int, bool] = {}
         self.pace: dict[int, float] = {}
         self.version: dict[int, int] = {}
+        self.holder: dict[int, tuple[str, str]] = {}  # round → (console, facilitator's name)
         self._snapshots: dict[tuple[int, bool], tuple[int, bytes]] = {}
         self.update_limit = UpdateLimit(self.exercise.max_updates_per_minute)
         for row in self.store.rounds():  # resume every round from the database
@@ -78,16 +85,20 @@ class Exercise:
             self.rounds[row.id] = round_
             self.running[row.id] = row.running and not round_.finished
             self.pace[row.id] = row.pace
+            self.holder[row.id] = row.holder
             self.version[row.id] = 0
 
     # -- rounds and their clocks ---------------------------------------------------------------
-    def new_round(self, team: str) -> int:
+    def new_round(self, team: str, seed: int | None = None) -> int:
+        """Open a round for ``team`` (with the exercise's seed unless ``seed`` is given)."""
         with self.lock:
-            round_ = Round(self.scenario, team, self.seed)
+            seed = self.seed if seed is None else seed
+            round_ = Round(self.scenario, team, seed)
             pace = self.exercise.pace
-            round_id = self.store.add_round(team, str(self.scenario_path), self.hash, self.seed,
+            round_id = self.store.add_round(team, str(self.scenario_path), self.hash, seed,
                                             round_.minute, pace)
             self.rounds[round_id], self.running[round_id], self.pace[round_id] = round_, False, pace
+            self.holder[round_id] = ("", "")
             self.version[round_id] = 0
             self.save(round_id)
             return round_id
@@ -112,6 +123,27 @@ class Exercise:
         """Write an action a round has just taken, then its clock (before it is acknowledged)."""
         self.store.add_action(round_id, action)
         self.save(round_id)
+
+    def hold_clock(self, round_id: int, actor: Actor, take_over: bool = False) -> None:
+        """Let ``actor``'s console act on a round's clock: it takes a clock nobody holds (or,
+        with ``take_over``, one another console holds: recorded); :class:`ClockHeldError` if
+        another console holds it."""
+        console, name = self.holder[round_id]
+        if console == actor.console and name:
+            return
+        if name and not take_over:
+            raise ClockHeldError(f"{name}'s console holds the clock of this round: take it over "
+                            "('Take the clock') to act on it")
+        self.store.set_holder(round_id, actor.console, actor.name)
+        self.holder[round_id] = (actor.console, actor.name)
+        self.record(round_id, self.rounds[round_id].hand_over(actor.name, name))
+
+    def join(self, round_id: int, role: str, key: str, name: str) -> str:
+        """Someone joins a round in a role (stored before this returns): their token."""
+        self.get(round_id)
+        token, _ = self.people.join(round_id, role, key, name)
+        self.version[round_id] += 1
+        return token
 
     def tick(self, seconds: float) -> None:
         """``seconds`` of real time pass: each running round's open questions wait (the policy
@@ -145,7 +177,13 @@ class Exercise:
             round_ = self.get(round_id)
             version = self.version[round_id]
             view = facilitator_view if facilitator else players_view
-            document = view(round_, round_id, self.running[round_id], self.pace[round_id])
+            people = [{"name": person.name, "role": person.role}
+                      for person in self.people.in_round(round_id)]
+            document = view(round_, round_id, self.running[round_id], self.pace[round_id], people)
+            if facilitator:
+                console, holder = self.holder[round_id]
+                document["clock_holder"] = {"name": holder, "console": console}
+                document["seed"] = round_.seed
             body = json.dumps(document, separators=(",", ":"), default=_plain).encode()
             self._snapshots[(round_id, facilitator)] = (version, body)
             return body

@@ -10,7 +10,7 @@ wide table scrolls inside its card, never the page.
 
 from __future__ import annotations
 
-__all__ = ["ASSETS", "CONSOLE_PAGE", "INDEX_PAGE", "PLAYER_PAGE"]
+__all__ = ["ASSETS", "CONSOLE_PAGE", "INDEX_PAGE", "JOIN_PAGE", "PLAYER_PAGE"]
 
 _STYLE = """
 :root { --ink: #1d2433; --muted: #5b6475; --line: #d8dde6; --accent: #1f5fbf; --warn: #b3261e;
@@ -41,6 +41,7 @@ th { color: var(--muted); font-weight: 600; }
 .decision { border-left: 4px solid var(--warn); padding: 6px 10px; margin-bottom: 10px;
             background: #fdf3f2; }
 .decision p { margin: 0 0 6px; font-weight: 600; }
+.decision.theirs { border-left-color: var(--line); background: #f3f4f7; }
 .timer { font-variant-numeric: tabular-nums; }
 .timer.stopped { color: var(--muted); }
 button { font: inherit; white-space: nowrap; padding: 5px 12px; border-radius: 4px; border: 1px solid var(--accent);
@@ -133,9 +134,11 @@ function timerText(decision) {
          (decision.timer_running ? "" : " — clock paused: the timer is stopped");
 }
 function decisionBox(decision, send) {
-  const box = el("div", {class: "decision", "data-key": decision.key});
+  const box = el("div", {class: "decision" + (decision.mine === false ? " theirs" : ""), "data-key": decision.key});
   box.append(el("p", {}, decision.question));
-  if (decision.several) {
+  if (decision.mine === false) {
+    box.append(el("div", {class: "muted owner"}, "For " + decision.owner + " to answer."));
+  } else if (decision.several) {
     const chosen = new Set(decision.default.split(","));
     for (const option of decision.options) {
       const tick = el("input", {type: "checkbox", value: option});
@@ -159,8 +162,9 @@ function decisionBox(decision, send) {
 }
 function showDecisions(id, decisions, send, none) {
   const box = document.getElementById(id);
-  const shown = [...box.querySelectorAll(".decision")].map(d => d.dataset.key).join("|");
-  if (shown === decisions.map(d => d.key).join("|") && decisions.length) {
+  const signature = list => list.join("|");
+  const shown = signature([...box.querySelectorAll(".decision")].map(d => d.dataset.key + (d.classList.contains("theirs") ? "-" : "")));
+  if (shown === signature(decisions.map(d => d.key + (d.mine === false ? "-" : ""))) && decisions.length) {
     for (const d of decisions) {  // keep the boxes (and any ticked choices); update the timers
       const timer = box.querySelector(`[data-timer="${CSS.escape(d.key)}"]`);
       timer.textContent = timerText(d);
@@ -196,35 +200,50 @@ load().catch(error => fill("rounds", error.message));
 _PLAYER_JS = r"""
 "use strict";
 const roundId = location.pathname.split("/").pop();
+const tokenKey = "mimsim-player-" + roundId;
+let me = null;  // {name, role, title} once joined
 let drafts = "";  // the incidents whose update forms are shown (kept while people type)
-function who() { return document.getElementById("who").value.trim() || "player"; }
+function playerHeaders() { const token = localStorage.getItem(tokenKey); return token ? {"X-Player-Token": token} : {}; }
 function fail(error) { fill("error", error.message); }
+async function whoAmI() {
+  if (!localStorage.getItem(tokenKey)) return null;
+  try { return await api(`/api/rounds/${roundId}/me`, {headers: playerHeaders()}); }
+  catch (_) { localStorage.removeItem(tokenKey); return null; }  // a token of another database
+}
 async function send(key, answer) {
-  try { await post(`/api/rounds/${roundId}/decisions`, {key, answer, who: who()}); fill("error"); await refresh(); }
+  try { await post(`/api/rounds/${roundId}/decisions`, {key, answer}, playerHeaders()); fill("error"); await refresh(); }
   catch (error) { fail(error); }
 }
 async function sendUpdate(kase, form) {
-  const body = {case: kase, who: who(), audience: form.querySelector("select").value,
+  const body = {case: kase, audience: form.querySelector("select").value,
                 text: form.querySelector("textarea").value.trim()};
   if (!body.text) { fill("error", "Write the update first."); return; }
-  try { await post(`/api/rounds/${roundId}/updates`, body); form.querySelector("textarea").value = "";
+  try { await post(`/api/rounds/${roundId}/updates`, body, playerHeaders()); form.querySelector("textarea").value = "";
         fill("error"); await refresh(); }
   catch (error) { fail(error); }
 }
-function incidentBox(incident, audiences) {
+function roleTitle(s, name) {
+  const role = s.roles.find(r => r.name === name);
+  return role ? role.title : name === "facilitator" ? "the facilitator" : name;
+}
+function myRole(s) { return me ? s.roles.find(r => r.name === me.role) : null; }
+function incidentBox(incident, audiences, writes) {
   const form = el("div", {class: "incident", "data-case": incident.case});
   form.append(el("div", {}, el("b", {}, incident.case), " " + incident.service + " · declared " + incident.declared),
-    el("div", {class: "cadence"}),
+              el("div", {class: "cadence"}));
+  if (writes) form.append(
     el("div", {class: "row"}, el("label", {}, "To ", el("select", {}, ...audiences.map(a => el("option", {}, a))))),
     el("textarea", {maxlength: "2000", placeholder: "What is affected, what we are doing, when the next update comes"}),
     el("button", {onclick: () => sendUpdate(incident.case, form)}, "Send stakeholder update"));
   return form;
 }
 function showIncidents(s) {
-  const keys = s.major_incidents.map(i => i.case).join("|");
+  const role = myRole(s);
+  const writes = Boolean(role && role.sends_updates);
+  const keys = s.major_incidents.map(i => i.case).join("|") + (writes ? "+" : "");
   if (keys !== drafts) {
     drafts = keys;
-    fill("incidents", ...(s.major_incidents.length ? s.major_incidents.map(i => incidentBox(i, s.audiences)) :
+    fill("incidents", ...(s.major_incidents.length ? s.major_incidents.map(i => incidentBox(i, s.audiences, writes)) :
          [el("span", {class: "muted"}, "None open.")]));
   }
   for (const incident of s.major_incidents) {
@@ -234,16 +253,28 @@ function showIncidents(s) {
         incident.last_update ? " · last sent " + incident.last_update : " · none sent yet");
   }
 }
+function showMe(s) {
+  const role = myRole(s);
+  render("me", [me, role && role.brief], () => me ? [el("b", {}, me.name), " · " + me.title,
+      role && role.brief ? el("p", {class: "muted"}, role.brief) : ""]
+    : [el("b", {}, "You are watching."), " To take part, open the join link the facilitator gave your role."]);
+  text("team", "team " + s.team + (me ? " · " + me.name + ", " + me.title : " · watching"));
+  render("people", [s.people, s.roles], () => s.people.length ? table(["who", "role"],
+      s.people.map(p => [p.name, roleTitle(s, p.role)])) : "Nobody has joined yet.");
+}
+function mine(s) {
+  return s.decisions.map(d => ({...d, mine: Boolean(me) && d.role === me.role, owner: roleTitle(s, d.role)}));
+}
 async function refresh() {
   const s = await api(`/api/rounds/${roundId}/state`);
   text("title", s.title);
   text("clock", s.clock.slice(11, 19));
   text("status", statusText(s));
-  text("team", "team " + s.team);
   text("briefing", s.briefing);
+  showMe(s);
   showEnd(s, [el("a", {href: `/rounds/${roundId}/debrief`, target: "_blank"}, "Read the debrief"),
               el("a", {href: `/api/rounds/${roundId}/debrief.md`}, "Download it (Markdown)")]);
-  showDecisions("decisions", s.decisions, send, s.finished ? "The round is over." : "Nothing to decide.");
+  showDecisions("decisions", mine(s), send, s.finished ? "The round is over." : "Nothing to decide.");
   render("scoreboard", s.scoreboard, scoreboard);
   showIncidents(s);
   render("updates", s.updates, updates => updates.length ? table(["time", "incident", "to", "update", "who"],
@@ -257,13 +288,50 @@ async function refresh() {
        : "None.");
   render("queues", s.queues, queues => table(["team", "waiting"], Object.entries(queues)));
 }
-refresh().catch(fail); setInterval(() => refresh().catch(fail), 1000);
+whoAmI().then(found => { me = found; return refresh(); }).catch(fail);
+setInterval(() => refresh().catch(fail), 1000);
+"""
+
+_JOIN_JS = r"""
+"use strict";
+const [, , roundId, role] = location.pathname.split("/");
+const key = new URLSearchParams(location.search).get("key") || "";
+async function load() {
+  const about = await api(`/api/rounds/${roundId}/roles/${encodeURIComponent(role)}?key=${encodeURIComponent(key)}`);
+  text("title", "Join team " + about.team);
+  text("role", about.title);
+  text("brief", about.brief);
+  document.getElementById("join").disabled = false;
+}
+document.getElementById("join").onclick = async () => {
+  const name = document.getElementById("name").value.trim();
+  if (!name) { fill("error", "Write your name first."); return; }
+  try {
+    const joined = await post(`/api/rounds/${roundId}/join`, {role, key, name});
+    localStorage.setItem("mimsim-player-" + roundId, joined.token);
+    location.assign(`/play/${roundId}`);
+  } catch (error) { fill("error", error.message); }
+};
+load().catch(error => { fill("error", error.message); });
 """
 
 _CONSOLE_JS = r"""
 "use strict";
 const token = new URLSearchParams(location.search).get("token") || "";
-const headers = {"X-Facilitator-Token": token};
+function consoleId() {  // this browser's console (the one that may hold a round's clock)
+  let id = localStorage.getItem("mimsim-console");
+  if (!id) {
+    id = [...crypto.getRandomValues(new Uint8Array(12))].map(b => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem("mimsim-console", id);
+  }
+  return id;
+}
+const nameBox = document.getElementById("facilitator-name");
+nameBox.value = localStorage.getItem("mimsim-facilitator-name") || "facilitator";
+nameBox.onchange = () => { localStorage.setItem("mimsim-facilitator-name", nameBox.value.trim() || "facilitator"); };
+const headers = {"X-Facilitator-Token": token, "X-Console": consoleId()};
+Object.defineProperty(headers, "X-Facilitator-Name", {enumerable: true,
+  get: () => encodeURIComponent(nameBox.value.trim() || "facilitator")});
 const PACES = [[1/120, "½× real time"], [1/60, "real time (1 min a minute)"], [1/30, "2× real time"],
   [1/12, "5× real time"], [0.25, "15× (15 min a minute)"], [0.5, "30×"], [1, "60× (1 min a second)"],
   [2, "120×"], [5, "300× (5 min a second)"], [15, "900×"], [60, "3600× (1 h a second)"]];
@@ -309,9 +377,25 @@ document.getElementById("add-note").onclick = async () => {
   document.getElementById("note").value = "";
 };
 document.getElementById("new-round").onclick = async () => {
-  try { const made = await post("/api/rounds", {team: document.getElementById("team").value.trim()}, headers);
+  const body = {team: document.getElementById("team").value.trim()};
+  const seed = document.getElementById("seed").value.trim();
+  if (seed) body.seed = Number(seed);
+  try { const made = await post("/api/rounds", body, headers);
         current = made.id; fill("error"); await refresh(); } catch (error) { fail(error); }
 };
+document.getElementById("take-clock").onclick = () => act(`/api/rounds/${current}/clock-holder`, {});
+function showHolder(holder) {
+  const mine = holder.console === headers["X-Console"] && holder.name;
+  text("holder", !holder.name ? "Nobody holds the clock yet: the first console to act on it takes it." :
+       mine ? "This console holds the clock (" + holder.name + ")." : holder.name + "'s console holds the clock.");
+  document.getElementById("take-clock").classList.toggle("hidden", !holder.name || Boolean(mine));
+}
+async function showLinks(id) {
+  const links = await api(`/api/rounds/${id}/links`, {headers});
+  render("links", [id, links], () => table(["role", "join link (give it to the people of that role)"],
+      Object.entries(links).map(([name, l]) => [l.title, el("a", {href: l.link, target: "_blank", "data-role": name},
+                                                            location.origin + l.link)]), [1]));
+}
 function debriefLinks(id) {
   const query = "?token=" + encodeURIComponent(token);
   return [el("a", {href: `/rounds/${id}/debrief${query}`, target: "_blank", "data-link": "open"}, "Open the debrief"),
@@ -340,17 +424,22 @@ async function refresh() {
   showPace(s.pace);
   for (const id of ["start", "step", "end"]) document.getElementById(id).disabled = s.finished;
   render("debrief-links", current, debriefLinks);
+  showHolder(s.clock_holder);
+  if (shown.linksFor !== current) { shown.linksFor = current; await showLinks(current); }
+  render("people", s.people, () => s.people.length ? table(["who", "role"], s.people.map(p =>
+      [p.name, (s.roles.find(r => r.name === p.role) || {title: p.role}).title])) : "Nobody has joined yet.");
   showEnd(s, debriefLinks(current));
   today = Math.floor(s.minute / 1440) * 1440;
   showDecisions("decisions", s.decisions,
-      (key, answer) => act(`/api/rounds/${current}/decisions`, {key, answer, who: "facilitator"}),
+      (key, answer) => act(`/api/rounds/${current}/decisions`, {key, answer}),
       s.finished ? "The round is over." : "None.");
   render("scoreboard", s.scoreboard, scoreboard);
   render("injects", [current, s.injects], () => table(["inject", "kind", "at", ""], s.injects.map(i => [i.name, i.kind,
       i.at === null ? "on demand" : i.at, i.fired ? "fired" :
       el("button", {class: "secondary", onclick: () => act(`/api/rounds/${current}/injects`, {name: i.name})}, "fire")])));
   render("timeline", s.timeline, () => table(["time", "what", "case", "who"], s.timeline.slice().reverse().map(r =>
-      [r.clock, r.kind === "event" ? r.what : r.kind + ": " + r.what, r.case, r.who]), [1]));
+      [r.clock, r.kind === "event" ? r.what : r.kind + ": " + r.what, r.case,
+       r.who + (r.role && r.role !== "facilitator" && r.role !== "policy" ? " (" + r.role + ")" : "")]), [1]));
   render("published", s.published, () => s.published.length ? table(["published event", "published", "this team", "difference (min)"],
       s.published.map(p => [p.event, p.published, p.team ?? "—",
       p.difference_min === null ? "—" : (p.difference_min >= 0 ? "+" : "") + p.difference_min.toFixed(0)])) : "—");
@@ -379,8 +468,7 @@ PLAYER_PAGE = _page("mimsim tabletop — players", "player.js", """<h1 id="title
 <span class="clock" id="clock">--:--:--</span><span class="status" id="status"></span>
 <span class="status" id="team"></span>""", """
   <div id="end-banner" class="banner hidden"></div>
-  <section><h2>Decisions</h2>
-    <label>Your name <input id="who" value="player" maxlength="40"></label>
+  <section><h2>Decisions</h2><div id="me"></div>
     <div class="error" id="error"></div><div id="decisions" class="muted">Nothing to decide.</div></section>
   <section><h2>Major incidents</h2><div id="incidents" class="muted">None open.</div></section>
   <section><h2>Scoreboard</h2><div id="scoreboard"></div></section>
@@ -388,6 +476,13 @@ PLAYER_PAGE = _page("mimsim tabletop — players", "player.js", """<h1 id="title
   <section class="double"><h2>Updates sent</h2><div id="updates" class="muted">None yet.</div></section>
   <section class="double"><h2>Tickets about the outage</h2><div id="tickets" class="muted tall">None.</div></section>
   <section><h2>Queues</h2><div id="queues"></div></section>
+  <section><h2>The team</h2><div id="people" class="muted"></div></section>
+""")
+
+JOIN_PAGE = _page("mimsim tabletop — join", "join.js", """<h1 id="title">Join</h1>""", """
+  <section><h2>Your role</h2><p><b id="role"></b></p><p id="brief" class="muted"></p>
+    <div class="row"><label>Your name <input id="name" maxlength="40" autocomplete="name"></label>
+    <button id="join" disabled>Join</button></div><div class="error" id="error"></div></section>
 """)
 
 CONSOLE_PAGE = _page("mimsim tabletop — facilitator", "console.js", """<h1 id="title">Facilitator console</h1>
@@ -395,8 +490,11 @@ CONSOLE_PAGE = _page("mimsim tabletop — facilitator", "console.js", """<h1 id=
   <div id="end-banner" class="banner hidden"></div>
   <section><h2>Rounds</h2><div id="rounds"></div>
     <div class="row"><label>New team <input id="team" maxlength="40" placeholder="team name"></label>
-    <button id="new-round">Open a round</button></div><div class="error" id="error"></div></section>
-  <section><h2>Clock</h2>
+    <label>Seed <input id="seed" size="8" inputmode="numeric" placeholder="default"></label>
+    <button id="new-round">Open a round</button></div><div class="error" id="error"></div>
+    <div class="row"><label>Your name <input id="facilitator-name" maxlength="40"></label></div></section>
+  <section><h2>Clock</h2><div class="row"><span id="holder" class="muted"></span>
+    <button id="take-clock" class="secondary hidden">Take the clock</button></div>
     <div class="row"><button id="start">Start</button><button id="pause" class="secondary">Pause</button>
     <button id="step" class="secondary">Step 5 min</button></div>
     <div class="row"><label>Pace <select id="pace"></select></label></div>
@@ -411,6 +509,8 @@ CONSOLE_PAGE = _page("mimsim tabletop — facilitator", "console.js", """<h1 id=
   <section><h2>Notes on this moment</h2>
     <textarea id="note" maxlength="2000" placeholder="What you observe (only you see it; it goes in your debrief)"></textarea>
     <button id="add-note" class="secondary">Add the note</button></section>
+  <section class="double"><h2>Join links</h2><div id="links" class="muted">Open a round first.</div></section>
+  <section><h2>The team</h2><div id="people" class="muted"></div></section>
   <section class="double"><h2>Teams compared</h2><div id="compare"></div></section>
   <section class="double"><h2>Against the published timeline</h2><div id="published" class="muted">—</div></section>
   <section class="wide"><h2>Timeline</h2><div id="timeline" class="tall"></div></section>
@@ -423,5 +523,6 @@ ASSETS: dict[str, tuple[str, str]] = {
     "common.js": (_COMMON_JS, "text/javascript"),
     "index.js": (_INDEX_JS, "text/javascript"),
     "player.js": (_PLAYER_JS, "text/javascript"),
+    "join.js": (_JOIN_JS, "text/javascript"),
     "console.js": (_CONSOLE_JS, "text/javascript"),
 }

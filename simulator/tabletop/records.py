@@ -2,10 +2,11 @@
 
 A round is its scenario, its seed and this record: replaying the record from the seed
 rebuilds the round row for row (rewind, restart). Each action says what was done, by
-whom, at which simulated minute and real time, and how many event-log rows there were
-then (``row``: its exact place among the model's events, for the replay and the
+whom and in which role, at which simulated minute and real time, and how many event-log
+rows there were then (``row``: its exact place among the model's events, for the replay and the
 timeline). The kinds: an answered question, an inject fired by hand, a stakeholder
-update, a facilitator's note, and the end of the round.
+update, a facilitator's or evaluator's note, the end of the round, and a facilitator
+taking the clock.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-__all__ = ["Action", "DecisionRecord", "EndRecord", "InjectRecord", "NoteRecord", "UpdateRecord",
+__all__ = ["Action", "DecisionRecord", "EndRecord", "HandoverRecord", "InjectRecord", "NoteRecord",
+           "UpdateRecord",
            "action_fields", "action_from_row", "now_iso"]
 
 
@@ -37,6 +39,7 @@ class DecisionRecord:
     minute: float
     real_time: str  # ISO 8601, UTC
     row: int = -1  # how many event-log rows there were when it was taken (its place in the timeline)
+    role: str = ""  # the role ``who`` played (a role of the exercise, "facilitator" or "policy")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class InjectRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class UpdateRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class NoteRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,25 @@ class EndRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
 
 
-Action = DecisionRecord | InjectRecord | UpdateRecord | NoteRecord | EndRecord
+@dataclass(frozen=True)
+class HandoverRecord:
+    """A facilitator took the round's clock (the first to act on it, or by taking it over)."""
+
+    kind_name: ClassVar[str] = "clock holder"
+    took_from: str  # the facilitator who held it before ("" if nobody did)
+    who: str
+    minute: float
+    real_time: str
+    row: int = -1
+    role: str = ""
+
+
+Action = DecisionRecord | InjectRecord | UpdateRecord | NoteRecord | EndRecord | HandoverRecord
 _KINDS: dict[str, type[Action]] = {kind.kind_name: kind for kind in (
-    DecisionRecord, InjectRecord, UpdateRecord, NoteRecord, EndRecord)}
+    DecisionRecord, InjectRecord, UpdateRecord, NoteRecord, EndRecord, HandoverRecord)}
 _COMMON = ("who", "minute", "real_time", "row")
 
 

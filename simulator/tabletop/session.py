@@ -23,13 +23,14 @@ from simulator.eventlog.log import ACTIVITIES
 from simulator.model import Simulation
 from simulator.model.decisions import Decision
 from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.exercise import Exercise, Inject
+from simulator.scenario.exercise import FACILITATOR, POLICY_ROLE, Exercise, Inject
 from simulator.scenario.schema import Scenario
 from simulator.tabletop.digest import LogDigest, ms
 from simulator.tabletop.records import (
     Action,
     DecisionRecord,
     EndRecord,
+    HandoverRecord,
     InjectRecord,
     NoteRecord,
     UpdateRecord,
@@ -151,7 +152,7 @@ class Round:
         for decision in self.pending():
             self.waited[decision.key] = self.waited.get(decision.key, 0.0) + seconds
             if self.waited[decision.key] >= self.exercise.decision_time_limit_s:
-                taken.append(self.decide(decision.key, decision.default, POLICY))
+                taken.append(self.decide(decision.key, decision.default, POLICY, POLICY_ROLE))
         return taken
 
     def _advance(self, target: float) -> None:
@@ -201,7 +202,7 @@ class Round:
             for inject in self.exercise.injects)
 
     # -- what the players and the facilitator do -----------------------------------------------
-    def decide(self, key: str, answer: str, who: str) -> DecisionRecord:
+    def decide(self, key: str, answer: str, who: str, role: str = FACILITATOR) -> DecisionRecord:
         """Answer a question (``KeyError``: no such open question; ``ValueError``: an answer
         not among its options)."""
         decision = next((d for d in self.pending() if d.key == key), None)
@@ -210,18 +211,18 @@ class Round:
         row = self._rows
         taken = self.simulation.decide(key, answer)
         record = DecisionRecord(key, decision.kind, decision.question, taken, who, self.minute,
-                                now_iso(), row)
+                                now_iso(), row, role)
         self.record.append(record)
         self.waited.pop(key, None)
         self._ended_by_restoration()
         return record
 
-    def fire(self, name: str, who: str) -> InjectRecord:
+    def fire(self, name: str, who: str, role: str = FACILITATOR) -> InjectRecord:
         """Fire an inject of the exercise now (``KeyError`` if there is none by that name)."""
         inject = next((item for item in self.exercise.injects if item.name == name), None)
         if inject is None:
             raise KeyError(f"no inject {name!r}")
-        record = InjectRecord(inject.name, who, self.minute, now_iso(), self._rows)
+        record = InjectRecord(inject.name, who, self.minute, now_iso(), self._rows, role)
         self._apply(inject, who)
         self.record.append(record)
         return record
@@ -242,7 +243,8 @@ class Round:
             else:
                 simulation.remove_agents(inject.team, -inject.change)
 
-    def send_update(self, case: str, audience: str, text: str, who: str) -> UpdateRecord | None:
+    def send_update(self, case: str, audience: str, text: str, who: str,
+                    role: str = FACILITATOR) -> UpdateRecord | None:
         """A stakeholder update about major incident ``case`` now (None: there is no open major
         incident ``case`` with someone on its bridge to send it; ``ValueError``: an audience
         the exercise does not name)."""
@@ -252,13 +254,13 @@ class Round:
         row = self._rows
         if self.end is not None or not self.simulation.send_update(case):
             return None
-        record = UpdateRecord(case, audience, text, who, self.minute, now_iso(), row)
+        record = UpdateRecord(case, audience, text, who, self.minute, now_iso(), row, role)
         self.record.append(record)
         return record
 
-    def add_note(self, text: str, who: str) -> NoteRecord:
+    def add_note(self, text: str, who: str, role: str = FACILITATOR) -> NoteRecord:
         """A facilitator's observation at this moment (it changes nothing in the model)."""
-        record = NoteRecord(text, who, self.minute, now_iso(), self._rows)
+        record = NoteRecord(text, who, self.minute, now_iso(), self._rows, role)
         self.record.append(record)
         return record
 
@@ -266,9 +268,16 @@ class Round:
         """End the round now, with ``message`` for the players (``ValueError`` if it is over)."""
         if self.end is not None:
             raise ValueError(f"the round is already over ({self.end.reason})")
-        record = EndRecord(message or FACILITATOR_MESSAGE, who, self.minute, now_iso(), self._rows)
+        record = EndRecord(message or FACILITATOR_MESSAGE, who, self.minute, now_iso(), self._rows,
+                           FACILITATOR)
         self.record.append(record)
         self.end = RoundEnd(self.minute, "facilitator", record.message)
+        return record
+
+    def hand_over(self, who: str, took_from: str) -> HandoverRecord:
+        """A facilitator takes the clock (it changes nothing in the model)."""
+        record = HandoverRecord(took_from, who, self.minute, now_iso(), self._rows, FACILITATOR)
+        self.record.append(record)
         return record
 
     # -- replay --------------------------------------------------------------------------------
@@ -336,10 +345,11 @@ class Round:
         self.digest.catch_up()
         rows: list[tuple[float, float, int, dict[str, Any]]] = [
             (event.minute, float(event.row), 0, {"kind": "event", "case": event.case,
-                                                 "what": event.what, "who": event.who})
+                                                 "what": event.what, "who": event.who, "role": ""})
             for event in self.digest.events]
         rows += [(ms(minute), row - 0.5, 0, {"kind": "inject", "case": "",
-                                             "what": f"{inject.name}: {inject.text}", "who": ""})
+                                             "what": f"{inject.name}: {inject.text}", "who": "",
+                                             "role": ""})
                  for minute, row, inject in self.messages]
         for index, action in enumerate(self.record):
             entry = _timeline_entry(action)
@@ -356,14 +366,21 @@ class Round:
 
 
 def _timeline_entry(action: Action) -> dict[str, Any] | None:
+    entry = _timeline_what(action)
+    return None if entry is None else {**entry, "who": action.who, "role": action.role}
+
+
+def _timeline_what(action: Action) -> dict[str, Any] | None:
     if isinstance(action, DecisionRecord):
         return {"kind": "decision", "case": action.key.split(":")[1],
-                "what": f"{action.kind}: {action.answer}", "who": action.who}
+                "what": f"{action.kind}: {action.answer}"}
     if isinstance(action, UpdateRecord):
-        return {"kind": "update", "case": action.case,
-                "what": f"to {action.audience}: {action.text}", "who": action.who}
+        return {"kind": "update", "case": action.case, "what": f"to {action.audience}: {action.text}"}
     if isinstance(action, NoteRecord):
-        return {"kind": "note", "case": "", "what": action.text, "who": action.who}
+        return {"kind": "note", "case": "", "what": action.text}
     if isinstance(action, EndRecord):
-        return {"kind": "end", "case": "", "what": action.message, "who": action.who}
+        return {"kind": "end", "case": "", "what": action.message}
+    if isinstance(action, HandoverRecord):
+        return {"kind": "clock", "case": "", "what": "takes the clock" + (
+            f" from {action.took_from}" if action.took_from else "")}
     return None  # an inject fired by hand shows as the message the players read

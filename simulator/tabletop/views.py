@@ -65,8 +65,15 @@ def _desk(round_: Round) -> dict[str, Any]:
     }
 
 
-def players_view(round_: Round, round_id: int, running: bool, pace: float) -> dict[str, Any]:
-    """What the players see of a round."""
+def _roles(round_: Round) -> list[dict[str, Any]]:
+    return [{"name": name, "title": role.title, "decides": list(role.decides),
+             "sends_updates": role.sends_updates, "evaluates": role.evaluates, "team": role.team,
+             "brief": role.brief} for name, role in round_.exercise.roles.items()]
+
+
+def players_view(round_: Round, round_id: int, running: bool, pace: float,
+                 people: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """What the players see of a round (``people``: who joined it, in which role)."""
     exercise = round_.exercise
     end = round_.end
     round_.digest.catch_up()
@@ -80,7 +87,10 @@ def players_view(round_: Round, round_id: int, running: bool, pace: float) -> di
                                          "reason": end.reason, "message": end.message},
         "messages": [{"clock": clock_text(round_, minute), "name": inject.name, "text": inject.text}
                      for minute, _, inject in round_.messages if inject.text],
+        "roles": _roles(round_),
+        "people": people or [],
         "decisions": [{"key": d.key, "kind": d.kind, "question": d.question,
+                       "role": exercise.owner(d.kind) or "facilitator",
                        "options": list(d.options), "several": d.several, "default": d.default,
                        "seconds_left": round(round_.seconds_left(d), 1),
                        "timer_running": running}
@@ -89,18 +99,19 @@ def players_view(round_: Round, round_id: int, running: bool, pace: float) -> di
         "major_incidents": _major_incidents(round_),
         "audiences": list(exercise.audiences),
         "updates": [{"clock": clock_text(round_, r.minute), "case": r.case, "audience": r.audience,
-                     "text": r.text, "who": r.who} for r in round_.updates],
+                     "text": r.text, "who": r.who, "role": r.role} for r in round_.updates],
         **_desk(round_),
         "scoreboard": round_.scoreboard(),
     }
 
 
-def facilitator_view(round_: Round, round_id: int, running: bool, pace: float) -> dict[str, Any]:
+def facilitator_view(round_: Round, round_id: int, running: bool, pace: float,
+                     people: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """What the facilitator sees of a round: the players' view and the material behind it."""
     exercise = round_.exercise
     fired = {inject.name for _, _, inject in round_.messages}
     return {
-        **players_view(round_, round_id, running, pace),
+        **players_view(round_, round_id, running, pace, people),
         "timeline": [{**row, "clock": clock_text(round_, float(row["minute"]))}
                      for row in round_.timeline()][-TIMELINE_SHOWN:],
         "injects": [{"name": inject.name, "kind": inject.kind, "text": inject.text,
@@ -108,8 +119,8 @@ def facilitator_view(round_: Round, round_id: int, running: bool, pace: float) -
                      "fired": inject.name in fired} for inject in exercise.injects],
         "facilitator_notes": exercise.facilitator_notes,
         "decision_log": [record.__dict__ for record in round_.decisions],
-        "notes": [{"clock": clock_text(round_, r.minute), "text": r.text, "who": r.who}
-                  for r in round_.notes],
+        "notes": [{"clock": clock_text(round_, r.minute), "text": r.text, "who": r.who,
+                   "role": r.role} for r in round_.notes],
         "published": [
             {**row, "published": clock_text(round_, float(row["published_min"])),  # type: ignore[arg-type]
              "team": None if row["team_min"] is None else clock_text(round_, float(row["team_min"]))}  # type: ignore[arg-type]
