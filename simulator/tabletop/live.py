@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator.scenario.loader import load_scenario, scenario_hash
+from simulator.scenario.schema import Scenario
+from simulator.tabletop.draw import check_pieces, drawn_scenario
 from simulator.tabletop.people import Actor, People
 from simulator.tabletop.records import Action
 from simulator.tabletop.session import Round, check_exercise
@@ -62,6 +64,8 @@ class Exercise:
         self.scenario_path = scenario_path
         self.scenario = load_scenario(scenario_path)
         self.exercise = check_exercise(self.scenario, str(scenario_path))
+        check_pieces(scenario_path, self.exercise)
+        self._drawn: dict[int, Scenario] = {}  # seed → the scenario its rounds play
         self.hash = scenario_hash(self.scenario)
         self.seed = self.scenario.run.seed if seed is None else seed
         self.store = Store(database)
@@ -80,7 +84,7 @@ class Exercise:
                 raise ValueError(f"{database}: round {row.id} was played on another version of "
                                  f"{row.scenario} (the file or mimsim changed); use a new --db for "
                                  f"it")
-            round_ = Round(self.scenario, row.team, row.seed)
+            round_ = Round(self.scenario_for(row.seed), row.team, row.seed)
             round_.resume(self.store.actions(row.id), row.minute, row.rows, row.waited)
             self.rounds[row.id] = round_
             self.running[row.id] = row.running and not round_.finished
@@ -93,7 +97,7 @@ class Exercise:
         """Open a round for ``team`` (with the exercise's seed unless ``seed`` is given)."""
         with self.lock:
             seed = self.seed if seed is None else seed
-            round_ = Round(self.scenario, team, seed)
+            round_ = Round(self.scenario_for(seed), team, seed)
             pace = self.exercise.pace
             round_id = self.store.add_round(team, str(self.scenario_path), self.hash, seed,
                                             round_.minute, pace)
@@ -102,6 +106,12 @@ class Exercise:
             self.version[round_id] = 0
             self.save(round_id)
             return round_id
+
+    def scenario_for(self, seed: int) -> Scenario:
+        """The scenario a round with ``seed`` plays (the exercise's, changed by its draw)."""
+        if seed not in self._drawn:
+            self._drawn[seed] = drawn_scenario(self.scenario_path, self.scenario, seed)
+        return self._drawn[seed]
 
     def get(self, round_id: int) -> Round:
         """A round (``KeyError`` if there is none by that number)."""

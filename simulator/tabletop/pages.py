@@ -66,6 +66,7 @@ label { display: inline-block; margin: 2px 8px 2px 0; }
           padding: 14px 18px; font-size: 18px; }
 .banner strong { color: var(--ok); }
 .hidden { display: none; }
+.pre { white-space: pre-line; }
 a { color: var(--accent); }
 """
 
@@ -434,8 +435,9 @@ async function refresh() {
       (key, answer) => act(`/api/rounds/${current}/decisions`, {key, answer}),
       s.finished ? "The round is over." : "None.");
   render("scoreboard", s.scoreboard, scoreboard);
-  render("injects", [current, s.injects], () => table(["inject", "kind", "at", ""], s.injects.map(i => [i.name, i.kind,
-      i.at === null ? "on demand" : i.at, i.fired ? "fired" :
+  render("injects", [current, s.injects], () => table(["inject", "kind", "when", ""], s.injects.map(i => [i.name, i.kind,
+      i.when ? (i.at === null ? "" : "from " + i.at + ", ") + "when " + i.when : i.at === null ? "on demand" : i.at,
+      i.fired ? "fired" :
       el("button", {class: "secondary", onclick: () => act(`/api/rounds/${current}/injects`, {name: i.name})}, "fire")])));
   render("timeline", s.timeline, () => table(["time", "what", "case", "who"], s.timeline.slice().reverse().map(r =>
       [r.clock, r.kind === "event" ? r.what : r.kind + ": " + r.what, r.case,
@@ -444,6 +446,7 @@ async function refresh() {
       s.published.map(p => [p.event, p.published, p.team ?? "—",
       p.difference_min === null ? "—" : (p.difference_min >= 0 ? "+" : "") + p.difference_min.toFixed(0)])) : "—");
   text("notes", s.facilitator_notes);
+  text("drawn", s.drawn.length ? "Seed " + s.seed + " drew: " + s.drawn.map(d => d.draw + ": " + d.piece).join("; ") : "");
 }
 refresh().catch(fail); setInterval(() => refresh().catch(fail), 1000);
 """
@@ -472,7 +475,7 @@ PLAYER_PAGE = _page("mimsim tabletop — players", "player.js", """<h1 id="title
     <div class="error" id="error"></div><div id="decisions" class="muted">Nothing to decide.</div></section>
   <section><h2>Major incidents</h2><div id="incidents" class="muted">None open.</div></section>
   <section><h2>Scoreboard</h2><div id="scoreboard"></div></section>
-  <section><h2>Messages</h2><div id="briefing" class="muted"></div><div id="messages"></div></section>
+  <section><h2>Messages</h2><div id="briefing" class="muted pre"></div><div id="messages"></div></section>
   <section class="double"><h2>Updates sent</h2><div id="updates" class="muted">None yet.</div></section>
   <section class="double"><h2>Tickets about the outage</h2><div id="tickets" class="muted tall">None.</div></section>
   <section><h2>Queues</h2><div id="queues"></div></section>
@@ -514,7 +517,7 @@ CONSOLE_PAGE = _page("mimsim tabletop — facilitator", "console.js", """<h1 id=
   <section class="double"><h2>Teams compared</h2><div id="compare"></div></section>
   <section class="double"><h2>Against the published timeline</h2><div id="published" class="muted">—</div></section>
   <section class="wide"><h2>Timeline</h2><div id="timeline" class="tall"></div></section>
-  <section class="wide"><h2>Facilitator notes</h2><div id="notes" class="muted"></div></section>
+  <section class="wide"><h2>Facilitator notes</h2><p id="drawn"></p><div id="notes" class="muted pre"></div></section>
 """)
 
 #: The static files the pages load: name → (content, media type).

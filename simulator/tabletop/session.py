@@ -25,7 +25,9 @@ from simulator.model.decisions import Decision
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.exercise import FACILITATOR, POLICY_ROLE, Exercise, Inject
 from simulator.scenario.schema import Scenario
+from simulator.tabletop.branching import Facts, due
 from simulator.tabletop.digest import LogDigest, ms
+from simulator.tabletop.draw import draw_pieces
 from simulator.tabletop.records import (
     Action,
     DecisionRecord,
@@ -61,6 +63,15 @@ def check_exercise(scenario: Scenario, source: str) -> Exercise:
                          f"found {inject.service!r}", source)
                  for index, inject in enumerate(scenario.exercise.injects)
                  if inject.service is not None and inject.service not in scenario.services]
+    teams = ", ".join(scenario.teams)
+    problems += [Problem(("exercise", "injects", index, "when", "queue_at_least", team),
+                         f"expected a team of the scenario ({teams}); found {team!r}", source)
+                 for index, inject in enumerate(scenario.exercise.injects) if inject.when is not None
+                 for team in inject.when.queue_at_least if team not in scenario.teams]
+    problems += [Problem(("exercise", "roles", name, "team"),
+                         f"expected a team of the scenario ({teams}); found {role.team!r}", source)
+                 for name, role in scenario.exercise.roles.items()
+                 if role.team is not None and role.team not in scenario.teams]
     if problems:
         raise ScenarioError(problems)
     return scenario.exercise
@@ -97,8 +108,25 @@ class Round:
         self.messages: list[tuple[float, int, Inject]] = []  # (minute, row, inject) the players read
         self.waited: dict[str, float] = {}  # open question → seconds of running clock it waited
         self.end: RoundEnd | None = None
+        self.drawn = draw_pieces(self.exercise, self.seed)
+        self._drawn_names = frozenset(item.piece.name for item in self.drawn)
         self._fired: set[str] = set()
+        self.armed: dict[str, float] = {}  # branching inject → the minute it fires
+        self._branching = [inject for inject in self.exercise.injects if inject.when is not None]
+        self._queue_teams = {team for inject in self._branching if inject.when is not None
+                             for team in inject.when.queue_at_least}
         self._advance(self.exercise.start_at)
+
+    @property
+    def briefing(self) -> str:
+        """What the players are told: the exercise's briefing and the drawn pieces' additions."""
+        return "\n\n".join(text for text in (self.exercise.briefing,
+                                              *(item.piece.briefing for item in self.drawn)) if text)
+
+    @property
+    def facilitator_notes(self) -> str:
+        return "\n\n".join(text for text in (self.exercise.facilitator_notes, *(
+            item.piece.facilitator_notes for item in self.drawn)) if text)
 
     # -- the record, by kind -------------------------------------------------------------------
     @property
@@ -158,30 +186,93 @@ class Round:
     def _advance(self, target: float) -> None:
         target = min(target, self.scenario.run.horizon)
         while self.end is None and not self.simulation.pending_decisions():
-            due = [inject for inject in self.exercise.injects
-                   if inject.at is not None and inject.name not in self._fired
-                   and inject.at <= target]
-            first = min(due, key=lambda inject: inject.at or 0.0) if due else None
-            self._run(target if first is None or first.at is None else max(first.at, self.minute))
+            self._branch()
+            first, at = self._next_inject(target)
+            wake = self._next_wake()
+            self._run(max(self.minute, min(moment for moment in (target, at, wake)
+                                           if moment is not None)))
             if self.end is not None or self.simulation.pending_decisions():
                 return
-            if first is None:
-                if self.minute >= self.scenario.run.horizon:
+            if first is not None and at is not None and self.minute >= at:
+                self._apply(first, "schedule")
+            elif self.minute >= target:
+                self._branch()
+                if self.minute >= self.scenario.run.horizon and self.end is None:
                     self.end = RoundEnd(self.minute, "horizon", HORIZON_MESSAGE)
                 return
-            self._apply(first, "schedule")
 
     def _run(self, stop: float) -> None:
-        """Run the model to minute ``stop``; stop early at a question or at the restoration."""
-        if self.exercise.end_when != "restored":
+        """Run the model to minute ``stop``; stop early at a question, at the restoration, and
+        before the moment a branching inject's condition will hold."""
+        if self.exercise.end_when != "restored" and not self._waiting():
             self.simulation.run(stop)
             return
         environment = self.simulation.env
         while not self._ended_by_restoration() and not self.simulation.pending_decisions() \
                 and environment.peek() < stop:
-            environment.step()
+            self._step()
+            wake = self._next_wake()
+            if self.end is not None or (wake is not None and wake <= min(environment.peek(), stop)):
+                return
         if self.end is None and not self.simulation.pending_decisions():
             self.simulation.run(stop)  # no event is left before ``stop``: the clock lands on it
+
+    def _step(self) -> None:
+        """One event of the model, and its consequences for the round."""
+        self.simulation.env.step()
+        self._ended_by_restoration()
+
+    # -- branching injects ---------------------------------------------------------------------
+    def _waiting(self) -> list[Inject]:
+        """Branching injects whose condition has not held yet."""
+        return [inject for inject in self._branching
+                if inject.name not in self._fired and inject.name not in self.armed]
+
+    def _facts(self) -> Facts:
+        self.digest.catch_up()
+        waiting = {team.name: team.n_waiting for team in self.simulation.teams
+                   if team.name in self._queue_teams}
+        return Facts(self.minute, self.decisions, self._drawn_names,
+                     list(self.digest.outages.values()), waiting)
+
+    def _next_wake(self) -> float | None:
+        """The first moment a waiting branching inject's condition will hold, if nothing changes."""
+        waiting = self._waiting()
+        if not waiting:
+            return None
+        facts = self._facts()
+        moments = [moment for inject in waiting if inject.when is not None
+                   and (moment := due(inject.when, facts, inject.at)) is not None]
+        return min(moments) if moments else None
+
+    def _next_inject(self, target: float) -> tuple[Inject | None, float | None]:
+        """The next timed or armed inject due by minute ``target``, and its minute."""
+        scheduled = [(inject.at, index, inject) for index, inject in enumerate(self.exercise.injects)
+                     if inject.when is None and inject.at is not None
+                     and inject.name not in self._fired and inject.at <= target]
+        scheduled += [(self.armed[inject.name], index, inject)
+                      for index, inject in enumerate(self.exercise.injects)
+                      if inject.name in self.armed and self.armed[inject.name] <= target]
+        if not scheduled:
+            return None, None
+        at, _, inject = min(scheduled, key=lambda item: item[:2])
+        return inject, at
+
+    def _branch(self) -> None:
+        """Arm the branching injects whose condition holds now, and fire those due now (in the
+        file's order)."""
+        while self.end is None:
+            facts = self._facts() if self._waiting() else None
+            for inject in self._waiting():
+                assert inject.when is not None and facts is not None
+                moment = due(inject.when, facts, inject.at)
+                if moment is not None and moment <= self.minute:
+                    self.armed[inject.name] = self.minute + inject.delay
+            now = [inject for inject in self._branching
+                   if inject.name in self.armed and self.armed[inject.name] <= self.minute]
+            if not now:
+                return
+            self._apply(now[0], "condition")  # it may change what holds: look again
 
     def _ended_by_restoration(self) -> bool:
         if self.end is not None:
@@ -195,10 +286,11 @@ class Round:
         return True
 
     def _outage_ahead(self) -> bool:
-        """An outage the scenario or a timed inject will still start."""
+        """An outage the scenario, a timed inject or an armed branching one will still start."""
         now = self.minute
         return any(outage.at >= now for outage in self.scenario.outages) or any(
-            inject.kind == "outage" and inject.at is not None and inject.name not in self._fired
+            inject.kind == "outage" and inject.name not in self._fired
+            and ((inject.when is None and inject.at is not None) or inject.name in self.armed)
             for inject in self.exercise.injects)
 
     # -- what the players and the facilitator do -----------------------------------------------
@@ -215,6 +307,7 @@ class Round:
         self.record.append(record)
         self.waited.pop(key, None)
         self._ended_by_restoration()
+        self._branch()
         return record
 
     def fire(self, name: str, who: str, role: str = FACILITATOR) -> InjectRecord:
@@ -225,10 +318,12 @@ class Round:
         record = InjectRecord(inject.name, who, self.minute, now_iso(), self._rows, role)
         self._apply(inject, who)
         self.record.append(record)
+        self._branch()
         return record
 
     def _apply(self, inject: Inject, who: str) -> None:
         self._fired.add(inject.name)
+        self.armed.pop(inject.name, None)
         self.messages.append((self.minute, self._rows, inject))
         simulation = self.simulation
         if inject.kind == "outage":
@@ -256,6 +351,7 @@ class Round:
             return None
         record = UpdateRecord(case, audience, text, who, self.minute, now_iso(), row, role)
         self.record.append(record)
+        self._branch()
         return record
 
     def add_note(self, text: str, who: str, role: str = FACILITATOR) -> NoteRecord:
@@ -312,8 +408,8 @@ class Round:
         environment = self.simulation.env
         while (self.end is None and not self.simulation.pending_decisions()
                and (self._rows < rows or questions) and environment.peek() == minute):
-            environment.step()
-            self._ended_by_restoration()
+            self._step()
+            self._branch()
         asked = {decision.key for decision in self.simulation.pending_decisions()}
         if (self.minute != minute and self.end is None) or not set(questions) <= asked:
             raise ReplayError(f"the record of round {self.team!r} does not replay: expected "
@@ -333,6 +429,7 @@ class Round:
         elif isinstance(action, EndRecord):
             self.end = RoundEnd(action.minute, "facilitator", action.message)
         self.record.append(action)
+        self._branch()  # as each action did in play
 
     # -- what everyone sees --------------------------------------------------------------------
     def events(self) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from simulator.scenario.exercise import Inject
 from simulator.tabletop.debrief import published_comparison
 from simulator.tabletop.digest import update_windows
 from simulator.tabletop.session import Round
@@ -79,7 +80,7 @@ def players_view(round_: Round, round_id: int, running: bool, pace: float,
     round_.digest.catch_up()
     return {
         "round": round_id, "team": round_.team, "title": exercise.title,
-        "briefing": exercise.briefing,
+        "briefing": round_.briefing,
         "clock": round_.simulation.clock.isoformat(sep=" ", timespec="seconds"),
         "minute": round_.minute, "running": running and end is None, "pace": pace,
         "finished": end is not None,
@@ -105,6 +106,14 @@ def players_view(round_: Round, round_id: int, running: bool, pace: float,
     }
 
 
+def _when(round_: Round, inject: Inject) -> str:
+    """A branching inject's condition in words, and when it fires if it is armed."""
+    assert inject.when is not None
+    text = inject.when.describe() + (f", then {inject.delay:g} min" if inject.delay else "")
+    armed = round_.armed.get(inject.name)
+    return text if armed is None else f"{text} (fires at {clock_text(round_, armed)})"
+
+
 def facilitator_view(round_: Round, round_id: int, running: bool, pace: float,
                      people: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """What the facilitator sees of a round: the players' view and the material behind it."""
@@ -116,8 +125,10 @@ def facilitator_view(round_: Round, round_id: int, running: bool, pace: float,
                      for row in round_.timeline()][-TIMELINE_SHOWN:],
         "injects": [{"name": inject.name, "kind": inject.kind, "text": inject.text,
                      "at": None if inject.at is None else clock_text(round_, inject.at),
+                     "when": None if inject.when is None else _when(round_, inject),
                      "fired": inject.name in fired} for inject in exercise.injects],
-        "facilitator_notes": exercise.facilitator_notes,
+        "drawn": [{"draw": item.draw, "piece": item.piece.name} for item in round_.drawn],
+        "facilitator_notes": round_.facilitator_notes,
         "decision_log": [record.__dict__ for record in round_.decisions],
         "notes": [{"clock": clock_text(round_, r.minute), "text": r.text, "who": r.who,
                    "role": r.role} for r in round_.notes],
