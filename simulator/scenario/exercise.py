@@ -32,8 +32,8 @@ from simulator.scenario.types import (
 )
 
 __all__ = ["DECISION_KINDS", "DEFAULT_ROLES", "FACILITATOR", "POLICY_ROLE", "REAL_TIME",
-           "Condition", "DecisionKind", "Draw", "Exercise", "Inject", "Piece", "PublishedMoment",
-           "Role", "parse_pace"]
+           "Condition", "DecisionKind", "Draw", "Exercise", "Inject", "Objective", "Piece",
+           "PublishedMoment", "Role", "parse_pace"]
 
 #: One simulated minute per real minute, in the unit of ``pace`` (simulated minutes per real second).
 REAL_TIME = 1.0 / 60.0
@@ -220,6 +220,32 @@ DEFAULT_ROLES: dict[str, Role] = {
 }
 
 
+class Objective(Spec):
+    """What the exercise sets out to test: measured from the round, and/or an evaluator's checklist."""
+
+    name: str  # short, unique: how the report and the evaluators refer to it
+    text: str  # the objective as the team reads it ("Declare within 15 minutes of the first alert")
+    capability: str = ""  # the HSEEP core capability it exercises ("Operational communications")
+    declared_within: PositiveDuration | None = None  # each outage declared this long after detection
+    # No stretch longer than this without a stakeholder update, from each declaration to the
+    # restoration (the first update is due this long after the declaration).
+    updates_every: PositiveDuration | None = None
+    restored_within: PositiveDuration | None = None  # each outage restored this long after it began
+    assembled_within: PositiveDuration | None = None  # each bridge assembled this long after declaring
+    decided: dict[DecisionKind, str] = {}  # questions answered so (missed if the round ends without)
+    checklist: tuple[str, ...] = ()  # what an evaluator looks for: each item marked met or missed
+
+    @model_validator(mode="after")
+    def _measured_or_observed(self) -> Self:
+        measures = (self.declared_within, self.updates_every, self.restored_within,
+                    self.assembled_within)
+        if all(measure is None for measure in measures) and not self.decided and not self.checklist:
+            raise ValueError(f"expected objective {self.name!r} to have a measure (declared_within, "
+                             f"updates_every, restored_within, assembled_within, decided) or a "
+                             f"checklist; found neither")
+        return self
+
+
 class PublishedMoment(Spec):
     """A moment of the real incident's published timeline."""
 
@@ -254,6 +280,9 @@ class Exercise(Spec):
     # Random draws of the exercise's pieces (Backdoors & Breaches): each round draws from its
     # seed, so the same exercise can be played many times without the team knowing the story.
     draw: tuple[Draw, ...] = ()
+    # What the exercise sets out to test: the scoreboard shows each one met or missed as the
+    # round goes, the evaluators mark their checklists, the after-action report gives evidence.
+    objectives: tuple[Objective, ...] = ()
 
     def owner(self, kind: str) -> str | None:
         """The role that answers questions of ``kind`` (None: only the facilitator)."""
@@ -262,7 +291,8 @@ class Exercise(Spec):
     @model_validator(mode="after")
     def _distinct_names(self) -> Self:
         for what, names in (("inject names", [inject.name for inject in self.injects]),
-                            ("audiences", list(self.audiences))):
+                            ("audiences", list(self.audiences)),
+                            ("objective names", [objective.name for objective in self.objectives])):
             doubled = sorted({name for name in names if names.count(name) > 1})
             if doubled:
                 raise ValueError(f"expected {what} that differ; found {', '.join(doubled)} "

@@ -34,6 +34,7 @@ from simulator.tabletop.pages import ASSETS, CONSOLE_PAGE, INDEX_PAGE, JOIN_PAGE
 from simulator.tabletop.people import Actor, ForbiddenError
 from simulator.tabletop.security import MAX_BODY_BYTES, Guard, host_check, security_headers
 from simulator.tabletop.session import Round
+from simulator.tabletop.views import objectives_view, observations_view
 
 __all__ = ["Exercise", "create_app"]
 
@@ -80,6 +81,15 @@ class _Update(BaseModel):
 
 class _Note(BaseModel):
     text: _Text
+    objective: Annotated[str, Field(max_length=120)] = ""  # the objective it bears on
+    assessment: Literal["strength", "improvement", "note"] = "note"
+    moment: Annotated[float, Field(ge=0)] | None = None  # the simulated minute it is about
+
+
+class _Mark(BaseModel):
+    objective: Annotated[str, Field(max_length=120)]
+    item: Annotated[int, Field(ge=0, lt=1000)]
+    verdict: Literal["met", "missed", "pending"]
 
 
 class _End(BaseModel):
@@ -420,9 +430,32 @@ def _add_player_actions(app: FastAPI, exercise: Exercise, actor: Any) -> None:
     def note(round_id: int, body: _Note, who: Actor = actor) -> dict[str, Any]:
         def act(round_: Round) -> dict[str, Any]:
             exercise.people.check_evaluates(who)
-            record = round_.add_note(body.text, who.name, who.role)
+            record = round_.add_note(body.text, who.name, who.role, body.objective,
+                                     body.assessment, body.moment)
             exercise.record(round_id, record)
-            return {"minute": record.minute, "who": record.who, "role": record.role}
+            return {"minute": record.minute, "about": record.about, "who": record.who,
+                    "role": record.role}
+
+        return _guarded(exercise, round_id, act)
+
+    @app.post("/api/rounds/{round_id}/checklist")
+    def mark(round_id: int, body: _Mark, who: Actor = actor) -> dict[str, Any]:
+        def act(round_: Round) -> dict[str, Any]:
+            exercise.people.check_evaluates(who)
+            record = round_.mark(body.objective, body.item, body.verdict, who.name, who.role)
+            exercise.record(round_id, record)
+            return {"objective": record.objective, "item": record.item, "verdict": record.verdict,
+                    "who": record.who, "role": record.role}
+
+        return _guarded(exercise, round_id, act)
+
+    @app.get("/api/rounds/{round_id}/evaluation")
+    def evaluation(round_id: int, who: Actor = actor) -> dict[str, Any]:
+        """The objectives with their checklists, and the observations (evaluators, facilitator)."""
+        def act(round_: Round) -> dict[str, Any]:
+            exercise.people.check_evaluates(who)
+            return {"objectives": objectives_view(round_, full=True),
+                    "observations": observations_view(round_)}
 
         return _guarded(exercise, round_id, act)
 

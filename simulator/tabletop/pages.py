@@ -67,6 +67,12 @@ label { display: inline-block; margin: 2px 8px 2px 0; }
 .banner strong { color: var(--ok); }
 .hidden { display: none; }
 .pre { white-space: pre-line; }
+.objective { border-left: 3px solid var(--line); padding: 4px 8px; margin: 6px 0; }
+.badge { display: inline-block; min-width: 6.5em; font-weight: 600; font-size: 13px; }
+.badge.met { color: var(--ok); } .badge.missed { color: var(--warn); } .badge.pending, .badge.observed { color: var(--muted); }
+.item { margin: 3px 0 3px 1em; }
+.small { font-size: 13px; }
+button.small { padding: 1px 8px; }
 a { color: var(--accent); }
 """
 
@@ -180,6 +186,46 @@ function showEnd(state, links) {
   render("end-banner", [state.end, links.map(a => a.href)], ([end]) => end ?
       [el("strong", {}, "Round over at " + end.clock + ". "), end.message, el("div", {class: "row"}, ...links)] : []);
 }
+const STATUS_MARK = {met: "✓ met", missed: "✗ missed", pending: "… pending", observed: "○ observed"};
+function badge(status) { return el("span", {class: "badge " + status}, STATUS_MARK[status] || status); }
+function objectivesBlock(objectives, mark) {  // mark(objective, item, verdict): evaluators only
+  if (!objectives.length) return [el("span", {class: "muted"}, "This exercise states no objectives.")];
+  return objectives.map(o => {
+    const box = el("div", {class: "objective", "data-objective": o.name},
+      el("div", {}, badge(o.status), " ", el("b", {}, o.text)),
+      ...o.parts.map(p => el("div", {class: "muted small"}, p.measure + ": " + p.status + " — " + p.evidence)));
+    for (const [index, item] of (o.checklist || []).entries()) {
+      const row = el("div", {class: "item", "data-item": String(index)}, badge(item.status),
+                     " " + item.text + (item.who ? " (" + item.who + ")" : ""));
+      if (mark) row.append(" ", el("button", {class: "secondary small", onclick: () => mark(o.name, index, "met")}, "met"),
+                           el("button", {class: "secondary small", onclick: () => mark(o.name, index, "missed")}, "missed"));
+      box.append(row);
+    }
+    return box;
+  });
+}
+function objectiveChoices(objectives) {  // the observation form's list of objectives (made once)
+  const select = document.getElementById("note-objective");
+  if (select.options.length === objectives.length + 1) return;
+  select.replaceChildren(el("option", {value: ""}, "(no objective in particular)"),
+                         ...objectives.map(o => el("option", {value: o.name}, o.name)));
+}
+function observation(minute) {  // the observation form's content, or a message saying what is missing
+  const text = document.getElementById("note").value.trim();
+  if (!text) return "Write the observation first.";
+  const body = {text, objective: document.getElementById("note-objective").value,
+                assessment: document.getElementById("note-assessment").value};
+  const at = document.getElementById("note-moment").value.trim();
+  if (at) {
+    const match = /^(\d{1,2}):(\d{2})$/.exec(at);
+    if (!match) return "Give the moment as a time such as 13:50 (or leave it empty: now).";
+    let moment = Math.floor(minute / 1440) * 1440 + Number(match[1]) * 60 + Number(match[2]);
+    if (moment > minute) moment -= 1440;  // a time after now is yesterday's
+    body.moment = moment;
+  }
+  return body;
+}
+function clearObservation() { for (const id of ["note", "note-moment"]) document.getElementById(id).value = ""; }
 function statusText(s) {
   return s.finished ? "round over" : s.decisions.length ? "waiting for a decision" :
          s.running ? "running" : "paused";
@@ -288,7 +334,31 @@ async function refresh() {
        count > tickets.length ? el("p", {class: "muted"}, `The oldest ${tickets.length} of ${count} open.`) : ""]
        : "None.");
   render("queues", s.queues, queues => table(["team", "waiting"], Object.entries(queues)));
+  render("objectives", s.objectives, objectivesBlock);
+  const role = myRole(s);
+  document.getElementById("evaluation-card").classList.toggle("hidden", !(role && role.evaluates));
+  if (role && role.evaluates) await showEvaluation(s);
 }
+async function mark(objective, item, verdict) {
+  try { await post(`/api/rounds/${roundId}/checklist`, {objective, item, verdict}, playerHeaders()); fill("error");
+        await refresh(); } catch (error) { fail(error); }
+}
+let lastMinute = 0;
+async function showEvaluation(s) {
+  lastMinute = s.minute;
+  const evaluation = await api(`/api/rounds/${roundId}/evaluation`, {headers: playerHeaders()});
+  objectiveChoices(evaluation.objectives);
+  render("evaluation", evaluation.objectives, objectives => objectivesBlock(objectives, mark));
+  render("observations", evaluation.observations, notes => notes.length ? table(["about", "observation", "who", "objective"],
+      notes.slice().reverse().map(n => [n.about, n.text + (n.assessment === "note" ? "" : " [" + n.assessment + "]"), n.who, n.objective]), [1])
+      : "None yet.");
+}
+document.getElementById("add-note").onclick = async () => {
+  const body = observation(lastMinute);
+  if (typeof body === "string") { fill("error", body); return; }
+  try { await post(`/api/rounds/${roundId}/notes`, body, playerHeaders()); clearObservation(); fill("error"); await refresh(); }
+  catch (error) { fail(error); }
+};
 whoAmI().then(found => { me = found; return refresh(); }).catch(fail);
 setInterval(() => refresh().catch(fail), 1000);
 """
@@ -371,12 +441,14 @@ document.getElementById("end").onclick = () => {
   if (!confirm("End this round for its players?")) return;
   act(`/api/rounds/${current}/end`, {message: document.getElementById("end-message").value.trim()});
 };
+let nowMinute = 0;
 document.getElementById("add-note").onclick = async () => {
-  const note = document.getElementById("note").value.trim();
-  if (!note) { fill("error", "Write the note first."); return; }
-  await act(`/api/rounds/${current}/notes`, {text: note});
-  document.getElementById("note").value = "";
+  const body = observation(nowMinute);
+  if (typeof body === "string") { fill("error", body); return; }
+  await act(`/api/rounds/${current}/notes`, body);
+  clearObservation();
 };
+const markItem = (objective, item, verdict) => act(`/api/rounds/${current}/checklist`, {objective, item, verdict});
 document.getElementById("new-round").onclick = async () => {
   const body = {team: document.getElementById("team").value.trim()};
   const seed = document.getElementById("seed").value.trim();
@@ -431,6 +503,9 @@ async function refresh() {
       [p.name, (s.roles.find(r => r.name === p.role) || {title: p.role}).title])) : "Nobody has joined yet.");
   showEnd(s, debriefLinks(current));
   today = Math.floor(s.minute / 1440) * 1440;
+  nowMinute = s.minute;
+  objectiveChoices(s.objectives);
+  render("objectives", s.objectives, objectives => objectivesBlock(objectives, markItem));
   showDecisions("decisions", s.decisions,
       (key, answer) => act(`/api/rounds/${current}/decisions`, {key, answer}),
       s.finished ? "The round is over." : "None.");
@@ -462,6 +537,15 @@ def _page(title: str, script: str, header: str, body: str) -> str:
 """
 
 
+#: An observation: its text, the objective it bears on, how it weighs, the moment it is about.
+_OBSERVATION_FORM = """
+    <textarea id="note" maxlength="2000" placeholder="What you observe (for the facilitator, the evaluators and the after-action report)"></textarea>
+    <div class="row"><label>Objective <select id="note-objective"></select></label>
+    <label>It is <select id="note-assessment"><option value="note">a note</option>
+      <option value="strength">a strength</option><option value="improvement">an area for improvement</option></select></label>
+    <label>About <input id="note-moment" size="6" placeholder="now"> (HH:MM)</label></div>
+    <button id="add-note" class="secondary">Add the observation</button>"""
+
 INDEX_PAGE = _page("mimsim tabletop", "index.js",
                    '<h1>mimsim tabletop</h1><span class="status" id="title"></span>',
                    """<section><h2>Rounds</h2><div id="rounds" class="muted">Loading…</div>
@@ -480,6 +564,10 @@ PLAYER_PAGE = _page("mimsim tabletop — players", "player.js", """<h1 id="title
   <section class="double"><h2>Tickets about the outage</h2><div id="tickets" class="muted tall">None.</div></section>
   <section><h2>Queues</h2><div id="queues"></div></section>
   <section><h2>The team</h2><div id="people" class="muted"></div></section>
+  <section class="double"><h2>Objectives</h2><div id="objectives"></div></section>
+  <section id="evaluation-card" class="double hidden"><h2>Evaluation</h2><div id="evaluation"></div>
+    <h2>Observation</h2>""" + _OBSERVATION_FORM + """
+    <div id="observations" class="muted tall"></div></section>
 """)
 
 JOIN_PAGE = _page("mimsim tabletop — join", "join.js", """<h1 id="title">Join</h1>""", """
@@ -509,9 +597,8 @@ CONSOLE_PAGE = _page("mimsim tabletop — facilitator", "console.js", """<h1 id=
   <section><h2>Decisions waiting</h2><div id="decisions" class="muted">None.</div></section>
   <section><h2>Scoreboard</h2><div id="scoreboard"></div></section>
   <section><h2>Injects</h2><div id="injects"></div></section>
-  <section><h2>Notes on this moment</h2>
-    <textarea id="note" maxlength="2000" placeholder="What you observe (only you see it; it goes in your debrief)"></textarea>
-    <button id="add-note" class="secondary">Add the note</button></section>
+  <section><h2>Observations</h2>""" + _OBSERVATION_FORM + """</section>
+  <section class="double"><h2>Objectives</h2><div id="objectives"></div></section>
   <section class="double"><h2>Join links</h2><div id="links" class="muted">Open a round first.</div></section>
   <section><h2>The team</h2><div id="people" class="muted"></div></section>
   <section class="double"><h2>Teams compared</h2><div id="compare"></div></section>

@@ -5,8 +5,8 @@ rebuilds the round row for row (rewind, restart). Each action says what was done
 whom and in which role, at which simulated minute and real time, and how many event-log
 rows there were then (``row``: its exact place among the model's events, for the replay and the
 timeline). The kinds: an answered question, an inject fired by hand, a stakeholder
-update, a facilitator's or evaluator's note, the end of the round, and a facilitator
-taking the clock.
+update, a facilitator's or evaluator's observation, an evaluator's mark on an
+objective's checklist, the end of the round, and a facilitator taking the clock.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-__all__ = ["Action", "DecisionRecord", "EndRecord", "HandoverRecord", "InjectRecord", "NoteRecord",
-           "UpdateRecord",
-           "action_fields", "action_from_row", "now_iso"]
+__all__ = ["Action", "ChecklistRecord", "DecisionRecord", "EndRecord", "HandoverRecord",
+           "InjectRecord", "NoteRecord", "UpdateRecord", "action_fields", "action_from_row",
+           "now_iso"]
 
 
 def now_iso() -> str:
@@ -81,6 +81,29 @@ class NoteRecord:
     real_time: str
     row: int = -1
     role: str = ""
+    objective: str = ""  # the objective it bears on ("": none in particular)
+    assessment: str = "note"  # "strength", "improvement" or "note" (for the after-action report)
+    moment: float | None = None  # the simulated minute it is about (None: when it was written)
+
+    @property
+    def about(self) -> float:
+        """The simulated minute the observation is about."""
+        return self.minute if self.moment is None else self.moment
+
+
+@dataclass(frozen=True)
+class ChecklistRecord:
+    """An evaluator marked an item of an objective's checklist: met, missed, or not yet judged."""
+
+    kind_name: ClassVar[str] = "checklist"
+    objective: str
+    item: int  # its place in the objective's checklist (0, 1, ...)
+    verdict: str  # "met", "missed" or "pending"
+    who: str
+    minute: float
+    real_time: str
+    row: int = -1
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,9 +132,11 @@ class HandoverRecord:
     role: str = ""
 
 
-Action = DecisionRecord | InjectRecord | UpdateRecord | NoteRecord | EndRecord | HandoverRecord
+Action = (DecisionRecord | InjectRecord | UpdateRecord | NoteRecord | EndRecord | HandoverRecord
+          | ChecklistRecord)
 _KINDS: dict[str, type[Action]] = {kind.kind_name: kind for kind in (
-    DecisionRecord, InjectRecord, UpdateRecord, NoteRecord, EndRecord, HandoverRecord)}
+    DecisionRecord, InjectRecord, UpdateRecord, NoteRecord, EndRecord, HandoverRecord,
+    ChecklistRecord)}
 _COMMON = ("who", "minute", "real_time", "row")
 
 

@@ -14,6 +14,7 @@ resumes a round from its database, row for row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,6 +31,7 @@ from simulator.tabletop.digest import LogDigest, ms
 from simulator.tabletop.draw import draw_pieces
 from simulator.tabletop.records import (
     Action,
+    ChecklistRecord,
     DecisionRecord,
     EndRecord,
     HandoverRecord,
@@ -41,6 +43,10 @@ from simulator.tabletop.records import (
 
 __all__ = ["POLICY", "DecisionRecord", "InjectRecord", "Round", "RoundEnd", "check_exercise"]
 
+#: How an observation weighs (the after-action report sorts them so).
+ASSESSMENTS = ("strength", "improvement", "note")
+#: An evaluator's verdict on an item of a checklist.
+VERDICTS = ("met", "missed", "pending")
 #: Who answers a question left unanswered for the exercise's time limit.
 POLICY = "policy (time limit)"
 #: What the players read when the run's horizon ends a round.
@@ -354,9 +360,33 @@ class Round:
         self._branch()
         return record
 
-    def add_note(self, text: str, who: str, role: str = FACILITATOR) -> NoteRecord:
-        """A facilitator's observation at this moment (it changes nothing in the model)."""
-        record = NoteRecord(text, who, self.minute, now_iso(), self._rows, role)
+    def add_note(self, text: str, who: str, role: str = FACILITATOR, objective: str = "",
+                 assessment: str = "note", moment: float | None = None) -> NoteRecord:
+        """An observation (it changes nothing in the model): about ``moment`` (default now, else
+        a minute of the round so far), on ``objective`` (default none), a ``strength``, an
+        ``improvement`` or a plain ``note`` (``ValueError`` for anything else)."""
+        if objective and objective not in {o.name for o in self.exercise.objectives}:
+            raise ValueError(f"expected an objective of the exercise; found {objective!r}")
+        if assessment not in ASSESSMENTS:
+            raise ValueError(f"expected one of {', '.join(ASSESSMENTS)}; found {assessment!r}")
+        if moment is not None and not self.exercise.start_at <= moment <= self.minute:
+            raise ValueError(f"expected a moment of the round so far (minute "
+                             f"{self.exercise.start_at:g} to {self.minute:g}); found {moment:g}")
+        record = NoteRecord(text, who, self.minute, now_iso(), self._rows, role, objective,
+                            assessment, moment)
+        self.record.append(record)
+        return record
+
+    def mark(self, objective: str, item: int, verdict: str, who: str, role: str) -> ChecklistRecord:
+        """An evaluator marks an item of an objective's checklist (``ValueError``: no such item)."""
+        found = next((o for o in self.exercise.objectives if o.name == objective), None)
+        if found is None or not 0 <= item < len(found.checklist):
+            raise ValueError(f"expected an item of the checklist of an objective; found item "
+                             f"{item} of {objective!r}")
+        if verdict not in VERDICTS:
+            raise ValueError(f"expected one of {', '.join(VERDICTS)}; found {verdict!r}")
+        record = ChecklistRecord(objective, item, verdict, who, self.minute, now_iso(), self._rows,
+                                 role)
         self.record.append(record)
         return record
 
@@ -437,8 +467,9 @@ class Round:
         return self.simulation.results().events
 
     def timeline(self, notes: bool = True) -> list[dict[str, Any]]:
-        """Outage and change events, injects, decisions, updates, notes (unless ``notes`` is
-        False) and the end, in the order they happened."""
+        """Outage and change events, injects, decisions, updates, the end and (unless ``notes``
+        is False) the observations — each at the moment it is about —, the checklists' marks
+        and the clock changing hands, in the order they happened."""
         self.digest.catch_up()
         rows: list[tuple[float, float, int, dict[str, Any]]] = [
             (event.minute, float(event.row), 0, {"kind": "event", "case": event.case,
@@ -450,8 +481,10 @@ class Round:
                  for minute, row, inject in self.messages]
         for index, action in enumerate(self.record):
             entry = _timeline_entry(action)
-            if entry is not None and (notes or not isinstance(action, NoteRecord)):
-                rows.append((ms(action.minute), action.row - 0.5, index + 1, entry))
+            private = isinstance(action, NoteRecord | ChecklistRecord | HandoverRecord)
+            if entry is not None and (notes or not private):
+                minute = action.about if isinstance(action, NoteRecord) else action.minute
+                rows.append((ms(minute), action.row - 0.5, index + 1, entry))
         return [{"minute": minute, **entry}
                 for minute, _, _, entry in sorted(rows, key=lambda item: item[:3])]
 
@@ -467,17 +500,27 @@ def _timeline_entry(action: Action) -> dict[str, Any] | None:
     return None if entry is None else {**entry, "who": action.who, "role": action.role}
 
 
+def _note_text(action: NoteRecord) -> str:
+    if action.assessment == "note" and not action.objective:
+        return action.text
+    return f"{action.text} [{action.assessment}{', ' + action.objective if action.objective else ''}]"
+
+
+#: How each kind of action shows in the timeline (an inject fired by hand shows as the
+#: message the players read).
+_TIMELINE: dict[type, Callable[[Any], dict[str, str]]] = {
+    DecisionRecord: lambda a: {"kind": "decision", "case": a.key.split(":")[1],
+                               "what": f"{a.kind}: {a.answer}"},
+    UpdateRecord: lambda a: {"kind": "update", "case": a.case, "what": f"to {a.audience}: {a.text}"},
+    NoteRecord: lambda a: {"kind": "note", "case": "", "what": _note_text(a)},
+    ChecklistRecord: lambda a: {"kind": "checklist", "case": "",
+                                "what": f"{a.objective} item {a.item + 1}: {a.verdict}"},
+    EndRecord: lambda a: {"kind": "end", "case": "", "what": a.message},
+    HandoverRecord: lambda a: {"kind": "clock", "case": "", "what": "takes the clock" + (
+        f" from {a.took_from}" if a.took_from else "")},
+}
+
+
 def _timeline_what(action: Action) -> dict[str, Any] | None:
-    if isinstance(action, DecisionRecord):
-        return {"kind": "decision", "case": action.key.split(":")[1],
-                "what": f"{action.kind}: {action.answer}"}
-    if isinstance(action, UpdateRecord):
-        return {"kind": "update", "case": action.case, "what": f"to {action.audience}: {action.text}"}
-    if isinstance(action, NoteRecord):
-        return {"kind": "note", "case": "", "what": action.text}
-    if isinstance(action, EndRecord):
-        return {"kind": "end", "case": "", "what": action.message}
-    if isinstance(action, HandoverRecord):
-        return {"kind": "clock", "case": "", "what": "takes the clock" + (
-            f" from {action.took_from}" if action.took_from else "")}
-    return None  # an inject fired by hand shows as the message the players read
+    show = _TIMELINE.get(type(action))
+    return None if show is None else show(action)

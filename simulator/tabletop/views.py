@@ -17,9 +17,10 @@ from typing import Any
 from simulator.scenario.exercise import Inject
 from simulator.tabletop.debrief import published_comparison
 from simulator.tabletop.digest import update_windows
+from simulator.tabletop.objectives import combined, evaluate
 from simulator.tabletop.session import Round
 
-__all__ = ["clock_text", "facilitator_view", "players_view"]
+__all__ = ["clock_text", "facilitator_view", "objectives_view", "observations_view", "players_view"]
 
 #: At most this many tickets about the outage are listed (all are counted).
 TICKETS_SHOWN = 50
@@ -66,6 +67,36 @@ def _desk(round_: Round) -> dict[str, Any]:
     }
 
 
+def objectives_view(round_: Round, full: bool) -> list[dict[str, Any]]:
+    """Each objective with its status and evidence; ``full`` (the facilitator's and the
+    evaluators' view) adds the checklists as marked and the observations on it, and counts
+    the checklist in the status — the players' status is the measured one ("observed" for an
+    objective with a checklist only)."""
+    shown = []
+    for judged in evaluate(round_):
+        objective = judged.objective
+        row: dict[str, Any] = {
+            "name": objective.name, "text": objective.text, "capability": objective.capability,
+            "parts": [{"measure": p.measure, "status": p.status, "evidence": p.evidence}
+                      for p in judged.parts]}
+        if full:
+            row["status"] = judged.status
+            row["checklist"] = [{"text": i.text, "status": i.status, "who": i.who}
+                                for i in judged.checklist]
+        else:
+            measured = [part.status for part in judged.parts]
+            row["status"] = combined(measured) if measured else "observed"
+        shown.append(row)
+    return shown
+
+
+def observations_view(round_: Round) -> list[dict[str, Any]]:
+    """Every observation, with the moment it is about."""
+    return [{"clock": clock_text(round_, note.minute), "about": clock_text(round_, note.about),
+             "text": note.text, "who": note.who, "role": note.role, "objective": note.objective,
+             "assessment": note.assessment} for note in round_.notes]
+
+
 def _roles(round_: Round) -> list[dict[str, Any]]:
     return [{"name": name, "title": role.title, "decides": list(role.decides),
              "sends_updates": role.sends_updates, "evaluates": role.evaluates, "team": role.team,
@@ -103,6 +134,7 @@ def players_view(round_: Round, round_id: int, running: bool, pace: float,
                      "text": r.text, "who": r.who, "role": r.role} for r in round_.updates],
         **_desk(round_),
         "scoreboard": round_.scoreboard(),
+        "objectives": objectives_view(round_, full=False),
     }
 
 
@@ -130,8 +162,8 @@ def facilitator_view(round_: Round, round_id: int, running: bool, pace: float,
         "drawn": [{"draw": item.draw, "piece": item.piece.name} for item in round_.drawn],
         "facilitator_notes": round_.facilitator_notes,
         "decision_log": [record.__dict__ for record in round_.decisions],
-        "notes": [{"clock": clock_text(round_, r.minute), "text": r.text, "who": r.who,
-                   "role": r.role} for r in round_.notes],
+        "notes": observations_view(round_),
+        "objectives": objectives_view(round_, full=True),
         "published": [
             {**row, "published": clock_text(round_, float(row["published_min"])),  # type: ignore[arg-type]
              "team": None if row["team_min"] is None else clock_text(round_, float(row["team_min"]))}  # type: ignore[arg-type]

@@ -91,7 +91,8 @@ PUBLIC = {("GET", "/"), ("GET", "/favicon.ico"), ("GET", "/assets/{name}"),
 KEYED = {("GET", "/api/rounds/{round_id}/roles/{role}"), ("POST", "/api/rounds/{round_id}/join")}
 #: Routes for the people who joined the round (their token), or the facilitator.
 PLAYERS = {("GET", "/api/rounds/{round_id}/me"), ("POST", "/api/rounds/{round_id}/decisions"),
-           ("POST", "/api/rounds/{round_id}/updates"), ("POST", "/api/rounds/{round_id}/notes")}
+           ("POST", "/api/rounds/{round_id}/updates"), ("POST", "/api/rounds/{round_id}/notes"),
+           ("POST", "/api/rounds/{round_id}/checklist"), ("GET", "/api/rounds/{round_id}/evaluation")}
 FACILITATOR_ONLY = {("GET", "/console"), ("POST", "/api/rounds"), ("GET", "/api/compare"),
                     ("POST", "/api/rounds/{round_id}/clock"), ("POST", "/api/rounds/{round_id}/injects"),
                     ("POST", "/api/rounds/{round_id}/end"), ("GET", "/api/rounds/{round_id}/links"),
@@ -119,7 +120,9 @@ def test_every_route_is_listed_and_only_the_listed_ones_are_public(
               "/api/rounds/{round_id}/decisions": {"key": "declare:OUT0000001:1", "answer": "declare"},
               "/api/rounds/{round_id}/updates": {"case": "OUT0000001", "audience": "customers",
                                                  "text": "x"},
-              "/api/rounds/{round_id}/join": {"role": "communications", "key": "guess", "name": "Al"}}
+              "/api/rounds/{round_id}/join": {"role": "communications", "key": "guess", "name": "Al"},
+              "/api/rounds/{round_id}/checklist": {"objective": "declare early", "item": 0,
+                                                   "verdict": "met"}}
     refusals = {"join the round first: open the join link the facilitator gave your role",
                 "this needs the facilitator's token",
                 "this join link is not valid for this round and role: ask the facilitator for yours"}
@@ -153,8 +156,8 @@ def test_a_player_cannot_act_outside_their_role(client: TestClient, exercise: Ex
     for name in ("Tim", "Cy", "Eve", "Sam"):  # everyone but the major incident manager
         refused = client.post(url, json=body, headers=cast[name])
         assert refused.status_code == 403, name
-        assert refused.json()["detail"].startswith("the 'declare' question is for Major incident "
-                                                   "manager; you are ")
+        assert refused.json()["detail"].startswith("the 'declare' question is for Incident "
+                                                   "commander; you are ")
     assert client.post(url, json=body).status_code == 403  # nobody
     other = _open_round(client, facilitator, "Red")  # Ann's token is for round 1 only
     assert client.post(f"/api/rounds/{other}/decisions", json=body,
@@ -196,8 +199,8 @@ def test_join_links_are_per_round_and_role_and_names_are_unique(
         client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
     blue, red = _open_round(client, facilitator, "Blue"), _open_round(client, facilitator, "Red")
     links = client.get(f"/api/rounds/{blue}/links", headers=facilitator).json()
-    assert list(links) == ["incident_manager", "communications", "technical_lead", "service_desk",
-                           "evaluator"]
+    assert list(links) == ["incident_manager", "technical_lead", "communications", "service_desk",
+                           "evaluator"]  # as the exercise lists its roles
     assert links["communications"]["title"] == "Communications lead"
     key = links["communications"]["link"].split("key=")[1]
     about = client.get(f"/api/rounds/{blue}/roles/communications?key={key}").json()
@@ -418,7 +421,7 @@ def test_the_facilitator_notes_a_moment_and_ends_the_round(
     _declare_and_page(client, facilitator, round_id)
     noted = client.post(f"/api/rounds/{round_id}/notes", json={"text": "good, fast declaration"},
                         headers=facilitator)
-    assert noted.json() == {"minute": 830.0, "who": "facilitator", "role": "facilitator"}
+    assert noted.json() == {"minute": 830.0, "about": 830.0, "who": "facilitator", "role": "facilitator"}
     ended = client.post(f"/api/rounds/{round_id}/end", json={"message": "Stop here: debrief."},
                         headers=facilitator)
     assert ended.json() == {"minute": 830.0, "message": "Stop here: debrief."}

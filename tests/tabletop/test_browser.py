@@ -206,7 +206,7 @@ def test_a_paused_clock_stops_the_decision_timer_and_the_round_ends_with_the_res
         players.locator("#decisions button", has_text="Confirm").click()
         console.locator("#pace").select_option("60")  # an hour a second: on to the restoration
         expect(players.locator("#decisions")).to_contain_text("how do you restore", timeout=LONG)
-        expect(players.locator("#decisions")).to_contain_text("For Technical lead to answer.")
+        expect(players.locator("#decisions")).to_contain_text("For SRE lead to answer.")
         console.locator("#decisions button", has_text="workaround").click()  # nobody joined as it
         banner = players.locator("#end-banner")
         expect(banner).to_contain_text("Round over at 14:09.", timeout=LONG)
