@@ -225,7 +225,12 @@ def _add_pages(app: FastAPI, exercise: Exercise, only_facilitator: Any,
     @app.get("/rounds/{round_id}/debrief", response_class=HTMLResponse)
     def debrief_page(round_id: int, full: bool = facilitator_or_not) -> str:
         with exercise.lock:
-            return debrief_html(_round(exercise, round_id), "facilitator" if full else "players")
+            return debrief_html(_round(exercise, round_id), "facilitator" if full else "players",
+                                _people(exercise, round_id))
+
+
+def _people(exercise: Exercise, round_id: int) -> tuple[tuple[str, str], ...]:
+    return tuple((person.name, person.role) for person in exercise.people.in_round(round_id))
 
 
 def _download(text: str, media_type: str, filename: str) -> Response:
@@ -266,14 +271,16 @@ def _add_rounds(app: FastAPI, exercise: Exercise, only_facilitator: Any,
     def debrief_markdown_file(round_id: int, full: bool = facilitator_or_not) -> Response:
         with exercise.lock:
             round_ = _round(exercise, round_id)
-            text = debrief_markdown(round_, "facilitator" if full else "players")
+            text = debrief_markdown(round_, "facilitator" if full else "players",
+                                    _people(exercise, round_id))
         return _download(text, "text/markdown; charset=utf-8", _filename(round_, round_id, full, "md"))
 
     @app.get("/api/rounds/{round_id}/debrief.html")
     def debrief_html_file(round_id: int, full: bool = facilitator_or_not) -> Response:
         with exercise.lock:
             round_ = _round(exercise, round_id)
-            text = debrief_html(round_, "facilitator" if full else "players")
+            text = debrief_html(round_, "facilitator" if full else "players",
+                                _people(exercise, round_id))
         return _download(text, "text/html; charset=utf-8", _filename(round_, round_id, full, "html"))
 
     @app.get("/api/compare")

@@ -465,8 +465,9 @@ def test_the_debrief_downloads_as_markdown_and_html(client: TestClient,
     assert markdown.headers["content-disposition"] == \
         'attachment; filename="debrief-round1-Blue-team.md"'
     text = markdown.text
-    assert text.startswith("# Post-incident review (draft): Cloudflare, 2 July 2019")
-    assert "| 2019-07-02 13:47:00 | **declare: declare** | OUT0000001 | Ann |" in text
+    assert text.startswith("# After-action report (draft): Cloudflare, 2 July 2019")
+    assert ("| 2019-07-02 13:47:00 | **declare: declare** |  | OUT0000001 | Ann (incident_manager) |"
+            in text)
     assert "| first alert | 2019-07-02 13:45:00 | 2019-07-02 13:45:00 | +0 |" in text
     assert ("| 2019-07-02 13:54:00 | OUT0000001 | customers | \\<script\\>alert(1)\\</script\\> "
             "\\| \\*\\*not bold\\*\\* | Cy |") in text  # shown as typed, not as markup
@@ -478,7 +479,9 @@ def test_the_debrief_downloads_as_markdown_and_html(client: TestClient,
     assert "content-disposition" not in page.headers
     parsed = _Page()
     parsed.feed(page.text)
-    assert parsed.tags.count("h1") == 1 and parsed.tags.count("table") == 6
+    # summary aside: objectives, timeline, decisions, people, updates, the policy's answers, the
+    # published timeline, strengths, areas for improvement, observations, improvement plan
+    assert parsed.tags.count("h1") == 1 and parsed.tags.count("table") == 11
     assert "script" not in parsed.tags  # the update's text is text
     words = "".join(parsed.text)
     assert "<script>alert(1)</script> | **not bold**" in words

@@ -160,8 +160,8 @@ def test_the_facilitator_and_a_player_play_the_cloudflare_exercise(tmp_path: Pat
         with console.expect_popup() as popup:
             console.locator('#debrief-links [data-link="open"]').click()
         debrief = popup.value
-        expect(debrief.locator("h1")).to_contain_text("Post-incident review (draft)")
-        assert debrief.locator("table").count() == 6
+        expect(debrief.locator("h1")).to_contain_text("After-action report (draft)")
+        assert debrief.locator("table").count() == 11
         expect(debrief.locator("body")).not_to_contain_text("|---|")
         expect(debrief.locator("tr.decision").first).to_contain_text("declare: declare")
         debrief.screenshot(path=str(shots / "debrief.png"), full_page=True)
