@@ -30,6 +30,10 @@ COMPARED = {"time_to_declare_min": "time to declare (min)",
             "downtime_cost": "downtime cost"}
 
 
+#: A sliver of a simulated minute (a millisecond is 1.7e-5).
+_JUST_AFTER = 1e-6
+
+
 def _clock(round_: Round, minute: float) -> str:
     moment = round_.scenario.run.start + dt.timedelta(minutes=minute)
     return moment.strftime("%Y-%m-%d %H:%M:%S")
@@ -46,7 +50,9 @@ def counterfactual(round_: Round) -> Round:
     again = Round(round_.scenario, round_.team, round_.seed)
     by_hand = sorted((action for action in round_.record if isinstance(action, InjectRecord)),
                      key=lambda action: action.minute)
-    for target in [*(action.minute for action in by_hand), round_.minute]:
+    # the last target is just past the round's minute, so that the events of that very minute
+    # (a restoration at 14:09 that ended the round) happen in the counterfactual too
+    for target in [*(action.minute for action in by_hand), round_.minute + _JUST_AFTER]:
         while not again.finished and again.minute < target:
             for decision in again.pending():
                 again.decide(decision.key, decision.default, POLICY, POLICY_ROLE)

@@ -30,7 +30,14 @@ from pydantic import BaseModel, Field, StringConstraints
 from simulator.scenario.exercise import FACILITATOR, MAX_PACE, MIN_PACE
 from simulator.tabletop.debrief import DEBRIEF_STYLE_HASH, debrief_html, debrief_markdown
 from simulator.tabletop.live import ClockHeldError, Exercise
-from simulator.tabletop.pages import ASSETS, CONSOLE_PAGE, INDEX_PAGE, JOIN_PAGE, PLAYER_PAGE
+from simulator.tabletop.pages import (
+    ASSETS,
+    CONSOLE_PAGE,
+    INDEX_PAGE,
+    JOIN_PAGE,
+    PLAYER_PAGE,
+    WALL_PAGE,
+)
 from simulator.tabletop.people import Actor, ForbiddenError
 from simulator.tabletop.security import MAX_BODY_BYTES, Guard, host_check, security_headers
 from simulator.tabletop.session import Round
@@ -212,6 +219,11 @@ def _add_pages(app: FastAPI, exercise: Exercise, only_facilitator: Any,
     def play(round_id: int) -> str:
         _round(exercise, round_id)
         return PLAYER_PAGE
+
+    @app.get("/wall/{round_id}", response_class=HTMLResponse)
+    def wall(round_id: int) -> str:
+        _round(exercise, round_id)
+        return WALL_PAGE
 
     @app.get("/join/{round_id}/{role}", response_class=HTMLResponse)
     def join_page(round_id: int, role: str) -> str:

@@ -8,7 +8,9 @@ and the clocks are saved on every tick, so a restart resumes each round where it
 
 The players poll ``/state`` every second. Its document is built once per change of
 the round (a *version*: every tick, action or clock order bumps it) and served as the
-same JSON bytes to every poll until the next change, so thirty players cost one build.
+same JSON bytes to every poll until the next change, so thirty players cost one build;
+a poll that comes while the round is being changed gets the last document at once, so
+no poll waits behind an action's sync to the disk.
 """
 
 from __future__ import annotations
@@ -178,25 +180,36 @@ class Exercise:
 
     # -- views ---------------------------------------------------------------------------------
     def snapshot(self, round_id: int, facilitator: bool) -> bytes:
-        """The ``/state`` document of a round as JSON, rebuilt only when the round changed."""
+        """The ``/state`` document of a round as JSON, rebuilt only when the round changed. While
+        the round is being changed (an action synced to the disk, a tick), a poll gets the last
+        document at once rather than waiting for the change: the next poll gets the new one."""
         version = self.version.get(round_id)
         cached = self._snapshots.get((round_id, facilitator))
         if version is not None and cached is not None and cached[0] == version:
             return cached[1]
-        with self.lock:
-            round_ = self.get(round_id)
-            version = self.version[round_id]
-            view = facilitator_view if facilitator else players_view
-            people = [{"name": person.name, "role": person.role}
-                      for person in self.people.in_round(round_id)]
-            document = view(round_, round_id, self.running[round_id], self.pace[round_id], people)
-            if facilitator:
-                console, holder = self.holder[round_id]
-                document["clock_holder"] = {"name": holder, "console": console}
-                document["seed"] = round_.seed
-            body = json.dumps(document, separators=(",", ":"), default=_plain).encode()
-            self._snapshots[(round_id, facilitator)] = (version, body)
-            return body
+        if cached is not None and not self.lock.acquire(blocking=False):
+            return cached[1]
+        if cached is None:
+            self.lock.acquire()
+        try:
+            return self._build_snapshot(round_id, facilitator)
+        finally:
+            self.lock.release()
+
+    def _build_snapshot(self, round_id: int, facilitator: bool) -> bytes:
+        round_ = self.get(round_id)
+        version = self.version[round_id]
+        view = facilitator_view if facilitator else players_view
+        people = [{"name": person.name, "role": person.role}
+                  for person in self.people.in_round(round_id)]
+        document = view(round_, round_id, self.running[round_id], self.pace[round_id], people)
+        if facilitator:
+            console, holder = self.holder[round_id]
+            document["clock_holder"] = {"name": holder, "console": console}
+            document["seed"] = round_.seed
+        body = json.dumps(document, separators=(",", ":"), default=_plain).encode()
+        self._snapshots[(round_id, facilitator)] = (version, body)
+        return body
 
     def rounds_list(self) -> list[dict[str, Any]]:
         return [{"id": round_id, "team": round_.team, "minute": round_.minute,

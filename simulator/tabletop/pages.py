@@ -10,7 +10,7 @@ wide table scrolls inside its card, never the page.
 
 from __future__ import annotations
 
-__all__ = ["ASSETS", "CONSOLE_PAGE", "INDEX_PAGE", "JOIN_PAGE", "PLAYER_PAGE"]
+__all__ = ["ASSETS", "CONSOLE_PAGE", "INDEX_PAGE", "JOIN_PAGE", "PLAYER_PAGE", "WALL_PAGE"]
 
 _STYLE = """
 :root { --ink: #1d2433; --muted: #5b6475; --line: #d8dde6; --accent: #1f5fbf; --warn: #b3261e;
@@ -73,6 +73,18 @@ label { display: inline-block; margin: 2px 8px 2px 0; }
 .item { margin: 3px 0 3px 1em; }
 .small { font-size: 13px; }
 button.small { padding: 1px 8px; }
+.wall-clock { font-size: 40px; }
+section.wall { font-size: 20px; }
+.big { font-size: 34px; color: var(--ink); }
+.big-text { font-size: 24px; font-weight: 600; }
+.bar-row { display: grid; grid-template-columns: 3em 1fr 4em; align-items: center; gap: 8px; margin: 6px 0; }
+.bar { display: block; height: 22px; background: var(--accent); min-width: 2px; border-radius: 3px; }
+.bar-row[data-priority="P1"] .bar { background: var(--warn); }
+.bar-count { font-variant-numeric: tabular-nums; text-align: right; font-weight: 600; }
+.spark { width: 100%; height: 70px; }
+.spark polyline { fill: none; stroke: var(--accent); stroke-width: 2; }
+.service { padding: 6px 10px; margin: 4px 0; border-radius: 4px; }
+.service.up { background: #e8f5ec; } .service.down { background: #fdf3f2; color: var(--warn); }
 a { color: var(--accent); }
 """
 
@@ -363,6 +375,63 @@ whoAmI().then(found => { me = found; return refresh(); }).catch(fail);
 setInterval(() => refresh().catch(fail), 1000);
 """
 
+_WALL_JS = r"""
+"use strict";
+const roundId = location.pathname.split("/").pop();
+const history = [];  // the desk's queue, one sample a second (the storm, as it builds)
+const SVG = "http://www.w3.org/2000/svg";
+function spark(values) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 300 60");
+  svg.setAttribute("class", "spark");
+  svg.setAttribute("preserveAspectRatio", "none");
+  const top = Math.max(1, ...values);
+  const line = document.createElementNS(SVG, "polyline");
+  line.setAttribute("points", values.map((v, i) => `${(i * 300 / Math.max(1, values.length - 1)).toFixed(1)},${(58 - v * 56 / top).toFixed(1)}`).join(" "));
+  svg.append(line);
+  return svg;
+}
+function queueBars(queue) {
+  const top = Math.max(1, ...Object.values(queue));
+  return Object.entries(queue).map(([priority, count]) => el("div", {class: "bar-row", "data-priority": priority},
+    el("span", {class: "bar-label"}, priority), el("span", {class: "bar"}, ""),
+    el("span", {class: "bar-count"}, String(count))));
+}
+function updateTimer(minutes) {
+  if (minutes === null) return el("span", {class: "muted"}, "no major incident open");
+  if (minutes <= 0) return el("span", {class: "due"}, "stakeholder update due now");
+  return el("span", {}, "next stakeholder update due in " + Math.ceil(minutes) + " min");
+}
+async function refresh() {
+  const s = await api(`/api/rounds/${roundId}/state`);
+  text("title", s.title + " — team " + s.team);
+  text("clock", s.clock.slice(11, 19));
+  text("status", statusText(s));
+  const queue = s.wall.desk_queue;
+  const total = Object.values(queue).reduce((a, b) => a + b, 0);
+  history.push(total);
+  if (history.length > 600) history.shift();
+  text("desk-total", String(total));
+  text("desk-team", s.wall.desk_team);
+  render("desk-bars", queue, queueBars);
+  const top = Math.max(1, ...Object.values(queue));
+  for (const row of document.querySelectorAll("#desk-bars .bar-row")) {  // widths: no inline style attribute
+    row.querySelector(".bar").style.width = (queue[row.dataset.priority] * 100 / top) + "%";
+  }
+  fill("desk-spark", spark(history));
+  render("services", s.wall.services, services => services.map(v => el("div", {class: "service " + (v.up ? "up" : "down"),
+      "data-service": v.name}, el("b", {}, v.name), " " + (v.up ? "up" : "DOWN since " + v.since))));
+  render("update-timer", s.wall.next_update_in_min, updateTimer);
+  render("objectives", s.objectives, objectivesBlock);
+  render("messages", s.messages.slice(-3), messages => messages.slice().reverse().map(m =>
+       el("div", {class: "message"}, el("b", {}, m.clock + " "), m.text)));
+  document.getElementById("end-banner").classList.toggle("hidden", !s.end);
+  render("end-banner", s.end, end => end ? [el("strong", {}, "Round over at " + end.clock + ". "), end.message] : []);
+}
+refresh().catch(error => fill("error", error.message));
+setInterval(() => refresh().catch(error => fill("error", error.message)), 1000);
+"""
+
 _JOIN_JS = r"""
 "use strict";
 const [, , roundId, role] = location.pathname.split("/");
@@ -478,11 +547,12 @@ function debriefLinks(id) {
 async function refresh() {
   const rounds = await api("/api/rounds");
   if (current === null && rounds.length) current = rounds[rounds.length - 1].id;
-  render("rounds", [rounds, current], () => rounds.length ? table(["team", "clock", "", ""], rounds.map(r => [
+  render("rounds", [rounds, current], () => rounds.length ? table(["team", "clock", "", "", ""], rounds.map(r => [
       r.team, r.clock.slice(11, 19) + (r.finished ? " (over)" : ""),
       el("button", {class: r.id === current ? "" : "secondary", onclick: () => { current = r.id; refresh().catch(fail); }},
          r.id === current ? "selected" : "select"),
-      el("a", {href: "/play/" + r.id, target: "_blank"}, "players' view")])) : "No round yet.");
+      el("a", {href: "/play/" + r.id, target: "_blank"}, "players' view"),
+      el("a", {href: "/wall/" + r.id, target: "_blank", "data-wall": String(r.id)}, "wall screen")])) : "No round yet.");
   const comparison = await api("/api/compare", {headers});
   render("compare", comparison, () => comparison.length ? table(["team", "clock", "detect", "declare", "assemble", "restore",
       "breaches", "updates (windows kept / begun, sent)", "cost"], comparison.map(c => [c.team, c.clock,
@@ -570,6 +640,18 @@ PLAYER_PAGE = _page("mimsim tabletop — players", "player.js", """<h1 id="title
     <div id="observations" class="muted tall"></div></section>
 """)
 
+WALL_PAGE = _page("mimsim tabletop — wall screen", "wall.js", """<h1 id="title">Exercise</h1>
+<span class="clock wall-clock" id="clock">--:--:--</span><span class="status" id="status"></span>""", """
+  <div id="end-banner" class="banner hidden"></div>
+  <section class="double wall"><h2>Service desk queue (<span id="desk-team"></span>):
+    <span id="desk-total" class="big">0</span> waiting</h2>
+    <div id="desk-bars"></div><div id="desk-spark"></div></section>
+  <section class="wall"><h2>Services</h2><div id="services"></div>
+    <h2>Stakeholder updates</h2><div id="update-timer" class="big-text"></div></section>
+  <section class="wall"><h2>Latest messages</h2><div id="messages"></div></section>
+  <section class="wide wall"><h2>Objectives</h2><div id="objectives"></div><div class="error" id="error"></div></section>
+""")
+
 JOIN_PAGE = _page("mimsim tabletop — join", "join.js", """<h1 id="title">Join</h1>""", """
   <section><h2>Your role</h2><p><b id="role"></b></p><p id="brief" class="muted"></p>
     <div class="row"><label>Your name <input id="name" maxlength="40" autocomplete="name"></label>
@@ -614,5 +696,6 @@ ASSETS: dict[str, tuple[str, str]] = {
     "index.js": (_INDEX_JS, "text/javascript"),
     "player.js": (_PLAYER_JS, "text/javascript"),
     "join.js": (_JOIN_JS, "text/javascript"),
+    "wall.js": (_WALL_JS, "text/javascript"),
     "console.js": (_CONSOLE_JS, "text/javascript"),
 }

@@ -51,6 +51,34 @@ def _major_incidents(round_: Round) -> list[dict[str, Any]]:
     return shown
 
 
+def _wall(round_: Round) -> dict[str, Any]:
+    """What the room's wall screen shows besides the clock: the desk's queue by priority,
+    every service up or down, and when the next stakeholder update is due."""
+    simulation = round_.simulation
+    desk = round_.scenario.flow.desk.team
+    names = simulation.recorder.priority_names
+    waiting = dict.fromkeys(names, 0)
+    for team in simulation.teams:
+        if team.name == desk:
+            for incident in team.waiting():
+                waiting[names[incident.priority]] += 1
+    down = {o.service: o for o in round_.digest.outages.values()
+            if not math.isnan(o.start) and math.isnan(o.restored)}
+    services = [{"name": name, "up": name not in down,
+                 "since": clock_text(round_, down[name].start) if name in down else None}
+                for name in round_.scenario.services]
+    cadence = round_.scenario.major_incident.updates_every
+    due_in = []
+    for outage in round_.digest.outages.values():
+        if math.isnan(outage.declared) or not math.isnan(outage.restored):
+            continue
+        begin, end = update_windows(outage, round_.minute, cadence)[-1]
+        kept = any(begin <= t < end for t in outage.updates)
+        due_in.append(round((end if kept else begin) - round_.minute, 1))
+    return {"desk_team": desk, "desk_queue": waiting, "services": services,
+            "next_update_in_min": min(due_in) if due_in else None}
+
+
 def _desk(round_: Round) -> dict[str, Any]:
     """Queues per team and the tickets about outages (oldest first), without a full snapshot
     of the model (which walks every open ticket and agent)."""
@@ -133,6 +161,7 @@ def players_view(round_: Round, round_id: int, running: bool, pace: float,
         "updates": [{"clock": clock_text(round_, r.minute), "case": r.case, "audience": r.audience,
                      "text": r.text, "who": r.who, "role": r.role} for r in round_.updates],
         **_desk(round_),
+        "wall": _wall(round_),
         "scoreboard": round_.scoreboard(),
         "objectives": objectives_view(round_, full=False),
     }

@@ -82,7 +82,7 @@ def _to_the_bridge(client: TestClient, facilitator: dict[str, str], round_id: in
 #: Every route of the app that answers without a token (those marked * give the facilitator's
 #: version with it).
 PUBLIC = {("GET", "/"), ("GET", "/favicon.ico"), ("GET", "/assets/{name}"),
-          ("GET", "/play/{round_id}"), ("GET", "/join/{round_id}/{role}"),
+          ("GET", "/play/{round_id}"), ("GET", "/join/{round_id}/{role}"), ("GET", "/wall/{round_id}"),
           ("GET", "/api/exercise"),  # *
           ("GET", "/api/rounds"), ("GET", "/api/rounds/{round_id}/state"),  # *
           ("GET", "/rounds/{round_id}/debrief"), ("GET", "/api/rounds/{round_id}/debrief.md"),  # *
@@ -580,3 +580,55 @@ def test_state_is_built_once_per_change_of_the_round(
                 headers=facilitator)
     moved = client.get(f"/api/rounds/{round_id}/state").json()
     assert moved["clock"].endswith("13:36:00") and len(built) == 2
+
+
+def test_a_poll_while_the_round_changes_gets_the_last_document_without_waiting(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    import threading
+
+    round_id = _open_round(client, facilitator)
+    before = client.get(f"/api/rounds/{round_id}/state").content
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 1},
+                headers=facilitator)
+    holding, done = threading.Event(), threading.Event()
+
+    def change() -> None:  # an action being synced to the disk holds the lock meanwhile
+        with exercise.lock:
+            holding.set()
+            done.wait(timeout=5)  # had the poll waited for the lock, it would see the new minute
+
+    thread = threading.Thread(target=change)
+    thread.start()
+    holding.wait()
+    during = exercise.snapshot(round_id, facilitator=False)
+    done.set()
+    thread.join()
+    assert during == before  # the last document, at once
+    after = client.get(f"/api/rounds/{round_id}/state").json()
+    assert after["clock"].endswith("13:36:00")  # and the new one as soon as the change is over
+
+
+def test_the_wall_screen_shows_the_desk_queue_by_priority_services_and_the_update_timer(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    from collections import Counter
+
+    round_id = _open_round(client, facilitator)
+    assert "wall.js" in client.get(f"/wall/{round_id}").text
+    wall = client.get(f"/api/rounds/{round_id}/state").json()["wall"]
+    assert wall["services"] == [{"name": "waf", "up": True, "since": None}]
+    assert wall["next_update_in_min"] is None and wall["desk_team"] == "support"
+    _declare_and_page(client, facilitator, round_id)  # 13:50: declared, no update yet
+    wall = client.get(f"/api/rounds/{round_id}/state").json()["wall"]
+    assert wall["services"] == [{"name": "waf", "up": False, "since": "13:42"}]
+    assert wall["next_update_in_min"] == 0.0  # due at the declaration
+    round_ = exercise.rounds[round_id]
+    desk = next(team for team in round_.simulation.teams if team.name == "support")
+    names = round_.simulation.recorder.priority_names
+    assert wall["desk_queue"] == {**dict.fromkeys(names, 0),
+                                  **Counter(names[i.priority] for i in desk.waiting())}
+    cy = join(client, facilitator, round_id, "communications", "Cy")
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 5},
+                headers=facilitator)
+    assert _update(client, round_id, cy).status_code == 200  # 13:55: the next is due at 14:20
+    wall = client.get(f"/api/rounds/{round_id}/state").json()["wall"]
+    assert wall["next_update_in_min"] == 25.0

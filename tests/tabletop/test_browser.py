@@ -255,3 +255,73 @@ def test_the_console_and_the_players_view_fit_1024_1280_and_1920_pixels(tmp_path
                 page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
                 assert measured == {"page": 0, "wide": []}, (name, width, measured)
     assert errors == []
+
+
+def test_two_players_in_their_roles_and_a_facilitator_play_to_the_restoration_with_the_wall_screen(
+        tmp_path: Path, shots: Path) -> None:
+    """Three browser contexts: the facilitator (console and wall screen), Ann the incident
+    commander, Tim the SRE lead."""
+    from playwright.sync_api import expect
+
+    exercise = Exercise(CLOUDFLARE, tmp_path / "exercise.db")
+    with _serving(exercise, tick_s=None) as url, _browser() as (browser, errors):
+        console = _page(browser, errors)
+        console.goto(f"{url}/console?token={exercise.token}")
+        console.fill("#facilitator-name", "Fay")
+        console.locator("#facilitator-name").dispatch_event("change")
+        console.fill("#team", "Blue")
+        console.click("#new-round")
+        ann = _join(browser, errors, console, "incident_manager", "Ann")
+        tim = _join(browser, errors, console, "technical_lead", "Tim")
+        expect(ann.locator("#team")).to_have_text("team Blue · Ann, Incident commander")
+        expect(console.locator("#people")).to_contain_text("Tim")
+        wall = console.context.new_page()
+        wall.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" else None)
+        wall.on("pageerror", lambda error: errors.append(str(error)))
+        wall.goto(f"{url}/wall/1")
+        expect(wall.locator("#clock")).to_have_text("13:35:00")
+        expect(wall.locator('#services [data-service="waf"]')).to_contain_text("up")
+        _step_to(console, "Declare a major incident")
+        expect(console.locator("#holder")).to_contain_text("This console holds the clock (Fay)")
+        expect(wall.locator("#clock")).to_have_text("13:47:00")  # the wall screen follows
+        expect(wall.locator('#services [data-service="waf"]')).to_contain_text("DOWN since 13:42")
+        expect(tim.locator("#decisions")).to_contain_text("For Incident commander to answer.")
+        expect(tim.locator("#decisions button")).to_have_count(0)
+        ann.locator("#decisions button", has_text="declare").first.click()
+        console.click("#step")
+        expect(ann.locator("#decisions")).to_contain_text("Which resolver groups")
+        ann.locator("#decisions button", has_text="Confirm").click()
+        expect(wall.locator("#update-timer")).to_contain_text("stakeholder update due now")
+        _step_to(console, "how do you restore")
+        expect(ann.locator("#decisions")).to_contain_text("For SRE lead to answer.")
+        tim.locator("#decisions button", has_text="workaround").click()
+        expect(ann.locator("#messages")).to_contain_text("logging in to run the kill switch")  # branching
+        for _ in range(10):
+            if console.locator("#end-banner").is_visible():
+                break
+            console.click("#step")
+            console.wait_for_timeout(300)
+        for page in (ann, tim, wall, console):
+            expect(page.locator("#end-banner")).to_contain_text("Round over at 14:09.")
+        expect(wall.locator('#services [data-service="waf"]')).to_contain_text("up")
+        expect(wall.locator("#objectives")).to_contain_text("Restore traffic within 30 minutes")
+        assert wall.locator("#desk-spark polyline").count() == 1
+        wall.screenshot(path=str(shots / "wall-ended.png"), full_page=True)
+        tim.screenshot(path=str(shots / "tim-ended.png"), full_page=True)
+        with console.expect_popup() as popup:
+            console.locator('#debrief-links [data-link="open"]').click()
+        report = popup.value
+        report.on("console", lambda message: errors.append(message.text)
+                  if message.type == "error" else None)
+        expect(report.locator("h1")).to_contain_text("After-action report (draft)")
+        decisions = report.locator("h2", has_text="Decisions by participant").locator(
+            "xpath=following-sibling::table[1]")
+        expect(decisions).to_contain_text("Tim")
+        expect(decisions).to_contain_text("SRE lead")
+        expect(decisions).to_contain_text("Incident commander")
+        report.screenshot(path=str(shots / "report.png"), full_page=True)
+        report.wait_for_timeout(300)
+    assert [(a.who, a.role) for a in exercise.store.actions(1) if a.kind_name == "decision"] == [
+        ("Ann", "incident_manager"), ("Ann", "incident_manager"), ("Tim", "technical_lead")]
+    assert errors == []

@@ -147,3 +147,21 @@ def test_the_players_copy_leaves_the_evaluation_out(client: TestClient,
     statuses = {row["objective"].split(":")[0]: row["status"] for row in tables["Objectives"]}
     assert statuses["declare early"] == "met"  # measured: the checklist is not shown
     assert "observed by" not in str(tables["Objectives"])
+
+
+def test_the_policys_counterfactual_of_a_team_that_played_as_the_policy_is_the_same() -> None:
+    from simulator.scenario import load_scenario
+    from simulator.tabletop import Round
+    from simulator.tabletop.aar import counterfactual, policy_comparison
+    from tests.tabletop.conftest import ANSWERS, CLOUDFLARE
+
+    round_ = Round(load_scenario(CLOUDFLARE), "Blue", seed=7)
+    while not round_.finished:
+        for decision in round_.pending():
+            round_.decide(decision.key, ANSWERS[decision.kind], "Ann", "incident_manager")
+        round_.advance(1)
+    again = counterfactual(round_)
+    assert again.finished and again.end == round_.end  # restored 14:09 in both
+    assert again.scoreboard() == round_.scoreboard()
+    assert all(row[3] in ("+0", "—") for row in policy_comparison(round_))
+    assert [row[1] for row in policy_comparison(round_)][2] == "27"
