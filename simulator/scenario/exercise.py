@@ -33,7 +33,7 @@ from simulator.scenario.types import (
 
 __all__ = ["DECISION_KINDS", "DEFAULT_ROLES", "FACILITATOR", "POLICY_ROLE", "REAL_TIME",
            "Condition", "DecisionKind", "Draw", "Exercise", "Inject", "Objective", "Piece",
-           "PublishedMoment", "Role", "parse_pace"]
+           "PlayerRole", "PublishedMoment", "parse_pace"]
 
 #: One simulated minute per real minute, in the unit of ``pace`` (simulated minutes per real second).
 REAL_TIME = 1.0 / 60.0
@@ -192,7 +192,7 @@ FACILITATOR, POLICY_ROLE = "facilitator", "policy"
 _ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
-class Role(Spec):
+class PlayerRole(Spec):
     """A part people play in the exercise: the questions it answers and what else it may do."""
 
     title: str  # what players and the report call it ("Communications lead")
@@ -205,17 +205,17 @@ class Role(Spec):
 
 #: The roles of an exercise that names none: the Major Incident Team of ITIL (a major incident
 #: manager, a communications lead, a technical lead), the service desk lead and an evaluator.
-DEFAULT_ROLES: dict[str, Role] = {
-    "incident_manager": Role(title="Major incident manager", decides=("declare", "page", "approvers"),
+DEFAULT_ROLES: dict[str, PlayerRole] = {
+    "incident_manager": PlayerRole(title="Major incident manager", decides=("declare", "page", "approvers"),
                              brief="You decide whether and when to declare a major incident, whom "
                                    "to page, and which ECAB members to call."),
-    "communications": Role(title="Communications lead", sends_updates=True,
+    "communications": PlayerRole(title="Communications lead", sends_updates=True,
                            brief="You keep the stakeholders informed: write the updates, on time."),
-    "technical_lead": Role(title="Technical lead", decides=("restore",),
+    "technical_lead": PlayerRole(title="Technical lead", decides=("restore",),
                            brief="You choose how the service is restored."),
-    "service_desk": Role(title="Service desk lead",
+    "service_desk": PlayerRole(title="Service desk lead",
                          brief="You watch the desk's queue and tell the team what users report."),
-    "evaluator": Role(title="Observer / evaluator", evaluates=True,
+    "evaluator": PlayerRole(title="Observer / evaluator", evaluates=True,
                       brief="You observe: tick the objectives' checklists and note what you see."),
 }
 
@@ -276,7 +276,7 @@ class Exercise(Spec):
     published_timeline: tuple[PublishedMoment, ...] = ()  # for a replay of a real outage
     # The parts people play (name → role); each question is offered to the one role that
     # decides it (a question no role decides goes to the facilitator).
-    roles: Annotated[dict[str, Role], Names("role")] = DEFAULT_ROLES
+    roles: Annotated[dict[str, PlayerRole], Names("role")] = DEFAULT_ROLES
     # Random draws of the exercise's pieces (Backdoors & Breaches): each round draws from its
     # seed, so the same exercise can be played many times without the team knowing the story.
     draw: tuple[Draw, ...] = ()

@@ -58,7 +58,9 @@ def test_a_team_that_restores_in_time_and_updates_meets_the_measures() -> None:
     statuses = _statuses(round_)
     assert [statuses[name][1] for name in ("declare early", "keep stakeholders informed",
                                            "restore within the RTO")] == [["met"], ["met"], ["met"]]
-    assert all(status == "pending" for status, _ in statuses.values())  # the checklists wait
+    assert statuses["use the kill switch"] == ("met", ["met"])  # no checklist: settled
+    assert all(status == "pending" for name, (status, _) in statuses.items()
+               if name != "use the kill switch")  # the checklists wait
     updates = evaluate(round_)[1].parts[0].evidence
     assert updates.startswith("OUT0000001: ") and "longest stretch without one" in updates
 

@@ -100,7 +100,8 @@ def test_the_report_holds_every_objective_and_decision_and_the_policys_counterfa
     assert {name: row["status"] for name, row in objectives.items()} == {
         "declare early": "met",  # 5 minutes, both checklist items marked met
         "keep stakeholders informed": "missed",  # 13:55 to 14:29 without an update: 34 > 30
-        "restore within the RTO": "missed"}  # 47 > 30
+        "restore within the RTO": "missed",  # 47 > 30
+        "use the kill switch": "missed"}  # a rollback, and the round is over
     assert "declared within 10 min: met (OUT0000001: 5 min (target 10 min))" in \
         objectives["declare early"]["evidence"]
     assert "observed by Eve: Ann named the roles at once" in objectives["declare early"]["evidence"]
@@ -126,7 +127,9 @@ def test_the_report_holds_every_objective_and_decision_and_the_policys_counterfa
     assert plan == [("Public information and warning", "keep stakeholders informed",
                      "One update, then silence", ""),
                     ("Infrastructure systems", "restore within the RTO",
-                     "objective missed: OUT0000001: 47 min (target 30 min)", "")]
+                     "objective missed: OUT0000001: 47 min (target 30 min)", ""),
+                    ("Infrastructure systems", "use the kill switch",
+                     "objective missed: answered rollback", "")]
     timeline = tables["Timeline"]
     assert {"the team", "the simulation"} <= set(timeline[0])
     assert any(row["the team"] == "restore: rollback" and row["who"] == "Tim (technical_lead)"
