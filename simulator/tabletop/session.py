@@ -14,19 +14,17 @@ resumes a round from its database, row for row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
-from simulator.eventlog.log import ACTIVITIES
 from simulator.model import Simulation
 from simulator.model.decisions import Decision
-from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.exercise import FACILITATOR, POLICY_ROLE, Exercise, Inject
+from simulator.scenario.exercise import FACILITATOR, POLICY_ROLE, Inject
 from simulator.scenario.schema import Scenario
 from simulator.tabletop.branching import Facts, due
+from simulator.tabletop.checks import check_exercise
 from simulator.tabletop.digest import LogDigest, ms
 from simulator.tabletop.draw import draw_pieces
 from simulator.tabletop.records import (
@@ -40,6 +38,7 @@ from simulator.tabletop.records import (
     UpdateRecord,
     now_iso,
 )
+from simulator.tabletop.timeline import timeline_entry
 
 __all__ = ["POLICY", "DecisionRecord", "InjectRecord", "Round", "RoundEnd", "check_exercise"]
 
@@ -52,35 +51,6 @@ POLICY = "policy (time limit)"
 #: What the players read when the run's horizon ends a round.
 HORIZON_MESSAGE = "The exercise's simulated period is over: the round has ended."
 FACILITATOR_MESSAGE = "The facilitator has ended the round."
-
-
-def check_exercise(scenario: Scenario, source: str) -> Exercise:
-    """The scenario's exercise, or a :class:`ScenarioError` saying what is missing or wrong."""
-    if scenario.exercise is None:
-        raise ScenarioError([Problem(("exercise",), "expected an 'exercise' section (title, "
-                                                    "injects, ...) to play this scenario as a "
-                                                    "tabletop exercise; found none", source)])
-    problems = [Problem(("exercise", "published_timeline", index, "activity"),
-                        f"expected an activity of the event log; found {moment.activity!r}", source)
-                for index, moment in enumerate(scenario.exercise.published_timeline)
-                if moment.activity is not None and moment.activity not in ACTIVITIES]
-    problems += [Problem(("exercise", "injects", index, "service"),
-                         f"expected a service of the scenario ({', '.join(scenario.services)}); "
-                         f"found {inject.service!r}", source)
-                 for index, inject in enumerate(scenario.exercise.injects)
-                 if inject.service is not None and inject.service not in scenario.services]
-    teams = ", ".join(scenario.teams)
-    problems += [Problem(("exercise", "injects", index, "when", "queue_at_least", team),
-                         f"expected a team of the scenario ({teams}); found {team!r}", source)
-                 for index, inject in enumerate(scenario.exercise.injects) if inject.when is not None
-                 for team in inject.when.queue_at_least if team not in scenario.teams]
-    problems += [Problem(("exercise", "roles", name, "team"),
-                         f"expected a team of the scenario ({teams}); found {role.team!r}", source)
-                 for name, role in scenario.exercise.roles.items()
-                 if role.team is not None and role.team not in scenario.teams]
-    if problems:
-        raise ScenarioError(problems)
-    return scenario.exercise
 
 
 @dataclass(frozen=True)
@@ -480,7 +450,7 @@ class Round:
                                              "role": ""})
                  for minute, row, inject in self.messages]
         for index, action in enumerate(self.record):
-            entry = _timeline_entry(action)
+            entry = timeline_entry(action)
             private = isinstance(action, NoteRecord | ChecklistRecord | HandoverRecord)
             if entry is not None and (notes or not private):
                 minute = action.about if isinstance(action, NoteRecord) else action.minute
@@ -493,34 +463,3 @@ class Round:
         self.digest.catch_up()
         costs = {name: service.downtime_cost for name, service in self.scenario.services.items()}
         return self.digest.scoreboard(self.minute, self.scenario.major_incident.updates_every, costs)
-
-
-def _timeline_entry(action: Action) -> dict[str, Any] | None:
-    entry = _timeline_what(action)
-    return None if entry is None else {**entry, "who": action.who, "role": action.role}
-
-
-def _note_text(action: NoteRecord) -> str:
-    if action.assessment == "note" and not action.objective:
-        return action.text
-    return f"{action.text} [{action.assessment}{', ' + action.objective if action.objective else ''}]"
-
-
-#: How each kind of action shows in the timeline (an inject fired by hand shows as the
-#: message the players read).
-_TIMELINE: dict[type, Callable[[Any], dict[str, str]]] = {
-    DecisionRecord: lambda a: {"kind": "decision", "case": a.key.split(":")[1],
-                               "what": f"{a.kind}: {a.answer}"},
-    UpdateRecord: lambda a: {"kind": "update", "case": a.case, "what": f"to {a.audience}: {a.text}"},
-    NoteRecord: lambda a: {"kind": "note", "case": "", "what": _note_text(a)},
-    ChecklistRecord: lambda a: {"kind": "checklist", "case": "",
-                                "what": f"{a.objective} item {a.item + 1}: {a.verdict}"},
-    EndRecord: lambda a: {"kind": "end", "case": "", "what": a.message},
-    HandoverRecord: lambda a: {"kind": "clock", "case": "", "what": "takes the clock" + (
-        f" from {a.took_from}" if a.took_from else "")},
-}
-
-
-def _timeline_what(action: Action) -> dict[str, Any] | None:
-    show = _TIMELINE.get(type(action))
-    return None if show is None else show(action)
