@@ -19,6 +19,7 @@ from simulator.tabletop.draw import check_pieces, draw_pieces
 from simulator.tabletop.live import Exercise
 from simulator.tabletop.records import DecisionRecord
 from simulator.tabletop.views import clock_text, facilitator_view, players_view
+from tests.helpers import run_cli
 from tests.tabletop.conftest import CLOUDFLARE, EXERCISES, exercise_variant
 
 DATABASE = EXERCISES / "database-failed-change.yaml"
@@ -235,3 +236,23 @@ exercise:
     with pytest.raises(ScenarioError, match="expected changes outside the exercise section"):
         load_scenario(exercise_variant(tmp_path, """
 draw: [{name: x, pieces: [{name: y, set: {exercise.pace: 5}}]}]"""))
+
+
+def test_validate_makes_the_checks_the_tabletop_makes_when_it_starts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A trainer checks an exercise file with ``mimsim validate`` before the drill: a piece of
+    the draw or a condition's team that ``mimsim tabletop`` would refuse is refused there too."""
+    variant = tmp_path / "bad.yaml"
+    variant.write_text(f"""extends: {CLOUDFLARE}
+exercise:
+  draw: [{{name: cause, pieces: [{{name: typo, set: {{services.waf.restoration.fxi: 2h}}}}]}}]
+""")
+    code, _, err = run_cli(["validate", str(variant)], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"{variant}: exercise.draw[0].pieces[0].set: piece 'typo': ")
+    team = exercise_variant(tmp_path, "injects: [{name: x, when: {queue_at_least: {desk: 5}}}]")
+    code, _, err = run_cli(["validate", str(team)], capsys)
+    assert code == 2 and "queue_at_least.desk: expected a team of the scenario" in err
+    code, out, _ = run_cli(["validate", str(CLOUDFLARE)], capsys)
+    assert code == 0 and out.rstrip().endswith(
+        "a tabletop exercise: 5 roles, 6 injects (3 branching), 4 objectives, 0 draws")
