@@ -11,8 +11,9 @@ stakeholder update whenever one is due — for ``--seconds`` seconds (default 60
 minutes). The exercise is played with ``end_when: facilitator`` so that the clocks run
 for the whole test.
 
-Prints the number of requests, errors, and the players' latency percentiles (client side,
-request sent to body read, on loopback), with the ratio of the p99 to the 200 ms target;
+Prints the number of requests, errors, the players' latency percentiles (client side,
+request sent to body read, on loopback), the server's resident memory (when the players
+have joined, at the end and at its peak), the ratio of the p99 to the 200 ms target;
 and, measured in the same run on a round played as far, what one players' ``/state``
 document costs to build now (once per change of the round, from the incremental digest)
 against rebuilding it from the whole event log as every poll did before. The load average
@@ -224,6 +225,23 @@ def _start_minute(exercise: Path) -> float:
     return loaded.start_at
 
 
+def _memory_mb(pid: int) -> dict[str, float]:
+    """The server's resident memory now and at its peak (``VmRSS``, ``VmHWM``), MB (Linux)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    return {key: int(fields[key].split()[0]) / 1024.0 for key in ("VmRSS", "VmHWM") if key in fields}
+
+
+def _memory_line(before: dict[str, float], after: dict[str, float]) -> str:
+    if not (before and after):
+        return "server memory: not measured (no /proc here)"
+    return (f"server memory MB: resident {before['VmRSS']:.0f} when the players had joined, "
+            f"{after['VmRSS']:.0f} at the end, peak {after['VmHWM']:.0f}")
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -256,7 +274,7 @@ def main() -> None:
                 facilitator.call("POST", f"/api/rounds/{round_id}/clock",
                                  {"action": "pace", "pace": options.pace})
                 facilitator.call("POST", f"/api/rounds/{round_id}/clock", {"action": "start"})
-            load_before = os.getloadavg()
+            load_before, memory_before = os.getloadavg(), _memory_mb(server.pid)
             deadline = time.monotonic() + options.seconds
             latencies: list[float] = []
             console: list[float] = []
@@ -272,7 +290,7 @@ def main() -> None:
                 thread.start()
             for thread in threads:
                 thread.join()
-            load_after = os.getloadavg()
+            load_after, memory_after = os.getloadavg(), _memory_mb(server.pid)
             _, body = _Connection(port).call("GET", f"/api/rounds/{rounds[0]}/state")
             played = json.loads(body)["minute"]
         finally:
@@ -291,6 +309,7 @@ def main() -> None:
           f"max {max(latencies):.1f}")
     print(f"facilitator's /state latency ms: p50 {_percentile(console, 0.5):.1f}, "
           f"p99 {_percentile(console, 0.99):.1f}; wall screens' p99 {_percentile(walls, 0.99):.1f}")
+    print(_memory_line(memory_before, memory_after))
     print(f"p99 / {TARGET_P99_MS:g} ms target: {p99 / TARGET_P99_MS:.2f} "
           f"({'met' if p99 < TARGET_P99_MS and not errors else 'NOT met'})")
     print(f"building one players' /state document: {build_ms:.2f} ms (once per change of the round); "

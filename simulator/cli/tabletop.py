@@ -45,7 +45,7 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     console = stderr()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"[bold]{escape(exercise.exercise.title)}[/] — database {escape(str(database))}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     console.print(f"facilitator console: http://{shown}:{port}/console?token={exercise.token}",
                   highlight=False, soft_wrap=True)
     console.print(f"players:             http://{shown}:{port}/ (to watch; each player joins through "
@@ -53,5 +53,5 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
                   highlight=False, soft_wrap=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"listening on {host}: anyone on this network can open the players' view; "
-                      "only the token opens the console", highlight=False)
+                      "only the token opens the console", highlight=False, soft_wrap=True)
     uvicorn.run(create_app(exercise, host, port), host=host, port=port, log_level="warning")
