@@ -106,15 +106,35 @@ def _updates(limit: float, outages: list[OutageMoments], now: float, finished: b
     return Part(label, combined(statuses), "; ".join(evidence))
 
 
+#: The answers after which the model asks the same question again (for the same case).
+_ASKED_AGAIN = {("declare", "not yet")}
+
+
 def _decided(kind: str, answer: str, decisions: list[DecisionRecord], finished: bool) -> Part:
+    """Each case's question of ``kind`` answered ``answer`` (among the picks, for several):
+    met for a case so answered, missed for one answered otherwise for good (not an answer
+    after which the question comes again), combined over the cases asked."""
     label = f"{kind} answered {answer!r}"
-    chosen = [record for record in decisions if record.kind == kind
-              and answer in record.answer.split(",")]
-    if chosen:
-        return Part(label, "met", f"answered by {chosen[0].who} ({chosen[0].role or 'no role'})")
-    given = [record.answer for record in decisions if record.kind == kind]
-    found = f"answered {', '.join(given)}" if given else "not asked or answered yet"
-    return Part(label, "missed" if finished else "pending", found)
+    asked = [record for record in decisions if record.kind == kind]
+    chosen = [record for record in asked if answer in record.answer.split(",")]
+    if not asked:
+        return Part(label, "missed" if finished else "pending", "not asked or answered yet")
+    by_case: dict[str, list[DecisionRecord]] = {}
+    for record in asked:
+        by_case.setdefault(_case(record), []).append(record)
+    statuses: list[Status] = [
+        "met" if any(record in chosen for record in records)
+        else "pending" if (kind, records[-1].answer) in _ASKED_AGAIN and not finished
+        else "missed" for records in by_case.values()]
+    if chosen and "missed" not in statuses:
+        return Part(label, combined(statuses),
+                    f"answered by {chosen[0].who} ({chosen[0].role or 'no role'})")
+    return Part(label, combined(statuses), f"answered {', '.join(r.answer for r in asked)}")
+
+
+def _case(record: DecisionRecord) -> str:
+    """The case a question was about (its key is ``kind:case:count``)."""
+    return record.key.split(":")[1] if record.key.count(":") >= 2 else record.key
 
 
 def _measures(objective: Objective, round_: Round) -> list[Part]:

@@ -45,10 +45,31 @@ def test_the_measures_turn_met_or_missed_at_the_minute_they_can_no_longer_change
     _to(round_, 14 * 60 + 12, ROLLBACK)  # the outage began 13:42: 30 minutes, not more
     assert _statuses(round_)["restore within the RTO"][1] == ["pending"]
     assert _statuses(round_)["keep stakeholders informed"][1] == ["pending"]  # 22 min, no update
+    assert not round_.finished and _statuses(round_)["use the kill switch"] == (
+        "missed", ["missed"])  # the rollback was chosen at 14:02: missed then, not at the end
     _to(round_, 14 * 60 + 13, ROLLBACK)
     assert _statuses(round_)["restore within the RTO"][1] == ["missed"]  # 31 min: too late now
     _to(round_, 14 * 60 + 21, ROLLBACK)  # declared 13:50: 31 minutes without an update
     assert _statuses(round_)["keep stakeholders informed"] == ("missed", ["missed"])
+
+
+def test_a_decided_measure_is_judged_per_case_and_waits_on_a_question_asked_again() -> None:
+    from simulator.tabletop.objectives import _decided
+    from simulator.tabletop.records import DecisionRecord
+
+    def answered(kind: str, case: str, count: int, answer: str) -> DecisionRecord:
+        return DecisionRecord(f"{kind}:{case}:{count}", kind, "?", answer, "Ann", 0.0, "")
+
+    not_yet = [answered("declare", "OUT1", 1, "not yet")]
+    assert _decided("declare", "declare", not_yet, False).status == "pending"  # asked again
+    assert _decided("declare", "declare", not_yet, True).status == "missed"
+    assert _decided("declare", "declare", [*not_yet, answered("declare", "OUT1", 2, "declare")],
+                    False).status == "met"
+    two = [answered("restore", "OUT1", 1, "workaround"), answered("restore", "OUT2", 1, "rollback")]
+    assert _decided("restore", "workaround", two[:1], False).status == "met"
+    assert _decided("restore", "workaround", two, False).status == "missed"
+    assert _decided("restore", "workaround", two, False).evidence == "answered workaround, rollback"
+    assert _decided("page", "sre", [answered("page", "OUT1", 1, "sre,support")], False).status == "met"
 
 
 def test_a_team_that_restores_in_time_and_updates_meets_the_measures() -> None:
