@@ -85,7 +85,8 @@ def policy_comparison(round_: Round) -> tuple[tuple[str, ...], ...]:
 def _evidence(judged: ObjectiveStatus, observations: bool) -> str:
     parts = [f"{part.measure}: {part.status} ({part.evidence})" for part in judged.parts]
     if observations:
-        parts += [f"checklist — {item.text}: {item.status}" + (f" ({item.who})" if item.who else "")
+        parts += [f"checklist “{item.text.rstrip('.')}”: {item.status}"
+                  + (f" ({item.who})" if item.who else " (not marked)" if item.status == "pending" else "")
                   for item in judged.checklist]
         parts += [f"observed by {note.who}: {note.text}" for note in judged.observations]
     return "; ".join(parts) or "—"

@@ -136,7 +136,8 @@ async function refresh() {
       el("button", {class: "secondary", onclick: () => act(`/api/rounds/${current}/injects`, {name: i.name})}, "fire")])));
   render("timeline", s.timeline, () => table(["time", "what", "case", "who"], s.timeline.slice().reverse().map(r =>
       [r.clock, r.kind === "event" ? r.what : r.kind + ": " + r.what, r.case,
-       r.who + (r.role && r.role !== "facilitator" && r.role !== "policy" ? " (" + r.role + ")" : "")]), [1]));
+       r.who + (r.role && r.role !== "facilitator" && r.role !== "policy"
+                ? " (" + (s.roles.find(x => x.name === r.role) || {title: r.role}).title + ")" : "")]), [1]));
   render("published", s.published, () => s.published.length ? table(["published event", "published", "this team", "difference (min)"],
       s.published.map(p => [p.event, p.published, p.team ?? "—",
       p.difference_min === null ? "—" : (p.difference_min >= 0 ? "+" : "") + p.difference_min.toFixed(0)])) : "—");

@@ -95,6 +95,13 @@ def published_comparison(round_: Round, reader: Reader = "facilitator") -> list[
     return rows
 
 
+def _who(round_: Round, row: dict[str, object]) -> str:
+    """Who took an action, with their role's title (the facilitator's and the policy's as named)."""
+    role = str(row.get("role") or "")
+    titles = round_.exercise.roles
+    return str(row["who"]) + (f" ({titles[role].title if role in titles else role})" if role else "")
+
+
 def _timeline_table(round_: Round, reader: Reader) -> Table:
     """The team's actions beside the simulated consequences, in the order they happened."""
     timeline = round_.timeline(notes=reader == "facilitator")
@@ -102,7 +109,7 @@ def _timeline_table(round_: Round, reader: Reader) -> Table:
     rows = tuple((_clock(round_, row["minute"]),
                   str(row["what"]) if row["kind"] in team else "",
                   "" if row["kind"] in team else str(row["what"]),
-                  str(row["case"]), str(row["who"]) + (f" ({row['role']})" if row.get("role") else ""))
+                  str(row["case"]), _who(round_, row))
                  for row in timeline)
     return Table("Timeline", ("time", "the team", "the simulation", "case", "who"), rows,
                  tuple(str(row["kind"]) for row in timeline))

@@ -101,7 +101,8 @@ def _updates(limit: float, outages: list[OutageMoments], now: float, finished: b
         over = longest > limit + 1e-9
         closed = not math.isnan(outage.restored) or finished
         statuses.append("missed" if over else "met" if closed else "pending")
-        evidence.append(f"{outage.case}: {len(outage.updates)} updates, longest stretch without "
+        sent = len(outage.updates)
+        evidence.append(f"{outage.case}: {sent} update{'' if sent == 1 else 's'}, longest stretch without "
                         f"one {longest:.0f} min")
     return Part(label, combined(statuses), "; ".join(evidence))
 

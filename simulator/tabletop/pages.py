@@ -173,11 +173,11 @@ CONSOLE_PAGE = _page("mimsim tabletop — facilitator", "console.js", """<h1 id=
     <h2>Debrief</h2><div class="row" id="debrief-links"></div></section>
   <section><h2>Decisions waiting</h2><div id="decisions" class="muted">None.</div></section>
   <section><h2>Scoreboard</h2><div id="scoreboard"></div></section>
-  <section><h2>Injects</h2><div id="injects"></div></section>
+  <section class="double"><h2>Injects</h2><div id="injects"></div></section>
   <section><h2>Observations</h2>""" + _OBSERVATION_FORM + """</section>
+  <section><h2>The team</h2><div id="people" class="muted"></div></section>
   <section class="double"><h2>Objectives</h2><div id="objectives"></div></section>
   <section class="double"><h2>Join links</h2><div id="links" class="muted">Open a round first.</div></section>
-  <section><h2>The team</h2><div id="people" class="muted"></div></section>
   <section class="double"><h2>Teams compared</h2><div id="compare"></div></section>
   <section class="double"><h2>Against the published timeline</h2><div id="published" class="muted">—</div></section>
   <section class="wide"><h2>Timeline</h2><div id="timeline" class="tall"></div></section>

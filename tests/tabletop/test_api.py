@@ -466,7 +466,7 @@ def test_the_debrief_downloads_as_markdown_and_html(client: TestClient,
         'attachment; filename="debrief-round1-Blue-team.md"'
     text = markdown.text
     assert text.startswith("# After-action report (draft): Cloudflare, 2 July 2019")
-    assert ("| 2019-07-02 13:47:00 | **declare: declare** |  | OUT0000001 | Ann (incident_manager) |"
+    assert ("| 2019-07-02 13:47:00 | **declare: declare** |  | OUT0000001 | Ann (Incident commander) |"
             in text)
     assert "| first alert | 2019-07-02 13:45:00 | 2019-07-02 13:45:00 | +0 |" in text
     assert ("| 2019-07-02 13:54:00 | OUT0000001 | customers | \\<script\\>alert(1)\\</script\\> "

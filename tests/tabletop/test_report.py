@@ -132,7 +132,7 @@ def test_the_report_holds_every_objective_and_decision_and_the_policys_counterfa
                      "objective missed: answered rollback", "")]
     timeline = tables["Timeline"]
     assert {"the team", "the simulation"} <= set(timeline[0])
-    assert any(row["the team"] == "restore: rollback" and row["who"] == "Tim (technical_lead)"
+    assert any(row["the team"] == "restore: rollback" and row["who"] == "Tim (SRE lead)"
                for row in timeline)
     assert any(row["the simulation"] == "restored" for row in timeline)
     markdown = client.get(f"/api/rounds/{round_id}/debrief.md", headers=facilitator).text
