@@ -140,7 +140,8 @@ WALL_PAGE = _page("mimsim tabletop — wall screen", "wall.js", """<h1 id="title
   <div id="end-banner" class="banner hidden"></div>
   <section class="double wall"><h2>Service desk queue (<span id="desk-team"></span>):
     <span id="desk-total" class="big">0</span> waiting</h2>
-    <div id="desk-bars"></div><div id="desk-spark"></div></section>
+    <div id="desk-bars"></div><div id="desk-spark"></div>
+    <div id="desk-spark-caption" class="muted small"></div></section>
   <section class="wall"><h2>Services</h2><div id="services"></div>
     <h2>Stakeholder updates</h2><div id="update-timer" class="big-text"></div></section>
   <section class="wall"><h2>Latest messages</h2><div id="messages"></div></section>

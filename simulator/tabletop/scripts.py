@@ -327,18 +327,23 @@ setInterval(() => refresh().catch(fail), 1000);
 WALL_JS = r"""
 "use strict";
 const roundId = location.pathname.split("/").pop();
-const history = [];  // the desk's queue, one sample a second (the storm, as it builds)
 const SVG = "http://www.w3.org/2000/svg";
-function spark(values) {
+function spark(points) {  // [[simulated minute, tickets waiting], ...]: the storm, as it built
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 300 60");
   svg.setAttribute("class", "spark");
   svg.setAttribute("preserveAspectRatio", "none");
-  const top = Math.max(1, ...values);
+  const top = Math.max(1, ...points.map(p => p[1]));
+  const first = points.length ? points[0][0] : 0, span = Math.max(1, (points.length ? points[points.length - 1][0] : 0) - first);
   const line = document.createElementNS(SVG, "polyline");
-  line.setAttribute("points", values.map((v, i) => `${(i * 300 / Math.max(1, values.length - 1)).toFixed(1)},${(58 - v * 56 / top).toFixed(1)}`).join(" "));
+  line.setAttribute("points", points.map(([m, v]) => `${((m - first) * 300 / span).toFixed(1)},${(58 - v * 56 / top).toFixed(1)}`).join(" "));
   svg.append(line);
   return svg;
+}
+function sparkCaption(points) {
+  if (points.length < 2) return "";
+  const minutes = Math.round(points[points.length - 1][0] - points[0][0]);
+  return `waiting over the last ${minutes >= 60 ? (minutes / 60).toFixed(1).replace(/\.0$/, "") + " h" : minutes + " min"} (simulated), peak ${Math.max(...points.map(p => p[1]))}`;
 }
 function queueBars(queue) {
   const top = Math.max(1, ...Object.values(queue));
@@ -358,8 +363,6 @@ async function refresh() {
   text("status", statusText(s));
   const queue = s.wall.desk_queue;
   const total = Object.values(queue).reduce((a, b) => a + b, 0);
-  history.push(total);
-  if (history.length > 600) history.shift();
   text("desk-total", String(total));
   text("desk-team", s.wall.desk_team);
   render("desk-bars", queue, queueBars);
@@ -367,7 +370,8 @@ async function refresh() {
   for (const row of document.querySelectorAll("#desk-bars .bar-row")) {  // widths: no inline style attribute
     row.querySelector(".bar").style.width = (queue[row.dataset.priority] * 100 / top) + "%";
   }
-  fill("desk-spark", spark(history));
+  fill("desk-spark", spark(s.wall.desk_history));
+  text("desk-spark-caption", sparkCaption(s.wall.desk_history));
   render("services", s.wall.services, services => services.map(v => el("div", {class: "service " + (v.up ? "up" : "down"),
       "data-service": v.name}, el("b", {}, v.name), " " + (v.up ? "up" : "DOWN since " + v.since))));
   render("update-timer", s.wall.next_update_in_min, updateTimer);

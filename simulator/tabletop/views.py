@@ -76,7 +76,29 @@ def _wall(round_: Round) -> dict[str, Any]:
         kept = any(begin <= t < end for t in outage.updates)
         due_in.append(round((end if kept else begin) - round_.minute, 1))
     return {"desk_team": desk, "desk_queue": waiting, "services": services,
-            "next_update_in_min": min(due_in) if due_in else None}
+            "next_update_in_min": min(due_in) if due_in else None,
+            "desk_history": _desk_history(round_, sum(waiting.values()))}
+
+
+#: How far back the wall screen's line of the desk's queue goes (simulated minutes).
+DESK_HISTORY_MIN = 120.0
+
+
+def _desk_history(round_: Round, total: int) -> list[list[float]]:
+    """The desk's queue over the last :data:`DESK_HISTORY_MIN` simulated minutes, as
+    [minute after the round's start, tickets waiting], with ``total`` now added (about one
+    sample a simulated minute: a document of a few kilobytes whatever the clock's pace)."""
+    history = round_.digest.desk_history
+    now = round_.minute
+    if history and (history[-1][0] >= now  # the same minute (or a document rebuilt)
+                    or (len(history) > 1 and history[-1][0] - history[-2][0] < 1.0)):
+        history[-1] = (now, total)  # at most a sample a simulated minute, and the latest
+    else:
+        history.append((now, total))
+    while history[0][0] < now - DESK_HISTORY_MIN:
+        history.pop(0)
+    start = round_.exercise.start_at
+    return [[round(minute - start, 2), count] for minute, count in history]
 
 
 def _desk(round_: Round) -> dict[str, Any]:

@@ -632,3 +632,8 @@ def test_the_wall_screen_shows_the_desk_queue_by_priority_services_and_the_updat
     assert _update(client, round_id, cy).status_code == 200  # 13:55: the next is due at 14:20
     wall = client.get(f"/api/rounds/{round_id}/state").json()["wall"]
     assert wall["next_update_in_min"] == 25.0
+    # the desk's queue as the wall's views saw it, in simulated minutes since the start (13:35):
+    # a wall opened now still draws the storm as it built
+    minutes = [minute for minute, _ in wall["desk_history"]]
+    assert minutes[0] == 0.0 and minutes[-1] == 20.0 and minutes == sorted(set(minutes))
+    assert wall["desk_history"][-1][1] == sum(wall["desk_queue"].values())
