@@ -97,12 +97,12 @@ function debriefLinks(id) {
 async function refresh() {
   const rounds = await api("/api/rounds");
   if (current === null && rounds.length) current = rounds[rounds.length - 1].id;
-  render("rounds", [rounds, current], () => rounds.length ? table(["team", "clock", "", "", ""], rounds.map(r => [
+  render("rounds", [rounds, current], () => rounds.length ? table(["team", "clock", "", "open"], rounds.map(r => [
       r.team, r.clock.slice(11, 19) + (r.finished ? " (over)" : ""),
       el("button", {class: r.id === current ? "" : "secondary", onclick: () => { current = r.id; refresh().catch(fail); }},
          r.id === current ? "selected" : "select"),
-      el("a", {href: "/play/" + r.id, target: "_blank"}, "players' view"),
-      el("a", {href: "/wall/" + r.id, target: "_blank", "data-wall": String(r.id)}, "wall screen")])) : "No round yet.");
+      el("span", {class: "links"}, el("a", {href: "/play/" + r.id, target: "_blank"}, "players' view"), el("br"),
+         el("a", {href: "/wall/" + r.id, target: "_blank", "data-wall": String(r.id)}, "wall screen"))])) : "No round yet.");
   const comparison = await api("/api/compare", {headers});
   render("compare", comparison, () => comparison.length ? table(["team", "clock", "detect", "declare", "assemble", "restore",
       "breaches", "updates (windows kept / begun, sent)", "cost"], comparison.map(c => [c.team, c.clock,
