@@ -232,7 +232,7 @@ class Objective(Spec):
     updates_every: PositiveDuration | None = None
     restored_within: PositiveDuration | None = None  # each outage restored this long after it began
     assembled_within: PositiveDuration | None = None  # each bridge assembled this long after declaring
-    decided: dict[DecisionKind, str] = {}  # questions answered so (missed if the round ends without)
+    decided: dict[DecisionKind, str] = {}  # each outage's question answered so (missed once one is not)
     checklist: tuple[str, ...] = ()  # what an evaluator looks for: each item marked met or missed
 
     @model_validator(mode="after")
