@@ -111,7 +111,8 @@ def _updates(limit: float, outages: list[OutageMoments], now: float, finished: b
 _ASKED_AGAIN = {("declare", "not yet")}
 
 
-def _decided(kind: str, answer: str, decisions: list[DecisionRecord], finished: bool) -> Part:
+def _decided(kind: str, answer: str, decisions: list[DecisionRecord], finished: bool,
+             titles: dict[str, str] | None = None) -> Part:
     """Each case's question of ``kind`` answered ``answer`` (among the picks, for several):
     met for a case so answered, missed for one answered otherwise for good (not an answer
     after which the question comes again), combined over the cases asked."""
@@ -129,7 +130,8 @@ def _decided(kind: str, answer: str, decisions: list[DecisionRecord], finished: 
         else "missed" for records in by_case.values()]
     if chosen and "missed" not in statuses:
         return Part(label, combined(statuses),
-                    f"answered by {chosen[0].who} ({chosen[0].role or 'no role'})")
+                    f"answered by {chosen[0].who} "
+                    f"({(titles or {}).get(chosen[0].role, chosen[0].role) or 'no role'})")
     return Part(label, combined(statuses), f"answered {', '.join(r.answer for r in asked)}")
 
 
@@ -154,7 +156,8 @@ def _measures(objective: Objective, round_: Round) -> list[Part]:
         parts.append(_within(f"{label} {limit:g} min", limit, pairs, now, finished))
     if objective.updates_every is not None:
         parts.append(_updates(objective.updates_every, outages, now, finished))
-    parts += [_decided(kind, answer, round_.decisions, finished)
+    titles = {name: role.title for name, role in round_.exercise.roles.items()}
+    parts += [_decided(kind, answer, round_.decisions, finished, titles)
               for kind, answer in objective.decided.items()]
     return parts
 

@@ -243,7 +243,8 @@ def test_the_console_and_the_players_view_fit_1024_1280_and_1920_pixels(tmp_path
           .filter(node => node.scrollWidth > node.clientWidth + 1)
           .map(node => (node.querySelector("h2") || node.parentElement.querySelector("h2")).textContent);
         const hidden = [...document.querySelectorAll("a[data-wall], #injects button")]
-          .filter(node => node.getBoundingClientRect().right > node.closest("section").getBoundingClientRect().right)
+          .filter(node => node.getBoundingClientRect().right
+                          > node.closest("section").getBoundingClientRect().right)
           .map(node => node.textContent);  // cut off by a card too narrow for its table
         return {page: document.documentElement.scrollWidth - window.innerWidth, wide, hidden};
     }"""

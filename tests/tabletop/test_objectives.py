@@ -70,6 +70,10 @@ def test_a_decided_measure_is_judged_per_case_and_waits_on_a_question_asked_agai
     assert _decided("restore", "workaround", two, False).status == "missed"
     assert _decided("restore", "workaround", two, False).evidence == "answered workaround, rollback"
     assert _decided("page", "sre", [answered("page", "OUT1", 1, "sre,support")], False).status == "met"
+    tim = DecisionRecord("restore:OUT1:1", "restore", "?", "workaround", "Tim", 0.0, "",
+                         role="technical_lead")
+    assert _decided("restore", "workaround", [tim], False, {"technical_lead": "SRE lead"}).evidence == (
+        "answered by Tim (SRE lead)")
 
 
 def test_a_team_that_restores_in_time_and_updates_meets_the_measures() -> None:
