@@ -30,6 +30,10 @@ function fail(error) { fill("error", error.message); }
 async function act(path, body) {
   try { await post(path, body, headers); fill("error"); await refresh(); } catch (error) { fail(error); }
 }
+function roundAct(what, body) {  // an action on the selected round: none before a round is open
+  if (current === null) { fill("error", "Open a round first: a team name, then Open a round."); return; }
+  return act(`/api/rounds/${current}/${what}`, body);
+}
 function paceLabel(pace) {
   const known = PACES.find(([value]) => Math.abs(value - pace) < 1e-9);
   return known ? known[1] : (pace * 60).toPrecision(3) + "× real time";
@@ -42,7 +46,7 @@ function showPace(pace) {
     select.replaceChildren(...options.map(([value, label]) => el("option", {value: String(value)}, label)));
   select.value = String(options.find(([value]) => Math.abs(value - pace) < 1e-9)[0]);
 }
-const clockAction = action => extra => act(`/api/rounds/${current}/clock`, {action, ...extra});
+const clockAction = action => extra => roundAct("clock", {action, ...extra});
 document.getElementById("start").onclick = () => clockAction("start")({});
 document.getElementById("pause").onclick = () => clockAction("pause")({});
 document.getElementById("step").onclick = () => clockAction("step")({minutes: 5});
@@ -58,16 +62,16 @@ document.getElementById("rewind").onclick = () => {
 };
 document.getElementById("end").onclick = () => {
   if (!confirm("End this round for its players?")) return;
-  act(`/api/rounds/${current}/end`, {message: document.getElementById("end-message").value.trim()});
+  roundAct("end", {message: document.getElementById("end-message").value.trim()});
 };
 let nowMinute = 0;
 document.getElementById("add-note").onclick = async () => {
   const body = observation(nowMinute);
   if (typeof body === "string") { fill("error", body); return; }
-  await act(`/api/rounds/${current}/notes`, body);
+  await roundAct("notes", body);
   clearObservation();
 };
-const markItem = (objective, item, verdict) => act(`/api/rounds/${current}/checklist`, {objective, item, verdict});
+const markItem = (objective, item, verdict) => roundAct("checklist", {objective, item, verdict});
 document.getElementById("new-round").onclick = async () => {
   const body = {team: document.getElementById("team").value.trim()};
   const seed = document.getElementById("seed").value.trim();
@@ -75,7 +79,7 @@ document.getElementById("new-round").onclick = async () => {
   try { const made = await post("/api/rounds", body, headers);
         current = made.id; fill("error"); await refresh(); } catch (error) { fail(error); }
 };
-document.getElementById("take-clock").onclick = () => act(`/api/rounds/${current}/clock-holder`, {});
+document.getElementById("take-clock").onclick = () => roundAct("clock-holder", {});
 function showHolder(holder) {
   const mine = holder.console === headers["X-Console"] && holder.name;
   text("holder", !holder.name ? "Nobody holds the clock yet: the first console to act on it takes it." :
@@ -127,13 +131,13 @@ async function refresh() {
   objectiveChoices(s.objectives);
   render("objectives", s.objectives, objectives => objectivesBlock(objectives, markItem));
   showDecisions("decisions", s.decisions,
-      (key, answer) => act(`/api/rounds/${current}/decisions`, {key, answer}),
+      (key, answer) => roundAct("decisions", {key, answer}),
       s.finished ? "The round is over." : "None.");
   render("scoreboard", s.scoreboard, scoreboard);
   render("injects", [current, s.injects], () => table(["inject", "kind", "when", ""], s.injects.map(i => [i.name, i.kind,
       i.when ? (i.at === null ? "" : "from " + i.at + ", ") + "when " + i.when : i.at === null ? "on demand" : i.at,
       i.fired ? "fired" :
-      el("button", {class: "secondary", onclick: () => act(`/api/rounds/${current}/injects`, {name: i.name})}, "fire")])));
+      el("button", {class: "secondary", onclick: () => roundAct("injects", {name: i.name})}, "fire")])));
   render("timeline", s.timeline, () => table(["time", "what", "case", "who"], s.timeline.slice().reverse().map(r =>
       [r.clock, r.kind === "event" ? r.what : r.kind + ": " + r.what, r.case,
        r.who + (r.role && r.role !== "facilitator" && r.role !== "policy"

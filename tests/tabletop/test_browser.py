@@ -184,8 +184,12 @@ def test_a_paused_clock_stops_the_decision_timer_and_the_round_ends_with_the_res
     with _serving(exercise, tick_s=0.2) as url, _browser() as (browser, errors):
         console = _page(browser, errors)
         console.goto(f"{url}/console?token={exercise.token}")
+        expect(console.locator("#rounds")).to_contain_text("No round yet.")
+        console.click("#start")  # before any round: said, and no request (a 422 would be an error)
+        expect(console.locator("#error")).to_have_text("Open a round first: a team name, then Open a round.")
         console.fill("#team", "Blue")
         console.click("#new-round")
+        expect(console.locator("#rounds")).to_contain_text("Blue")
         _step_to(console, "Declare a major incident")
         players = _join(browser, errors, console, "incident_manager", "Ann")
         timer = players.locator("#decisions .timer")
