@@ -264,10 +264,10 @@ class Simulation:
             self.env.timeout(self._arrival_time[0]).callbacks.append(self._arrive)
 
     def _incident(self, plans: PlannedIncidents, index: int, name: str) -> Incident:
-        priority, category = int(plans.priority[index]), int(plans.category[index])
+        priority, category = plans.priority_ranks[index], plans.category_codes[index]
         case = self.recorder.add_case(name, priority, category)
         reopen_delay, reopen_work = plans.reopen.get(index, _NO_REOPEN)
-        return Incident(case, priority, category, float(plans.arrival[index]),
+        return Incident(case, priority, category, plans.arrival_minutes[index],
                         plans.segments(index), reopen_delay, reopen_work)
 
     def _arrive(self, _event: simpy.Event) -> None:
