@@ -14,7 +14,13 @@ difference between two horizons' totals over the difference of their incidents::
 Run it in each checkout to compare two commits (a copy of this file runs in older ones).
 
 Usage: ``python benchmarks/callgrind_job.py JOB HORIZON`` with JOB one of ``baseline``,
-``with-mim``, ``with-mim-weekly`` (each service failing about once a week) and ``mmc``.
+``with-mim``, ``with-mim-weekly`` (each service failing about once a week) and ``mmc``; or
+``python benchmarks/callgrind_job.py simpy N``: the reference SimPy M/M/c
+(``../shared/bench/mmc_simpy.py``) with N customers, which prints N — the yardstick of the
+ratios in docs/performance.md (e.g. N = 5000 and 15000).
+
+Run each job once outside callgrind first (or ``python -m compileall``): the first run of a
+fresh checkout also compiles its modules, which would count in the shorter horizon's total.
 """
 
 from __future__ import annotations
@@ -27,11 +33,23 @@ from simulator.model.incident import ActivityCode
 from simulator.scenario import load_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
+REFERENCES = Path(__file__).parents[2] / "shared" / "bench"
 WEEKLY = [f"services.{name}.failures.every.mean=7d" for name in ("customer_portal", "email", "network_core")]
+
+
+def _simpy_reference(customers: int) -> None:
+    sys.path.insert(0, str(REFERENCES))
+    import mmc_simpy  # type: ignore[import-not-found]  # (only for this job)
+
+    waits, _, _ = mmc_simpy.run(n=customers)
+    print(len(waits))
 
 
 def main() -> None:
     job, horizon = sys.argv[1], sys.argv[2]
+    if job == "simpy":
+        _simpy_reference(int(horizon))
+        return
     overrides = [f"run.horizon={horizon}", "run.warmup=0m"]
     if job in ("mmc", "baseline"):
         scenario = load_scenario(SCENARIOS / f"{job}.yaml", overrides)
