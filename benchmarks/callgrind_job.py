@@ -58,9 +58,8 @@ def main() -> None:
                                  overrides + (WEEKLY if job == "with-mim-weekly" else []))
     simulation = Simulation(scenario, replication=0)
     simulation.run()
-    rows = simulation.recorder.rows
-    print(sum(1 for row in rows if row[2] == ActivityCode.ARRIVED),
-          sum(1 for row in rows if row[2] == ActivityCode.OUTAGE_STARTED))
+    activities = simulation.recorder.rows.activities()
+    print(activities.count(ActivityCode.ARRIVED), activities.count(ActivityCode.OUTAGE_STARTED))
 
 
 if __name__ == "__main__":

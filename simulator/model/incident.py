@@ -9,7 +9,7 @@ event log is the only output, and nothing reads the incident objects again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final, Protocol, overload
 
 import numpy as np
@@ -215,6 +215,15 @@ class Rows(Sequence[Row]):
 
     def __len__(self) -> int:
         return len(self._values) // _ROW_WIDTH
+
+    def __iter__(self) -> Iterator[Row]:
+        values, width = self._values, _ROW_WIDTH
+        return zip(values[0::width], *(map(int, values[column::width]) for column in range(1, width)),
+                   strict=True)
+
+    def activities(self) -> list[int]:
+        """Each row's activity code, in order (one slice of the flat list: cheap)."""
+        return [int(code) for code in self._values[2::_ROW_WIDTH]]
 
     @overload
     def __getitem__(self, index: int) -> Row: ...

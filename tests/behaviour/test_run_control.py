@@ -193,6 +193,8 @@ def test_the_recorder_s_rows_read_back_as_the_event_log_says() -> None:
                 for minute, case, activity, team, agent in rows]
     assert as_names == trace(simulation.results())
     assert rows[-1] == rows[len(rows) - 1] and rows[1:3] == [rows[1], rows[2]]
+    assert list(rows) == [rows[index] for index in range(len(rows))]
+    assert rows.activities() == [row[2] for row in rows]
     with pytest.raises(IndexError):
         rows[len(rows)]
 
