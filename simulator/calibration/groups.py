@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,7 @@ from simulator.calibration.onduty import OnDuty, activity_profile, learn_on_duty
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import Visits
 
-__all__ = ["OTHER", "GroupModel", "learn_groups", "team_name"]
+__all__ = ["OTHER", "GroupModel", "GroupStats", "RoutingStats", "learn_groups", "pooled_groups", "team_name"]
 
 OTHER = "other"
 #: A priority gets its own handling time in a group from this many visits on.
@@ -56,12 +55,41 @@ def team_name(group: str) -> str:
     return "group_" + (_NAME.sub("_", str(group)).strip("_") or "unnamed")
 
 
-@dataclass
+#: A group's on-duty hours: (weekdays, weekends), each (start hour, end hour) or None when off.
+Hours = tuple[tuple[int, int] | None, tuple[int, int] | None]
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Figures about a group's visits, for comments and the report."""
+
+    groups: tuple[str, ...]  # the log's groups pooled into this team
+    resolved_here: float  # share of visits that ended in the final resolution
+    transferred: float  # share that handed the ticket on
+    hidden: tuple[float, float]  # hand-offs modelled beyond the visible ones, per visible one: out, in
+    after_transfer: float  # share that came from another group and did not hand the ticket on
+    work_median_min: float
+
+
+@dataclass(frozen=True)
+class RoutingStats:
+    """How the transfers were scaled to the counted hand-offs (:func:`_transfers`)."""
+
+    visible_per_ticket: float  # hand-offs per ticket assigned to a group, as the updates show them
+    model_per_ticket: float  # as the model makes them
+    counted_per_ticket: float  # as the log counts them (NaN without counts)
+    counted_share_none: float  # share of escalated tickets never reassigned, by the counts
+    factor: float  # on every visible transfer probability
+    hidden_out: dict[str, float]  # team → hand-offs out of it beyond the visible ones, per visible one
+    hidden_in: dict[str, float]  # and into it
+
+
+@dataclass(frozen=True)
 class GroupModel:
     """What was learned about one (pooled) group."""
 
     team: str
-    hours: tuple[tuple[int, int] | None, tuple[int, int] | None]
+    hours: Hours
     handling: DurationFit  # visits that do not end in a transfer (all visits if not split)
     handling_by_priority: dict[str, DurationFit]
     handling_when_transferred: DurationFit | None  # visits that hand the ticket on to another group
@@ -76,7 +104,7 @@ class GroupModel:
     load: dict[str, float]  # mean tickets in hand while on duty
     people: float  # mean distinct resolvers active per on-duty weekday hour
     visits: int
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: GroupStats
 
 
 def pooled_groups(visits: pd.DataFrame, n_groups: int) -> list[str]:
@@ -96,7 +124,7 @@ def _on_duty_minutes(clock: OnDuty, code: np.ndarray, visits: pd.DataFrame, paus
 
 
 def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted: pd.Series
-               ) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+               ) -> tuple[dict[str, dict[str, float]], RoutingStats]:
     """Transfer probabilities: where tickets go from the visible hand-offs, how often from the counts.
 
     A quarter of the updates are missing from a ServiceNow log, so some hand-offs are never
@@ -148,11 +176,10 @@ def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted
     # into it (for the handling times of those visits, see :func:`_handling`).
     out_ratio = matrix.sum(axis=1) / np.maximum(base.sum(axis=1), 1e-12) - 1.0
     in_ratio = (stays @ matrix) / np.maximum(stays @ base, 1e-12) - 1.0
-    return result, {"visible_per_ticket": changes(1.0), "model_per_ticket": changes(factor),
-                    "counted_per_ticket": float(counted.mean()) if len(counted) else math.nan,
-                    "counted_share_none": 1.0 - target, "factor": factor,
-                    "hidden_out": dict(zip(teams, np.maximum(out_ratio, 0.0).tolist(), strict=True)),
-                    "hidden_in": dict(zip(teams, np.maximum(in_ratio, 0.0).tolist(), strict=True))}
+    return result, RoutingStats(
+        changes(1.0), changes(factor), float(counted.mean()) if len(counted) else math.nan, 1.0 - target,
+        factor, dict(zip(teams, np.maximum(out_ratio, 0.0).tolist(), strict=True)),
+        dict(zip(teams, np.maximum(in_ratio, 0.0).tolist(), strict=True)))
 
 
 def _in_hand(visits: pd.DataFrame, pauses: pd.DataFrame, hours: pd.DatetimeIndex) -> np.ndarray:
@@ -187,7 +214,7 @@ _CLASSES = {"weekday": range(5), "weekend": range(5, 7)}
 
 
 def _on_duty_hours(log: RealLog, pooled: dict[str, str], teams: list[str],
-                   window: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[list[Any], pd.DataFrame | None]:
+                   window: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[list[Hours], pd.DataFrame | None]:
     updates = log.updates
     if updates is None or not updates["resolver"].notna().any():
         return [learn_on_duty(None) for _ in teams], None
@@ -280,7 +307,7 @@ def _handling(context: _Context, mine: np.ndarray, hidden: tuple[float, float] =
     return (*_fits(context, stayed), moved, came)
 
 
-def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
+def _group(context: _Context, team: str, hours: Hours, transfer: dict[str, float],
            profile: pd.DataFrame | None, hidden: tuple[float, float]) -> GroupModel:
     visits, pauses = context.visits, context.pauses
     mine = (visits["team"] == team).to_numpy()
@@ -301,15 +328,16 @@ def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
         team, hours, handling, by_priority, moved, moved_by_priority, came, came_by_priority,
         float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit, after, transfer, slots, load, people,
         int(mine.sum()),
-        {"groups": sorted({str(g) for g in visits.loc[mine, "group"].unique()}),
-         "resolved_here": float(visits.loc[mine, "resolved_here"].mean()),
-         "transferred": float(visits.loc[mine, "transferred"].mean()), "hidden": hidden,
-         "after_transfer": float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
-         "work_median_min": float(np.median(work)) if len(work) else math.nan})
+        GroupStats(tuple(sorted({str(g) for g in visits.loc[mine, "group"].unique()})),
+                   float(visits.loc[mine, "resolved_here"].mean()),
+                   float(visits.loc[mine, "transferred"].mean()), hidden,
+                   float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
+                   float(np.median(work)) if len(work) else math.nan))
 
 
 def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Timestamp, pd.Timestamp],
-                 entry: pd.Series, routing: str = "counted") -> tuple[list[GroupModel], dict[str, Any]]:
+                 entry: pd.Series, routing: str = "counted"
+                 ) -> tuple[list[GroupModel], list[str], RoutingStats]:
     """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team.
 
     ``routing="counted"`` scales the visible hand-offs up to the log's reassignment counts
@@ -345,8 +373,8 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
         counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
     transfers, routing_stats = _transfers(visits, teams, entry, counted)
     models = [_group(context, team, hours[code_of[team]], transfers[team], profile,
-                     (routing_stats["hidden_out"][team], routing_stats["hidden_in"][team])) for team in teams]
-    return models, {"teams": teams, "routing": routing_stats}
+                     (routing_stats.hidden_out[team], routing_stats.hidden_in[team])) for team in teams]
+    return models, teams, routing_stats
 
 
 def _after_share(clock: OnDuty, code: int, visits: pd.DataFrame, first_waits: pd.DataFrame) -> float:

@@ -1,5 +1,8 @@
 """Calibration layer: learn a mimsim scenario from a real incident log.
 
+:func:`learn` measures the log and returns a typed :class:`~simulator.calibration.learned.Learned`;
+:func:`calibrate` is :func:`learn` followed by
+:func:`~simulator.calibration.assemble.assemble`, which writes it as a scenario.
 What is learned, and from what (the README's "Calibrating from a real log" says why):
 
 * **arrivals** — volume per day over the log's active period (days from the first to
@@ -22,33 +25,32 @@ What is learned, and from what (the README's "Calibrating from a real log" says 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simulator.calibration.fitting import DurationFit, fit_durations
-from simulator.calibration.groups import learn_groups, team_name
+from simulator.calibration.assemble import assemble
+from simulator.calibration.fitting import DurationFit, fit_durations, km_quantiles
+from simulator.calibration.groups import OTHER, learn_groups, pooled_groups, team_name
+from simulator.calibration.learned import (
+    DESK,
+    ArrivalStats,
+    Calibration,
+    DeskModel,
+    Learned,
+    ReopenModel,
+    ResolutionSummary,
+    SlaTarget,
+)
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import cut_visits
 
-__all__ = ["DESK", "Calibration", "active_period", "calibrate", "priority_names"]
+__all__ = ["DESK", "Calibration", "active_period", "calibrate", "learn", "priority_names"]
 
-DESK = "service_desk"
 WARMUP_DAYS = 14
 _DAY = pd.Timedelta(days=1)
 #: Candidate SLA resolution targets (minutes): 1 h to 30 days.
 _SLA_CANDIDATES = [60.0 * h for h in (1, 2, 4, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 720)]
-
-
-@dataclass
-class Calibration:
-    """A learned scenario (plain data, durations in minutes), comments for its file, and a report."""
-
-    scenario: dict[str, Any]
-    comments: dict[tuple[str, ...], str]
-    report: dict[str, Any] = field(default_factory=dict)
 
 
 def priority_names(incidents: pd.DataFrame) -> list[str]:
@@ -78,7 +80,7 @@ def _round_shares(values: np.ndarray, decimals: int = 5) -> np.ndarray:
 
 
 def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-              fraction: float) -> tuple[float, list[list[float]], dict[str, Any]]:
+              fraction: float) -> tuple[float, list[list[float]], ArrivalStats]:
     opened = incidents["opened"]
     days = pd.Series(pd.date_range(start, end, freq="D", inclusive="left"))
     per_weekday = days.dt.day_of_week.value_counts().reindex(range(7), fill_value=0).to_numpy()
@@ -87,11 +89,13 @@ def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     mean_week = counts / np.maximum(per_weekday, 1)[:, None]
     weekly = _round_shares(mean_week.ravel()).reshape(7, 24)
     volume = len(opened) / len(days) / fraction
-    return volume, weekly.tolist(), {"incidents": len(opened), "days": len(days),
-                                     "per_day": volume, "sample_fraction": fraction}
+    return volume, weekly.tolist(), ArrivalStats(len(opened), len(days), volume, fraction)
 
 
-def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, Any], list[list[str]]]:
+Cells = dict[str, dict[int, dict[int, float]]]
+
+
+def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[Cells, list[list[str]]]:
     """Impact × urgency cells per priority, and the matrix (each cell's most common priority).
 
     A log without impact and urgency (or where some priority is never the most common in
@@ -105,7 +109,7 @@ def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, An
         table = known.groupby(["impact", "urgency"])["priority"].agg(lambda s: s.value_counts().index[0])
         for (impact, urgency), name in table.items():
             matrix[int(impact) - 1][int(urgency) - 1] = str(name)
-    cells: dict[str, Any] = {}
+    cells: Cells = {}
     for name in names:
         chosen = known[known["priority"] == name]
         shares = {(int(i), int(u)): n for (i, u), n in chosen.groupby(["impact", "urgency"]).size().items()
@@ -119,22 +123,18 @@ def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, An
     return cells, matrix
 
 
-def _desk(log: RealLog, incidents: pd.DataFrame, names: list[str], peak_per_hour: float
-          ) -> tuple[dict[str, Any], dict[tuple[str, ...], str], pd.Series]:
+def _logging(incidents: pd.DataFrame) -> tuple[DurationFit | None, float]:
+    """Opened → record saved (where the log has it), and its mean in minutes (5 if not)."""
     logging = ((incidents["logged"] - incidents["opened"]).dt.total_seconds() / 60.0).dropna()
     logging = logging[(logging >= 0) & (logging < 24 * 60)]
-    comments: dict[tuple[str, ...], str] = {}
     if len(logging) >= 20:
-        fit = fit_durations(logging.to_numpy())
-        handling: dict[str, Any] = fit.spec
-        comments[("flow", "desk", "handling")] = f"opened → record saved: {fit.comment()}"
-        mean = float(np.mean(logging))
-    else:
-        handling, mean = {"dist": "fixed", "value": 5.0}, 5.0
-        comments[("flow", "desk", "handling")] = ("[assumption] 5 minutes to log a ticket "
-                                                  "(no logging time in the log)")
-    load = peak_per_hour * mean / 60.0
-    agents = max(1, math.ceil(load + 3 * math.sqrt(load)))
+        return fit_durations(logging.to_numpy()), float(np.mean(logging))
+    return None, 5.0
+
+
+def _first_groups(incidents: pd.DataFrame, names: list[str]
+                  ) -> tuple[dict[str, float], dict[str, pd.Series], pd.Series]:
+    """Per priority the share never assigned to a group and the first group's shares; and overall."""
     first = incidents["first_group"].astype(object).map(
         lambda group: None if pd.isna(group) else str(group))
     fcr, escalation = {}, {}
@@ -144,9 +144,16 @@ def _desk(log: RealLog, incidents: pd.DataFrame, names: list[str], peak_per_hour
         fcr[name] = float(mine.isna().mean()) if len(mine) else 0.0
         shares = mine.dropna().value_counts(normalize=True)
         escalation[name] = shares if len(shares) else overall
-    desk = {"team": DESK, "handling": handling, "fcr": fcr, "escalation": escalation,
-            "agents": agents, "load": load}
-    return desk, comments, overall
+    return fcr, escalation, overall
+
+
+def _desk(incidents: pd.DataFrame, names: list[str], peak_per_hour: float, teams: list[str],
+          escalation: dict[str, pd.Series], fcr: dict[str, float]) -> DeskModel:
+    handling, mean = _logging(incidents)
+    load = peak_per_hour * mean / 60.0
+    agents = max(1, math.ceil(load + 3 * math.sqrt(load)))
+    pooled = {priority: _pooled_shares(shares, teams) for priority, shares in escalation.items()}
+    return DeskModel(DESK, handling, fcr, pooled, agents, load)
 
 
 def _pooled_shares(shares: pd.Series, teams: list[str]) -> dict[str, float]:
@@ -159,17 +166,17 @@ def _pooled_shares(shares: pd.Series, teams: list[str]) -> dict[str, float]:
     return {team: float(value) for team, value in zip(pooled, values, strict=True) if value > 0}
 
 
-def _reopen(log: RealLog, incidents: pd.DataFrame, pauses: pd.DataFrame) -> tuple[float, DurationFit | None]:
+def _reopen(incidents: pd.DataFrame, pauses: pd.DataFrame) -> ReopenModel:
     resolved = incidents[incidents["resolved"].notna()]
     share = float((resolved["n_reopened"].fillna(0) > 0).mean()) if len(resolved) else 0.0
     spells = pauses[pauses["kind"] == "reopen"]
     if len(spells) < 10:
-        return share, None
+        return ReopenModel(share, None)
     minutes = ((spells["end"] - spells["start"]).dt.total_seconds() / 60.0).to_numpy()
-    return share, fit_durations(minutes, spells["censored"].to_numpy())
+    return ReopenModel(share, fit_durations(minutes, spells["censored"].to_numpy()))
 
 
-def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
+def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, SlaTarget]:
     """Per priority, the resolution target (24×7 minutes) that best reproduces ``made_sla``."""
     result = {}
     known = incidents.dropna(subset=["made_sla", "resolved"])
@@ -182,20 +189,12 @@ def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, dict[str, float
         elapsed = hours[mine].to_numpy()
         agreement = [float(np.mean((elapsed <= target) == flag)) for target in _SLA_CANDIDATES]
         best = int(np.argmax(agreement))
-        result[name] = {"resolution_min": _SLA_CANDIDATES[best], "agreement": agreement[best],
-                        "made_sla": float(flag.mean()), "n": int(mine.sum())}
+        result[name] = SlaTarget(_SLA_CANDIDATES[best], agreement[best], float(flag.mean()), int(mine.sum()))
     return result
 
 
-def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
-              routing: str = "counted") -> Calibration:
-    """Learn a scenario from ``log``; the result's ``scenario`` is plain data for the writer.
-
-    ``routing``: ``"counted"`` (transfers scaled to the log's reassignment counts) or
-    ``"visible"`` (only the hand-offs its updates show).
-    """
-    from simulator.calibration.assemble import assemble
-
+def _active(log: RealLog) -> tuple[RealLog, pd.Timestamp, pd.Timestamp]:
+    """The log without the incidents opened outside its active period (counted as a problem)."""
     start, end = active_period(log.incidents["opened"])
     within = (log.incidents["opened"] >= start) & (log.incidents["opened"] < end)
     problems = dict(log.problems)
@@ -205,38 +204,47 @@ def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
     updates = log.updates
     if updates is not None:
         updates = updates[updates["case_id"].isin(incidents.index)]
-    log = RealLog(incidents, updates, log.exported, problems, log.pause_states, log.resolved_states,
-                  log.source, log.sample_fraction)
+    return (RealLog(incidents, updates, log.exported, problems, log.pause_states, log.resolved_states,
+                    log.source, log.sample_fraction), start, end)
+
+
+def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str = "counted") -> Learned:
+    """Measure everything a scenario needs from ``log`` (see the module docstring).
+
+    ``routing``: ``"counted"`` (transfers scaled to the log's reassignment counts) or
+    ``"visible"`` (only the hand-offs its updates show).
+    """
+    log, start, end = _active(log)
+    incidents = log.incidents
     names = priority_names(incidents)
     volume, weekly, arrival_stats = _arrivals(incidents, start, end, log.sample_fraction)
     cells, matrix = _priorities(incidents, names)
-    peak = volume * 7 * float(np.max(weekly))
-    desk, comments, entry = _desk(log, incidents, names, peak)
+    fcr, escalation, entry = _first_groups(incidents, names)
     cut = cut_visits(log)
-    groups, group_stats = learn_groups(log, cut, n_groups, (start, end),
-                                       _entry_by_team(entry, cut.visits, n_groups), routing)
-    teams = group_stats["teams"]
-    desk["escalation"] = {p: _pooled_shares(shares, teams) for p, shares in desk["escalation"].items()}
-    reopen_share, reopen_fit = _reopen(log, incidents, cut.pauses)
+    groups, teams, routing_stats = learn_groups(log, cut, n_groups, (start, end),
+                                                _entry_by_team(entry, cut.visits, n_groups), routing)
+    desk = _desk(incidents, names, volume * 7 * float(np.max(weekly)), teams, escalation, fcr)
     closing = (incidents["closed"] - incidents["resolved"]).dt.total_seconds() / 60.0
     closing = closing[(incidents["n_reopened"].fillna(0) == 0).to_numpy()].dropna()
-    learned = {
-        "name": name or "calibrated", "source": log.source, "start": start, "end": end,
-        "volume": volume, "weekly": weekly, "priorities": names, "cells": cells, "matrix": matrix,
-        "mix": incidents["priority"].value_counts(normalize=True).reindex(names).fillna(0).to_dict(),
-        "desk": desk, "groups": groups, "reopen": (reopen_share, reopen_fit),
-        "closure_min": float(closing.median()) if len(closing) else 0.0,
-        "sla": _sla(incidents, names), "problems": problems, "arrivals": arrival_stats,
-        "routing": group_stats["routing"], "warmup_days": WARMUP_DAYS,
-        "exported": log.exported, "n_incidents": len(incidents),
-        "resolution_km": _resolution_summary(incidents, log.exported),
-    }
-    return assemble(learned, comments)
+    return Learned(
+        name=name or "calibrated", source=log.source, start=start, end=end, exported=log.exported,
+        n_incidents=len(incidents), volume=volume, weekly=weekly, arrivals=arrival_stats,
+        priorities=names,
+        mix=incidents["priority"].value_counts(normalize=True).reindex(names).fillna(0).to_dict(),
+        cells=cells, matrix=matrix, desk=desk, groups=groups, routing=routing_stats,
+        reopen=_reopen(incidents, cut.pauses),
+        closure_min=float(closing.median()) if len(closing) else 0.0,
+        sla=_sla(incidents, names), resolution=_resolution_summary(incidents, log.exported),
+        problems=log.problems, warmup_days=WARMUP_DAYS)
+
+
+def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
+              routing: str = "counted") -> Calibration:
+    """Learn a scenario from ``log`` (:func:`learn`) and write it as plain data (:func:`assemble`)."""
+    return assemble(learn(log, n_groups, name, routing))
 
 
 def _entry_by_team(entry: pd.Series, visits: pd.DataFrame, n_groups: int) -> pd.Series:
-    from simulator.calibration.groups import OTHER, pooled_groups
-
     top = {team_name(group) for group in pooled_groups(visits, n_groups)}
     pooled: dict[str, float] = {}
     for group, share in entry.items():
@@ -246,19 +254,16 @@ def _entry_by_team(entry: pd.Series, visits: pd.DataFrame, n_groups: int) -> pd.
     return pd.Series(pooled)
 
 
-def _resolution_summary(incidents: pd.DataFrame, exported: pd.Timestamp) -> dict[str, Any]:
+def _resolution_summary(incidents: pd.DataFrame, exported: pd.Timestamp) -> dict[str, ResolutionSummary]:
     """Opened → resolved (hours) per priority by Kaplan–Meier, open incidents censored at the export."""
-    from simulator.calibration.fitting import km_quantiles
-
     end = incidents["resolved"].fillna(exported)
     hours = ((end - incidents["opened"]).dt.total_seconds() / 3600.0).to_numpy()
     censored = incidents["resolved"].isna().to_numpy()
-    summary: dict[str, Any] = {}
+    summary: dict[str, ResolutionSummary] = {}
     for name, chosen in [("all", np.ones(len(hours), bool)),
                          *[(p, (incidents["priority"] == p).to_numpy())
                            for p in incidents["priority"].unique()]]:
         median, p90 = km_quantiles(hours[chosen], censored[chosen], np.array([0.5, 0.9]))
-        summary[str(name)] = {"n": int(chosen.sum()), "censored": int(censored[chosen].sum()),
-                              "median_h": float(median), "p90_h": float(p90)}
+        summary[str(name)] = ResolutionSummary(int(chosen.sum()), int(censored[chosen].sum()),
+                                               float(median), float(p90))
     return summary
-

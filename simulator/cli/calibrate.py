@@ -117,13 +117,13 @@ def calibrate(log: Path, log_format: str, mapping: Path | None,
     out.write_text(scenario_yaml(calibration.scenario, calibration.comments, header))
     load_scenario(out)  # the file must be a valid scenario; a problem here is a bug, reported as such
     console = stderr()
-    summary = calibration.report
-    problems = ", ".join(f"{kind}: {n}" for kind, n in summary["problems"].items()) or "none"
+    learned = calibration.learned
+    problems = ", ".join(f"{kind}: {n}" for kind, n in learned.problems.items()) or "none"
     console.print(f"read {len(real.incidents)} incidents from {log} in {read_s:.1f} s; "
                   f"rows needing care — {problems}", markup=False, soft_wrap=True)
-    console.print(f"wrote {out} ({len(summary['groups'])} groups, period {summary['period'][0]} to "
-                  f"{summary['period'][1]}, {summary['arrivals']['per_day']:.1f} incidents a day) in "
+    console.print(f"wrote {out} ({len(learned.groups)} groups, period {learned.start.date()} to "
+                  f"{learned.end.date()}, {learned.arrivals.per_day:.1f} incidents a day) in "
                   f"{time.perf_counter() - began:.1f} s", markup=False, soft_wrap=True)
     if report is not None:
-        report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        report.write_text(json.dumps(calibration.report, indent=2, default=str) + "\n")
         console.print(f"wrote {report}", markup=False)
