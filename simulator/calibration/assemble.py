@@ -15,7 +15,16 @@ import pandas as pd
 
 from simulator.calibration.fitting import DurationFit
 from simulator.calibration.groups import GroupModel
-from simulator.calibration.learned import DESK, Calibration, DeskModel, Learned
+from simulator.calibration.history import MIN_RULE_VISITS, PRIOR_VISITS, STAGES, HistoryRule
+from simulator.calibration.learned import (
+    DESK,
+    DESK_STEP_ENDS,
+    PROFILE_PRIOR,
+    Calibration,
+    DeskModel,
+    Learned,
+    written_closure_min,
+)
 from simulator.scenario.units import format_duration
 
 __all__ = ["assemble", "distribution"]
@@ -86,11 +95,26 @@ def _group_flow(model: GroupModel) -> Plain:
     transfer = {team: round(p, 5) for team, p in model.transfer.items() if round(p, 5) > 0}
     if transfer:
         flow["transfer"] = transfer
-    if model.wait is not None and model.p_wait > 0:
-        flow["waiting_on_user"] = {"probability": round(model.p_wait, 5),
-                                   "duration": distribution(model.wait.spec),
-                                   "after_share": round(model.wait_after_share, 3)}
+    if model.history:
+        flow["transfer_by_history"] = [_rule(rule) for rule in model.history]
+    if model.wait is not None and max(model.p_wait, model.p_wait_when_transferred or 0.0,
+                                      model.p_wait_after_transfer or 0.0) > 0:
+        wait: Plain = {"probability": round(model.p_wait, 5), "duration": distribution(model.wait.spec),
+                       "after_share": round(model.wait_after_share, 3)}
+        for key, chance in (("probability_when_transferred", model.p_wait_when_transferred),
+                            ("probability_after_transfer", model.p_wait_after_transfer)):
+            if chance is not None:
+                wait[key] = round(chance, 5)
+        flow["waiting_on_user"] = wait
     return flow
+
+
+def _rule(rule: HistoryRule) -> Plain:
+    handoffs: object = f"{rule.handoffs}+" if rule.handoffs == STAGES - 1 else rule.handoffs
+    written: Plain = {} if rule.came_from is None else {"came_from": rule.came_from}
+    if rule.priority is not None:
+        written["priority"] = rule.priority
+    return {**written, "handoffs": handoffs, "transfer": rule.transfer}
 
 
 def _span(hours: tuple[int, int] | None) -> str:
@@ -125,9 +149,20 @@ def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
             comments[(*path, key)] = f"on-duty minutes outside pauses of {which}: {pooled.comment()}"
         for name, fit in by_priority.items():
             comments[(*path, f"{key}_by_priority", name)] = fit.comment()
+    if model.history:
+        comments[(*path, "transfer")] = "shares of the visible hand-offs (where no rule below matches)"
+        comments[(*path, "transfer_by_history")] = (
+            f"routing with memory: per hand-offs so far (and per previous group, else per priority, "
+            f"from {MIN_RULE_VISITS} visits on), shrunk towards the coarser shares by {PRIOR_VISITS:g} "
+            f"pseudo-visits; visits per "
+            f"rule: {', '.join(str(rule.visits) for rule in model.history)}")
     if model.wait is not None:
+        by_kind = "".join(f", {chance:.1%} of those that {kind}" for kind, chance in (
+            ("hand the ticket on", model.p_wait_when_transferred),
+            ("came from another group", model.p_wait_after_transfer)) if chance is not None)
         comments[(*path, "waiting_on_user")] = (f"{model.p_wait:.1%} of visits wait on the user or a "
-                                                f"vendor; wait length {model.wait.comment()}")
+                                                f"vendor{' (the usual ones)' if by_kind else ''}{by_kind}; "
+                                                f"wait length {model.wait.comment()}")
     return comments
 
 
@@ -166,7 +201,7 @@ def _streams(learned: Learned) -> Plain:
     for name in learned.priorities:
         volume = learned.volume * learned.mix[name]
         if volume > 0:
-            streams[name] = {"volume": f"{volume:.4g}/day", "weekly": learned.weekly,
+            streams[name] = {"volume": f"{volume:.4g}/day", "weekly": learned.weekly_by_priority[name],
                              "impact_urgency": learned.cells[name]}
     return streams
 
@@ -189,14 +224,19 @@ def _flow(learned: Learned, streams: Plain, comments: dict[tuple[str, ...], str]
                    "groups": {model.team: _group_flow(model) for model in learned.groups}}
     reopen = learned.reopen
     if reopen.probability > 0:
-        delay = distribution(reopen.delay.spec) if reopen.delay is not None else \
-            {"dist": "lognormal", "median": "1d", "p90": "4d"}
-        flow["reopen"] = {"probability": round(reopen.probability, 5), "delay": delay}
-        comments[("flow", "reopen")] = (f"{reopen.probability:.2%} of resolved incidents reopened; delay: "
-                                        + (reopen.delay.comment() if reopen.delay is not None
-                                           else "[assumption] median 1 day (too few reopenings seen)"))
+        spec = reopen.delay.spec if reopen.delay is not None else reopen.assumed
+        assert spec is not None
+        flow["reopen"] = {"probability": round(reopen.probability, 5), "delay": distribution(spec)}
+        within = ("" if reopen.within_closure >= 0.9995 else
+                  f", divided by the {reopen.within_closure:.0%} of delays shorter than the closure "
+                  f"delay (a ticket is reopened only before it closes)")
+        delay_note = (reopen.delay.comment() if reopen.delay is not None else
+                      f"[assumption] lognormal, median {_duration(float(spec['median']))} "  # type: ignore[arg-type]
+                      f"(the log has no reopen times)")
+        comments[("flow", "reopen")] = (f"{reopen.observed:.2%} of resolved incidents reopened{within}; "
+                                        f"delay: {delay_note}")
     if learned.closure_min > 0:
-        flow["closure_delay"] = _duration(max(math.floor(learned.closure_min / 60.0), 1) * 60.0)
+        flow["closure_delay"] = _duration(written_closure_min(learned.closure_min))
         comments[("flow", "closure_delay")] = (f"median resolved → closed "
                                                f"{learned.closure_min / 60.0:.1f} h: whole hours here, "
                                                f"the hourly auto-close job adds the rest")
@@ -204,9 +244,9 @@ def _flow(learned: Learned, streams: Plain, comments: dict[tuple[str, ...], str]
 
 
 def _desk_comment(desk: DeskModel) -> str:
-    if desk.handling is None:
-        return "[assumption] 5 minutes to log a ticket (no logging time in the log)"
-    return f"opened → record saved: {desk.handling.comment()}"
+    if desk.handling is None or desk.step_end is None:
+        return "[assumption] 5 minutes to log a ticket (no logging or first-response time in the log)"
+    return f"{DESK_STEP_ENDS[desk.step_end]}: {desk.handling.comment()}"
 
 
 def _comments(learned: Learned, days: float) -> dict[tuple[str, ...], str]:
@@ -214,7 +254,8 @@ def _comments(learned: Learned, days: float) -> dict[tuple[str, ...], str]:
     comments.update({
         ("run",): f"the log's active period, after {learned.warmup_days} days of warm-up from empty",
         ("arrivals",): (f"one stream per priority: {learned.volume:.1f} incidents a day in all "
-                        f"over {days:.0f} days; weekly: 7 rows (Mon..Sun) of 24 hourly shares"),
+                        f"over {days:.0f} days; weekly: 7 rows (Mon..Sun) of 24 hourly shares, each "
+                        f"priority's own shrunk towards all incidents' by {PROFILE_PRIOR} pseudo-incidents"),
         ("teams", DESK): (f"[assumption] logging only, 24x7 and never queueing: the log's opening time "
                           f"is when the desk logged the call ({learned.desk.load:.2f} busy at the peak "
                           f"hour)"),
@@ -232,7 +273,8 @@ def _group_report(model: GroupModel) -> Plain:
         "log_groups": list(model.stats.groups), "visits": model.visits, "hours": model.hours,
         "slots": model.slots, "tickets_in_hand": model.load, "people_per_on_duty_hour": model.people,
         "handling": _fit_report(model.handling), "wait": _fit_report(model.wait),
-        "p_wait": model.p_wait, "resolved_here": model.stats.resolved_here,
+        "p_wait": model.p_wait, "p_wait_when_transferred": model.p_wait_when_transferred,
+        "p_wait_after_transfer": model.p_wait_after_transfer, "resolved_here": model.stats.resolved_here,
         "handling_by_priority": {p: _fit_report(f) for p, f in model.handling_by_priority.items()},
         "handling_when_transferred": _fit_report(model.handling_when_transferred),
         "handling_when_transferred_by_priority": {
@@ -253,7 +295,8 @@ def _report(learned: Learned) -> Plain:
         "routing": asdict(learned.routing), "sla": {name: asdict(sla) for name, sla in learned.sla.items()},
         "resolution_kaplan_meier": {name: asdict(summary) for name, summary in learned.resolution.items()},
         "groups": {model.team: _group_report(model) for model in learned.groups},
-        "reopen_share": learned.reopen.probability,
+        "columns": {"used": learned.columns.used, "not_used": learned.columns.unused},
+        "reopen_share": learned.reopen.observed, "reopen_probability": learned.reopen.probability,
         "closure_h": learned.closure_min / 60.0 if math.isfinite(learned.closure_min) else None,
     }
 

@@ -27,19 +27,23 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from simulator.calibration.fitting import DurationFit, fit_durations
+from simulator.calibration.history import HistoryRule, RoutingStats, learn_history
 from simulator.calibration.onduty import OnDuty, activity_profile, learn_on_duty
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import Visits
 
-__all__ = ["OTHER", "GroupModel", "GroupStats", "RoutingStats", "learn_groups", "pooled_groups", "team_name"]
+__all__ = ["OTHER", "ROUTINGS", "GroupModel", "GroupStats", "learn_groups", "pooled_groups", "team_name"]
 
 OTHER = "other"
+#: How calibrate learns routing: with memory (``history``), or a memoryless matrix scaled to the
+#: counted hand-offs (``counted``) or as the updates show them (``visible``).
+ROUTINGS = ("history", "counted", "visible")
 #: A priority gets its own handling time in a group from this many visits on.
 MIN_VISITS_PER_PRIORITY = 200
 #: Visits that end in a transfer get their own handling time from this many on (and as many
@@ -72,19 +76,6 @@ class GroupStats:
 
 
 @dataclass(frozen=True)
-class RoutingStats:
-    """How the transfers were scaled to the counted hand-offs (:func:`_transfers`)."""
-
-    visible_per_ticket: float  # hand-offs per ticket assigned to a group, as the updates show them
-    model_per_ticket: float  # as the model makes them
-    counted_per_ticket: float  # as the log counts them (NaN without counts)
-    counted_share_none: float  # share of escalated tickets never reassigned, by the counts
-    factor: float  # on every visible transfer probability
-    hidden_out: dict[str, float]  # team → hand-offs out of it beyond the visible ones, per visible one
-    hidden_in: dict[str, float]  # and into it
-
-
-@dataclass(frozen=True)
 class GroupModel:
     """What was learned about one (pooled) group."""
 
@@ -96,7 +87,7 @@ class GroupModel:
     handling_when_transferred_by_priority: dict[str, DurationFit]
     handling_after_transfer: DurationFit | None  # other visits that began with a transfer in
     handling_after_transfer_by_priority: dict[str, DurationFit]
-    p_wait: float
+    p_wait: float  # share of the visits that wait on the user (of the usual kind, where kinds differ)
     wait: DurationFit | None
     wait_after_share: float
     transfer: dict[str, float]
@@ -105,6 +96,9 @@ class GroupModel:
     people: float  # mean distinct resolvers active per on-duty weekday hour
     visits: int
     stats: GroupStats
+    history: tuple[HistoryRule, ...] = ()  # routing with memory (``--routing history``)
+    p_wait_when_transferred: float | None = None  # share of the visits that hand the ticket on that wait
+    p_wait_after_transfer: float | None = None  # of the others that came from another group
 
 
 def pooled_groups(visits: pd.DataFrame, n_groups: int) -> list[str]:
@@ -324,24 +318,49 @@ def _group(context: _Context, team: str, hours: Hours, transfer: dict[str, float
     if profile is not None and team in profile.index and open_hours.any():
         people = float(profile.loc[team].to_numpy()[:120][open_hours].mean())
     work = visits.loc[mine, "work_min"].to_numpy()
+    p_wait, p_wait_moved, p_wait_came = _wait_chances(visits, mine)
+    if p_wait_moved is not None:  # the hand-offs the updates do not show take no time, and no wait
+        p_wait_moved /= 1.0 + hidden[0]
     return GroupModel(
         team, hours, handling, by_priority, moved, moved_by_priority, came, came_by_priority,
-        float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit, after, transfer, slots, load, people,
+        p_wait, wait_fit, after, transfer, slots, load, people,
         int(mine.sum()),
         GroupStats(tuple(sorted({str(g) for g in visits.loc[mine, "group"].unique()})),
                    float(visits.loc[mine, "resolved_here"].mean()),
                    float(visits.loc[mine, "transferred"].mean()), hidden,
                    float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
-                   float(np.median(work)) if len(work) else math.nan))
+                   float(np.median(work)) if len(work) else math.nan),
+        p_wait_when_transferred=p_wait_moved, p_wait_after_transfer=p_wait_came)
+
+
+def _wait_chances(visits: pd.DataFrame, mine: np.ndarray) -> tuple[float, float | None, float | None]:
+    """The share of a group's visits that wait on the user: of those that neither hand the ticket
+    on nor came from another group, of those that hand it on, and of the others that came from
+    another group — each kind apart from :data:`MIN_VISITS_PER_OUTCOME` visits on (None where not)."""
+    waited = (visits["n_waits"] > 0).to_numpy()
+    transferred = visits["transferred"].to_numpy(dtype=bool)
+    after = visits["after_transfer"].to_numpy(dtype=bool)
+    moved, came = mine & transferred, mine & after & ~transferred
+    usual = mine & ~transferred & ~after
+
+    def share(chosen: np.ndarray) -> float | None:
+        return float(waited[chosen].mean()) if chosen.sum() >= MIN_VISITS_PER_OUTCOME else None
+
+    p_moved, p_came, p_usual = share(moved), share(came), share(usual)
+    if p_usual is None:
+        return float(waited[mine].mean()), p_moved, p_came
+    return p_usual, p_moved, p_came
 
 
 def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Timestamp, pd.Timestamp],
-                 entry: pd.Series, routing: str = "counted"
+                 entry: pd.Series, routing: str = "history", desk: str = "service_desk"
                  ) -> tuple[list[GroupModel], list[str], RoutingStats]:
     """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team.
 
-    ``routing="counted"`` scales the visible hand-offs up to the log's reassignment counts
-    (see :func:`_transfers`); ``"visible"`` keeps the hand-offs the updates show.
+    ``routing`` (:data:`ROUTINGS`): ``"history"`` learns routing with memory, scaled to the
+    log's reassignment counts stage by stage (:mod:`simulator.calibration.history`);
+    ``"counted"`` a memoryless matrix scaled to the counts (see :func:`_transfers`);
+    ``"visible"`` a memoryless matrix of the hand-offs the updates show.
     """
     visits = cut.visits.copy()
     top = pooled_groups(visits, n_groups)
@@ -354,6 +373,9 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     earlier = ordered["case_id"].shift(1) == ordered["case_id"]
     # came from another team (the first group's visit came from the desk)
     visits["after_transfer"] = (earlier & (ordered["team"].shift(1) != ordered["team"])).reindex(visits.index)
+    if routing == "history":  # hand-offs counted but not seen are taken to come first (see _group)
+        hidden = cut.hidden_reassignments.reindex(visits["case_id"]).fillna(0).to_numpy() > 0
+        visits["after_transfer"] |= hidden & (visits["step"] == 0).to_numpy()
     teams = [pooled[group] for group in top] + ([OTHER] if (visits["team"] == OTHER).any() else [])
     code_of = {team: i for i, team in enumerate(teams)}
     hours, profile = _on_duty_hours(log, pooled, teams, window)
@@ -371,9 +393,16 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     counted = log.incidents.loc[log.incidents["first_group"].notna(), "n_reassigned"].dropna()
     if routing == "visible":
         counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
-    transfers, routing_stats = _transfers(visits, teams, entry, counted)
-    models = [_group(context, team, hours[code_of[team]], transfers[team], profile,
-                     (routing_stats.hidden_out[team], routing_stats.hidden_in[team])) for team in teams]
+    rules: dict[str, tuple[HistoryRule, ...]] = {}
+    if routing == "history":
+        history = learn_history(visits, teams, log.incidents["priority"], counted, desk)
+        transfers, routing_stats, rules = history.transfer, history.stats, history.rules
+    else:
+        transfers, routing_stats = _transfers(visits, teams, entry, counted)
+    models = [replace(_group(context, team, hours[code_of[team]], transfers[team], profile,
+                             (routing_stats.hidden_out[team],
+                              0.0 if routing == "history" else routing_stats.hidden_in[team])),
+                      history=rules.get(team, ())) for team in teams]
     return models, teams, routing_stats
 
 

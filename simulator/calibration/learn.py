@@ -25,15 +25,19 @@ What is learned, and from what (the README's "Calibrating from a real log" says 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from simulator.calibration.assemble import assemble
-from simulator.calibration.fitting import DurationFit, fit_durations, km_quantiles
+from simulator.calibration.columns import column_use
+from simulator.calibration.fitting import DurationFit, fit_durations, km_quantiles, share_below
 from simulator.calibration.groups import OTHER, learn_groups, pooled_groups, team_name
 from simulator.calibration.learned import (
     DESK,
+    DESK_STEP_ENDS,
+    PROFILE_PRIOR,
     ArrivalStats,
     Calibration,
     DeskModel,
@@ -41,6 +45,7 @@ from simulator.calibration.learned import (
     ReopenModel,
     ResolutionSummary,
     SlaTarget,
+    written_closure_min,
 )
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import cut_visits
@@ -79,17 +84,40 @@ def _round_shares(values: np.ndarray, decimals: int = 5) -> np.ndarray:
     return units / scale
 
 
-def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-              fraction: float) -> tuple[float, list[list[float]], ArrivalStats]:
+def _mean_week(opened: pd.Series, per_weekday: np.ndarray) -> np.ndarray:
+    """Mean incidents per hour of the week (7 × 24), each weekday averaged over its days."""
+    counts = np.zeros((7, 24))
+    np.add.at(counts, (opened.dt.day_of_week.to_numpy(), opened.dt.hour.to_numpy()), 1)
+    return counts / np.maximum(per_weekday, 1)[:, None]
+
+
+Weekly = list[list[float]]
+
+
+def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, fraction: float,
+              names: list[str]) -> tuple[float, Weekly, dict[str, Weekly], ArrivalStats]:
+    """Volume per day, the weekly profile of all incidents, and each priority's own profile.
+
+    A priority's profile (priorities can keep other hours: monitoring alerts at night) is its
+    own shares shrunk towards all priorities' by :data:`PROFILE_PRIOR` pseudo-incidents (a
+    Dirichlet prior centred on them), so that a rare priority does not get hours without
+    arrivals from chance alone.
+    """
     opened = incidents["opened"]
     days = pd.Series(pd.date_range(start, end, freq="D", inclusive="left"))
     per_weekday = days.dt.day_of_week.value_counts().reindex(range(7), fill_value=0).to_numpy()
-    counts = np.zeros((7, 24))
-    np.add.at(counts, (opened.dt.day_of_week.to_numpy(), opened.dt.hour.to_numpy()), 1)
-    mean_week = counts / np.maximum(per_weekday, 1)[:, None]
-    weekly = _round_shares(mean_week.ravel()).reshape(7, 24)
+    overall = _mean_week(opened, per_weekday)
+    shares = overall / overall.sum()
+    weekly = _round_shares(overall.ravel()).reshape(7, 24)
+    by_priority = {}
+    for name in names:
+        mine = opened[(incidents["priority"] == name).to_numpy()]
+        own = _mean_week(mine, per_weekday)
+        n = len(mine)
+        blended = (n * own / max(own.sum(), 1e-12) + PROFILE_PRIOR * shares) / (n + PROFILE_PRIOR)
+        by_priority[name] = _round_shares(blended.ravel()).reshape(7, 24).tolist()
     volume = len(opened) / len(days) / fraction
-    return volume, weekly.tolist(), ArrivalStats(len(opened), len(days), volume, fraction)
+    return volume, weekly.tolist(), by_priority, ArrivalStats(len(opened), len(days), volume, fraction)
 
 
 Cells = dict[str, dict[int, dict[int, float]]]
@@ -123,13 +151,24 @@ def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[Cells, list[
     return cells, matrix
 
 
-def _logging(incidents: pd.DataFrame) -> tuple[DurationFit | None, float]:
-    """Opened → record saved (where the log has it), and its mean in minutes (5 if not)."""
-    logging = ((incidents["logged"] - incidents["opened"]).dt.total_seconds() / 60.0).dropna()
-    logging = logging[(logging >= 0) & (logging < 24 * 60)]
-    if len(logging) >= 20:
-        return fit_durations(logging.to_numpy()), float(np.mean(logging))
-    return None, 5.0
+#: A desk step longer than this is not a desk step (a ticket parked before anyone answered).
+_DESK_STEP_LIMIT_MIN = 7 * 24 * 60.0
+_MIN_DESK_STEPS = 20
+
+
+def _desk_step(incidents: pd.DataFrame) -> tuple[str | None, DurationFit | None, float]:
+    """The desk's step: opened → first response where the log has it, else opened → record saved.
+
+    Returns the column used (None: neither, the 5-minute assumption), the fit and its mean
+    in minutes.
+    """
+    for column in DESK_STEP_ENDS:
+        minutes = ((incidents[column] - incidents["opened"]).dt.total_seconds() / 60.0).dropna()
+        minutes = minutes[(minutes >= 0) & (minutes < (_DESK_STEP_LIMIT_MIN if column == "first_response"
+                                                       else 24 * 60))]
+        if len(minutes) >= _MIN_DESK_STEPS:
+            return column, fit_durations(minutes.to_numpy()), float(np.mean(minutes))
+    return None, None, 5.0
 
 
 def _first_groups(incidents: pd.DataFrame, names: list[str]
@@ -149,11 +188,11 @@ def _first_groups(incidents: pd.DataFrame, names: list[str]
 
 def _desk(incidents: pd.DataFrame, names: list[str], peak_per_hour: float, teams: list[str],
           escalation: dict[str, pd.Series], fcr: dict[str, float]) -> DeskModel:
-    handling, mean = _logging(incidents)
+    step, handling, mean = _desk_step(incidents)
     load = peak_per_hour * mean / 60.0
     agents = max(1, math.ceil(load + 3 * math.sqrt(load)))
     pooled = {priority: _pooled_shares(shares, teams) for priority, shares in escalation.items()}
-    return DeskModel(DESK, handling, fcr, pooled, agents, load)
+    return DeskModel(DESK, handling, fcr, pooled, agents, load, step)
 
 
 def _pooled_shares(shares: pd.Series, teams: list[str]) -> dict[str, float]:
@@ -166,14 +205,30 @@ def _pooled_shares(shares: pd.Series, teams: list[str]) -> dict[str, float]:
     return {team: float(value) for team, value in zip(pooled, values, strict=True) if value > 0}
 
 
-def _reopen(incidents: pd.DataFrame, pauses: pd.DataFrame) -> ReopenModel:
+def _reopen(incidents: pd.DataFrame, pauses: pd.DataFrame, closure_min: float) -> ReopenModel:
+    """The reopen rate and delay, consistent with the closure delay.
+
+    In the model a ticket is reopened only before it closes; so the probability written is
+    the observed share divided by the share of delays shorter than the closure delay. A
+    log without reopen times (a per-incident ``reopens`` count) gets an assumed delay of a
+    day at the median (4 days at the 90th percentile), within the closure delay where
+    that is shorter.
+    """
     resolved = incidents[incidents["resolved"].notna()]
     share = float((resolved["n_reopened"].fillna(0) > 0).mean()) if len(resolved) else 0.0
     spells = pauses[pauses["kind"] == "reopen"]
-    if len(spells) < 10:
-        return ReopenModel(share, None)
-    minutes = ((spells["end"] - spells["start"]).dt.total_seconds() / 60.0).to_numpy()
-    return ReopenModel(share, fit_durations(minutes, spells["censored"].to_numpy()))
+    delay: DurationFit | None = None
+    spec: dict[str, object] = {"dist": "lognormal", "median": 1440.0, "p90": 5760.0}
+    closure = written_closure_min(closure_min)
+    if len(spells) >= 10:
+        minutes = ((spells["end"] - spells["start"]).dt.total_seconds() / 60.0).to_numpy()
+        delay = fit_durations(minutes, spells["censored"].to_numpy())
+        spec = delay.spec
+    elif closure > 0:
+        spec = {"dist": "lognormal", "median": min(1440.0, closure / 4.0), "p90": min(5760.0, closure * 0.75)}
+    within = share_below(spec, closure) if closure > 0 else 1.0
+    probability = min(share / within, 1.0) if within > 0 else share
+    return ReopenModel(probability, delay, share, within, None if delay is not None else spec)
 
 
 def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, SlaTarget]:
@@ -204,42 +259,45 @@ def _active(log: RealLog) -> tuple[RealLog, pd.Timestamp, pd.Timestamp]:
     updates = log.updates
     if updates is not None:
         updates = updates[updates["case_id"].isin(incidents.index)]
-    return (RealLog(incidents, updates, log.exported, problems, log.pause_states, log.resolved_states,
-                    log.source, log.sample_fraction), start, end)
+    return replace(log, incidents=incidents, updates=updates, problems=problems), start, end
 
 
-def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str = "counted") -> Learned:
+def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str = "history") -> Learned:
     """Measure everything a scenario needs from ``log`` (see the module docstring).
 
-    ``routing``: ``"counted"`` (transfers scaled to the log's reassignment counts) or
-    ``"visible"`` (only the hand-offs its updates show).
+    ``routing``: one of :data:`~simulator.calibration.groups.ROUTINGS` (see
+    :func:`~simulator.calibration.groups.learn_groups`).
     """
     log, start, end = _active(log)
     incidents = log.incidents
     names = priority_names(incidents)
-    volume, weekly, arrival_stats = _arrivals(incidents, start, end, log.sample_fraction)
+    volume, weekly, weekly_by_priority, arrival_stats = _arrivals(incidents, start, end, log.sample_fraction,
+                                                                  names)
     cells, matrix = _priorities(incidents, names)
     fcr, escalation, entry = _first_groups(incidents, names)
     cut = cut_visits(log)
     groups, teams, routing_stats = learn_groups(log, cut, n_groups, (start, end),
-                                                _entry_by_team(entry, cut.visits, n_groups), routing)
+                                                _entry_by_team(entry, cut.visits, n_groups), routing, DESK)
     desk = _desk(incidents, names, volume * 7 * float(np.max(weekly)), teams, escalation, fcr)
     closing = (incidents["closed"] - incidents["resolved"]).dt.total_seconds() / 60.0
     closing = closing[(incidents["n_reopened"].fillna(0) == 0).to_numpy()].dropna()
+    closure_min = float(closing.median()) if len(closing) else 0.0
+    sla = _sla(incidents, names)
     return Learned(
         name=name or "calibrated", source=log.source, start=start, end=end, exported=log.exported,
-        n_incidents=len(incidents), volume=volume, weekly=weekly, arrivals=arrival_stats,
+        n_incidents=len(incidents), volume=volume, weekly=weekly, weekly_by_priority=weekly_by_priority,
+        arrivals=arrival_stats,
         priorities=names,
         mix=incidents["priority"].value_counts(normalize=True).reindex(names).fillna(0).to_dict(),
         cells=cells, matrix=matrix, desk=desk, groups=groups, routing=routing_stats,
-        reopen=_reopen(incidents, cut.pauses),
-        closure_min=float(closing.median()) if len(closing) else 0.0,
-        sla=_sla(incidents, names), resolution=_resolution_summary(incidents, log.exported),
-        problems=log.problems, warmup_days=WARMUP_DAYS)
+        reopen=_reopen(incidents, cut.pauses, closure_min), closure_min=closure_min,
+        sla=sla, resolution=_resolution_summary(incidents, log.exported),
+        problems=log.problems, warmup_days=WARMUP_DAYS,
+        columns=column_use(log, routing, desk.step_end, bool(sla)))
 
 
 def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
-              routing: str = "counted") -> Calibration:
+              routing: str = "history") -> Calibration:
     """Learn a scenario from ``log`` (:func:`learn`) and write it as plain data (:func:`assemble`)."""
     return assemble(learn(log, n_groups, name, routing))
 

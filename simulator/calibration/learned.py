@@ -9,18 +9,30 @@ minutes unless a name says otherwise.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 
+from simulator.calibration.columns import ColumnUse
 from simulator.calibration.fitting import DurationFit
-from simulator.calibration.groups import GroupModel, RoutingStats
+from simulator.calibration.groups import GroupModel
+from simulator.calibration.history import RoutingStats
 
-__all__ = ["DESK", "ArrivalStats", "Calibration", "DeskModel", "Learned", "ReopenModel",
-           "ResolutionSummary", "SlaTarget"]
+__all__ = ["DESK", "DESK_STEP_ENDS", "PROFILE_PRIOR", "ArrivalStats", "Calibration", "DeskModel", "Learned",
+           "ReopenModel", "ResolutionSummary", "SlaTarget", "written_closure_min"]
 
 #: The desk's name in a learned scenario.
 DESK = "service_desk"
+#: The desk's step ends at the first of these moments the log has for enough incidents.
+DESK_STEP_ENDS = {"first_response": "opened → first response", "logged": "opened → record saved"}
+#: Pseudo-incidents of all priorities' weekly profile a priority's own profile is shrunk towards.
+PROFILE_PRIOR = 168
+
+
+def written_closure_min(closure_min: float) -> float:
+    """The closure delay as the scenario writes it: whole hours, at least one (0: none)."""
+    return max(math.floor(closure_min / 60.0), 1) * 60.0 if closure_min > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -43,14 +55,18 @@ class DeskModel:
     escalation: dict[str, dict[str, float]]  # priority → first team → share
     agents: int
     load: float  # tickets being logged at once in the peak hour
+    step_end: str | None = None  # the column the step ends at: "first_response", "logged"; None: assumed
 
 
 @dataclass(frozen=True)
 class ReopenModel:
-    """The share of resolved incidents reopened, and the resolved → reopened delay."""
+    """The reopen probability the model needs, and the resolved → reopened delay."""
 
-    probability: float
-    delay: DurationFit | None  # None: too few reopenings seen to fit one
+    probability: float  # the observed share over the share of delays within the closure delay
+    delay: DurationFit | None  # None: too few reopenings seen to fit one (``assumed`` is used)
+    observed: float = 0.0  # the share of resolved incidents reopened in the log
+    within_closure: float = 1.0  # the share of delays shorter than the closure delay
+    assumed: dict[str, object] | None = None  # the assumed delay (minutes) when none was fitted
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class Learned:
     n_incidents: int
     volume: float  # incidents a day
     weekly: list[list[float]]  # 7 × 24 shares of the week's arrivals
+    weekly_by_priority: dict[str, list[list[float]]]  # each priority's own (shrunk towards ``weekly``)
     arrivals: ArrivalStats
     priorities: list[str]  # highest first
     mix: dict[str, float]  # priority → share
@@ -99,6 +116,7 @@ class Learned:
     resolution: dict[str, ResolutionSummary]  # "all" and each priority
     problems: dict[str, int]  # rows that needed care, by kind
     warmup_days: int
+    columns: ColumnUse  # which mapped columns were used, and why not the others
 
 
 @dataclass(frozen=True)

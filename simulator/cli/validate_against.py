@@ -72,7 +72,7 @@ def _distances(result: object) -> Table:
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Where to save the real-against-simulated resolution-time plot "
                    "(default: validate-<scenario>.png).")
-def validate_against(log: Path, scenario: Path, log_format: str, mapping: Path | None,
+def validate_against(log: Path, scenario: Path, log_format: str, mapping: Path | None, changelog: Path | None,
                      between: tuple[dt.datetime, dt.datetime] | None,
                      split: tuple[float, int] | None, part: str, replications: int | None,
                      seed: int | None, workers: int | None, output_format: str,
@@ -87,7 +87,8 @@ def validate_against(log: Path, scenario: Path, log_format: str, mapping: Path |
     from simulator.scenario.loader import load_scenario
 
     loaded = load_scenario(scenario)
-    real = read_selected_log(log, log_format, mapping, between, split, part, cut=False)
+    real = read_selected_log(log, log_format, mapping, between, split, part, cut=False,
+                             changelog=changelog)
     result = compare(real, loaded, replications, seed, workers)
     figure = resolution_figure(result, f"{log.name} against {scenario.name}",
                                plot or Path(f"validate-{scenario.stem}.png"))

@@ -29,7 +29,8 @@ import numpy as np
 from simulator.model.streams import RandomStreams
 from simulator.scenario.changes import KnownError
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import ResolverGroup, Scenario
+from simulator.scenario.routing import handoff_bounds
+from simulator.scenario.schema import PauseRule, ResolverGroup, Scenario
 
 __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_tickets"]
 
@@ -54,6 +55,16 @@ def _step(current: np.ndarray, work: np.ndarray, pause: np.ndarray, split: np.nd
             (work[waiting] - before).tolist(), pause[waiting].tolist(), strict=True):
         step[index] = ((team, first, wait), (team, second, 0.0))
     return step
+
+
+def _wait_chance(rule: PauseRule, moved: np.ndarray, came_by_transfer: bool) -> np.ndarray:
+    """The chance of waiting on the user in each visit: by whether it ends in a transfer, else
+    whether it began with one, else the rule's probability."""
+    usual = rule.probability
+    if came_by_transfer and rule.probability_after_transfer is not None:
+        usual = rule.probability_after_transfer
+    handed_on = usual if rule.probability_when_transferred is None else rule.probability_when_transferred
+    return np.where(moved, handed_on, usual)
 
 
 @dataclass
@@ -157,6 +168,7 @@ class _Planner:
         names = list(self.scenario.teams)
         n = len(current)
         step_number = first_step
+        came_from = np.full(n, self.team_index[self.scenario.flow.desk.team])
         while (current >= 0).any():
             u_work = self.uniforms(f"handling/{step_number}", n)
             u_pause = self.uniforms(f"waiting/{step_number}", n)
@@ -171,7 +183,8 @@ class _Planner:
                 group = groups[names[code]]
                 # Where the ticket goes next is known before its work here is drawn, so a
                 # visit that ends in a transfer can take its own handling time.
-                following[here] = self._choose(group.transfer, u_transfer[here])
+                following[here] = self._route(group, came_from[here], step_number - first_step,
+                                              priority[here], u_transfer[here])
                 work[here] = self._work(self._ranks(group.handling_by_priority), group.handling,
                                         priority[here], u_work[here]) * self.factor
                 moved = here & (following >= 0)
@@ -181,13 +194,36 @@ class _Planner:
                 self._rework(work, moved, group, group.handling_when_transferred,
                              group.handling_when_transferred_by_priority, priority, u_work)
                 if group.waiting_on_user is not None:
-                    waits = here & (u_pause < group.waiting_on_user.probability)
+                    chance = _wait_chance(group.waiting_on_user, moved, step_number > first_step)
+                    waits = here & (u_pause < chance)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
                     split[waits] = group.waiting_on_user.after_share
             steps.append(_step(current, work, pause, split))
-            current = following
+            came_from, current = current, following
             step_number += 1
         return steps
+
+    def _route(self, group: ResolverGroup, came_from: np.ndarray, handoffs: int, priority: np.ndarray,
+               u: np.ndarray) -> np.ndarray:
+        """Where tickets go after ``group`` (-1: resolved there), from the same numbers ``u``
+        whether the routing has memory or not: by the first of the group's
+        ``transfer_by_history`` rules their history matches, else by its ``transfer``."""
+        following = self._choose(group.transfer, u)
+        if not group.transfer_by_history:
+            return following
+        routed = np.zeros(len(u), dtype=bool)
+        for rule in group.transfer_by_history:
+            low, high = handoff_bounds(rule.handoffs)
+            if not low <= handoffs <= high:
+                continue
+            chosen = ~routed
+            if rule.came_from is not None:
+                chosen &= came_from == self.team_index[rule.came_from]
+            if rule.priority is not None:
+                chosen &= priority == self.priority_names.index(rule.priority)
+            following[chosen] = self._choose(rule.transfer, u[chosen])
+            routed |= chosen
+        return following
 
     def _reopen(self, steps: list[Step], priority: np.ndarray) -> dict[int, tuple[float, float]]:
         """Which incidents the user will reopen: index → (delay, rework in the resolving team).

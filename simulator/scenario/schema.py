@@ -24,6 +24,7 @@ from simulator.scenario.calendars import (
 from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.exercise import Exercise
+from simulator.scenario.routing import TransferRule
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
@@ -277,6 +278,10 @@ class PauseRule(Spec):
     probability: Probability
     duration: Distribution
     after_share: Probability = 0.5  # share of the group's work done before the wait
+    # The probability can depend on the kind of visit, as handling can: a visit that ends in a
+    # transfer, else one that began with a transfer (default: the probability above).
+    probability_when_transferred: Probability | None = None
+    probability_after_transfer: Probability | None = None
 
 
 class Desk(Spec):
@@ -303,6 +308,9 @@ class ResolverGroup(Spec):
     handling_after_transfer: Distribution | None = None
     handling_after_transfer_by_priority: dict[str, Distribution] = {}
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
+    # Routing with memory: the first rule matching a ticket's history replaces `transfer` for it
+    # (see simulator/scenario/routing.py).
+    transfer_by_history: tuple[TransferRule, ...] = ()
     waiting_on_user: PauseRule | None = None
 
 
