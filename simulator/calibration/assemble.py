@@ -211,7 +211,9 @@ def _desk_flow(learned: Learned, streams: Plain) -> Plain:
     overall_fcr = sum(learned.mix[p] * desk.fcr[p] for p in learned.priorities)
     handling = distribution(desk.handling.spec) if desk.handling is not None else \
         distribution({"dist": "fixed", "value": 5.0})
-    return {"team": DESK, "handling": handling,
+    resolved = {} if desk.resolved_handling is None else \
+        {"handling_when_resolved": distribution(desk.resolved_handling.spec)}
+    return {"team": DESK, "handling": handling, **resolved,
             "first_contact_resolution": round(overall_fcr, 5),
             "first_contact_resolution_by_category": {p: round(v, 5) for p, v in desk.fcr.items()
                                                      if p in streams},
@@ -251,6 +253,10 @@ def _desk_comment(desk: DeskModel) -> str:
 
 def _comments(learned: Learned, days: float) -> dict[tuple[str, ...], str]:
     comments: dict[tuple[str, ...], str] = {("flow", "desk", "handling"): _desk_comment(learned.desk)}
+    if learned.desk.resolved_handling is not None:
+        comments[("flow", "desk", "handling_when_resolved")] = (
+            f"opened → resolved of the incidents never assigned to a group: "
+            f"{learned.desk.resolved_handling.comment()}")
     comments.update({
         ("run",): f"the log's active period, after {learned.warmup_days} days of warm-up from empty",
         ("arrivals",): (f"one stream per priority: {learned.volume:.1f} incidents a day in all "

@@ -207,11 +207,32 @@ class _Context:
 _CLASSES = {"weekday": range(5), "weekend": range(5, 7)}
 
 
-def _on_duty_hours(log: RealLog, pooled: dict[str, str], teams: list[str],
+#: Without resolver names, a group's hours come from when it resolves tickets, from this many on.
+MIN_RESOLUTIONS_FOR_HOURS = 100
+
+
+def _hours_from_resolutions(visits: pd.DataFrame, teams: list[str],
+                            window: tuple[pd.Timestamp, pd.Timestamp]) -> list[Hours]:
+    """Each group's hours from the hours of the week its resolutions fall in (a log without resolver
+    names: one row per incident); the assumed office hours where it resolved too few tickets."""
+    resolved = visits[visits["resolved_here"].to_numpy(dtype=bool)]
+    hours = []
+    for team in teams:
+        mine = resolved[resolved["team"] == team]
+        if len(mine) < MIN_RESOLUTIONS_FOR_HOURS:
+            hours.append(learn_on_duty(None))
+            continue
+        frame = pd.DataFrame({"time": mine["exit"].to_numpy(), "resolver": np.arange(len(mine))})
+        profile = activity_profile(frame, pd.Series(team, index=frame.index), *window)
+        hours.append(learn_on_duty(profile.loc[team].to_numpy() if team in profile.index else None))
+    return hours
+
+
+def _on_duty_hours(log: RealLog, visits: pd.DataFrame, pooled: dict[str, str], teams: list[str],
                    window: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[list[Hours], pd.DataFrame | None]:
     updates = log.updates
     if updates is None or not updates["resolver"].notna().any():
-        return [learn_on_duty(None) for _ in teams], None
+        return _hours_from_resolutions(visits, teams, window), None
     update_group = updates.groupby("case_id", sort=False)["group"].ffill()
     update_team = update_group.map(pooled)
     update_team[update_group.notna() & update_team.isna()] = OTHER  # before any group: no one's
@@ -378,7 +399,7 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
         visits["after_transfer"] |= hidden & (visits["step"] == 0).to_numpy()
     teams = [pooled[group] for group in top] + ([OTHER] if (visits["team"] == OTHER).any() else [])
     code_of = {team: i for i, team in enumerate(teams)}
-    hours, profile = _on_duty_hours(log, pooled, teams, window)
+    hours, profile = _on_duty_hours(log, visits, pooled, teams, window)
     clock = OnDuty.from_hours(hours)
     code = visits["team"].map(code_of).to_numpy(dtype=int)
     pauses = cut.pauses.merge(visits[["case_id", "step", "team"]], on=["case_id", "step"])
@@ -395,7 +416,9 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
         counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
     rules: dict[str, tuple[HistoryRule, ...]] = {}
     if routing == "history":
-        history = learn_history(visits, teams, log.incidents["priority"], counted, desk)
+        # like the visits it learns from, the counts of incidents still open are not final: left out
+        finished = counted[log.incidents.loc[counted.index, "resolved"].notna().to_numpy()]
+        history = learn_history(visits, teams, log.incidents["priority"], finished, desk)
         transfers, routing_stats, rules = history.transfer, history.stats, history.rules
     else:
         transfers, routing_stats = _transfers(visits, teams, entry, counted)

@@ -58,11 +58,20 @@ _DAY = pd.Timedelta(days=1)
 _SLA_CANDIDATES = [60.0 * h for h in (1, 2, 4, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 720)]
 
 
+#: Priority names tools use, highest first (Jira's and the usual words), for ordering them.
+PRIORITY_WORDS = ("blocker", "critical", "highest", "urgent", "high", "major", "medium", "normal", "moderate",
+                  "minor", "low", "lowest", "trivial")
+
+
 def priority_names(incidents: pd.DataFrame) -> list[str]:
-    """The log's priorities, highest first (``P1`` before ``P2``; ``unknown`` last)."""
+    """The log's priorities, highest first (``P1`` before ``P2``; ``Highest`` before ``High``
+    before ``Medium``; other names alphabetically; ``unknown`` last)."""
     def key(name: str) -> tuple[int, float, str]:
         digits = name[1:] if name.startswith("P") and name[1:].isdigit() else None
-        return (name == "unknown", float(digits) if digits else math.inf, name)
+        word = name.strip().lower()
+        rank = float(digits) if digits else float(PRIORITY_WORDS.index(word)) if word in PRIORITY_WORDS \
+            else math.inf
+        return (name == "unknown", rank, name)
 
     return sorted(incidents["priority"].astype(str).unique(), key=key)
 
@@ -189,10 +198,26 @@ def _first_groups(incidents: pd.DataFrame, names: list[str]
 def _desk(incidents: pd.DataFrame, names: list[str], peak_per_hour: float, teams: list[str],
           escalation: dict[str, pd.Series], fcr: dict[str, float]) -> DeskModel:
     step, handling, mean = _desk_step(incidents)
+    resolved = _resolved_at_the_desk(incidents)
+    fcr_share = float(incidents["first_group"].isna().mean())
+    if resolved is not None:  # the desk's slots hold its first-contact resolutions too
+        mean = (1.0 - fcr_share) * mean + fcr_share * resolved[1]
     load = peak_per_hour * mean / 60.0
     agents = max(1, math.ceil(load + 3 * math.sqrt(load)))
     pooled = {priority: _pooled_shares(shares, teams) for priority, shares in escalation.items()}
-    return DeskModel(DESK, handling, fcr, pooled, agents, load, step)
+    return DeskModel(DESK, handling, fcr, pooled, agents, load, step,
+                     resolved[0] if resolved is not None else None)
+
+
+def _resolved_at_the_desk(incidents: pd.DataFrame) -> tuple[DurationFit, float] | None:
+    """Opened → resolved of the incidents never assigned to a group (the desk's first-contact
+    resolutions), from :data:`_MIN_DESK_STEPS` of them on: the fit and its mean in minutes."""
+    mine = incidents[incidents["first_group"].isna() & incidents["resolved"].notna()]
+    minutes = ((mine["resolved"] - mine["opened"]).dt.total_seconds() / 60.0).to_numpy()
+    minutes = minutes[minutes >= 0]
+    if len(minutes) < _MIN_DESK_STEPS:
+        return None
+    return fit_durations(minutes), float(np.mean(minutes))
 
 
 def _pooled_shares(shares: pd.Series, teams: list[str]) -> dict[str, float]:

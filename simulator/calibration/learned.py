@@ -56,6 +56,7 @@ class DeskModel:
     agents: int
     load: float  # tickets being logged at once in the peak hour
     step_end: str | None = None  # the column the step ends at: "first_response", "logged"; None: assumed
+    resolved_handling: DurationFit | None = None  # opened → resolved of its first-contact resolutions
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ simulated and the real tickets, adjusts, and simulates again.
 
 **What is compared.** For each priority (with enough tickets) and each kind of ticket —
 resolved without a hand-off between groups, or handed on at least once — the
-resolution time, capped at :data:`CAP_DAYS` days so that both sides are observed alike
-(only tickets opened at least that long before the end of observation count, on both
-sides); and the hand-offs per ticket. The *distance* of a round is the mean of the
-Kolmogorov–Smirnov distances of each priority's capped resolution times and the total
-variation distance of the hand-off counts (0, 1, 2, 3+); it bounds the gap in every
-"resolved within 4 h / 24 h / 72 h" share and every quantile.
+resolution time, capped at :data:`CAP_DAYS` days (half the observed span for a shorter
+log) so that both sides are observed alike (only tickets opened at least that long
+before the end of observation count, on both sides); and the hand-offs per ticket.
+The *distance* of a round is the mean of the Kolmogorov–Smirnov distances of each
+priority's capped resolution times and the total variation distance of the hand-off
+counts (0, 1, 2, 3+); it bounds the gap in every "resolved within 4 h / 24 h / 72 h"
+share.
 
 **What is adjusted.** Per priority (from :data:`MIN_TICKETS` tickets on; rarer ones
 together), one factor on the usual handling — the visits of tickets never handed on,
@@ -72,6 +73,13 @@ PATIENCE = 2
 SIMULATED_DAYS = 56
 #: Factors stay within 1/20 and 20 of the direct fit.
 _LIMIT = math.log(20.0)
+#: The largest log-ratio the optimiser is shown in one round (a factor of 2).
+_MAX_LOG_STEP = math.log(2.0)
+#: Routing factors move at this share of the steps handling factors take (see :func:`refine`).
+ROUTING_PACE = 0.5
+#: The optimiser's first step is the log-ratio itself (alpha 1); a step grows by that much
+#: while its target keeps its sign, up to twice the log-ratio.
+_JACOBIAN = {"alpha": 1.0, "alphamax": 2.0}
 _ALL = "(other priorities)"
 
 
@@ -121,10 +129,16 @@ class _Knob:
     stage: int = 0
 
 
-def _capped(cohort: pd.DataFrame, observation: Observation) -> pd.DataFrame:
-    """Tickets opened at least :data:`CAP_DAYS` before the end of observation, with ``capped_h``."""
-    cap_h = CAP_DAYS * 24.0
-    last = pd.Timestamp(observation.observed_until) - pd.Timedelta(days=CAP_DAYS)
+def cap_days(observation: Observation) -> float:
+    """How long resolution times are followed: :data:`CAP_DAYS`, or half the observed span."""
+    span = (observation.observed_until - observation.start) / dt.timedelta(days=1)
+    return min(float(CAP_DAYS), span / 2.0)
+
+
+def _capped(cohort: pd.DataFrame, observation: Observation, days: float) -> pd.DataFrame:
+    """Tickets opened at least ``days`` before the end of observation, with ``capped_h``."""
+    cap_h = days * 24.0
+    last = pd.Timestamp(observation.observed_until) - pd.Timedelta(days=days)
     chosen = cohort[cohort["opened"] <= last]
     hours = chosen["resolution_h"].where(chosen["resolved"].astype(bool), np.inf)
     return chosen.assign(capped_h=np.minimum(hours.to_numpy(dtype=float), cap_h))
@@ -161,7 +175,7 @@ def _measure(knob: _Knob, cohort: pd.DataFrame) -> float:
     return -math.log(below / (1.0 - below))  # slower tickets: fewer below, a larger measure
 
 
-def _usual_knobs(real: pd.DataFrame, learned: Learned) -> list[_Knob]:
+def _usual_knobs(real: pd.DataFrame, learned: Learned, days: float) -> list[_Knob]:
     """Per priority with :data:`MIN_TICKETS` tickets (the rest together): the usual handling,
     steered so that half the priority's tickets are resolved by its real median."""
     counts = real["priority"].value_counts()
@@ -172,13 +186,13 @@ def _usual_knobs(real: pd.DataFrame, learned: Learned) -> list[_Knob]:
     knobs = []
     for priorities in groups:
         median = float(np.median(real.loc[real["priority"].isin(priorities), "capped_h"]))
-        if median < CAP_DAYS * 24.0:
+        if median < days * 24.0:
             knobs.append(_Knob(f"{', '.join(priorities)} usual", "usual", priorities, at_h=median))
     return knobs
 
 
-def _knobs(real: pd.DataFrame, learned: Learned) -> list[_Knob]:
-    knobs = _usual_knobs(real, learned)
+def _knobs(real: pd.DataFrame, learned: Learned, days: float) -> list[_Knob]:
+    knobs = _usual_knobs(real, learned, days)
     handed = real[real["reassignments"] > 0]["priority"].value_counts()
     own = [p for p in learned.priorities if handed.get(p, 0) >= MIN_TICKETS]
     knobs.extend(_Knob(f"{p} handed on", "transfer", (p,)) for p in own)
@@ -262,9 +276,9 @@ def _distance(real: pd.DataFrame, simulated: pd.DataFrame, priorities: list[str]
     return parts
 
 
-def _simulated_window(observation: Observation) -> Observation:
+def _simulated_window(observation: Observation, days: float) -> Observation:
     start = max(observation.start, observation.end - dt.timedelta(days=SIMULATED_DAYS))
-    return Observation(start, observation.end, observation.end + dt.timedelta(days=CAP_DAYS))
+    return Observation(start, observation.end, observation.end + dt.timedelta(days=days))
 
 
 class _StopRefiningError(Exception):
@@ -280,10 +294,14 @@ def refine(log: RealLog, learned: Learned, rounds: int = 8, replications: int = 
     round as it ends.
     """
     observation, real_cohort = observe_log(log)
-    real = _capped(real_cohort, observation)
-    knobs = _knobs(real, learned)
+    days = cap_days(observation)
+    real = _capped(real_cohort, observation, days)
+    knobs = _knobs(real, learned, days)
     targets = np.array([_measure(knob, real) for knob in knobs])
-    window = _simulated_window(observation)
+    window = _simulated_window(observation, days)
+    # Hand-ons feed queues: more of them can swamp a group whose slots were sized for fewer, so
+    # routing moves at half the pace of handling.
+    damping = np.array([ROUTING_PACE if knob.kind == "stage" else 1.0 for knob in knobs])
     history: list[Round] = []
     trials: list[Learned] = []
     with make_executor(min(workers or replications, replications)) as executor:
@@ -293,7 +311,7 @@ def refine(log: RealLog, learned: Learned, rounds: int = 8, replications: int = 
             tasks = [_Task(scenario, r, seed, window, tuple(learned.priorities)) for r in range(replications)]
             cohorts = [cohort for _, _, cohort in sorted(executor.map_unordered(_simulate, tasks),
                                                          key=lambda result: result[0])]
-            simulated = _capped(pd.concat(cohorts, ignore_index=True), window)
+            simulated = _capped(pd.concat(cohorts, ignore_index=True), window, days)
             parts = _distance(real, simulated, learned.priorities)
             factors = {knob.name: float(math.exp(np.clip(x, -_LIMIT, _LIMIT)))
                        for knob, x in zip(knobs, log_factors.tolist(), strict=True)}
@@ -305,13 +323,14 @@ def refine(log: RealLog, learned: Learned, rounds: int = 8, replications: int = 
             if len(history) > rounds or len(history) - 1 - best >= PATIENCE:
                 raise _StopRefiningError
             measured = np.array([_measure(knob, simulated) for knob in knobs])
-            return np.nan_to_num(targets - measured)
+            # a trust region: no factor moves by more than MAX_STEP^alphamax in one round, even when
+            # a measure jumps (a median at the cap, a queue that outgrew its slots)
+            return np.clip(np.nan_to_num(targets - measured), -_MAX_LOG_STEP, _MAX_LOG_STEP) * damping
 
         with contextlib.suppress(_StopRefiningError):
             if knobs:
                 optimize.root(simulate, np.zeros(len(knobs)), method="excitingmixing",
-                              options={"maxiter": rounds, "line_search": None,
-                                       "jac_options": {"alpha": 1.0, "alphamax": 3.0}})
+                              options={"maxiter": rounds, "line_search": None, "jac_options": _JACOBIAN})
             else:
                 simulate(np.zeros(0))
     kept = min(range(len(history)), key=lambda i: history[i].distance)

@@ -141,12 +141,16 @@ class _Planner:
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
-        work = desk.handling.quantile(self.uniforms("desk-handling", n)) * self.factor
+        u_work = self.uniforms("desk-handling", n)
+        work = desk.handling.quantile(u_work) * self.factor
         fcr = desk.first_contact_resolution_by_category.get(category,
                                                             desk.first_contact_resolution)
         if self.fcr is not None:
             fcr = self.fcr
         escalated = self.uniforms("first-contact", n) >= fcr
+        if desk.handling_when_resolved is not None:  # the same numbers, the resolved tickets' time
+            resolved = ~escalated
+            work[resolved] = desk.handling_when_resolved.quantile(u_work[resolved]) * self.factor
         shares = desk.escalation_by_category.get(category, desk.escalation)
         target = self._choose(shares, self.uniforms("escalation", n))
         following = np.where(escalated, target, -1)

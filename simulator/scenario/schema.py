@@ -289,6 +289,7 @@ class Desk(Spec):
 
     team: str
     handling: Distribution
+    handling_when_resolved: Distribution | None = None  # tickets it resolves at first contact (else handling)
     first_contact_resolution: Probability = 0.0
     first_contact_resolution_by_category: dict[str, Probability] = {}
     escalation: dict[str, Probability] = {}  # resolver group → share of what is escalated
