@@ -27,6 +27,7 @@ from pathlib import Path
 
 from simulator.experiment import (
     DaskExecutor,
+    Execution,
     PoolExecutor,
     SerialExecutor,
     available_workers,
@@ -40,8 +41,8 @@ BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.yaml"
 def _timed(scenario: object, replications: int, make: object) -> float:
     began = time.perf_counter()
     with make() as executor:  # type: ignore[operator]
-        run_experiment(scenario, replications=replications, seed=1,  # type: ignore[arg-type]
-                       executor=executor)
+        run_experiment(scenario, Execution(replications, seed=1,  # type: ignore[arg-type]
+                                           executor=executor))
     return time.perf_counter() - began
 
 

@@ -36,6 +36,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from simulator.experiment import Execution
 from simulator.experiment.compare import compare_designs
 from simulator.reporting.diagram import diagram_figure
 from simulator.reporting.figures import differences_figure
@@ -73,7 +74,7 @@ CHANGES = {
 }
 designs = [(name, load_scenario(BASELINE, SMALL + changes)) for name, changes in CHANGES.items()]
 began = time.perf_counter()
-comparison = compare_designs(designs, replications=3, seed=2026, workers=2)
+comparison = compare_designs(designs, Execution(replications=3, seed=2026, workers=2))
 print(f"{len(designs)} designs × 3 replications in {time.perf_counter() - began:.1f} s")"""),
     ("md", """\
 ## The designs side by side

@@ -23,12 +23,16 @@ For notebooks and scripts, the short way in::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from simulator.eventlog import SimulationLog, write_events
+from simulator.experiment.execution import Execution
 from simulator.experiment.run import RunResult, run_experiment
 from simulator.model import Simulation
 from simulator.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = [
+    "Execution",
     "RunResult",
     "Scenario",
     "ScenarioError",
@@ -42,10 +46,11 @@ __all__ = [
 
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        workers: int | None = None, out_dir: str | None = None) -> RunResult:
-    """Run replications of a scenario; see :func:`simulator.experiment.run_experiment`."""
-    return run_experiment(scenario, replications=replications, seed=seed, workers=workers,
-                          out_dir=out_dir)
+        workers: int | None = None, out_dir: str | Path | None = None) -> RunResult:
+    """Run replications of a scenario (default: its ``run.replications`` and ``run.seed``, on every
+    core); see :func:`simulator.experiment.run_experiment` and :class:`Execution` for the rest."""
+    return run_experiment(scenario, Execution(replications, seed, workers,
+                                              out_dir=None if out_dir is None else Path(out_dir)))
 
 
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> SimulationLog:

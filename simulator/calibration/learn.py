@@ -3,7 +3,7 @@
 :func:`learn` measures the log and returns a typed :class:`~simulator.calibration.learned.Learned`;
 :func:`calibrate` is :func:`learn` followed by
 :func:`~simulator.calibration.assemble.assemble`, which writes it as a scenario.
-What is learned, and from what (the README's "Calibrating from a real log" says why):
+What is learned, and from what (docs/calibration.md says why):
 
 * **arrivals** — volume per day over the log's active period (days from the first to
   the last whose week-long neighbourhood holds at least a tenth of the busiest week's

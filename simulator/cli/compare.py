@@ -11,7 +11,7 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
+from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
 from simulator.cli.render import format_value
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.targets import (
@@ -90,10 +90,8 @@ def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str])
               help="Write each design's run directory to OUT/<design>, and comparison.json.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
-def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: int | None,
-            overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
-            precision_kpis: tuple[str, ...], max_replications: int, variations: tuple[str, ...],
-            out: Path | None, output_format: str) -> None:
+def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides: tuple[str, ...],
+            variations: tuple[str, ...], out: Path | None, output_format: str) -> None:
     """Run SCENARIOS with the same random numbers and compare each with the first.
 
     For every KPI: each design's mean and 95 % CI, and the difference from the first
@@ -101,7 +99,6 @@ def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: i
     --vary adds a design that differs from the first in one key.
     """
     from simulator.experiment.compare import compare_designs
-    from simulator.experiment.precision import PrecisionRule
 
     if len(scenarios) + len(variations) < 2:
         raise click.UsageError("expected at least two designs to compare (scenarios, or --vary); "
@@ -112,16 +109,11 @@ def compare(scenarios: tuple[Path, ...], replications: int | str | None, seed: i
         names.append(f"{scenarios[0].stem}[{variation}]")
         sources.append((str(scenarios[0]), (*overrides, variation)))
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
-    wanted = replications_wanted(replications, loaded[0], precision, precision_kpis,
-                                 max_replications)
-    seed = loaded[0].run.seed if seed is None else seed
     console = stderr()
-    with progress_bar(console) as progress:
-        total = None if isinstance(wanted, PrecisionRule) else wanted * len(loaded)
-        task = progress.add_task("designs × replications", total=total)
-        comparison = compare_designs(list(zip(names, loaded, strict=True)),
-                                     wanted, seed, workers, dask, out_dir=out,
-                                     on_result=lambda *_: progress.advance(task), sources=sources)
+    bar = ReplicationBar(console, "designs × replications")
+    chosen = execution.build(loaded[0], out_dir=out, progress=bar)
+    with bar:
+        comparison = compare_designs(list(zip(names, loaded, strict=True)), chosen, sources=sources)
     document = comparison.document()
     if output_format == "json":
         click.echo(json.dumps(document, indent=2))

@@ -1,8 +1,12 @@
-"""CLI layer: the options ``run``, ``compare`` and ``warmup`` share, and their progress bar."""
+"""CLI layer: the options every command that runs replications shares, the one
+:class:`~simulator.experiment.execution.Execution` they make, and the progress bar."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,10 +17,11 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
 
 if TYPE_CHECKING:
-    from simulator.experiment.precision import PrecisionRule
+    from simulator.experiment.execution import Execution
+    from simulator.experiment.replications import ReplicationResult
 
-__all__ = ["AUTO", "check_kpi_names", "experiment_options", "progress_bar", "replications_wanted", "stderr",
-           "stdout"]
+__all__ = ["AUTO", "ExecutionOptions", "ReplicationBar", "check_kpi_names", "experiment_options",
+           "progress_bar", "stderr", "stdout"]
 
 AUTO = "auto"
 
@@ -39,7 +44,13 @@ class _Replications(click.ParamType):  # type: ignore[type-arg]
 
 
 def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options for commands that run replications."""
+    """Options for commands that run replications; the command receives them as one
+    :class:`ExecutionOptions` named ``execution`` (``--set`` stays ``overrides``)."""
+    @functools.wraps(function)
+    def command(**values: Any) -> Any:
+        chosen = {name: values.pop(name) for name in _EXECUTION_OPTIONS if name in values}
+        return function(execution=ExecutionOptions(**chosen), **values)
+
     options = [
         click.option("-r", "--replications", type=_Replications(), default=None,
                      help="Replications per design, or 'auto' to add them until the KPIs are "
@@ -65,8 +76,13 @@ def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True, help="With -r auto: stop here if not precise by then."),
     ]
     for option in reversed(options):
-        function = option(function)
-    return function
+        command = option(command)
+    return command
+
+
+#: The experiment options that make up an :class:`ExecutionOptions`.
+_EXECUTION_OPTIONS = ("replications", "seed", "workers", "dask", "precision", "precision_kpis",
+                      "max_replications")
 
 
 def default_precision_kpis(scenario: Scenario) -> tuple[str, ...]:
@@ -90,15 +106,41 @@ def check_kpi_names(names: Iterable[str], scenario: Scenario, option: str) -> No
             raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
 
 
-def replications_wanted(replications: int | str | None, scenario: Scenario, precision: float,
-                        precision_kpis: tuple[str, ...], cap: int) -> int | PrecisionRule:
-    """A number of replications, or the rule that decides it for ``auto``."""
-    from simulator.experiment.precision import PrecisionRule
+@dataclass(frozen=True)
+class ExecutionOptions:
+    """What the experiment options asked for; :meth:`build` makes the run's :class:`Execution`."""
 
-    check_kpi_names(precision_kpis, scenario, "--precision-kpi")
-    if replications == AUTO:
-        return PrecisionRule(precision_kpis or default_precision_kpis(scenario), precision, cap)
-    return scenario.run.replications if replications is None else int(replications)
+    replications: int | str | None = None  # a number, "auto", or None: the scenario's
+    seed: int | None = None
+    workers: int | None = None
+    dask: str | None = None
+    precision: float = 0.05
+    precision_kpis: tuple[str, ...] = ()
+    max_replications: int = 100
+
+    def build(self, scenario: Scenario, *, fixed_for: str | None = None, out_dir: Path | None = None,
+              events_format: str = "parquet", progress: ReplicationBar | None = None) -> Execution:
+        """The execution for ``scenario`` (the first, where a command runs several).
+
+        ``fixed_for`` names a study in which every design gets the same number of
+        replications (``"a sweep"``): there ``-r auto`` is a usage error.
+        """
+        from simulator.experiment.execution import Execution
+        from simulator.experiment.precision import PrecisionRule
+
+        check_kpi_names(self.precision_kpis, scenario, "--precision-kpi")
+        replications: int | PrecisionRule = scenario.run.replications
+        if self.replications == AUTO:
+            if fixed_for is not None:
+                raise click.BadParameter(f"expected a whole number for {fixed_for} (every design gets "
+                                         f"the same replications); found 'auto'",
+                                         param_hint="'-r' / '--replications'")
+            replications = PrecisionRule(self.precision_kpis or default_precision_kpis(scenario),
+                                         self.precision, self.max_replications)
+        elif self.replications is not None:
+            replications = int(self.replications)
+        return Execution(replications, self.seed, self.workers, self.dask, out_dir=out_dir,
+                         events_format=events_format, progress=progress)
 
 
 def stderr() -> Console:
@@ -117,3 +159,31 @@ def progress_bar(console: Console) -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=True,
                     disable=not console.is_terminal)
+
+
+class ReplicationBar:
+    """A progress bar of replications on ``console``, shown while in its ``with`` block (and only
+    when the console is a terminal); told how many are planned, and of each that finishes."""
+
+    def __init__(self, console: Console, description: str) -> None:
+        self._progress = progress_bar(console)
+        self._task = self._progress.add_task(description, total=None)
+        self._planned = 0
+        self.finished_count = 0
+
+    def __enter__(self) -> ReplicationBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._progress.stop()
+
+    def expect(self, replications: int) -> None:
+        """``replications`` more are about to run."""
+        self._planned += replications
+        self._progress.update(self._task, total=self._planned)
+
+    def finished(self, design: str, result: ReplicationResult) -> None:
+        """One more replication has finished."""
+        self.finished_count += 1
+        self._progress.advance(self._task)

@@ -134,4 +134,4 @@ def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck
     unmatched = [c for c in checks if c.target.scope is not None
                  and not ((summary["key"] == c.target.scope) & (summary["kpi"] == c.target.kpi)).any()]
     for check in unmatched:
-        console.print(f"target {check.target.scope}.{check.target.kpi} {check.target}: no data")
+        console.print(f"target {check.target.name} {check.target}: no data")

@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
+from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
 from simulator.scenario.loader import load_scenario
 
 if TYPE_CHECKING:
@@ -94,31 +94,26 @@ def _table(result: RoiResult) -> Table:
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]),
               default="table", show_default=True,
               help="What to print on stdout: a table, JSON, or the one-page Markdown summary.")
-def roi(baseline: Path, improved: Path, replications: int | str | None, seed: int | None,
-        overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
-        precision_kpis: tuple[str, ...], max_replications: int, years: float, investment: float,
-        running_cost: float, out: Path | None, output_format: str) -> None:
+def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: tuple[str, ...],
+        years: float, investment: float, running_cost: float, out: Path | None,
+        output_format: str) -> None:
     """The return on IMPROVED over BASELINE: both run with the same random numbers.
 
     Per year: downtime cost avoided, SLA penalties avoided (priorities' breach_penalty),
     the staff cost difference; then net benefit over --years after --investment, ROI and
     payback, each with a 95 % CI from the paired replications.
     """
-    from simulator.experiment.precision import PrecisionRule
     from simulator.experiment.roi import RoiSettings, run_roi
     from simulator.reporting.roi_report import roi_markdown
 
     first = load_scenario(baseline, overrides)
     second = load_scenario(improved, overrides)
-    wanted = replications_wanted(replications, first, precision, precision_kpis, max_replications)
     settings = RoiSettings(years, investment, running_cost)
     console = stderr()
-    with progress_bar(console) as progress:
-        total = None if isinstance(wanted, PrecisionRule) else 2 * wanted
-        task = progress.add_task("designs × replications", total=total)
-        result = run_roi((baseline.stem, first), (improved.stem, second), settings, wanted,
-                         first.run.seed if seed is None else seed, workers, dask, out,
-                         on_result=lambda *_: progress.advance(task))
+    bar = ReplicationBar(console, "designs × replications")
+    chosen = execution.build(first, out_dir=out, progress=bar)
+    with bar:
+        result = run_roi((baseline.stem, first), (improved.stem, second), settings, chosen)
     document = result.document()
     markdown = roi_markdown(result)
     if output_format == "json":

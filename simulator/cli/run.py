@@ -9,13 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
-from simulator.cli.options import (
-    experiment_options,
-    progress_bar,
-    replications_wanted,
-    stderr,
-    stdout,
-)
+from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.units import format_duration
 
@@ -58,28 +52,22 @@ def run_notes(result: RunResult) -> list[str]:
               default="parquet", show_default=True, help="Event-log file format in --out.")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write the HTML report to OUT/report.html (needs --out).")
-def run(scenario: Path, replications: int | str | None, seed: int | None,
-        overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
-        precision_kpis: tuple[str, ...], max_replications: int, out: Path | None,
+def run(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...], out: Path | None,
         output_format: str, events_format: str, with_report: bool) -> None:
     """Run a scenario's replications and report its KPIs with confidence intervals."""
     from simulator.cli.render import render_run
-    from simulator.experiment.precision import PrecisionRule
     from simulator.experiment.run import run_experiment
     from simulator.experiment.summary import check_targets, scenario_targets
 
     if with_report and out is None:
         raise click.UsageError("--report writes OUT/report.html: give the run directory with --out")
     loaded = load_scenario(scenario, overrides)
-    wanted = replications_wanted(replications, loaded, precision, precision_kpis, max_replications)
     console = stderr()
-    with progress_bar(console) as progress:
-        total = None if isinstance(wanted, PrecisionRule) else wanted
-        task = progress.add_task(f"{scenario.stem}: replications", total=total)
-        result = run_experiment(loaded, name=scenario.stem, replications=wanted, seed=seed,
-                                workers=workers, dask=dask, out_dir=out,
-                                events_format=events_format, source=str(scenario),
-                                overrides=overrides, on_result=lambda _: progress.advance(task))
+    bar = ReplicationBar(console, f"{scenario.stem}: replications")
+    chosen = execution.build(loaded, out_dir=out, events_format=events_format, progress=bar)
+    with bar:
+        result = run_experiment(loaded, chosen, name=scenario.stem, source=str(scenario),
+                                overrides=overrides)
     if output_format == "json":
         click.echo(json.dumps(result.document(), indent=2))
     else:

@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr, stdout
+from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
 from simulator.cli.render import format_value
 from simulator.cli.roi import roi_options
 from simulator.cli.sweep import header
@@ -106,9 +106,7 @@ def _table(result: SensitivityResult) -> Table:
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str | None,
-                replications: int | str | None, seed: int | None, overrides: tuple[str, ...],
-                workers: int | None, dask: str | None, precision: float,
-                precision_kpis: tuple[str, ...], max_replications: int, years: float,
+                execution: ExecutionOptions, overrides: tuple[str, ...], years: float,
                 investment: float, running_cost: float, plot: Path | None,
                 output_format: str) -> None:
     """How much a KPI of SCENARIO — or the ROI of IMPROVED over BASELINE — moves when each
@@ -118,7 +116,6 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     runs with the same random numbers.
     """
     from simulator.experiment.grid import GridError, parse_range_pair
-    from simulator.experiment.precision import PrecisionRule
     from simulator.experiment.roi import RoiSettings
     from simulator.experiment.sensitivity import run_sensitivity
     from simulator.reporting.tornado import save_tornado
@@ -143,15 +140,12 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
         raise click.BadParameter("expected --investment above zero for the ROI (net benefit ÷ "
                                  "investment); found none — measure net_benefit instead, or give "
                                  "--investment", param_hint="'--kpi'")
-    wanted = replications_wanted(replications, base, precision, precision_kpis, max_replications)
     console = stderr()
-    designs = (1 + 2 * len(parameters)) * len(scenarios)
-    with progress_bar(console) as progress:
-        total = None if isinstance(wanted, PrecisionRule) else wanted * designs
-        task = progress.add_task("designs × replications", total=total)
-        result = run_sensitivity(scenarios, parameters, measure, overrides, wanted, seed,
-                                 RoiSettings(years, investment, running_cost), workers, dask,
-                                 on_result=lambda *_: progress.advance(task))
+    bar = ReplicationBar(console, "designs × replications")
+    chosen = execution.build(base, progress=bar)
+    with bar:
+        result = run_sensitivity(scenarios, parameters, measure, chosen, overrides=overrides,
+                                 settings=RoiSettings(years, investment, running_cost))
     target = save_tornado(result, plot or Path(f"tornado-{scenarios[-1].stem}.png"))
     if output_format == "json":
         click.echo(json.dumps(result.document() | {"plot": str(target)}, indent=2))

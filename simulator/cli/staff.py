@@ -11,10 +11,11 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import experiment_options, progress_bar, stderr, stdout
+from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
 from simulator.cli.render import format_value
-from simulator.cli.sweep import fixed_replications, header
+from simulator.cli.sweep import header
 from simulator.experiment.roster import roster_cost
+from simulator.experiment.summary import finite_or_none, interval_document
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target, parse_target_expression
@@ -41,10 +42,6 @@ def _targets(texts: tuple[str, ...], scenario: Scenario) -> list[Target]:
                                         tuple(scenario.services)) for text in texts]
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--target'") from None
-
-
-def _name(target: Target) -> str:
-    return target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
 
 
 def _value(target: Target, value: float | None) -> str:
@@ -106,7 +103,7 @@ def _search_table(result: StaffingResult) -> Table:
     table.add_column("roster")
     table.add_column("weekly cost", justify="right")
     for target in result.targets:
-        table.add_column(escape(f"{header(_name(target))}\n{target}"), justify="right")
+        table.add_column(escape(f"{header(target.name)}\n{target}"), justify="right")
     for step, evaluation in result.history:
         table.add_row(escape(step), " / ".join(str(count) for count in evaluation.roster),
                       _weekly(evaluation),
@@ -121,7 +118,7 @@ def _target_table(result: StaffingResult) -> Table:
                    "chosen: simulated"):
         table.add_column(column, justify="left" if column == "target" else "right")
     for index, target in enumerate(result.targets):
-        name = _name(target)
+        name = target.name
         table.add_row(escape(f"{header(name)} {target}"),
                       _value(target, result.predictions["first_cut"].get(name)),
                       _simulated(result.first_cut, index),
@@ -136,31 +133,29 @@ def _evaluation_document(result: StaffingResult, evaluation: Evaluation | None, 
         return None
     targets = {}
     for check in evaluation.checks:
-        name = _name(check.target)
+        name = check.target.name
         targets[f"{name} {check.target}"] = {
-            "mean": None if not math.isfinite(check.mean) else check.mean,
-            "ci_low": None if not math.isfinite(check.ci_low) else check.ci_low,
-            "ci_high": None if not math.isfinite(check.ci_high) else check.ci_high,
-            "verdict": check.verdict,
-            "formula": _finite(result.predictions.get(which, {}).get(name))}
+            **interval_document(check.mean, check.ci_low, check.ci_high), "verdict": check.verdict,
+            "formula": _formula(result.predictions.get(which, {}).get(name))}
     staff = evaluation.summary.query("scope == 'overall' and kpi == 'staff_cost'")["mean"]
     return {"roster": {post.label: count for post, count in
                        zip(result.posts, evaluation.roster, strict=True)},
             "weekly_cost": evaluation.weekly_cost, "agent_hours_per_week": evaluation.agent_hours,
             "meets_targets": evaluation.meets, "targets": targets,
-            "measured_staff_cost": _finite(float(staff.iloc[0])) if len(staff) else None}
+            "measured_staff_cost": finite_or_none(float(staff.iloc[0])) if len(staff) else None}
 
 
-def _finite(value: float | None) -> float | str | None:
-    if value is None:
-        return None
-    return "unstable" if math.isinf(value) else value
+def _formula(value: float | None) -> float | str | None:
+    """A formula's prediction: "unstable" where the queue grows without bound (infinite)."""
+    if value is not None and math.isinf(value):
+        return "unstable"
+    return finite_or_none(value)
 
 
 def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[str, object]:
     return {
         "scenario": name, "replications": result.replications, "seed": result.seed,
-        "targets": [f"{_name(target)} {target}" for target in result.targets],
+        "targets": [f"{target.name} {target}" for target in result.targets],
         "posts": [{"post": post.label, "path": post.path, "now": now[index],
                    "first_cut": result.first_cut.roster[index],
                    "chosen": None if result.chosen is None else result.chosen.roster[index]}
@@ -191,10 +186,8 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
-          replications: int | str | None, seed: int | None, overrides: tuple[str, ...],
-          workers: int | None, dask: str | None, precision: float, precision_kpis: tuple[str, ...],
-          max_replications: int, max_occupancy: float, max_designs: int,
-          output_format: str) -> None:
+          execution: ExecutionOptions, overrides: tuple[str, ...], max_occupancy: float,
+          max_designs: int, output_format: str) -> None:
     """Find the cheapest roster (headcount per team and shift) of SCENARIO meeting every target.
 
     First cut: Erlang C per hour of the week on the lagged offered load, as an integer
@@ -210,14 +203,12 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
     if unknown:
         raise click.BadParameter(f"expected team names ({', '.join(loaded.teams)}); found "
                                  f"{', '.join(repr(name) for name in unknown)}", param_hint="'--team'")
-    count = fixed_replications(replications, loaded, "a staffing search")
+    bar = ReplicationBar(stderr(), "rosters × replications simulated")
+    chosen = execution.build(loaded, fixed_for="a staffing search", progress=bar)
     now = current_roster(loaded, posts(loaded, teams or None))
-    console = stderr()
-    with progress_bar(console) as progress:
-        task = progress.add_task("rosters × replications simulated", total=None)
-        result = find_staffing(loaded, targets, teams or None, count, seed, max_occupancy,
-                               max_designs, workers, dask,
-                               on_result=lambda _: progress.advance(task))
+    with bar:
+        result = find_staffing(loaded, targets, chosen, teams=teams or None,
+                               max_occupancy=max_occupancy, max_designs=max_designs)
     if output_format == "json":
         click.echo(json.dumps(_document(result, scenario.stem, now), indent=2))
         return

@@ -13,30 +13,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import (
-    AUTO,
+    ExecutionOptions,
+    ReplicationBar,
     check_kpi_names,
     experiment_options,
-    progress_bar,
     stderr,
     stdout,
 )
 from simulator.cli.render import format_value
+from simulator.experiment.summary import interval_document
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 
-__all__ = ["chosen_kpis", "fixed_replications", "header", "sweep"]
+__all__ = ["chosen_kpis", "header", "sweep"]
 
 #: Exit code after Ctrl-C, as the shell reports a SIGINT (the same as the other commands).
 _EXIT_INTERRUPTED = 130
-
-
-def fixed_replications(replications: int | str | None, scenario: Scenario, command: str) -> int:
-    """A whole number of replications (``auto`` is not for commands that compare many designs)."""
-    if replications == AUTO:
-        raise click.BadParameter(f"expected a whole number for {command} (every design gets the "
-                                 f"same replications); found 'auto'",
-                                 param_hint="'-r' / '--replications'")
-    return scenario.run.replications if replications is None else int(replications)
 
 
 def chosen_kpis(kpis: tuple[str, ...], scenario: Scenario) -> list[str]:
@@ -47,8 +39,7 @@ def chosen_kpis(kpis: tuple[str, ...], scenario: Scenario) -> list[str]:
     check_kpi_names(kpis, scenario, "--kpi")
     if kpis:
         return list(kpis)
-    targeted = [f"{target.scope}.{target.kpi}" if target.scope else target.kpi
-                for target in scenario_targets(scenario)]
+    targeted = [target.name for target in scenario_targets(scenario)]
     return list(dict.fromkeys(["mtta_min", "mttr_h", *targeted, "staff_cost"]))
 
 
@@ -129,10 +120,8 @@ def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications
         designs.append({
             "design": design,
             "parameters": {path: _plain(first[path]) for path in paths if path in rows.columns},
-            "kpis": {row.kpi: {"mean": None if not math.isfinite(row.mean) else row.mean,
-                               "ci_low": None if not math.isfinite(row.ci_low) else row.ci_low,
-                               "ci_high": None if not math.isfinite(row.ci_high) else row.ci_high,
-                               "n": int(row.n)} for row in rows.itertuples(index=False)}})
+            "kpis": {row.kpi: interval_document(row.mean, row.ci_low, row.ci_high, row.n)
+                     for row in rows.itertuples(index=False)}})
     return {"store": str(store), "replications": replications, "seed": seed, "designs": designs}
 
 
@@ -151,10 +140,9 @@ def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications
                    "default: mtta_min, mttr_h, the targets' KPIs, staff_cost). JSON has them all.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
-def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None,
-          seed: int | None, overrides: tuple[str, ...], workers: int | None, dask: str | None,
-          precision: float, precision_kpis: tuple[str, ...], max_replications: int,
-          store: Path | None, kpis: tuple[str, ...], output_format: str) -> None:
+def sweep(scenario: Path, grids: tuple[str, ...], execution: ExecutionOptions,
+          overrides: tuple[str, ...], store: Path | None, kpis: tuple[str, ...],
+          output_format: str) -> None:
     """Run every combination of the --grid values of SCENARIO; store each replication as it ends.
 
     Replication r of every design uses the same random numbers. Results go to an SQLite
@@ -167,30 +155,24 @@ def sweep(scenario: Path, grids: tuple[str, ...], replications: int | str | None
     try:
         parameters = [parse_grid(option) for option in grids]
         base = load_scenario(scenario, overrides)
-        count = fixed_replications(replications, base, "a sweep")
-        designs = plan_sweep(scenario, parameters, overrides, seed)
+        console = stderr()
+        bar = ReplicationBar(console, "designs × replications to compute")
+        chosen = execution.build(base, fixed_for="a sweep", progress=bar)
+        designs = plan_sweep(scenario, parameters, overrides, execution.seed)
     except GridError as error:
         raise click.BadParameter(str(error), param_hint="'--grid'") from None
     shown = chosen_kpis(kpis, base)
     target = store or Path(f"sweep-{scenario.stem}.sqlite")
-    console = stderr()
-    finished = [0]
-
-    def advance(*_: object) -> None:
-        finished[0] += 1
-        progress.advance(task)
-
-    with progress_bar(console) as progress:
-        task = progress.add_task("designs × replications to compute", total=None)
+    with bar:
         try:
-            outcome = run_sweep(designs, count, target, str(scenario), overrides, workers, dask,
-                                on_result=advance,
-                                on_plan=lambda _, remaining: progress.update(task, total=remaining))
+            outcome = run_sweep(designs, target, chosen, scenario_file=str(scenario),
+                                overrides=overrides)
         except KeyboardInterrupt:
-            console.print(f"interrupted: {target} keeps every finished replication ({finished[0]} "
-                          f"computed now); run the same command to compute only the rest",
-                          markup=False, soft_wrap=True)
+            console.print(f"interrupted: {target} keeps every finished replication "
+                          f"({bar.finished_count} computed now); run the same command to compute "
+                          f"only the rest", markup=False, soft_wrap=True)
             raise SystemExit(_EXIT_INTERRUPTED) from None
+    count = outcome.replications
     console.print(f"{target}: {len(designs)} designs × {count} replications — "
                   f"{outcome.already_stored} already in the store, {outcome.computed} "
                   f"computed now", markup=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.options import experiment_options, progress_bar, replications_wanted, stderr
+from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.units import format_duration
 
@@ -22,9 +22,7 @@ __all__ = ["warmup"]
                    "resolution times are long or arrivals have a weekly shape).")
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Where to save the plot (default: warmup-<scenario>.png).")
-def warmup(scenario: Path, replications: int | str | None, seed: int | None,
-           overrides: tuple[str, ...], workers: int | None, dask: str | None, precision: float,
-           precision_kpis: tuple[str, ...], max_replications: int, period: str,
+def warmup(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...], period: str,
            plot: Path | None) -> None:
     """Suggest how long SCENARIO's warm-up should be: MSER-5 on its backlog series."""
     from simulator.experiment.run import run_experiment
@@ -32,15 +30,10 @@ def warmup(scenario: Path, replications: int | str | None, seed: int | None,
     from simulator.reporting.plots import warmup_figure
 
     loaded = load_scenario(scenario, overrides)
-    wanted = replications_wanted(replications, loaded, precision, precision_kpis,
-                                 max_replications)
-    console = stderr()
-    with progress_bar(console) as progress:
-        task = progress.add_task(f"{scenario.stem}: replications",
-                                 total=wanted if isinstance(wanted, int) else None)
-        result = run_experiment(loaded, name=scenario.stem, replications=wanted, seed=seed,
-                                workers=workers, dask=dask,
-                                on_result=lambda _: progress.advance(task))
+    bar = ReplicationBar(stderr(), f"{scenario.stem}: replications")
+    chosen = execution.build(loaded, progress=bar)
+    with bar:
+        result = run_experiment(loaded, chosen, name=scenario.stem)
     assert result.warmup is not None
     analysis = result.warmup if period == "auto" else analyse_warmup(result.backlog, period)
     target = plot or Path(f"warmup-{scenario.stem}.png")

@@ -2,6 +2,7 @@
 sweeps into a resumable store, staffing search, ROI and sensitivity."""
 
 from simulator.experiment.campaign import Campaign, Design
+from simulator.experiment.execution import Execution, Progress
 from simulator.experiment.executors import (
     DaskExecutor,
     PoolExecutor,
@@ -20,8 +21,10 @@ __all__ = [
     "DaskExecutor",
     "Decision",
     "Design",
+    "Execution",
     "PoolExecutor",
     "PrecisionRule",
+    "Progress",
     "ReplicationResult",
     "RunResult",
     "SerialExecutor",

@@ -1,6 +1,7 @@
 """Experiment layer: replications of one or more designs, with common random numbers.
 
-A *campaign* runs replication 0, 1, 2, ... of every design on an executor.
+A *campaign* runs replication 0, 1, 2, ... of every design on the open executor of an
+:class:`~simulator.experiment.execution.Execution`.
 Replication *r* of every design uses the same random streams, so designs are
 compared on the same incidents (common random numbers). The number of
 replications is either fixed, or decided by the replications algorithm
@@ -12,13 +13,13 @@ replication is written to its design's run directory at once.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from simulator.experiment.executors import Executor
+from simulator.experiment.execution import Execution
 from simulator.experiment.precision import Decision, PrecisionRule
 from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
 from simulator.experiment.rundir import RunDirectory
@@ -49,18 +50,19 @@ class Design:
 
 @dataclass
 class Campaign:
-    """Replications of several designs, run together on one executor."""
+    """Replications of several designs, run together on one executor.
+
+    ``execution`` must be started (its executor open); the seed is the execution's, or the
+    first design's scenario's.
+    """
 
     designs: Sequence[Design]
-    seed: int
-    executor: Executor
-    parallelism: int = 1
-    events_format: str = "parquet"
-    on_result: Callable[[int, ReplicationResult], None] | None = None
+    execution: Execution
     results: dict[tuple[int, int], ReplicationResult] = field(default_factory=dict)
     _named: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.seed = self.execution.seed_for(self.designs[0].scenario)
         self.directories = [RunDirectory(design.out_dir) if design.out_dir is not None else None
                             for design in self.designs]
         self.began = time.perf_counter()
@@ -68,17 +70,24 @@ class Campaign:
     def run(self, replications: range) -> None:
         """Run every design's replications in ``replications`` that have not run yet."""
         tasks = [ReplicationTask(index, design.scenario, replication, self.seed,
-                                 design.out_dir, self.events_format)
+                                 design.out_dir, self.execution.events_format)
                  for replication in replications for index, design in enumerate(self.designs)
                  if (index, replication) not in self.results]
-        for index, result in self.executor.map_unordered(run_task, tasks):
+        self.execution.expect(len(tasks))
+        for index, result in self.execution.running_on().map_unordered(run_task, tasks):
             self.results[(index, result.replication)] = result
             self._named[(index, result.replication)] = named_values(result.kpis)
             directory = self.directories[index]
             if directory is not None:
                 directory.add(result)
-            if self.on_result is not None:
-                self.on_result(index, result)
+            self.execution.finished(self.designs[index].name, result)
+
+    def run_replications(self, wanted: int | PrecisionRule) -> Decision | None:
+        """Run a fixed number of replications, or until the rule decides (its decision)."""
+        if isinstance(wanted, PrecisionRule):
+            return self.run_until(wanted)
+        self.run(range(wanted))
+        return None
 
     def run_until(self, rule: PrecisionRule) -> Decision:
         """Add replications until the rule decides; keep only those it used."""
@@ -88,7 +97,7 @@ class Campaign:
             if decision is not None:
                 self.keep_only(decision.used)
                 return decision
-            wanted = max(rule.needed(available), min(rule.cap, available + self.parallelism))
+            wanted = max(rule.needed(available), min(rule.cap, available + self.execution.width))
             self.run(range(available, wanted))
 
     def finished(self) -> int:

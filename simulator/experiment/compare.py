@@ -11,25 +11,24 @@ handful of replications often decides what hundreds of unpaired ones cannot.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design, kpi_name
-from simulator.experiment.executors import Executor, available_workers, make_executor
-from simulator.experiment.precision import Decision, PrecisionRule
-from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.execution import Execution
+from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
-from simulator.experiment.summary import confidence_interval, summarise, summary_document
+from simulator.experiment.summary import (
+    confidence_interval,
+    interval_document,
+    summarise,
+    summary_document,
+)
 from simulator.scenario.schema import Scenario
 
 __all__ = ["Comparison", "compare_designs", "paired_differences"]
-
-
-def _number(value: float) -> float | None:
-    return None if not math.isfinite(value) else float(value)
 
 
 def _named(table: pd.DataFrame) -> pd.DataFrame:
@@ -92,12 +91,10 @@ class Comparison:
         for design in self.designs:
             rows = _named(self.summary[self.summary["design"] == design])
             designs.append({"scenario": design, "kpis": {
-                row.name: {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
-                           "ci_high": _number(row.ci_high), "n": int(row.n)}
+                row.name: interval_document(row.mean, row.ci_low, row.ci_high, row.n)
                 for row in rows.itertuples(index=False)}})
-        differences = [{"design": row.design, "kpi": row.name, "mean": _number(row.mean),
-                        "ci_low": _number(row.ci_low), "ci_high": _number(row.ci_high),
-                        "clear": bool(row.clear)}
+        differences = [{"design": row.design, "kpi": row.name,
+                        **interval_document(row.mean, row.ci_low, row.ci_high), "clear": bool(row.clear)}
                        for row in _named(self.differences).itertuples(index=False)]
         return {"designs": designs, "differences": differences}
 
@@ -118,11 +115,7 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return unique
 
 
-def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int | PrecisionRule = 10,
-                    seed: int = 1, workers: int | None = None, dask: str | None = None,
-                    executor: Executor | None = None, out_dir: str | Path | None = None,
-                    events_format: str = "parquet",
-                    on_result: Callable[[str, ReplicationResult], None] | None = None,
+def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Execution | None = None, *,
                     sources: Sequence[tuple[str | None, Sequence[str]]] | None = None) -> Comparison:
     """Run designs with common random numbers and compare each with the first.
 
@@ -130,34 +123,29 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], replications: int |
     ----------
     designs
         ``(name, scenario)`` pairs; the first is the baseline. Equal names get a suffix.
-    replications
-        How many, or a :class:`PrecisionRule` every design must meet.
-    out_dir
-        With it, each design's run directory is written to ``out_dir/<name>``.
+    execution
+        How many replications (or a :class:`PrecisionRule` every design must meet), the seed
+        (default: the first design's), where to run; with ``execution.out_dir``, each design's
+        run directory is written to ``out_dir/<name>``.
     sources
         Per design, the scenario file and the overrides it was loaded with, for the manifests
         (the report's appendix names them and redraws the diagram from them).
     """
+    execution = execution or Execution()
     names = _unique_names([name for name, _ in designs])
-    width = available_workers() if workers is None else max(1, workers)
-    if isinstance(replications, int):
-        width = min(width, replications * len(designs))
-    chosen_designs = [Design(name, scenario, None if out_dir is None else Path(out_dir) / name)
+    wanted = execution.replications_for(designs[0][1])
+    out_dir = execution.out_dir
+    chosen_designs = [Design(name, scenario, None if out_dir is None else out_dir / name)
                       for name, (_, scenario) in zip(names, designs, strict=True)]
-    with executor or make_executor(width, dask) as chosen:
+    with execution.started(wanted * len(designs) if isinstance(wanted, int) else None) as running:
+        campaign = Campaign(chosen_designs, running)
+        seed = campaign.seed
         origins = list(sources) if sources is not None else [(None, ())] * len(chosen_designs)
         manifests = {design.name: describe_run(design.scenario, design.name, source, overrides, seed,
-                                               chosen.description)
+                                               running.running_on().description)
                      for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
-        campaign = Campaign(chosen_designs, seed, chosen, width, events_format,
-                            None if on_result is None else
-                            lambda index, result: on_result(names[index], result))
-        decision = None
         try:
-            if isinstance(replications, PrecisionRule):
-                decision = campaign.run_until(replications)
-            else:
-                campaign.run(range(replications))
+            decision = campaign.run_replications(wanted)
         except BaseException:
             for index, design in enumerate(chosen_designs):
                 directory = campaign.directories[index]

@@ -183,7 +183,7 @@ def _needs(scenario: Scenario, demands: dict[str, TeamDemand], targets: Sequence
         measure = _hourly_measure(scenario, target, desk)
         if measure is None:
             if not (target.kpi == "utilisation" and target.operator in ("<=", "<")):
-                notes.append(f"{_name(target)} {target}: no queueing formula; left to the simulation")
+                notes.append(f"{target.name} {target}: no queueing formula; left to the simulation")
             continue
         team, formula = measure
         demand = demands.get(team)
@@ -193,7 +193,7 @@ def _needs(scenario: Scenario, demands: dict[str, TeamDemand], targets: Sequence
             hourly = [_hour_need(float(load), target, formula, demand.work_mean)
                       for load in demand.load]
         except ValueError as error:
-            notes.append(f"{_name(target)} {target}: {error}; left to the simulation")
+            notes.append(f"{target.name} {target}: {error}; left to the simulation")
             continue
         needs[team] = np.maximum(needs[team], np.array(hourly, dtype=int))
     return needs
@@ -206,10 +206,6 @@ def _hour_need(load: float, target: Target, formula: Callable[[int, float, float
         return 0
     return servers_needed(load, lambda agents: target.met_by(formula(agents, load, work_mean)),
                           limit=int(10 * load) + 1000)
-
-
-def _name(target: Target) -> str:
-    return target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
 
 
 def _caps(scenario: Scenario, targets: Sequence[Target], max_occupancy: float) -> dict[str, float]:
@@ -292,7 +288,7 @@ def formula_predictions(scenario: Scenario, targets: Sequence[Target]) -> dict[s
     desk = scenario.flow.desk.team
     predictions: dict[str, float | None] = {}
     for target in targets:
-        predictions[_name(target)] = _prediction(scenario, target, demands, desk)
+        predictions[target.name] = _prediction(scenario, target, demands, desk)
     return predictions
 
 

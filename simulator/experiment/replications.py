@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.eventlog.export import write_events
-from simulator.metrics.coded import encode
+from simulator.eventlog.log import SimulationLog
+from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.hourly import hourly_team_measures
-from simulator.metrics.incidents import KpiContext, incident_table
-from simulator.metrics.kpis import replication_kpis
+from simulator.metrics.incidents import KpiContext
+from simulator.metrics.kpis import ReplicationMeasures, measure_replication
 from simulator.metrics.series import backlog_series
-from simulator.metrics.teams import duty_periods
 from simulator.model.simulation import Simulation
 from simulator.scenario.schema import Scenario
 
@@ -43,46 +43,51 @@ def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     partial.replace(path)
 
 
+def _named(codes: pd.Series, names: list[str]) -> list[str | None]:
+    return [names[code] if code >= 0 else None for code in codes]
+
+
+def _write_logs(out_dir: Path, replication: int, log: SimulationLog, coded: CodedLog,
+                measured: ReplicationMeasures, events_format: str) -> None:
+    """The replication's event log, incident table and hourly team measures, each written whole."""
+    stem = f"replication-{replication:03d}"
+    events_path = out_dir / "events" / f"{stem}.{events_format}"
+    events_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(events_path, lambda path: write_events(log.events, path, format=events_format))
+    incidents = measured.incidents.drop(columns="case")
+    incidents["priority"] = _named(incidents["priority"], coded.priorities)
+    incidents["category"] = _named(incidents["category"], coded.categories)
+    incidents["resolved_by"] = _named(incidents["resolved_by"], coded.teams)
+    incidents_path = out_dir / "incidents" / f"{stem}.parquet"
+    incidents_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(incidents_path, incidents.to_parquet)
+    hourly = hourly_team_measures(coded, measured.teams)
+    hourly_path = out_dir / "hourly" / f"{stem}.parquet"
+    hourly_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(hourly_path, lambda path: hourly.to_parquet(path, index=False))
+
+
 def run_replication(scenario: Scenario, replication: int, seed: int,
                     out_dir: Path | None = None, events_format: str = "parquet") -> ReplicationResult:
     """Simulate one replication and measure it; with ``out_dir``, also write its logs there.
 
     Files written (each complete or absent): ``events/replication-NNN.<format>``,
     ``incidents/replication-NNN.parquet`` and ``hourly/replication-NNN.parquet`` (team
-    measures by hour of the week, for the report).
+    measures by hour of the week, for the report) — the incident table and the team
+    activity the KPIs were measured from, not measured again.
     """
     began = time.perf_counter()
     simulation = Simulation(scenario, replication, seed)
     simulation.run()
     log = simulation.results()
     coded = encode(log.events, log.start)
-    policy = KpiContext.from_scenario(scenario)
-    end = (log.end - log.start).total_seconds() / 60.0
-    kpis = replication_kpis(log, policy, coded)
+    measured = measure_replication(log, KpiContext.from_scenario(scenario), coded)
+    kpis = measured.kpis
     kpis.insert(0, "replication", replication)
-    backlog = backlog_series(coded, end)
+    backlog = backlog_series(coded, measured.teams.window[1])
     backlog.insert(0, "replication", replication)
     if out_dir is not None:
-        stem = f"replication-{replication:03d}"
-        events_path = out_dir / "events" / f"{stem}.{events_format}"
-        events_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(events_path, lambda path: write_events(
-            log.events, path, format=events_format))
-        incidents = incident_table(coded, policy, end).drop(columns="case")
-        incidents["priority"] = [coded.priorities[code] if code >= 0 else None
-                                 for code in incidents["priority"]]
-        incidents["category"] = [coded.categories[code] if code >= 0 else None
-                                 for code in incidents["category"]]
-        incidents["resolved_by"] = [coded.teams[code] if code >= 0 else None
-                                    for code in incidents["resolved_by"]]
-        incidents_path = out_dir / "incidents" / f"{stem}.parquet"
-        incidents_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(incidents_path, incidents.to_parquet)
-        warmup_end = (log.warmup_end - log.start).total_seconds() / 60.0
-        hourly = hourly_team_measures(coded, duty_periods(log.duty, log.start, end), (warmup_end, end))
-        hourly_path = out_dir / "hourly" / f"{stem}.parquet"
-        hourly_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(hourly_path, lambda path: hourly.to_parquet(path, index=False))
+        _write_logs(out_dir, replication, log, coded, measured, events_format)
     return ReplicationResult(replication, kpis, backlog, time.perf_counter() - began,
                              len(log.events))
 

@@ -25,17 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.compare import Comparison, compare_designs
-from simulator.experiment.precision import PrecisionRule
-from simulator.experiment.replications import ReplicationResult
-from simulator.experiment.summary import confidence_interval, kpi_interval
+from simulator.experiment.execution import Execution
+from simulator.experiment.summary import confidence_interval, interval_document, kpi_interval
 from simulator.scenario.schema import Scenario
 
 __all__ = ["COMPONENTS", "YEAR_MIN", "Interval", "RoiResult", "RoiSettings", "payback_period",
@@ -82,12 +79,7 @@ class Interval:
 
     def document(self) -> dict[str, float | int | None]:
         """JSON: ``mean``, ``ci_low``, ``ci_high``, ``n`` (``null`` where not finite)."""
-        return {"mean": _finite(self.mean), "ci_low": _finite(self.ci_low),
-                "ci_high": _finite(self.ci_high), "n": self.n}
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
+        return interval_document(self.mean, self.ci_low, self.ci_high, self.n)
 
 
 def measured_years(scenario: Scenario) -> float:
@@ -231,12 +223,13 @@ def roi_analysis(comparison: Comparison, baseline: Scenario, improved: Scenario,
 
 
 def run_roi(baseline: tuple[str, Scenario], improved: tuple[str, Scenario], settings: RoiSettings,
-            replications: int | PrecisionRule = 10, seed: int = 1, workers: int | None = None,
-            dask: str | None = None, out_dir: str | Path | None = None,
-            on_result: Callable[[str, ReplicationResult], None] | None = None) -> RoiResult:
-    """Run both designs with common random numbers and measure the ROI of the second."""
-    comparison = compare_designs([baseline, improved], replications, seed, workers, dask,
-                                 out_dir=out_dir, on_result=on_result)
+            execution: Execution | None = None) -> RoiResult:
+    """Run both designs with common random numbers and measure the ROI of the second.
+
+    ``execution`` says how (default: the baseline's ``run.replications`` and ``run.seed``); with
+    ``execution.out_dir``, both run directories are written there.
+    """
+    comparison = compare_designs([baseline, improved], execution)
     return roi_analysis(comparison, baseline[1], improved[1], settings)
 
 

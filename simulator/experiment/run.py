@@ -11,16 +11,14 @@ interrupted, everything already finished stays, and the manifest says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design
-from simulator.experiment.executors import Executor, available_workers, make_executor
-from simulator.experiment.precision import Decision, PrecisionRule
-from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.execution import Execution
+from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
 from simulator.experiment.summary import summarise, summary_document
 from simulator.experiment.warmup import WarmupAnalysis, analyse_warmup, choose_period
@@ -68,51 +66,32 @@ def _overall(summary: pd.DataFrame, kpi: str) -> float | None:
     return None if math.isnan(value) else value
 
 
-def run_experiment(scenario: Scenario, name: str | None = None,
-                   replications: int | PrecisionRule | None = None, seed: int | None = None,
-                   workers: int | None = None, dask: str | None = None,
-                   executor: Executor | None = None, out_dir: str | Path | None = None,
-                   events_format: str = "parquet", source: str | None = None,
-                   overrides: Sequence[str] = (),
-                   on_result: Callable[[ReplicationResult], None] | None = None) -> RunResult:
+def run_experiment(scenario: Scenario, execution: Execution | None = None, *, name: str | None = None,
+                   source: str | None = None, overrides: Sequence[str] = ()) -> RunResult:
     """Run replications of a scenario and summarise them.
 
     Parameters
     ----------
     scenario
         The scenario (already loaded and validated).
+    execution
+        How many replications, the seed, where to run them, where to write the run directory
+        (``execution.out_dir``; nothing is written without it) and whom to tell of progress.
+        The default: the scenario's ``run.replications`` and ``run.seed`` on every core.
     name
         Its name in outputs (default: the scenario's ``name``).
-    replications
-        How many (default: the scenario's ``run.replications``), or a
-        :class:`PrecisionRule` to add replications until the KPIs are precise enough.
-    seed
-        The root seed (default: the scenario's ``run.seed``).
-    workers, dask, executor
-        Where to run: an executor, or Dask at ``dask`` (``"local"`` or an address), or a
-        pool of ``workers`` processes (default: every core). The numbers do not depend on it.
-    out_dir
-        Where to write the run directory (nothing is written without it).
-    on_result
-        Called after each replication finishes (e.g. to advance a progress bar).
+    source, overrides
+        The scenario file and the ``--set`` overrides it was loaded with, for the manifest.
     """
+    execution = execution or Execution()
     name = name or scenario.name
-    seed = scenario.run.seed if seed is None else seed
-    wanted = scenario.run.replications if replications is None else replications
-    width = available_workers() if workers is None else max(1, workers)
-    if isinstance(wanted, int):
-        width = min(width, wanted)
-    with executor or make_executor(width, dask) as chosen:
-        manifest = describe_run(scenario, name, source, overrides, seed, chosen.description)
-        campaign = Campaign([Design(name, scenario, None if out_dir is None else Path(out_dir))],
-                            seed, chosen, width, events_format,
-                            None if on_result is None else lambda _, result: on_result(result))
-        decision = None
+    wanted = execution.replications_for(scenario)
+    with execution.started(wanted if isinstance(wanted, int) else None) as running:
+        campaign = Campaign([Design(name, scenario, running.out_dir)], running)
+        manifest = describe_run(scenario, name, source, overrides, campaign.seed,
+                                running.running_on().description)
         try:
-            if isinstance(wanted, PrecisionRule):
-                decision = campaign.run_until(wanted)
-            else:
-                campaign.run(range(wanted))
+            decision = campaign.run_replications(wanted)
         except BaseException:
             manifest |= {"interrupted": True, "replications_finished": campaign.replications_of(0),
                          "wall_s": campaign.elapsed()}
@@ -123,7 +102,7 @@ def run_experiment(scenario: Scenario, name: str | None = None,
     summary = summarise(kpis)
     backlog = campaign.backlog(0)
     warmup = analyse_warmup(backlog, choose_period(scenario, _overall(summary, "mttr_h_p90")))
-    run = RunResult(scenario, name, seed, kpis, summary, backlog, decision=decision, warmup=warmup)
+    run = RunResult(scenario, name, campaign.seed, kpis, summary, backlog, decision=decision, warmup=warmup)
     results = [campaign.results[(0, replication)] for replication in campaign.replications_of(0)]
     manifest |= {"interrupted": False, "replications_finished": campaign.replications_of(0),
                  "wall_s": campaign.elapsed(),

@@ -15,7 +15,7 @@ ROI (:data:`ROI_MEASURES`), the range then applied to both designs alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +23,10 @@ import pandas as pd
 
 from simulator.experiment.campaign import kpi_name
 from simulator.experiment.compare import compare_designs
+from simulator.experiment.execution import Execution
 from simulator.experiment.grid import Parameter
-from simulator.experiment.precision import PrecisionRule
-from simulator.experiment.replications import ReplicationResult
 from simulator.experiment.roi import COMPONENTS, Interval, RoiSettings, measured_years, roi_per_replication
+from simulator.experiment.summary import finite_or_none, interval_document
 from simulator.scenario.loader import load_scenario
 
 __all__ = ["ROI_MEASURES", "SensitivityResult", "run_sensitivity"]
@@ -60,20 +60,16 @@ class SensitivityResult:
         inputs = []
         for row in self.table.itertuples(index=False):
             inputs.append({
-                "path": row.path, "low": row.low, "high": row.high, "swing": _number(row.swing),
-                "at_low": _number(row.at_low), "at_high": _number(row.at_high),
-                "effect_low": {"mean": _number(row.effect_low), "ci_low": _number(row.effect_low_ci_low),
-                               "ci_high": _number(row.effect_low_ci_high)},
-                "effect_high": {"mean": _number(row.effect_high),
-                                "ci_low": _number(row.effect_high_ci_low),
-                                "ci_high": _number(row.effect_high_ci_high)}})
+                "path": row.path, "low": row.low, "high": row.high,
+                "swing": finite_or_none(row.swing),
+                "at_low": finite_or_none(row.at_low), "at_high": finite_or_none(row.at_high),
+                "effect_low": interval_document(row.effect_low, row.effect_low_ci_low,
+                                                row.effect_low_ci_high),
+                "effect_high": interval_document(row.effect_high, row.effect_high_ci_low,
+                                                 row.effect_high_ci_high)})
         return {"designs": list(self.designs), "measure": self.measure,
                 "replications": self.replications, "seed": self.seed,
                 "base": self.base.document(), "inputs": inputs}
-
-
-def _number(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
 
 
 def _variants(ranges: Sequence[Parameter]) -> list[Variant]:
@@ -105,15 +101,14 @@ def _row(parameter: Parameter, low: pd.Series, high: pd.Series, base: pd.Series)
 
 
 def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Parameter], measure: str,
-                    overrides: Sequence[str] = (), replications: int | PrecisionRule = 10,
-                    seed: int | None = None, settings: RoiSettings | None = None,
-                    workers: int | None = None, dask: str | None = None,
-                    on_result: Callable[[str, ReplicationResult], None] | None = None
-                    ) -> SensitivityResult:
+                    execution: Execution | None = None, *, overrides: Sequence[str] = (),
+                    settings: RoiSettings | None = None) -> SensitivityResult:
     """One-at-a-time sensitivity of ``measure`` to each range (see the module's notes).
 
     ``scenario_files`` is one scenario (``measure`` is a KPI name) or a baseline and an
-    improved scenario (``measure`` is one of :data:`ROI_MEASURES`, with ``settings``).
+    improved scenario (``measure`` is one of :data:`ROI_MEASURES`, with ``settings``), each
+    loaded with ``overrides``. Every design runs as ``execution`` says (default: the first
+    scenario's ``run.replications`` and ``run.seed``); it writes no run directory.
     """
     if len(scenario_files) not in (1, 2):
         raise ValueError(f"expected one scenario, or a baseline and an improved one; found "
@@ -129,6 +124,7 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
     repeated = sorted({path for path in paths if paths.count(path) > 1})
     if repeated:
         raise ValueError(f"expected each key once; found {', '.join(repeated)} more than once")
+    execution = (execution or Execution()).writing_nothing("a sensitivity study")
     variants = _variants(ranges)
     roles = ("baseline", "improved") if pair else ("scenario",)
     designs, scenarios = [], {}
@@ -137,10 +133,7 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
             name = f"{role}: {variant.label}"
             scenarios[name] = load_scenario(file, (*overrides, *variant.assignments))
             designs.append((name, scenarios[name]))
-    first = designs[0][1]
-    chosen_seed = first.run.seed if seed is None else seed
-    comparison = compare_designs(designs, replications, chosen_seed, workers, dask,
-                                 on_result=on_result)
+    comparison = compare_designs(designs, execution)
 
     def values(variant: Variant) -> pd.Series:
         if not pair:
@@ -159,5 +152,5 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
         table = table.sort_values("swing", ascending=False, kind="stable", na_position="last",
                                   ignore_index=True)
     used = int(comparison.kpis["replication"].nunique())
-    return SensitivityResult(measure, Interval.of(base.dropna()), table, used, chosen_seed,
+    return SensitivityResult(measure, Interval.of(base.dropna()), table, used, comparison.seed,
                              tuple(Path(file).stem for file in scenario_files))

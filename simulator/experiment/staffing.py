@@ -19,15 +19,14 @@ Cost is the weekly cost of the posts (agent-hours × hourly cost), then agent-ho
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design
-from simulator.experiment.executors import Executor, available_workers, make_executor
+from simulator.experiment.execution import Execution
 from simulator.experiment.firstcut import first_cut, formula_predictions
-from simulator.experiment.replications import ReplicationResult
 from simulator.experiment.roster import Post, Roster, apply_roster, posts, roster_cost
 from simulator.experiment.summary import TargetCheck, check_targets, summarise
 from simulator.scenario.schema import Scenario
@@ -90,15 +89,8 @@ class _Evaluator:
     posts: list[Post]
     targets: list[Target]
     replications: int
-    seed: int
-    executor: Executor
-    parallelism: int
-    on_result: Callable[[ReplicationResult], None] | None = None
+    execution: Execution  # started: its executor open
     cache: dict[Roster, Evaluation] = field(default_factory=dict)
-
-    def _forward(self, _: int, result: ReplicationResult) -> None:
-        if self.on_result is not None:
-            self.on_result(result)
 
     def evaluate(self, rosters: Sequence[Roster]) -> list[Evaluation]:
         """Each roster's evaluation, simulating those not seen before (all in one batch)."""
@@ -106,8 +98,7 @@ class _Evaluator:
         if missing:
             designs = [Design(str(roster), apply_roster(self.scenario, self.posts, roster))
                        for roster in missing]
-            campaign = Campaign(designs, self.seed, self.executor, self.parallelism,
-                                on_result=self._forward)
+            campaign = Campaign(designs, self.execution)
             campaign.run(range(self.replications))
             for index, roster in enumerate(missing):
                 summary = summarise(campaign.kpis(index))
@@ -180,19 +171,19 @@ def _descend(evaluator: _Evaluator, start: Evaluation, budget: int,
     return current
 
 
-def find_staffing(scenario: Scenario, targets: Sequence[Target], teams: Sequence[str] | None = None,
-                  replications: int = 10, seed: int | None = None, max_occupancy: float = 0.85,
-                  max_designs: int = 60, workers: int | None = None, dask: str | None = None,
-                  executor: Executor | None = None,
-                  on_result: Callable[[ReplicationResult], None] | None = None) -> StaffingResult:
+def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Execution | None = None, *,
+                  teams: Sequence[str] | None = None, max_occupancy: float = 0.85,
+                  max_designs: int = 60) -> StaffingResult:
     """The cheapest roster of ``teams`` (default: every team) meeting every target.
 
     Parameters
     ----------
     targets
         What the roster must meet, e.g. ``P2.sla_response_attainment >= 0.9``.
-    replications, seed
-        Every roster is simulated with these (common random numbers).
+    execution
+        Every roster is simulated with its replications (a whole number) and seed — common
+        random numbers; the default is the scenario's ``run.replications`` and ``run.seed``.
+        A staffing search writes no run directory.
     max_occupancy
         The formulas' occupancy cap for the first cut.
     max_designs
@@ -200,13 +191,12 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], teams: Sequence
     """
     if not targets:
         raise ValueError("expected at least one target to staff for; found none")
+    execution = (execution or Execution()).writing_nothing("a staffing search")
+    replications = execution.fixed_replications(scenario, "a staffing search")
     chosen_posts = posts(scenario, teams)
-    seed = scenario.run.seed if seed is None else seed
     cut = first_cut(scenario, chosen_posts, targets, max_occupancy)
-    width = available_workers() if workers is None else max(1, workers)
-    with executor or make_executor(min(width, replications * max(1, len(chosen_posts))), dask) as used:
-        evaluator = _Evaluator(scenario, chosen_posts, list(targets), replications, seed, used,
-                               width, on_result)
+    with execution.started(replications * max(1, len(chosen_posts))) as running:
+        evaluator = _Evaluator(scenario, chosen_posts, list(targets), replications, running)
         start = evaluator.evaluate([cut.roster])[0]
         history = [("first cut (formulas)", start)]
         climbed = _climb(evaluator, start, max_designs, history)
@@ -226,5 +216,5 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], teams: Sequence
     elif len(evaluator.cache) >= max_designs:
         notes.append(f"the search stopped at its limit of {max_designs} simulated rosters: a "
                      f"cheaper roster may still meet the targets (raise --max-designs)")
-    return StaffingResult(chosen_posts, list(targets), replications, seed, start, best,
-                          predictions, notes, history, len(evaluator.cache))
+    return StaffingResult(chosen_posts, list(targets), replications, execution.seed_for(scenario),
+                          start, best, predictions, notes, history, len(evaluator.cache))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,6 +38,7 @@ import pandas as pd
 import yaml
 
 from simulator.experiment.campaign import kpi_name
+from simulator.experiment.summary import finite_or_none
 
 __all__ = ["SweepStore", "is_sweep_store", "load_sweep", "sweep_designs"]
 
@@ -131,7 +131,7 @@ class SweepStore:
                         wall_s: float) -> bool:
         """Write one replication's KPI rows in one transaction; False if it was already there."""
         rows = [(design_key, replication, scope, key, kpi,
-                 None if value is None or not math.isfinite(value) else float(value), int(n))
+                 finite_or_none(value), int(n))
                 for scope, key, kpi, value, n in
                 kpis[["scope", "key", "kpi", "value", "n"]].itertuples(index=False)]
         self._db.execute("BEGIN IMMEDIATE")

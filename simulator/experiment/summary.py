@@ -21,8 +21,8 @@ from simulator.metrics import kpi_range
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target, parse_target
 
-__all__ = ["TargetCheck", "check_targets", "confidence_interval", "kpi_interval", "scenario_targets",
-           "summarise", "summary_document"]
+__all__ = ["TargetCheck", "check_targets", "confidence_interval", "finite_or_none", "interval_document",
+           "kpi_interval", "scenario_targets", "summarise", "summary_document"]
 
 CONFIDENCE = 0.95
 
@@ -63,8 +63,21 @@ def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scope", "key", "kpi", "mean", "ci_low", "ci_high", "n"])
 
 
-def _number(value: float) -> float | None:
+def finite_or_none(value: float | None) -> float | None:
+    """A number as JSON (and SQLite) hold it: a finite float, else ``None`` (``null``) — never
+    NaN or infinity, which JSON cannot express."""
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def interval_document(mean: float, ci_low: float, ci_high: float,
+                      n: int | None = None) -> dict[str, float | int | None]:
+    """JSON of a mean and its confidence interval (``null`` where not finite), with ``n`` if given."""
+    document: dict[str, float | int | None] = {"mean": finite_or_none(mean),
+                                               "ci_low": finite_or_none(ci_low),
+                                               "ci_high": finite_or_none(ci_high)}
+    if n is not None:
+        document["n"] = int(n)
+    return document
 
 
 def summary_document(summary: pd.DataFrame, scenario_name: str, replications: int,
@@ -76,8 +89,7 @@ def summary_document(summary: pd.DataFrame, scenario_name: str, replications: in
     sections = {"overall": "kpis", "priority": "by_priority", "team": "by_team",
                 "service": "by_service", "month": "by_month"}
     for row in summary.itertuples(index=False):
-        entry = {"mean": _number(row.mean), "ci_low": _number(row.ci_low),
-                 "ci_high": _number(row.ci_high), "n": int(row.n)}
+        entry = interval_document(row.mean, row.ci_low, row.ci_high, row.n)
         section = document[sections[row.scope]]
         assert isinstance(section, dict)
         if row.scope == "overall":

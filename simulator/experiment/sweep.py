@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from simulator.experiment.executors import Executor, available_workers, make_executor
+from simulator.experiment.execution import Execution
 from simulator.experiment.grid import GridError, Parameter, design_name, factorial
-from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
+from simulator.experiment.replications import ReplicationTask, run_task
 from simulator.experiment.store import SweepStore, load_sweep
 from simulator.experiment.summary import kpi_interval
 from simulator.scenario.loader import load_scenario, scenario_hash
@@ -97,17 +97,22 @@ class SweepOutcome:
         return chosen.dropna(axis=1, how="all").reset_index(drop=True)
 
 
-def run_sweep(designs: Sequence[SweepDesign], replications: int, store_path: str | Path,
-              scenario_file: str | None = None, overrides: Sequence[str] = (),
-              workers: int | None = None, dask: str | None = None,
-              executor: Executor | None = None,
-              on_result: Callable[[str, ReplicationResult], None] | None = None,
-              on_plan: Callable[[int, int], None] | None = None) -> SweepOutcome:
-    """Run every design's replications 0 … ``replications`` − 1 that the store lacks.
+def run_sweep(designs: Sequence[SweepDesign], store_path: str | Path, execution: Execution | None = None,
+              *, scenario_file: str | None = None, overrides: Sequence[str] = ()) -> SweepOutcome:
+    """Run every design's replications 0 … N − 1 that the store lacks.
 
-    Each finished replication is committed at once; ``on_result`` is called after it.
-    ``on_plan`` is told first how many replications the store holds and how many remain.
+    N is ``execution``'s whole number of replications (default: the first design's
+    ``run.replications``); each design runs with its own seed, which :func:`plan_sweep`
+    chose. Each finished replication is committed at once; ``execution.progress`` is told
+    first how many remain, then of each. ``scenario_file`` and ``overrides`` are recorded
+    in the store.
     """
+    execution = (execution or Execution()).writing_nothing("a sweep (its results go to the store)")
+    replications = execution.fixed_replications(designs[0].scenario, "a sweep")
+    for design in designs:
+        if execution.seed is not None and design.seed != execution.seed:
+            raise ValueError(f"expected the designs planned with seed {execution.seed}; found "
+                             f"{design.name} with seed {design.seed}")
     tasks: list[ReplicationTask] = []
     already = 0
     with SweepStore(store_path) as store:
@@ -120,17 +125,14 @@ def run_sweep(designs: Sequence[SweepDesign], replications: int, store_path: str
             tasks.extend(ReplicationTask(index, design.scenario, replication, design.seed, None)
                          for replication in range(replications) if replication not in done)
         computed = 0
-        if on_plan is not None:
-            on_plan(already, len(tasks))
+        execution.expect(len(tasks))
         if tasks:
-            width = min(available_workers() if workers is None else max(1, workers), len(tasks))
-            with executor or make_executor(width, dask) as chosen:
-                for index, result in chosen.map_unordered(run_task, tasks):
+            with execution.started(len(tasks)) as running:
+                for index, result in running.running_on().map_unordered(run_task, tasks):
                     if store.add_replication(designs[index].key, result.replication, result.kpis,
                                              result.wall_s):
                         computed += 1
-                    if on_result is not None:
-                        on_result(designs[index].name, result)
+                    execution.finished(designs[index].name, result)
     return SweepOutcome(Path(store_path), list(designs), replications, already, computed)
 
 

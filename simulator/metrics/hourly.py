@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.metrics.coded import CodedLog
-from simulator.metrics.teams import DutyPeriods, queue_waits, work_sessions
+from simulator.metrics.teams import TeamActivity
 
 __all__ = ["HOURS_PER_WEEK", "hourly_team_measures"]
 
@@ -59,8 +59,10 @@ def _split_by_hour(start: np.ndarray, end: np.ndarray, offset: float
     return owner, np.maximum(start[owner], boundary), np.minimum(end[owner], boundary + _HOUR)
 
 
-def hourly_team_measures(log: CodedLog, duty: DutyPeriods, window: tuple[float, float]) -> pd.DataFrame:
-    """On-duty and busy agent-minutes and queue waits per team and hour of the week (see module)."""
+def hourly_team_measures(log: CodedLog, activity: TeamActivity) -> pd.DataFrame:
+    """On-duty and busy agent-minutes and queue waits per team and hour of the week (see module),
+    over the activity's window."""
+    duty, window = activity.duty, activity.window
     offset = _week_offset(log)
     teams = list(dict.fromkeys([*log.teams, *(team for team, _, _ in duty.values())]))
     n_teams = len(teams)
@@ -68,7 +70,7 @@ def hourly_team_measures(log: CodedLog, duty: DutyPeriods, window: tuple[float, 
     busy = np.zeros(n_teams * HOURS_PER_WEEK)
     edges = _hour_edges(window, offset)
     bins = _hour_of_week(edges[:-1], offset)
-    sessions = work_sessions(log, window[1])
+    sessions = activity.sessions
     start = np.clip(sessions["start"].to_numpy(), *window)
     end = np.clip(sessions["end"].to_numpy(), *window)
     owner, piece_start, piece_end = _split_by_hour(start, end, offset)
@@ -86,7 +88,7 @@ def hourly_team_measures(log: CodedLog, duty: DutyPeriods, window: tuple[float, 
         worked = (np.interp(piece_end[mine], duty_edges, cumulative)
                   - np.interp(piece_start[mine], duty_edges, cumulative))
         np.add.at(busy, base + piece_bin[mine], worked)
-    waits = queue_waits(log, window[0])
+    waits = activity.waits
     waits = waits[waits["queued"].to_numpy() < window[1]]
     cell = waits["team"].to_numpy() * HOURS_PER_WEEK + _hour_of_week(waits["queued"].to_numpy(), offset)
     size = n_teams * HOURS_PER_WEEK

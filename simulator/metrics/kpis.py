@@ -1,6 +1,7 @@
 """Metrics layer: the KPIs of one replication, computed from its event and duty logs.
 
-Every KPI is defined exactly in the README ("KPIs"); in short:
+Every KPI is defined exactly in the KPI catalogue (:mod:`simulator.scenario.kpis`, from
+which the documentation's KPI reference is generated); in short:
 
 * incident KPIs are measured over the *cohort* — incidents that arrived after
   the warm-up — overall and per priority, except ``backlog_end`` and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,17 +31,17 @@ from simulator.metrics.costs import cost_measures
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
-from simulator.metrics.teams import duty_periods, team_measures
+from simulator.metrics.teams import TeamActivity, duty_periods, team_activity, team_measures
+from simulator.scenario.kpis import share_kpis
 
-__all__ = ["KPI_COLUMNS", "SHARE_KPIS", "incident_kpis", "kpi_range", "replication_kpis"]
+__all__ = ["KPI_COLUMNS", "SHARE_KPIS", "ReplicationMeasures", "incident_kpis", "kpi_range",
+           "measure_replication", "replication_kpis"]
 
 #: Columns of a KPI table.
 KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
 
 #: The KPIs that are shares of something, between 0 and 1.
-SHARE_KPIS = frozenset({"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
-                        "reopen_rate", "utilisation", "update_cadence_kept",
-                        "emergency_change_success_rate"})
+SHARE_KPIS = share_kpis()
 
 
 def kpi_range(kpi: str) -> tuple[float, float]:
@@ -67,6 +69,8 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
     resolution_h = (resolved["resolved_min"] - resolved["arrived_min"]).to_numpy() / 60.0
     open_now = table[~table["is_resolved"].to_numpy()]
     ever_resolved = cohort[cohort["n_resolved"].to_numpy() > 0]
+    handed_on = cohort["n_reassigned"].to_numpy() > 0
+    first_team_done = handed_on | (cohort["n_resolved"].to_numpy() > 0)
     measures: dict[str, Callable[[], Measure]] = {
         "arrived": lambda: (float(len(cohort)), len(cohort)),
         "resolved": lambda: (float(len(resolved)), len(cohort)),
@@ -81,6 +85,7 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
         "sla_resolution_attainment": lambda: _share(cohort["sla_resolution_met"]),
         "fcr_rate": lambda: _share(resolved["fcr"].to_numpy()),
         "reassignments_mean": lambda: mean_measure(resolved["n_reassigned"].to_numpy(dtype=float)),
+        "escalation_rate": lambda: _share(np.where(first_team_done, handed_on, np.nan)),
         "reopen_rate": lambda: _share(ever_resolved["n_reopened"].to_numpy() > 0),
     }
     return {name: measure() for name, measure in measures.items()}
@@ -91,9 +96,25 @@ def _minutes(log: SimulationLog) -> tuple[float, float]:
             (log.end - log.start).total_seconds() / 60.0)
 
 
+@dataclass(frozen=True)
+class ReplicationMeasures:
+    """Every KPI of one replication, and the tables they were measured from (for a run
+    directory's incident table and hourly team measures, so they are not measured again)."""
+
+    kpis: pd.DataFrame  # KPI_COLUMNS
+    incidents: pd.DataFrame  # incident_table(): one row per incident, codes as in the CodedLog
+    teams: TeamActivity  # duty, work sessions and queue waits over the measured window
+
+
 def replication_kpis(log: SimulationLog, policy: KpiContext,
                      coded: CodedLog | None = None) -> pd.DataFrame:
     """Every KPI of one replication as a long table (:data:`KPI_COLUMNS`)."""
+    return measure_replication(log, policy, coded).kpis
+
+
+def measure_replication(log: SimulationLog, policy: KpiContext,
+                        coded: CodedLog | None = None) -> ReplicationMeasures:
+    """Every KPI of one replication (:func:`replication_kpis`), with what they were measured from."""
     coded = coded if coded is not None else encode(log.events, log.start)
     warmup_end, end = _minutes(log)
     table = incident_table(coded, policy, end)
@@ -106,9 +127,9 @@ def replication_kpis(log: SimulationLog, policy: KpiContext,
         rows.extend(("priority", name, kpi, value, n)
                     for kpi, (value, n) in incident_kpis(subset, warmup_end, end).items())
     open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()]
-    duty = duty_periods(log.duty, log.start, end)
-    teams = team_measures(coded, duty, (warmup_end, end), open_cases)
-    costs, team_costs = cost_measures(table, coded, duty, teams, policy, (warmup_end, end))
+    activity = team_activity(coded, duty_periods(log.duty, log.start, end), (warmup_end, end))
+    teams = team_measures(coded, activity, open_cases)
+    costs, team_costs = cost_measures(table, coded, activity.duty, teams, policy, (warmup_end, end))
     for team, measures in teams.items():
         rows.extend(("team", team, kpi, value, n) for kpi, (value, n) in measures.items())
         rows.append(("team", team, "staff_cost", *team_costs[team]))
@@ -121,5 +142,5 @@ def replication_kpis(log: SimulationLog, policy: KpiContext,
     rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in changes.items())
     for month, measures in months.items():
         rows.extend(("month", month, kpi, value, n) for kpi, (value, n) in measures.items())
-    return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+    return ReplicationMeasures(pd.DataFrame(rows, columns=list(KPI_COLUMNS)), table, activity)
 

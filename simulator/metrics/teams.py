@@ -19,6 +19,7 @@ warm-up to end of run):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,8 @@ from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.metrics.coded import CodedLog, minutes_since
 from simulator.metrics.measures import Measure
 
-__all__ = ["DutyPeriods", "duty_periods", "queue_waits", "team_measures", "work_sessions"]
+__all__ = ["DutyPeriods", "TeamActivity", "duty_periods", "queue_waits", "team_activity", "team_measures",
+           "work_sessions"]
 
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
 _WORK_STARTED, _QUEUED = _CODE[Activity.WORK_STARTED], _CODE[Activity.QUEUED]
@@ -154,11 +156,28 @@ def _holders_at_end(log: CodedLog, open_cases: np.ndarray) -> np.ndarray:
     return holder[open_cases]
 
 
-def team_measures(log: CodedLog, duty: DutyPeriods, window: tuple[float, float],
+@dataclass(frozen=True)
+class TeamActivity:
+    """What the team KPIs and the hourly team measures are both made of, over ``window``
+    (minutes): the agents' duty, their work sessions (to the window's end) and the queue
+    entries taken up (from the window's start)."""
+
+    window: tuple[float, float]
+    duty: DutyPeriods
+    sessions: pd.DataFrame
+    waits: pd.DataFrame
+
+
+def team_activity(log: CodedLog, duty: DutyPeriods, window: tuple[float, float]) -> TeamActivity:
+    """The duty, work sessions and queue waits of a window, measured once."""
+    return TeamActivity(window, duty, work_sessions(log, window[1]), queue_waits(log, window[0]))
+
+
+def team_measures(log: CodedLog, activity: TeamActivity,
                   open_cases: np.ndarray) -> dict[str, dict[str, Measure]]:
-    """Team KPIs over ``window`` (minutes); ``open_cases`` are the codes of cases open at the end."""
-    measures = _utilisation(log, duty, work_sessions(log, window[1]), window)
-    waits = queue_waits(log, window[0]).groupby("team")["wait"]
+    """Team KPIs over the activity's window; ``open_cases`` are the codes of cases open at the end."""
+    measures = _utilisation(log, activity.duty, activity.sessions, activity.window)
+    waits = activity.waits.groupby("team")["wait"]
     means, counts = waits.mean(), waits.size()
     held = np.bincount(_holders_at_end(log, open_cases) + 1, minlength=len(log.teams) + 1)[1:]
     for code, team in enumerate(log.teams):

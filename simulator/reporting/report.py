@@ -74,7 +74,7 @@ def _targets_table(run: RunData, format_value: Formatter) -> str:
     rows = []
     for check in checks:
         target = check.target
-        name = target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
+        name = target.name
         interval = (f"{format_value(target.kpi, check.ci_low)} – {format_value(target.kpi, check.ci_high)}"
                     if math.isfinite(check.ci_low) else "–")
         wanted = f"{target.operator} {format_value(target.kpi, target.value)}"
@@ -113,7 +113,7 @@ def _kpi_sections(run: RunData, format_value: Formatter) -> list[Section]:
             + "<h3>Teams</h3>" + _kpi_table(run, format_value, TEAM_KPIS, "team", teams, "team KPI"))
     sections = [Section("targets", "KPIs against targets", _targets_table(run, format_value)),
                 Section("kpis", "All KPIs", "<p>Mean over replications (95 % confidence interval). "
-                                            "Definitions: README, section KPIs.</p>" + body)]
+                                            "Definitions: docs/reference/kpis.md.</p>" + body)]
     return sections
 
 

@@ -24,7 +24,7 @@ from simulator.reporting.report import Formatter, _cell
 from simulator.reporting.sweep_figures import surface_figure, target_text, target_verdict
 from simulator.scenario.targets import Target
 
-__all__ = ["Completeness", "SweepData", "default_kpis", "read_sweep", "sweep_report", "target_name"]
+__all__ = ["Completeness", "SweepData", "default_kpis", "read_sweep", "sweep_report"]
 
 #: The overall KPIs a sweep report shows when the scenario sets no targets (those with values).
 _DEFAULT_KPIS = ("mtta_min", "mttr_h", "sla_response_attainment", "sla_resolution_attainment",
@@ -94,15 +94,10 @@ def read_sweep(path: str | Path) -> SweepData:
     return SweepData(Path(path), table, summary, designs, paths)
 
 
-def target_name(target: Target) -> str:
-    """The store's name of the KPI a target is about (``mtta_min``, ``P2.sla_response_attainment``)."""
-    return target.kpi if target.scope is None else f"{target.scope}.{target.kpi}"
-
-
 def default_kpis(data: SweepData, targets: Sequence[Target]) -> list[str]:
     """The scenario's targets' KPIs that have values; without any, a few overall KPIs."""
     available = set(data.kpi_names())
-    targeted = [name for name in dict.fromkeys(target_name(t) for t in targets) if name in available]
+    targeted = [name for name in dict.fromkeys(t.name for t in targets) if name in available]
     return targeted or [name for name in _DEFAULT_KPIS if name in available]
 
 
@@ -155,7 +150,7 @@ def _kpi_section(data: SweepData, kpis: Sequence[str], format_value: Formatter) 
             rows.append((*identity, str(int(summary["n"].max())), *cells))
         tables.append(table_html((*_identity_header(data), "reps", *map(_breakable, shown)), rows, "kpis"))
     body = ("<p>Mean over replications (95 % confidence interval) of each design. Definitions: "
-            "README, section KPIs; <code>mimsim sweep --format json</code> or "
+            "docs/reference/kpis.md; <code>mimsim sweep --format json</code> or "
             "<code>load_sweep</code> give every KPI.</p>" + "".join(tables))
     return Section("kpis", "KPIs per design", body)
 
@@ -223,7 +218,7 @@ def sweep_report(data: SweepData, format_value: Formatter, kpis: Sequence[str],
                  targets: Sequence[Target] = (), notes: Sequence[str] = ()) -> str:
     """The HTML report of a sweep store: ``kpis`` in the table and as surfaces; ``targets`` drawn."""
     completeness = data.completeness()
-    by_name = {target_name(target): target for target in targets}
+    by_name = {target.name: target for target in targets}
     sections = [_designs_section(data, completeness), _kpi_section(data, kpis, format_value),
                 _surfaces_section(data, kpis, by_name, format_value), _appendix(data, completeness)]
     name = data.path.stem

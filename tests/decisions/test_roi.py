@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simulator.experiment import Execution
 from simulator.experiment.roi import (
     YEAR_MIN,
     Interval,
@@ -19,6 +20,9 @@ from simulator.experiment.roi import (
 )
 from simulator.scenario import load_scenario
 from tests.helpers import run_cli
+
+#: Long runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
 WITH_MIM = ROOT / "scenarios" / "with-mim.yaml"
@@ -32,7 +36,7 @@ SHORT = ["run.horizon=5w", "run.warmup=1w", "services.customer_portal.failures.e
 def test_a_design_against_itself_gains_exactly_nothing_and_has_no_roi() -> None:
     scenario = load_scenario(WITH_MIM, SHORT)
     result = run_roi(("with-mim", scenario), ("with-mim", scenario), RoiSettings(years=3),
-                     replications=3, seed=5, workers=2)
+                     Execution(3, seed=5, workers=2))
     assert result.replications == 3
     for name in ("downtime_cost_avoided", "sla_penalties_avoided", "staff_cost_difference",
                  "annual_benefit", "net_benefit"):

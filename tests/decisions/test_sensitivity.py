@@ -8,12 +8,16 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
+from simulator.experiment import Execution
 from simulator.experiment.grid import parse_range_pair
 from simulator.experiment.run import run_experiment
 from simulator.experiment.sensitivity import SensitivityResult, run_sensitivity
 from simulator.reporting.tornado import tornado_chart
 from simulator.scenario import load_scenario
 from tests.helpers import run_cli
+
+#: Long runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
 MMC = ROOT / "scenarios" / "mmc.yaml"
@@ -25,8 +29,8 @@ RANGES = ["priorities.P1.response=10m:20m",  # no P1 ticket ever arrives in M/M/
 
 @pytest.fixture(scope="module")
 def mmc_sensitivity() -> SensitivityResult:
-    return run_sensitivity([MMC], [parse_range_pair(item) for item in RANGES], "mtta_min", SHORT,
-                           replications=3, seed=4, workers=2)
+    return run_sensitivity([MMC], [parse_range_pair(item) for item in RANGES], "mtta_min",
+                           Execution(3, seed=4, workers=2), overrides=SHORT)
 
 
 def test_inputs_are_ordered_by_swing_largest_first(mmc_sensitivity: SensitivityResult) -> None:
@@ -41,7 +45,7 @@ def test_inputs_are_ordered_by_swing_largest_first(mmc_sensitivity: SensitivityR
 
 
 def test_the_base_value_is_the_scenario_as_it_is(mmc_sensitivity: SensitivityResult) -> None:
-    run = run_experiment(load_scenario(MMC, SHORT), replications=3, seed=4, workers=2)
+    run = run_experiment(load_scenario(MMC, SHORT), Execution(3, seed=4, workers=2))
     base = run.summary.query("scope == 'overall' and kpi == 'mtta_min'")["mean"].iloc[0]
     assert mmc_sensitivity.base.mean == pytest.approx(float(base), rel=1e-12)
     row = mmc_sensitivity.table.iloc[0]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator.experiment import Execution
 from simulator.experiment.firstcut import first_cut, formula_predictions, team_demands
 from simulator.experiment.roster import apply_roster, posts, roster_cost
 from simulator.experiment.staffing import StaffingResult, find_staffing
@@ -29,7 +30,7 @@ def _target(text: str, scenario_file: Path = MMC, overrides: list[str] = THIRTY_
 @pytest.fixture(scope="module")
 def mmc_search() -> StaffingResult:
     scenario, target = _target("sla_response_attainment>=0.9")
-    return find_staffing(scenario, [target], replications=4, seed=3, workers=2)
+    return find_staffing(scenario, [target], Execution(4, seed=3, workers=2))
 
 
 def test_the_formula_first_cut_is_eleven_agents_as_erlang_c_says() -> None:
@@ -41,6 +42,7 @@ def test_the_formula_first_cut_is_eleven_agents_as_erlang_c_says() -> None:
         assert predicted["sla_response_attainment"] == pytest.approx(attainment, abs=5e-4)
 
 
+@pytest.mark.slow
 def test_the_search_settles_on_eleven_agents_after_rejecting_ten(mmc_search: StaffingResult) -> None:
     assert mmc_search.first_cut.roster == (11,)
     assert mmc_search.chosen is not None and mmc_search.chosen.roster == (11,)
@@ -52,15 +54,17 @@ def test_the_search_settles_on_eleven_agents_after_rejecting_ten(mmc_search: Sta
     assert ten.mean == pytest.approx(0.849, abs=0.04) and eleven.mean == pytest.approx(0.945, abs=0.03)
 
 
+@pytest.mark.slow
 def test_heavy_tailed_work_needs_more_agents_than_erlang_c_says() -> None:
     # Erlang C assumes exponential work; with the same mean and a heavier tail, waits are longer.
     overrides = [*THIRTY_MINUTES, "flow.desk.handling={dist: lognormal, mean: 60m, sd: 150m}"]
     scenario, target = _target("sla_response_attainment>=0.9", overrides=overrides)
-    result = find_staffing(scenario, [target], replications=4, seed=3, workers=2)
+    result = find_staffing(scenario, [target], Execution(4, seed=3, workers=2))
     assert result.first_cut.roster == (11,) and not result.first_cut.meets
     assert result.chosen is not None and result.chosen.roster[0] > 11 and result.chosen.meets
 
 
+@pytest.mark.slow
 def test_the_lagged_load_of_resolver_groups_follows_the_routing() -> None:
     scenario = load_scenario(BASELINE)
     demands = team_demands(scenario)
@@ -97,6 +101,7 @@ def test_roster_cost_is_hours_times_hourly_cost() -> None:
     assert roster_cost(chosen, (3,)) == (3 * 45 * 60.0, 3 * 45.0)
 
 
+@pytest.mark.slow
 def test_staff_command_json(capsys: pytest.CaptureFixture[str]) -> None:
     arguments = ["staff", str(MMC), "--target", "sla_response_attainment>=0.9", "-r", "3",
                  "--seed", "3", "-j", "2", "--format", "json"]
@@ -119,6 +124,6 @@ def test_staff_rejects_an_unknown_target(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_a_search_stopped_at_its_limit_says_a_cheaper_roster_may_exist() -> None:
     scenario, target = _target("sla_response_attainment>=0.9")
-    result = find_staffing(scenario, [target], replications=2, seed=3, max_designs=1, workers=1)
+    result = find_staffing(scenario, [target], Execution(2, seed=3, workers=1), max_designs=1)
     assert result.evaluated == 1 and result.chosen is not None and result.chosen.roster == (11,)
     assert any("stopped at its limit of 1 simulated rosters" in note for note in result.notes)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator.experiment import load_sweep
+from simulator.experiment import Execution, load_sweep
 from simulator.experiment.grid import GridError, parse_grid, parse_range_pair
 from simulator.experiment.sweep import plan_sweep, run_sweep
 from tests.helpers import run_cli
@@ -90,11 +90,12 @@ def _sorted(table: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(columns, ignore_index=True)[[*columns, "value", "n"]]
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_twice_resumes_to_exactly_the_uninterrupted_results(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reference = tmp_path / "reference.sqlite"
     designs = plan_sweep(MMC, [parse_grid(item) for item in GRID], SHORT)
-    run_sweep(designs, REPLICATIONS, reference, workers=2)
+    run_sweep(designs, reference, Execution(REPLICATIONS, workers=2))
 
     store = tmp_path / "interrupted.sqlite"
     code, err = _interrupt_when(store, 2, signal.SIGINT)  # Ctrl-C: finished work is kept

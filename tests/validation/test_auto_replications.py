@@ -7,11 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator.experiment import PrecisionRule, run_experiment
+from simulator.experiment import Execution, PrecisionRule, run_experiment
 from simulator.experiment.precision import look_ahead, relative_half_width
 from simulator.scenario import load_scenario
 from tests.helpers import run_cli
 from tests.validation.scenarios import erlang_c
+
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 MMC = Path(__file__).parents[2] / "scenarios" / "mmc.yaml"
 SHORT = ["run.horizon=8w", "run.warmup=1w"]
@@ -21,7 +24,7 @@ SET_SHORT = [part for item in SHORT for part in ("--set", item)]
 def test_auto_reaches_the_asked_precision_on_erlang_c_and_stops_at_the_first_stable_point() -> None:
     scenario = load_scenario(MMC, SHORT)
     rule = PrecisionRule(("p_wait",), target=0.03, cap=60)
-    runs = [run_experiment(scenario, replications=rule, seed=21, workers=workers)
+    runs = [run_experiment(scenario, Execution(rule, seed=21, workers=workers))
             for workers in (1, 2)]
     pd.testing.assert_frame_equal(runs[0].kpis, runs[1].kpis)  # whatever the batch size
     decision = runs[0].decision

@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from simulator.eventlog.log import SimulationLog
+from simulator.experiment import Execution
 from simulator.experiment.compare import compare_designs
 from simulator.metrics import KpiContext, replication_kpis
 from simulator.model.simulation import Simulation
@@ -47,6 +48,7 @@ def _changes(events: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, str]]]:
             for case, group in rows.sort_values("seq").groupby("case_id", observed=True)}
 
 
+@pytest.mark.slow
 def test_a_backed_out_change_never_counts_as_a_success(risky: tuple[Scenario, SimulationLog]) -> None:
     chosen, log = risky
     changes = _changes(log.events)
@@ -77,6 +79,7 @@ def test_a_backed_out_change_never_counts_as_a_success(risky: tuple[Scenario, Si
     assert kpis[("overall", "", "changes_backed_out")] >= started - implemented
 
 
+@pytest.mark.slow
 def test_an_ecab_never_decides_before_its_quorum_is_present(risky: tuple[Scenario, SimulationLog]) -> None:
     chosen, log = risky
     quorum = chosen.changes.emergency.ecab.quorum  # type: ignore[union-attr]
@@ -92,6 +95,7 @@ def test_an_ecab_never_decides_before_its_quorum_is_present(risky: tuple[Scenari
     assert decided > 30
 
 
+@pytest.mark.slow
 def test_failed_changes_bring_incidents_linked_to_them(risky: tuple[Scenario, SimulationLog]) -> None:
     _, log = risky
     events = log.events
@@ -230,11 +234,12 @@ def test_a_major_incident_review_opens_the_problem_that_ends_the_outages() -> No
     assert kpis[("overall", "", "problems_fixed")] == 1
 
 
+@pytest.mark.slow
 def test_problem_management_means_fewer_incidents_and_less_work_in_the_paired_pair() -> None:
     short = ["run.horizon=16w"]
     designs = [(name, load_scenario(SCENARIOS / f"{name}.yaml", short))
                for name in ("no-problem-management", "problem-management")]
-    comparison = compare_designs(designs, replications=4, seed=5, workers=1)
+    comparison = compare_designs(designs, Execution(4, seed=5, workers=1))
     paired = comparison.differences.set_index(["design", "scope", "key", "kpi"])
     for scope, key, kpi in (("overall", "", "arrived"), ("team", "infrastructure", "utilisation"),
                             ("team", "network", "utilisation"), ("overall", "", "problem_trend")):
@@ -255,6 +260,7 @@ def _story_problem(activities: list[str], allowed: dict[str | None, set[str]],
     return None
 
 
+@pytest.mark.slow
 def test_changes_problems_and_the_incidents_they_bring_tell_possible_stories(
         risky: tuple[Scenario, SimulationLog]) -> None:
     from tests.validation.test_invariants import CLOCK_ROWS, NEXT

@@ -8,10 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simulator.experiment import Execution
 from simulator.experiment.compare import Comparison, compare_designs
 from simulator.scenario import load_scenario
 from simulator.scenario.targets import CHANGE_KPIS, COST_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
 from tests.helpers import run_cli
+
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 SHORT = ["run.horizon=6w", "run.warmup=1w"]
@@ -22,7 +26,7 @@ SET_SHORT = [part for item in SHORT for part in ("--set", item)]
 def mmc_against_one_more_agent() -> Comparison:
     ten = load_scenario(SCENARIOS / "mmc.yaml", SHORT)
     eleven = load_scenario(SCENARIOS / "mmc.yaml", [*SHORT, "teams.agents.agents=11"])
-    return compare_designs([("ten", ten), ("eleven", eleven)], replications=5, seed=11, workers=2)
+    return compare_designs([("ten", ten), ("eleven", eleven)], Execution(5, seed=11, workers=2))
 
 
 def _overall(differences: pd.DataFrame) -> pd.DataFrame:
@@ -31,8 +35,7 @@ def _overall(differences: pd.DataFrame) -> pd.DataFrame:
 
 def test_identical_designs_differ_by_exactly_nothing() -> None:
     baseline = load_scenario(SCENARIOS / "baseline.yaml", SHORT)
-    comparison = compare_designs([("a", baseline), ("b", baseline)], replications=3, seed=4,
-                                 workers=2)
+    comparison = compare_designs([("a", baseline), ("b", baseline)], Execution(3, seed=4, workers=2))
     differences = comparison.differences
     measured = differences[differences["n"] > 0]
     assert len(measured) > 40

@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from simulator.experiment import (
     DaskExecutor,
+    Execution,
     PoolExecutor,
     SerialExecutor,
     run_experiment,
 )
 from simulator.scenario import load_scenario
+
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 
@@ -20,9 +25,11 @@ SCENARIOS = Path(__file__).parents[2] / "scenarios"
 def test_serial_pool_and_dask_localcluster_give_identical_replications() -> None:
     scenario = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon=5w", "run.warmup=1w"])
     runs = {}
-    for name, executor in (("serial", SerialExecutor()), ("pool", PoolExecutor(2)),
-                           ("dask", DaskExecutor("local"))):
-        runs[name] = run_experiment(scenario, replications=4, seed=8, executor=executor)
+    makers = (("serial", SerialExecutor), ("pool", lambda: PoolExecutor(2)),
+              ("dask", lambda: DaskExecutor("local")))
+    for name, make in makers:
+        with make() as executor:
+            runs[name] = run_experiment(scenario, Execution(4, seed=8, executor=executor))
         assert runs[name].manifest["executor"].split(" ")[0] in ("serial", "process", "Dask")
     for name in ("pool", "dask"):
         pd.testing.assert_frame_equal(runs["serial"].kpis, runs[name].kpis)
@@ -30,3 +37,14 @@ def test_serial_pool_and_dask_localcluster_give_identical_replications() -> None
     assert runs["serial"].kpis["replication"].nunique() == 4
     arrived = runs["serial"].kpis.query("scope == 'overall' and kpi == 'arrived'")["value"]
     assert arrived.nunique() == 4  # and the replications differ from each other
+
+
+def test_an_executor_given_to_a_study_stays_open_for_the_next() -> None:
+    # A study that runs many designs (or a notebook) starts the workers once and lends them out.
+    scenario = load_scenario(SCENARIOS / "mmc.yaml", ["run.horizon=2w", "run.warmup=2d"])
+    with PoolExecutor(2) as pool:
+        shared = Execution(2, seed=3, executor=pool)
+        first = run_experiment(scenario, shared)
+        second = run_experiment(scenario, shared)
+        assert first.manifest["executor"] == second.manifest["executor"] == "process pool of 2"
+    pd.testing.assert_frame_equal(first.kpis, second.kpis)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from simulator.eventlog.log import SimulationLog
-from simulator.experiment import run_experiment
+from simulator.experiment import Execution, run_experiment
 from simulator.metrics import KpiContext, encode, incident_table, work_sessions
 from simulator.model.simulation import Simulation
 from simulator.scenario import Scenario, load_scenario
@@ -61,6 +61,7 @@ def _story_problems(activities: list[str]) -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_every_incident_tells_a_possible_story(baseline_log: tuple[Simulation, SimulationLog]) -> None:
     events = baseline_log[1].events.sort_values("seq")
     assert events["seq"].is_monotonic_increasing and events["timestamp"].is_monotonic_increasing
@@ -121,10 +122,11 @@ def test_breach_events_agree_with_the_sla_kpis(baseline_log: tuple[Simulation, S
         assert len(measured) > 0
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_log_with_one_or_two_workers(tmp_path: Path) -> None:
     chosen = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon=6w", "run.warmup=1w"])
-    runs = {workers: run_experiment(chosen, replications=3, workers=workers,
-                                    out_dir=tmp_path / f"w{workers}") for workers in (1, 2)}
+    runs = {workers: run_experiment(chosen, Execution(3, workers=workers, out_dir=tmp_path / f"w{workers}"))
+            for workers in (1, 2)}
     pd.testing.assert_frame_equal(runs[1].kpis, runs[2].kpis)
     for replication in range(3):
         name = f"events/replication-{replication:03d}.parquet"
@@ -143,6 +145,7 @@ def _arrivals(chosen: Scenario) -> pd.DataFrame:
     return events[events["activity"] == "arrived"][["case_id", "timestamp", "priority", "category"]]
 
 
+@pytest.mark.slow
 def test_adding_an_agent_leaves_the_arrival_stream_unchanged() -> None:
     short = ["run.horizon=6w", "run.warmup=1w"]
     before = _arrivals(load_scenario(SCENARIOS / "baseline.yaml", short))

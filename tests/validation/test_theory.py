@@ -18,12 +18,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.experiment import confidence_interval, run_experiment
+from simulator.experiment import Execution, confidence_interval, run_experiment
 from simulator.experiment.run import RunResult
 from simulator.model.simulation import Simulation
 from simulator.scenario import load_scenario
 from tests.helpers import scenario
 from tests.validation.scenarios import TWO_CLASS_WAITS_MIN, TWO_CLASSES, erlang_c
+
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 MMC = Path(__file__).parents[2] / "scenarios" / "mmc.yaml"
 REPLICATIONS = 20
@@ -31,7 +34,7 @@ REPLICATIONS = 20
 
 @pytest.fixture(scope="module")
 def mmc_run() -> RunResult:
-    return run_experiment(load_scenario(MMC), replications=REPLICATIONS, workers=2)
+    return run_experiment(load_scenario(MMC), Execution(REPLICATIONS, workers=2))
 
 
 def _values(run: RunResult, kpi: str, key: str = "") -> pd.Series:
@@ -63,7 +66,7 @@ def test_mmc_utilisation_is_the_offered_load_per_agent(mmc_run: RunResult) -> No
 
 
 def test_two_priority_classes_follow_cobham() -> None:
-    run = run_experiment(scenario(base=TWO_CLASSES), replications=10, workers=2)
+    run = run_experiment(scenario(base=TWO_CLASSES), Execution(10, workers=2))
     for priority, exact in zip(("P1", "P3"), TWO_CLASS_WAITS_MIN, strict=True):
         _close_to(_values(run, "mtta_min", priority), exact, 0.15)
     # The premise of the test: the urgent class really waits far less than the routine one.
