@@ -282,10 +282,9 @@ class PauseRule(Spec):
     probability: Probability  # share of a group's visits that wait on the user
     duration: Distribution  # how long the user takes
     after_share: Probability = 0.5  # share of the group's work done before the wait
-    # The probability can depend on the kind of visit, as handling can: a visit that ends in a
-    # transfer, else one that began with a transfer (default: the probability above).
-    probability_when_transferred: Probability | None = None
-    probability_after_transfer: Probability | None = None
+    # The probability can depend on the kind of visit, as handling can (default: the probability above).
+    probability_when_transferred: Probability | None = None  # of a visit that ends in a transfer
+    probability_after_transfer: Probability | None = None  # of another visit that began with a transfer
 
 
 class Desk(Spec):
