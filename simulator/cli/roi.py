@@ -11,7 +11,15 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import output_directory
 from simulator.scenario.loader import load_scenario
 
 if TYPE_CHECKING:
@@ -89,8 +97,9 @@ def _table(result: RoiResult) -> Table:
 @click.argument("improved", type=click.Path(path_type=Path))
 @experiment_options
 @roi_options
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write both run directories, roi.json and roi.md here.")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write both run directories, roi.json and roi.md here: a new or empty "
+                   "directory, or one mimsim wrote (emptied first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]),
               default="table", show_default=True,
               help="What to print on stdout: a table, JSON, or the one-page Markdown summary.")
@@ -103,15 +112,17 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
     the staff cost difference; then net benefit over --years after --investment, ROI and
     payback, each with a 95 % CI from the paired replications.
     """
+    # The scenarios first: a file that cannot be read is refused before the engine is imported.
+    first = load_scenario(baseline, overrides)
+    second = load_scenario(improved, overrides)
     from simulator.experiment.roi import RoiSettings, run_roi
     from simulator.reporting.roi_report import roi_markdown
 
-    first = load_scenario(baseline, overrides)
-    second = load_scenario(improved, overrides)
     settings = RoiSettings(years, investment, running_cost)
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(first, out_dir=out, progress=bar)
+    check_workload([first, second], chosen.replications, designs_from="BASELINE and IMPROVED")
     with bar:
         result = run_roi((baseline.stem, first), (improved.stem, second), settings, chosen)
     document = result.document()

@@ -11,10 +11,19 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import checked_default, output_file
 from simulator.cli.render import format_value
 from simulator.cli.roi import roi_options
 from simulator.cli.sweep import header
+from simulator.experiment.outputs import PLOTS
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
@@ -101,8 +110,9 @@ def _table(result: SensitivityResult) -> Table:
                    "downtime_cost_avoided, sla_penalties_avoided, staff_cost_difference.")
 @experiment_options
 @roi_options
-@click.option("--plot", type=click.Path(path_type=Path), default=None,
-              help="Where to save the tornado chart (default: tornado-<scenario>.png).")
+@click.option("--plot", type=output_file(PLOTS), default=None,
+              help="Where to save the tornado chart, .png, .svg or .pdf (default: "
+                   "tornado-<scenario>.png).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str | None,
@@ -115,14 +125,18 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     Give one scenario, or two (BASELINE IMPROVED: each range applies to both). Every design
     runs with the same random numbers.
     """
+    if len(scenarios) > 2:
+        raise click.UsageError(f"expected one scenario, or a baseline and an improved one; found "
+                               f"{len(scenarios)}")
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    base = load_scenario(scenarios[0], overrides)
+    # Every file, before running anything (a bad second file is reported at once).
+    loaded = [base, *(load_scenario(path, overrides) for path in scenarios[1:])]
     from simulator.experiment.grid import GridError, parse_range_pair
     from simulator.experiment.roi import RoiSettings
     from simulator.experiment.sensitivity import run_sensitivity
     from simulator.reporting.tornado import save_tornado
 
-    if len(scenarios) > 2:
-        raise click.UsageError(f"expected one scenario, or a baseline and an improved one; found "
-                               f"{len(scenarios)}")
     try:
         parameters = [parse_range_pair(option) for option in ranges]
     except GridError as error:
@@ -132,21 +146,23 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     if repeated:
         raise click.BadParameter(f"expected each key once; found {', '.join(repeated)} more than "
                                  f"once", param_hint="'--range'")
-    base = load_scenario(scenarios[0], overrides)
-    for path in scenarios[1:]:
-        load_scenario(path, overrides)  # report a bad second file before running anything
     measure = _measure(kpi, base, len(scenarios) == 2)
     if measure == "roi" and investment <= 0:
         raise click.BadParameter("expected --investment above zero for the ROI (net benefit ÷ "
                                  "investment); found none — measure net_benefit instead, or give "
                                  "--investment", param_hint="'--kpi'")
+    designs = (1 + 2 * len(parameters)) * len(scenarios)
+    plot_path = plot or checked_default(output_file(PLOTS), Path(f"tornado-{scenarios[-1].stem}.png"),
+                                        "--plot")
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(base, progress=bar)
+    check_workload(loaded, chosen.replications, designs,
+                   "--range: a base, a low and a high per range and scenario")
     with bar:
         result = run_sensitivity(scenarios, parameters, measure, chosen, overrides=overrides,
                                  settings=RoiSettings(years, investment, running_cost))
-    target = save_tornado(result, plot or Path(f"tornado-{scenarios[-1].stem}.png"))
+    target = save_tornado(result, plot_path)
     if output_format == "json":
         click.echo(json.dumps(result.document() | {"plot": str(target)}, indent=2))
     else:

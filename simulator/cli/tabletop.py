@@ -8,6 +8,7 @@ import click
 from rich.markup import escape
 
 from simulator.cli.options import stderr
+from simulator.cli.outputs import checked_default, tabletop_database
 
 __all__ = ["tabletop"]
 
@@ -18,10 +19,10 @@ __all__ = ["tabletop"]
               help="Interface to listen on. Only this machine can connect unless you name "
                    "another interface (e.g. 0.0.0.0 for the room's network).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--db", "database", type=click.Path(path_type=Path), default=None,
+@click.option("--db", "database", type=tabletop_database(), default=None,
               help="The exercise's database (default: SCENARIO's stem + .tabletop.db, here). "
-                   "Rounds, decisions and injects are kept there: restart with the same --db "
-                   "to carry on.")
+                   "Every round and every action is kept there (readable by you only): restart "
+                   "with the same --db to carry on.")
 @click.option("--seed", type=int, default=None, help="Seed of every round (default: the scenario's).")
 def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: int | None) -> None:
     """Serve SCENARIO (which needs an `exercise` section) as a tabletop exercise.
@@ -33,8 +34,12 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
 
     from simulator.tabletop.app import Exercise, create_app
 
-    database = database or Path(f"{scenario.stem}.tabletop.db")
-    exercise = Exercise(scenario, database, seed)
+    database = database or checked_default(tabletop_database(), Path(f"{scenario.stem}.tabletop.db"),
+                                           "--db")
+    try:
+        exercise = Exercise(scenario, database, seed)
+    except ValueError as error:  # a database this version cannot resume: one line, exit 2
+        raise click.BadParameter(str(error), param_hint="'--db'") from None
     console = stderr()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"[bold]{escape(exercise.exercise.title)}[/] — database {escape(str(database))}",
@@ -45,4 +50,4 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"listening on {host}: anyone on this network can open the players' view; "
                       "only the token opens the console", highlight=False)
-    uvicorn.run(create_app(exercise), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(exercise, host, port), host=host, port=port, log_level="warning")

@@ -2,8 +2,9 @@
 
 Each check returns :class:`~simulator.scenario.errors.Problem` items naming the
 key path at fault, so that a user sees every mistake at once rather than the
-first one. :func:`raise_problems` runs them all whenever a
-:class:`~simulator.scenario.schema.Scenario` is built.
+first one. :func:`raise_problems` runs them all; the loader calls it once the
+sections of a :class:`~simulator.scenario.schema.Scenario` have validated (this
+module reads the schema, the schema knows nothing of it).
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
 from simulator.scenario.calendars import ALWAYS_OPEN
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.routing import unresolvable_histories
+from simulator.scenario.schema import ResolverGroup, Scenario
 from simulator.scenario.targets import parse_target
 from simulator.scenario.units import format_duration
-
-if TYPE_CHECKING:
-    from simulator.scenario.schema import ResolverGroup, Scenario
 
 __all__ = ["ENTRIES", "RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
 

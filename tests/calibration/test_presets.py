@@ -81,7 +81,7 @@ def test_both_presets_calibrate_to_valid_scenarios(tmp_path: Path,
 @pytest.mark.parametrize(("arguments", "fragments"), [
     (["--log-format", "jira", "--changelog", "{bad_changelog}"],
      ["bad_changelog.csv", "field", "expected a column 'Field' or 'field'", "found none"]),
-    (["--log-format", "jira", "--changelog", "{missing}"], ["missing.csv", "expected an existing log file"]),
+    (["--log-format", "jira", "--changelog", "{missing}"], ["missing.csv", "expected a log file", "found no file"]),
     (["--changelog", str(CHANGELOG)],
      ["jira_changelog.csv", "expected --changelog only with --log-format jira"]),
     (["--log-format", "jira", "--mapping", str(TRANSITIONS_MAP)],
