@@ -11,7 +11,7 @@
 
 The same as the commands in docs/calibration.md (``mimsim calibrate … --split random:0.7:1 --refine`` and
 ``mimsim validate-against …``), in one run. Usage:
-``python scripts/calibration_bars.py [ZIP] [-r REPLICATIONS] [--routing history|counted|visible]
+``python scripts/calibration_bars.py [ZIP] [-r REPLICATIONS] [--routing history|paths|counted|visible]
 [--no-refine] [--json]``.
 """
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("zip_path", nargs="?", type=Path, default=DEFAULT_ZIP)
     parser.add_argument("-r", "--replications", type=int, default=10)
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
-    parser.add_argument("--routing", choices=("history", "counted", "visible"), default="history",
+    parser.add_argument("--routing", choices=("history", "paths", "counted", "visible"), default="history",
                         help="calibrate's --routing")
     parser.add_argument("--no-refine", dest="refine", action="store_false",
                         help="the direct fits only (calibrate without --refine)")

@@ -25,6 +25,8 @@ from simulator.calibration.learned import (
     Learned,
     written_closure_min,
 )
+from simulator.calibration.paths import MIN_PATH_COUNT, MIN_PATH_TICKETS, PRIOR_TICKETS, PathTable
+from simulator.scenario.routing import PATH_SEPARATOR
 from simulator.scenario.units import format_duration
 
 __all__ = ["assemble", "distribution"]
@@ -115,6 +117,24 @@ def _rule(rule: HistoryRule) -> Plain:
     if rule.priority is not None:
         written["priority"] = rule.priority
     return {**written, "handoffs": handoffs, "transfer": rule.transfer}
+
+
+def _path_rule(table: PathTable) -> Plain:
+    written: Plain = {"first": table.first}
+    if table.priority is not None:
+        written["priority"] = table.priority
+    paths = {f" {PATH_SEPARATOR} ".join(path): share for path, share in table.paths.items()}
+    return {**written, "paths": paths}
+
+
+def _paths_comment(tables: tuple[PathTable, ...]) -> str:
+    tickets = sum(table.tickets for table in tables)
+    listed = sum(table.tickets * sum(table.paths.values()) for table in tables)
+    return (f"routing by whole paths (--routing paths): per first group × priority from "
+            f"{MIN_PATH_TICKETS} finished tickets on (rarer priorities together), the paths the updates "
+            f"show at least {MIN_PATH_COUNT} times, each with its count over the tickets + "
+            f"{PRIOR_TICKETS:.0f}; {listed / max(tickets, 1):.1%} of {tickets} tickets' mass is listed, "
+            f"the rest follows the groups' routing with memory (transfer_by_history)")
 
 
 def _span(hours: tuple[int, int] | None) -> str:
@@ -224,6 +244,9 @@ def _desk_flow(learned: Learned, streams: Plain) -> Plain:
 def _flow(learned: Learned, streams: Plain, comments: dict[tuple[str, ...], str]) -> Plain:
     flow: Plain = {"desk": _desk_flow(learned, streams),
                    "groups": {model.team: _group_flow(model) for model in learned.groups}}
+    if learned.paths:
+        flow["paths"] = [_path_rule(table) for table in learned.paths]
+        comments[("flow", "paths")] = _paths_comment(learned.paths)
     reopen = learned.reopen
     if reopen.probability > 0:
         spec = reopen.delay.spec if reopen.delay is not None else reopen.assumed
@@ -298,7 +321,11 @@ def _report(learned: Learned) -> Plain:
         "period": [str(learned.start.date()), str(learned.end.date())], "problems": learned.problems,
         "arrivals": asdict(learned.arrivals), "priority_mix": learned.mix,
         "desk": {"fcr_by_priority": learned.desk.fcr, "agents": learned.desk.agents},
-        "routing": asdict(learned.routing), "sla": {name: asdict(sla) for name, sla in learned.sla.items()},
+        "routing": asdict(learned.routing),
+        "paths": [{"first": table.first, "priority": table.priority, "tickets": table.tickets,
+                   "distinct_paths": table.distinct, "listed_paths": len(table.paths),
+                   "listed_share": math.fsum(table.paths.values())} for table in learned.paths],
+        "sla": {name: asdict(sla) for name, sla in learned.sla.items()},
         "resolution_kaplan_meier": {name: asdict(summary) for name, summary in learned.resolution.items()},
         "groups": {model.team: _group_report(model) for model in learned.groups},
         "columns": {"used": learned.columns.used, "not_used": learned.columns.unused},

@@ -61,8 +61,8 @@ def _reason(log: RealLog, key: str, routing: str, desk_step: str | None, sla_lea
     """Why ``key`` was not used (None: it was)."""
     has_updates = log.updates is not None and log.updates["group"].notna().any()
     reasons: dict[str, tuple[bool, str]] = {
-        "reassignments": (routing == "visible",
-                          "--routing visible keeps only the hand-offs the updates show"),
+        "reassignments": (routing in ("visible", "paths"),
+                          f"--routing {routing} keeps only the hand-offs the updates show"),
         "first_group": (has_updates, "the updates' groups give the first group"),
         "last_group": (has_updates, "the updates' groups give the last group"),
         "logged": (desk_step == "first_response",

@@ -35,15 +35,17 @@ import pandas as pd
 from simulator.calibration.fitting import DurationFit, fit_durations
 from simulator.calibration.history import HistoryRule, RoutingStats, learn_history
 from simulator.calibration.onduty import OnDuty, activity_profile, learn_on_duty
+from simulator.calibration.paths import PathTable, learn_paths
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import Visits
 
 __all__ = ["OTHER", "ROUTINGS", "GroupModel", "GroupStats", "learn_groups", "pooled_groups", "team_name"]
 
 OTHER = "other"
-#: How calibrate learns routing: with memory (``history``), or a memoryless matrix scaled to the
-#: counted hand-offs (``counted``) or as the updates show them (``visible``).
-ROUTINGS = ("history", "counted", "visible")
+#: How calibrate learns routing: with memory (``history``), by whole observed paths with routing with
+#: memory for the rest (``paths``), or a memoryless matrix scaled to the counted hand-offs
+#: (``counted``) or as the updates show them (``visible``).
+ROUTINGS = ("history", "paths", "counted", "visible")
 #: A priority gets its own handling time in a group from this many visits on.
 MIN_VISITS_PER_PRIORITY = 200
 #: Visits that end in a transfer get their own handling time from this many on (and as many
@@ -375,13 +377,15 @@ def _wait_chances(visits: pd.DataFrame, mine: np.ndarray) -> tuple[float, float 
 
 def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Timestamp, pd.Timestamp],
                  entry: pd.Series, routing: str = "history", desk: str = "service_desk"
-                 ) -> tuple[list[GroupModel], list[str], RoutingStats]:
+                 ) -> tuple[list[GroupModel], list[str], RoutingStats, tuple[PathTable, ...]]:
     """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team.
 
     ``routing`` (:data:`ROUTINGS`): ``"history"`` learns routing with memory, scaled to the
     log's reassignment counts stage by stage (:mod:`simulator.calibration.history`);
     ``"counted"`` a memoryless matrix scaled to the counts (see :func:`_transfers`);
-    ``"visible"`` a memoryless matrix of the hand-offs the updates show.
+    ``"visible"`` a memoryless matrix of the hand-offs the updates show; ``"paths"`` the
+    paths tickets took (:mod:`simulator.calibration.paths`, returned last), with routing
+    with memory of the visible hand-offs for the tickets that draw none.
     """
     visits = cut.visits.copy()
     top = pooled_groups(visits, n_groups)
@@ -412,10 +416,10 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
         pd.date_range(window[0], window[1], freq="h", inclusive="left"),
         (window[1] - window[0]) / pd.Timedelta(days=7), log.sample_fraction)
     counted = log.incidents.loc[log.incidents["first_group"].notna(), "n_reassigned"].dropna()
-    if routing == "visible":
+    if routing in ("visible", "paths"):
         counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
     rules: dict[str, tuple[HistoryRule, ...]] = {}
-    if routing == "history":
+    if routing in ("history", "paths"):
         # like the visits it learns from, the counts of incidents still open are not final: left out
         finished = counted[log.incidents.loc[counted.index, "resolved"].notna().to_numpy()]
         history = learn_history(visits, teams, log.incidents["priority"], finished, desk)
@@ -426,7 +430,8 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
                              (routing_stats.hidden_out[team],
                               0.0 if routing == "history" else routing_stats.hidden_in[team])),
                       history=rules.get(team, ())) for team in teams]
-    return models, teams, routing_stats
+    paths = learn_paths(visits, log.incidents["priority"]) if routing == "paths" else ()
+    return models, teams, routing_stats, paths
 
 
 def _after_share(clock: OnDuty, code: int, visits: pd.DataFrame, first_waits: pd.DataFrame) -> float:

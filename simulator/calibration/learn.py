@@ -301,7 +301,7 @@ def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str
     cells, matrix = _priorities(incidents, names)
     fcr, escalation, entry = _first_groups(incidents, names)
     cut = cut_visits(log)
-    groups, teams, routing_stats = learn_groups(log, cut, n_groups, (start, end),
+    groups, teams, routing_stats, paths = learn_groups(log, cut, n_groups, (start, end),
                                                 _entry_by_team(entry, cut.visits, n_groups), routing, DESK)
     desk = _desk(incidents, names, volume * 7 * float(np.max(weekly)), teams, escalation, fcr)
     closing = (incidents["closed"] - incidents["resolved"]).dt.total_seconds() / 60.0
@@ -314,7 +314,7 @@ def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str
         arrivals=arrival_stats,
         priorities=names,
         mix=incidents["priority"].value_counts(normalize=True).reindex(names).fillna(0).to_dict(),
-        cells=cells, matrix=matrix, desk=desk, groups=groups, routing=routing_stats,
+        cells=cells, matrix=matrix, desk=desk, groups=groups, routing=routing_stats, paths=paths,
         reopen=_reopen(incidents, cut.pauses, closure_min), closure_min=closure_min,
         sla=sla, resolution=_resolution_summary(incidents, log.exported),
         problems=log.problems, warmup_days=WARMUP_DAYS,

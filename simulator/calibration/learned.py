@@ -18,6 +18,7 @@ from simulator.calibration.columns import ColumnUse
 from simulator.calibration.fitting import DurationFit
 from simulator.calibration.groups import GroupModel
 from simulator.calibration.history import RoutingStats
+from simulator.calibration.paths import PathTable
 
 __all__ = ["DESK", "DESK_STEP_ENDS", "PROFILE_PRIOR", "ArrivalStats", "Calibration", "DeskModel", "Learned",
            "ReopenModel", "ResolutionSummary", "SlaTarget", "written_closure_min"]
@@ -118,6 +119,7 @@ class Learned:
     problems: dict[str, int]  # rows that needed care, by kind
     warmup_days: int
     columns: ColumnUse  # which mapped columns were used, and why not the others
+    paths: tuple[PathTable, ...] = ()  # routing by whole paths (``--routing paths``), most specific first
 
 
 @dataclass(frozen=True)

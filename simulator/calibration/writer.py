@@ -31,8 +31,10 @@ def _is_leaf(value: Any) -> bool:
 
 
 def _is_rule(value: dict[Any, Any]) -> bool:
-    """A routing rule (``came_from``, ``handoffs``, ``transfer``): one line each."""
-    return "transfer" in value and set(value) <= {"came_from", "handoffs", "priority", "transfer"}
+    """A routing rule (``came_from``, ``handoffs``, ``transfer``) or a path rule (``first``,
+    ``priority``, ``paths``): one line each."""
+    return (("transfer" in value and set(value) <= {"came_from", "handoffs", "priority", "transfer"})
+            or ("paths" in value and set(value) <= {"first", "priority", "category", "paths"}))
 
 
 def _emit(value: Any, path: tuple[str, ...], comments: dict[tuple[str, ...], str], indent: int,

@@ -115,12 +115,13 @@ def _require_groups(real: RealLog) -> None:
                    "`mimsim calibrate` wrote.")
 @click.option("--groups", "n_groups", type=click.IntRange(min=1), default=8, show_default=True,
               help="Model this many of the busiest assignment groups; pool the rest as 'other'.")
-@click.option("--routing", type=click.Choice(["history", "counted", "visible"]), default="history",
+@click.option("--routing", type=click.Choice(["history", "paths", "counted", "visible"]), default="history",
               show_default=True,
               help="Routing with memory: where a ticket goes depends on its hand-offs so far and "
-                   "the group it came from, scaled to the log's reassignment counts (history); or a "
-                   "memoryless matrix scaled to the counts (counted) or of only the hand-offs the "
-                   "updates show (visible).")
+                   "the group it came from, scaled to the log's reassignment counts (history); whole "
+                   "observed paths by first group and priority, the rare ones by routing with memory "
+                   "(paths: the hand-offs the updates show); or a memoryless matrix scaled to the "
+                   "counts (counted) or of only the hand-offs the updates show (visible).")
 @click.option("--refine", is_flag=True,
               help="After the direct fits, simulate the scenario over the log's period and adjust "
                    "handling and routing until its distance to the log stops falling.")

@@ -9,8 +9,12 @@ durations are drawn by inversion, so incident *j* of a stream always meets the
 same uniforms: changing staffing (or a routing share) changes only what it
 must, and comparisons of designs stay sharp (common random numbers).
 
-Where a ticket goes after a group is drawn with the group's work, from the same
-numbers, so the work can depend on it (a visit that ends in a transfer, or one that
+A scenario with ``flow.paths`` draws each escalated ticket's whole path first, from a
+stream of its own (so a scenario without paths meets exactly the numbers it met before
+paths existed); a ticket on a path goes where the path says instead of where its
+group's transfer would send it. Where a ticket goes after a group is drawn with the
+group's work, from the same numbers, so the work can depend on it (a visit that ends in
+a transfer, or one that
 began with a transfer, can take its own handling time) without changing any draw.
 
 The result is a *plan*: a list of work segments ``(team, minutes, pause_after)``.
@@ -29,7 +33,7 @@ import numpy as np
 from simulator.model.streams import RandomStreams
 from simulator.scenario.changes import KnownError
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.routing import handoff_bounds
+from simulator.scenario.routing import handoff_bounds, path_teams
 from simulator.scenario.schema import PauseRule, ResolverGroup, Scenario
 
 __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_tickets"]
@@ -165,9 +169,39 @@ class _Planner:
         codes = np.array([self.team_index[name] for name in names] + [-1])
         return codes[np.minimum(picked, len(names))]
 
+    def _paths(self, first: np.ndarray, priority: np.ndarray, category: str) -> np.ndarray | None:
+        """Each ticket's path after its first group (team codes by step, -1 once resolved), or -1
+        throughout for tickets the groups' transfers route; None without ``flow.paths``."""
+        rules = self.scenario.flow.paths
+        if not rules:
+            return None
+        u = self.uniforms("path", len(first))
+        paths: list[tuple[int, ...]] = [()]  # path 0: none (routed by the transfers)
+        chosen = np.zeros(len(first), dtype=int)
+        taken = first < 0
+        for rule in rules:
+            if rule.category is not None and rule.category != category:
+                continue
+            here = ~taken & (first == self.team_index[rule.first])
+            if rule.priority is not None:
+                here &= priority == self.priority_names.index(rule.priority)
+            edges = np.cumsum(list(rule.paths.values()))
+            picked = np.searchsorted(edges, u[here], side="right")
+            chosen[here] = np.where(picked < len(edges), picked + len(paths), 0)
+            paths.extend(tuple(self.team_index[name] for name in path_teams(path)[1:]) for path in rule.paths)
+            taken |= here
+        width = max(len(path) for path in paths) + 1
+        table = np.full((len(paths), width), -1)
+        for row, path in enumerate(paths):
+            table[row, :len(path)] = path
+        routes = table[chosen]
+        routes[chosen == 0] = -2  # not on a path
+        return routes
+
     def _group_steps(self, current: np.ndarray, priority: np.ndarray,
-                     first_step: int) -> list[Step]:
+                     first_step: int, category: str) -> list[Step]:
         steps: list[Step] = []
+        routes = self._paths(current, priority, category)
         groups = self.scenario.flow.groups
         names = list(self.scenario.teams)
         n = len(current)
@@ -189,6 +223,10 @@ class _Planner:
                 # visit that ends in a transfer can take its own handling time.
                 following[here] = self._route(group, came_from[here], step_number - first_step,
                                               priority[here], u_transfer[here])
+                if routes is not None:
+                    position = min(step_number - first_step, routes.shape[1] - 1)
+                    on_path = here & (routes[:, position] > -2)
+                    following[on_path] = routes[on_path, position]
                 work[here] = self._work(self._ranks(group.handling_by_priority), group.handling,
                                         priority[here], u_work[here]) * self.factor
                 moved = here & (following >= 0)
@@ -262,10 +300,10 @@ class _Planner:
         n = len(arrival)
         if start_team == self.scenario.flow.desk.team:
             desk_step, following = self._desk_step(n, category, priority)
-            steps = [desk_step, *self._group_steps(following, priority, 1)]
+            steps = [desk_step, *self._group_steps(following, priority, 1, category)]
         else:
             current = np.full(n, self.team_index[start_team])
-            steps = self._group_steps(current, priority, 1)
+            steps = self._group_steps(current, priority, 1, category)
         category_code = self.scenario.categories().index(category)
         return PlannedIncidents(arrival, priority, np.full(n, category_code), steps,
                                 self._reopen(steps, priority))

@@ -10,6 +10,7 @@ module reads the schema, the schema knows nothing of it).
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,7 +19,7 @@ import networkx as nx
 
 from simulator.scenario.calendars import ALWAYS_OPEN
 from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.routing import unresolvable_histories
+from simulator.scenario.routing import path_teams, unresolvable_histories
 from simulator.scenario.schema import ResolverGroup, Scenario
 from simulator.scenario.targets import parse_target
 from simulator.scenario.units import format_duration
@@ -171,6 +172,30 @@ def _transfer_problems(scenario: Scenario) -> Iterator[Problem]:
                 yield from _known("priority", priority, scenario.priorities, (*path, key, priority))
 
 
+def _path_problems(scenario: Scenario) -> Iterator[Problem]:
+    """``flow.paths``: known groups, priorities and categories; paths that start at their first group."""
+    groups = scenario.flow.groups
+    for index, rule in enumerate(scenario.flow.paths):
+        here: KeyPath = ("flow", "paths", index)
+        yield from _known("resolver group in flow.groups", rule.first, groups, (*here, "first"))
+        if rule.priority is not None:
+            yield from _known("priority", rule.priority, scenario.priorities, (*here, "priority"))
+        if rule.category is not None:
+            yield from _known("category", rule.category, scenario.categories(), (*here, "category"))
+        for path in rule.paths:
+            teams = path_teams(path)
+            if teams[0] != rule.first and rule.first in groups:
+                yield Problem((*here, "paths", path), f"expected a path that starts at its rule's first "
+                                                      f"group {rule.first!r}; found one that starts at "
+                                                      f"{teams[0]!r}")
+            for name in teams[1:]:
+                yield from _known("resolver group in flow.groups", name, groups, (*here, "paths", path))
+        total = math.fsum(rule.paths.values())
+        if total > 1.0 + _TOLERANCE:
+            yield Problem((*here, "paths"), f"expected path shares that sum to at most 1 (the rest is "
+                                            f"routed by the groups' transfers); found a sum of {total:.6g}")
+
+
 def routing_graph(scenario: Scenario) -> nx.DiGraph:
     """The directed graph of where tickets can go (group transfers carry their probability).
 
@@ -193,6 +218,14 @@ def routing_graph(scenario: Scenario) -> nx.DiGraph:
                     graph.add_edge(desk.team, target)
     for name, group in flow.groups.items():
         _add_group_routes(graph, name, group)
+    for rule in flow.paths:  # a path's hand-offs, and its resolution in its last group
+        for path in rule.paths:
+            teams = [name for name in path_teams(path) if name in flow.groups]
+            for source, target in itertools.pairwise(teams):
+                if not graph.has_edge(source, target):
+                    graph.add_edge(source, target)
+            if teams and not graph.has_edge(teams[-1], RESOLVED):
+                graph.add_edge(teams[-1], RESOLVED)
     _add_other_entries(graph, scenario)
     return graph
 
@@ -426,7 +459,7 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
     """Every cross-section problem of a scenario (empty when it is consistent)."""
     problems = [*_arrival_problems(scenario), *_priority_problems(scenario),
                 *_flow_team_problems(scenario), *_escalation_problems(scenario),
-                *_transfer_problems(scenario), *_backlog_problems(scenario),
+                *_transfer_problems(scenario), *_path_problems(scenario), *_backlog_problems(scenario),
                 *_size_problems(scenario), *_service_problems(scenario),
                 *_change_problems(scenario), *_problem_problems(scenario),
                 *_exercise_problems(scenario),

@@ -20,12 +20,24 @@ hand-offs between groups before this visit (0 for the first group), exactly (``2
 or at least (``"3+"``); ``priority`` is the ticket's priority. A condition left out
 holds for every ticket.
 
+Routing can also follow *whole paths* (trajectory resampling). ``flow.paths`` lists
+rules that each name a first group (and optionally a priority and a category) and the
+paths tickets escalated there take, with their shares; a ticket takes the first rule it
+matches and draws one of its paths, and then goes exactly that way, group after group,
+and is resolved in the path's last group. The shares may sum to less than 1: the rest
+of the tickets (and tickets that match no rule) are routed by the groups' ``transfer``
+and ``transfer_by_history`` — the fallback for paths too rare to list::
+
+    paths:
+      - {first: net, priority: P3, paths: {"net": 0.55, "net > db > net": 0.2, "net > app": 0.1}}
+
 :func:`expected_visits` is what the routing means for workload: the mean number of
 visits each group gets per ticket entering the groups, memory included.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -35,11 +47,14 @@ from pydantic import field_validator
 
 from simulator.scenario.types import Probability, Spec
 
-__all__ = ["HANDOFF_BUCKETS", "TransferRule", "expected_visits", "handoff_bounds", "unresolvable_histories"]
+__all__ = ["HANDOFF_BUCKETS", "PATH_SEPARATOR", "PathRule", "TransferRule", "expected_visits",
+           "handoff_bounds", "path_teams", "unresolvable_histories"]
 
 _AT_LEAST = re.compile(r"^\s*(\d+)\s*\+\s*$")
 #: Hand-off counts told apart at least when the routing's meaning is computed (0, 1, 2, 3 or more).
 HANDOFF_BUCKETS = 4
+#: Between the groups of a path: ``"net > db > net"``.
+PATH_SEPARATOR = ">"
 
 
 def handoff_bounds(handoffs: int | str | None) -> tuple[int, float]:
@@ -78,6 +93,39 @@ class TransferRule(Spec):
         low, high = handoff_bounds(self.handoffs)
         return ((self.came_from is None or self.came_from == came_from) and low <= handoffs <= high
                 and (self.priority is None or self.priority == priority))
+
+
+def path_teams(path: str) -> tuple[str, ...]:
+    """The groups of a path, in order: ``"net > db > net"`` → ``("net", "db", "net")``."""
+    return tuple(name.strip() for name in path.split(PATH_SEPARATOR))
+
+
+class PathRule(Spec):
+    """Whole paths that tickets escalated to ``first`` take (trajectory resampling)."""
+
+    first: str  # the group the desk escalates the ticket to (a path's first group)
+    priority: str | None = None  # only tickets of this priority
+    category: str | None = None  # only tickets of this category
+    paths: dict[str, Probability]  # "net > db > net" → share; the rest: by the groups' transfers
+
+    @field_validator("paths")
+    @classmethod
+    def _written_paths(cls, value: dict[str, float]) -> dict[str, float]:
+        for path in value:
+            teams = path_teams(path)
+            if any(not name for name in teams):
+                raise ValueError(f"expected paths of group names separated by '{PATH_SEPARATOR}' "
+                                 f"(such as 'net > db > net'); found {path!r}")
+            repeated = [a for a, b in itertools.pairwise(teams) if a == b]
+            if repeated:
+                raise ValueError(f"expected a path that changes group at every step (a hand-off goes "
+                                 f"to another group); found {repeated[0]!r} twice in a row in {path!r}")
+        return value
+
+    def matches(self, first: str, priority: str, category: str) -> bool:
+        """Whether a ticket of ``priority`` and ``category`` escalated to ``first`` takes this rule."""
+        return (self.first == first and (self.priority is None or self.priority == priority)
+                and (self.category is None or self.category == category))
 
 
 def _rule_for(rules: tuple[TransferRule, ...], fallback: Mapping[str, float], came_from: str | None,

@@ -26,7 +26,7 @@ from simulator.scenario.calendars import (
 from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.exercise import Exercise
-from simulator.scenario.routing import TransferRule
+from simulator.scenario.routing import PathRule, TransferRule
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
@@ -402,6 +402,10 @@ class Flow(Spec):
     reopen: ReopenRule | None = None
     closure_delay: Duration = 0.0  # resolved → closed, if not reopened in between
     hierarchical_escalation: HierarchicalEscalation | None = None
+    # Routing by whole paths (trajectory resampling): the first rule matching a ticket's first
+    # group, priority and category draws its path; the rest follow the groups' transfers
+    # (see simulator/scenario/routing.py).
+    paths: tuple[PathRule, ...] = ()
 
 
 class BacklogItem(Spec):
