@@ -1,6 +1,6 @@
 """One organisation, two exports: per-event rows (status transitions) and per-incident rows. Each
 calibrates, with refinement, to a scenario; the two scenarios' simulations must agree with each
-other within the bars of the real-log validation (README: "The bar on the real log").
+other within the bars of the real-log validation (docs/calibration.md, "The bar on the real log").
 
 The organisation is written by hand and unlike the UCI log: three priorities, a network team
 on office hours, applications around the clock, a slow vendor, ping-pong between applications
@@ -100,7 +100,7 @@ def test_the_two_calibrations_agree_on_the_median_resolution_time(
 
 @pytest.mark.xfail(strict=True, reason="P3's median falls between its fast and slow tickets (54 % "
                    "resolved within 24 h), where per-incident rows — one time per incident, split evenly "
-                   "over its visits — put it 34 % above the per-event calibration's (measured; README)")
+                   "over its visits — put it 34 % above the per-event calibration's (measured; docs/calibration.md)")
 def test_the_two_calibrations_agree_on_the_p3_median(
         both: tuple[dict[str, float], dict[str, float], Any]) -> None:
     by_events, by_incidents, _ = both
