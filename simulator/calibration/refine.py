@@ -6,15 +6,15 @@ user, hand-offs — is only seen by running the model. ``calibrate --refine`` do
 it simulates the learned scenario over the training log's period, compares the
 simulated and the real tickets, adjusts, and simulates again.
 
-**What is compared.** For each priority (with enough tickets) and each kind of ticket —
-resolved without a hand-off between groups, or handed on at least once — the
-resolution time, capped at :data:`CAP_DAYS` days (half the observed span for a shorter
-log) so that both sides are observed alike (only tickets opened at least that long
-before the end of observation count, on both sides); and the hand-offs per ticket.
-The *distance* of a round is the mean of the Kolmogorov–Smirnov distances of each
-priority's capped resolution times and the total variation distance of the hand-off
-counts (0, 1, 2, 3+); it bounds the gap in every "resolved within 4 h / 24 h / 72 h"
-share.
+**What is compared.** For each priority (with enough tickets), all its tickets and each
+kind of ticket apart — resolved without a hand-off between groups, or handed on at least
+once — the resolution time, capped at :data:`CAP_DAYS` days (half the observed span for a
+shorter log) so that both sides are observed alike (only tickets opened at least that
+long before the end of observation count, on both sides); and the hand-offs per ticket.
+The *distance* of a round is the mean of the Kolmogorov–Smirnov distances of those
+capped resolution times (each with :data:`MIN_TICKETS` real tickets or more) and the
+total variation distance of the hand-off counts (0, 1, 2, 3+); a KS distance bounds the
+gap in every "resolved within 4 h / 24 h / 72 h" share.
 
 **What is adjusted.** Per priority (from :data:`MIN_TICKETS` tickets on; rarer ones
 together), one factor on the usual handling — the visits of tickets never handed on,
@@ -264,12 +264,26 @@ def scenario_of(learned: Learned) -> Scenario:
     return parse_scenario(data, learned.name)
 
 
+def _ks(mine: pd.DataFrame, theirs: pd.DataFrame) -> float | None:
+    """The KS distance of two cohorts' capped resolution times (None: too few real tickets or no
+    simulated one)."""
+    if len(mine) < MIN_TICKETS or not len(theirs):
+        return None
+    return float(stats.ks_2samp(mine["capped_h"], theirs["capped_h"]).statistic)
+
+
 def _distance(real: pd.DataFrame, simulated: pd.DataFrame, priorities: list[str]) -> dict[str, float]:
+    """The parts of a round's distance: per priority its capped resolution times, all of its
+    tickets and each kind (never handed on, handed on) apart; and the hand-off counts."""
     parts: dict[str, float] = {}
     for priority in priorities:
         mine, theirs = real[real["priority"] == priority], simulated[simulated["priority"] == priority]
-        if len(mine) >= MIN_TICKETS and len(theirs):
-            parts[priority] = float(stats.ks_2samp(mine["capped_h"], theirs["capped_h"]).statistic)
+        handed_mine, handed_theirs = mine["reassignments"] > 0, theirs["reassignments"] > 0
+        for name, ks in ((priority, _ks(mine, theirs)),
+                         (f"{priority} not handed on", _ks(mine[~handed_mine], theirs[~handed_theirs])),
+                         (f"{priority} handed on", _ks(mine[handed_mine], theirs[handed_theirs]))):
+            if ks is not None:
+                parts[name] = ks
     bins = [(cohort["reassignments"].clip(upper=3).value_counts(normalize=True)
              .reindex(range(4), fill_value=0.0).to_numpy()) for cohort in (real, simulated)]
     parts["hand-offs"] = 0.5 * float(np.abs(bins[0] - bins[1]).sum())

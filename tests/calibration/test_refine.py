@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from simulator.calibration.groups import GroupModel
@@ -14,7 +15,7 @@ from simulator.calibration.learn import learn
 from simulator.calibration.learned import Learned
 from simulator.calibration.readers import read_log
 from simulator.calibration.reallog import RealLog
-from simulator.calibration.refine import refine
+from simulator.calibration.refine import _distance, refine
 from simulator.model.simulation import Simulation
 from simulator.scenario.loader import parse_scenario
 from tests.calibration.test_round_trip import KNOWN
@@ -86,3 +87,14 @@ def test_calibrate_refine_writes_the_history_into_the_scenario(small_log: Path, 
     rounds = json.loads(report.read_text())["refinement"]["rounds"]
     assert [r["round"] for r in rounds] == list(range(len(rounds))) and 2 <= len(rounds) <= 3
     assert "refine round 0: distance" in err  # the progress, as lines when stderr is not a terminal
+
+
+def test_the_distance_compares_each_kind_of_ticket_apart() -> None:
+    """Fast tickets never handed on and slow ones handed on, against the same times the other way
+    round: the priority's times alike (KS 0), each kind as far apart as can be (KS 1)."""
+    def cohort(fast_moves: int, slow_moves: int) -> pd.DataFrame:
+        return pd.DataFrame({"priority": ["P3"] * 120, "capped_h": [1.0] * 60 + [10.0] * 60,
+                             "reassignments": [fast_moves] * 60 + [slow_moves] * 60})
+
+    parts = _distance(cohort(0, 1), cohort(1, 0), ["P3"])
+    assert parts == {"P3": 0.0, "P3 not handed on": 1.0, "P3 handed on": 1.0, "hand-offs": 0.0}
