@@ -130,8 +130,8 @@ def _escalation_problems(scenario: Scenario) -> Iterator[Problem]:
         if shares:
             yield from _sums_to_one(shares, path, "escalation shares")
     for category in scenario.categories():
-        fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
-        if fcr < 1.0 and not desk.escalation_by_category.get(category, desk.escalation):
+        fcr = desk.fcr_for(category)
+        if fcr < 1.0 and not desk.escalation_for(category):
             yield Problem(("flow", "desk", "escalation"),
                           f"expected escalation shares for the {1.0 - fcr:.0%} of {category!r} "
                           f"tickets the desk does not resolve; found none")
@@ -209,11 +209,11 @@ def routing_graph(scenario: Scenario) -> nx.DiGraph:
     desk = flow.desk
     graph.add_edge(NEW_INCIDENTS, desk.team)
     for category in scenario.categories():
-        fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
+        fcr = desk.fcr_for(category)
         if fcr > 0.0:
             graph.add_edge(desk.team, RESOLVED)
         if fcr < 1.0:
-            for target, share in desk.escalation_by_category.get(category, desk.escalation).items():
+            for target, share in desk.escalation_for(category).items():
                 if share > 0.0:
                     graph.add_edge(desk.team, target)
     for name, group in flow.groups.items():

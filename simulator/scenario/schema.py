@@ -352,6 +352,14 @@ class Desk(Spec):
     # category → group → share, instead of the above
     escalation_by_category: dict[str, dict[str, Probability]] = {}
 
+    def fcr_for(self, category: str) -> float:
+        """The share of a category's tickets the desk resolves at first contact."""
+        return self.first_contact_resolution_by_category.get(category, self.first_contact_resolution)
+
+    def escalation_for(self, category: str) -> dict[str, float]:
+        """Where the desk escalates a category's tickets: resolver group → share."""
+        return self.escalation_by_category.get(category, self.escalation)
+
 
 class ResolverGroup(Spec):
     """A resolver group's work on a ticket, and where it sends tickets it cannot resolve."""
@@ -371,6 +379,25 @@ class ResolverGroup(Spec):
     # (see simulator/scenario/routing.py).
     transfer_by_history: tuple[TransferRule, ...] = ()
     waiting_on_user: PauseRule | None = None
+
+    def handling_for(self, priority: str, transferred: bool = False,
+                     came_by_transfer: bool = False) -> Distribution:
+        """The handling time of one visit of a ticket of ``priority`` to the group.
+
+        ``transferred``: the visit ends in a transfer to another group; ``came_by_transfer``: it
+        began with one (the ticket came from another group, not from the desk). A visit that
+        ends in a transfer takes the ``handling_when_transferred`` times, else one that came by
+        a transfer the ``handling_after_transfer`` times: each per priority, else for all
+        priorities, else the group's usual handling time (per priority, else for all).
+        """
+        usual = self.handling_by_priority.get(priority, self.handling)
+        if transferred:
+            pooled, by_priority = self.handling_when_transferred, self.handling_when_transferred_by_priority
+        elif came_by_transfer:
+            pooled, by_priority = self.handling_after_transfer, self.handling_after_transfer_by_priority
+        else:
+            return usual
+        return by_priority.get(priority, usual if pooled is None else pooled)
 
 
 class ReopenRule(Spec):

@@ -18,6 +18,7 @@ from typing import Any
 
 from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.model import Simulation
+from simulator.model.incident import NO_AGENT, NO_SERVICE
 
 __all__ = ["TIMELINE_ACTIVITIES", "LogDigest", "OutageMoments", "TimelineEvent", "ms"]
 
@@ -98,7 +99,7 @@ class LogDigest:
             if activity in _MOMENTS or activity == _UPDATE:
                 self._moment(case, activity, ms(minute))
             if activity in _TIMELINE_CODES and _OUTAGE_OR_CHANGE.fullmatch(names[case]):
-                who = self.recorder.agent_names[agent] if agent >= 0 else ""
+                who = "" if agent == NO_AGENT else self.recorder.agent_names[agent]
                 self.events.append(TimelineEvent(ms(minute), index, names[case],
                                                  ACTIVITIES[activity], who))
         self.read = len(rows)
@@ -112,7 +113,7 @@ class LogDigest:
             service = self.recorder.case_service[case]
             moments = self.outages[case] = OutageMoments(
                 self.recorder.case_names[case],
-                self.recorder.service_names[service] if service >= 0 else "")
+                "" if service == NO_SERVICE else self.recorder.service_names[service])
         if activity == _UPDATE:
             moments.updates.append(minute)
             return

@@ -53,9 +53,7 @@ def _desk(round_: Round) -> dict[str, Any]:
     """Queues per team and the tickets about outages (oldest first), without a full snapshot
     of the model (which walks every open ticket and agent)."""
     simulation = round_.simulation
-    names = simulation.recorder.case_names
-    about = [incident for incident in simulation.flow.open.values()
-             if names[incident.id].startswith("OUT")]
+    about = [incident for incident in simulation.flow.open.values() if incident.outage is not None]
     tickets = [simulation._ticket_state(incident) for incident in about[:TICKETS_SHOWN]]
     return {
         "outage_tickets": [{"case": t.case_id, "priority": t.priority, "team": t.team,

@@ -131,8 +131,12 @@ def test_a_server_killed_with_sigkill_restarts_with_everything_it_acknowledged(t
 
 def test_a_database_of_an_earlier_layout_is_refused_in_one_line(tmp_path: Path) -> None:
     database = tmp_path / "old.db"
-    with sqlite3.connect(database) as connection:
-        connection.execute("CREATE TABLE decisions (round_id INTEGER)")
+    with sqlite3.connect(database) as connection:  # the tables of the first tabletop store
+        connection.executescript(
+            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE rounds (id INTEGER PRIMARY KEY AUTOINCREMENT, team TEXT NOT NULL);"
+            "CREATE TABLE decisions (round_id INTEGER NOT NULL, seq INTEGER NOT NULL);"
+            "CREATE TABLE injects (round_id INTEGER NOT NULL, seq INTEGER NOT NULL);")
     done = subprocess.run([sys.executable, "-m", "simulator", "tabletop", str(CLOUDFLARE),
                            "--db", str(database), "--port", str(_free_port())], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False,
