@@ -51,8 +51,8 @@ class Parameter:
 def _split(option: str) -> tuple[str, str]:
     path, equals, values = option.partition("=")
     if not equals or not path.strip() or not values.strip():
-        raise GridError(f"expected PATH=VALUES such as 'teams.L2.agents=4:8' or "
-                        f"'flow.desk.handling.mean=8m,10m,12m'; found {option!r}")
+        raise GridError(f"expected PATH=VALUES such as 'teams.network.roster.day.headcount=3:5' or "
+                        f"'flow.desk.handling.median=8m,10m,12m'; found {option!r}")
     return path.strip(), values.strip()
 
 
