@@ -99,8 +99,9 @@ def test_the_two_calibrations_agree_on_the_median_resolution_time(
 
 
 @pytest.mark.xfail(strict=True, reason="P3's median falls between its fast and slow tickets (54 % "
-                   "resolved within 24 h), where per-incident rows — one time per incident, split evenly "
-                   "over its visits — put it 35 % above the per-event calibration's (measured; docs/calibration.md)")
+                   "resolved within 24 h), where per-incident rows — one time per incident, split "
+                   "evenly over its visits — put it 35 % above the per-event calibration's "
+                   "(measured; docs/calibration.md)")
 def test_the_two_calibrations_agree_on_the_p3_median(
         both: tuple[dict[str, float], dict[str, float], Any]) -> None:
     by_events, by_incidents, _ = both
