@@ -208,8 +208,9 @@ class Team:
         if agent.incident is None and not agent.away:
             self._make_idle(agent)
 
-    def go_off_duty(self, agent: Agent) -> None:
-        """The agent's shift ends: finish the ticket in hand, or hand it over."""
+    def go_off_duty(self, agent: Agent, finish: bool = False) -> None:
+        """The agent's shift ends: finish the ticket in hand, or hand it over (``finish``: always
+        finish it, as before a break)."""
         if not agent.on_duty:
             return
         agent.on_duty = False
@@ -217,7 +218,7 @@ class Team:
         if agent.incident is None:
             if agent in self._idle:
                 self._idle.remove(agent)
-        elif self.handover:
+        elif self.handover and not finish:
             self._interrupt(agent)
         # Otherwise the agent finishes the ticket in hand: busy while off duty is overtime.
 
