@@ -26,6 +26,7 @@ from simulator.scenario.calendars import (
 from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.exercise import Exercise
+from simulator.scenario.routing import PathRule, TransferRule
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
@@ -416,6 +417,9 @@ class PauseRule(Spec):
     probability: Probability  # share of a group's visits that wait on the user
     duration: Distribution  # how long the user takes
     after_share: Probability = 0.5  # share of the group's work done before the wait
+    # The probability can depend on the kind of visit, as handling can (default: the probability above).
+    probability_when_transferred: Probability | None = None  # of a visit that ends in a transfer
+    probability_after_transfer: Probability | None = None  # of another visit that began with a transfer
 
 
 class Desk(Spec):
@@ -423,6 +427,8 @@ class Desk(Spec):
 
     team: str  # the team that works as the desk
     handling: Distribution  # the desk's work on a new ticket
+    # the desk's work on a ticket it resolves at first contact, instead of the above
+    handling_when_resolved: Distribution | None = None
     first_contact_resolution: Probability = 0.0  # share resolved by the desk without escalation
     # category → share, instead of the above
     first_contact_resolution_by_category: dict[str, Probability] = {}
@@ -453,6 +459,9 @@ class ResolverGroup(Spec):
     handling_after_transfer: Distribution | None = None  # a visit that began with a transfer
     handling_after_transfer_by_priority: dict[str, Distribution] = {}  # priority → work, instead of the above
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
+    # Routing with memory: the first rule matching a ticket's history replaces `transfer` for it
+    # (see simulator/scenario/routing.py).
+    transfer_by_history: tuple[TransferRule, ...] = ()
     waiting_on_user: PauseRule | None = None
 
     def handling_for(self, priority: str, transferred: bool = False,
@@ -504,6 +513,10 @@ class Flow(Spec):
     reopen: ReopenRule | None = None
     closure_delay: Duration = 0.0  # resolved → closed, if not reopened in between
     hierarchical_escalation: HierarchicalEscalation | None = None
+    # Routing by whole paths (trajectory resampling): the first rule matching a ticket's first
+    # group, priority and category draws its path; the rest follow the groups' transfers
+    # (see simulator/scenario/routing.py).
+    paths: tuple[PathRule, ...] = ()
 
 
 class BacklogItem(Spec):
