@@ -25,6 +25,7 @@ from simulator.model.decisions import Decision, DecisionPoints
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
+from simulator.model.oncall import OnCallDuty
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
 from simulator.model.problems import FamilyState, ProblemHandling
@@ -112,6 +113,7 @@ class Simulation:
         self.teams = [Team(self.env, code, name, self.recorder, team.at_shift_end == "handover",
                            self._segment_done) for code, (name, team) in
                       enumerate(scenario.teams.items())]
+        self._start_on_call()
         self.sla = SlaWatch(self.env, self.recorder, self._priority_clocks(earliest),
                             self._escalation_share(), self.horizon, self._escalate)
         self.flow = IncidentFlow(self.env, self.teams, self.recorder, self.sla,
@@ -143,6 +145,14 @@ class Simulation:
         self.env.timeout(scenario.run.warmup).callbacks.append(self._mark_warmup)
 
     # -- building ----------------------------------------------------------------------------
+    def _start_on_call(self) -> None:
+        priorities = list(self.scenario.priorities)
+        for team, spec in zip(self.teams, self.scenario.teams.values(), strict=True):
+            if spec.on_call is not None:
+                team.on_call = OnCallDuty(
+                    self.env, team, frozenset(priorities.index(name) for name in spec.on_call.priorities),
+                    spec.on_call.call_out, self.streams, self.recorder.case_names)
+
     def _priority_clocks(self, earliest: float) -> list[PriorityClock]:
         clocks: dict[str, CalendarClock] = {}
         for name, calendar in self.scenario.calendars.items():

@@ -23,11 +23,11 @@ from simulator.scenario.calendars import (
 )
 from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.estimates import Money
 from simulator.scenario.exercise import Exercise
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
-    NonNegativeNumber,
     PositiveCount,
     PositiveDuration,
     PositiveRate,
@@ -46,6 +46,7 @@ __all__ = [
     "Desk",
     "Flow",
     "HierarchicalEscalation",
+    "OnCallRota",
     "PauseRule",
     "Priority",
     "ReopenRule",
@@ -196,8 +197,8 @@ class Priority(Spec):
     resolution: PositiveDuration | None = None  # arrival → resolved, pauses excluded
     calendar: str = ALWAYS_OPEN
     attainment_target: Probability | None = None  # e.g. 0.9: share of incidents within target
-    breach_penalty: NonNegativeNumber | None = None  # money per resolution-SLA breach (for ROI)
-    response_breach_penalty: NonNegativeNumber | None = None  # money per response-SLA breach
+    breach_penalty: Money | None = None  # money per resolution-SLA breach (for ROI)
+    response_breach_penalty: Money | None = None  # money per response-SLA breach
 
 
 def _time_of_day(value: object) -> float:
@@ -249,13 +250,27 @@ class Shift(Spec):
         return (self.end - self.start) % (24 * 60.0) or 24 * 60.0
 
 
+class OnCallRota(Spec):
+    """Out of hours, an urgent ticket calls out one of the team's engineers.
+
+    While nobody in the team is on duty, a ticket of one of ``priorities`` in its queue pages
+    an engineer who is off duty; after ``call_out`` (reached, logged in) the engineer works it
+    as overtime, then the next such ticket while nobody is on duty, and goes back off call.
+    At shift end, a ticket of these priorities in hand is finished, not handed over.
+    """
+
+    priorities: tuple[str, ...] = ("P1",)
+    call_out: Distribution  # paged → working on the ticket
+
+
 class Team(Spec):
     """The service desk or a resolver group: who works when, and what an hour costs."""
 
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
     roster: tuple[Shift, ...] | None = None
-    hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
+    hourly_cost: Money = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
     at_shift_end: Literal["finish", "handover"] = "finish"
+    on_call: OnCallRota | None = None  # out-of-hours call-out for urgent tickets (none: they wait)
 
     @model_validator(mode="after")
     def _staffed(self) -> Self:

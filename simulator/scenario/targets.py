@@ -31,11 +31,12 @@ __all__ = [
 INCIDENT_KPIS: tuple[str, ...] = (
     "arrived", "resolved", "backlog_end", "backlog_age_h", "mtta_min", "p_wait",
     "mttr_h", "mttr_h_median", "mttr_h_p90", "sla_response_attainment",
-    "sla_resolution_attainment", "fcr_rate", "reassignments_mean", "reopen_rate",
+    "sla_resolution_attainment", "sla_response_breaches", "sla_resolution_breaches", "fcr_rate",
+    "reassignments_mean", "reopen_rate",
 )
 #: KPIs measured per team.
-TEAM_KPIS: tuple[str, ...] = ("utilisation", "overtime_h", "queue_wait_min", "backlog_end",
-                              "staff_cost")
+TEAM_KPIS: tuple[str, ...] = ("utilisation", "rostered_h", "overtime_h", "queue_wait_min",
+                              "backlog_end", "staff_cost")
 #: What the measured window cost, overall: staff (rostered and overtime hours) and SLA penalties.
 COST_KPIS: tuple[str, ...] = ("staff_cost", "sla_penalty")
 #: KPIs of outages and major incidents, overall.
@@ -45,7 +46,8 @@ OUTAGE_KPIS: tuple[str, ...] = (
     "update_cadence_kept", "downtime_cost",
 )
 #: KPIs measured per service.
-SERVICE_KPIS: tuple[str, ...] = ("outages", "downtime_min", "downtime_cost", "mtbf_h")
+SERVICE_KPIS: tuple[str, ...] = ("outages", "downtime_min", "downtime_min_business_hours",
+                                 "downtime_min_past_ramp", "downtime_cost", "mtbf_h")
 #: KPIs of change and problem management, overall.
 CHANGE_KPIS: tuple[str, ...] = (
     "normal_changes", "emergency_changes", "emergency_change_success_rate", "changes_backed_out",

@@ -22,6 +22,7 @@ import pandas as pd
 from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.metrics import encode
 from simulator.metrics.outages import outage_table
+from simulator.metrics.pricing import Prices, downtime_minutes
 from simulator.model import Simulation
 from simulator.model.decisions import Decision
 from simulator.scenario.errors import Problem, ScenarioError
@@ -270,10 +271,12 @@ class Round:
             return round(float(values.mean()), 1) if len(values) else None
 
         services = list(self.scenario.services)
+        prices = Prices.of(self.scenario)
         cost = 0.0
         for row in table.itertuples(index=False):
             end = row.restored if not np.isnan(row.restored) else now
-            cost += (end - row.start) * self.scenario.services[services[row.service]].downtime_cost
+            terms = prices.downtime[services[row.service]]
+            cost += terms.cost(*downtime_minutes([(row.start, end)], terms, start, (row.start, end)))
         activity = events["activity"].astype(str)
         cadence = self.scenario.major_incident.updates_every
         declared_minutes = float(np.nansum(np.where(
