@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Measure the two bars of calibration on the UCI 498 log (README: "Calibrating from a real log").
+"""Measure the two bars of calibration on the UCI 498 log (docs/calibration.md).
 
 1. Random split: calibrate on a random 70 % of the incidents (seed 1), validate on the other 30 %.
    Targets: median resolution time per priority within 25 % (priorities with at least 200
@@ -9,7 +9,7 @@
    May. Target: each distance (Kolmogorov–Smirnov) between the simulation and May at most 1.5 ×
    the distance between April and May themselves.
 
-The same as the README's commands (``mimsim calibrate … --split random:0.7:1`` and
+The same as the commands in docs/calibration.md (``mimsim calibrate … --split random:0.7:1`` and
 ``mimsim validate-against …``), in one run. Usage:
 ``python scripts/calibration_bars.py [ZIP] [-r REPLICATIONS] [--routing counted|visible] [--json]``.
 """

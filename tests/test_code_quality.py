@@ -1,4 +1,5 @@
-"""The code stays lint-clean, type-clean, and layered: imports only point up the pipeline."""
+"""The code stays lint-clean, type-clean, and layered: imports only point up the pipeline, and no
+modules import each other round a circle."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.codebase import (
+    LONG_FUNCTION_LINES,
+    circles,
+    import_graph,
+    long_functions,
+    upward_imports,
+)
 
 ROOT = Path(__file__).parents[1]
 PACKAGE = ROOT / "simulator"
-# Each layer may import only from the layers listed before it.
-LAYERS = [
-    "scenario", "eventlog", "model", "metrics", "experiment", "calibration", "reporting", "tabletop", "cli",
-]
+
+#: Circles that exist today and are being broken on other branches (issue 14, item 2): `calib`
+#: gives calibration a `Learned` record that `assemble` takes, and `input` moves what checks.py
+#: and schema.py both need to a module of its own. Remove each entry when its branch lands; any
+#: other circle fails the test.
+KNOWN_CIRCLES = {
+    frozenset({"simulator.calibration.assemble", "simulator.calibration.learn"}),
+    frozenset({"simulator.scenario.checks", "simulator.scenario.schema"}),
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -28,13 +40,48 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_layers_import_only_from_the_layers_before_them(layer: str) -> None:
-    allowed = set(LAYERS[: LAYERS.index(layer) + 1])
-    for path in (PACKAGE / layer).glob("*.py"):
-        for module in _imports(path):
-            if module.startswith("simulator."):
-                assert module.split(".")[1] in allowed, f"{path.name} imports {module}"
+def test_layers_import_only_from_themselves_and_the_layers_before_them() -> None:
+    assert upward_imports(import_graph()) == []
+
+
+def test_no_modules_import_each_other_round_a_circle() -> None:
+    found = set(circles(import_graph()))
+    assert found - KNOWN_CIRCLES == set(), "modules that import each other"
+    for gone in KNOWN_CIRCLES - found:
+        print(f"known circle no longer present, remove it from KNOWN_CIRCLES: {sorted(gone)}")
+
+
+def _write_package(root: Path, files: dict[str, str]) -> Path:
+    package = root / "simulator"
+    for name, text in files.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text)
+    return package
+
+
+def test_the_layer_check_finds_an_upward_import_and_the_circle_check_a_circle(tmp_path: Path) -> None:
+    package = _write_package(tmp_path, {
+        "__init__.py": "",
+        "scenario/__init__.py": "from simulator.scenario.a import A\n",
+        "scenario/a.py": "def f():\n    from simulator.scenario.b import B\n",  # a local import counts
+        "scenario/b.py": "from . import a\n",  # relative, and round the circle
+        "model/__init__.py": "",
+        "model/m.py": "from simulator.scenario import a\nfrom simulator.experiment.x import X\n",
+        "experiment/__init__.py": "",
+        "experiment/x.py": "import simulator.model.m\n",
+    })
+    graph = import_graph(package)
+    assert upward_imports(graph) == [("simulator.model.m", "simulator.experiment.x")]
+    assert circles(graph) == [frozenset({"simulator.experiment.x", "simulator.model.m"}),
+                              frozenset({"simulator.scenario.a", "simulator.scenario.b"})]
+
+
+def test_long_functions_are_measured_from_def_to_last_line(tmp_path: Path) -> None:
+    body = "".join(f"    x{index} = {index}\n" for index in range(LONG_FUNCTION_LINES))
+    package = _write_package(tmp_path, {"long.py": f"def long():\n{body}\n\ndef short():\n    pass\n",
+                                        "edge.py": "def edge():\n" + body[: -len("    x59 = 59\n")]})
+    assert long_functions(package) == [(LONG_FUNCTION_LINES + 1, "simulator/long.py", "long")]
+    # The list itself is printed at the end of every test run (tests/conftest.py), not a failure.
 
 
 def test_only_the_model_uses_simpy_and_only_reporting_uses_matplotlib() -> None:
@@ -53,7 +100,8 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_is_clean() -> None:
-    done = subprocess.run([_tool("ruff"), "check", "simulator", "tests", "benchmarks", "scripts"], cwd=ROOT,
+    done = subprocess.run([_tool("ruff"), "check", "simulator", "tests", "benchmarks", "scripts", "docs"],
+                          cwd=ROOT,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -13,6 +13,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+#: Long runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 

@@ -32,6 +32,7 @@ def json_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     return json.loads(done.stdout), out
 
 
+@pytest.mark.slow
 def test_json_output_has_exactly_the_documented_shape(json_run: tuple[dict, Path]) -> None:
     document, _ = json_run
     assert set(document) == {"scenario", "replications", "seed", "kpis", "by_priority", "by_team",
@@ -53,6 +54,7 @@ def test_json_output_has_exactly_the_documented_shape(json_run: tuple[dict, Path
     assert arrived["n"] == 3 and arrived["ci_low"] < arrived["mean"] < arrived["ci_high"]
 
 
+@pytest.mark.slow
 def test_the_run_directory_holds_logs_kpis_summary_and_manifest(json_run: tuple[dict, Path]) -> None:
     document, out = json_run
     assert json.loads((out / "summary.json").read_text()) == document
@@ -73,6 +75,7 @@ def test_the_run_directory_holds_logs_kpis_summary_and_manifest(json_run: tuple[
     assert not list(out.glob("**/*.partial"))
 
 
+@pytest.mark.slow
 def test_the_table_shows_targets_and_verdicts(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["run", str(BASELINE), "-r", "2", "-j", "1", "--set", "run.horizon=6w",
                             "--set", "run.warmup=1w"], capsys)
@@ -82,6 +85,7 @@ def test_the_table_shows_targets_and_verdicts(capsys: pytest.CaptureFixture[str]
     assert "By team" in out and "service_desk" in out
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_keeps_what_it_finished(tmp_path: Path) -> None:
     out = tmp_path / "run"
     process = subprocess.Popen(

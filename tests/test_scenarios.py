@@ -25,6 +25,7 @@ def test_validates_with_exit_code_zero(path: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda path: path.name)
+@pytest.mark.slow
 def test_runs_briefly(path: Path) -> None:
     scenario = load_scenario(path, ["run.horizon=2w", "run.warmup=2d"])
     result = run_replication(scenario, replication=0, seed=1)

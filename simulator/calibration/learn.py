@@ -1,6 +1,6 @@
 """Calibration layer: learn a mimsim scenario from a real incident log.
 
-What is learned, and from what (the README's "Calibrating from a real log" says why):
+What is learned, and from what (docs/calibration.md says why):
 
 * **arrivals** — volume per day over the log's active period (days from the first to
   the last whose week-long neighbourhood holds at least a tenth of the busiest week's

@@ -1,6 +1,7 @@
 """Metrics layer: the KPIs of one replication, computed from its event and duty logs.
 
-Every KPI is defined exactly in the README ("KPIs"); in short:
+Every KPI is defined exactly in the KPI catalogue (:mod:`simulator.scenario.kpis`, from
+which the documentation's KPI reference is generated); in short:
 
 * incident KPIs are measured over the *cohort* — incidents that arrived after
   the warm-up — overall and per priority, except ``backlog_end`` and
@@ -31,6 +32,7 @@ from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
 from simulator.metrics.teams import TeamActivity, duty_periods, team_activity, team_measures
+from simulator.scenario.kpis import share_kpis
 
 __all__ = ["KPI_COLUMNS", "SHARE_KPIS", "ReplicationMeasures", "incident_kpis", "kpi_range",
            "measure_replication", "replication_kpis"]
@@ -39,9 +41,7 @@ __all__ = ["KPI_COLUMNS", "SHARE_KPIS", "ReplicationMeasures", "incident_kpis", 
 KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
 
 #: The KPIs that are shares of something, between 0 and 1.
-SHARE_KPIS = frozenset({"p_wait", "sla_response_attainment", "sla_resolution_attainment", "fcr_rate",
-                        "reopen_rate", "utilisation", "update_cadence_kept",
-                        "emergency_change_success_rate"})
+SHARE_KPIS = share_kpis()
 
 
 def kpi_range(kpi: str) -> tuple[float, float]:
@@ -69,6 +69,8 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
     resolution_h = (resolved["resolved_min"] - resolved["arrived_min"]).to_numpy() / 60.0
     open_now = table[~table["is_resolved"].to_numpy()]
     ever_resolved = cohort[cohort["n_resolved"].to_numpy() > 0]
+    handed_on = cohort["n_reassigned"].to_numpy() > 0
+    first_team_done = handed_on | (cohort["n_resolved"].to_numpy() > 0)
     measures: dict[str, Callable[[], Measure]] = {
         "arrived": lambda: (float(len(cohort)), len(cohort)),
         "resolved": lambda: (float(len(resolved)), len(cohort)),
@@ -86,6 +88,7 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
                                             len(cohort)),
         "fcr_rate": lambda: _share(resolved["fcr"].to_numpy()),
         "reassignments_mean": lambda: mean_measure(resolved["n_reassigned"].to_numpy(dtype=float)),
+        "escalation_rate": lambda: _share(np.where(first_team_done, handed_on, np.nan)),
         "reopen_rate": lambda: _share(ever_resolved["n_reopened"].to_numpy() > 0),
     }
     return {name: measure() for name, measure in measures.items()}

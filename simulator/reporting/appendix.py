@@ -72,7 +72,7 @@ def _checklist(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         ("1.1 Objectives", html.escape(str(manifest.get("description") or "(no description)"))),
         ("2.1 Model logic", "The process diagram in the section “Process” (drawn from the scenario), "
-                            "and the README's model description."),
+                            "and docs/model.md (how the model works)."),
         ("3.3 Input parameters", "Every parameter of the resolved scenario below (defaults included, "
                                  "<code>extends</code> and overrides applied)."),
         ("Scenario file", html.escape(f"{manifest.get('scenario_file') or '(given in Python)'} — "

@@ -113,7 +113,7 @@ def _kpi_sections(run: RunData, format_value: Formatter) -> list[Section]:
             + "<h3>Teams</h3>" + _kpi_table(run, format_value, TEAM_KPIS, "team", teams, "team KPI"))
     sections = [Section("targets", "KPIs against targets", _targets_table(run, format_value)),
                 Section("kpis", "All KPIs", "<p>Mean over replications (95 % confidence interval). "
-                                            "Definitions: README, section KPIs.</p>" + body)]
+                                            "Definitions: docs/reference/kpis.md.</p>" + body)]
     return sections
 
 

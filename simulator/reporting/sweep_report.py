@@ -150,7 +150,7 @@ def _kpi_section(data: SweepData, kpis: Sequence[str], format_value: Formatter) 
             rows.append((*identity, str(int(summary["n"].max())), *cells))
         tables.append(table_html((*_identity_header(data), "reps", *map(_breakable, shown)), rows, "kpis"))
     body = ("<p>Mean over replications (95 % confidence interval) of each design. Definitions: "
-            "README, section KPIs; <code>mimsim sweep --format json</code> or "
+            "docs/reference/kpis.md; <code>mimsim sweep --format json</code> or "
             "<code>load_sweep</code> give every KPI.</p>" + "".join(tables))
     return Section("kpis", "KPIs per design", body)
 

@@ -114,9 +114,10 @@ class Calendar(Spec):
           holidays: [2026-12-25, 2026-12-26]
     """
 
+    # weekdays → time ranges, e.g. {Mon-Fri: "08:00-18:00"}
     hours: Annotated[dict[str, tuple[tuple[float, float], ...]],
                      BeforeValidator(_parse_hours, json_schema_input_type=dict[str, str | list[str]])]
-    holidays: tuple[dt.date, ...] = ()
+    holidays: tuple[dt.date, ...] = ()  # dates on which the calendar is closed
 
     @model_validator(mode="after")
     def _no_overlap(self) -> Self:

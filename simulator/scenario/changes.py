@@ -63,7 +63,7 @@ class Ecab(Spec):
     quorum: PositiveCount = 3  # members present before a decision can be taken
     on_call: OnCall = OnCall(in_hours=Fixed.of("15m"), out_of_hours=Fixed.of("40m"))
     deliberation: Distribution = Fixed.of("10m")  # quorum present → decision
-    approval_probability: Probability = 0.95
+    approval_probability: Probability = 0.95  # chance the ECAB approves
 
     @model_validator(mode="after")
     def _quorum_possible(self) -> Self:
@@ -88,7 +88,7 @@ class ChangeRisk(Spec):
 
     implementation: Distribution | None = None  # None (emergency only): the service's fix
     failure_probability: Probability = 0.15  # [domain: DORA tiers; 10–20 % as an assumption]
-    back_out: Distribution = Fixed.of("30m")
+    back_out: Distribution = Fixed.of("30m")  # time to undo a failed change
     induced_incidents: InducedIncidents = InducedIncidents()
 
 
@@ -160,14 +160,14 @@ class ProblemFamily(Spec):
 class TrendRule(Spec):
     """Trend detection: this many incidents of a family within this window open a problem."""
 
-    related_incidents: PositiveCount = 10
+    related_incidents: PositiveCount = 10  # this many incidents of a family within the window open a problem
     within: PositiveDuration = 7 * 24 * 60.0  # written "7d"
 
 
 class ProblemManagement(Spec):
     """Problem management: families of recurring incidents, the problem team, reviews."""
 
-    enabled: bool = False
+    enabled: bool = False  # the switch: off, nobody opens a problem
     team: str  # the problem team (a team of the scenario); its agents do root-cause analysis
     trend: TrendRule | None = TrendRule()
     review_after_major_incident: bool = True  # a major incident's review opens a problem

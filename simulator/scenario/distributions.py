@@ -64,8 +64,8 @@ class _Base(Spec):
 class Fixed(_Base):
     """Always the same value (for deterministic tests and tabletop timelines)."""
 
-    dist: Literal["fixed"] = "fixed"
-    value: Duration
+    dist: Literal["fixed"] = "fixed"  # the distribution's name
+    value: Duration  # the value every draw takes
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value)
@@ -82,8 +82,8 @@ class Fixed(_Base):
 class Exponential(_Base):
     """Memoryless durations with the given mean (M/M/c service and Poisson gaps)."""
 
-    dist: Literal["exponential"] = "exponential"
-    mean_: PositiveDuration = Field(alias="mean")
+    dist: Literal["exponential"] = "exponential"  # the distribution's name
+    mean_: PositiveDuration = Field(alias="mean")  # the mean
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return -self.mean_ * np.log1p(-np.asarray(u))
@@ -95,11 +95,11 @@ class Exponential(_Base):
 class Lognormal(_Base):
     """Heavy-tailed durations, given by ``mean`` and ``sd`` or by ``median`` and ``p90``."""
 
-    dist: Literal["lognormal"] = "lognormal"
-    mean_: PositiveDuration | None = Field(default=None, alias="mean")
-    sd: PositiveDuration | None = None
-    median: PositiveDuration | None = None
-    p90: PositiveDuration | None = None
+    dist: Literal["lognormal"] = "lognormal"  # the distribution's name
+    mean_: PositiveDuration | None = Field(default=None, alias="mean")  # the mean (with sd)
+    sd: PositiveDuration | None = None  # the standard deviation (with mean)
+    median: PositiveDuration | None = None  # the median (with p90)
+    p90: PositiveDuration | None = None  # the 90th percentile (with median)
 
     @model_validator(mode="after")
     def _one_pair(self) -> Self:
@@ -135,11 +135,11 @@ class Lognormal(_Base):
 class Gamma(_Base):
     """Gamma durations, given by ``shape`` and ``scale`` or by ``mean`` and ``sd``."""
 
-    dist: Literal["gamma"] = "gamma"
-    shape: PositiveNumber | None = None
-    scale: PositiveDuration | None = None
-    mean_: PositiveDuration | None = Field(default=None, alias="mean")
-    sd: PositiveDuration | None = None
+    dist: Literal["gamma"] = "gamma"  # the distribution's name
+    shape: PositiveNumber | None = None  # the shape (with scale)
+    scale: PositiveDuration | None = None  # the scale (with shape)
+    mean_: PositiveDuration | None = Field(default=None, alias="mean")  # the mean (with sd)
+    sd: PositiveDuration | None = None  # the standard deviation (with mean)
 
     @model_validator(mode="after")
     def _one_pair(self) -> Self:
@@ -171,9 +171,9 @@ class Gamma(_Base):
 class Weibull(_Base):
     """Weibull durations: ``shape`` below 1 gives the long tail of hard tickets."""
 
-    dist: Literal["weibull"] = "weibull"
-    shape: PositiveNumber
-    scale: PositiveDuration
+    dist: Literal["weibull"] = "weibull"  # the distribution's name
+    shape: PositiveNumber  # the shape
+    scale: PositiveDuration  # the scale
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return self.scale * (-np.log1p(-np.asarray(u))) ** (1.0 / self.shape)
@@ -185,10 +185,10 @@ class Weibull(_Base):
 class Triangular(_Base):
     """Three-point estimate: shortest, most likely and longest."""
 
-    dist: Literal["triangular"] = "triangular"
-    min: Duration
-    mode: Duration
-    max: Duration
+    dist: Literal["triangular"] = "triangular"  # the distribution's name
+    min: Duration  # the smallest value
+    mode: Duration  # the most likely value
+    max: Duration  # the largest value
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -213,9 +213,9 @@ class Triangular(_Base):
 class Uniform(_Base):
     """Any value between ``min`` and ``max`` equally likely."""
 
-    dist: Literal["uniform"] = "uniform"
-    min: Duration
-    max: Duration
+    dist: Literal["uniform"] = "uniform"  # the distribution's name
+    min: Duration  # the smallest value
+    max: Duration  # the largest value
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -242,8 +242,9 @@ def _quantile_keys(table: object) -> object:
 class Empirical(_Base):
     """Observed values resampled with equal weight, or a quantile table interpolated linearly."""
 
-    dist: Literal["empirical"] = "empirical"
-    values: tuple[Duration, ...] | None = None
+    dist: Literal["empirical"] = "empirical"  # the distribution's name
+    values: tuple[Duration, ...] | None = None  # observed values, drawn with equal weight
+    # or: probability → value, from 0 to 1, interpolated
     quantiles: Annotated[dict[float, Duration] | None, BeforeValidator(_quantile_keys)] = None
 
     @model_validator(mode="after")

@@ -26,7 +26,7 @@ class Inject(Spec):
 
     name: str  # short, unique: what the console lists
     at: Duration | None = None  # after the start of the run; None: only when the facilitator fires it
-    kind: Literal["message", "outage", "incident", "staff"] = "message"
+    kind: Literal["message", "outage", "incident", "staff"] = "message"  # what the inject does
     text: str = ""  # what the players read
     service: str | None = None  # outage: the service that fails
     stream: str | None = None  # incident: planned like this arrival stream's incidents
@@ -55,7 +55,7 @@ class PublishedMoment(Spec):
 class Exercise(Spec):
     """How a scenario is played as a tabletop exercise."""
 
-    title: str
+    title: str  # shown to players and facilitator
     briefing: str = ""  # what the players are told at the start
     facilitator_notes: str = ""  # what only the facilitator sees
     start_at: Duration = 0.0  # the clock starts here (just before the action)

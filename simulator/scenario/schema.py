@@ -101,8 +101,8 @@ class RunSettings(Spec):
     start: dt.datetime = dt.datetime(2026, 1, 5)  # a Monday, local time without DST
     horizon: PositiveDuration  # simulated time after the start, e.g. "52w"
     warmup: Duration = 0.0  # incidents arriving before this are left out of the KPIs
-    replications: PositiveCount = 10
-    seed: Seed = 1
+    replications: PositiveCount = 10  # independent runs, each with its own random numbers
+    seed: Seed = 1  # the root seed; the same seed gives the same results
 
     @field_validator("start")
     @classmethod
@@ -140,8 +140,11 @@ class ArrivalStream(Spec):
     volume: PositiveRate | None = None  # mean incidents per day, e.g. "350/day"
     at: tuple[Duration, ...] | None = None  # or: incidents at these times after the start
     category: str | None = None  # defaults to the stream's name
+    # 24 shares of a day's arrivals, summing to 1
     hour_of_day: Annotated[tuple[float, ...] | None, _shares(24, "hourly shares")] = None
+    # 7 weights, Monday first, averaging 1
     day_of_week: Annotated[tuple[float, ...] | None, _shares(7, "weekday weights (Mon..Sun)")] = None
+    # or: 7 rows (Mon..Sun) of 24 shares, summing to 1
     weekly: Annotated[tuple[tuple[float, ...], ...] | None, BeforeValidator(_weekly)] = None
     impact: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
     urgency: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
@@ -195,7 +198,7 @@ class Priority(Spec):
 
     response: PositiveDuration | None = None  # arrival → first work started
     resolution: PositiveDuration | None = None  # arrival → resolved, pauses excluded
-    calendar: str = ALWAYS_OPEN
+    calendar: str = ALWAYS_OPEN  # the calendar both SLA clocks run on
     attainment_target: Probability | None = None  # e.g. 0.9: share of incidents within target
     breach_penalty: Money | None = None  # money per resolution-SLA breach (for ROI)
     response_breach_penalty: Money | None = None  # money per response-SLA breach
@@ -231,11 +234,11 @@ class Shift(Spec):
     the nights that start Monday to Friday).
     """
 
-    name: str | None = None
-    days: Weekdays
-    start: TimeOfDay
-    end: TimeOfDay
-    headcount: PositiveCount
+    name: str | None = None  # default shift1, shift2, ...
+    days: Weekdays  # the weekdays the shift starts on
+    start: TimeOfDay  # local time the shift starts
+    end: TimeOfDay  # earlier than the start: the shift crosses midnight
+    headcount: PositiveCount  # agents on duty during the shift
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
@@ -267,8 +270,9 @@ class Team(Spec):
     """The service desk or a resolver group: who works when, and what an hour costs."""
 
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
-    roster: tuple[Shift, ...] | None = None
+    roster: tuple[Shift, ...] | None = None  # or: shifts, each with its days, hours and headcount
     hourly_cost: Money = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
+    # finish the ticket in hand as overtime, or hand it back to the queue
     at_shift_end: Literal["finish", "handover"] = "finish"
     on_call: OnCallRota | None = None  # out-of-hours call-out for urgent tickets (none: they wait)
 
@@ -289,34 +293,37 @@ class Team(Spec):
 class PauseRule(Spec):
     """Waiting on the user: the ticket leaves the agent and its SLA clocks pause."""
 
-    probability: Probability
-    duration: Distribution
+    probability: Probability  # share of a group's visits that wait on the user
+    duration: Distribution  # how long the user takes
     after_share: Probability = 0.5  # share of the group's work done before the wait
 
 
 class Desk(Spec):
     """The first line: every new incident is handled here first."""
 
-    team: str
-    handling: Distribution
-    first_contact_resolution: Probability = 0.0
+    team: str  # the team that works as the desk
+    handling: Distribution  # the desk's work on a new ticket
+    first_contact_resolution: Probability = 0.0  # share resolved by the desk without escalation
+    # category → share, instead of the above
     first_contact_resolution_by_category: dict[str, Probability] = {}
     escalation: dict[str, Probability] = {}  # resolver group → share of what is escalated
+    # category → group → share, instead of the above
     escalation_by_category: dict[str, dict[str, Probability]] = {}
 
 
 class ResolverGroup(Spec):
     """A resolver group's work on a ticket, and where it sends tickets it cannot resolve."""
 
-    handling: Distribution
-    handling_by_priority: dict[str, Distribution] = {}
+    handling: Distribution  # the group's work on a ticket (a visit)
+    handling_by_priority: dict[str, Distribution] = {}  # priority → work, instead of the above
     # A visit can take its own time when it ends in a transfer (the ticket goes on to another
     # group), or else when it began with one (the ticket came from another group): per priority,
     # else for all priorities, else the handling above.
     handling_when_transferred: Distribution | None = None
+    # priority → work, instead of the above
     handling_when_transferred_by_priority: dict[str, Distribution] = {}
-    handling_after_transfer: Distribution | None = None
-    handling_after_transfer_by_priority: dict[str, Distribution] = {}
+    handling_after_transfer: Distribution | None = None  # a visit that began with a transfer
+    handling_after_transfer_by_priority: dict[str, Distribution] = {}  # priority → work, instead of the above
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
     waiting_on_user: PauseRule | None = None
 
@@ -324,14 +331,14 @@ class ResolverGroup(Spec):
 class ReopenRule(Spec):
     """A resolved ticket the user reopens; it returns to the group that resolved it."""
 
-    probability: Probability
+    probability: Probability  # share of resolved tickets reopened (at most once)
     delay: Distribution  # resolved → reopened
 
 
 class HierarchicalEscalation(Spec):
     """Alert management when a ticket has used a share of its resolution target."""
 
-    at_share: Probability = 0.75
+    at_share: Probability = 0.75  # share of the resolution target used before escalating
 
     @field_validator("at_share")
     @classmethod
@@ -355,24 +362,25 @@ class Flow(Spec):
 class BacklogItem(Spec):
     """Open tickets at the start of the run (today's state of the desk)."""
 
-    team: str
-    priority: str
-    count: PositiveCount
+    team: str  # the team whose queue holds them
+    priority: str  # their priority
+    count: PositiveCount  # how many tickets
     age: Distribution  # how long before the start each ticket was opened
-    category: str | None = None
+    category: str | None = None  # default: the first arrival stream's category
 
 
 class Scenario(Spec):
     """A whole organisation: demand, teams and shifts, SLA targets, flow, run settings."""
 
-    name: str = "scenario"
-    description: str = ""
+    name: str = "scenario"  # shown in reports and in a comparison's design names
+    description: str = ""  # what the scenario is for; shown in reports
     extends: str | None = None  # another scenario file this one starts from (resolved on loading)
     run: RunSettings
     calendars: dict[str, Calendar] = {}
     arrivals: dict[str, ArrivalStream]
     priorities: dict[str, Priority] = {"P1": Priority(), "P2": Priority(), "P3": Priority(),
                                        "P4": Priority()}
+    # impact (rows, 1 first) × urgency (columns) → priority
     priority_matrix: tuple[tuple[str, ...], ...] = SERVICENOW_PRIORITY_MATRIX
     teams: dict[str, Team]
     flow: Flow

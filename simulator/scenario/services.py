@@ -93,7 +93,7 @@ RestorationPath = Literal["workaround", "emergency_change"]
 class Restoration(Spec):
     """How long restoring the service takes, once people work on it."""
 
-    diagnosis: Distribution
+    diagnosis: Distribution  # time to find what to do
     fix: Distribution  # the workaround: failover, restart, rollback
     recovery: Distribution = Fixed.of("0m")  # after the fix, until users see it
     path: RestorationPath | None = None  # this service's policy (default: the process's)
@@ -103,7 +103,8 @@ class Restoration(Spec):
 class Service(Spec):
     """A service in the catalogue."""
 
-    users: PositiveCount
+    users: PositiveCount  # users of the service (the ticket storm's base)
+    # the priority of its first outage ticket (critical: P1)
     criticality: Literal["critical", "high", "medium", "low"] = "high"
     downtime_cost: DowntimeCostField = DowntimeCost()  # per minute of outage (see costs.py)
     owner: str  # the resolver group that restores it (and receives its P1 without a MIM)
@@ -123,7 +124,7 @@ class Service(Spec):
 class Outage(Spec):
     """An outage at a given time (for exercises), in addition to a service's own failures."""
 
-    service: str
+    service: str  # the service that fails
     at: Duration  # after the start of the run
 
 
@@ -131,15 +132,15 @@ class OnCall(Spec):
     """How fast a role joins the bridge: paging delays in and out of business hours."""
 
     calendar: str = ALWAYS_OPEN  # what "business hours" means for this role
-    in_hours: Distribution = Fixed.of("5m")
-    out_of_hours: Distribution = Fixed.of("20m")
+    in_hours: Distribution = Fixed.of("5m")  # delay to join during the calendar's hours
+    out_of_hours: Distribution = Fixed.of("20m")  # delay to join outside them
 
 
 class Role(Spec):
     """A role on the Major Incident Team, filled from a team (``owner``: the service's owner)."""
 
-    team: str
-    count: PositiveCount = 1
+    team: str  # a team of the scenario, or owner: the failed service's owner
+    count: PositiveCount = 1  # how many people of the team
     on_call: OnCall = OnCall()
 
 
@@ -155,7 +156,7 @@ class DeclareWhen(Spec):
 class MajorIncidentProcess(Spec):
     """The major-incident process: declaration, the Major Incident Team, updates, restoration."""
 
-    enabled: bool = False
+    enabled: bool = False  # the switch: off, outages are worked as ordinary tickets
     declare_when: DeclareWhen = DeclareWhen()
     recognition_delay: Distribution = Fixed.of("10m")  # criteria met → proposed
     acceptance: OnCall = OnCall()  # proposed → declared: the major incident manager accepts

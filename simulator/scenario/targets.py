@@ -2,8 +2,9 @@
 
 A target is a KPI, optionally scoped to a priority or a team, and a condition:
 ``"mtta_min": "<= 30"``, ``"P2.sla_response_attainment": ">= 0.9"`` or
-``"L2.utilisation": "<= 0.85"``. The names here are the contract with the
-metrics layer, which computes exactly these KPIs (a test keeps the two equal).
+``"L2.utilisation": "<= 0.85"``. The names come from the KPI catalogue
+(:mod:`simulator.scenario.kpis`), the contract with the metrics layer, which
+computes exactly these KPIs (a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from simulator.scenario.kpis import Family, kpi_names
 
 __all__ = [
     "CHANGE_KPIS",
@@ -28,34 +31,19 @@ __all__ = [
 ]
 
 #: KPIs measured over incidents, overall and per priority.
-INCIDENT_KPIS: tuple[str, ...] = (
-    "arrived", "resolved", "backlog_end", "backlog_age_h", "mtta_min", "p_wait",
-    "mttr_h", "mttr_h_median", "mttr_h_p90", "sla_response_attainment",
-    "sla_resolution_attainment", "sla_response_breaches", "sla_resolution_breaches", "fcr_rate",
-    "reassignments_mean", "reopen_rate",
-)
+INCIDENT_KPIS: tuple[str, ...] = kpi_names(Family.INCIDENT)
 #: KPIs measured per team.
-TEAM_KPIS: tuple[str, ...] = ("utilisation", "rostered_h", "overtime_h", "queue_wait_min",
-                              "backlog_end", "staff_cost")
+TEAM_KPIS: tuple[str, ...] = kpi_names(Family.TEAM)
 #: What the measured window cost, overall: staff (rostered and overtime hours) and SLA penalties.
-COST_KPIS: tuple[str, ...] = ("staff_cost", "sla_penalty")
+COST_KPIS: tuple[str, ...] = kpi_names(Family.COST)
 #: KPIs of outages and major incidents, overall.
-OUTAGE_KPIS: tuple[str, ...] = (
-    "outages", "major_incidents", "mttd_min", "time_to_declare_min", "time_to_assemble_min",
-    "mttr_restore_min", "mttr_restore_min_median", "mttr_restore_min_p90",
-    "update_cadence_kept", "downtime_cost",
-)
+OUTAGE_KPIS: tuple[str, ...] = kpi_names(Family.OUTAGE)
 #: KPIs measured per service.
-SERVICE_KPIS: tuple[str, ...] = ("outages", "downtime_min", "downtime_min_business_hours",
-                                 "downtime_min_past_ramp", "downtime_cost", "mtbf_h")
+SERVICE_KPIS: tuple[str, ...] = kpi_names(Family.SERVICE)
 #: KPIs of change and problem management, overall.
-CHANGE_KPIS: tuple[str, ...] = (
-    "normal_changes", "emergency_changes", "emergency_change_success_rate", "changes_backed_out",
-    "incidents_caused_by_changes", "problems_opened", "known_errors", "problems_fixed",
-    "incidents_avoided", "outages_avoided", "problem_trend",
-)
+CHANGE_KPIS: tuple[str, ...] = kpi_names(Family.CHANGE)
 #: KPIs per 30-day month after the warm-up (scope "month", key "1", "2", ...).
-MONTH_KPIS: tuple[str, ...] = ("problem_incidents", "problem_incidents_ratio")
+MONTH_KPIS: tuple[str, ...] = kpi_names(Family.MONTH)
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from simulator.metrics import KpiContext, replication_kpis
 from simulator.model.simulation import Simulation
@@ -180,6 +181,7 @@ def test_resolution_clock_follows_the_calendar_and_stops_while_waiting_on_the_us
     assert overall.loc["sla_resolution_attainment", "n"] == 1
 
 
+@pytest.mark.slow
 def test_infinite_capacity_time_in_system_is_the_sum_of_the_stages() -> None:
     log = simulate({
         "run": {"horizon": "2w", "seed": 3},

@@ -135,6 +135,7 @@ def test_a_missing_log_file_is_reported_not_a_crash(tmp_path: Path,
     assert code == 2 and "expected an existing log file; found no such file" in err
 
 
+@pytest.mark.slow
 def test_an_xes_log_is_read_through_pm4py(tmp_path: Path) -> None:
     import pm4py
 
@@ -153,6 +154,7 @@ def test_an_xes_log_is_read_through_pm4py(tmp_path: Path) -> None:
     assert log.incidents.loc["X1", "n_reassigned"] == 1.0
 
 
+@pytest.mark.slow
 def test_a_per_incident_export_without_impact_urgency_calibrates_to_a_valid_scenario(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Own priority names, no impact or urgency, an incident still open: the scenario loads."""

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(not UCI.is_file(), reason=f"the UCI 498 log is n
                                 "(../shared/data holds the real data; it is never copied into the repo)")
 
 
+@pytest.mark.slow
 def test_the_uci_log_is_read_as_it_is_and_calibrates_to_a_valid_scenario(tmp_path: Path) -> None:
     log = read_log(UCI, "servicenow")
     assert len(log.updates) == 141_712 and len(log.incidents) == 24_918

@@ -21,6 +21,9 @@ from simulator.experiment.roi import (
 from simulator.scenario import load_scenario
 from tests.helpers import run_cli
 
+#: Long runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[2]
 WITH_MIM = ROOT / "scenarios" / "with-mim.yaml"
 WITHOUT_MIM = ROOT / "scenarios" / "without-mim.yaml"

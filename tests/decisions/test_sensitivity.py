@@ -16,6 +16,9 @@ from simulator.reporting.tornado import tornado_chart
 from simulator.scenario import load_scenario
 from tests.helpers import run_cli
 
+#: Long runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[2]
 MMC = ROOT / "scenarios" / "mmc.yaml"
 SHORT = ["run.horizon=4w", "run.warmup=1w"]

@@ -42,6 +42,7 @@ def test_the_formula_first_cut_is_eleven_agents_as_erlang_c_says() -> None:
         assert predicted["sla_response_attainment"] == pytest.approx(attainment, abs=5e-4)
 
 
+@pytest.mark.slow
 def test_the_search_settles_on_eleven_agents_after_rejecting_ten(mmc_search: StaffingResult) -> None:
     assert mmc_search.first_cut.roster == (11,)
     assert mmc_search.chosen is not None and mmc_search.chosen.roster == (11,)
@@ -53,6 +54,7 @@ def test_the_search_settles_on_eleven_agents_after_rejecting_ten(mmc_search: Sta
     assert ten.mean == pytest.approx(0.849, abs=0.04) and eleven.mean == pytest.approx(0.945, abs=0.03)
 
 
+@pytest.mark.slow
 def test_heavy_tailed_work_needs_more_agents_than_erlang_c_says() -> None:
     # Erlang C assumes exponential work; with the same mean and a heavier tail, waits are longer.
     overrides = [*THIRTY_MINUTES, "flow.desk.handling={dist: lognormal, mean: 60m, sd: 150m}"]
@@ -62,6 +64,7 @@ def test_heavy_tailed_work_needs_more_agents_than_erlang_c_says() -> None:
     assert result.chosen is not None and result.chosen.roster[0] > 11 and result.chosen.meets
 
 
+@pytest.mark.slow
 def test_the_lagged_load_of_resolver_groups_follows_the_routing() -> None:
     scenario = load_scenario(BASELINE)
     demands = team_demands(scenario)
@@ -98,6 +101,7 @@ def test_roster_cost_is_hours_times_hourly_cost() -> None:
     assert roster_cost(chosen, (3,)) == (3 * 45 * 60.0, 3 * 45.0)
 
 
+@pytest.mark.slow
 def test_staff_command_json(capsys: pytest.CaptureFixture[str]) -> None:
     arguments = ["staff", str(MMC), "--target", "sla_response_attainment>=0.9", "-r", "3",
                  "--seed", "3", "-j", "2", "--format", "json"]

@@ -90,6 +90,7 @@ def _sorted(table: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(columns, ignore_index=True)[[*columns, "value", "n"]]
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_twice_resumes_to_exactly_the_uninterrupted_results(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reference = tmp_path / "reference.sqlite"

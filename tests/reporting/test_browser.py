@@ -14,7 +14,9 @@ import pytest
 from PIL import Image
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt install chromium)")
+#: Browser sessions are long: left out of the fast subset (`make fast`), run by CI.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt install chromium)")]
 
 
 def _open(report: Path, shot: Path) -> tuple[list[str], list[str], list[list[object]], list[str], int]:

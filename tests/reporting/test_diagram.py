@@ -67,6 +67,7 @@ def test_the_major_incident_and_change_lanes_appear_when_enabled() -> None:
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda path: path.stem)
+@pytest.mark.slow
 def test_no_labels_overlap_in_any_shipped_scenario(path: Path) -> None:
     figure = diagram_figure(load_scenario(path))
     try:
@@ -75,6 +76,7 @@ def test_no_labels_overlap_in_any_shipped_scenario(path: Path) -> None:
         plt.close(figure)
 
 
+@pytest.mark.slow
 def test_diagram_writes_a_png_of_the_figures_size_that_is_not_blank(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "with-mim.png"

@@ -75,6 +75,7 @@ def assert_self_contained(path: Path) -> int:
     return len(images)
 
 
+@pytest.mark.slow
 def test_run_report_is_written_by_run_and_is_self_contained(mim_run: Path) -> None:
     report = mim_run / "report.html"
     assert report.is_file()
@@ -84,6 +85,7 @@ def test_run_report_is_written_by_run_and_is_self_contained(mim_run: Path) -> No
     assert ids == list(RUN_SECTIONS)
 
 
+@pytest.mark.slow
 def test_run_report_shows_the_runs_own_numbers(mim_run: Path) -> None:
     text = (mim_run / "report.html").read_text(encoding="utf-8")
     summary = json.loads((mim_run / "summary.json").read_text())
@@ -121,6 +123,7 @@ def test_the_timeline_measures_each_milestone_from_the_impact() -> None:
                           "change approved": 90.0, "restored": 160.0}
 
 
+@pytest.mark.slow
 def test_comparison_report_shows_the_differences_with_their_cis(comparison_dir: Path) -> None:
     report = comparison_dir / "report.html"
     assert assert_self_contained(report) == 4  # differences, backlog, SLA, the first design's diagram
@@ -152,6 +155,7 @@ def test_run_report_needs_an_output_directory(capsys: pytest.CaptureFixture[str]
     assert "--report" in err and "--out" in err
 
 
+@pytest.mark.slow
 def test_a_run_directory_from_before_the_hourly_measures_still_reports(
         mim_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import shutil

@@ -32,6 +32,7 @@ def _images(report: Path) -> list[dict[str, str]]:
     return [attrs for tag, attrs in parse(report).tags if tag == "img"]
 
 
+@pytest.mark.slow
 def test_sweep_report_is_self_contained_with_a_heat_map_per_kpi(sweep_store: Path) -> None:
     report = sweep_store.with_suffix(".html")  # the default: next to the store
     assert assert_self_contained(report) == 1  # the scenario's one target: mtta_min
@@ -48,6 +49,7 @@ def test_sweep_report_is_self_contained_with_a_heat_map_per_kpi(sweep_store: Pat
     assert pixels.std() > 30  # not blank: dark and light cells, text, a colour bar
 
 
+@pytest.mark.slow
 def test_sweep_report_kpi_table_is_the_stores_summary(sweep_store: Path, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "chosen.html"
@@ -75,6 +77,7 @@ def test_sweep_report_kpi_table_is_the_stores_summary(sweep_store: Path, tmp_pat
     assert (mtta["ci_low"] >= 0).all()  # clipped: no negative minutes
 
 
+@pytest.mark.slow
 def test_an_interrupted_sweep_is_reported_as_incomplete(sweep_store: Path, tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     store = tmp_path / "interrupted.sqlite"
@@ -103,6 +106,7 @@ def test_a_file_that_is_no_sweep_store_is_one_clear_line(content: bytes, tmp_pat
     assert not bad.with_suffix(".html").exists()
 
 
+@pytest.mark.slow
 def test_an_unknown_kpi_is_one_clear_line(sweep_store: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["report", str(sweep_store), "-o", str(tmp_path / "x.html"), "--kpi", "mtta"],

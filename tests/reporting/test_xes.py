@@ -32,6 +32,7 @@ def run_events(tmp_path: Path, capsys: pytest.CaptureFixture[str], events: str) 
 
 
 @pytest.mark.filterwarnings("ignore:Install the optional requirement:UserWarning")  # pm4py's speed tip
+@pytest.mark.slow
 def test_xes_reads_back_with_pm4py_and_a_discovered_model_replays_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import pm4py

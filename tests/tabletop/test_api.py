@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from simulator.tabletop.app import Exercise
@@ -100,6 +101,7 @@ def test_a_declaration_decision_changes_the_scoreboard(client: TestClient,
     assert board["time_to_detect_min"] == 3.0 and board["time_to_declare_min"] == 5.0
 
 
+@pytest.mark.slow
 def test_waiting_delays_the_declaration(client: TestClient, facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
     decision = _step_to_decision(client, facilitator, round_id, "declare")
@@ -144,6 +146,7 @@ def test_stakeholder_updates_only_for_an_open_major_incident(client: TestClient,
     assert client.get(f"/api/rounds/{round_id}/state").json()["scoreboard"]["updates_sent"] == 1
 
 
+@pytest.mark.slow
 def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
                                                        facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
@@ -160,6 +163,7 @@ def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
     assert _step_to_decision(client, facilitator, round_id, "page")["key"] == paging
 
 
+@pytest.mark.slow
 def test_rounds_are_compared_and_debriefed(client: TestClient, facilitator: dict[str, str]) -> None:
     blue, red = _open_round(client, facilitator, "Blue"), _open_round(client, facilitator, "Red")
     for round_id, answer in ((blue, "declare"), (red, "not yet")):

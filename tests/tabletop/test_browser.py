@@ -21,7 +21,9 @@ from simulator.tabletop.app import Exercise, create_app
 from tests.tabletop.conftest import CLOUDFLARE
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt install chromium)")
+#: Browser sessions are long: left out of the fast subset (`make fast`), run by CI.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt install chromium)")]
 
 
 @pytest.fixture

@@ -94,6 +94,7 @@ def test_a_scenario_without_an_exercise_is_refused_clearly() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in EXERCISES.glob("*.yaml")))
+@pytest.mark.slow
 def test_every_exercise_plays_through_on_its_policies(name: str) -> None:
     scenario = load_scenario(EXERCISES / name)
     round_ = Round(scenario, "Blue", seed=1)

@@ -209,6 +209,7 @@ def test_a_bad_override_names_the_option(tmp_path: Path, capsys: pytest.CaptureF
 
 @pytest.mark.parametrize("command", [[str(Path(sys.executable).parent / "mimsim")],
                                      [sys.executable, "-m", "simulator"]], ids=["mimsim", "python -m"])
+@pytest.mark.slow
 def test_the_installed_command_prints_no_traceback(tmp_path: Path, command: list[str]) -> None:
     path = write(tmp_path, {"run": {"horizon": 30}})
     done = subprocess.run([*command, "run", str(path)], capture_output=True, text=True, check=False)

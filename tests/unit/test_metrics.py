@@ -168,6 +168,25 @@ def test_backlog_series_follows_the_holding_team() -> None:
     assert by_team["(all)"].tolist() == [1, 1, 1, 1, 0, 0]
 
 
+def test_escalation_rate_counts_the_tickets_the_desk_handed_on_among_those_it_is_done_with() -> None:
+    handed_on = [(10, "A", "reassigned", "desk", "a"), (10, "A", "queued", "L2", None)]
+    rows = [*flow("A", 0, 0, 10)[:-1], *handed_on,  # escalated, still open at L2: decided
+            *flow("B", 0, 20, 30),  # resolved at the desk
+            *flow("C", 0, 0, 40)[:-1],
+            (40, "C", "reassigned", "desk", "a"), (40, "C", "queued", "L2", None),
+            (50, "C", "assigned", "L2", "b"), (50, "C", "work started", "L2", "b"),
+            (60, "C", "resolved", "L2", "b"),  # escalated and resolved
+            (70, "D", "arrived", "desk", None), (70, "D", "queued", "desk", None),  # not yet decided
+            (80, "E", "arrived", "desk", None), (80, "E", "queued", "desk", None)]
+    rows.sort(key=lambda row: row[0])
+    log = make_log(rows, {"A": "P3", "B": "P3", "C": "P3", "D": "P3", "E": "P1"}, end=100)
+    kpis = kpi_table(log)
+    assert tuple(kpis.loc[("overall", "", "escalation_rate")]) == (pytest.approx(2 / 3), 3)
+    assert tuple(kpis.loc[("priority", "P3", "escalation_rate")]) == (pytest.approx(2 / 3), 3)
+    value, n = kpis.loc[("priority", "P1", "escalation_rate")]  # E is still with the desk
+    assert math.isnan(value) and n == 0
+
+
 def test_every_kpi_of_the_vocabulary_is_computed() -> None:
     kpis = replication_kpis(make_log(flow("A", 0, 0, 5), {"A": "P3"}), POLICY)
     overall = set(kpis.loc[kpis["scope"] == "overall", "kpi"])

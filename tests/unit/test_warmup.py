@@ -65,6 +65,7 @@ def test_the_period_follows_resolution_times_and_the_arrival_shape() -> None:
     assert choose_period(daily, 3.0) == "day"
 
 
+@pytest.mark.slow
 def test_the_warmup_command_suggests_and_plots(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     plot = tmp_path / "warmup.png"
@@ -79,6 +80,7 @@ def test_the_warmup_command_suggests_and_plots(tmp_path: Path,
     assert image[..., :3].std() > 0.05  # not a blank canvas
 
 
+@pytest.mark.slow
 def test_run_notes_a_warmup_that_looks_too_short(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["run", str(SCENARIOS / "baseline.yaml"), "-r", "3", "-j", "2",
                             "--set", "run.horizon=30w", "--set", "run.warmup=0m"], capsys)

@@ -13,6 +13,9 @@ from simulator.scenario import load_scenario
 from tests.helpers import run_cli
 from tests.validation.scenarios import erlang_c
 
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
+
 MMC = Path(__file__).parents[2] / "scenarios" / "mmc.yaml"
 SHORT = ["run.horizon=8w", "run.warmup=1w"]
 SET_SHORT = [part for item in SHORT for part in ("--set", item)]

@@ -48,6 +48,7 @@ def _changes(events: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, str]]]:
             for case, group in rows.sort_values("seq").groupby("case_id", observed=True)}
 
 
+@pytest.mark.slow
 def test_a_backed_out_change_never_counts_as_a_success(risky: tuple[Scenario, SimulationLog]) -> None:
     chosen, log = risky
     changes = _changes(log.events)
@@ -78,6 +79,7 @@ def test_a_backed_out_change_never_counts_as_a_success(risky: tuple[Scenario, Si
     assert kpis[("overall", "", "changes_backed_out")] >= started - implemented
 
 
+@pytest.mark.slow
 def test_an_ecab_never_decides_before_its_quorum_is_present(risky: tuple[Scenario, SimulationLog]) -> None:
     chosen, log = risky
     quorum = chosen.changes.emergency.ecab.quorum  # type: ignore[union-attr]
@@ -93,6 +95,7 @@ def test_an_ecab_never_decides_before_its_quorum_is_present(risky: tuple[Scenari
     assert decided > 30
 
 
+@pytest.mark.slow
 def test_failed_changes_bring_incidents_linked_to_them(risky: tuple[Scenario, SimulationLog]) -> None:
     _, log = risky
     events = log.events
@@ -231,6 +234,7 @@ def test_a_major_incident_review_opens_the_problem_that_ends_the_outages() -> No
     assert kpis[("overall", "", "problems_fixed")] == 1
 
 
+@pytest.mark.slow
 def test_problem_management_means_fewer_incidents_and_less_work_in_the_paired_pair() -> None:
     short = ["run.horizon=16w"]
     designs = [(name, load_scenario(SCENARIOS / f"{name}.yaml", short))
@@ -256,6 +260,7 @@ def _story_problem(activities: list[str], allowed: dict[str | None, set[str]],
     return None
 
 
+@pytest.mark.slow
 def test_changes_problems_and_the_incidents_they_bring_tell_possible_stories(
         risky: tuple[Scenario, SimulationLog]) -> None:
     from tests.validation.test_invariants import CLOCK_ROWS, NEXT

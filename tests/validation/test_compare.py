@@ -14,6 +14,9 @@ from simulator.scenario import load_scenario
 from simulator.scenario.targets import CHANGE_KPIS, COST_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
 from tests.helpers import run_cli
 
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
+
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 SHORT = ["run.horizon=6w", "run.warmup=1w"]
 SET_SHORT = [part for item in SHORT for part in ("--set", item)]

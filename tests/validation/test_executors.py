@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from simulator.experiment import (
     DaskExecutor,
@@ -14,6 +15,9 @@ from simulator.experiment import (
     run_experiment,
 )
 from simulator.scenario import load_scenario
+
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 

@@ -61,6 +61,7 @@ def _story_problems(activities: list[str]) -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_every_incident_tells_a_possible_story(baseline_log: tuple[Simulation, SimulationLog]) -> None:
     events = baseline_log[1].events.sort_values("seq")
     assert events["seq"].is_monotonic_increasing and events["timestamp"].is_monotonic_increasing
@@ -121,6 +122,7 @@ def test_breach_events_agree_with_the_sla_kpis(baseline_log: tuple[Simulation, S
         assert len(measured) > 0
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_log_with_one_or_two_workers(tmp_path: Path) -> None:
     chosen = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon=6w", "run.warmup=1w"])
     runs = {workers: run_experiment(chosen, Execution(3, workers=workers, out_dir=tmp_path / f"w{workers}"))
@@ -143,6 +145,7 @@ def _arrivals(chosen: Scenario) -> pd.DataFrame:
     return events[events["activity"] == "arrived"][["case_id", "timestamp", "priority", "category"]]
 
 
+@pytest.mark.slow
 def test_adding_an_agent_leaves_the_arrival_stream_unchanged() -> None:
     short = ["run.horizon=6w", "run.warmup=1w"]
     before = _arrivals(load_scenario(SCENARIOS / "baseline.yaml", short))

@@ -52,6 +52,7 @@ def _first(events: pd.DataFrame, activity: str, by: str = "case_id") -> pd.Serie
 
 
 @pytest.mark.parametrize("pair", ["with_mim", "without_mim"])
+@pytest.mark.slow
 def test_no_ticket_about_an_outage_resolves_before_the_service_is_restored(
         pair: str, request: pytest.FixtureRequest) -> None:
     _, log = request.getfixturevalue(pair)
@@ -65,6 +66,7 @@ def test_no_ticket_about_an_outage_resolves_before_the_service_is_restored(
     assert (resolved["timestamp"].to_numpy() >= restored.reindex(parent).to_numpy()).all()
 
 
+@pytest.mark.slow
 def test_children_are_linked_and_resolved_with_their_major_incident(
         with_mim: tuple[Scenario, SimulationLog]) -> None:
     events = with_mim[1].events
@@ -78,6 +80,7 @@ def test_children_are_linked_and_resolved_with_their_major_incident(
     assert at_restore.mean() > 0.95 and resolved.loc[at_restore, "agent"].isna().all()
 
 
+@pytest.mark.slow
 def test_without_the_process_users_tickets_are_closed_one_by_one_after_the_restore(
         without_mim: tuple[Scenario, SimulationLog]) -> None:
     events = without_mim[1].events
@@ -88,6 +91,7 @@ def test_without_the_process_users_tickets_are_closed_one_by_one_after_the_resto
     assert len(resolved) > 100 and resolved["agent"].notna().all()  # a desk agent closes each
 
 
+@pytest.mark.slow
 def test_every_declared_major_incident_is_assembled_after_its_declaration(
         with_mim: tuple[Scenario, SimulationLog]) -> None:
     events = with_mim[1].events
@@ -103,6 +107,7 @@ def test_every_declared_major_incident_is_assembled_after_its_declaration(
         assert len(pair) > 20 and (pair["a"] <= pair["b"]).all(), (earlier, later)
 
 
+@pytest.mark.slow
 def test_bridge_members_leave_their_tickets_and_never_work_two_things_at_once(
         with_mim: tuple[Scenario, SimulationLog]) -> None:
     _, log = with_mim
@@ -151,6 +156,7 @@ def test_union_length_counts_each_covered_minute_once(pieces: list[tuple[int, in
     assert union_length(intervals) == len(covered)
 
 
+@pytest.mark.slow
 def test_the_process_shortens_restores_and_cuts_downtime_cost_in_the_paired_comparison() -> None:
     designs = [(name, load_scenario(SCENARIOS / f"{name}.yaml", FREQUENT))
                for name in ("without-mim", "with-mim")]
@@ -177,6 +183,7 @@ def test_the_cloudflare_replay_carries_the_published_timestamps() -> None:
     assert first["outage started"].date().isoformat() == "2019-07-02"
 
 
+@pytest.mark.slow
 def test_the_crowdstrike_surge_swamps_the_desk_and_field_support() -> None:
     _, log = _run("crowdstrike-2024-surge.yaml", [])
     events = log.events
@@ -198,6 +205,7 @@ def test_the_crowdstrike_surge_swamps_the_desk_and_field_support() -> None:
 
 
 @pytest.mark.parametrize("pair", ["with_mim", "without_mim"])
+@pytest.mark.slow
 def test_every_ticket_about_an_outage_tells_a_possible_story(
         pair: str, request: pytest.FixtureRequest) -> None:
     from tests.validation.test_invariants import CLOCK_ROWS, NEXT

@@ -25,6 +25,9 @@ from simulator.scenario import load_scenario
 from tests.helpers import scenario
 from tests.validation.scenarios import TWO_CLASS_WAITS_MIN, TWO_CLASSES, erlang_c
 
+#: Long statistical runs: left out of the fast subset (`make fast`), run by CI.
+pytestmark = pytest.mark.slow
+
 MMC = Path(__file__).parents[2] / "scenarios" / "mmc.yaml"
 REPLICATIONS = 20
 
