@@ -105,9 +105,13 @@ def _is_distribution(node: Schema) -> bool:
 
 
 def _options(node: Schema) -> list[Schema]:
-    """The non-null alternatives of a field's schema."""
-    if "anyOf" in node and not _is_distribution(node):
-        return [option for option in node["anyOf"] if option.get("type") != "null"]
+    """The non-null alternatives of a field's schema (a union of unions flattened)."""
+    if _is_distribution(node):
+        return [node]
+    for key in ("anyOf", "oneOf"):
+        if key in node:
+            return [found for option in node[key] if option.get("type") != "null"
+                    for found in _options(option)]
     return [node]
 
 

@@ -60,6 +60,7 @@ from simulator.experiment.roi_summary import (
 )
 from simulator.experiment.uncertainty import (
     UncertainInput,
+    for_scenario,
     latin_hypercube,
     price_leaves,
     scenario_inputs,
@@ -155,7 +156,7 @@ def _merge_inputs(scenarios: Mapping[str, Scenario],
             if item.path not in given_paths:
                 groups.setdefault(_identity(item), (item, []))[1].append((role, item.path))
     inputs = [_named(targets, spec) for spec, targets in groups.values()]
-    for item in given:
+    for item in (for_scenario(item, scenarios["baseline"]) for item in given):
         roles: tuple[str, ...] = _ROLES
         if item.kind == "price":
             roles = tuple(role for role in _ROLES if item.path in price_leaves(scenarios[role]))
@@ -429,6 +430,81 @@ def _fixed_prices(scenarios: Mapping[str, Scenario],
     return fixed
 
 
+@dataclass
+class _Plan:
+    """What a study simulates and prices: its inputs, configurations and input sets."""
+
+    stems: dict[str, str]
+    loaded: dict[str, Scenario]
+    seed: int
+    inputs: list[StudyInput]
+    prices: list[StudyInput]
+    model: list[StudyInput]
+    configurations: list[Configuration]
+    configuration_of: np.ndarray
+    simulated: list[_Simulated]
+    sets: pd.DataFrame
+
+    def price_sets(self, settings: RoiSettings) -> pd.DataFrame:
+        """Every input set's figures from the replications simulated so far."""
+        return pd.DataFrame([
+            {"configuration": int(self.configuration_of[index]),
+             **_set_figures(self.simulated[self.configuration_of[index]],
+                            _values_by_role(self.prices, row.to_dict()), settings)}
+            for index, row in self.sets.iterrows()])
+
+    def model_values(self) -> pd.DataFrame:
+        """Each input set's model-input values (as written)."""
+        return pd.DataFrame({item.key: [self.configurations[k].assignments[position].split("=", 1)[1]
+                                        for k in self.configuration_of]
+                             for position, item in enumerate(self.model)})
+
+
+def _plan(files: tuple[str | Path, str | Path], overrides: Sequence[str], study: StudySettings,
+          execution: Execution, uncertain: Sequence[UncertainInput]) -> _Plan:
+    stems = {role: Path(file).stem for role, file in zip(_ROLES, files, strict=True)}
+    if stems["baseline"] == stems["improved"]:
+        stems = {role: f"{role}: {stem}" for role, stem in stems.items()}
+    loaded = {role: load_scenario(file, overrides) for role, file in zip(_ROLES, files, strict=True)}
+    seed = execution.seed_for(loaded["baseline"])
+    inputs = _merge_inputs(loaded, uncertain)
+    model = [item for item in inputs if item.spec.kind == "model"]
+    prices = [item for item in inputs if item.spec.kind == "price"]
+    sampling_seed = seed if study.seed is None else study.seed
+    configurations, configuration_of = _configurations(model, study.model_points,
+                                                       study.input_sets, sampling_seed)
+    simulated = [_Simulated({role: load_scenario(file, (*overrides, *config.assignments))
+                             for role, file in zip(_ROLES, files, strict=True)},
+                            {role: stems[role] if config.label == "base"
+                             else f"{stems[role]} @ {config.label}" for role in _ROLES})
+                 for config in configurations]
+    sets = latin_hypercube([item.spec for item in prices], study.input_sets, sampling_seed)
+    sets.columns = [item.key for item in prices]
+    return _Plan(stems, loaded, seed, inputs, prices, model, configurations, configuration_of,
+                 simulated, sets)
+
+
+def _replicate(plan: _Plan, settings: RoiSettings, study: StudySettings, replications: int,
+               execution: Execution) -> tuple[pd.DataFrame, float, list[tuple[int, int]]]:
+    """Simulate in batches until the simulation's share of the spread is within the target (or
+    the cap): the priced input sets, the share, and each batch's (seed, replications)."""
+    batches: list[tuple[int, int]] = []
+    total = 0
+    with execution.started() as running:
+        while True:
+            count = replications - total
+            batch_seed = _batch_seed(plan.seed, len(batches))
+            _simulate(plan.simulated, count, batch_seed, total, running)
+            batches.append((batch_seed, count))
+            total += count
+            per_set = plan.price_sets(settings)
+            share = simulation_share(per_set["net_benefit"].to_numpy(),
+                                     per_set["net_benefit_se"].to_numpy())
+            if not share > study.noise_target or total >= study.max_replications:
+                return per_set, share, batches
+            replications = min(study.max_replications, math.ceil(total * share / study.noise_target))
+
+
 def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
                   study: StudySettings | None = None, execution: Execution | None = None, *,
                   overrides: Sequence[str] = (), uncertain: Sequence[UncertainInput] = ()) -> RoiStudy:
@@ -441,62 +517,23 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
     """
     study = study or StudySettings()
     execution = (execution or Execution()).writing_nothing("an ROI study")
-    stems = {role: Path(file).stem for role, file in zip(_ROLES, files, strict=True)}
-    if stems["baseline"] == stems["improved"]:
-        stems = {role: f"{role}: {stem}" for role, stem in stems.items()}
-    loaded = {role: load_scenario(file, overrides) for role, file in zip(_ROLES, files, strict=True)}
-    seed = execution.seed_for(loaded["baseline"])
-    replications = execution.fixed_replications(loaded["baseline"], "an ROI study")
-    inputs = _merge_inputs(loaded, uncertain)
-    model = [item for item in inputs if item.spec.kind == "model"]
-    prices = [item for item in inputs if item.spec.kind == "price"]
-    sampling_seed = seed if study.seed is None else study.seed
-    configurations, configuration_of = _configurations(model, study.model_points,
-                                                       study.input_sets, sampling_seed)
-    simulated = []
-    for config in configurations:
-        names = {role: stems[role] if config.label == "base" else f"{stems[role]} @ {config.label}"
-                 for role in _ROLES}
-        scenarios = {role: load_scenario(file, (*overrides, *config.assignments))
-                     for role, file in zip(_ROLES, files, strict=True)}
-        simulated.append(_Simulated(scenarios, names))
-    sets = latin_hypercube([item.spec for item in prices], study.input_sets, sampling_seed)
-    sets.columns = [item.key for item in prices]
-    base_values = {item.key: item.spec.base for item in prices}
-    batches: list[tuple[int, int]] = []
-    with execution.started() as running:
-        total = 0
-        while True:
-            count = replications if not batches else replications - total
-            batch_seed = _batch_seed(seed, len(batches))
-            _simulate(simulated, count, batch_seed, total, running)
-            batches.append((batch_seed, count))
-            total += count
-            per_set = pd.DataFrame([
-                {"configuration": int(configuration_of[index]),
-                 **_set_figures(simulated[configuration_of[index]],
-                                _values_by_role(prices, row.to_dict()), settings)}
-                for index, row in sets.iterrows()])
-            share = simulation_share(per_set["net_benefit"].to_numpy(),
-                                     per_set["net_benefit_se"].to_numpy())
-            if not share > study.noise_target or total >= study.max_replications:
-                break
-            replications = min(study.max_replications, math.ceil(total * share / study.noise_target))
+    plan = _plan(files, overrides, study, execution, uncertain)
+    replications = execution.fixed_replications(plan.loaded["baseline"], "an ROI study")
+    per_set, share, batches = _replicate(plan, settings, study, replications, execution)
     per_set["payback_years"] = payback(per_set["one_off_cost"], per_set["annual_benefit"])
     per_set.index.name = "input_set"
-    base = simulated[0]
-    comparison = Comparison([base.names["baseline"], base.names["improved"]], seed,
+    base = plan.simulated[0]
+    comparison = Comparison([base.names["baseline"], base.names["improved"]], plan.seed,
                             pd.concat([base.kpis[role] for role in _ROLES], ignore_index=True),
                             pd.DataFrame(), pd.DataFrame())
     result = roi_analysis(comparison, base.scenarios["baseline"], base.scenarios["improved"],
                           settings, study.min_events)
-    model_values = pd.DataFrame({item.key: [text.split("=", 1)[1] for text in
-                                            (config.assignments[position] for config in
-                                             (configurations[k] for k in configuration_of))]
-                                 for position, item in enumerate(model)})
-    return RoiStudy(stems["baseline"], stems["improved"], settings, study, seed, inputs,
-                    configurations, pd.concat([sets, model_values], axis=1), per_set, total,
-                    batches, share, result,
-                    _tornado(prices, model, simulated, configurations, settings, base_values),
-                    _drivers(base, result),
-                    _fixed_prices(loaded, inputs), dict(base.scenarios))
+    base_values = {item.key: item.spec.base for item in plan.prices}
+    return RoiStudy(plan.stems["baseline"], plan.stems["improved"], settings, study, plan.seed,
+                    plan.inputs, plan.configurations,
+                    pd.concat([plan.sets, plan.model_values()], axis=1), per_set,
+                    sum(count for _, count in batches), batches, share, result,
+                    _tornado(plan.prices, plan.model, plan.simulated, plan.configurations, settings,
+                             base_values),
+                    _drivers(base, result), _fixed_prices(plan.loaded, plan.inputs),
+                    dict(base.scenarios))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -37,8 +37,8 @@ from simulator.scenario.estimates import SHAPES, Estimate
 from simulator.scenario.schema import Scenario
 from simulator.scenario.units import MINUTES_PER
 
-__all__ = ["PRICE_PATTERNS", "UncertainInput", "is_price_path", "latin_hypercube", "parse_uncertain",
-           "price_leaves", "scenario_inputs", "with_values"]
+__all__ = ["PRICE_PATTERNS", "UncertainInput", "for_scenario", "is_price_path", "latin_hypercube",
+           "parse_uncertain", "price_leaves", "scenario_inputs", "value_at", "with_values"]
 
 #: The keys that only price what the simulation measured (see the module's notes).
 PRICE_PATTERNS = (
@@ -77,12 +77,12 @@ class UncertainInput:
         if self.shape not in SHAPES:
             raise ValueError(f"{self.path}: expected a shape among {', '.join(SHAPES)}; found "
                              f"{self.shape!r}")
+        low, high = _show(self.low, self.unit), _show(self.high, self.unit)
         if not self.low < self.high:
-            raise ValueError(f"{self.path}: expected LOW below HIGH; found {self.low:g} and "
-                             f"{self.high:g}")
+            raise ValueError(f"{self.path}: expected LOW below HIGH; found {low} and {high}")
         if self.mode is not None and not self.low <= self.mode <= self.high:
             raise ValueError(f"{self.path}: expected the mode between LOW and HIGH; found "
-                             f"{self.mode:g} outside [{self.low:g}, {self.high:g}]")
+                             f"{_show(self.mode, self.unit)} outside [{low}, {high}]")
         if (self.shape == "uniform") != (self.mode is None):
             raise ValueError(f"{self.path}: expected a mode for a {self.shape} range and none "
                              f"for a uniform one")
@@ -172,9 +172,29 @@ def parse_uncertain(option: str) -> UncertainInput:
         raise ValueError(f"{path}: expected LOW:HIGH for a uniform range and LOW:MODE:HIGH for a "
                          f"{chosen} one; found {len(values)} values")
     low, *mode, high = values
-    whole = not unit and all(re.fullmatch(r"\s*-?\d+\s*", piece) for piece in text.split(":"))
-    return UncertainInput(path, low, mode[0] if mode else None, high, chosen, "command line", unit,
-                          whole)
+    return UncertainInput(path, low, mode[0] if mode else None, high, chosen, "command line", unit)
+
+
+def value_at(scenario: Scenario, path: str) -> object:
+    """The value a scenario holds at a dotted key (``teams.network.roster.0.headcount``), or None."""
+    node: Any = scenario
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            node = getattr(node, part, None)
+        elif isinstance(node, Mapping):
+            node = next((value for key, value in node.items() if str(key) == part), None)
+        elif isinstance(node, tuple | list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def for_scenario(item: UncertainInput, scenario: Scenario) -> UncertainInput:
+    """The input, drawn as whole numbers where the scenario holds a whole number (a headcount)."""
+    value = value_at(scenario, item.path)
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return replace(item, whole=whole) if whole != item.whole else item
 
 
 def _leaves(node: Any, path: str) -> Iterator[tuple[str, Any]]:

@@ -33,11 +33,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, Discriminator, Tag
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Tag
 
 from simulator.scenario.calendars import ALWAYS_OPEN
 from simulator.scenario.estimates import Money, Share
-from simulator.scenario.types import PositiveCount, PositiveDuration, Spec
+from simulator.scenario.types import PositiveCount, PositiveDuration, Spec, problem
 
 __all__ = ["DowntimeCost", "DowntimeCostField", "ManagerRole", "ProcessCosts", "Ramp", "Rate",
            "RateParts", "Training", "per_minute"]
@@ -79,8 +79,8 @@ def per_minute(rate: float | RateParts, users: int) -> float:
 class Ramp(Spec):
     """Outages longer than ``after`` cost more per minute from then on (SLA credits, churn)."""
 
-    after: PositiveDuration
-    extra_per_minute: Money
+    after: PositiveDuration  # an outage longer than this (e.g. "4h") ...
+    extra_per_minute: Money  # ... costs this much more for each further minute
 
 
 class DowntimeCost(Spec):
@@ -106,6 +106,21 @@ def _cost_kind(value: Any) -> str:
     return "flat"
 
 
+def _one_form(value: Any) -> Any:
+    """A cost per minute, or the detailed form — not a mix (an ``extends:`` merges mappings key
+    by key, so a range written over a detailed cost would otherwise mix them)."""
+    if isinstance(value, Mapping):
+        detailed = set(value) & set(DowntimeCost.model_fields)
+        if detailed and set(value) & _ESTIMATE_KEYS:
+            raise problem("downtime_cost", f"expected either a cost per minute (a number, or a "
+                                           f"range with min, mode, max) or the keys calendar, "
+                                           f"business_hours, out_of_hours and ramp; found both "
+                                           f"({', '.join(sorted(map(str, value)))}) — where a "
+                                           f"file extends another, write the whole downtime_cost "
+                                           f"as business_hours")
+    return value
+
+
 def _detailed(value: float | DowntimeCost) -> DowntimeCost:
     """A bare amount (or an amount's range) is the cost per minute at any hour."""
     return value if isinstance(value, DowntimeCost) else DowntimeCost(business_hours=value)
@@ -118,15 +133,15 @@ if TYPE_CHECKING:
 else:
     DowntimeCostField = Annotated[
         Annotated[Annotated[Money, Tag("flat")] | Annotated[DowntimeCost, Tag("detailed")],
-                  Discriminator(_cost_kind)], AfterValidator(_detailed)]
+                  Discriminator(_cost_kind)], BeforeValidator(_one_form), AfterValidator(_detailed)]
 
 
 class Training(Spec):
     """Training for the process: people × hours each per year × their hourly cost."""
 
     people: Money  # how many are trained (a count; a range is allowed)
-    hours_per_person_per_year: Money
-    hourly_cost: Money
+    hours_per_person_per_year: Money  # courses and drills
+    hourly_cost: Money  # of the people trained, fully loaded
 
     def per_year(self) -> float:
         """What training costs a year."""
@@ -138,7 +153,7 @@ class ManagerRole(Spec):
 
     on_call_allowance_per_year: Money = 0.0  # standby pay for the out-of-hours rota
     hours_per_week: Money = 0.0  # reviews, reporting, drills, process ownership
-    hourly_cost: Money = 0.0
+    hourly_cost: Money = 0.0  # of the managers' time
 
     def per_year(self) -> float:
         """What the role costs a year, besides bridges."""
@@ -152,7 +167,7 @@ class ProcessCosts(Spec):
     tooling_per_year: Money = 0.0  # licences: paging, status page, bridge tooling
     training: Training | None = None
     manager_role: ManagerRole | None = None
-    other_per_year: Money = 0.0
+    other_per_year: Money = 0.0  # anything else the process costs each year
 
     def per_year(self) -> float:
         """The recurring cost per year."""

@@ -97,8 +97,8 @@ def _unknown(keys: list[str]) -> None:
     for key in keys:
         if key not in _KEYS:
             close = difflib.get_close_matches(key, _KEYS, n=1)
-            hint = f": did you mean {close[0]!r}?" if close else ""
-            raise problem("estimate", f"unknown key {key!r}{hint} expected min, mode, max, dist "
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise problem("estimate", f"unknown key {key!r}: {hint}expected min, mode, max, dist "
                                       f"and source (a range), or value and source")
 
 

@@ -262,7 +262,7 @@ class OnCallRota(Spec):
     At shift end, a ticket of these priorities in hand is finished, not handed over.
     """
 
-    priorities: tuple[str, ...] = ("P1",)
+    priorities: tuple[str, ...] = ("P1",)  # the tickets that call someone out
     call_out: Distribution  # paged → working on the ticket
 
 
