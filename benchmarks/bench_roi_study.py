@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 from pathlib import Path
 
@@ -38,9 +39,10 @@ def main() -> None:
     options = parser.parse_args()
     files = (SCENARIOS / "without-mim.yaml", SCENARIOS / "with-mim.yaml")
     load_before = os.getloadavg()
-    began = time.perf_counter()
+    began = time.process_time()
     run_replication(load_scenario(files[1]), 0, 1)
-    one = time.perf_counter() - began
+    one = time.process_time() - began  # CPU seconds: what a replication costs, whatever the load
+    cpu_before = _cpu_seconds()
     began = time.perf_counter()
     study = run_roi_study(files, RoiSettings(years=3),
                           StudySettings(input_sets=options.input_sets,
@@ -48,6 +50,7 @@ def main() -> None:
                           Execution(options.replications, workers=options.workers),
                           uncertain=[parse_uncertain(text) for text in options.uncertain])
     wall = time.perf_counter() - began
+    cpu = _cpu_seconds() - cpu_before
     load_after = os.getloadavg()
     net = study.distributions()["net_benefit"]
     runs = len(study.configurations) * 2 * study.replications
@@ -56,11 +59,20 @@ def main() -> None:
           f"{len(study.configurations)} configurations × 2 designs × {study.replications} "
           f"replications = {runs} replications (batches {[count for _, count in study.batches]})")
     print(f"wall time: {wall:.0f} s on {options.workers} workers ({wall / 60:.1f} min); one "
-          f"replication in this process: {one:.1f} s; {runs} × that ÷ {options.workers} workers = "
-          f"{runs * one / options.workers:.0f} s")
+          f"replication in this process: {one:.1f} s of CPU; {runs} × that ÷ {options.workers} "
+          f"workers = {runs * one / options.workers:.0f} s")
     print(f"simulation share of the spread: {study.share:.1%} (target 10 %); net benefit median "
           f"{net.median:,.0f}, 5th–95th {net.p5:,.0f} to {net.p95:,.0f}; P(loss) {study.p_loss:.0%}")
+    print(f"CPU time of the study (this process and its workers): {cpu:.0f} s; on an otherwise idle "
+          f"machine with {options.workers} cores that is about {cpu / options.workers:.0f} s "
+          f"({cpu / options.workers / 60:.1f} min) of wall time")
     print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (1 min)")
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished (reaped) child processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":

@@ -19,18 +19,25 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
 from simulator.model.incident import ActivityCode, Incident, Recorder
 
-if TYPE_CHECKING:
-    from simulator.model.oncall import OnCallDuty
-
-__all__ = ["Agent", "Team"]
+__all__ = ["Agent", "OnCallHooks", "Team"]
 
 _A = ActivityCode
+
+
+class OnCallHooks(Protocol):
+    """What a team asks of its on-call rota (see :mod:`simulator.model.oncall`)."""
+
+    def urgent(self, incident: Incident | None) -> bool: ...
+
+    def check(self) -> None: ...
+
+    def finished(self, agent: Agent) -> None: ...
 
 
 class Agent:
@@ -90,7 +97,7 @@ class Team:
         self._queued = 0  # tickets waiting (stale heap entries excluded)
         self._queue_area = 0.0  # time-integral of the number waiting (Little's law monitor)
         self._queue_changed = 0.0
-        self.on_call: OnCallDuty | None = None  # the out-of-hours rota, if the team has one
+        self.on_call: OnCallHooks | None = None  # the out-of-hours rota, if the team has one
 
     # -- the queue ---------------------------------------------------------------------------
     def enqueue(self, incident: Incident, entered: float | None = None) -> None:

@@ -310,8 +310,9 @@ def study_html(study: RoiStudy) -> str:
     return page(f"Return on {study.improved} over {study.baseline}", lead, sections)
 
 
-def write_study_report(study: RoiStudy, directory: Path) -> list[Path]:
+def write_study_report(study: RoiStudy, directory: str | Path) -> list[Path]:
     """Write ``roi.md`` (with its two PNG figures) and ``roi.html`` into ``directory``."""
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for key, draw in (("distribution", roi_distribution_figure), ("tornado", study_tornado_figure)):
