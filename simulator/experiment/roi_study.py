@@ -11,8 +11,8 @@ The study, step by step:
    draws — and, for the tornado, each model input at its 10th and 90th percentile with the
    others at base. Without model inputs the base is the only configuration: every input
    set re-prices the same replications, and 200 input sets cost no more simulation than one.
-4. **Simulation** — the inner loop, one call of
-   :func:`~simulator.experiment.compare.compare_designs` per batch: every configuration ×
+4. **Simulation** — the inner loop (:func:`~simulator.experiment.roi_plan.simulate`), one call
+   of :func:`~simulator.experiment.compare.compare_designs` per batch: every configuration ×
    both designs, R replications, common random numbers (replication *r* of every design and
    configuration meets the same incidents and outages).
 5. **Pricing**: per input set and replication, the measured drivers × the set's prices
@@ -26,6 +26,8 @@ The study, step by step:
 7. **Summaries** (:mod:`simulator.experiment.roi_summary`): distributions, the split of the
    spread, the risk-adjusted figures, a tornado, what drives the benefit, the outages
    behind it, and how it compares with published programmes.
+
+What is simulated and how a set is priced live in :mod:`simulator.experiment.roi_plan`.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from simulator.experiment.roi_summary import (
     RISK_KEYS,
     Distribution,
     distribution,
+    noise_ratio,
     payback,
     plausibility,
     risk_adjusted,
@@ -285,11 +288,13 @@ def _replicate(plan: Plan, settings: RoiSettings, study: StudySettings, replicat
             batches.append((seed, count))
             total += count
             per_set = plan.price_sets(settings)
-            share = simulation_share(per_set["net_benefit"].to_numpy(),
-                                     per_set["net_benefit_se"].to_numpy())
+            means, errors = per_set["net_benefit"].to_numpy(), per_set["net_benefit_se"].to_numpy()
+            share = simulation_share(means, errors)
             if not share > study.noise_target or total >= study.max_replications:
                 return per_set, share, batches
-            replications = min(study.max_replications, math.ceil(total * share / study.noise_target))
+            # The error variance falls as 1/R: R × ratio ÷ target replications bring it to target.
+            wanted = math.ceil(total * noise_ratio(means, errors) / study.noise_target)
+            replications = min(study.max_replications, wanted)
 
 
 def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["PUBLISHED_ROIS", "RISK_KEYS", "Distribution", "PublishedRoi", "distribution",
-           "plausibility", "risk_adjusted", "simulation_share"]
+           "noise_ratio", "plausibility", "risk_adjusted", "simulation_share"]
 
 #: What a haircut may apply to: a benefit, or every cost.
 RISK_KEYS = ("downtime_cost_avoided", "sla_penalties_avoided", "costs")
@@ -89,14 +89,19 @@ def distribution(values: pd.Series | np.ndarray) -> Distribution:
     return Distribution(float(middle), float(low), float(high), mean, len(data))
 
 
-def simulation_share(means: np.ndarray, standard_errors: np.ndarray) -> float:
-    """The simulation's share of the spread of a figure over input sets (see the module's notes):
-    mean squared standard error ÷ variance of the means; NaN when the means do not vary."""
+def noise_ratio(means: np.ndarray, standard_errors: np.ndarray) -> float:
+    """Mean squared standard error ÷ variance of the means over input sets (may exceed 1); NaN
+    when the means do not vary."""
     spread = float(np.var(means, ddof=1)) if len(means) > 1 else 0.0
     noise = float(np.mean(np.square(standard_errors))) if len(standard_errors) else math.nan
-    if not spread > 0:
-        return math.nan
-    return min(1.0, noise / spread)
+    return noise / spread if spread > 0 else math.nan
+
+
+def simulation_share(means: np.ndarray, standard_errors: np.ndarray) -> float:
+    """The simulation's share of the spread of a figure over input sets (see the module's notes):
+    :func:`noise_ratio`, at most 1; NaN when the means do not vary."""
+    ratio = noise_ratio(means, standard_errors)
+    return ratio if math.isnan(ratio) else min(1.0, ratio)
 
 
 def risk_adjusted(parts: pd.DataFrame, haircuts: Mapping[str, float], pv_years: float) -> pd.DataFrame:

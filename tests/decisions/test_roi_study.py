@@ -3,8 +3,8 @@
 Checked: a design against itself gains exactly nothing in every input set; with every input
 fixed the distribution collapses to the single answer of ``run_roi`` (same seed); price inputs
 re-price the same replications while a model input is simulated at its own values; the noise
-target adds replications in seeded batches; a losing case says so on its first line; and bad
-ranges are one line and exit code 2.
+target adds replications in seeded batches, each sized from the uncapped noise ratio; a losing
+case says so on its first line; and bad ranges are one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from simulator.experiment import Execution
+from simulator.experiment import Execution, roi_study
 from simulator.experiment.roi import RoiSettings, run_roi
 from simulator.experiment.roi_study import StudySettings, run_roi_study
 from simulator.experiment.uncertainty import parse_uncertain, price_leaves
@@ -144,3 +145,36 @@ def test_a_bad_uncertain_range_is_one_line_and_exit_2(option: str, expected: str
     assert code == 2 and out == ""
     message = err.strip().splitlines()[-1]  # after click's usage lines
     assert expected in message and "--uncertain" in message and "Traceback" not in err
+
+
+class _NoisyPlan:
+    """A stand-in plan whose error variance is 3.96 times the spread of its means at two
+    replications and falls as 1/R, as a simulation's does."""
+
+    seed = 7
+    simulated: list[object] = []
+
+    def __init__(self) -> None:
+        self.replications = 0
+
+    def price_sets(self, settings: RoiSettings) -> pd.DataFrame:
+        means = np.array([-1.0, 1.0])  # variance 2 (ddof=1)
+        error = math.sqrt(2 * 3.96 * 2 / self.replications)  # mean squared error 7.92 × 2 / R
+        return pd.DataFrame({"net_benefit": means, "net_benefit_se": [error, error]})
+
+
+def test_the_next_batch_is_sized_from_the_uncapped_noise_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Noise 3.96× the spread at R=2: ⌈2 × 3.96 ÷ 0.1⌉ = 80 replications meet the target in one
+    more batch. Sizing from the share (capped at 1) would ask for 20, then 80: three batches."""
+    plan = _NoisyPlan()
+
+    def simulate(simulated: object, count: int, seed: int, offset: int, running: object) -> None:
+        assert offset == plan.replications
+        plan.replications += count
+
+    monkeypatch.setattr(roi_study, "simulate", simulate)
+    per_set, share, batches = roi_study._replicate(
+        plan, RoiSettings(years=3), StudySettings(noise_target=0.1, max_replications=1000), 2,  # type: ignore[arg-type]
+        Execution(2, seed=7, workers=1))
+    assert [count for _, count in batches] == [2, 78]
+    assert share == pytest.approx(0.099) and len(per_set) == 2
