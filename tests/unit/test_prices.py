@@ -148,3 +148,15 @@ def test_a_model_input_is_drawn_whole_where_the_scenario_holds_a_whole_number() 
     assert set(latin_hypercube([headcount], 40, seed=1)[headcount.path]) == {2.0, 3.0, 4.0, 5.0}
     factor = for_scenario(parse_uncertain("major_incident.solo_diagnosis_factor=1:2:3"), with_mim)
     assert not factor.whole and len(set(latin_hypercube([factor], 40, seed=1)[factor.path])) == 40
+
+
+@pytest.mark.parametrize("name", ["with-mim.yaml", "without-mim.yaml", "without-mim-or-on-call.yaml",
+                                  "baseline.yaml"])
+def test_every_shipped_price_of_the_roi_scenarios_is_a_range_with_its_source(name: str) -> None:
+    """The worked example's prices are never one bare figure: each is a range with a source
+    (the counts of users affected excepted: their basis is in the file's comments)."""
+    leaves = price_leaves(load_scenario(ROOT / "scenarios" / name))
+    bare = [path for path, value in leaves.items()
+            if value and not path.endswith(".users")
+            and not (isinstance(value, Estimate) and value.uncertain and value.source)]
+    assert len(leaves) >= 5 and bare == []
