@@ -20,13 +20,11 @@ from tests.codebase import (
 ROOT = Path(__file__).parents[1]
 PACKAGE = ROOT / "simulator"
 
-#: Circles that exist today and are being broken on other branches (issue 14, item 2): `calib`
-#: gives calibration a `Learned` record that `assemble` takes, and `input` moves what checks.py
-#: and schema.py both need to a module of its own. Remove each entry when its branch lands; any
-#: other circle fails the test.
+#: The circle that exists today and is being broken on another branch (issue 14, item 2): `calib`
+#: gives calibration a `Learned` record that `assemble` takes. Remove the entry when it lands; any
+#: other circle fails the test (`scenario/checks.py` ↔ `schema.py` was broken on `input`).
 KNOWN_CIRCLES = {
     frozenset({"simulator.calibration.assemble", "simulator.calibration.learn"}),
-    frozenset({"simulator.scenario.checks", "simulator.scenario.schema"}),
 }
 
 

@@ -277,7 +277,8 @@ _SYNTAX_SAMPLES: tuple[tuple[str, str], ...] = (
     ("[distribution]", "15m"), ("`true`", "true"), ("list of list", "[[...24 shares], ...7 rows]"),
     ("map of name → [distribution]", "{P1: 30m, P2: 2h}"),
     ("map of name → map", "{1: {1: 0.2, 2: 0.8}, 2: {2: 1.0}}"), ("number >", "0.5"),
-    ("list of duration", "[10m, 2h]"), ("map of name → duration", "{0.0: 1m, 0.5: 20m, 1.0: 4h}"),
+    ("list of duration", "[10m, 2h]"),
+    ("list of text", "[executives, customers]"), ("map of name → duration", "{0.0: 1m, 0.5: 20m, 1.0: 4h}"),
     ("duration", "15m"), ("rate", "120/day"), ("share", "0.5"), ("whole number", "2"),
     ("number", "100"), ("time of day", "'08:00'"), ("date", "2026-12-25"), ("text", "name"),
 )

@@ -19,11 +19,15 @@ Example (one row per incident, e.g. a Jira export)::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pydantic
 
-from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.loader import read_yaml
+from simulator.scenario.errors import Problem, ScenarioError, describe
+from simulator.scenario.files import read_capped_text
+from simulator.scenario.typepath import unknown_key
+from simulator.scenario.yamltext import read_yaml
 
 __all__ = ["SERVICENOW", "XES_DEFAULTS", "ColumnMapping", "read_mapping"]
 
@@ -62,6 +66,17 @@ class ColumnMapping(pydantic.BaseModel):
     date_format: str | None = None  # e.g. "%d/%m/%Y %H:%M"; default: recognised from the values
     missing: tuple[str, ...] = ("", "?", "NULL", "null", "NA", "N/A", "None")
 
+    @pydantic.field_validator("date_format")
+    @classmethod
+    def _a_time_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:  # the parser the log is read with says which directives it knows
+                pd.to_datetime(pd.Series(["2016-03-01"]), format=value, errors="coerce")
+            except ValueError as error:
+                raise ValueError(f"expected a time format such as '%d/%m/%Y %H:%M'; found "
+                                 f"{value!r} ({error})") from None
+        return value
+
     @pydantic.model_validator(mode="after")
     def _enough(self) -> ColumnMapping:
         if self.updated is None and (self.opened is None or self.resolved is None):
@@ -99,18 +114,22 @@ XES_DEFAULTS = ColumnMapping(
 )
 
 
+def _message(item: Any, loc: tuple[str, ...]) -> str:
+    """One validation error of a mapping as "expected ...; found ..."."""
+    if item["type"] == "extra_forbidden":
+        return unknown_key(loc[-1] if loc else "?", list(ColumnMapping.model_fields))
+    if item["type"] == "missing":
+        return "expected a column name; found nothing (this key is required)"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if message.startswith("Input should be"):
+        message = message.replace("Input should be", "expected", 1)
+    return message if "found" in message else f"{message}; found {describe(item['input'])}"
+
+
 def read_mapping(path: Path) -> ColumnMapping:
     """Read a mapping file; every problem is reported as ``file:line: key: expected …; found …``."""
     source = str(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ScenarioError([Problem((), f"expected a readable mapping file; found "
-                                         f"{error.strerror or error}", source)]) from None
-    try:
-        data, lines = read_yaml(text, source)
-    except ScenarioError:
-        raise
+    data, lines = read_yaml(read_capped_text(path, "a column mapping file (YAML)"), source)
     if not isinstance(data, dict):
         raise ScenarioError([Problem((), f"expected a mapping of keys to column names; found "
                                          f"{type(data).__name__}", source)])
@@ -119,12 +138,6 @@ def read_mapping(path: Path) -> ColumnMapping:
     except pydantic.ValidationError as error:
         problems = []
         for item in error.errors():
-            loc = tuple(str(part) for part in item["loc"] if isinstance(part, str))
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                known = ", ".join(ColumnMapping.model_fields)
-                message = f"unknown key; expected one of {known}"
-            elif item["type"] == "missing":
-                message = "expected a column name; found nothing (this key is required)"
-            problems.append(Problem(loc, message, source, lines.get(loc[:1])))
+            loc = tuple(str(part) for part in item["loc"] if isinstance(part, str | int))
+            problems.append(Problem(loc, _message(item, loc), source, lines.get(loc[:1])))
         raise ScenarioError(problems) from None

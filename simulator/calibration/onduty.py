@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator.scenario.calendars import HOURS_PER_WEEK
+
 __all__ = ["ON_DUTY_SHARE", "OnDuty", "activity_profile", "learn_on_duty"]
 
 ON_DUTY_SHARE = 0.1
@@ -45,10 +47,10 @@ def activity_profile(updates: pd.DataFrame, groups: pd.Series, start: pd.Timesta
     hours = pd.DatetimeIndex(people["hour"])
     people["slot"] = hours.day_of_week * 24 + hours.hour
     weeks = pd.Series(pd.date_range(start.floor("h"), end, freq="h", inclusive="left"))
-    per_slot = (weeks.dt.day_of_week * 24 + weeks.dt.hour).value_counts().reindex(range(168),
+    per_slot = (weeks.dt.day_of_week * 24 + weeks.dt.hour).value_counts().reindex(range(HOURS_PER_WEEK),
                                                                                   fill_value=1)
     table = people.pivot_table(index="group", columns="slot", values="people", aggfunc="sum",
-                               fill_value=0).reindex(columns=range(168), fill_value=0)
+                               fill_value=0).reindex(columns=range(HOURS_PER_WEEK), fill_value=0)
     return table / per_slot.clip(lower=1).to_numpy()
 
 
@@ -88,7 +90,7 @@ class OnDuty:
     @classmethod
     def from_hours(cls, hours: list[tuple[tuple[int, int] | None, tuple[int, int] | None]]) -> OnDuty:
         """Masks from each group's (weekday, weekend) hours."""
-        mask = np.zeros((len(hours), 168), dtype=bool)
+        mask = np.zeros((len(hours), HOURS_PER_WEEK), dtype=bool)
         for row, (weekday, weekend) in enumerate(hours):
             for days, span in ((range(5), weekday), (range(5, 7), weekend)):
                 if span is not None:
@@ -104,7 +106,7 @@ class OnDuty:
         """
         mask = self.mask.astype(float)
         if days is not None:
-            keep = np.zeros(168, dtype=bool)
+            keep = np.zeros(HOURS_PER_WEEK, dtype=bool)
             for day in days:
                 keep[day * 24:(day + 1) * 24] = True
             mask = mask * keep
@@ -120,7 +122,7 @@ class OnDuty:
         """On-duty minutes per week of each group (on ``days`` only, if given)."""
         mask = self.mask.copy()
         if days is not None:
-            outside = np.ones(168, dtype=bool)
+            outside = np.ones(HOURS_PER_WEEK, dtype=bool)
             for day in days:
                 outside[day * 24:(day + 1) * 24] = False
             mask[:, outside] = False

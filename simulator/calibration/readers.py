@@ -17,8 +17,14 @@ resolutions — never silently dropped, and never a crash.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import lzma
+import warnings
+import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +39,7 @@ from simulator.calibration.mapping import (
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.tables import incidents_from_rows, incidents_from_updates
 from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.files import require_regular_file
 
 __all__ = ["LOG_FORMATS", "parse_times", "read_log", "read_table"]
 
@@ -46,19 +53,65 @@ def _problem(source: str, message: str) -> ScenarioError:
     return ScenarioError([Problem((), message, source)])
 
 
-def read_table(path: Path, missing: tuple[str, ...]) -> pd.DataFrame:
+#: What reading a CSV (or an archive holding one) can raise on a file that is not one.
+_UNREADABLE = (ValueError, OSError, EOFError, UnicodeDecodeError, zipfile.BadZipFile,
+               lzma.LZMAError, csv.Error, pd.errors.ParserError)
+
+
+def _one_line(error: BaseException) -> str:
+    """An error's message on one line (the CSV parser's span several)."""
+    return " ".join(str(error).split())
+
+
+def _zipped_csv(path: Path) -> str:
+    """The one CSV member of a zip archive."""
+    if not zipfile.is_zipfile(path):
+        raise _problem(str(path), "expected a zip archive (the name ends in .zip); found a file "
+                                  "that is not one")
+    with zipfile.ZipFile(path) as archive:
+        names = [info.filename for info in archive.infolist() if not info.is_dir()
+                 and not info.filename.startswith("__MACOSX/")]
+    tables = [name for name in names if name.lower().endswith(".csv")]
+    if len(tables) != 1:
+        found = (f"{len(tables)}: {', '.join(tables[:5])}" if tables else
+                 f"none among its files ({', '.join(names[:5])})" if names else "an empty archive")
+        raise _problem(str(path), f"expected a zip archive holding one CSV file; found {found}")
+    return tables[0]
+
+
+def _read_csv(path: Path, missing: tuple[str, ...], encoding: str) -> pd.DataFrame:
+    options: dict[str, Any] = {"dtype": str, "na_values": list(missing), "keep_default_na": False,
+                               "skipinitialspace": True, "encoding": encoding}
+    if path.suffix.lower() != ".zip":
+        return pd.read_csv(path, **options)
+    member = _zipped_csv(path)
+    with zipfile.ZipFile(path) as archive, archive.open(member) as handle:
+        return pd.read_csv(handle, **options)
+
+
+def read_table(path: Path, missing: tuple[str, ...], encoding: str = "utf-8") -> pd.DataFrame:
     """A CSV file (or a zip holding one) as strings; ``missing`` tokens become NA.
 
     A repeated column name (ServiceNow's two ``category`` columns) gets a suffix.
     """
-    if not path.is_file():
-        raise _problem(str(path), "expected an existing log file; found no such file")
+    require_regular_file(path, "a log file: a CSV, or a zip holding one")
     try:
-        return pd.read_csv(path, dtype=str, na_values=list(missing), keep_default_na=False,
-                           skipinitialspace=True)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise _problem(str(path), f"expected a CSV file (or a zip holding one); found a file "
-                                  f"that cannot be read as one ({error})") from None
+        codecs.lookup(encoding)
+    except LookupError:
+        raise _problem(f"--encoding {encoding}", "expected the name of a text encoding such as "
+                                                 f"utf-8, cp1252 or latin-1; found {encoding!r}") from None
+    try:
+        return _read_csv(path, missing, encoding)
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise _problem(str(path), f"expected text in {encoding}; found byte 0x{byte:02x}, which is "
+                                  f"not {encoding} (give the export's encoding with --encoding, "
+                                  f"e.g. --encoding cp1252)") from None
+    except pd.errors.EmptyDataError:
+        raise _problem(str(path), "expected a CSV file with a header row; found an empty file") from None
+    except _UNREADABLE as error:
+        raise _problem(str(path), f"expected a CSV file (or a zip holding one); found a file that "
+                                  f"cannot be read as one ({_one_line(error)})") from None
 
 
 def parse_times(values: pd.Series, date_format: str | None) -> tuple[pd.Series, int]:
@@ -100,12 +153,20 @@ def _servicenow_mapping(columns: list[str]) -> ColumnMapping:
 
 
 def _check_columns(mapping: ColumnMapping, table: pd.DataFrame, source: str) -> None:
-    available = list(table.columns)
-    problems = [Problem((key,), f"expected a column of the log; found {column!r}, which it does "
-                                f"not have (columns: {', '.join(available[:40])})", source)
-                for key, column in mapping.columns().items() if column not in table.columns]
-    if problems:
-        raise ScenarioError(problems)
+    """Every column the mapping names is in the log, or one line saying which are not."""
+    wanted = mapping.columns()
+    absent = {key: column for key, column in wanted.items() if column not in table.columns}
+    if not absent:
+        return
+    first = ", ".join(str(column) for column in list(table.columns)[:8])
+    if len(absent) == len(wanted):
+        names = ", ".join(dict.fromkeys(wanted.values()))
+        raise _problem(source, f"expected a header row naming the columns {names}; found a first "
+                               f"row ({first}) that names none of them (a file without its header "
+                               f"row, or another kind of export: see --log-format and --mapping)")
+    lacking = ", ".join(f"{key} → {column!r}" for key, column in absent.items())
+    raise _problem(source, f"expected every column the mapping names; found none for {lacking} "
+                           f"(the log's columns: {', '.join(str(c) for c in table.columns[:40])})")
 
 
 def _normalise(table: pd.DataFrame, mapping: ColumnMapping, source: str) -> RealLog:
@@ -152,15 +213,18 @@ def _normalise(table: pd.DataFrame, mapping: ColumnMapping, source: str) -> Real
 
 
 def _read_xes(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise _problem(str(path), "expected an existing log file; found no such file")
-    import pm4py  # heavy (seconds to import): only when an XES log is read
+    require_regular_file(path, "an XES event log")
+    with warnings.catch_warnings():  # pm4py suggests an optional faster reader on every import
+        warnings.filterwarnings("ignore", message="Install the optional requirement")
+        import pm4py  # heavy (seconds to import): only when an XES log is read
 
     try:
-        events = pm4py.read_xes(str(path))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Install the optional requirement")
+            events = pm4py.read_xes(str(path))
     except Exception as error:  # pm4py raises many kinds for a bad file
         raise _problem(str(path), f"expected an XES event log; found a file pm4py cannot read "
-                                  f"({type(error).__name__}: {error})") from None
+                                  f"({type(error).__name__}: {_one_line(error)})") from None
     frame = pd.DataFrame(events)
     for column in frame.columns:
         if not pd.api.types.is_datetime64_any_dtype(frame[column]):
@@ -170,7 +234,7 @@ def _read_xes(path: Path) -> pd.DataFrame:
 
 
 def read_log(path: str | Path, log_format: str = "servicenow",
-             mapping_path: str | Path | None = None) -> RealLog:
+             mapping_path: str | Path | None = None, encoding: str = "utf-8") -> RealLog:
     """Read a real incident log.
 
     Parameters
@@ -181,6 +245,14 @@ def read_log(path: str | Path, log_format: str = "servicenow",
         ``servicenow`` (the preset), ``generic`` (needs ``mapping_path``) or ``xes``.
     mapping_path
         A YAML column mapping; with ``servicenow`` or ``xes`` it replaces the preset.
+    encoding
+        The text encoding of a CSV export (``utf-8``, ``cp1252``, ``latin-1``...).
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem: not a regular file, not a CSV (or a zip holding one), the
+        wrong encoding, no header row, columns the mapping names but the log lacks.
     """
     path = Path(path)
     if log_format not in LOG_FORMATS:
@@ -194,7 +266,7 @@ def read_log(path: str | Path, log_format: str = "servicenow",
         table = _read_xes(path)
         return _normalise(table, mapping or XES_DEFAULTS, str(path))
     missing = (mapping or SERVICENOW).missing
-    table = read_table(path, missing)
+    table = read_table(path, missing, encoding)
     if mapping is None:
         mapping = _servicenow_mapping(list(table.columns))
     return _normalise(table, mapping, str(path))

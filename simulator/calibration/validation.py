@@ -32,6 +32,7 @@ from simulator.experiment.summary import confidence_interval
 from simulator.metrics.coded import encode
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.model.simulation import Simulation
+from simulator.scenario.calendars import WEEKDAYS
 from simulator.scenario.schema import Scenario
 
 __all__ = ["TAIL", "Observation", "ValidationResult", "cohort_table", "distances",
@@ -39,7 +40,6 @@ __all__ = ["TAIL", "Observation", "ValidationResult", "cohort_table", "distances
 
 #: How long after the window incidents are followed (and the simulation runs on).
 TAIL = pd.Timedelta(weeks=12)
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WITHIN_H = (4, 24, 72)
 
 

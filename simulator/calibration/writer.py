@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-__all__ = ["scenario_yaml"]
+from simulator.scenario.calendars import WEEKDAYS
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+__all__ = ["scenario_yaml"]
 
 
 def _inline(value: Any) -> str:
@@ -46,7 +46,7 @@ def _emit(value: Any, path: tuple[str, ...], comments: dict[tuple[str, ...], str
                 _emit(item, here, comments, indent + 1, lines)
         return
     for index, item in enumerate(value):
-        note = f"  # {_WEEKDAYS[index]}" if path[-1:] == ("weekly",) and len(value) == 7 else ""
+        note = f"  # {WEEKDAYS[index]}" if path[-1:] == ("weekly",) and len(value) == 7 else ""
         if _is_leaf(item):
             lines.append(f"{pad}- {_inline(item)}{note}")
         else:

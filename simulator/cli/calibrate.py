@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator.cli.options import stderr
+from simulator.cli.outputs import output_file
+from simulator.experiment.outputs import CALIBRATION_REPORT, LEARNED_SCENARIO
+from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from simulator.calibration.reallog import RealLog
@@ -50,6 +53,8 @@ def log_options(default_part: str) -> Callable[[Callable[..., Any]], Callable[..
                          default="servicenow", show_default=True, help="How the log was exported."),
             click.option("--mapping", type=click.Path(path_type=Path), default=None,
                          help="YAML column mapping (needed for --log-format generic)."),
+            click.option("--encoding", default="utf-8", show_default=True,
+                         help="The CSV export's text encoding, e.g. cp1252 or latin-1."),
             click.option("--between", nargs=2, type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
                          default=None, metavar="START END",
                          help="Only incidents opened in [START, END)."),
@@ -67,7 +72,8 @@ def log_options(default_part: str) -> Callable[[Callable[..., Any]], Callable[..
 
 def read_selected_log(log: Path, log_format: str, mapping: Path | None,
                       between: tuple[dt.datetime, dt.datetime] | None,
-                      split: tuple[float, int] | None, part: str, cut: bool) -> RealLog:
+                      split: tuple[float, int] | None, part: str, cut: bool,
+                      encoding: str = "utf-8") -> RealLog:
     """Read a log and keep the incidents the options choose.
 
     ``cut``: treat the log as exported at the end of ``--between`` (calibration); without
@@ -76,7 +82,7 @@ def read_selected_log(log: Path, log_format: str, mapping: Path | None,
     from simulator.calibration.readers import read_log
     from simulator.calibration.reallog import select_window, split_random
 
-    real = read_log(log, log_format, mapping)
+    real = read_log(log, log_format, mapping, encoding)
     if between is not None:
         real = select_window(real, between[0], between[1], cut=cut)
     if split is not None:
@@ -84,19 +90,33 @@ def read_selected_log(log: Path, log_format: str, mapping: Path | None,
     return real
 
 
+def _require_groups(real: RealLog) -> None:
+    """Routing is learned from assignment groups: a log without any cannot be calibrated."""
+    seen = real.incidents[["first_group", "last_group"]].notna().to_numpy().any()
+    if real.updates is not None:
+        seen = seen or bool(real.updates["group"].notna().any())
+    if not seen:
+        raise ScenarioError([Problem((), "expected assignment groups to learn the routing from (a "
+                                         "'group' column for one row per update, or 'first_group' "
+                                         "and 'last_group' for one row per incident); found none",
+                                     real.source)])
+
+
 @click.command(short_help="Learn a scenario from a real incident log.")
 @click.argument("log", type=click.Path(path_type=Path))
 @log_options(default_part="first")
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
-              help="Where to write the scenario (YAML).")
+@click.option("-o", "--out", type=output_file([LEARNED_SCENARIO]), required=True,
+              help="Where to write the scenario, .yaml or .yml: a new file, or one an earlier "
+                   "`mimsim calibrate` wrote.")
 @click.option("--groups", "n_groups", type=click.IntRange(min=1), default=8, show_default=True,
               help="Model this many of the busiest assignment groups; pool the rest as 'other'.")
 @click.option("--routing", type=click.Choice(["counted", "visible"]), default="counted", show_default=True,
               help="Transfers scaled to the log's reassignment counts (counted), or only the "
                    "hand-offs its updates show (visible).")
-@click.option("--report", type=click.Path(path_type=Path), default=None,
-              help="Also write what was learned, in detail, as JSON.")
-def calibrate(log: Path, log_format: str, mapping: Path | None,
+@click.option("--report", type=output_file([CALIBRATION_REPORT]), default=None,
+              help="Also write what was learned, in detail, as JSON (a .json file: new, or one an "
+                   "earlier `mimsim calibrate` wrote).")
+def calibrate(log: Path, log_format: str, mapping: Path | None, encoding: str,
               between: tuple[dt.datetime, dt.datetime] | None, split: tuple[float, int] | None,
               part: str, out: Path, n_groups: int, routing: str, report: Path | None) -> None:
     """Learn a scenario from LOG (an ITSM export) and write it to --out.
@@ -104,13 +124,17 @@ def calibrate(log: Path, log_format: str, mapping: Path | None,
     With --between the log is treated as exported at END: later updates are unknown
     and incidents still open then are right-censored.
     """
-    from simulator.calibration.learn import calibrate as learn
-    from simulator.calibration.writer import scenario_yaml
     from simulator.scenario.loader import load_scenario
 
     began = time.perf_counter()
-    real = read_selected_log(log, log_format, mapping, between, split, part, cut=True)
+    real = read_selected_log(log, log_format, mapping, between, split, part, cut=True,
+                             encoding=encoding)
     read_s = time.perf_counter() - began
+    _require_groups(real)
+    # Only now the learning code (SciPy and more): a log that cannot be read is refused sooner.
+    from simulator.calibration.learn import calibrate as learn
+    from simulator.calibration.writer import scenario_yaml
+
     calibration = learn(real, n_groups, name=f"calibrated from {log.name}", routing=routing)
     header = (f"Learned by `mimsim calibrate {log}` ({log_format}); every value says where it came "
               f"from.\nCheck it against the log with `mimsim validate-against {log} {out}`.")

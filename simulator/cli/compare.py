@@ -15,10 +15,12 @@ from simulator.cli.options import (
     ExecutionOptions,
     ReplicationBar,
     check_kpi_names,
+    check_workload,
     experiment_options,
     stderr,
     stdout,
 )
+from simulator.cli.outputs import output_directory
 from simulator.cli.render import format_value
 from simulator.metrics import SHARE_KPIS
 from simulator.scenario.loader import load_scenario
@@ -137,14 +139,19 @@ def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str],
     return table
 
 
-@click.command(short_help="Compare designs with common random numbers (paired differences).")
+@click.command(short_help="Compare designs with common random numbers (paired differences).", epilog="""\b
+Examples (a test runs each on the shipped scenarios):
+  mimsim compare scenarios/without-mim.yaml scenarios/with-mim.yaml -r 10
+  mimsim compare scenarios/baseline.yaml --vary teams.network.roster.day.headcount=4""")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @experiment_options
 @click.option("--vary", "variations", multiple=True, metavar="PATH=VALUE",
               help="Add a design: the first scenario with this one change, named "
-                   "STEM[PATH=VALUE] (repeatable; one design per --vary).")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write each design's run directory to OUT/<design>, and comparison.json.")
+                   "STEM[PATH=VALUE] (repeatable; one design per --vary), e.g. --vary "
+                   "teams.service_desk.roster.late.headcount=5.")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write each design's run directory to OUT/<design>, and comparison.json: a "
+                   "new or empty directory, or one mimsim wrote (emptied first).")
 @click.option("--threshold", "thresholds", multiple=True, metavar="KPI=VALUE",
               help="The smallest difference of a KPI to call clear, e.g. mtta_min=5 or "
                    "sla_response_attainment=0.02 (repeatable; defaults by unit: a share 0.005, "
@@ -160,8 +167,6 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     design, paired by replication, with its CI. --set applies to every design;
     --vary adds a design that differs from the first in one key.
     """
-    from simulator.experiment.compare import compare_designs, design_labels
-
     if len(scenarios) + len(variations) < 2:
         raise click.UsageError("expected at least two designs to compare (scenarios, or --vary); "
                                "found one")
@@ -170,11 +175,15 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
     for variation in variations:
         names.append(f"{scenarios[0].stem}[{variation}]")
         sources.append((str(scenarios[0]), (*overrides, variation)))
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
     chosen_thresholds = _thresholds(thresholds, loaded[0])
+    from simulator.experiment.compare import compare_designs, design_labels
+
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(loaded[0], out_dir=out, progress=bar)
+    check_workload(loaded, chosen.replications, designs_from="SCENARIOS and --vary")
     with bar:
         comparison = compare_designs(list(zip(names, loaded, strict=True)), chosen, sources=sources,
                                      thresholds=chosen_thresholds)

@@ -1,10 +1,15 @@
 """CLI layer: the options every command that runs replications shares, the one
-:class:`~simulator.experiment.execution.Execution` they make, and the progress bar."""
+:class:`~simulator.experiment.execution.Execution` they make, and the progress bar.
+
+``--dask`` is checked as the command line is read (a malformed or unreachable address is one
+line, exit 2, within ``--dask-timeout``); ``--yes`` lets a command start work above the limits
+of :mod:`simulator.experiment.workload`, which :func:`check_workload` applies before a run.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,13 +22,17 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
 
 if TYPE_CHECKING:
-    from simulator.experiment.execution import Execution
+    from simulator.experiment.execution import Execution, Replications
     from simulator.experiment.replications import ReplicationResult
 
-__all__ = ["AUTO", "ExecutionOptions", "ReplicationBar", "check_kpi_names", "experiment_options",
+__all__ = ["AUTO", "SET_HELP", "ExecutionOptions", "ReplicationBar", "check_kpi_names",
+           "check_workload", "confirmed", "experiment_options", "fixed_experiment_options",
            "progress_bar", "stderr", "stdout"]
 
 AUTO = "auto"
+#: The help of every --set option. Its example works on scenarios/baseline.yaml (a test runs it).
+SET_HELP = ("Override a scenario key (repeatable), e.g. --set "
+            "teams.service_desk.roster.late.headcount=5; list items by name or index.")
 
 
 class _Replications(click.ParamType):  # type: ignore[type-arg]
@@ -43,28 +52,64 @@ class _Replications(click.ParamType):  # type: ignore[type-arg]
         return number
 
 
-def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options for commands that run replications; the command receives them as one
-    :class:`ExecutionOptions` named ``execution`` (``--set`` stays ``overrides``)."""
-    @functools.wraps(function)
-    def command(**values: Any) -> Any:
-        chosen = {name: values.pop(name) for name in _EXECUTION_OPTIONS if name in values}
-        return function(execution=ExecutionOptions(**chosen), **values)
+_Option = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-    options = [
+
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    # --yes and --dask-timeout are read where they are needed (`confirmed`, the --dask check),
+    # not passed through every command's parameters.
+    ctx.meta[f"mimsim.{param.name}"] = value
+
+
+def _scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--dask: 'local', or an address that is well-formed and answers within --dask-timeout."""
+    from simulator.experiment.scheduler import (
+        DEFAULT_CONNECT_TIMEOUT_S,
+        parse_scheduler_address,
+        reach_scheduler,
+    )
+
+    if value is None:
+        return None
+    address = parse_scheduler_address(value)
+    if address is None:
+        return "local"
+    reach_scheduler(address, ctx.meta.get("mimsim.dask_timeout", DEFAULT_CONNECT_TIMEOUT_S))
+    return str(address)
+
+
+def _work_limit() -> str:
+    from simulator.experiment.workload import WORK_LIMIT
+
+    return f"{WORK_LIMIT:,}"
+
+
+def _shared_options(replications_help: str) -> list[_Option]:
+    return [
         click.option("-r", "--replications", type=_Replications(), default=None,
-                     help="Replications per design, or 'auto' to add them until the KPIs are "
-                          "precise enough (default: the scenario's run.replications)."),
+                     help=replications_help),
         click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Root seed (default: the scenario's run.seed)."),
-        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-                     help="Override a scenario key, e.g. --set teams.L2.agents=6 (repeatable)."),
+        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
         click.option("-j", "--workers", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: all cores; 1 runs in this process). "
                           "Results do not depend on it."),
-        click.option("--dask", metavar="ADDRESS", default=None,
+        click.option("--dask", metavar="ADDRESS", default=None, callback=_scheduler,
                      help="Run on Dask: 'local' for a LocalCluster here, or a scheduler address "
-                          "such as tcp://host:8786."),
+                          "such as tcp://host:8786 (checked before the run starts)."),
+        click.option("--dask-timeout", type=click.FloatRange(min=0.1, max=3600), default=10.0,
+                     show_default=True, metavar="SECONDS", is_eager=True, expose_value=False,
+                     callback=_remember,
+                     help="How long to try to reach the --dask scheduler before giving up."),
+        click.option("--yes", is_flag=True, expose_value=False, callback=_remember,
+                     help=f"Run even when the work is above {_work_limit()} simulated incidents "
+                          f"(designs × replications × incidents per replication), or a "
+                          f"replication above 500,000 incidents."),
+    ]
+
+
+def _precision_options() -> list[_Option]:
+    return [
         click.option("--precision", type=click.FloatRange(min=0.001, max=1.0), default=0.05,
                      show_default=True,
                      help="With -r auto: the relative 95 % CI half-width to reach."),
@@ -75,9 +120,59 @@ def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-replications", type=click.IntRange(min=3), default=100,
                      show_default=True, help="With -r auto: stop here if not precise by then."),
     ]
+
+
+def _execution_command(function: Callable[..., Any], options: list[_Option]) -> Callable[..., Any]:
+    """``function`` with ``options``, receiving them as one :class:`ExecutionOptions` named
+    ``execution`` (``--set`` stays ``overrides``)."""
+    @functools.wraps(function)
+    def command(**values: Any) -> Any:
+        chosen = {name: values.pop(name) for name in _EXECUTION_OPTIONS if name in values}
+        return function(execution=ExecutionOptions(**chosen), **values)
+
+    decorated: Callable[..., Any] = command
     for option in reversed(options):
-        command = option(command)
-    return command
+        decorated = option(decorated)
+    return decorated
+
+
+def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for commands that run replications, ``-r auto`` and its --precision options
+    included; the command receives them as one :class:`ExecutionOptions` named ``execution``."""
+    return _execution_command(function, _shared_options(
+        "Replications per design, or 'auto' to add them until the KPIs are precise enough "
+        "(default: the scenario's run.replications).") + _precision_options())
+
+
+def fixed_experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for commands that give every design the same replications (sweep, staff): no
+    ``-r auto``, so no --precision options."""
+    return _execution_command(function, _shared_options(
+        "Replications per design, the same for every design (default: the scenario's "
+        "run.replications)."))
+
+
+def confirmed() -> bool:
+    """Whether the command line has --yes (run even above the work limits)."""
+    return bool(click.get_current_context().meta.get("mimsim.yes", False))
+
+
+def check_workload(scenarios: Sequence[Scenario], replications: Replications | None,
+                   designs: int | None = None, designs_from: str = "SCENARIOS") -> None:
+    """Refuse work above the limits unless --yes (``WorkloadError``: one line, exit code 2).
+
+    The incidents per replication are the scenarios' mean; ``replications`` is the execution's
+    (``None``: the first scenario's ``run.replications``; ``-r auto`` counts the most it may
+    take, ``--max-replications``); ``designs`` defaults to the number of scenarios.
+    """
+    from simulator.experiment.workload import Workload, incidents_per_replication
+
+    incidents = sum(incidents_per_replication(scenario) for scenario in scenarios) / len(scenarios)
+    wanted = scenarios[0].run.replications if replications is None else replications
+    count, source = ((wanted, "-r") if isinstance(wanted, int) else
+                     (wanted.cap, "--max-replications, with -r auto"))
+    Workload(incidents, count, len(scenarios) if designs is None else designs, source,
+             designs_from).check(confirmed())
 
 
 #: The experiment options that make up an :class:`ExecutionOptions`.

@@ -10,7 +10,9 @@ import click
 import pandas as pd
 
 from simulator.cli.options import stderr
+from simulator.cli.outputs import checked_default, output_file
 from simulator.cli.render import format_value
+from simulator.experiment.outputs import HTML_REPORT
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
@@ -110,8 +112,9 @@ def write_sweep_report(store: Path, out: Path, kpis: tuple[str, ...] = ()) -> Pa
 
 @click.command(short_help="Write the HTML report of a run or comparison directory, or a sweep store.")
 @click.argument("run_dir", metavar="RUN_DIR|STORE", type=click.Path(path_type=Path))
-@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The HTML file to write (default: RUN_DIR/report.html, or STORE with .html).")
+@click.option("-o", "--out", type=output_file([HTML_REPORT]), default=None,
+              help="The HTML file to write (default: RUN_DIR/report.html, or STORE with .html): "
+                   "a new file, or a report mimsim wrote.")
 @click.option("--kpi", "kpis", multiple=True, metavar="KPI",
               help="Sweep stores: a KPI to tabulate and plot, e.g. P2.sla_response_attainment "
                    "(repeatable; default: the scenario's targets' KPIs, else mtta_min, mttr_h, "
@@ -132,13 +135,14 @@ def report(run_dir: Path, out: Path | None, kpis: tuple[str, ...]) -> None:
         if not is_sweep_store(run_dir):
             raise BadInput(f"{run_dir}: expected a run or comparison directory, or a sweep "
                                    f"store (an SQLite file from `mimsim sweep`); found another file")
-        written = write_sweep_report(run_dir, out or run_dir.with_suffix(".html"), kpis)
+        target = out or checked_default(output_file([HTML_REPORT]), run_dir.with_suffix(".html"), "--out")
+        written = write_sweep_report(run_dir, target, kpis)
         stderr().print(f"wrote {written}", markup=False)
         return
     if kpis:
         raise BadInput("--kpi: expected a sweep store (it chooses a sweep report's KPIs); "
                                f"found the directory {run_dir}")
-    target = out or run_dir / "report.html"
+    target = out or checked_default(output_file([HTML_REPORT]), run_dir / "report.html", "--out")
     try:
         written = write_run_report(run_dir, target)
     except FileNotFoundError as error:

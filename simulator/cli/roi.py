@@ -17,7 +17,16 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    confirmed,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import output_directory
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
 
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
     from simulator.experiment.roi import Interval, RoiResult, RoiSettings
     from simulator.experiment.roi_study import RoiStudy, StudySettings
     from simulator.experiment.uncertainty import UncertainInput
+    from simulator.scenario.schema import Scenario
 
 __all__ = ["roi", "roi_options"]
 
@@ -168,16 +178,17 @@ def _haircuts(options: tuple[str, ...]) -> dict[str, float]:
     return chosen
 
 
-def _single(first: Path, second: Path, execution: ExecutionOptions, overrides: tuple[str, ...],
+def _single(first: Path, second: Path, loaded: list[Scenario], execution: ExecutionOptions,
             settings: RoiSettings, min_events: int, out: Path | None, output_format: str) -> None:
     from simulator.experiment.roi import run_roi
     from simulator.reporting.roi_onepager import single_answer
     from simulator.reporting.roi_report import roi_markdown
 
-    baseline, improved = load_scenario(first, overrides), load_scenario(second, overrides)
+    baseline, improved = loaded
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(baseline, out_dir=out, progress=bar)
+    check_workload(loaded, chosen.replications, designs_from="BASELINE and IMPROVED")
     with bar:
         result = run_roi((first.stem, baseline), (second.stem, improved), settings, chosen, min_events)
     document, markdown = result.document(), roi_markdown(result)
@@ -197,16 +208,34 @@ def _single(first: Path, second: Path, execution: ExecutionOptions, overrides: t
         console.print(f"wrote {out}/ (a run directory per design, roi.json, roi.md)", markup=False)
 
 
-def _study(files: tuple[Path, Path], execution: ExecutionOptions, overrides: tuple[str, ...],
-           settings: RoiSettings, study_settings: StudySettings, inputs: list[UncertainInput],
-           out: Path | None, output_format: str) -> None:
+def _check_study_workload(loaded: list[Scenario], study: StudySettings,
+                          inputs: list[UncertainInput]) -> None:
+    """Refuse a study above the work limit unless --yes: each configuration (the base, and with
+    model inputs their points and tornado ends) runs both designs, up to the replication cap."""
+    from simulator.experiment.workload import Workload, incidents_per_replication
+
+    model = sum(item.kind != "price" for item in inputs)
+    configurations = 1 + (study.model_points + 2 * model if model else 0)
+    incidents = sum(incidents_per_replication(scenario) for scenario in loaded) / len(loaded)
+    Workload(incidents, study.max_replications, 2 * configurations, "--max-study-replications",
+             "2 designs × configurations").check(confirmed())
+
+
+def _study(files: tuple[Path, Path], loaded: list[Scenario], execution: ExecutionOptions,
+           overrides: tuple[str, ...], settings: RoiSettings, study_settings: StudySettings,
+           inputs: list[UncertainInput], out: Path | None, output_format: str) -> None:
+    from simulator.experiment.outputs import prepare_run_directory, write_manifest
     from simulator.experiment.roi_study import run_roi_study
     from simulator.reporting.roi_onepager import answer, study_html, study_markdown, write_study_report
 
-    baseline = load_scenario(files[0], overrides)
     console = stderr()
     bar = ReplicationBar(console, "configurations × designs × replications")
-    chosen = execution.build(baseline, fixed_for="an ROI study", progress=bar)
+    chosen = execution.build(loaded[0], fixed_for="an ROI study", progress=bar)
+    _check_study_workload(loaded, study_settings, inputs)
+    marker: dict[str, object] = {"command": "roi", "baseline": str(files[0]),
+                                 "improved": str(files[1])}
+    if out is not None:
+        prepare_run_directory(out, marker)
     try:
         with bar:
             study = run_roi_study(files, settings, study_settings, chosen, overrides=overrides,
@@ -230,6 +259,7 @@ def _study(files: tuple[Path, Path], execution: ExecutionOptions, overrides: tup
     if out is not None:
         written = write_study_report(study, out)
         (out / "roi.json").write_text(json.dumps(study.document(), indent=2) + "\n")
+        write_manifest(out, {**marker, "state": "finished"})
         console.print(f"wrote {', '.join(str(path) for path in [out / 'roi.json', *written])}",
                       markup=False)
 
@@ -259,9 +289,10 @@ def _study(files: tuple[Path, Path], execution: ExecutionOptions, overrides: tup
                    "downtime_cost_avoided=20%, sla_penalties_avoided=..., costs=10% (repeatable).")
 @click.option("--min-events", type=click.IntRange(min=1), default=30, show_default=True,
               help="Warn when the downtime figures rest on fewer outages than this.")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--out", type=output_directory(), default=None,
               help="Write roi.json and roi.md here; a study also roi.html and its figures, one "
-                   "answer both run directories.")
+                   "answer both run directories: a new or empty directory, or one mimsim wrote "
+                   "(emptied first).")
 @click.option("--format", "output_format",
               type=click.Choice(["table", "json", "markdown", "html"]), default="table",
               show_default=True, help="What to print on stdout (html: a study's one-pager).")
@@ -277,6 +308,9 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
     --years, the ROI and the payback. Where prices are ranges (or --uncertain is given),
     every figure is a distribution over input sets, with the chance of a loss.
     """
+    files = (baseline, improved)
+    # The scenarios first: a file that cannot be read is refused before the engine is imported.
+    loaded = [load_scenario(file, overrides) for file in files]
     from simulator.experiment.roi import RoiSettings
     from simulator.experiment.roi_study import StudySettings
     from simulator.experiment.uncertainty import scenario_inputs
@@ -284,8 +318,6 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
     settings = RoiSettings(years, investment, running_cost, discount_rate)
     inputs = _parse_uncertain(uncertain)
     haircuts = _haircuts(risk)
-    files = (baseline, improved)
-    loaded = [load_scenario(file, overrides) for file in files]
     _check_model_inputs(files, overrides, inputs)
     ranged = inputs or any(scenario_inputs(scenario) for scenario in loaded)
     if input_sets == 0 or not ranged:
@@ -293,8 +325,8 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
             raise click.BadParameter("expected uncertain inputs for the HTML one-pager (a range "
                                      "in the scenarios, or --uncertain); found every input fixed",
                                      param_hint="'--format'")
-        _single(baseline, improved, execution, overrides, settings, min_events, out, output_format)
+        _single(baseline, improved, loaded, execution, settings, min_events, out, output_format)
         return
     study = StudySettings(input_sets, None, model_points, noise_target,
                           max_study_replications, haircuts, min_events)
-    _study(files, execution, overrides, settings, study, inputs, out, output_format)
+    _study(files, loaded, execution, overrides, settings, study, inputs, out, output_format)

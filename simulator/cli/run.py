@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import output_directory
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.units import format_duration
 
@@ -41,11 +49,17 @@ def run_notes(result: RunResult) -> list[str]:
     return notes
 
 
-@click.command(short_help="Run replications; report KPIs with confidence intervals.")
+@click.command(short_help="Run replications; report KPIs with confidence intervals.", epilog="""\b
+Examples (a test runs each on the shipped scenarios):
+  mimsim run scenarios/baseline.yaml -r 5
+  mimsim run scenarios/baseline.yaml --set teams.service_desk.roster.late.headcount=5
+  mimsim run scenarios/baseline.yaml --set run.measure=8w -o runs/short
+The horizon is the whole run, warm-up included; run.measure is the time after it.""")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @experiment_options
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Write the run directory here (event logs, incidents, KPIs, manifest).")
+@click.option("-o", "--out", type=output_directory(), default=None,
+              help="Write the run directory here (event logs, incidents, KPIs, manifest): a new "
+                   "or empty directory, or one mimsim wrote (emptied first).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 @click.option("--events", "events_format", type=click.Choice(["parquet", "csv", "xes"]),
@@ -55,16 +69,18 @@ def run_notes(result: RunResult) -> list[str]:
 def run(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...], out: Path | None,
         output_format: str, events_format: str, with_report: bool) -> None:
     """Run a scenario's replications and report its KPIs with confidence intervals."""
+    if with_report and out is None:
+        raise click.UsageError("--report writes OUT/report.html: give the run directory with --out")
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    loaded = load_scenario(scenario, overrides)
     from simulator.cli.render import render_run
     from simulator.experiment.run import run_experiment
     from simulator.experiment.summary import check_targets, scenario_targets
 
-    if with_report and out is None:
-        raise click.UsageError("--report writes OUT/report.html: give the run directory with --out")
-    loaded = load_scenario(scenario, overrides)
     console = stderr()
     bar = ReplicationBar(console, f"{scenario.stem}: replications")
     chosen = execution.build(loaded, out_dir=out, events_format=events_format, progress=bar)
+    check_workload([loaded], chosen.replications)
     with bar:
         result = run_experiment(loaded, chosen, name=scenario.stem, source=str(scenario),
                                 overrides=overrides)

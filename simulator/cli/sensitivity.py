@@ -11,10 +11,19 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    experiment_options,
+    stderr,
+    stdout,
+)
+from simulator.cli.outputs import checked_default, output_file
 from simulator.cli.render import format_value
 from simulator.cli.roi import roi_options
 from simulator.cli.sweep import header
+from simulator.experiment.outputs import PLOTS
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
@@ -103,8 +112,9 @@ def _table(result: SensitivityResult) -> Table:
 @roi_options
 @click.option("--min-events", type=click.IntRange(min=1), default=30, show_default=True,
               help="Warn when a variant's downtime figures rest on fewer outages than this.")
-@click.option("--plot", type=click.Path(path_type=Path), default=None,
-              help="Where to save the tornado chart (default: tornado-<scenario>.png).")
+@click.option("--plot", type=output_file(PLOTS), default=None,
+              help="Where to save the tornado chart, .png, .svg or .pdf (default: "
+                   "tornado-<scenario>.png).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str | None,
@@ -117,14 +127,18 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     Give one scenario, or two (BASELINE IMPROVED: each range applies to both). Every design
     runs with the same random numbers.
     """
+    if len(scenarios) > 2:
+        raise click.UsageError(f"expected one scenario, or a baseline and an improved one; found "
+                               f"{len(scenarios)}")
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    base = load_scenario(scenarios[0], overrides)
+    # Every file, before running anything (a bad second file is reported at once).
+    loaded = [base, *(load_scenario(path, overrides) for path in scenarios[1:])]
     from simulator.experiment.grid import GridError, parse_range_pair
     from simulator.experiment.roi import RoiSettings, case_costs
     from simulator.experiment.sensitivity import run_sensitivity
     from simulator.reporting.tornado import save_tornado
 
-    if len(scenarios) > 2:
-        raise click.UsageError(f"expected one scenario, or a baseline and an improved one; found "
-                               f"{len(scenarios)}")
     try:
         parameters = [parse_range_pair(option) for option in ranges]
     except GridError as error:
@@ -134,21 +148,24 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     if repeated:
         raise click.BadParameter(f"expected each key once; found {', '.join(repeated)} more than "
                                  f"once", param_hint="'--range'")
-    base = load_scenario(scenarios[0], overrides)
-    others = [load_scenario(path, overrides) for path in scenarios[1:]]  # a bad file fails now
     measure = _measure(kpi, base, len(scenarios) == 2)
     settings = RoiSettings(years, investment, running_cost, discount_rate)
-    if measure == "roi" and not case_costs(base, others[0], settings).total(settings) > 0:
+    if measure == "roi" and not case_costs(base, loaded[-1], settings).total(settings) > 0:
         raise click.BadParameter("expected a cost for the ROI (net benefit ÷ cost): the scenarios' "
                                  "major_incident.costs or --investment; found none — measure "
                                  "net_benefit instead", param_hint="'--kpi'")
+    designs = (1 + 2 * len(parameters)) * len(scenarios)
+    plot_path = plot or checked_default(output_file(PLOTS), Path(f"tornado-{scenarios[-1].stem}.png"),
+                                        "--plot")
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
     chosen = execution.build(base, progress=bar)
+    check_workload(loaded, chosen.replications, designs,
+                   "--range: a base, a low and a high per range and scenario")
     with bar:
         result = run_sensitivity(scenarios, parameters, measure, chosen, overrides=overrides,
                                  settings=settings, min_events=min_events)
-    target = save_tornado(result, plot or Path(f"tornado-{scenarios[-1].stem}.png"))
+    target = save_tornado(result, plot_path)
     if output_format == "json":
         click.echo(json.dumps(result.document() | {"plot": str(target)}, indent=2))
     else:

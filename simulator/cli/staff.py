@@ -11,7 +11,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.options import ExecutionOptions, ReplicationBar, experiment_options, stderr, stdout
+from simulator.cli.options import (
+    ExecutionOptions,
+    ReplicationBar,
+    check_workload,
+    fixed_experiment_options,
+    stderr,
+    stdout,
+)
 from simulator.cli.render import format_value
 from simulator.cli.sweep import header
 from simulator.experiment.roster import roster_cost
@@ -177,7 +184,7 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
                    "'P2.sla_response_attainment>=0.9' (repeatable; default: the scenario's targets).")
 @click.option("--team", "teams", multiple=True, metavar="TEAM",
               help="A team whose headcounts may change (repeatable; default: every team).")
-@experiment_options
+@fixed_experiment_options
 @click.option("--max-occupancy", type=click.FloatRange(min=0.05, max=1.0), default=0.85,
               show_default=True, help="The formulas' occupancy cap for the first cut.")
 @click.option("--max-designs", type=click.IntRange(min=1), default=60, show_default=True,
@@ -195,9 +202,11 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
     numbers: a target is met when its whole 95 % CI meets it. Prints the roster, its
     cost and its KPIs, with the formulas' first cut and predictions beside them.
     """
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    loaded = load_scenario(scenario, overrides)
     from simulator.experiment.roster import current_roster, posts
     from simulator.experiment.staffing import find_staffing
-    loaded = load_scenario(scenario, overrides)
+
     targets = _targets(target_texts, loaded)
     unknown = sorted(set(teams) - set(loaded.teams))
     if unknown:
@@ -205,6 +214,7 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
                                  f"{', '.join(repr(name) for name in unknown)}", param_hint="'--team'")
     bar = ReplicationBar(stderr(), "rosters × replications simulated")
     chosen = execution.build(loaded, fixed_for="a staffing search", progress=bar)
+    check_workload([loaded], chosen.replications, max_designs, "--max-designs")
     now = current_roster(loaded, posts(loaded, teams or None))
     with bar:
         result = find_staffing(loaded, targets, chosen, teams=teams or None,

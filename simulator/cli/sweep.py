@@ -16,10 +16,12 @@ from simulator.cli.options import (
     ExecutionOptions,
     ReplicationBar,
     check_kpi_names,
-    experiment_options,
+    check_workload,
+    fixed_experiment_options,
     stderr,
     stdout,
 )
+from simulator.cli.outputs import checked_default, sweep_store
 from simulator.cli.render import format_value
 from simulator.experiment.summary import interval_document
 from simulator.scenario.loader import load_scenario
@@ -125,16 +127,20 @@ def _document(summary: pd.DataFrame, paths: list[str], store: Path, replications
     return {"store": str(store), "replications": replications, "seed": seed, "designs": designs}
 
 
-@click.command(short_help="Run a factorial design over scenario keys into a resumable store.")
+@click.command(short_help="Run a factorial design over scenario keys into a resumable store.", epilog="""\b
+Example (a test runs it on the shipped scenarios):
+  mimsim sweep scenarios/baseline.yaml --grid teams.service_desk.roster.late.headcount=4:6 -r 4""")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--grid", "grids", multiple=True, required=True, metavar="PATH=VALUES",
-              help="A key and its values: a list (teams.L2.agents=4,5,6), an inclusive range "
-                   "(teams.L2.agents=4:8) or a range with a step (run.warmup=1w:3w:1w). "
-                   "Repeat for more keys; every combination is a design.")
-@experiment_options
-@click.option("--store", type=click.Path(path_type=Path), default=None,
-              help="The SQLite results store (default: sweep-<scenario>.sqlite). Running the same "
-                   "sweep again computes only what the store lacks.")
+              help="A key and its values: a list (teams.network.roster.day.headcount=3,4,5), an "
+                   "inclusive range (teams.network.roster.day.headcount=3:5) or a range with a "
+                   "step (run.warmup=10w:14w:2w). Repeat for more keys; every combination is a "
+                   "design.")
+@fixed_experiment_options
+@click.option("--store", type=sweep_store(), default=None,
+              help="The SQLite results store (default: sweep-<scenario>.sqlite): a new or empty "
+                   "file, or a store from `mimsim sweep`. Running the same sweep again computes "
+                   "only what the store lacks.")
 @click.option("--kpi", "kpis", multiple=True, metavar="KPI",
               help="A KPI to show in the table, e.g. P2.sla_response_attainment (repeatable; "
                    "default: mtta_min, mttr_h, the targets' KPIs, staff_cost). JSON has them all.")
@@ -149,20 +155,24 @@ def sweep(scenario: Path, grids: tuple[str, ...], execution: ExecutionOptions,
     file, one row per design × replication × KPI; after an interruption the same command
     computes only what is missing. In Python: simulator.experiment.load_sweep(STORE).
     """
-    from simulator.experiment.grid import GridError, parse_grid
+    # The scenario first: a file that cannot be read is refused before the engine is imported.
+    base = load_scenario(scenario, overrides)
+    from simulator.experiment.grid import GridError, design_count, parse_grid
     from simulator.experiment.sweep import plan_sweep, run_sweep, sweep_summary
 
     try:
         parameters = [parse_grid(option) for option in grids]
-        base = load_scenario(scenario, overrides)
+        size = design_count(parameters)
         console = stderr()
         bar = ReplicationBar(console, "designs × replications to compute")
         chosen = execution.build(base, fixed_for="a sweep", progress=bar)
+        target = store or checked_default(sweep_store(), Path(f"sweep-{scenario.stem}.sqlite"),
+                                          "--store")
+        check_workload([base], chosen.replications, size, "--grid")
         designs = plan_sweep(scenario, parameters, overrides, execution.seed)
     except GridError as error:
         raise click.BadParameter(str(error), param_hint="'--grid'") from None
     shown = chosen_kpis(kpis, base)
-    target = store or Path(f"sweep-{scenario.stem}.sqlite")
     with bar:
         try:
             outcome = run_sweep(designs, target, chosen, scenario_file=str(scenario),

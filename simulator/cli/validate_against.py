@@ -12,6 +12,8 @@ from rich.table import Table
 
 from simulator.cli.calibrate import log_options, read_selected_log
 from simulator.cli.options import stderr, stdout
+from simulator.cli.outputs import checked_default, output_file
+from simulator.experiment.outputs import PLOTS
 
 __all__ = ["validate_against"]
 
@@ -69,11 +71,11 @@ def _distances(result: object) -> Table:
               help="Worker processes (default: all cores). Results do not depend on it.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
-@click.option("--plot", type=click.Path(path_type=Path), default=None,
-              help="Where to save the real-against-simulated resolution-time plot "
-                   "(default: validate-<scenario>.png).")
+@click.option("--plot", type=output_file(PLOTS), default=None,
+              help="Where to save the real-against-simulated resolution-time plot, .png, .svg "
+                   "or .pdf (default: validate-<scenario>.png).")
 def validate_against(log: Path, scenario: Path, log_format: str, mapping: Path | None,
-                     between: tuple[dt.datetime, dt.datetime] | None,
+                     encoding: str, between: tuple[dt.datetime, dt.datetime] | None,
                      split: tuple[float, int] | None, part: str, replications: int | None,
                      seed: int | None, workers: int | None, output_format: str,
                      plot: Path | None) -> None:
@@ -82,15 +84,19 @@ def validate_against(log: Path, scenario: Path, log_format: str, mapping: Path |
     The same KPI code measures both: the log is rewritten as a mimsim event log. With
     --split, the second part is used by default (the part calibrate left out).
     """
-    from simulator.calibration.validation import validate_against as compare
-    from simulator.reporting.calibration_plots import resolution_figure
     from simulator.scenario.loader import load_scenario
 
+    target = plot or checked_default(output_file(PLOTS), Path(f"validate-{scenario.stem}.png"), "--plot")
     loaded = load_scenario(scenario)
-    real = read_selected_log(log, log_format, mapping, between, split, part, cut=False)
+    real = read_selected_log(log, log_format, mapping, between, split, part, cut=False,
+                             encoding=encoding)
+    # Only now the simulation and plotting code: inputs that cannot be read are refused sooner.
+    from simulator.calibration.validation import validate_against as compare
+    from simulator.reporting.calibration_plots import resolution_figure
+
     result = compare(real, loaded, replications, seed, workers)
     figure = resolution_figure(result, f"{log.name} against {scenario.name}",
-                               plot or Path(f"validate-{scenario.stem}.png"))
+                               target)
     if output_format == "json":
         document = result.document(real, scenario.stem)
         document["plot"] = str(figure)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Final
+from enum import StrEnum
 
 import pandas as pd
 
@@ -30,75 +30,67 @@ __all__ = [
 ]
 
 
-class Activity:
-    """The activities of the event log, in the order an incident usually meets them."""
+class Activity(StrEnum):
+    """The activities of the event log, in the order an incident usually meets them.
 
-    ARRIVED: Final = "arrived"  # the incident is logged (team: the desk, or its backlog team)
-    QUEUED: Final = "queued"  # joins a team's queue (again after a pause or an interruption)
-    ASSIGNED: Final = "assigned"  # an agent becomes the ticket's assignee
-    WORK_STARTED: Final = "work started"  # an agent starts (or resumes) working on it
-    INTERRUPTED: Final = "interrupted"  # the agent is taken off it; it goes back to the queue
-    PAUSED: Final = "paused"  # waiting on the user; SLA clocks stop
-    RESUMED: Final = "resumed"  # the user answered; SLA clocks run again
-    ESCALATED: Final = "escalated"  # hierarchical escalation: it has used a share of its target
-    REASSIGNED: Final = "reassigned"  # sent to another group (team: the group it leaves)
-    RESOLVED: Final = "resolved"
-    REOPENED: Final = "reopened"
-    CLOSED: Final = "closed"
-    RESPONSE_SLA_BREACHED: Final = "response SLA breached"
-    RESOLUTION_SLA_BREACHED: Final = "resolution SLA breached"
+    This order is the one :data:`ACTIVITIES` keeps and the model's activity codes
+    (:class:`simulator.model.incident.ActivityCode`) index: both are derived from it.
+    """
+
+    ARRIVED = "arrived"  # the incident is logged (team: the desk, or its backlog team)
+    QUEUED = "queued"  # joins a team's queue (again after a pause or an interruption)
+    ASSIGNED = "assigned"  # an agent becomes the ticket's assignee
+    WORK_STARTED = "work started"  # an agent starts (or resumes) working on it
+    INTERRUPTED = "interrupted"  # the agent is taken off it; it goes back to the queue
+    PAUSED = "paused"  # waiting on the user; SLA clocks stop
+    RESUMED = "resumed"  # the user answered; SLA clocks run again
+    ESCALATED = "escalated"  # hierarchical escalation: it has used a share of its target
+    REASSIGNED = "reassigned"  # sent to another group (team: the group it leaves)
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    RESPONSE_SLA_BREACHED = "response SLA breached"
+    RESOLUTION_SLA_BREACHED = "resolution SLA breached"
     # A ticket about an outage:
-    LINKED: Final = "linked"  # linked to its major incident as a child (parent: the outage)
-    AWAITING_RESTORATION: Final = "awaiting restoration"  # logged; waits for the service to return
+    LINKED = "linked"  # linked to its major incident as a child (parent: the outage)
+    AWAITING_RESTORATION = "awaiting restoration"  # logged; waits for the service to return
     # The outage itself (a case of its own, OUT…; once declared, it is the major incident):
-    OUTAGE_STARTED: Final = "outage started"  # users lose the service (impact start)
-    ALERT_FIRED: Final = "alert fired"  # monitoring notices
-    DETECTED: Final = "detected"  # the first symptom reaches the organisation (alert or ticket)
-    PROPOSED: Final = "major incident proposed"  # the desk recognises the pattern
-    DECLARED: Final = "major incident declared"  # the major incident manager accepts
-    JOINED: Final = "joined bridge"  # a member of the Major Incident Team (agent) joins
-    ASSEMBLED: Final = "assembled"  # every role is on the bridge
-    DIAGNOSED: Final = "diagnosed"  # the cause is understood: the restoration decision is due
-    WORKAROUND_STARTED: Final = "workaround started"  # restoration by failover, restart, rollback
-    WORKAROUND_APPLIED: Final = "workaround applied"  # the fix is in; the service recovers
-    RESTORED: Final = "restored"  # users have the service back
-    UPDATE: Final = "stakeholder update"  # the communications lead informs stakeholders
-    LEFT: Final = "left bridge"  # a member returns to their team
+    OUTAGE_STARTED = "outage started"  # users lose the service (impact start)
+    ALERT_FIRED = "alert fired"  # monitoring notices
+    DETECTED = "detected"  # the first symptom reaches the organisation (alert or ticket)
+    PROPOSED = "major incident proposed"  # the desk recognises the pattern
+    DECLARED = "major incident declared"  # the major incident manager accepts
+    JOINED = "joined bridge"  # a member of the Major Incident Team (agent) joins
+    ASSEMBLED = "assembled"  # every role is on the bridge
+    DIAGNOSED = "diagnosed"  # the cause is understood: the restoration decision is due
+    WORKAROUND_STARTED = "workaround started"  # restoration by failover, restart, rollback
+    WORKAROUND_APPLIED = "workaround applied"  # the fix is in; the service recovers
+    RESTORED = "restored"  # users have the service back
+    UPDATE = "stakeholder update"  # the communications lead informs stakeholders
+    LEFT = "left bridge"  # a member returns to their team
     # A change (a case of its own, CHG…; for an emergency change, its parent is the outage):
-    CHANGE_REQUESTED: Final = "change requested"  # raised (for a normal change: waits for the CAB)
-    ECAB_MEMBER_JOINED: Final = "ECAB member joined"  # one of the emergency CAB is present
-    CHANGE_APPROVED: Final = "change approved"  # by the ECAB once quorate, or at a CAB meeting
-    CHANGE_REJECTED: Final = "change rejected"
-    IMPLEMENTATION_STARTED: Final = "implementation started"
-    CHANGE_IMPLEMENTED: Final = "change implemented"  # it worked
-    CHANGE_FAILED: Final = "change failed"  # it did not: it must be backed out
-    BACKED_OUT: Final = "backed out"  # the change is undone
+    CHANGE_REQUESTED = "change requested"  # raised (for a normal change: waits for the CAB)
+    ECAB_MEMBER_JOINED = "ECAB member joined"  # one of the emergency CAB is present
+    CHANGE_APPROVED = "change approved"  # by the ECAB once quorate, or at a CAB meeting
+    CHANGE_REJECTED = "change rejected"
+    IMPLEMENTATION_STARTED = "implementation started"
+    CHANGE_IMPLEMENTED = "change implemented"  # it worked
+    CHANGE_FAILED = "change failed"  # it did not: it must be backed out
+    BACKED_OUT = "backed out"  # the change is undone
     # A problem (a case of its own, PRB…) and what it changes for its family of incidents:
-    PROBLEM_OPENED: Final = "problem opened"  # by trend detection or a major-incident review
-    KNOWN_ERROR: Final = "known error"  # root-cause analysis done: a workaround is known
-    PROBLEM_FIXED: Final = "problem fixed"  # the permanent fix (a normal change) is in
-    AVOIDED: Final = "avoided"  # an incident (or outage) of a fixed family that did not happen
+    PROBLEM_OPENED = "problem opened"  # by trend detection or a major-incident review
+    KNOWN_ERROR = "known error"  # root-cause analysis done: a workaround is known
+    PROBLEM_FIXED = "problem fixed"  # the permanent fix (a normal change) is in
+    AVOIDED = "avoided"  # an incident (or outage) of a fixed family that did not happen
 
 
 #: Two times closer than this (minutes; 0.06 ms) are the same moment: the event log keeps
 #: millisecond timestamps, and the model's SLA clocks and the KPIs both use this tolerance.
 SAME_MOMENT_MIN = 1e-6
 
-#: Every activity, in a fixed order (the model stores the index of an activity in this tuple).
-ACTIVITIES: tuple[str, ...] = (
-    Activity.ARRIVED, Activity.QUEUED, Activity.ASSIGNED, Activity.WORK_STARTED,
-    Activity.INTERRUPTED, Activity.PAUSED, Activity.RESUMED, Activity.ESCALATED,
-    Activity.REASSIGNED, Activity.RESOLVED, Activity.REOPENED, Activity.CLOSED,
-    Activity.RESPONSE_SLA_BREACHED, Activity.RESOLUTION_SLA_BREACHED,
-    Activity.LINKED, Activity.AWAITING_RESTORATION, Activity.OUTAGE_STARTED, Activity.ALERT_FIRED,
-    Activity.DETECTED, Activity.PROPOSED, Activity.DECLARED, Activity.JOINED, Activity.ASSEMBLED,
-    Activity.DIAGNOSED, Activity.WORKAROUND_STARTED, Activity.WORKAROUND_APPLIED, Activity.RESTORED,
-    Activity.UPDATE, Activity.LEFT,
-    Activity.CHANGE_REQUESTED, Activity.ECAB_MEMBER_JOINED, Activity.CHANGE_APPROVED,
-    Activity.CHANGE_REJECTED, Activity.IMPLEMENTATION_STARTED, Activity.CHANGE_IMPLEMENTED,
-    Activity.CHANGE_FAILED, Activity.BACKED_OUT, Activity.PROBLEM_OPENED, Activity.KNOWN_ERROR,
-    Activity.PROBLEM_FIXED, Activity.AVOIDED,
-)
+#: Every activity's name, in the order of :class:`Activity` (the model stores the index of an
+#: activity in this tuple; the event log's ``activity`` column has these as its categories).
+ACTIVITIES: tuple[str, ...] = tuple(activity.value for activity in Activity)
 
 #: Columns of the event log: ``seq`` (int), ``case_id`` (str), ``timestamp``
 #: (datetime64), ``activity``, ``team``, ``agent`` (empty where no agent acts),

@@ -69,11 +69,14 @@ class Campaign:
 
     def run(self, replications: range) -> None:
         """Run every design's replications in ``replications`` that have not run yet."""
-        tasks = [ReplicationTask(index, design.scenario, replication, self.seed,
+        # A generator, not a list: an executor takes tasks as workers free up, so a huge
+        # request starts at once and holds only what is running in memory.
+        tasks = (ReplicationTask(index, design.scenario, replication, self.seed,
                                  design.out_dir, self.execution.events_format)
                  for replication in replications for index, design in enumerate(self.designs)
-                 if (index, replication) not in self.results]
-        self.execution.expect(len(tasks))
+                 if (index, replication) not in self.results)
+        done = sum(1 for _, replication in self.results if replication in replications)
+        self.execution.expect(len(replications) * len(self.designs) - done)
         for index, result in self.execution.running_on().map_unordered(run_task, tasks):
             self.results[(index, result.replication)] = result
             self._named[(index, result.replication)] = named_values(result.kpis)

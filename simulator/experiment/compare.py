@@ -17,11 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design, kpi_name
 from simulator.experiment.execution import Execution
+from simulator.experiment.outputs import prepare_run_directory, write_manifest
 from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
 from simulator.experiment.summary import (
@@ -169,6 +171,33 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return unique
 
 
+def _mark(out_dir: Path | None, marker: dict[str, object], state: str) -> None:
+    """The comparison's own directory: checked, emptied and marked when it starts ("running"),
+    then its manifest says how it ended."""
+    if out_dir is None:
+        return
+    if state == "running":
+        prepare_run_directory(out_dir, marker)
+    else:
+        write_manifest(out_dir, {**marker, "state": state})
+
+
+def _begin(campaign: Campaign, manifests: Sequence[dict[str, object]]) -> None:
+    """Each design's manifest in its run directory before any replication is written."""
+    for directory, manifest in zip(campaign.directories, manifests, strict=True):
+        if directory is not None:
+            directory.begin(manifest)
+
+
+def _interrupted(campaign: Campaign, manifests: Sequence[dict[str, object]]) -> None:
+    """Each design's manifest says the run was interrupted, and which replications it kept."""
+    for index, (directory, manifest) in enumerate(zip(campaign.directories, manifests, strict=True)):
+        if directory is not None:
+            directory.finish(manifest | {"interrupted": True,
+                                         "replications_finished": campaign.replications_of(index)},
+                             None)
+
+
 def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Execution | None = None, *,
                     sources: Sequence[tuple[str | None, Sequence[str]]] | None = None,
                     thresholds: Mapping[str, float] | None = None) -> Comparison:
@@ -195,21 +224,20 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
     chosen_designs = [Design(name, scenario, None if out_dir is None else out_dir / name)
                       for name, (_, scenario) in zip(names, designs, strict=True)]
     with execution.started(wanted * len(designs) if isinstance(wanted, int) else None) as running:
+        seed = running.seed_for(designs[0][1])
+        marker: dict[str, object] = {"kind": "comparison", "designs": names, "seed": seed}
+        _mark(out_dir, marker, "running")  # before the designs' run directories are made in it
         campaign = Campaign(chosen_designs, running)
-        seed = campaign.seed
         origins = list(sources) if sources is not None else [(None, ())] * len(chosen_designs)
         manifests = {design.name: describe_run(design.scenario, design.name, source, overrides, seed,
                                                running.running_on().description)
                      for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
+        _begin(campaign, [manifests[design.name] for design in chosen_designs])
         try:
             decision = campaign.run_replications(wanted)
         except BaseException:
-            for index, design in enumerate(chosen_designs):
-                directory = campaign.directories[index]
-                if directory is not None:
-                    directory.finish(manifests[design.name] | {
-                        "interrupted": True,
-                        "replications_finished": campaign.replications_of(index)}, None)
+            _interrupted(campaign, [manifests[design.name] for design in chosen_designs])
+            _mark(out_dir, marker, "interrupted")
             raise
     frames = []
     for index, name in enumerate(names):
@@ -230,6 +258,7 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
             directory.finish(manifests[design.name] | {
                 "interrupted": False, "replications_finished": campaign.replications_of(index),
                 "wall_s": campaign.elapsed()}, comparison.run_document(design.name))
+    _mark(out_dir, marker, "finished")
     comparison.manifest = {"designs": names, "seed": seed, "wall_s": campaign.elapsed(),
                            "executor": manifests[names[0]]["executor"]}
     return comparison

@@ -15,9 +15,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
+
+from simulator.experiment.lifetime import end_with_parent
+from simulator.experiment.scheduler import (
+    DEFAULT_CONNECT_TIMEOUT_S,
+    SchedulerError,
+    parse_scheduler_address,
+)
 
 __all__ = [
     "DaskExecutor",
@@ -45,7 +52,7 @@ class Executor(Protocol):
 
     description: str
 
-    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]: ...
+    def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]: ...
 
     def __enter__(self) -> Executor: ...
 
@@ -70,14 +77,17 @@ class SerialExecutor(_Context):
 
     description = "serial"
 
-    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+    def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         for task in tasks:
             yield function(task)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C is the parent's to handle: it stops the pool and keeps what finished.
+def _start_worker(parent: int) -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool and keeps what finished. SIGTERM
+    # (the pool's way to stop a worker) ends a worker at once, whatever the parent made of it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    end_with_parent(parent)  # no worker outlives a killed parent
 
 
 class PoolExecutor(_Context):
@@ -87,9 +97,9 @@ class PoolExecutor(_Context):
         self.workers = workers
         self.description = f"process pool of {workers}"
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        self._pool = context.Pool(workers, initializer=_ignore_interrupts)
+        self._pool = context.Pool(workers, initializer=_start_worker, initargs=(os.getpid(),))
 
-    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+    def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         yield from self._pool.imap_unordered(function, tasks)
 
     def close(self) -> None:
@@ -100,22 +110,28 @@ class PoolExecutor(_Context):
 class DaskExecutor(_Context):
     """A Dask cluster: ``"local"`` starts a LocalCluster with a process per core."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - the test extra installs it
-            raise RuntimeError('Dask needs the "distributed" package: '
-                               'pip install "mimsim[dask]"') from None
+            raise SchedulerError(address, 'the "distributed" package (pip install "mimsim[dask]")',
+                                 "it is not installed", None) from None
         self._cluster = None
-        if address == "local":
+        scheduler = parse_scheduler_address(address, None)
+        if scheduler is None:
             self._cluster = LocalCluster(n_workers=available_workers(), threads_per_worker=1,
                                          processes=True, dashboard_address=None)
             self._client = Client(self._cluster)
         else:
-            self._client = Client(address, timeout="10s")
+            try:
+                self._client = Client(str(scheduler), timeout=f"{connect_timeout_s}s")
+            except Exception as error:  # reached the host, but no Dask scheduler answered there
+                raise SchedulerError(address, f"a Dask scheduler answering within "
+                                     f"{connect_timeout_s:g} s", f"{type(error).__name__}: "
+                                     f"{str(error)[:120]}", None) from None
         self.description = f"Dask ({address}, {len(self._client.scheduler_info()['workers'])} workers)"
 
-    def map_unordered(self, function: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+    def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         from distributed import as_completed
 
         futures = self._client.map(function, list(tasks), pure=False)

@@ -39,21 +39,20 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from simulator.experiment.roster import Post, Roster, current_roster, posts
 from simulator.metrics.analytic import (
-    HOURS_PER_WEEK,
     mean_wait,
     offered_load,
     servers_needed,
     service_level,
 )
 from simulator.model.arrivals import hourly_rates
+from simulator.scenario.calendars import HOURS_PER_WEEK, WEEKDAYS
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import ResolverGroup, Scenario
+from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target
 
 __all__ = ["FirstCut", "TeamDemand", "first_cut", "formula_predictions", "team_demands"]
 
 _QUANTILES = (np.arange(400) + 0.5) / 400
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True)
@@ -86,18 +85,6 @@ def _load(rates: np.ndarray, work: Distribution) -> np.ndarray:
     return offered_load(rates, work.quantile(_QUANTILES), work.mean())
 
 
-def _visit_handling(spec: ResolverGroup, priority: str) -> tuple[Distribution, Distribution, Distribution]:
-    """A group's handling time of a priority for a first visit that resolves, a visit that ends in
-    a transfer, and a visit that came from another group (see ``handling_when_transferred``)."""
-    usual = spec.handling_by_priority.get(priority, spec.handling)
-
-    def specific(pooled: Distribution | None, by_priority: dict[str, Distribution]) -> Distribution:
-        return by_priority.get(priority, usual if pooled is None else pooled)
-
-    return (usual, specific(spec.handling_when_transferred, spec.handling_when_transferred_by_priority),
-            specific(spec.handling_after_transfer, spec.handling_after_transfer_by_priority))
-
-
 def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
     """The work reaching each team of the flow (see the module's notes)."""
     flow = scenario.flow
@@ -110,10 +97,8 @@ def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
         rates = hourly_rates(stream)
         desk_rates += rates
         category = scenario.category_of(name)
-        escalated = 1.0 - flow.desk.first_contact_resolution_by_category.get(
-            category, flow.desk.first_contact_resolution)
-        shares = flow.desk.escalation_by_category.get(category, flow.desk.escalation)
-        entries = {g: escalated * share for g, share in shares.items()}
+        escalated = 1.0 - flow.desk.fcr_for(category)
+        entries = {g: escalated * share for g, share in flow.desk.escalation_for(category).items()}
         visits = _visits(scenario, entries)
         for priority, share in _priority_shares(scenario, name).items():
             for group, count in visits.items():
@@ -129,10 +114,11 @@ def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
             rates, first = group_rates[(group, priority)], first_rates[(group, priority)]
             if not rates.any():
                 continue
-            work, moved, came = _visit_handling(spec, priority)
+            usual, moved = spec.handling_for(priority), spec.handling_for(priority, transferred=True)
+            came = spec.handling_for(priority, came_by_transfer=True)
             # a visit ends in a transfer with the group's transfer probability, wherever it came from
-            load += (_load(first * (1.0 - handed_on), work) + _load((rates - first) * (1.0 - handed_on), came)
-                     + _load(rates * handed_on, moved))
+            load += (_load(first * (1.0 - handed_on), usual)
+                     + _load((rates - first) * (1.0 - handed_on), came) + _load(rates * handed_on, moved))
         total = arrivals.sum() * 60.0
         work_mean = float(load.sum() * 60.0 / total) if total > 0 else spec.handling.mean()
         demands[group] = TeamDemand(arrivals * 60.0, load, work_mean)
@@ -237,7 +223,7 @@ def _solve(chosen: list[Post], need: np.ndarray, daily_hours: np.ndarray, team: 
     if uncovered.any():
         hour = int(np.flatnonzero(uncovered)[0])
         notes.append(f"{team}: {int(uncovered.sum())} hours of the week need agents no shift "
-                     f"covers (e.g. {_DAYS[hour // 24]} {hour % 24:02d}:00 needs {need[hour]}); "
+                     f"covers (e.g. {WEEKDAYS[hour // 24]} {hour % 24:02d}:00 needs {need[hour]}); "
                      f"the roster's shape cannot meet them")
     rows = np.flatnonzero((need > 0) & ~uncovered)
     hours = np.array([post.hours_per_week for post in chosen])

@@ -21,11 +21,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["GridError", "Parameter", "design_name", "factorial", "parse_grid", "parse_range_pair"]
+__all__ = ["MAX_DESIGNS", "GridError", "Parameter", "design_count", "design_name", "factorial",
+           "parse_grid", "parse_range_pair"]
 
 _NUMBER = r"(?:0|[1-9]\d*)(?:\.\d+)?|0?\.\d+"
 _PART = re.compile(rf"^\s*(-?(?:{_NUMBER}))\s*([a-zA-Z]*)\s*$")
 _MAX_VALUES = 10_000
+#: The most designs one grid may make, even with --yes: each is a validated scenario held in
+#: memory while the sweep runs (about 50 KB for the baseline), so 20,000 take about 1 GB.
+MAX_DESIGNS = 20_000
 
 
 class GridError(ValueError):
@@ -47,8 +51,8 @@ class Parameter:
 def _split(option: str) -> tuple[str, str]:
     path, equals, values = option.partition("=")
     if not equals or not path.strip() or not values.strip():
-        raise GridError(f"expected PATH=VALUES such as 'teams.L2.agents=4:8' or "
-                        f"'flow.desk.handling.mean=8m,10m,12m'; found {option!r}")
+        raise GridError(f"expected PATH=VALUES such as 'teams.network.roster.day.headcount=3:5' or "
+                        f"'flow.desk.handling.median=8m,10m,12m'; found {option!r}")
     return path.strip(), values.strip()
 
 
@@ -112,8 +116,19 @@ def parse_range_pair(option: str) -> Parameter:
     return Parameter(path, (pieces[0], pieces[1]))
 
 
+def design_count(parameters: Sequence[Parameter]) -> int:
+    """How many designs the grid makes (the product of its value counts), at most MAX_DESIGNS."""
+    count = math.prod(len(parameter.values) for parameter in parameters)
+    if count > MAX_DESIGNS:
+        sizes = " × ".join(f"{len(parameter.values):,}" for parameter in parameters)
+        raise GridError(f"expected at most {MAX_DESIGNS:,} designs in a grid; found {count:,} "
+                        f"({sizes} values)")
+    return count
+
+
 def factorial(parameters: Sequence[Parameter]) -> list[tuple[str, ...]]:
     """Every combination of the parameters' values, as ``PATH=VALUE`` tuples (last varies fastest)."""
+    design_count(parameters)
     paths = [parameter.path for parameter in parameters]
     repeated = sorted({path for path in paths if paths.count(path) > 1})
     if repeated:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.metrics.analytic import HOURS_PER_WEEK
+from simulator.scenario.calendars import HOURS_PER_WEEK
 from simulator.scenario.schema import Scenario, Shift, Team
 
 __all__ = ["Post", "Roster", "apply_roster", "current_roster", "posts", "roster_cost"]

@@ -90,6 +90,8 @@ def run_experiment(scenario: Scenario, execution: Execution | None = None, *, na
         campaign = Campaign([Design(name, scenario, running.out_dir)], running)
         manifest = describe_run(scenario, name, source, overrides, campaign.seed,
                                 running.running_on().description)
+        if campaign.directories[0] is not None:
+            campaign.directories[0].begin(manifest)
         try:
             decision = campaign.run_replications(wanted)
         except BaseException:

@@ -2,8 +2,12 @@
 
 A run directory holds, written as each replication finishes: ``kpis.csv`` (one
 row per replication × KPI), ``backlog/``, ``events/``, ``incidents/`` and
-``hourly/`` (one file per replication); and at the end ``summary.json`` and ``manifest.json``.
-Starting a run in a directory replaces what an earlier run left there.
+``hourly/`` (one file per replication); and ``manifest.json`` — at the start, with
+``"state": "running"``, and again at the end with ``"finished"`` or ``"interrupted"`` —
+and, for a finished run, ``summary.json``. A file being written ends in ``.partial`` until
+it is complete. A run writes only into a new directory or one mimsim made
+(:mod:`simulator.experiment.outputs`), and empties it first: nothing of an earlier or a
+killed run mixes with the new one.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
-import shutil
 import sys
 from collections.abc import Iterable
 from importlib import metadata
@@ -20,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.experiment.executors import available_workers
+from simulator.experiment.outputs import prepare_run_directory, write_manifest
 from simulator.experiment.replications import ReplicationResult
 from simulator.experiment.summary import scenario_targets
 from simulator.scenario.loader import scenario_hash
@@ -73,25 +77,22 @@ def describe_run(scenario: Scenario, name: str, source: str | None, overrides: I
 class RunDirectory:
     """Writes a run's files as its replications finish."""
 
-    FILES = ("kpis.csv", "summary.json", "manifest.json")
     FOLDERS = ("events", "incidents", "backlog", "hourly")
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        for name in self.FILES:
-            (path / name).unlink(missing_ok=True)
-        for name in self.FOLDERS:
-            shutil.rmtree(path / name, ignore_errors=True)
-        (path / "backlog").mkdir()
-        self.kpi_file = path / "kpis.csv"
+        self.path = prepare_run_directory(path)
+        (self.path / "backlog").mkdir()
+        self.kpi_file = self.path / "kpis.csv"
+
+    def begin(self, manifest: dict[str, object]) -> None:
+        """Describe the run in its manifest before any replication is written."""
+        write_manifest(self.path, {**manifest, "state": "running"})
 
     def add(self, result: ReplicationResult) -> None:
         """Keep one finished replication: its KPI rows and its backlog series."""
-        header = not self.kpi_file.exists()
+        rows = result.kpis.to_csv(header=not self.kpi_file.exists(), index=False)
         with self.kpi_file.open("a", encoding="utf-8") as handle:
-            result.kpis.to_csv(handle, header=header, index=False)
-            handle.flush()
+            handle.write(rows)  # one write: a killed run leaves whole replications, not half rows
         partial = self.path / "backlog" / f"replication-{result.replication:03d}.parquet.partial"
         result.backlog.to_parquet(partial, index=False)
         partial.replace(partial.with_suffix(""))
@@ -111,5 +112,8 @@ class RunDirectory:
         for partial in self.path.glob("**/*.partial"):  # left by a replication cut short
             partial.unlink()
         if document is not None:
-            (self.path / "summary.json").write_text(json.dumps(document, indent=2) + "\n")
-        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            partial = self.path / "summary.json.partial"
+            partial.write_text(json.dumps(document, indent=2) + "\n")
+            partial.replace(self.path / "summary.json")
+        state = "interrupted" if document is None else "finished"
+        write_manifest(self.path, {**manifest, "state": state})

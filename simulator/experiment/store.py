@@ -38,6 +38,7 @@ import pandas as pd
 import yaml
 
 from simulator.experiment.campaign import kpi_name
+from simulator.experiment.outputs import SWEEP_STORE_TABLES, check_database
 from simulator.experiment.summary import finite_or_none
 
 __all__ = ["SweepStore", "is_sweep_store", "load_sweep", "sweep_designs"]
@@ -87,7 +88,9 @@ class SweepStore:
     """An open results store; use it as a context manager."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        # A file that is not a sweep store (a user's notes, another database) is refused, never
+        # opened for writing.
+        self.path = check_database(path, SWEEP_STORE_TABLES, "a mimsim sweep store")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are begun and committed explicitly below.
         self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)

@@ -31,6 +31,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from simulator.scenario.calendars import HOURS_PER_WEEK
+
 __all__ = [
     "HOURS_PER_WEEK",
     "erlang_b",
@@ -41,7 +43,6 @@ __all__ = [
     "service_level",
 ]
 
-HOURS_PER_WEEK = 168
 _MINUTES_PER_WEEK = HOURS_PER_WEEK * 60.0
 _STEP_MIN = 5.0  # resolution of the lagged offered load within each hour
 

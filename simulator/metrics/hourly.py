@@ -22,10 +22,10 @@ import pandas as pd
 
 from simulator.metrics.coded import CodedLog
 from simulator.metrics.teams import TeamActivity
+from simulator.scenario.calendars import HOURS_PER_WEEK
 
-__all__ = ["HOURS_PER_WEEK", "hourly_team_measures"]
+__all__ = ["hourly_team_measures"]
 
-HOURS_PER_WEEK = 168
 _HOUR = 60.0
 
 

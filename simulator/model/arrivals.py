@@ -14,12 +14,12 @@ import datetime as dt
 
 import numpy as np
 
+from simulator.scenario.calendars import HOURS_PER_WEEK
 from simulator.scenario.schema import ArrivalStream
 
 __all__ = ["arrival_times", "hourly_rates"]
 
 _BLOCK = 65_536
-_HOURS_PER_WEEK = 168
 
 
 def hourly_rates(stream: ArrivalStream) -> np.ndarray:
@@ -54,7 +54,7 @@ def arrival_times(stream: ArrivalStream, start: dt.datetime, horizon: float,
         keep = rng.random(_BLOCK)
         candidates = clock + np.cumsum(gaps)
         clock = float(candidates[-1])
-        hour = ((minute_of_week + candidates) // 60).astype(np.int64) % _HOURS_PER_WEEK
+        hour = ((minute_of_week + candidates) // 60).astype(np.int64) % HOURS_PER_WEEK
         chosen = candidates[(keep * peak < rates[hour]) & (candidates < horizon)]
         accepted.append(chosen)
     return np.concatenate(accepted)

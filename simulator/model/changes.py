@@ -27,26 +27,21 @@ works in a window outside the incident queues.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Generator
 
 import numpy as np
 import simpy
 
-from simulator.model.decisions import DecisionPoints
 from simulator.model.flow import IncidentFlow
-from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
-from simulator.model.planning import plan_tickets
-from simulator.model.streams import RandomStreams
-from simulator.scenario.calendars import CalendarClock
+from simulator.model.incident import NO_AGENT, NO_CASE, NO_SERVICE, NO_TEAM, ActivityCode, Incident, case_id
+from simulator.model.planning import PlannedIncidents, plan_tickets
+from simulator.model.wiring import Wiring
 from simulator.scenario.changes import ChangeRisk
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import Scenario
 
 __all__ = ["ChangeHandling"]
 
 _A = ActivityCode
-_NO_TEAM = -1
 
 
 def _one(distribution: Distribution, u: float) -> float:
@@ -56,66 +51,69 @@ def _one(distribution: Distribution, u: float) -> float:
 class ChangeHandling:
     """Raises, approves and implements every change of a run."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, recorder: Recorder,
-                 flow: IncidentFlow, calendars: dict[str, CalendarClock],
-                 streams: RandomStreams, decisions: DecisionPoints | None = None) -> None:
-        self.env = env
-        self.scenario = scenario
-        self.recorder = recorder
+    def __init__(self, wiring: Wiring, flow: IncidentFlow) -> None:
+        self.env = wiring.env
+        self.scenario = scenario = wiring.scenario
+        self.recorder = wiring.recorder
+        self.calendars = wiring.calendars
+        self.streams = wiring.streams
+        self.decisions = wiring.decisions
         self.flow = flow
-        self.calendars = calendars
-        self.streams = streams
-        self.decisions = decisions or DecisionPoints(env)
         self.number = 0
         self.induced: dict[int, int] = {}  # change case → incidents it has brought so far
         self.priorities = list(scenario.priorities)
         normal = scenario.changes.normal
         if normal is not None and normal.volume is not None:
-            rng = streams.generator("changes/normal")
+            rng = self.streams.generator("changes/normal")
             clock, k = 0.0, 0
             while True:
                 clock += float(rng.exponential(1.0 / normal.volume))
                 if clock >= scenario.run.horizon:
                     break
                 k += 1
-                env.timeout(clock, k).callbacks.append(self._background)
+                self.env.process(self._background(k, clock))
 
     # -- requests ----------------------------------------------------------------------------
     def _new_case(self, priority: int, category: int, service: int, parent: int) -> int:
         self.number += 1
         case = self.recorder.add_case(case_id("CHG", self.number), priority, category, service)
-        if parent >= 0:
+        if parent != NO_CASE:
             self.recorder.link(case, parent)
         return case
 
-    def _log(self, case: int, activity: int, team: int = _NO_TEAM) -> None:
-        self.recorder.record((self.env.now, case, activity, team, -1))
+    def _log(self, case: int, activity: int, team: int = NO_TEAM) -> None:
+        self.recorder.record((self.env.now, case, activity, team, NO_AGENT))
 
     def emergency(self, key: str, parent: int, team: int, service: int, fix: Distribution,
-                  first_fix: float, done: Callable[[bool], None]) -> None:
-        """Restore through an emergency change; ``done(True)`` once it is in, ``done(False)``
-        when it is rejected or every attempt failed (the workaround then)."""
+                  first_fix: float) -> simpy.Process:
+        """Request an emergency change to restore a service; the returned process ends with
+        ``True`` once it is in, ``False`` when it is rejected or every attempt failed (the
+        workaround then)."""
         priority = self.recorder.case_priority[parent]
         category = self.recorder.case_category[parent]
         case = self._new_case(priority, category, service, parent)
         self._log(case, _A.CHANGE_REQUESTED, team)
-        self.env.process(self._emergency(key, case, team, fix, first_fix, done))
+        return self.env.process(self._emergency(key, case, team, fix, first_fix))
 
-    def normal(self, key: str, parent: int, done: Callable[[], None] | None) -> None:
-        """Raise a normal change (a problem's permanent fix when ``done`` is given: it is
-        resubmitted until it is in, then ``done()``)."""
+    def normal(self, key: str, parent: int, until_in: bool = False) -> simpy.Process:
+        """Request a normal change; the returned process ends when the change is done with.
+
+        ``until_in``: it comes back to the next CAB until it is in (a problem's permanent fix);
+        otherwise a rejection or a failure ends it (background changes)."""
         lowest = len(self.priorities) - 1
-        category = self.recorder.case_category[parent] if parent >= 0 else 0
-        case = self._new_case(lowest, category, -1, parent)
+        category = self.recorder.case_category[parent] if parent != NO_CASE else 0
+        case = self._new_case(lowest, category, NO_SERVICE, parent)
         self._log(case, _A.CHANGE_REQUESTED)
-        self.env.process(self._normal(key, case, done))
+        return self.env.process(self._normal(key, case, until_in))
 
-    def _background(self, event: Any) -> None:
-        self.normal(f"normal/{event._value}", -1, None)
+    def _background(self, number: int, at: float) -> Generator[simpy.Event, None, None]:
+        """A background change, requested at minute ``at``."""
+        yield self.env.timeout(at)
+        self.normal(f"normal/{number}", NO_CASE)
 
     # -- the two lifecycles ------------------------------------------------------------------
-    def _emergency(self, key: str, case: int, team: int, fix: Distribution, first_fix: float,
-                   done: Callable[[bool], None]) -> Generator[simpy.Event, None, None]:
+    def _emergency(self, key: str, case: int, team: int, fix: Distribution, first_fix: float
+                   ) -> Generator[simpy.Event, str, bool]:
         spec = self.scenario.changes.emergency
         assert spec is not None
         ecab = spec.ecab
@@ -123,18 +121,10 @@ class ChangeHandling:
         u_in, u_out = rng.random(ecab.members), rng.random(ecab.members)
         u_deliberation, u_approval = rng.random(2)
         members = tuple(str(number) for number in range(1, ecab.members + 1))
-        chosen: list[str] = []
-        answered = self.env.event()
-
-        def take(answer: str) -> None:
-            chosen.extend(answer.split(","))
-            answered.succeed()
-
-        self.decisions.ask("approvers", self.recorder.case_names[case],
-                           f"Which of the {ecab.members} ECAB members do you call? (quorum "
-                           f"{ecab.quorum})", members, ",".join(members), take, several=True)
-        if not chosen:  # an interactive run waits here for the answer
-            yield answered
+        answer = yield from self.decisions.choose(
+            "approvers", self.recorder.case_names[case], f"Which of the {ecab.members} ECAB members "
+            f"do you call? (quorum {ecab.quorum})", members, ",".join(members), several=True)
+        chosen = answer.split(",")
         in_hours = self.calendars[ecab.on_call.calendar].is_open(self.env.now)
         every = (ecab.on_call.in_hours if in_hours else ecab.on_call.out_of_hours).quantile(
             u_in if in_hours else u_out)
@@ -146,19 +136,16 @@ class ChangeHandling:
             for _ in delays:
                 self._log(case, _A.ECAB_MEMBER_JOINED, team)
             self._log(case, _A.CHANGE_REJECTED, team)
-            done(False)
-            return
+            return False
         for delay in delays[:ecab.quorum]:
             yield self.env.timeout(max(0.0, called + float(delay) - self.env.now))
             self._log(case, _A.ECAB_MEMBER_JOINED, team)
         for delay in delays[ecab.quorum:]:  # later arrivals join while (or after) it deliberates
-            self.env.timeout(max(0.0, called + float(delay) - self.env.now)).callbacks.append(
-                lambda _event: self._log(case, _A.ECAB_MEMBER_JOINED, team))
+            self.env.process(self._late_member(case, team, max(0.0, called + float(delay) - self.env.now)))
         yield self.env.timeout(_one(ecab.deliberation, float(u_deliberation)))
         if u_approval >= ecab.approval_probability:
             self._log(case, _A.CHANGE_REJECTED, team)
-            done(False)
-            return
+            return False
         self._log(case, _A.CHANGE_APPROVED, team)
         for attempt in range(1 + spec.retries):
             u = rng.random(3)
@@ -169,16 +156,19 @@ class ChangeHandling:
             yield self.env.timeout(duration)
             if u[1] >= spec.failure_probability:
                 self._log(case, _A.CHANGE_IMPLEMENTED, team)
-                done(True)
-                return
+                return True
             self._log(case, _A.CHANGE_FAILED, team)
             self._induce(spec, f"{key}/{attempt}", case, rng)
             yield self.env.timeout(_one(spec.back_out, float(u[2])))
             self._log(case, _A.BACKED_OUT, team)
-        done(False)
+        return False
 
-    def _normal(self, key: str, case: int, done: Callable[[], None] | None
-                ) -> Generator[simpy.Event, None, None]:
+    def _late_member(self, case: int, team: int, delay: float) -> Generator[simpy.Event, None, None]:
+        """An ECAB member who arrives once the board is quorate."""
+        yield self.env.timeout(delay)
+        self._log(case, _A.ECAB_MEMBER_JOINED, team)
+
+    def _normal(self, key: str, case: int, until_in: bool) -> Generator[simpy.Event, None, None]:
         spec = self.scenario.changes.normal
         assert spec is not None and spec.implementation is not None
         rng = self.streams.generator(f"change/{key}")
@@ -189,7 +179,7 @@ class ChangeHandling:
             u = rng.random(4)
             if u[0] >= spec.approval_probability:
                 self._log(case, _A.CHANGE_REJECTED)
-                if done is None:
+                if not until_in:
                     return
                 continue  # a problem's fix comes back to the next CAB
             self._log(case, _A.CHANGE_APPROVED)
@@ -198,15 +188,13 @@ class ChangeHandling:
             yield self.env.timeout(_one(spec.implementation, float(u[1])))
             if u[2] >= spec.failure_probability:
                 self._log(case, _A.CHANGE_IMPLEMENTED)
-                if done is not None:
-                    done()
                 return
             self._log(case, _A.CHANGE_FAILED)
             self._induce(spec, f"{key}/{attempt}", case, rng)
             yield self.env.timeout(_one(spec.back_out, float(u[3])))
             self._log(case, _A.BACKED_OUT)
             attempt += 1
-            if done is None:
+            if not until_in:
                 return
 
     # -- what a failed change brings ----------------------------------------------------------
@@ -228,11 +216,12 @@ class ChangeHandling:
         plans = plan_tickets(self.scenario, self.streams, f"change/{key}/induced", arrivals,
                              induced.category, ranks)
         for index in range(count):
-            self.env.timeout(float(delays[index]), (plans, index, change)).callbacks.append(
-                self._induced_arrives)
+            self.env.process(self._induced_arrives(plans, index, change, float(delays[index])))
 
-    def _induced_arrives(self, event: Any) -> None:
-        plans, index, change = event._value
+    def _induced_arrives(self, plans: PlannedIncidents, index: int, change: int, delay: float
+                         ) -> Generator[simpy.Event, None, None]:
+        """An incident the failed change brings arrives ``delay`` minutes after the failure."""
+        yield self.env.timeout(delay)
         reopen = plans.reopen.get(index, (float("nan"), 0.0))
         category = int(plans.category[index])
         number = self.induced[change] = self.induced.get(change, 0) + 1  # in order of arrival

@@ -6,8 +6,8 @@ emergency change), which approvers to call to the ECAB. In a batch run the
 scenario's policy answers at once, and the model goes on exactly as if nothing
 had been asked. In an interactive run (the tabletop mode) the question waits in
 :attr:`DecisionPoints.pending` with the simulation clock stopped at that
-moment, until :meth:`DecisionPoints.answer` is called; the answer then feeds
-the model at the same simulated minute.
+moment, until :meth:`DecisionPoints.answer` is called; the process that asked
+then goes on at the same simulated minute.
 
 Each decision has a *key* that a replay reproduces: its kind, the case it is
 about, and how many times that question has been asked about that case, so
@@ -16,7 +16,7 @@ that recorded answers can be given again to the same questions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import simpy
@@ -60,23 +60,32 @@ class DecisionPoints:
     def __init__(self, env: simpy.Environment, interactive: bool = False) -> None:
         self.env = env
         self.interactive = interactive
-        self.pending: dict[str, tuple[Decision, Callable[[str], None]]] = {}
+        self.pending: dict[str, tuple[Decision, Callable[[str], object]]] = {}
         self._asked: dict[tuple[str, str], int] = {}
 
-    def ask(self, kind: str, case: str, question: str, options: tuple[str, ...], default: str,
-            then: Callable[[str], None], several: bool = False) -> None:
-        """Ask; ``then(answer)`` carries on (at once with ``default`` unless interactive)."""
+    def choose(self, kind: str, case: str, question: str, options: tuple[str, ...], default: str,
+               several: bool = False) -> Generator[simpy.Event, str, str]:
+        """Ask, in a process: ``answer = yield from decisions.choose(...)``.
+
+        In a batch run the policy (``default``) answers at once and the process goes on without
+        yielding, exactly as if nothing had been asked; in an interactive run it waits, with the
+        clock stopped, until :meth:`answer` is called.
+        """
         if not self.interactive:
-            then(default)
-            return
+            return default
         count = self._asked.get((kind, case), 0) + 1
         self._asked[(kind, case)] = count
         decision = Decision(f"{kind}:{case}:{count}", kind, float(self.env.now), case, question,
                             options, default, several)
-        self.pending[decision.key] = (decision, then)
+        answered = self.env.event()
+        self.pending[decision.key] = (decision, answered.succeed)
+        answer: str = yield answered
+        return answer
 
     def answer(self, key: str, answer: str) -> str:
-        """Answer a pending decision now; returns the answer as the model took it."""
+        """Answer a pending decision now; returns the answer as the model took it.
+
+        The process that asked goes on when the simulation next runs, at the same minute."""
         if key not in self.pending:
             raise KeyError(f"no pending decision {key!r}")
         decision, then = self.pending[key]

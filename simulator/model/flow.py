@@ -1,7 +1,8 @@
 """Model layer: the incident flow — logging, escalation, waiting on the user, resolution, closure.
 
 This is the ITIL narrative of one incident, step by step, written as the
-handlers the teams call when a piece of work ends:
+handlers the teams call when a piece of work ends (callbacks, not a process per
+ticket: this is the hot path, see ``benchmarks/``):
 
 1. the incident **arrives** and is logged; its SLA clocks start; it joins the
    desk's queue;
@@ -19,30 +20,16 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
-from typing import Any, Protocol
+from typing import cast
 
 import simpy
 
-from simulator.model.incident import ActivityCode, Incident, Recorder
-from simulator.model.sla import SlaWatch
+from simulator.model.incident import NO_AGENT, ActivityCode, Incident
+from simulator.model.sla import PriorityClock, SlaWatch
 from simulator.model.teams import Agent, Team
+from simulator.model.wiring import Wiring
 
-__all__ = ["CLOSING_JOB_EVERY_MIN", "IncidentFlow", "OutageHooks", "ProblemHooks"]
-
-
-class OutageHooks(Protocol):
-    """What the flow asks of the outage handling (see :mod:`simulator.model.major`)."""
-
-    def hold(self, incident: Incident, agent: Agent) -> bool: ...
-
-    def resolved(self, incident: Incident) -> None: ...
-
-
-class ProblemHooks(Protocol):
-    """What the flow asks of problem management (see :mod:`simulator.model.problems`)."""
-
-    def analysed(self, analysis: Incident, agent: Agent) -> None: ...
-
+__all__ = ["CLOSING_JOB_EVERY_MIN", "IncidentFlow"]
 
 _A = ActivityCode
 #: How often the auto-close job runs (minutes from the start of the run).
@@ -50,37 +37,47 @@ CLOSING_JOB_EVERY_MIN = 60.0
 
 
 class IncidentFlow:
-    """Moves incidents through their plans."""
+    """Moves incidents through their plans, across the scenario's teams, under the SLA watch.
 
-    def __init__(self, env: simpy.Environment, teams: list[Team], recorder: Recorder,
-                 sla: SlaWatch, closure_delay: float) -> None:
-        self.env = env
-        self.teams = teams
-        self.recorder = recorder
-        self.sla = sla
-        self.closure_delay = closure_delay
+    Parameters
+    ----------
+    wiring
+        The run's shared parts.
+    priority_clocks
+        Each priority's SLA targets and the calendar they run on (in priority order).
+    """
+
+    def __init__(self, wiring: Wiring, priority_clocks: list[PriorityClock]) -> None:
+        scenario = wiring.scenario
+        self.env = wiring.env
+        self.recorder = wiring.recorder
+        #: The teams in the event log's order; each hands a finished piece of work to the flow.
+        self.teams = [Team(wiring, code, name, spec.at_shift_end == "handover", self.segment_done)
+                      for code, (name, spec) in enumerate(scenario.teams.items())]
+        rule = scenario.flow.hierarchical_escalation
+        self.sla = SlaWatch(wiring, priority_clocks, None if rule is None else rule.at_share,
+                            self.escalate)
+        self.closure_delay = scenario.flow.closure_delay
         self.open: dict[int, Incident] = {}  # case → incident, until resolved for good
-        self.outages: OutageHooks | None = None  # set when the scenario has services
-        self.problems: ProblemHooks | None = None  # set when it has problem management
         self._to_close: deque[tuple[float, Incident]] = deque()  # (due, incident), due order
-        if closure_delay > 0.0:
-            env.process(self._close_resolved())
+        if self.closure_delay > 0.0:
+            self.env.process(self._close_resolved())
 
     def arrive(self, incident: Incident) -> None:
         """A new incident is logged and joins its first team's queue."""
         self.open[incident.id] = incident
-        self.recorder.record((self.env.now, incident.id, _A.ARRIVED, incident.team, -1))
+        self.recorder.record((self.env.now, incident.id, _A.ARRIVED, incident.team, NO_AGENT))
         self.teams[incident.team].enqueue(incident)
         self.sla.start(incident)  # after: a ticket answered at once needs no response deadline
 
     def segment_done(self, incident: Incident, agent: Agent) -> None:
         """An agent has finished a segment of the incident's plan: decide what happens next."""
         team, _, wait = incident.segments[incident.step]
-        if incident.problem is not None and self.problems is not None:
-            self.problems.analysed(incident, agent)  # a root-cause analysis, not an incident
+        if incident.problem is not None:
+            incident.problem.analysed(agent)  # a root-cause analysis, not an incident
             return
-        if incident.outage is not None and self.outages is not None \
-                and self.outages.hold(incident, agent):
+        outage = incident.outage
+        if outage is not None and outage.hold(incident, agent):
             return  # it waits for its outage to be restored
         if wait > 0.0:
             self._wait_on_user(incident, agent, team, wait)
@@ -88,13 +85,13 @@ class IncidentFlow:
             self._reassign(incident, agent, team)
         else:
             self._resolve(incident, agent.code, team)
-            if incident.outage is not None and self.outages is not None:
-                self.outages.resolved(incident)
+            if outage is not None:
+                outage.resolved(incident)
 
     def resolve_with_parent(self, incident: Incident) -> None:
         """A child ticket is resolved with its major incident (no agent, no reopen)."""
         incident.reopen_delay = math.nan
-        self._resolve(incident, -1, incident.team)
+        self._resolve(incident, NO_AGENT, incident.team)
 
     def _next_segment(self, incident: Incident) -> int:
         incident.step += 1
@@ -108,9 +105,9 @@ class IncidentFlow:
         self._next_segment(incident)
         self.env.timeout(wait, incident).callbacks.append(self._user_answered)
 
-    def _user_answered(self, event: Any) -> None:
-        incident: Incident = event._value
-        self.recorder.record((self.env.now, incident.id, _A.RESUMED, incident.team, -1))
+    def _user_answered(self, event: simpy.Event) -> None:
+        incident = cast(Incident, event.value)
+        self.recorder.record((self.env.now, incident.id, _A.RESUMED, incident.team, NO_AGENT))
         self.sla.resume(incident)
         self.teams[incident.team].enqueue(incident)
 
@@ -133,11 +130,11 @@ class IncidentFlow:
         if self.closure_delay > 0.0:
             self._to_close.append((now + self.closure_delay, incident))
         else:
-            self.recorder.record((now, incident.id, _A.CLOSED, team, -1))
+            self.recorder.record((now, incident.id, _A.CLOSED, team, NO_AGENT))
 
-    def _reopen(self, event: Any) -> None:
-        incident: Incident = event._value
-        self.recorder.record((self.env.now, incident.id, _A.REOPENED, incident.team, -1))
+    def _reopen(self, event: simpy.Event) -> None:
+        incident = cast(Incident, event.value)
+        self.recorder.record((self.env.now, incident.id, _A.REOPENED, incident.team, NO_AGENT))
         incident.resolved = False
         incident.segments.append((incident.team, incident.reopen_work, 0.0))
         self._next_segment(incident)
@@ -157,7 +154,7 @@ class IncidentFlow:
             now = self.env.now
             while to_close and to_close[0][0] <= now:
                 incident = to_close.popleft()[1]
-                record((now, incident.id, _A.CLOSED, incident.team, -1))
+                record((now, incident.id, _A.CLOSED, incident.team, NO_AGENT))
 
     def escalate(self, incident: Incident) -> None:
         """Hierarchical escalation: a waiting ticket moves ahead in its queue."""

@@ -9,14 +9,42 @@ event log is the only output, and nothing reads the incident objects again.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final, Protocol
 
 import numpy as np
 import pandas as pd
 
-from simulator.eventlog.log import ACTIVITIES, SimulationLog
+from simulator.eventlog.log import ACTIVITIES, Activity, SimulationLog
 from simulator.model.planning import Segment
 
-__all__ = ["ActivityCode", "Incident", "Recorder", "case_id"]
+__all__ = [
+    "NO_AGENT",
+    "NO_CASE",
+    "NO_SERVICE",
+    "NO_SYMPTOM",
+    "NO_TEAM",
+    "ActivityCode",
+    "Assignee",
+    "Incident",
+    "OutageHooks",
+    "ProblemHooks",
+    "Recorder",
+    "case_id",
+]
+
+# The sentinels below are -1 because that is the code pandas reads as "missing" when the
+# recorder turns its columns into categoricals (``pd.Categorical.from_codes``).
+
+#: In a row: no agent acts (the event log's ``agent`` is empty).
+NO_AGENT: Final = -1
+#: In a row: no team is concerned (a normal change's own events).
+NO_TEAM: Final = -1
+#: A case with no parent, or a problem not yet opened.
+NO_CASE: Final = -1
+#: A case about no service (only outages and the tickets about them have one).
+NO_SERVICE: Final = -1
+#: An incident that is no symptom of an outage.
+NO_SYMPTOM: Final = -1
 
 
 def case_id(prefix: str, number: int) -> str:
@@ -29,17 +57,84 @@ def case_id(prefix: str, number: int) -> str:
     return f"{prefix}{number:07d}"
 
 
-class ActivityCode:
-    """Index of each activity in :data:`simulator.eventlog.log.ACTIVITIES` (rows store these)."""
+def _code(activity: Activity) -> int:
+    return ACTIVITIES.index(activity)
 
-    ARRIVED, QUEUED, ASSIGNED, WORK_STARTED, INTERRUPTED, PAUSED, RESUMED, ESCALATED, \
-        REASSIGNED, RESOLVED, REOPENED, CLOSED, RESPONSE_SLA_BREACHED, \
-        RESOLUTION_SLA_BREACHED, LINKED, AWAITING_RESTORATION, OUTAGE_STARTED, ALERT_FIRED, \
-        DETECTED, PROPOSED, DECLARED, JOINED, ASSEMBLED, DIAGNOSED, WORKAROUND_STARTED, \
-        WORKAROUND_APPLIED, RESTORED, UPDATE, LEFT, CHANGE_REQUESTED, ECAB_MEMBER_JOINED, \
-        CHANGE_APPROVED, CHANGE_REJECTED, IMPLEMENTATION_STARTED, CHANGE_IMPLEMENTED, \
-        CHANGE_FAILED, BACKED_OUT, PROBLEM_OPENED, KNOWN_ERROR, PROBLEM_FIXED, \
-        AVOIDED = range(len(ACTIVITIES))
+
+class ActivityCode:
+    """The index of each :class:`~simulator.eventlog.log.Activity` in ``ACTIVITIES``: what rows store.
+
+    Each code is worked out from its activity, so the order is the enum's alone (a test checks
+    that every activity has its code, under its own name). Plain ints, not an ``IntEnum``: the
+    model writes ~9 rows an incident, and a plain int is the cheapest thing to put in a row.
+    """
+
+    ARRIVED: Final = _code(Activity.ARRIVED)
+    QUEUED: Final = _code(Activity.QUEUED)
+    ASSIGNED: Final = _code(Activity.ASSIGNED)
+    WORK_STARTED: Final = _code(Activity.WORK_STARTED)
+    INTERRUPTED: Final = _code(Activity.INTERRUPTED)
+    PAUSED: Final = _code(Activity.PAUSED)
+    RESUMED: Final = _code(Activity.RESUMED)
+    ESCALATED: Final = _code(Activity.ESCALATED)
+    REASSIGNED: Final = _code(Activity.REASSIGNED)
+    RESOLVED: Final = _code(Activity.RESOLVED)
+    REOPENED: Final = _code(Activity.REOPENED)
+    CLOSED: Final = _code(Activity.CLOSED)
+    RESPONSE_SLA_BREACHED: Final = _code(Activity.RESPONSE_SLA_BREACHED)
+    RESOLUTION_SLA_BREACHED: Final = _code(Activity.RESOLUTION_SLA_BREACHED)
+    LINKED: Final = _code(Activity.LINKED)
+    AWAITING_RESTORATION: Final = _code(Activity.AWAITING_RESTORATION)
+    OUTAGE_STARTED: Final = _code(Activity.OUTAGE_STARTED)
+    ALERT_FIRED: Final = _code(Activity.ALERT_FIRED)
+    DETECTED: Final = _code(Activity.DETECTED)
+    PROPOSED: Final = _code(Activity.PROPOSED)
+    DECLARED: Final = _code(Activity.DECLARED)
+    JOINED: Final = _code(Activity.JOINED)
+    ASSEMBLED: Final = _code(Activity.ASSEMBLED)
+    DIAGNOSED: Final = _code(Activity.DIAGNOSED)
+    WORKAROUND_STARTED: Final = _code(Activity.WORKAROUND_STARTED)
+    WORKAROUND_APPLIED: Final = _code(Activity.WORKAROUND_APPLIED)
+    RESTORED: Final = _code(Activity.RESTORED)
+    UPDATE: Final = _code(Activity.UPDATE)
+    LEFT: Final = _code(Activity.LEFT)
+    CHANGE_REQUESTED: Final = _code(Activity.CHANGE_REQUESTED)
+    ECAB_MEMBER_JOINED: Final = _code(Activity.ECAB_MEMBER_JOINED)
+    CHANGE_APPROVED: Final = _code(Activity.CHANGE_APPROVED)
+    CHANGE_REJECTED: Final = _code(Activity.CHANGE_REJECTED)
+    IMPLEMENTATION_STARTED: Final = _code(Activity.IMPLEMENTATION_STARTED)
+    CHANGE_IMPLEMENTED: Final = _code(Activity.CHANGE_IMPLEMENTED)
+    CHANGE_FAILED: Final = _code(Activity.CHANGE_FAILED)
+    BACKED_OUT: Final = _code(Activity.BACKED_OUT)
+    PROBLEM_OPENED: Final = _code(Activity.PROBLEM_OPENED)
+    KNOWN_ERROR: Final = _code(Activity.KNOWN_ERROR)
+    PROBLEM_FIXED: Final = _code(Activity.PROBLEM_FIXED)
+    AVOIDED: Final = _code(Activity.AVOIDED)
+
+
+class Assignee(Protocol):
+    """Whoever works on a ticket, as the ticket and the hooks below see them: the number the
+    event log knows them by. (In the model, a :class:`~simulator.model.teams.Agent`; a protocol,
+    so that this module need not import the teams, which import it.)"""
+
+    code: int
+
+
+class OutageHooks(Protocol):
+    """What the flow asks of the outage a ticket is about (see :mod:`simulator.model.major`)."""
+
+    def hold(self, ticket: Incident, agent: Assignee) -> bool:
+        """Whether the ticket, its segment of work done, waits for the service instead."""
+
+    def resolved(self, ticket: Incident) -> None:
+        """The ticket was resolved (for the outage's primary ticket: the service is back)."""
+
+
+class ProblemHooks(Protocol):
+    """What the flow tells the problem a root-cause analysis is for (see :mod:`simulator.model.problems`)."""
+
+    def analysed(self, agent: Assignee) -> None:
+        """``agent`` has finished the root-cause analysis."""
 
 
 class Incident:
@@ -68,6 +163,7 @@ class Incident:
         "responded",
         "segments",
         "step",
+        "symptom",
         "team",
     )
 
@@ -81,7 +177,7 @@ class Incident:
         self.step = 0
         self.remaining = segments[0][1]  # work left in the current segment, minutes
         self.team = segments[0][0]
-        self.assignee: object | None = None
+        self.assignee: Assignee | None = None
         self.queue_entry: tuple[int, int, float, int, Incident] | None = None
         self.entered = arrival  # when it joined its current queue (FCFS order)
         self.escalated = False
@@ -94,8 +190,9 @@ class Incident:
         self.clock_since = arrival
         self.clock_version = 0
         self.resolution_breached = False
-        self.outage: object | None = None  # the outage this ticket is about, if any
-        self.problem: object | None = None  # for a root-cause analysis: the problem it is for
+        self.outage: OutageHooks | None = None  # the outage this ticket is about, if any
+        self.symptom = NO_SYMPTOM  # about an outage: 0 for its alert, 1, 2, … for users' reports
+        self.problem: ProblemHooks | None = None  # for a root-cause analysis: the problem it is for
         self.awaiting = False  # logged, waiting (in no queue) for its outage to be restored
 
 
@@ -105,7 +202,7 @@ class Recorder:
     def __init__(self, team_names: list[str], priority_names: list[str],
                  category_names: list[str], service_names: list[str] | None = None) -> None:
         self.rows: list[tuple[float, int, int, int, int]] = []
-        #: Append one row ``(time, case, activity, team, agent)`` (agent -1 where none). It is the
+        #: Append one row ``(time, case, activity, team, agent)`` (:data:`NO_AGENT` where none). It is the
         #: list's own ``append``, the cheapest call there is: the model writes ~9 rows an incident.
         self.record = self.rows.append
         self.duty: list[tuple[float, int, int, bool]] = []
@@ -116,18 +213,18 @@ class Recorder:
         self.case_names: list[str] = []
         self.case_priority: list[int] = []
         self.case_category: list[int] = []
-        # Case attributes of outages and the tickets about them (-1 for every other case).
+        # Case attributes of outages and the tickets about them (NO_SERVICE, NO_CASE for every other case).
         self.service_names = service_names or []
         self.case_service: list[int] = []
         self.case_parent: list[int] = []
 
-    def add_case(self, name: str, priority: int, category: int, service: int = -1) -> int:
+    def add_case(self, name: str, priority: int, category: int, service: int = NO_SERVICE) -> int:
         """Register a new incident under its case id; return its case number (a row index)."""
         self.case_names.append(name)
         self.case_priority.append(priority)
         self.case_category.append(category)
         self.case_service.append(service)
-        self.case_parent.append(-1)
+        self.case_parent.append(NO_CASE)
         return len(self.case_priority) - 1
 
     def link(self, case: int, parent: int) -> None:

@@ -23,6 +23,7 @@ agents and shifts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -36,6 +37,9 @@ __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_t
 #: (team index, work in minutes, minutes waiting on the user after this segment)
 Segment = tuple[int, float, float]
 
+#: In the planner's team arrays: where a ticket goes next once it is resolved — nowhere.
+_RESOLVED: Final = -1
+
 
 #: One step of many incidents' plans: incident index → the segments that step adds (only
 #: incidents still unresolved at that step appear, so later steps are small).
@@ -44,7 +48,7 @@ Step = dict[int, tuple[Segment, ...]]
 
 def _step(current: np.ndarray, work: np.ndarray, pause: np.ndarray, split: np.ndarray) -> Step:
     """The segments of one step: the work in a team, split in two around a wait on the user."""
-    active = np.flatnonzero(current >= 0)
+    active = np.flatnonzero(current != _RESOLVED)
     step: Step = {index: ((team, minutes, 0.0),) for index, team, minutes in zip(
         active.tolist(), current[active].tolist(), work[active].tolist(), strict=True)}
     waiting = np.flatnonzero(pause > 0.0)
@@ -103,51 +107,44 @@ class _Planner:
     def uniforms(self, purpose: str, size: int) -> np.ndarray:
         return self.streams.uniforms(f"{purpose}/{self.prefix}", size)
 
-    def _work(self, distributions: dict[int, Distribution], default: Distribution,
-              priority: np.ndarray, u: np.ndarray) -> np.ndarray:
-        work = default.quantile(u)
-        for rank, distribution in distributions.items():
-            chosen = priority == rank
-            if chosen.any():
-                work[chosen] = distribution.quantile(u[chosen])
-        return work
-
-    def _ranks(self, by_name: dict[str, Distribution]) -> dict[int, Distribution]:
-        """Distributions per priority name → per priority rank."""
-        return {self.priority_names.index(name): distribution for name, distribution in by_name.items()}
-
-    def _rework(self, work: np.ndarray, chosen: np.ndarray, group: ResolverGroup,
-                pooled: Distribution | None, by_name: dict[str, Distribution], priority: np.ndarray,
-                u: np.ndarray) -> None:
-        """Redraw the ``chosen`` visits' work from the same numbers with a visit-specific handling
-        time: per priority, else ``pooled`` for all priorities, else the group's usual one."""
-        if not chosen.any() or (pooled is None and not by_name):
-            return
-        table = (self._ranks(group.handling_by_priority) if pooled is None else {}) | self._ranks(by_name)
-        fallback = group.handling if pooled is None else pooled
-        work[chosen] = self._work(table, fallback, priority[chosen], u[chosen]) * self.factor
+    def _visit_work(self, work: np.ndarray, here: np.ndarray, moved: np.ndarray,
+                    group: ResolverGroup, came_by_transfer: bool, priority: np.ndarray,
+                    u: np.ndarray) -> None:
+        """Draw the work of the visits ``here`` to ``group`` from their own numbers ``u``, each on
+        the handling time :meth:`ResolverGroup.handling_for` gives it (by its priority, whether it
+        ends in a transfer — ``moved`` — and whether it came by one); visits that share a
+        distribution are drawn together."""
+        visits = np.flatnonzero(here)  # index arrays: later steps hold few tickets
+        for transferred in (False, True):
+            mine = visits[moved[visits] == transferred]
+            if not len(mine):
+                continue
+            ranks = priority[mine]
+            shared: dict[int, tuple[Distribution, list[int]]] = {}
+            for rank in np.unique(ranks).tolist():
+                handling = group.handling_for(self.priority_names[rank], transferred, came_by_transfer)
+                shared.setdefault(id(handling), (handling, []))[1].append(rank)
+            for handling, chosen_ranks in shared.values():
+                chosen = mine if len(shared) == 1 else mine[np.isin(ranks, chosen_ranks)]
+                work[chosen] = handling.quantile(u[chosen]) * self.factor
 
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
         work = desk.handling.quantile(self.uniforms("desk-handling", n)) * self.factor
-        fcr = desk.first_contact_resolution_by_category.get(category,
-                                                            desk.first_contact_resolution)
-        if self.fcr is not None:
-            fcr = self.fcr
+        fcr = desk.fcr_for(category) if self.fcr is None else self.fcr
         escalated = self.uniforms("first-contact", n) >= fcr
-        shares = desk.escalation_by_category.get(category, desk.escalation)
-        target = self._choose(shares, self.uniforms("escalation", n))
-        following = np.where(escalated, target, -1)
+        target = self._choose(desk.escalation_for(category), self.uniforms("escalation", n))
+        following = np.where(escalated, target, _RESOLVED)
         team = np.full(n, self.team_index[desk.team])
         return _step(team, work, np.zeros(n), np.zeros(n)), following
 
     def _choose(self, shares: dict[str, float], u: np.ndarray) -> np.ndarray:
-        """Team index chosen by ``u`` among ``shares``; -1 where ``u`` falls beyond their sum."""
+        """Team index chosen by ``u`` among ``shares``; ``_RESOLVED`` where ``u`` falls beyond their sum."""
         names = list(shares)
         edges = np.cumsum([shares[name] for name in names])
         picked = np.searchsorted(edges, u, side="right")
-        codes = np.array([self.team_index[name] for name in names] + [-1])
+        codes = np.array([self.team_index[name] for name in names] + [_RESOLVED])
         return codes[np.minimum(picked, len(names))]
 
     def _group_steps(self, current: np.ndarray, priority: np.ndarray,
@@ -157,7 +154,7 @@ class _Planner:
         names = list(self.scenario.teams)
         n = len(current)
         step_number = first_step
-        while (current >= 0).any():
+        while (current != _RESOLVED).any():
             u_work = self.uniforms(f"handling/{step_number}", n)
             u_pause = self.uniforms(f"waiting/{step_number}", n)
             u_pause_length = self.uniforms(f"waiting-duration/{step_number}", n)
@@ -165,21 +162,16 @@ class _Planner:
             work = np.zeros(n)
             pause = np.zeros(n)
             split = np.zeros(n)
-            following = np.full(n, -1)
-            for code in np.unique(current[current >= 0]):
+            following = np.full(n, _RESOLVED)
+            for code in np.unique(current[current != _RESOLVED]):
                 here = current == code
                 group = groups[names[code]]
                 # Where the ticket goes next is known before its work here is drawn, so a
                 # visit that ends in a transfer can take its own handling time.
                 following[here] = self._choose(group.transfer, u_transfer[here])
-                work[here] = self._work(self._ranks(group.handling_by_priority), group.handling,
-                                        priority[here], u_work[here]) * self.factor
-                moved = here & (following >= 0)
-                if step_number > first_step:  # the ticket came here by a transfer
-                    self._rework(work, here & ~moved, group, group.handling_after_transfer,
-                                 group.handling_after_transfer_by_priority, priority, u_work)
-                self._rework(work, moved, group, group.handling_when_transferred,
-                             group.handling_when_transferred_by_priority, priority, u_work)
+                # (after the first group step, a ticket came to its group by a transfer)
+                self._visit_work(work, here, following != _RESOLVED, group, step_number > first_step,
+                                 priority, u_work)
                 if group.waiting_on_user is not None:
                     waits = here & (u_pause < group.waiting_on_user.probability)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
@@ -211,8 +203,8 @@ class _Planner:
         for index in np.flatnonzero(chosen).tolist():
             team = names[PlannedIncidents.segments_of(steps, index)[-1][0]]
             group = flow.groups.get(team)
-            handling = flow.desk.handling if group is None else group.handling_by_priority.get(
-                self.priority_names[priority[index]], group.handling)
+            handling = flow.desk.handling if group is None \
+                else group.handling_for(self.priority_names[priority[index]])
             reopened[index] = (float(delay[index]),
                                float(handling.quantile(u_work[index:index + 1])[0]) * self.factor)
         return reopened

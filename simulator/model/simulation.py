@@ -2,7 +2,9 @@
 
 :class:`Simulation` builds the model for (scenario, seed, replication): the
 arrival times and plans of every incident, the teams and their rosters, the SLA
-watch and the flow. It can run to the end in one go, or be driven step by step
+watch and the flow, then change and problem management and the outages — in
+the order they depend on each other, each handed the run's
+:class:`~simulator.model.wiring.Wiring`. It can run to the end in one go, or be driven step by step
 — advance to a time, inspect the state, inject an incident or a staffing
 change, continue — which is what the tabletop mode builds on. Its only output
 is the :class:`~simulator.eventlog.log.SimulationLog`.
@@ -12,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
 
 import numpy as np
 import simpy
@@ -23,24 +26,37 @@ from simulator.model.arrivals import arrival_times
 from simulator.model.changes import ChangeHandling
 from simulator.model.decisions import Decision, DecisionPoints
 from simulator.model.flow import IncidentFlow
-from simulator.model.incident import ActivityCode, Incident, Recorder, case_id
+from simulator.model.incident import NO_AGENT, NO_CASE, NO_TEAM, ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
 from simulator.model.oncall import OnCallDuty
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
 from simulator.model.problems import FamilyState, ProblemHandling
 from simulator.model.rosters import duty_periods, roster_agents
-from simulator.model.sla import PriorityClock, SlaWatch
+from simulator.model.sla import PriorityClock
 from simulator.model.streams import RandomStreams
 from simulator.model.teams import Agent, Team
 from simulator.model.timing import LateTimeout
+from simulator.model.wiring import Wiring
 from simulator.scenario.calendars import ALWAYS_OPEN, CalendarClock
 from simulator.scenario.schema import Scenario
 
-__all__ = ["AgentState", "ModelState", "Simulation", "TicketState"]
+__all__ = ["AgentState", "ModelState", "Simulation", "TicketState", "TicketStatus"]
 
 _DAY = 24 * 60.0
 _NO_REOPEN = (math.nan, 0.0)
+#: In the snapshot's order of a team's tickets: those in no queue (in work, paused) come first.
+_NOT_QUEUED = -1
+
+
+class TicketStatus(StrEnum):
+    """Where an open ticket stands."""
+
+    QUEUED = "queued"  # in its team's queue
+    IN_WORK = "in work"  # an agent is working on it
+    WAITING_ON_USER = "waiting on user"  # paused: its SLA clocks stop
+    AWAITING_RESTORATION = "awaiting restoration"  # about an outage: waits for the service
+    RESOLVED = "resolved (may reopen)"  # the user may still reopen it
 
 
 @dataclass(frozen=True)
@@ -51,7 +67,7 @@ class TicketState:
     priority: str
     category: str
     team: str
-    status: str  # "queued", "in work", "waiting on user", "awaiting restoration", "resolved (may reopen)"
+    status: TicketStatus
     age_min: float
     agent: str | None
 
@@ -79,7 +95,7 @@ class ModelState:
     def queue(self, team: str) -> list[TicketState]:
         """Tickets waiting in a team's queue, in the order they will be taken."""
         return [ticket for ticket in self.open_tickets
-                if ticket.team == team and ticket.status == "queued"]
+                if ticket.team == team and ticket.status == TicketStatus.QUEUED]
 
 
 class Simulation:
@@ -110,39 +126,31 @@ class Simulation:
         backlog = [plan_backlog(scenario, index, self.streams)
                    for index in range(len(scenario.initial_backlog))]
         earliest = min([0.0, *(float(plans.arrival.min()) for plans in backlog if len(plans))])
-        self.teams = [Team(self.env, code, name, self.recorder, team.at_shift_end == "handover",
-                           self._segment_done) for code, (name, team) in
-                      enumerate(scenario.teams.items())]
-        self._start_on_call()
-        self.sla = SlaWatch(self.env, self.recorder, self._priority_clocks(earliest),
-                            self._escalation_share(), self.horizon, self._escalate)
-        self.flow = IncidentFlow(self.env, self.teams, self.recorder, self.sla,
-                                 scenario.flow.closure_delay)
-        self._start_rosters()
-        self._load_backlog(backlog)
         clocks = {name: CalendarClock(calendar, self.start, 0.0, self.horizon)
                   for name, calendar in scenario.calendars.items()}
         clocks[ALWAYS_OPEN] = CalendarClock(None, self.start)
+        wiring = Wiring(self.env, scenario, self.recorder, self.streams, self.decisions, clocks)
+        # Built in dependency order: the flow (teams, SLA watch), changes, problems, outages.
+        self.flow = IncidentFlow(wiring, self._priority_clocks(earliest))
+        self.teams = self.flow.teams
+        self._start_on_call()
+        self._start_rosters()
+        self._load_backlog(backlog)
         self.changes: ChangeHandling | None = None
         if scenario.changes.emergency is not None or scenario.changes.normal is not None:
-            self.changes = ChangeHandling(self.env, scenario, self.recorder, self.flow, clocks,
-                                          self.streams, self.decisions)
+            self.changes = ChangeHandling(wiring, self.flow)
         self.problems: ProblemHandling | None = None
         if scenario.problems is not None:
             assert self.changes is not None  # validated: a fix is a normal change
-            self.problems = ProblemHandling(self.env, scenario, self.recorder, self.teams,
-                                            self.changes, self.streams)
-            self.flow.problems = self.problems
+            self.problems = ProblemHandling(wiring, self.teams, self.changes)
         self._prepare_arrivals()
         self.outages: OutageHandling | None = None
         if scenario.services:
-            self.outages = OutageHandling(self.env, scenario, self.recorder, self.flow, self.teams,
-                                          plan_outages(scenario, self.streams), clocks, self.streams,
-                                          self.changes, self.problems, self.decisions)
-            self.flow.outages = self.outages
+            self.outages = OutageHandling(wiring, self.flow, plan_outages(scenario, self.streams),
+                                          self.changes, self.problems)
         self._injected = 0
         self._queue_area_at_warmup: dict[str, float] = {}
-        self.env.timeout(scenario.run.warmup).callbacks.append(self._mark_warmup)
+        self.env.process(self._mark_warmup(scenario.run.warmup))
 
     # -- building ----------------------------------------------------------------------------
     def _start_on_call(self) -> None:
@@ -163,10 +171,6 @@ class Simulation:
                               always if priority.calendar == ALWAYS_OPEN else clocks[priority.calendar])
                 for priority in self.scenario.priorities.values()]
 
-    def _escalation_share(self) -> float | None:
-        rule = self.scenario.flow.hierarchical_escalation
-        return None if rule is None else rule.at_share
-
     def _start_rosters(self) -> None:
         changes: list[tuple[float, int, Team, Agent]] = []
         periods: dict[int, list[tuple[float, float]]] = {}  # per shift: its agents share them
@@ -183,7 +187,8 @@ class Simulation:
         changes.sort(key=lambda change: (change[0], change[1]))
         self.env.process(self._follow_rosters(changes))
 
-    def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent]]) -> Any:
+    def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent]]
+                        ) -> Generator[simpy.Event, None, None]:
         for time, on, team, agent in changes:
             if time > self.env.now:
                 # After the minute's ordinary events: work that ends as a shift ends is finished.
@@ -207,13 +212,13 @@ class Simulation:
             incident.responded = team != desk
             rows.append((incident.arrival, len(rows), incident.id, ActivityCode.ARRIVED, team))
             rows.append((incident.arrival, len(rows), incident.id, ActivityCode.QUEUED, team))
-            for time, activity in self.sla.past_events(incident):
+            for time, activity in self.flow.sla.past_events(incident):
                 rows.append((time, len(rows), incident.id, activity, team))
         for time, _, case, activity, team in sorted(rows):
-            self.recorder.record((time, case, activity, team, -1))
+            self.recorder.record((time, case, activity, team, NO_AGENT))
         for incident in incidents:
             self.flow.open[incident.id] = incident
-            self.sla.start(incident)  # the deadlines still ahead
+            self.flow.sla.start(incident)  # the deadlines still ahead
             self.teams[incident.team].preload(incident)
 
     def _prepare_arrivals(self) -> None:
@@ -252,7 +257,7 @@ class Simulation:
         return Incident(case, priority, category, float(plans.arrival[index]),
                         plans.segments(index), reopen_delay, reopen_work)
 
-    def _arrive(self, _event: Any) -> None:
+    def _arrive(self, _event: simpy.Event) -> None:
         now = self.env.now
         times, k, n = self._arrival_time, self._next_arrival, len(self._arrival_time)
         while k < n and times[k] <= now:
@@ -280,20 +285,16 @@ class Simulation:
         plans = known if state.known_error else self._batches[batch]
         if problems.avoids(state, float(avoid[index])):
             case = self.recorder.add_case(name, int(plans.priority[index]), int(plans.category[index]))
-            if state.case >= 0:
+            if state.case != NO_CASE:
                 self.recorder.link(case, state.case)
-            problems.avoided(case, -1)
+            problems.avoided(case, NO_TEAM)
             return None
         problems.arrived(state)
         return self._incident(plans, index, name)
 
-    def _segment_done(self, incident: Incident, agent: Agent) -> None:
-        self.flow.segment_done(incident, agent)
-
-    def _escalate(self, incident: Incident) -> None:
-        self.flow.escalate(incident)
-
-    def _mark_warmup(self, _event: Any) -> None:
+    def _mark_warmup(self, warmup: float) -> Generator[simpy.Event, None, None]:
+        """At the end of the warm-up, note each queue's area so far (the monitor starts there)."""
+        yield self.env.timeout(warmup)
         self._queue_area_at_warmup = {team.name: team.queue_length_area(self.env.now)
                                       for team in self.teams}
 
@@ -338,9 +339,14 @@ class Simulation:
     def decide(self, key: str, answer: str) -> str:
         """Answer a pending question now; returns the answer as the model took it.
 
-        Raises ``KeyError`` for an unknown question and ``ValueError`` for an answer that
-        is not one of its options."""
-        return self.decisions.answer(key, answer)
+        The process that asked goes on at once, at this minute, as does everything else due
+        at this minute — up to the next question, if one comes. Raises ``KeyError`` for an
+        unknown question and ``ValueError`` for an answer that is not one of its options."""
+        taken = self.decisions.answer(key, answer)
+        now = self.env.now
+        while not self.decisions.pending and self.env.peek() <= now:
+            self.env.step()
+        return taken
 
     def send_update(self, case: str) -> bool:
         """A stakeholder update about major incident ``case`` now (interactive runs leave the
@@ -422,7 +428,7 @@ class Simulation:
         place = {incident.id: rank for team in self.teams
                  for rank, incident in enumerate(team.waiting())}
         incidents = sorted(self.flow.open.values(),
-                           key=lambda incident: (incident.team, place.get(incident.id, -1),
+                           key=lambda incident: (incident.team, place.get(incident.id, _NOT_QUEUED),
                                                  incident.id))
         agents = [AgentState(agent.name, team.name, agent.on_duty, agent.away,
                              None if agent.incident is None else self._case_name(agent.incident.id))
@@ -436,15 +442,15 @@ class Simulation:
         holder = next((agent for team in self.teams for agent in team.agents
                        if agent.incident is incident), None)
         if incident.resolved:
-            status = "resolved (may reopen)"
+            status = TicketStatus.RESOLVED
         elif holder is not None:
-            status = "in work"
+            status = TicketStatus.IN_WORK
         elif incident.queue_entry is not None:
-            status = "queued"
+            status = TicketStatus.QUEUED
         elif incident.awaiting:
-            status = "awaiting restoration"
+            status = TicketStatus.AWAITING_RESTORATION
         else:
-            status = "waiting on user"
+            status = TicketStatus.WAITING_ON_USER
         return TicketState(self._case_name(incident.id), names.priority_names[incident.priority],
                            names.category_names[incident.category], names.team_names[incident.team],
                            status, self.now - incident.arrival,

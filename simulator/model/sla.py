@@ -23,14 +23,17 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import simpy
 
 from simulator.eventlog.log import SAME_MOMENT_MIN
-from simulator.model.incident import ActivityCode, Incident, Recorder
+from simulator.model.incident import NO_AGENT, ActivityCode, Incident
 from simulator.model.timing import LateTimeout
 from simulator.scenario.calendars import CalendarClock
+
+if TYPE_CHECKING:
+    from simulator.model.wiring import Wiring
 
 __all__ = ["PriorityClock", "SlaWatch"]
 
@@ -47,16 +50,27 @@ class PriorityClock:
 
 
 class SlaWatch:
-    """Watches every open ticket's SLA deadlines and escalation point."""
+    """Watches every open ticket's SLA deadlines and escalation point.
 
-    def __init__(self, env: simpy.Environment, recorder: Recorder, clocks: list[PriorityClock],
-                 escalation_share: float | None, horizon: float,
+    Parameters
+    ----------
+    wiring
+        The run's shared parts (its environment, recorder and horizon).
+    clocks
+        Each priority's targets and calendar, in priority order.
+    escalation_share
+        Hierarchical escalation at this share of the resolution target (``None``: none).
+    on_escalate
+        Called with the ticket when it is escalated.
+    """
+
+    def __init__(self, wiring: Wiring, clocks: list[PriorityClock], escalation_share: float | None,
                  on_escalate: Callable[[Incident], None]) -> None:
-        self.env = env
-        self.recorder = recorder
+        self.env = wiring.env
+        self.recorder = wiring.recorder
         self.clocks = clocks
         self.escalation_share = escalation_share
-        self.horizon = horizon
+        self.horizon = wiring.scenario.run.horizon
         self.on_escalate = on_escalate
         self._heap: list[tuple[float, int, int, Incident, int, bool]] = []
         self._order = itertools.count()
@@ -138,7 +152,7 @@ class SlaWatch:
         assert watched is not None
         return priority.clock.deadline(incident.clock_since, max(0.0, watched[1]))
 
-    def _wake(self, _event: Any) -> None:
+    def _wake(self, _event: simpy.Event) -> None:
         now = self.env.now
         if now < self._next_wake:
             return  # an earlier plan, superseded
@@ -171,13 +185,13 @@ class SlaWatch:
     def _fire(self, kind: int, incident: Incident) -> None:
         now, record = self.env.now, self.recorder.record
         if kind == _RESPONSE:
-            record((now, incident.id, ActivityCode.RESPONSE_SLA_BREACHED, incident.team, -1))
+            record((now, incident.id, ActivityCode.RESPONSE_SLA_BREACHED, incident.team, NO_AGENT))
         elif kind == _RESOLUTION and not incident.resolution_breached:
             incident.resolution_breached = True
-            record((now, incident.id, ActivityCode.RESOLUTION_SLA_BREACHED, incident.team, -1))
+            record((now, incident.id, ActivityCode.RESOLUTION_SLA_BREACHED, incident.team, NO_AGENT))
         elif kind == _ESCALATION and not incident.escalated:
             incident.escalated = True
-            record((now, incident.id, ActivityCode.ESCALATED, incident.team, -1))
+            record((now, incident.id, ActivityCode.ESCALATED, incident.team, NO_AGENT))
             self.on_escalate(incident)
             self._push_resolution(incident)  # the breach is next
 

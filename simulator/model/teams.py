@@ -9,8 +9,9 @@ to the head of its priority class with the work that remains.
 
 SimPy is used as the event scheduler: a piece of work is one ``Timeout`` with a
 callback, not a process per ticket. This is the cheapest way to run a queue in
-SimPy (see ``benchmarks/``), and a team reads as what it does: take the next
-ticket, work on it, hand it on.
+SimPy (see ``benchmarks/``; the rarer lifecycles — outages, changes, problems —
+are processes), and a team reads as what it does: take the next ticket, work on
+it, hand it on.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
-from simulator.model.incident import ActivityCode, Incident, Recorder
+from simulator.model.incident import NO_AGENT, ActivityCode, Incident
+
+if TYPE_CHECKING:
+    from simulator.model.wiring import Wiring
 
 __all__ = ["Agent", "OnCallHooks", "Team"]
 
@@ -46,6 +51,7 @@ class Agent:
     __slots__ = (
         "away",
         "code",
+        "done",
         "incident",
         "name",
         "on_duty",
@@ -60,6 +66,8 @@ class Agent:
         self.team = team
         self.incident: Incident | None = None
         self.session: simpy.Timeout | None = None  # the pending end of the current work
+        # What the end of a session calls: made once per agent, not once per piece of work.
+        self.done: Callable[[simpy.Event], None] = partial(team.finished, self)
         self.started = 0.0
         self.on_duty = False  # busy while off duty: finishing the ticket in hand, as overtime
         self.away = False  # withdrawn from the team (e.g. to a major-incident bridge)
@@ -70,24 +78,22 @@ class Team:
 
     Parameters
     ----------
-    env
-        The SimPy environment.
+    wiring
+        The run's shared parts (its environment and recorder).
     code, name
         The team's number in the event log and its name.
-    recorder
-        Where event-log rows go.
     handover
         At shift end, put the ticket in hand back in the queue (``True``) or finish it first.
     on_segment_done
         Called with ``(incident, agent)`` when an agent finishes a segment of work.
     """
 
-    def __init__(self, env: simpy.Environment, code: int, name: str, recorder: Recorder,
-                 handover: bool, on_segment_done: Callable[[Incident, Agent], None]) -> None:
-        self.env = env
+    def __init__(self, wiring: Wiring, code: int, name: str, handover: bool,
+                 on_segment_done: Callable[[Incident, Agent], None]) -> None:
+        self.env = wiring.env
         self.code = code
         self.name = name
-        self.recorder = recorder
+        self.recorder = wiring.recorder
         self.handover = handover
         self.on_segment_done = on_segment_done
         self.agents: list[Agent] = []
@@ -105,7 +111,7 @@ class Team:
         now = self.env.now
         incident.team = self.code
         incident.entered = now if entered is None else entered
-        self.recorder.record((now, incident.id, _A.QUEUED, self.code, -1))
+        self.recorder.record((now, incident.id, _A.QUEUED, self.code, NO_AGENT))
         if self._idle and not self._queued:  # nobody waiting and someone free: straight to work
             self._start(self._idle.popleft(), incident)
             return
@@ -162,12 +168,12 @@ class Team:
         incident.responded = True
         agent.incident = incident
         agent.started = now
-        session = self.env.timeout(incident.remaining, agent)
-        session.callbacks.append(self._finished)
+        session = self.env.timeout(incident.remaining)
+        session.callbacks.append(agent.done)
         agent.session = session
 
-    def _finished(self, event: Any) -> None:
-        agent: Agent = event._value
+    def finished(self, agent: Agent, event: simpy.Event) -> None:
+        """The end of a piece of work of ``agent`` (a session's callback, through ``agent.done``)."""
         if agent.session is not event:
             return  # this work was interrupted; the ticket is back in a queue
         incident = agent.incident

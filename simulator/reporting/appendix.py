@@ -120,6 +120,10 @@ def appendix_html(manifest: Mapping[str, Any], extra: Sequence[tuple[str, str]] 
     if manifest.get("interrupted"):
         checklist = ('<p class="note">This run was interrupted: the results use the replications '
                      "that finished.</p>" + checklist)
+    elif manifest.get("state") == "running":  # written at the start; a killed run never ended it
+        checklist = ('<p class="note">This run did not finish (its manifest says it was still '
+                     "running: the process was killed, or is still running): the results use the "
+                     "replications in the directory.</p>" + checklist)
     return (checklist + f"<h3>Every parameter ({len(parameters)})</h3><details open><summary>The "
                         f"{len(parameters)} parameters of the resolved scenario</summary>{listing}"
                         f"</details>")

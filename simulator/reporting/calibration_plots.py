@@ -49,6 +49,7 @@ def resolution_figure(result: ValidationResult, title: str, path: str | Path) ->
     figure.suptitle(f"{title} (dotted: 4 h, 24 h, 72 h)")
     figure.tight_layout()
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, dpi=100)
     plt.close(figure)
     return target

@@ -216,6 +216,7 @@ def overlapping_labels(figure: Figure) -> list[tuple[str, str]]:
 def write_diagram(scenario: Scenario, path: str | Path) -> Path:
     """Draw the scenario's process to a PNG or SVG file (by its suffix)."""
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     figure = diagram_figure(scenario)
     figure.savefig(target, dpi=_DPI)
     plt.close(figure)

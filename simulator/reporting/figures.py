@@ -17,14 +17,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from simulator.metrics.hourly import HOURS_PER_WEEK
 from simulator.metrics.series import ALL_TEAMS
+from simulator.scenario.calendars import HOURS_PER_WEEK, WEEKDAYS
 from simulator.scenario.targets import Target
 
 __all__ = ["backlog_figure", "differences_figure", "outage_milestones", "queue_wait_figure",
            "resolution_figure", "sla_figure", "timeline_figure", "utilisation_figure"]
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Major-incident milestones in the order the timeline shows them, with their markers.
 MILESTONES = {"detected": ("o", "tab:blue"), "major incident declared": ("s", "tab:orange"),
               "assembled": ("^", "tab:purple"), "change approved": ("D", "tab:green"),
@@ -122,7 +121,7 @@ def resolution_figure(incidents: pd.DataFrame, warmup_min: float) -> Figure:
 
 
 def _hour_of_week_ticks(axes: Axes) -> None:
-    axes.set_xticks(np.arange(0, HOURS_PER_WEEK, 24) + 12, _DAYS)
+    axes.set_xticks(np.arange(0, HOURS_PER_WEEK, 24) + 12, WEEKDAYS)
     axes.set_xticks(np.arange(0, HOURS_PER_WEEK + 1, 24) - 0.5, minor=True)
     axes.tick_params(axis="x", which="minor", length=12)
     axes.tick_params(axis="x", which="major", length=0)

@@ -92,6 +92,7 @@ def page(title: str, lead: str, sections: Sequence[Section]) -> str:
     body = "".join(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>{s.body}</section>'
                    for s in sections)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="generator" content="mimsim">'  # mimsim replaces only its own reports
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p class=\"lead\">{lead}</p><nav>{contents}</nav>"

@@ -38,6 +38,7 @@ def warmup_figure(analysis: WarmupAnalysis, configured_min: float, title: str,
     bottom.set_title("MSER-5: smallest where the rest of the run is most stable", fontsize="small")
     figure.tight_layout()
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, dpi=110)
     plt.close(figure)
     return target

@@ -82,6 +82,7 @@ def save_tornado(result: SensitivityResult, path: str | Path) -> Path:
     """Draw the tornado chart and save it (PNG, SVG or PDF by the file's suffix)."""
     figure = tornado_chart(result)
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, dpi=110)
     plt.close(figure)
     return target

@@ -30,14 +30,21 @@ from simulator.scenario.types import Spec, problem
 
 __all__ = [
     "ALWAYS_OPEN",
+    "HOURS_PER_WEEK",
     "WEEKDAYS",
+    "WEEKDAY_NAMES",
     "Calendar",
     "CalendarClock",
     "parse_days",
     "parse_time_of_day",
 ]
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: The days of the week in full, Monday first (weekday numbers index this; scenarios may write them).
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: The days of the week as scenarios and reports usually write them: ``Mon`` … ``Sun``.
+WEEKDAYS = tuple(name[:3] for name in WEEKDAY_NAMES)
+#: Hourly profiles of the week have this many values, Monday 00–01 first.
+HOURS_PER_WEEK = 24 * len(WEEKDAYS)
 ALWAYS_OPEN = "24x7"
 _DAY_ALIASES = {"daily": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:],
                 "weekend": WEEKDAYS[5:]}
@@ -58,8 +65,7 @@ def parse_time_of_day(text: str) -> float:
 def parse_days(text: str) -> tuple[int, ...]:
     """``"Mon-Fri"``, ``"Sat,Sun"``, ``"daily"`` → weekday numbers (Monday = 0)."""
     names = {name.lower(): index for index, name in enumerate(WEEKDAYS)}
-    names |= {full: index for index, full in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+    names |= {full.lower(): index for index, full in enumerate(WEEKDAY_NAMES)}
     days: list[int] = []
     for raw in str(text).split(","):
         part = raw.strip().lower()

@@ -31,6 +31,7 @@ from pydantic import BeforeValidator, model_validator
 from simulator.scenario.distributions import Distribution, Exponential, Fixed
 from simulator.scenario.services import OnCall
 from simulator.scenario.types import (
+    Names,
     NonNegativeNumber,
     PositiveCount,
     PositiveDuration,
@@ -172,4 +173,4 @@ class ProblemManagement(Spec):
     trend: TrendRule | None = TrendRule()
     review_after_major_incident: bool = True  # a major incident's review opens a problem
     review_delay: Distribution = Fixed.of("2d")  # restored → the review opens the problem
-    families: dict[str, ProblemFamily]
+    families: Annotated[dict[str, ProblemFamily], Names("problem family")]

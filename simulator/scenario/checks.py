@@ -2,8 +2,9 @@
 
 Each check returns :class:`~simulator.scenario.errors.Problem` items naming the
 key path at fault, so that a user sees every mistake at once rather than the
-first one. :func:`raise_problems` runs them all whenever a
-:class:`~simulator.scenario.schema.Scenario` is built.
+first one. :func:`raise_problems` runs them all; the loader calls it once the
+sections of a :class:`~simulator.scenario.schema.Scenario` have validated (this
+module reads the schema, the schema knows nothing of it).
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
 from simulator.scenario.calendars import ALWAYS_OPEN
 from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import parse_target
 from simulator.scenario.units import format_duration
-
-if TYPE_CHECKING:
-    from simulator.scenario.schema import Scenario
 
 __all__ = ["ENTRIES", "RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
 
@@ -133,8 +132,8 @@ def _escalation_problems(scenario: Scenario) -> Iterator[Problem]:
         if shares:
             yield from _sums_to_one(shares, path, "escalation shares")
     for category in scenario.categories():
-        fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
-        if fcr < 1.0 and not desk.escalation_by_category.get(category, desk.escalation):
+        fcr = desk.fcr_for(category)
+        if fcr < 1.0 and not desk.escalation_for(category):
             yield Problem(("flow", "desk", "escalation"),
                           f"expected escalation shares for the {1.0 - fcr:.0%} of {category!r} "
                           f"tickets the desk does not resolve; found none")
@@ -178,11 +177,11 @@ def routing_graph(scenario: Scenario) -> nx.DiGraph:
     desk = flow.desk
     graph.add_edge(NEW_INCIDENTS, desk.team)
     for category in scenario.categories():
-        fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
+        fcr = desk.fcr_for(category)
         if fcr > 0.0:
             graph.add_edge(desk.team, RESOLVED)
         if fcr < 1.0:
-            for target, share in desk.escalation_by_category.get(category, desk.escalation).items():
+            for target, share in desk.escalation_for(category).items():
                 if share > 0.0:
                     graph.add_edge(desk.team, target)
     for name, group in flow.groups.items():

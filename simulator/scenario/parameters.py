@@ -15,7 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, WithJsonSchema
 
-from simulator.scenario.calendars import Calendar
+from simulator.scenario.calendars import WEEKDAYS, Calendar
 from simulator.scenario.errors import format_path
 from simulator.scenario.schema import Scenario
 from simulator.scenario.units import format_duration
@@ -51,7 +51,6 @@ def _unit(annotation: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> str | 
     return found
 
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _clock(minutes: float) -> str:
@@ -104,7 +103,7 @@ def _walk(value: object, path: tuple[str | int, ...], unit: str | None,
         for index, item in enumerate(value):
             _walk(item, (*path, index), unit, rows)
     elif isinstance(value, tuple) and unit == "weekdays":
-        rows.append((format_path(path), ",".join(_DAYS[int(day)] for day in value)))
+        rows.append((format_path(path), ",".join(WEEKDAYS[int(day)] for day in value)))
     elif isinstance(value, tuple | list):
         rows.append((format_path(path), "[" + ", ".join(_text(item, unit) for item in value) + "]"))
     elif value is not None:

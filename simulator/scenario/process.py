@@ -64,9 +64,9 @@ def _desk_shares(scenario: Scenario) -> dict[str, float]:
     desk = scenario.flow.desk
     shares: dict[str, float] = {}
     for category, weight in _category_weights(scenario).items():
-        fcr = desk.first_contact_resolution_by_category.get(category, desk.first_contact_resolution)
+        fcr = desk.fcr_for(category)
         shares[RESOLVED] = shares.get(RESOLVED, 0.0) + weight * fcr
-        for target, share in desk.escalation_by_category.get(category, desk.escalation).items():
+        for target, share in desk.escalation_for(category).items():
             shares[target] = shares.get(target, 0.0) + weight * (1.0 - fcr) * share
     return shares
 

@@ -4,16 +4,18 @@ This module is the one place where the scenario language and its defaults are
 defined. Each class below is one section of a scenario file; field comments say
 what a key means and in which unit it is written. Checks that involve several
 sections at once (a routing target that is not a team, a ticket that can never
-be resolved) live in :mod:`simulator.scenario.checks` and run whenever a
-:class:`Scenario` is built, so a ``Scenario`` object is always a valid one.
+be resolved) live in :mod:`simulator.scenario.checks`, which reads this module;
+the loader (:func:`~simulator.scenario.loader.parse_scenario`, the one way a
+scenario is made from data) runs them after the sections validate, so a
+scenario it returns is always a valid one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, WithJsonSchema, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from simulator.scenario.calendars import (
     ALWAYS_OPEN,
@@ -28,6 +30,7 @@ from simulator.scenario.exercise import Exercise
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
+    Names,
     PositiveCount,
     PositiveDuration,
     PositiveRate,
@@ -37,10 +40,11 @@ from simulator.scenario.types import (
     integer_levels,
     problem,
 )
-from simulator.scenario.units import format_duration
+from simulator.scenario.units import UnitError, format_duration, parse_duration
 
 __all__ = [
     "SERVICENOW_PRIORITY_MATRIX",
+    "UNNAMED_SHIFT",
     "ArrivalStream",
     "BacklogItem",
     "Desk",
@@ -95,14 +99,47 @@ Shares = dict[int, Probability]
 MAX_HORIZON_MIN = 20 * 52 * 10080.0
 
 
+def _horizon_or_measure(schema: dict[str, Any]) -> None:
+    """In the JSON Schema (for editors): 'horizon' or 'measure', one of them required."""
+    schema["required"] = [key for key in schema.get("required", []) if key != "horizon"]
+    schema["oneOf"] = [{"required": ["horizon"]}, {"required": ["measure"]}]
+
+
 class RunSettings(Spec):
-    """When the simulated period starts, how long it lasts, and how often it is repeated."""
+    """When the simulated period starts, how long it lasts, and how often it is repeated.
+
+    The run is ``horizon`` long, the warm-up included: incidents that arrive in the first
+    ``warmup`` are simulated (they fill the queues) but left out of the KPIs, which measure the
+    rest, ``horizon − warmup``. Give that measured time as ``measure`` instead of ``horizon``
+    (``warmup: 15w, measure: 52w`` is ``horizon: 67w``); a ``--set`` or a file that extends
+    another and gives one of the two replaces the other.
+    """
+
+    EXCLUSIVE_KEYS = (("horizon", "measure"),)
+    model_config = ConfigDict(json_schema_extra=_horizon_or_measure)
 
     start: dt.datetime = dt.datetime(2026, 1, 5)  # a Monday, local time without DST
-    horizon: PositiveDuration  # simulated time after the start, e.g. "52w"
+    horizon: PositiveDuration  # simulated time after the start, warm-up included, e.g. "67w"
+    # or: the time measured after the warm-up, e.g. "52w" (then horizon = warmup + measure)
+    measure: Annotated[PositiveDuration | None, Field(exclude=True)] = None
     warmup: Duration = 0.0  # incidents arriving before this are left out of the KPIs
     replications: PositiveCount = 10  # independent runs, each with its own random numbers
     seed: Seed = 1  # the root seed; the same seed gives the same results
+
+    @model_validator(mode="before")
+    @classmethod
+    def _horizon_from_measure(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("measure") is None:
+            return data
+        if data.get("horizon") is not None:
+            raise problem("run_length", "expected either 'horizon' (the whole run, warm-up "
+                                        "included) or 'measure' (the time after the warm-up); "
+                                        "found both")
+        try:
+            horizon = parse_duration(data.get("warmup", "0m")) + parse_duration(data["measure"])
+        except UnitError:  # the fields' own checks say what is wrong with them
+            horizon = 1.0  # (a stand-in, so that 'horizon' is not reported missing as well)
+        return {**data, "horizon": f"{horizon}m"}
 
     @field_validator("start")
     @classmethod
@@ -116,16 +153,23 @@ class RunSettings(Spec):
     @classmethod
     def _not_too_long(cls, value: float) -> float:
         if value > MAX_HORIZON_MIN:
-            raise ValueError(f"expected a horizon of at most {MAX_HORIZON_MIN / 10080:g} weeks; "
-                             f"found {format_duration(value)}")
+            raise ValueError(f"expected a horizon (warm-up included) of at most "
+                             f"{MAX_HORIZON_MIN / 10080:g} weeks; found {format_duration(value)}")
         return value
 
     @model_validator(mode="after")
     def _warmup_before_end(self) -> Self:
         if self.warmup >= self.horizon:
-            raise ValueError(f"expected 'warmup' shorter than 'horizon'; found warmup "
-                             f"{format_duration(self.warmup)}, horizon {format_duration(self.horizon)}")
+            raise ValueError(f"expected 'warmup' shorter than 'horizon', which is the whole run, "
+                             f"warm-up included (give 'measure' for the time measured after the "
+                             f"warm-up); found warmup {format_duration(self.warmup)}, horizon "
+                             f"{format_duration(self.horizon)}")
         return self
+
+    @property
+    def measured(self) -> float:
+        """Minutes measured after the warm-up (``horizon − warmup``)."""
+        return self.horizon - self.warmup
 
 
 class ArrivalStream(Spec):
@@ -226,6 +270,10 @@ Weekdays = Annotated[tuple[int, ...], BeforeValidator(_weekdays),
                      WithJsonSchema({"type": "string", "examples": ["Mon-Fri", "Sat,Sun", "daily"]})]
 
 
+#: What a shift without a name is called: its place in the roster, counted from 1 ("shift1").
+UNNAMED_SHIFT = "shift{number}"
+
+
 class Shift(Spec):
     """A group of agents working the same hours on the same weekdays.
 
@@ -269,6 +317,8 @@ class OnCallRota(Spec):
 class Team(Spec):
     """The service desk or a resolver group: who works when, and what an hour costs."""
 
+    EXCLUSIVE_KEYS = (("agents", "roster"),)
+
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
     roster: tuple[Shift, ...] | None = None  # or: shifts, each with its days, hours and headcount
     hourly_cost: Money = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
@@ -282,7 +332,8 @@ class Team(Spec):
             found = "both" if self.agents is not None else "neither"
             raise ValueError(f"expected either 'agents' (24x7 headcount) or a 'roster' of shifts; "
                              f"found {found}")
-        names = [shift.name or f"shift{index + 1}" for index, shift in enumerate(self.roster or ())]
+        names = [shift.name or UNNAMED_SHIFT.format(number=index + 1)
+                 for index, shift in enumerate(self.roster or ())]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"expected a different name for each shift of the team; found "
@@ -310,6 +361,14 @@ class Desk(Spec):
     # category → group → share, instead of the above
     escalation_by_category: dict[str, dict[str, Probability]] = {}
 
+    def fcr_for(self, category: str) -> float:
+        """The share of a category's tickets the desk resolves at first contact."""
+        return self.first_contact_resolution_by_category.get(category, self.first_contact_resolution)
+
+    def escalation_for(self, category: str) -> dict[str, float]:
+        """Where the desk escalates a category's tickets: resolver group → share."""
+        return self.escalation_by_category.get(category, self.escalation)
+
 
 class ResolverGroup(Spec):
     """A resolver group's work on a ticket, and where it sends tickets it cannot resolve."""
@@ -326,6 +385,25 @@ class ResolverGroup(Spec):
     handling_after_transfer_by_priority: dict[str, Distribution] = {}  # priority → work, instead of the above
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
     waiting_on_user: PauseRule | None = None
+
+    def handling_for(self, priority: str, transferred: bool = False,
+                     came_by_transfer: bool = False) -> Distribution:
+        """The handling time of one visit of a ticket of ``priority`` to the group.
+
+        ``transferred``: the visit ends in a transfer to another group; ``came_by_transfer``: it
+        began with one (the ticket came from another group, not from the desk). A visit that
+        ends in a transfer takes the ``handling_when_transferred`` times, else one that came by
+        a transfer the ``handling_after_transfer`` times: each per priority, else for all
+        priorities, else the group's usual handling time (per priority, else for all).
+        """
+        usual = self.handling_by_priority.get(priority, self.handling)
+        if transferred:
+            pooled, by_priority = self.handling_when_transferred, self.handling_when_transferred_by_priority
+        elif came_by_transfer:
+            pooled, by_priority = self.handling_after_transfer, self.handling_after_transfer_by_priority
+        else:
+            return usual
+        return by_priority.get(priority, usual if pooled is None else pooled)
 
 
 class ReopenRule(Spec):
@@ -353,7 +431,7 @@ class Flow(Spec):
     """How an incident travels: desk, escalation, resolver groups, pauses, reopen, closure."""
 
     desk: Desk
-    groups: dict[str, ResolverGroup] = {}
+    groups: Annotated[dict[str, ResolverGroup], Names("resolver group")] = {}
     reopen: ReopenRule | None = None
     closure_delay: Duration = 0.0  # resolved → closed, if not reopened in between
     hierarchical_escalation: HierarchicalEscalation | None = None
@@ -376,16 +454,17 @@ class Scenario(Spec):
     description: str = ""  # what the scenario is for; shown in reports
     extends: str | None = None  # another scenario file this one starts from (resolved on loading)
     run: RunSettings
-    calendars: dict[str, Calendar] = {}
-    arrivals: dict[str, ArrivalStream]
-    priorities: dict[str, Priority] = {"P1": Priority(), "P2": Priority(), "P3": Priority(),
-                                       "P4": Priority()}
+    calendars: Annotated[dict[str, Calendar], Names("calendar")] = {}
+    arrivals: Annotated[dict[str, ArrivalStream], Names("arrival stream")]
+    priorities: Annotated[dict[str, Priority], Names("priority")] = {
+        "P1": Priority(), "P2": Priority(), "P3": Priority(), "P4": Priority()}
     # impact (rows, 1 first) × urgency (columns) → priority
     priority_matrix: tuple[tuple[str, ...], ...] = SERVICENOW_PRIORITY_MATRIX
-    teams: dict[str, Team]
+    teams: Annotated[dict[str, Team], Names("team")]
     flow: Flow
     initial_backlog: tuple[BacklogItem, ...] = ()
-    services: dict[str, Service] = {}  # the service catalogue: what can fail, and what it costs
+    # the service catalogue: what can fail, and what it costs
+    services: Annotated[dict[str, Service], Names("service")] = {}
     outages: tuple[Outage, ...] = ()  # outages at given times (exercises), besides random failures
     major_incident: MajorIncidentProcess = MajorIncidentProcess()
     changes: ChangeManagement = ChangeManagement()  # emergency and normal changes
@@ -407,13 +486,6 @@ class Scenario(Spec):
             raise ValueError("expected a priority matrix with at least one row (impact) and one "
                              "column (urgency); found an empty one")
         return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        from simulator.scenario.checks import raise_problems
-
-        raise_problems(self)
-        return self
 
     def category_of(self, stream: str) -> str:
         """The category of the incidents a stream brings."""

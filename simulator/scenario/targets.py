@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from simulator.scenario.kpis import Family, kpi_names
+from simulator.scenario.kpis import KPIS, Family, Unit, kpi_names
 
 __all__ = [
     "CHANGE_KPIS",
@@ -96,7 +96,22 @@ def parse_target(key: str, condition: str, priorities: Sequence[str],
         close = difflib.get_close_matches(kpi, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"expected a KPI of {where} ({', '.join(known)}); found {kpi!r}{hint}")
-    return Target(scope or None, kpi, match.group(1), float(match.group(2)))
+    target = Target(scope or None, kpi, match.group(1), float(match.group(2)))
+    _check_reachable(target)
+    return target
+
+
+def _check_reachable(target: Target) -> None:
+    """Refuse a target no value of its KPI can meet (``>= 90`` for a share, ``< 0``): a search
+    for the design that meets it would never end."""
+    definition = next(kpi for kpi in KPIS if kpi.name == target.kpi)
+    low, high, value = definition.lower_bound, definition.upper_bound, target.value
+    unreachable = {">=": value > high, ">": value >= high, "<=": value < low, "<": value <= low}
+    if unreachable[target.operator]:
+        bounds = (f"a share, between {low:g} and {high:g}: 0.9 means 90 %"
+                  if definition.unit is Unit.SHARE else f"never below {low:g}")
+        raise ValueError(f"expected a condition {target.kpi} can meet (it is {bounds}); "
+                         f"found {target.operator} {value:g}")
 
 
 def parse_target_expression(text: str, priorities: Sequence[str], teams: Sequence[str],

@@ -9,17 +9,19 @@ user the key path they wrote, and to list the keys that are valid at a place
 
 from __future__ import annotations
 
+import difflib
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag
+from pydantic.fields import FieldInfo
 
 from simulator.scenario.errors import PathPart
 
-__all__ = ["allowed_keys", "user_path"]
+__all__ = ["allowed_keys", "closest", "field_info", "model_for", "unknown_key", "unwrap", "user_path"]
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap(annotation: Any) -> Any:
     """Strip ``Annotated`` and ``Optional`` wrappers."""
     while True:
         origin = get_origin(annotation)
@@ -69,7 +71,7 @@ def _field_by_key(model: type[BaseModel], key: object) -> Any:
 
 def _step(annotation: Any, part: object) -> tuple[Any, bool]:
     """Follow one location part; return the next annotation and whether the user wrote it."""
-    annotation = _unwrap(annotation)
+    annotation = unwrap(annotation)
     member = _tagged_member(annotation, part)
     if member is not None:
         return member, False
@@ -107,9 +109,39 @@ def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         annotation, _ = _step(annotation, part)
         if annotation is None:
             return []
-    annotation = _unwrap(annotation)
+    annotation = unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [field.alias or name for name, field in annotation.model_fields.items()]
     return []
+
+
+def field_info(model: type[BaseModel], key: object) -> FieldInfo | None:
+    """The field a key of ``model`` names (by name or alias), or None."""
+    return next((field for name, field in model.model_fields.items() if key in (name, field.alias)),
+                None)
+
+
+def model_for(annotation: Any, data: object) -> type[BaseModel] | None:
+    """The model that validates ``data`` at a place of this type: the type itself, or the member
+    of a tagged union (``dist: lognormal``) that the data's tag chooses; None if neither."""
+    annotation = unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(data, dict):
+        return _tagged_member(annotation, data.get("dist"))
+    return None
+
+
+def closest(name: str, options: list[str]) -> str | None:
+    """The option most like ``name`` (a typo's intended word), if any is close."""
+    match = difflib.get_close_matches(name, options, n=1, cutoff=0.5)
+    return match[0] if match else None
+
+
+def unknown_key(name: str, options: list[str]) -> str:
+    """"unknown key 'horizn': did you mean 'horizon'? expected one of ..."."""
+    near = closest(name, options)
+    hint = f"did you mean {near!r}? " if near else ""
+    return f"unknown key {name!r}: {hint}expected one of {', '.join(options)}"
 
 

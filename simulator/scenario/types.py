@@ -9,7 +9,8 @@ message that says what was expected and what was found.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -28,6 +29,7 @@ MAX_COUNT = 100_000
 __all__ = [
     "MAX_COUNT",
     "Duration",
+    "Names",
     "NonNegativeDuration",
     "NonNegativeNumber",
     "PositiveCount",
@@ -46,6 +48,21 @@ class Spec(BaseModel):
     """Base of every scenario model: immutable, and unknown keys are errors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Groups of keys of which a section takes one (a team's ``agents`` or ``roster``): where a
+    #: ``--set`` or a file that extends another gives one, the others are dropped.
+    EXCLUSIVE_KEYS: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+
+@dataclass(frozen=True)
+class Names:
+    """Marks a mapping whose keys define names (``teams``, ``priorities``): ``--set`` may change
+    an entry but not make one, so that a misspelt name is an error, not a new, unused entry.
+
+    Used as ``Annotated[dict[str, Team], Names("team")]``; pydantic ignores it.
+    """
+
+    kind: str  # what one entry is, in words: "team", "priority"
 
 
 def problem(kind: str, message: str) -> PydanticCustomError:

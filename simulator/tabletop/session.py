@@ -1,45 +1,49 @@
-"""Tabletop layer: one team's round of an exercise — the clock, injects, decisions, replay.
+"""Tabletop layer: one team's round of an exercise — the clock, injects, decisions, updates, the end.
 
-A :class:`Round` drives an interactive :class:`~simulator.model.Simulation`: it
-moves the clock forward (stopping at each question the model asks, and firing
-each timed inject at its minute), takes the players' answers and the
-facilitator's ad-hoc injects, and records each of them with who and when. A
-round is fully determined by its scenario, seed and that record: :meth:`Round.replay`
-rebuilds it from scratch to any earlier minute, which is how the facilitator
-rewinds, and how a restarted server resumes a round from its database.
+A :class:`Round` drives an interactive :class:`~simulator.model.Simulation`: it moves
+the clock forward (stopping at each question the model asks, firing each timed inject
+at its minute, and ending the round when the service is restored), takes the players'
+answers and stakeholder updates and the facilitator's injects, notes and end, and
+keeps each of them in its record (:mod:`~simulator.tabletop.records`) with who and
+when. A question's time limit counts only the seconds the clock was running
+(:meth:`Round.wait`): a paused round's questions wait. A round is fully determined by
+its scenario, seed and record: :meth:`Round.replay` rebuilds it from scratch to any
+earlier minute, which is how the facilitator rewinds and how a restarted server
+resumes a round from its database, row for row.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from simulator.eventlog.log import ACTIVITIES, Activity
-from simulator.metrics import encode
-from simulator.metrics.outages import outage_table
-from simulator.metrics.pricing import Prices, downtime_minutes
+from simulator.eventlog.log import ACTIVITIES
+from simulator.metrics.pricing import Prices
 from simulator.model import Simulation
 from simulator.model.decisions import Decision
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.exercise import Exercise, Inject
 from simulator.scenario.schema import Scenario
+from simulator.tabletop.digest import LogDigest, ms
+from simulator.tabletop.records import (
+    Action,
+    DecisionRecord,
+    EndRecord,
+    InjectRecord,
+    NoteRecord,
+    UpdateRecord,
+    now_iso,
+)
 
-__all__ = ["DecisionRecord", "InjectRecord", "Round", "check_exercise"]
+__all__ = ["POLICY", "DecisionRecord", "InjectRecord", "Round", "RoundEnd", "check_exercise"]
 
-#: Events of the outage and change cases that make the timeline (and the players' feed).
-TIMELINE_ACTIVITIES = frozenset({
-    Activity.OUTAGE_STARTED, Activity.ALERT_FIRED, Activity.DETECTED, Activity.PROPOSED,
-    Activity.DECLARED, Activity.JOINED, Activity.ASSEMBLED, Activity.DIAGNOSED,
-    Activity.WORKAROUND_STARTED, Activity.WORKAROUND_APPLIED, Activity.RESTORED, Activity.UPDATE,
-    Activity.CHANGE_REQUESTED, Activity.ECAB_MEMBER_JOINED, Activity.CHANGE_APPROVED,
-    Activity.CHANGE_REJECTED, Activity.IMPLEMENTATION_STARTED, Activity.CHANGE_IMPLEMENTED,
-    Activity.CHANGE_FAILED, Activity.BACKED_OUT,
-})
+#: Who answers a question left unanswered for the exercise's time limit.
+POLICY = "policy (time limit)"
+#: What the players read when the run's horizon ends a round.
+HORIZON_MESSAGE = "The exercise's simulated period is over: the round has ended."
+FACILITATOR_MESSAGE = "The facilitator has ended the round."
 
 
 def check_exercise(scenario: Scenario, source: str) -> Exercise:
@@ -52,37 +56,27 @@ def check_exercise(scenario: Scenario, source: str) -> Exercise:
                         f"expected an activity of the event log; found {moment.activity!r}", source)
                 for index, moment in enumerate(scenario.exercise.published_timeline)
                 if moment.activity is not None and moment.activity not in ACTIVITIES]
+    problems += [Problem(("exercise", "injects", index, "service"),
+                         f"expected a service of the scenario ({', '.join(scenario.services)}); "
+                         f"found {inject.service!r}", source)
+                 for index, inject in enumerate(scenario.exercise.injects)
+                 if inject.service is not None and inject.service not in scenario.services]
     if problems:
         raise ScenarioError(problems)
     return scenario.exercise
 
 
 @dataclass(frozen=True)
-class DecisionRecord:
-    """A question answered: by whom, at which simulated minute and real time."""
+class RoundEnd:
+    """How and when a round ended, and what the players read."""
 
-    key: str
-    kind: str
-    question: str
-    answer: str
-    who: str
     minute: float
-    real_time: str  # ISO 8601, UTC
-    row: int = -1  # how many event-log rows there were when it was taken (its place in the timeline)
+    reason: Literal["restored", "facilitator", "horizon"]
+    message: str
 
 
-@dataclass(frozen=True)
-class InjectRecord:
-    """An inject fired: which, by whom (``schedule`` for a timed one), when."""
-
-    name: str
-    who: str
-    minute: float
-    real_time: str
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+class ReplayError(ValueError):
+    """A recorded action that the replay cannot place (the model does not ask that question then)."""
 
 
 @dataclass
@@ -92,21 +86,39 @@ class Round:
     scenario: Scenario
     team: str
     seed: int
-    decisions: list[DecisionRecord] = field(default_factory=list)
-    injects: list[InjectRecord] = field(default_factory=list)
-    clock: Callable[[], float] = time.monotonic  # real seconds (for the decision time limit)
+    record: list[Action] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         exercise = self.scenario.exercise
         assert exercise is not None
         self.exercise = exercise
         self.simulation = Simulation(self.scenario, 0, self.seed, interactive=True)
-        self.messages: list[tuple[float, Inject]] = []  # (minute, inject) shown to the players
-        self._asked_at: dict[str, float] = {}  # decision key → real time first seen
+        self.digest = LogDigest(self.simulation)
+        self.messages: list[tuple[float, int, Inject]] = []  # (minute, row, inject) the players read
+        self.waited: dict[str, float] = {}  # open question → seconds of running clock it waited
+        self.end: RoundEnd | None = None
         self._fired: set[str] = set()
         self._advance(self.exercise.start_at)
 
-    # -- the clock ---------------------------------------------------------------------------
+    # -- the record, by kind -------------------------------------------------------------------
+    @property
+    def decisions(self) -> list[DecisionRecord]:
+        return [action for action in self.record if isinstance(action, DecisionRecord)]
+
+    @property
+    def injects(self) -> list[InjectRecord]:
+        """Injects fired by hand (the timed ones fire themselves on every replay)."""
+        return [action for action in self.record if isinstance(action, InjectRecord)]
+
+    @property
+    def updates(self) -> list[UpdateRecord]:
+        return [action for action in self.record if isinstance(action, UpdateRecord)]
+
+    @property
+    def notes(self) -> list[NoteRecord]:
+        return [action for action in self.record if isinstance(action, NoteRecord)]
+
+    # -- the clock -----------------------------------------------------------------------------
     @property
     def minute(self) -> float:
         """Simulated minutes since the start of the run."""
@@ -114,56 +126,95 @@ class Round:
 
     @property
     def finished(self) -> bool:
-        return self.simulation.now >= self.scenario.run.horizon
+        return self.end is not None
+
+    @property
+    def _rows(self) -> int:
+        return len(self.simulation.recorder.rows)
 
     def pending(self) -> list[Decision]:
-        """Questions waiting for the players (the clock waits too)."""
-        decisions = self.simulation.pending_decisions()
-        for decision in decisions:
-            self._asked_at.setdefault(decision.key, self.clock())
-        return decisions
+        """Questions waiting for the players (the clock waits too); none once the round is over."""
+        return [] if self.end is not None else self.simulation.pending_decisions()
+
+    def seconds_left(self, decision: Decision) -> float:
+        """Real seconds of running clock before the policy answers ``decision``."""
+        return max(0.0, self.exercise.decision_time_limit_s - self.waited.get(decision.key, 0.0))
 
     def advance(self, minutes: float) -> None:
-        """Move the clock by up to ``minutes`` (it stops at the first question)."""
-        if not self.pending():
+        """Move the clock by up to ``minutes`` (it stops at the first question, and at the end)."""
+        if not self.pending() and self.end is None:
             self._advance(self.minute + minutes)
 
-    def _advance(self, target: float, record: bool = True) -> None:
+    def wait(self, seconds: float) -> list[DecisionRecord]:
+        """``seconds`` of running clock pass for the open questions; the policy answers those
+        that have waited the exercise's time limit (returned)."""
+        taken = []
+        for decision in self.pending():
+            self.waited[decision.key] = self.waited.get(decision.key, 0.0) + seconds
+            if self.waited[decision.key] >= self.exercise.decision_time_limit_s:
+                taken.append(self.decide(decision.key, decision.default, POLICY))
+        return taken
+
+    def _advance(self, target: float) -> None:
         target = min(target, self.scenario.run.horizon)
-        while not self.simulation.pending_decisions():
+        while self.end is None and not self.simulation.pending_decisions():
             due = [inject for inject in self.exercise.injects
                    if inject.at is not None and inject.name not in self._fired
                    and inject.at <= target]
-            if not due:
-                self.simulation.run(target)
+            first = min(due, key=lambda inject: inject.at or 0.0) if due else None
+            self._run(target if first is None or first.at is None else max(first.at, self.minute))
+            if self.end is not None or self.simulation.pending_decisions():
                 return
-            first = min(due, key=lambda inject: inject.at or 0.0)
-            assert first.at is not None
-            self.simulation.run(max(first.at, self.minute))
-            if self.simulation.pending_decisions():
+            if first is None:
+                if self.minute >= self.scenario.run.horizon:
+                    self.end = RoundEnd(self.minute, "horizon", HORIZON_MESSAGE)
                 return
-            self._apply(first, "schedule", record)
+            self._apply(first, "schedule")
 
-    def overdue(self, limit_s: float | None = None) -> list[DecisionRecord]:
-        """Let the scenario's policy answer questions left too long (real time)."""
-        limit = self.exercise.decision_time_limit_s if limit_s is None else limit_s
-        taken = []
-        for decision in self.pending():
-            if self.clock() - self._asked_at[decision.key] >= limit:
-                taken.append(self.decide(decision.key, decision.default, "policy (time limit)"))
-        return taken
+    def _run(self, stop: float) -> None:
+        """Run the model to minute ``stop``; stop early at a question or at the restoration."""
+        if self.exercise.end_when != "restored":
+            self.simulation.run(stop)
+            return
+        environment = self.simulation.env
+        while not self._ended_by_restoration() and not self.simulation.pending_decisions() \
+                and environment.peek() < stop:
+            environment.step()
+        if self.end is None and not self.simulation.pending_decisions():
+            self.simulation.run(stop)  # no event is left before ``stop``: the clock lands on it
 
-    # -- what the players and the facilitator do ---------------------------------------------
+    def _ended_by_restoration(self) -> bool:
+        if self.end is not None:
+            return True
+        if self.exercise.end_when != "restored":
+            return False
+        self.digest.catch_up()
+        if not self.digest.all_restored() or self._outage_ahead():
+            return False
+        self.end = RoundEnd(self.minute, "restored", self.exercise.end_message)
+        return True
+
+    def _outage_ahead(self) -> bool:
+        """An outage the scenario or a timed inject will still start."""
+        now = self.minute
+        return any(outage.at >= now for outage in self.scenario.outages) or any(
+            inject.kind == "outage" and inject.at is not None and inject.name not in self._fired
+            for inject in self.exercise.injects)
+
+    # -- what the players and the facilitator do -----------------------------------------------
     def decide(self, key: str, answer: str, who: str) -> DecisionRecord:
-        """Answer a question (``ValueError`` for an answer not among its options)."""
-        decision = next((d for d in self.simulation.pending_decisions() if d.key == key), None)
+        """Answer a question (``KeyError``: no such open question; ``ValueError``: an answer
+        not among its options)."""
+        decision = next((d for d in self.pending() if d.key == key), None)
         if decision is None:
             raise KeyError(f"no pending decision {key!r}")
-        row = len(self.simulation.recorder.rows)
+        row = self._rows
         taken = self.simulation.decide(key, answer)
         record = DecisionRecord(key, decision.kind, decision.question, taken, who, self.minute,
-                                _now_iso(), row)
-        self.decisions.append(record)
+                                now_iso(), row)
+        self.record.append(record)
+        self.waited.pop(key, None)
+        self._ended_by_restoration()
         return record
 
     def fire(self, name: str, who: str) -> InjectRecord:
@@ -171,10 +222,14 @@ class Round:
         inject = next((item for item in self.exercise.injects if item.name == name), None)
         if inject is None:
             raise KeyError(f"no inject {name!r}")
-        return self._apply(inject, who, True)
+        record = InjectRecord(inject.name, who, self.minute, now_iso(), self._rows)
+        self._apply(inject, who)
+        self.record.append(record)
+        return record
 
-    def _apply(self, inject: Inject, who: str, record: bool) -> InjectRecord:
+    def _apply(self, inject: Inject, who: str) -> None:
         self._fired.add(inject.name)
+        self.messages.append((self.minute, self._rows, inject))
         simulation = self.simulation
         if inject.kind == "outage":
             assert inject.service is not None
@@ -187,110 +242,129 @@ class Round:
                 simulation.add_agents(inject.team, inject.change)
             else:
                 simulation.remove_agents(inject.team, -inject.change)
-        self.messages.append((self.minute, inject))
-        entry = InjectRecord(inject.name, who, self.minute, _now_iso())
-        if record and who != "schedule":
-            self.injects.append(entry)
-        return entry
 
-    def send_update(self, case: str, who: str) -> bool:
-        """A stakeholder update about a major incident now."""
-        return self.simulation.send_update(case)
+    def send_update(self, case: str, audience: str, text: str, who: str) -> UpdateRecord | None:
+        """A stakeholder update about major incident ``case`` now (None: there is no open major
+        incident ``case`` with someone on its bridge to send it; ``ValueError``: an audience
+        the exercise does not name)."""
+        if audience not in self.exercise.audiences:
+            raise ValueError(f"expected an audience among {', '.join(self.exercise.audiences)}; "
+                             f"found {audience!r}")
+        row = self._rows
+        if self.end is not None or not self.simulation.send_update(case):
+            return None
+        record = UpdateRecord(case, audience, text, who, self.minute, now_iso(), row)
+        self.record.append(record)
+        return record
 
-    # -- replay ------------------------------------------------------------------------------
+    def add_note(self, text: str, who: str) -> NoteRecord:
+        """A facilitator's observation at this moment (it changes nothing in the model)."""
+        record = NoteRecord(text, who, self.minute, now_iso(), self._rows)
+        self.record.append(record)
+        return record
+
+    def end_round(self, message: str, who: str) -> EndRecord:
+        """End the round now, with ``message`` for the players (``ValueError`` if it is over)."""
+        if self.end is not None:
+            raise ValueError(f"the round is already over ({self.end.reason})")
+        record = EndRecord(message or FACILITATOR_MESSAGE, who, self.minute, now_iso(), self._rows)
+        self.record.append(record)
+        self.end = RoundEnd(self.minute, "facilitator", record.message)
+        return record
+
+    # -- replay --------------------------------------------------------------------------------
     def replay(self, until: float | None = None) -> Round:
         """A new round rebuilt from the seed and this round's record, up to minute ``until``
-        (default: now): the decisions and ad-hoc injects taken before then are played again."""
-        until = self.minute if until is None else until
-        again = Round(self.scenario, self.team, self.seed, clock=self.clock)
-        decisions = [record for record in self.decisions if record.minute <= until]
-        injects = [record for record in self.injects if record.minute <= until]
-        again._play(decisions, injects, until)
+        (default: now): the actions taken by then are taken again, at the same place."""
+        again = Round(self.scenario, self.team, self.seed)
+        if until is None or until >= self.minute:  # now: at the same event, the same questions open
+            waiting = {decision.key: self.waited.get(decision.key, 0.0) for decision in self.pending()}
+            again.resume(list(self.record), self.minute, self._rows, waiting)
+        else:
+            again.resume([action for action in self.record if action.minute <= until], until)
         return again
 
-    def _play(self, decisions: list[DecisionRecord], injects: list[InjectRecord],
-              until: float) -> None:
-        answers = {record.key: record for record in decisions}
-        ahead = sorted(injects, key=lambda record: record.minute)
-        while True:
-            for decision in self.simulation.pending_decisions():
-                if decision.key not in answers:
-                    return  # a question the record does not answer: the players' turn
-                record = answers.pop(decision.key)
-                self.simulation.decide(decision.key, record.answer)
-                self.decisions.append(record)
-            while ahead and ahead[0].minute <= self.minute:
-                fired = ahead.pop(0)
-                self._apply(next(i for i in self.exercise.injects if i.name == fired.name),
-                            fired.who, False)
-                self.injects.append(fired)
-            target = min([until, *(later.minute for later in ahead)])
-            if self.minute >= until and not ahead:
-                return
-            before = self.minute
-            self._advance(target)
-            if self.minute == before and not self.simulation.pending_decisions() and not ahead:
-                return
+    def resume(self, record: list[Action], minute: float, rows: int = 0,
+               waiting: dict[str, float] | None = None) -> None:
+        """Take the ``record``'s actions again, each where it was taken, then move the clock to
+        ``minute`` (and ``rows`` event-log rows, with the questions of ``waiting`` open and
+        their seconds waited, when a saved round is resumed)."""
+        for action in record:
+            wanted = (action.key,) if isinstance(action, DecisionRecord) else ()
+            self._reach(action.minute, action.row, wanted)
+            self._take(action)
+        self._reach(minute, rows, tuple(waiting or ()))
+        self.waited = {key: seconds for key, seconds in (waiting or {}).items()
+                       if any(decision.key == key for decision in self.pending())}
 
-    # -- what everyone sees ------------------------------------------------------------------
+    def _reach(self, minute: float, rows: int, questions: tuple[str, ...]) -> None:
+        """Bring the model to where it was: ``minute``, at least ``rows`` rows, and the
+        ``questions`` asked (events at that very minute are stepped one by one to get there)."""
+        self._advance(minute)
+        environment = self.simulation.env
+        while (self.end is None and not self.simulation.pending_decisions()
+               and (self._rows < rows or questions) and environment.peek() == minute):
+            environment.step()
+            self._ended_by_restoration()
+        asked = {decision.key for decision in self.simulation.pending_decisions()}
+        if (self.minute != minute and self.end is None) or not set(questions) <= asked:
+            raise ReplayError(f"the record of round {self.team!r} does not replay: expected "
+                              f"minute {minute:g} with {list(questions)} asked; found minute "
+                              f"{self.minute:g} with {sorted(asked)} asked")
+
+    def _take(self, action: Action) -> None:
+        if isinstance(action, DecisionRecord):
+            self.simulation.decide(action.key, action.answer)
+            self.waited.pop(action.key, None)
+            self._ended_by_restoration()
+        elif isinstance(action, InjectRecord):
+            self._apply(next(i for i in self.exercise.injects if i.name == action.name), action.who)
+        elif isinstance(action, UpdateRecord) and not self.simulation.send_update(action.case):
+            raise ReplayError(f"the record of round {self.team!r} does not replay: no open major "
+                              f"incident {action.case} at minute {action.minute:g}")
+        elif isinstance(action, EndRecord):
+            self.end = RoundEnd(action.minute, "facilitator", action.message)
+        self.record.append(action)
+
+    # -- what everyone sees --------------------------------------------------------------------
     def events(self) -> pd.DataFrame:
-        """The event log so far."""
+        """The event log so far (a full table: for exports and tests, not for each poll)."""
         return self.simulation.results().events
 
-    def timeline(self) -> list[dict[str, object]]:
-        """Outage and change events, decisions and injects, in order of simulated time."""
-        events = self.events()
-        case = events["case_id"].astype(str)
-        chosen = events[events["activity"].isin(TIMELINE_ACTIVITIES)
-                        & (case.str.fullmatch(r"(OUT|CHG)\d+"))]
-        start = pd.Timestamp(self.scenario.run.start)
-        rows: list[tuple[float, float, dict[str, object]]] = [
-            ((row.timestamp - start).total_seconds() / 60.0, float(row.seq),
-             {"kind": "event", "case": str(row.case_id), "what": str(row.activity),
-              "who": "" if pd.isna(row.agent) else str(row.agent)})
-            for row in chosen.itertuples(index=False)]
-        # A decision comes right after the event-log row that preceded it; an inject first.
-        rows += [(record.minute, record.row - 0.5, {
-            "kind": "decision", "case": record.key.split(":")[1],
-            "what": f"{record.kind}: {record.answer}", "who": record.who})
-                 for record in self.decisions]
-        rows += [(minute, -1.0, {"kind": "inject", "case": "", "what": f"{inject.name}: {inject.text}",
-                                 "who": ""}) for minute, inject in self.messages]
-        return [{"minute": minute, **row} for minute, _, row in sorted(rows, key=lambda r: r[:2])]
+    def timeline(self, notes: bool = True) -> list[dict[str, Any]]:
+        """Outage and change events, injects, decisions, updates, notes (unless ``notes`` is
+        False) and the end, in the order they happened."""
+        self.digest.catch_up()
+        rows: list[tuple[float, float, int, dict[str, Any]]] = [
+            (event.minute, float(event.row), 0, {"kind": "event", "case": event.case,
+                                                 "what": event.what, "who": event.who})
+            for event in self.digest.events]
+        rows += [(ms(minute), row - 0.5, 0, {"kind": "inject", "case": "",
+                                             "what": f"{inject.name}: {inject.text}", "who": ""})
+                 for minute, row, inject in self.messages]
+        for index, action in enumerate(self.record):
+            entry = _timeline_entry(action)
+            if entry is not None and (notes or not isinstance(action, NoteRecord)):
+                rows.append((ms(action.minute), action.row - 0.5, index + 1, entry))
+        return [{"minute": minute, **entry}
+                for minute, _, _, entry in sorted(rows, key=lambda item: item[:3])]
 
-    def scoreboard(self) -> dict[str, float | int | None]:
-        """Live measures: detection, declaration, assembly, restoration, breaches, updates,
-        and the downtime cost so far (an open outage counts until now)."""
-        events = self.events()
-        start = self.scenario.run.start
-        table = outage_table(encode(events, start))
-        now = self.minute
+    def scoreboard(self) -> dict[str, Any]:
+        """Live measures (see :meth:`LogDigest.scoreboard`)."""
+        self.digest.catch_up()
+        return self.digest.scoreboard(self.minute, self.scenario.major_incident.updates_every,
+                                      Prices.of(self.scenario).downtime, self.scenario.run.start)
 
-        def mean(values: np.ndarray) -> float | None:
-            values = values[~np.isnan(values)]
-            return round(float(values.mean()), 1) if len(values) else None
 
-        services = list(self.scenario.services)
-        prices = Prices.of(self.scenario)
-        cost = 0.0
-        for row in table.itertuples(index=False):
-            end = row.restored if not np.isnan(row.restored) else now
-            terms = prices.downtime[services[row.service]]
-            cost += terms.cost(*downtime_minutes([(row.start, end)], terms, start, (row.start, end)))
-        activity = events["activity"].astype(str)
-        cadence = self.scenario.major_incident.updates_every
-        declared_minutes = float(np.nansum(np.where(
-            np.isnan(table["declared"]), 0.0,
-            np.where(np.isnan(table["restored"]), now, table["restored"]) - table["declared"])))
-        return {
-            "outages": len(table),
-            "time_to_detect_min": mean((table["detected"] - table["start"]).to_numpy()),
-            "time_to_declare_min": mean((table["declared"] - table["detected"]).to_numpy()),
-            "time_to_assemble_min": mean((table["assembled"] - table["declared"]).to_numpy()),
-            "restore_time_min": mean((table["restored"] - table["start"]).to_numpy()),
-            "sla_breaches": int(activity.isin([Activity.RESPONSE_SLA_BREACHED,
-                                               Activity.RESOLUTION_SLA_BREACHED]).sum()),
-            "updates_sent": int((activity == Activity.UPDATE).sum()),
-            "updates_due": int(declared_minutes // cadence),
-            "downtime_cost": round(cost, 2),
-        }
+def _timeline_entry(action: Action) -> dict[str, Any] | None:
+    if isinstance(action, DecisionRecord):
+        return {"kind": "decision", "case": action.key.split(":")[1],
+                "what": f"{action.kind}: {action.answer}", "who": action.who}
+    if isinstance(action, UpdateRecord):
+        return {"kind": "update", "case": action.case,
+                "what": f"to {action.audience}: {action.text}", "who": action.who}
+    if isinstance(action, NoteRecord):
+        return {"kind": "note", "case": "", "what": action.text, "who": action.who}
+    if isinstance(action, EndRecord):
+        return {"kind": "end", "case": "", "what": action.message, "who": action.who}
+    return None  # an inject fired by hand shows as the message the players read

@@ -1,22 +1,29 @@
-"""Tabletop layer: the exercise's database — rounds, decisions and injects, in SQLite.
+"""Tabletop layer: the exercise's database — rounds and the record of every action, in SQLite.
 
 Everything a round needs to be rebuilt is here: the scenario file and the SHA-256 of its
-content, the seed, the team, the clock (minute, running or not, pace) and, in order, every
-decision and ad-hoc inject with who made it and when. Each change is one transaction, so a
-browser refresh, a crash or a restart loses nothing that was acknowledged.
+content, the seed, the team, the clock (minute, running or not, pace, how long the open
+questions have waited) and, in order, every action (answers, injects fired by hand,
+stakeholder updates, notes, the end) with who took it and when. Each action is one
+committed transaction, synced to the disk, before the app acknowledges it, so a browser
+refresh, a killed server or a restart loses nothing that was acknowledged. The file holds
+the facilitator's token: it is created readable and writable by its owner only (0600).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import sqlite3
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.tabletop.session import DecisionRecord, InjectRecord
+from simulator.tabletop.records import Action, action_fields, action_from_row
 
 __all__ = ["RoundRow", "Store"]
 
+SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rounds (
@@ -26,21 +33,21 @@ CREATE TABLE IF NOT EXISTS rounds (
     scenario_hash TEXT NOT NULL,
     seed INTEGER NOT NULL,
     minute REAL NOT NULL,
+    rows INTEGER NOT NULL DEFAULT 0,
     running INTEGER NOT NULL DEFAULT 0,
     pace REAL NOT NULL,
+    waited TEXT NOT NULL DEFAULT '{}',
     created TEXT NOT NULL DEFAULT (datetime('now'))
 );
-CREATE TABLE IF NOT EXISTS decisions (
+CREATE TABLE IF NOT EXISTS actions (
     round_id INTEGER NOT NULL REFERENCES rounds(id),
     seq INTEGER NOT NULL,
-    key TEXT NOT NULL, kind TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
-    who TEXT NOT NULL, minute REAL NOT NULL, real_time TEXT NOT NULL, row INTEGER NOT NULL,
-    PRIMARY KEY (round_id, seq)
-);
-CREATE TABLE IF NOT EXISTS injects (
-    round_id INTEGER NOT NULL REFERENCES rounds(id),
-    seq INTEGER NOT NULL,
-    name TEXT NOT NULL, who TEXT NOT NULL, minute REAL NOT NULL, real_time TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    who TEXT NOT NULL,
+    minute REAL NOT NULL,
+    real_time TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    data TEXT NOT NULL,
     PRIMARY KEY (round_id, seq)
 );
 """
@@ -56,8 +63,28 @@ class RoundRow:
     scenario_hash: str
     seed: int
     minute: float
+    rows: int  # event-log rows at that minute (the place among the events at that very minute)
     running: bool
     pace: float
+    waited: dict[str, float] = field(default_factory=dict)  # open question's key → seconds waited
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _owner_only(path: Path) -> None:
+    """Create ``path`` readable by its owner only, or take an existing database's group and
+    other permissions away (it holds the facilitator's token); a file that is not an SQLite
+    database is left untouched (``sqlite3.DatabaseError``)."""
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        header = os.read(descriptor, len(_SQLITE_HEADER))
+        if header and header != _SQLITE_HEADER:
+            raise sqlite3.DatabaseError("file is not a database")
+        if stat.S_IMODE(os.fstat(descriptor).st_mode) & 0o077:
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 class Store:
@@ -65,9 +92,32 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.connection.execute("PRAGMA journal_mode=WAL")
+        try:
+            _owner_only(path)
+            self.connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+        except (OSError, sqlite3.DatabaseError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise ValueError(f"{path}: cannot open it as the exercise's database ({reason})") from None
+        # A commit survives the process being killed; an action's commit also survives the
+        # machine failing (FULL syncs the log to the disk; the clock's saves need not).
+        self.connection.execute("PRAGMA synchronous=NORMAL")
+        self.connection.execute("PRAGMA busy_timeout=5000")
+        self._refuse_an_earlier_layout()
         self.connection.executescript(_SCHEMA)
+        self.connection.execute("INSERT OR IGNORE INTO settings VALUES ('schema', ?)",
+                                (SCHEMA_VERSION,))
+
+    def _refuse_an_earlier_layout(self) -> None:
+        tables = {row[0] for row in self.connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "decisions" in tables and "actions" not in tables:
+            raise ValueError(f"{self.path}: written by an earlier version of mimsim tabletop, whose "
+                             f"rounds this version cannot resume; start with a new --db (the old "
+                             f"file is left as it is)")
+
+    def close(self) -> None:
+        self.connection.close()
 
     def token(self) -> str:
         """The facilitator's token: made once, kept, so a restart keeps the console's link."""
@@ -78,6 +128,7 @@ class Store:
         self.connection.execute("INSERT INTO settings VALUES ('token', ?)", (token,))
         return token
 
+    # -- rounds --------------------------------------------------------------------------------
     def add_round(self, team: str, scenario: str, scenario_hash: str, seed: int, minute: float,
                   pace: float) -> int:
         cursor = self.connection.execute(
@@ -88,52 +139,46 @@ class Store:
 
     def rounds(self) -> list[RoundRow]:
         rows = self.connection.execute(
-            "SELECT id, team, scenario, scenario_hash, seed, minute, running, pace FROM rounds "
-            "ORDER BY id").fetchall()
-        return [RoundRow(int(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]), bool(r[6]),
-                         float(r[7])) for r in rows]
+            "SELECT id, team, scenario, scenario_hash, seed, minute, rows, running, pace, waited "
+            "FROM rounds ORDER BY id").fetchall()
+        return [RoundRow(int(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]), int(r[6]),
+                         bool(r[7]), float(r[8]), json.loads(r[9])) for r in rows]
 
-    def set_clock(self, round_id: int, minute: float, running: bool, pace: float) -> None:
-        self.connection.execute("UPDATE rounds SET minute = ?, running = ?, pace = ? WHERE id = ?",
-                                (minute, int(running), pace, round_id))
+    def set_clock(self, round_id: int, minute: float, rows: int, running: bool, pace: float,
+                  waited: dict[str, float]) -> None:
+        """Save a round's clock: its minute and event-log rows, running or not, its pace, and
+        the seconds each open question has waited."""
+        self.connection.execute(
+            "UPDATE rounds SET minute = ?, rows = ?, running = ?, pace = ?, waited = ? WHERE id = ?",
+            (minute, rows, int(running), pace, json.dumps(waited, sort_keys=True), round_id))
 
-    def add_decision(self, round_id: int, record: DecisionRecord) -> None:
+    # -- the record ----------------------------------------------------------------------------
+    def add_action(self, round_id: int, action: Action) -> None:
+        """Append an action to a round's record (committed when this returns)."""
+        kind, particular = action_fields(action)
+        self.connection.execute("PRAGMA synchronous=FULL")
         with self.connection:
-            self.connection.execute("BEGIN")
-            seq = self.connection.execute("SELECT COUNT(*) FROM decisions WHERE round_id = ?",
-                                          (round_id,)).fetchone()[0]
+            self.connection.execute("BEGIN IMMEDIATE")
+            seq = self.connection.execute(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM actions WHERE round_id = ?",
+                (round_id,)).fetchone()[0]
             self.connection.execute(
-                "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (round_id, seq, record.key, record.kind, record.question, record.answer,
-                 record.who, record.minute, record.real_time, record.row))
+                "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_id, seq, kind, action.who, action.minute, action.real_time, action.row,
+                 json.dumps(particular, sort_keys=True)))
+        self.connection.execute("PRAGMA synchronous=NORMAL")
 
-    def add_inject(self, round_id: int, record: InjectRecord) -> None:
-        with self.connection:
-            self.connection.execute("BEGIN")
-            seq = self.connection.execute("SELECT COUNT(*) FROM injects WHERE round_id = ?",
-                                          (round_id,)).fetchone()[0]
-            self.connection.execute("INSERT INTO injects VALUES (?, ?, ?, ?, ?, ?)",
-                                    (round_id, seq, record.name, record.who, record.minute,
-                                     record.real_time))
-
-    def decisions(self, round_id: int) -> list[DecisionRecord]:
+    def actions(self, round_id: int) -> list[Action]:
+        """A round's record, in the order the actions were taken."""
         rows = self.connection.execute(
-            "SELECT key, kind, question, answer, who, minute, real_time, row FROM decisions "
-            "WHERE round_id = ? ORDER BY seq", (round_id,)).fetchall()
-        return [DecisionRecord(r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6], int(r[7]))
+            "SELECT kind, who, minute, real_time, row, data FROM actions WHERE round_id = ? "
+            "ORDER BY seq", (round_id,)).fetchall()
+        return [action_from_row(r[0], r[1], float(r[2]), r[3], int(r[4]), json.loads(r[5]))
                 for r in rows]
 
-    def injects(self, round_id: int) -> list[InjectRecord]:
-        rows = self.connection.execute(
-            "SELECT name, who, minute, real_time FROM injects WHERE round_id = ? ORDER BY seq",
-            (round_id,)).fetchall()
-        return [InjectRecord(r[0], r[1], float(r[2]), r[3]) for r in rows]
-
     def truncate(self, round_id: int, minute: float) -> None:
-        """Forget what was decided and fired after ``minute`` (a rewind)."""
+        """Forget what was done after ``minute`` (a rewind)."""
         with self.connection:
-            self.connection.execute("BEGIN")
-            self.connection.execute("DELETE FROM decisions WHERE round_id = ? AND minute > ?",
-                                    (round_id, minute))
-            self.connection.execute("DELETE FROM injects WHERE round_id = ? AND minute > ?",
+            self.connection.execute("BEGIN IMMEDIATE")
+            self.connection.execute("DELETE FROM actions WHERE round_id = ? AND minute > ?",
                                     (round_id, minute))

@@ -109,11 +109,11 @@ def test_one_row_per_event_derives_opening_resolution_and_counts(tmp_path: Path)
 
 @pytest.mark.parametrize(("mapping", "expected"), [
     ("case_id: key\nopened: created\nresolved: resolved\nprioritty: prio\n",
-     "map.yaml:4: prioritty: unknown key; expected one of case_id"),
+     "map.yaml:4: prioritty: unknown key 'prioritty': did you mean 'priority'? expected one of case_id"),
     ("case_id: key\nopened: created\n",
      "map.yaml: expected 'opened' and 'resolved' columns, or 'updated'"),
     ("case_id: key\nopened: made_up\nresolved: resolved\n",
-     "log.csv: opened: expected a column of the log; found 'made_up', which it does not have"),
+     "log.csv: expected every column the mapping names; found none for opened → 'made_up'"),
 ])
 def test_a_bad_mapping_is_one_clear_line_and_exit_code_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                          mapping: str, expected: str) -> None:
@@ -132,7 +132,9 @@ def test_a_missing_log_file_is_reported_not_a_crash(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["calibrate", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "s.yaml")],
                            capsys)
-    assert code == 2 and "expected an existing log file; found no such file" in err
+    assert code == 2
+    assert err.strip() == (f"{tmp_path / 'nope.csv'}: expected a log file: a CSV, or a zip holding one; "
+                           f"found no file at this path")
 
 
 @pytest.mark.slow

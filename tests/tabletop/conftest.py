@@ -1,4 +1,4 @@
-"""Fixtures of the tabletop tests: an exercise on a fresh database, and its web app."""
+"""Fixtures of the tabletop tests: an exercise on a fresh database, its web app, and variants."""
 
 from __future__ import annotations
 
@@ -12,6 +12,18 @@ from simulator.tabletop.app import Exercise, create_app
 
 EXERCISES = Path(__file__).parents[2] / "scenarios" / "exercises"
 CLOUDFLARE = EXERCISES / "cloudflare-2019-waf.yaml"
+#: The address the test apps are bound to (the Host header must name it).
+BASE_URL = "http://127.0.0.1:8765"
+#: Policy answers that restore the Cloudflare outage as Cloudflare did (the kill switch).
+ANSWERS = {"declare": "declare", "page": "sre", "restore": "workaround", "approvers": "1,2"}
+
+
+def exercise_variant(folder: Path, changes: str, base: Path = CLOUDFLARE) -> Path:
+    """An exercise file that extends ``base`` with ``changes`` (YAML under ``exercise:``)."""
+    path = folder / "variant.yaml"
+    indented = "\n".join("  " + line for line in changes.strip().splitlines())
+    path.write_text(f"extends: {base}\nexercise:\n{indented}\n")
+    return path
 
 
 @pytest.fixture
@@ -21,7 +33,7 @@ def exercise(tmp_path: Path) -> Exercise:
 
 @pytest.fixture
 def client(exercise: Exercise) -> Iterator[TestClient]:
-    with TestClient(create_app(exercise, tick_s=None)) as client:
+    with TestClient(create_app(exercise, tick_s=None), base_url=BASE_URL) as client:
         yield client
 
 

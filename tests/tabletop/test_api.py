@@ -1,11 +1,20 @@
-"""The tabletop API: each action, who may take it, and what it changes."""
+"""The tabletop API: each action, who may take it, what it changes, and what each reader sees."""
 
 from __future__ import annotations
 
+import html.parser
+import re
+from pathlib import Path
+from typing import Any
+
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from simulator.tabletop.app import Exercise
+from simulator.tabletop.app import Exercise, create_app
+from simulator.tabletop.live import UpdateLimit
+from simulator.tabletop.records import UpdateRecord
+from tests.tabletop.conftest import CLOUDFLARE
 
 
 def _open_round(client: TestClient, facilitator: dict[str, str], team: str = "Blue") -> int:
@@ -15,7 +24,7 @@ def _open_round(client: TestClient, facilitator: dict[str, str], team: str = "Bl
 
 
 def _step_to_decision(client: TestClient, facilitator: dict[str, str], round_id: int,
-                      kind: str) -> dict[str, object]:
+                      kind: str) -> dict[str, Any]:
     for _ in range(200):
         state = client.get(f"/api/rounds/{round_id}/state").json()
         pending = [d for d in state["decisions"] if d["kind"] == kind]
@@ -27,43 +36,100 @@ def _step_to_decision(client: TestClient, facilitator: dict[str, str], round_id:
     raise AssertionError(f"no {kind} decision")
 
 
+def _answer(client: TestClient, round_id: int, key: str, answer: str, who: str = "Ann") -> None:
+    response = client.post(f"/api/rounds/{round_id}/decisions",
+                           json={"key": key, "answer": answer, "who": who})
+    assert response.status_code == 200, response.text
+
 
 def _declare_and_page(client: TestClient, facilitator: dict[str, str], round_id: int) -> str:
     """Ann declares the major incident and pages the SRE team when asked; the paging's key."""
     key = ""
     for kind, answer in (("declare", "declare"), ("page", "sre")):
         key = str(_step_to_decision(client, facilitator, round_id, kind)["key"])
-        response = client.post(f"/api/rounds/{round_id}/decisions",
-                               json={"key": key, "answer": answer, "who": "Ann"})
-        assert response.status_code == 200, response.text
+        _answer(client, round_id, key, answer)
     return key
 
-def test_pages_and_the_console_needs_the_token(client: TestClient, exercise: Exercise) -> None:
-    assert client.get("/").status_code == 200
-    assert client.get("/console").status_code == 403
-    assert client.get("/console?token=wrong").status_code == 403
-    page = client.get(f"/console?token={exercise.token}")
-    assert page.status_code == 200 and "Facilitator console" in page.text
-    for text in (page.text, client.get("/").text, client.get(f"/play/{0}").text):
-        # nothing from the network: no external scripts, styles, fonts or images
-        assert not any(mark in text for mark in ('src="http', "href=\"http", "@import", "url("))
+
+def _update(client: TestClient, round_id: int, text: str = "We are on it.",
+            audience: str = "customers", who: str = "Cy") -> Any:
+    return client.post(f"/api/rounds/{round_id}/updates",
+                       json={"case": "OUT0000001", "who": who, "audience": audience, "text": text})
 
 
-def test_players_cannot_take_facilitator_actions(client: TestClient, facilitator: dict[str, str]) -> None:
+def _to_the_bridge(client: TestClient, facilitator: dict[str, str], round_id: int) -> None:
+    """Declared, paged, and the communications lead on the bridge (13:54)."""
+    _declare_and_page(client, facilitator, round_id)
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 4},
+                headers=facilitator)
+
+
+# -- who may do what -----------------------------------------------------------------------------
+#: Every route of the app that answers without the token (those marked * give the facilitator's
+#: version with it); every other route is refused without it.
+PUBLIC = {("GET", "/"), ("GET", "/favicon.ico"), ("GET", "/assets/{name}"),
+          ("GET", "/play/{round_id}"), ("GET", "/api/exercise"),  # *
+          ("GET", "/api/rounds"), ("GET", "/api/rounds/{round_id}/state"),  # *
+          ("GET", "/rounds/{round_id}/debrief"), ("GET", "/api/rounds/{round_id}/debrief.md"),  # *
+          ("GET", "/api/rounds/{round_id}/debrief.html"),  # *
+          ("POST", "/api/rounds/{round_id}/decisions"), ("POST", "/api/rounds/{round_id}/updates")}
+FACILITATOR_ONLY = {("GET", "/console"), ("POST", "/api/rounds"), ("GET", "/api/compare"),
+                    ("POST", "/api/rounds/{round_id}/clock"), ("POST", "/api/rounds/{round_id}/injects"),
+                    ("POST", "/api/rounds/{round_id}/notes"), ("POST", "/api/rounds/{round_id}/end")}
+#: Words that only the facilitator's material holds.
+SECRET = ("facilitator_notes", "Published timeline", "published", "timeline", "decision_log",
+          "kill executed", "injects", "access tooling slow", "Facilitator's notes", "a private note")
+
+
+def _routes(app: Any) -> set[tuple[str, str]]:
+    return {(method, route.path) for route in app.routes if isinstance(route, APIRoute)
+            for method in route.methods}
+
+
+def test_every_route_is_listed_and_only_the_listed_ones_are_public(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
-    refused = [
-        client.post("/api/rounds", json={"team": "Red"}),
-        client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 5}),
-        client.post(f"/api/rounds/{round_id}/clock", json={"action": "start"},
-                    headers={"X-Facilitator-Token": "guess"}),
-        client.post(f"/api/rounds/{round_id}/injects", json={"name": "CTO asks"}),
-        client.get("/api/compare"),
-    ]
-    assert [response.status_code for response in refused] == [403] * 5
+    client.post(f"/api/rounds/{round_id}/notes", json={"text": "a private note"}, headers=facilitator)
+    routes = _routes(client.app)
+    assert routes == PUBLIC | FACILITATOR_ONLY  # a route added later must join one of the two
+    bodies = {"/api/rounds": {"team": "Red"}, "/api/rounds/{round_id}/clock": {"action": "pause"},
+              "/api/rounds/{round_id}/injects": {"name": "CTO asks"},
+              "/api/rounds/{round_id}/notes": {"text": "x"}, "/api/rounds/{round_id}/end": {}}
+    for method, path in sorted(routes):
+        url = path.format(round_id=round_id, name="style.css")
+        for headers in ({}, {"X-Facilitator-Token": "guess"}):
+            response = client.request(method, url, json=bodies.get(path), headers=headers)
+            if (method, path) in PUBLIC:
+                assert response.status_code != 403, (method, path)
+                assert not any(word in response.text for word in SECRET), (method, path)
+            else:
+                assert response.status_code == 403, (method, path)
+                assert response.json() == {"detail": "this needs the facilitator's token"}
     state = client.get(f"/api/rounds/{round_id}/state").json()
-    assert state["clock"].endswith("13:35:00") and "timeline" not in state  # nothing moved or leaked
+    assert state["clock"].endswith("13:35:00") and not state["running"]  # nothing moved
+    full = client.get(f"/api/rounds/{round_id}/state", headers=facilitator).json()
+    assert {"timeline", "injects", "facilitator_notes", "decision_log", "published"} <= set(full)
+    assert "a private note" in client.get(f"/api/rounds/{round_id}/debrief.md?token={exercise.token}").text
+    assert [note.text for note in exercise.rounds[round_id].notes] == ["a private note"]  # no other
 
 
+def test_the_players_debrief_holds_only_what_players_may_see(
+        client: TestClient, facilitator: dict[str, str]) -> None:
+    round_id = _open_round(client, facilitator)
+    _step_to_decision(client, facilitator, round_id, "declare")  # 13:47
+    client.post(f"/api/rounds/{round_id}/notes", json={"text": "Ann hesitates"}, headers=facilitator)
+    players = client.get(f"/api/rounds/{round_id}/debrief.md").text
+    full = client.get(f"/api/rounds/{round_id}/debrief.md", headers=facilitator).text
+    published = ("WAF rule deployed globally", "first alert", "incident declared (about)",
+                 "decision to disable the WAF managed rules globally", "global kill executed",
+                 "traffic and CPU back to normal")
+    assert [event in players for event in published] == [True, True, False, False, False, False]
+    assert all(event in full for event in published)
+    assert "Ann hesitates" in full and "Ann hesitates" not in players
+    assert "Facilitator's notes" not in players and "the players’ copy" in players
+
+
+# -- the clock, decisions, injects -----------------------------------------------------------------
 def test_the_clock_steps_starts_pauses_and_changes_pace(client: TestClient,
                                                          facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
@@ -71,11 +137,14 @@ def test_the_clock_steps_starts_pauses_and_changes_pace(client: TestClient,
     assert client.post(url, json={"action": "step", "minutes": 5}, headers=facilitator).json() == {
         "minute": 13 * 60 + 40.0, "running": False}
     assert client.post(url, json={"action": "start"}, headers=facilitator).json()["running"] is True
-    assert client.post(url, json={"action": "pace", "pace": 5}, headers=facilitator).status_code == 200
+    real_time = 1 / 60
+    assert client.post(url, json={"action": "pace", "pace": real_time},
+                       headers=facilitator).status_code == 200
     assert client.post(url, json={"action": "pause"}, headers=facilitator).json()["running"] is False
-    assert client.get(f"/api/rounds/{round_id}/state").json()["pace"] == 5
-    bad = client.post(url, json={"action": "pace", "pace": -1}, headers=facilitator)
-    assert bad.status_code == 422
+    assert client.get(f"/api/rounds/{round_id}/state").json()["pace"] == real_time
+    for bad in (-1, 0, 601, 0.001):
+        assert client.post(url, json={"action": "pace", "pace": bad},
+                           headers=facilitator).status_code == 422
     assert client.post(url, json={"action": "explode"}, headers=facilitator).status_code == 422
 
 
@@ -84,6 +153,7 @@ def test_a_declaration_decision_changes_the_scoreboard(client: TestClient,
     round_id = _open_round(client, facilitator)
     decision = _step_to_decision(client, facilitator, round_id, "declare")
     assert decision["options"] == ["declare", "not yet"]
+    assert decision["seconds_left"] == 120 and decision["timer_running"] is False
     state = client.get(f"/api/rounds/{round_id}/state").json()
     assert state["clock"].endswith("13:47:00")  # the clock waits for the answer
     assert state["scoreboard"]["time_to_declare_min"] is None
@@ -105,13 +175,11 @@ def test_a_declaration_decision_changes_the_scoreboard(client: TestClient,
 def test_waiting_delays_the_declaration(client: TestClient, facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
     decision = _step_to_decision(client, facilitator, round_id, "declare")
-    client.post(f"/api/rounds/{round_id}/decisions",
-                json={"key": decision["key"], "answer": "not yet", "who": "Ann"})
+    _answer(client, round_id, decision["key"], "not yet")
     again = _step_to_decision(client, facilitator, round_id, "declare")
-    assert again["key"].endswith(":2")  # type: ignore[union-attr]
+    assert again["key"].endswith(":2")
     assert client.get(f"/api/rounds/{round_id}/state").json()["clock"].endswith("14:02:00")
-    client.post(f"/api/rounds/{round_id}/decisions",
-                json={"key": again["key"], "answer": "declare", "who": "Ann"})
+    _answer(client, round_id, again["key"], "declare")
     _step_to_decision(client, facilitator, round_id, "page")
     board = client.get(f"/api/rounds/{round_id}/state").json()["scoreboard"]
     assert board["time_to_declare_min"] == 20.0  # 15 minutes of "not yet" on top of 5
@@ -133,19 +201,6 @@ def test_injects_reach_the_players_and_unknown_ones_are_refused(client: TestClie
     assert names == ["status page busy", "customers report 502s"]  # the timed one, at 13:44
 
 
-def test_stakeholder_updates_only_for_an_open_major_incident(client: TestClient,
-                                                             facilitator: dict[str, str]) -> None:
-    round_id = _open_round(client, facilitator)
-    url = f"/api/rounds/{round_id}/updates"
-    assert client.post(url, json={"case": "OUT0000001", "who": "Cy"}).status_code == 409
-    assert client.post(url, json={"case": "'; DROP TABLE rounds;--", "who": "Cy"}).status_code == 422
-    _declare_and_page(client, facilitator, round_id)
-    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 3},
-                headers=facilitator)
-    assert client.post(url, json={"case": "OUT0000001", "who": "Cy"}).json() == {"sent": True}
-    assert client.get(f"/api/rounds/{round_id}/state").json()["scoreboard"]["updates_sent"] == 1
-
-
 @pytest.mark.slow
 def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
                                                        facilitator: dict[str, str]) -> None:
@@ -163,19 +218,212 @@ def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
     assert _step_to_decision(client, facilitator, round_id, "page")["key"] == paging
 
 
-@pytest.mark.slow
-def test_rounds_are_compared_and_debriefed(client: TestClient, facilitator: dict[str, str]) -> None:
+# -- stakeholder updates ---------------------------------------------------------------------------
+def test_updates_are_free_text_to_an_audience_and_recorded_with_who_sent_them(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    round_id = _open_round(client, facilitator)
+    assert _update(client, round_id).status_code == 409  # nothing declared yet
+    assert client.post(f"/api/rounds/{round_id}/updates", json={
+        "case": "'; DROP TABLE rounds;--", "who": "Cy", "audience": "customers",
+        "text": "x"}).status_code == 422
+    _to_the_bridge(client, facilitator, round_id)
+    assert _update(client, round_id, audience="the press").status_code == 422  # not an audience
+    assert _update(client, round_id, text="   ").status_code == 422
+    assert _update(client, round_id, text="x" * 2001).status_code == 422
+    text = "Sites return 502s worldwide. <b>Next</b> update by 14:30 | *team*"
+    sent = _update(client, round_id, text=text, audience="executives")
+    assert sent.status_code == 200 and sent.json() == {"sent": True, "minute": 834.0}
+    state = client.get(f"/api/rounds/{round_id}/state").json()
+    assert state["updates"] == [{"clock": "13:54", "case": "OUT0000001", "audience": "executives",
+                                 "text": text, "who": "Cy"}]
+    assert state["scoreboard"]["updates_sent"] == 1
+    assert state["major_incidents"][0]["update_due_now"] is False
+    assert state["major_incidents"][0]["next_update_due"] == "14:20"  # declared 13:50, every 30 min
+    assert exercise.store.actions(round_id)[-1] == UpdateRecord(
+        "OUT0000001", "executives", text, "Cy", 834.0,
+        exercise.rounds[round_id].updates[0].real_time, exercise.rounds[round_id].updates[0].row)
+
+
+def test_updates_are_limited_per_team_and_minute(client: TestClient, exercise: Exercise,
+                                                 facilitator: dict[str, str]) -> None:
+    now = [0.0]
+    exercise.update_limit = UpdateLimit(3, clock=lambda: now[0])
     blue, red = _open_round(client, facilitator, "Blue"), _open_round(client, facilitator, "Red")
-    for round_id, answer in ((blue, "declare"), (red, "not yet")):
-        decision = _step_to_decision(client, facilitator, round_id, "declare")
-        client.post(f"/api/rounds/{round_id}/decisions",
-                    json={"key": decision["key"], "answer": answer, "who": "Ann"})
-        client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 10},
-                    headers=facilitator)
-    compared = client.get("/api/compare", headers=facilitator).json()
-    assert [row["team"] for row in compared] == ["Blue", "Red"]
-    assert compared[0]["time_to_declare_min"] == 5.0 and compared[1]["time_to_declare_min"] is None
-    text = client.get(f"/api/rounds/{blue}/debrief").text
+    for round_id in (blue, red):
+        _to_the_bridge(client, facilitator, round_id)
+    assert [_update(client, blue).status_code for _ in range(3)] == [200] * 3
+    refused = _update(client, blue)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert "at most 3 stakeholder updates a minute" in refused.json()["detail"]
+    assert _update(client, red).status_code == 200  # another team's limit
+    now[0] = 59.0
+    assert _update(client, blue).status_code == 429
+    now[0] = 60.0
+    assert _update(client, blue).status_code == 200
+    board = client.get(f"/api/rounds/{blue}/state").json()["scoreboard"]
+    assert board["updates_sent"] == 4 and len(exercise.store.actions(blue)) == 2 + 4
+
+
+# -- notes, the end, the debrief ---------------------------------------------------------------------
+def test_the_facilitator_notes_a_moment_and_ends_the_round(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    round_id = _open_round(client, facilitator)
+    _declare_and_page(client, facilitator, round_id)
+    noted = client.post(f"/api/rounds/{round_id}/notes", json={"text": "good, fast declaration"},
+                        headers=facilitator)
+    assert noted.json() == {"minute": 830.0}
+    ended = client.post(f"/api/rounds/{round_id}/end", json={"message": "Stop here: debrief."},
+                        headers=facilitator)
+    assert ended.json() == {"minute": 830.0, "message": "Stop here: debrief."}
+    state = client.get(f"/api/rounds/{round_id}/state").json()
+    assert state["finished"] and state["end"] == {"clock": "13:50", "reason": "facilitator",
+                                                  "message": "Stop here: debrief."}
+    assert state["decisions"] == [] and state["running"] is False
+    clock = f"/api/rounds/{round_id}/clock"
+    for order in ({"action": "start"}, {"action": "step", "minutes": 5}):
+        assert client.post(clock, json=order, headers=facilitator).status_code == 409
+    assert client.post(f"/api/rounds/{round_id}/end", json={}, headers=facilitator).status_code == 409
+    timeline = client.get(f"/api/rounds/{round_id}/state", headers=facilitator).json()["timeline"]
+    assert [(row["kind"], row["what"]) for row in timeline[-2:]] == [
+        ("note", "good, fast declaration"), ("end", "Stop here: debrief.")]
+    client.post(clock, json={"action": "rewind", "to_minute": 13 * 60 + 48}, headers=facilitator)
+    assert not client.get(f"/api/rounds/{round_id}/state").json()["finished"]  # plays on
+
+
+class _Page(html.parser.HTMLParser):
+    """The tags and the text of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_the_debrief_downloads_as_markdown_and_html(client: TestClient,
+                                                    facilitator: dict[str, str]) -> None:
+    round_id = _open_round(client, facilitator, "Blue team")
+    _to_the_bridge(client, facilitator, round_id)
+    _update(client, round_id, text="<script>alert(1)</script> | **not bold**")
+    markdown = client.get(f"/api/rounds/{round_id}/debrief.md", headers=facilitator)
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    assert markdown.headers["content-disposition"] == \
+        'attachment; filename="debrief-round1-Blue-team.md"'
+    text = markdown.text
     assert text.startswith("# Post-incident review (draft): Cloudflare, 2 July 2019")
     assert "| 2019-07-02 13:47:00 | **declare: declare** | OUT0000001 | Ann |" in text
     assert "| first alert | 2019-07-02 13:45:00 | 2019-07-02 13:45:00 | +0 |" in text
+    assert ("| 2019-07-02 13:54:00 | OUT0000001 | customers | \\<script\\>alert(1)\\</script\\> "
+            "\\| \\*\\*not bold\\*\\* | Cy |") in text  # shown as typed, not as markup
+    players = client.get(f"/api/rounds/{round_id}/debrief.html")
+    assert players.headers["content-disposition"] == \
+        'attachment; filename="debrief-round1-Blue-team-players.html"'
+    page = client.get(f"/rounds/{round_id}/debrief", headers=facilitator)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "content-disposition" not in page.headers
+    parsed = _Page()
+    parsed.feed(page.text)
+    assert parsed.tags.count("h1") == 1 and parsed.tags.count("table") == 6
+    assert "script" not in parsed.tags  # the update's text is text
+    words = "".join(parsed.text)
+    assert "<script>alert(1)</script> | **not bold**" in words
+    assert "|---|" not in page.text and "**" not in page.text.replace("**not bold**", "")
+    assert re.search(r"<td>declare: declare</td>", page.text)
+
+
+# -- the web app's guard -----------------------------------------------------------------------------
+def test_request_bodies_are_capped(client: TestClient, facilitator: dict[str, str]) -> None:
+    round_id = _open_round(client, facilitator)
+    url = f"/api/rounds/{round_id}/updates"
+    big = b'{"text": "' + b"x" * (64 * 1024) + b'"}'
+    refused = client.post(url, content=big, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 413 and "65,536 bytes" in refused.json()["detail"]
+
+    def chunks() -> Any:  # no Content-Length: the cap holds while reading
+        for _ in range(100):
+            yield b"x" * 1024
+
+    assert client.post(url, content=chunks()).status_code == 413
+    assert client.post(url, content=b"{}", headers={"Content-Length": "abc"}).status_code in (400, 413)
+
+
+@pytest.mark.parametrize(("host", "status"), [
+    ("127.0.0.1:8765", 200), ("localhost:8765", 200), ("[::1]:8765", 200),
+    ("evil.example:8765", 400), ("127.0.0.1:9999", 400), ("127.0.0.1", 400), ("", 400),
+    ("127.0.0.1:8765:1", 400)])
+def test_the_host_header_must_name_the_bound_address(client: TestClient, host: str,
+                                                     status: int) -> None:
+    assert client.get("/api/rounds", headers={"Host": host}).status_code == status
+
+
+def test_a_server_on_every_interface_answers_to_addresses_and_its_names(exercise: Exercise) -> None:
+    import socket
+
+    app = create_app(exercise, host="0.0.0.0", port=80, tick_s=None)
+    with TestClient(app, base_url="http://192.168.1.20") as client:
+        for host, status in (("192.168.1.20", 200), ("10.0.0.5:80", 200), (socket.gethostname(), 200),
+                             ("attacker.example", 400), ("192.168.1.20:8080", 400)):
+            assert client.get("/api/rounds", headers={"Host": host}).status_code == status, host
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    for url in ("/", "/api/rounds", "/assets/common.js", "/console", "/nowhere"):
+        headers = client.get(url).headers
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert "script-src 'self';" in headers["content-security-policy"]  # no inline script
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+    assert client.get("/api/rounds").headers["cache-control"] == "no-store"
+
+
+def test_pages_load_nothing_from_the_network_and_no_inline_script(client: TestClient,
+                                                                  exercise: Exercise) -> None:
+    page = client.get(f"/console?token={exercise.token}")
+    assert page.status_code == 200 and "Facilitator console" in page.text
+    for text in (page.text, client.get("/").text, client.get("/play/0").text):
+        assert not any(mark in text for mark in ('src="http', 'href="http', "@import", "url("))
+        assert "<script>" not in text and " on" + "click=" not in text
+
+
+# -- the database and the snapshots -------------------------------------------------------------------
+def test_the_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.db"
+    kept = Exercise(CLOUDFLARE, database)
+    kept.new_round("Blue")  # a write: the write-ahead log exists now
+    files = sorted(path.name for path in tmp_path.glob("fresh.db*"))
+    assert files == ["fresh.db", "fresh.db-shm", "fresh.db-wal"]
+    for name in files:
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    shared = tmp_path / "shared.db"
+    shared.touch(mode=0o644)
+    shared.chmod(0o644)
+    Exercise(CLOUDFLARE, shared)
+    assert shared.stat().st_mode & 0o777 == 0o600
+    notes = tmp_path / "notes.txt"  # not a database: refused, and left as it was
+    notes.write_text("my notes")
+    notes.chmod(0o644)
+    with pytest.raises(ValueError, match="cannot open it as the exercise's database"):
+        Exercise(CLOUDFLARE, notes)
+    assert notes.read_text() == "my notes" and notes.stat().st_mode & 0o777 == 0o644
+
+
+def test_state_is_built_once_per_change_of_the_round(
+        client: TestClient, facilitator: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.tabletop import live
+
+    round_id = _open_round(client, facilitator)
+    built = []
+    original = live.players_view
+    monkeypatch.setattr(live, "players_view", lambda *args: built.append(1) or original(*args))
+    bodies = {client.get(f"/api/rounds/{round_id}/state").content for _ in range(30)}
+    assert len(bodies) == 1 and len(built) == 1
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 1},
+                headers=facilitator)
+    moved = client.get(f"/api/rounds/{round_id}/state").json()
+    assert moved["clock"].endswith("13:36:00") and len(built) == 2

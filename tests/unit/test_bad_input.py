@@ -103,7 +103,8 @@ CASES = [
      ["flow.desk.handling", "'dist' key", "'lognormal'"]),
     ("a seed that is not a number", {"run": {"seed": True}}, ["run.seed", "found True"]),
     ("warm-up past the end", {"run": {"warmup": "2w"}},
-     ["run: expected 'warmup' shorter than 'horizon'; found warmup 2w, horizon 1w"]),
+     ["run: expected 'warmup' shorter than 'horizon', which is the whole run, warm-up included "
+      "(give 'measure' for the time measured after the warm-up); found warmup 2w, horizon 1w"]),
     # Services, outages and the major-incident process
     ("a role from a team that does not exist", merge(SERVICE, {"major_incident": {
         "enabled": True, "manager": {"team": "incident_mgrs"}}}),

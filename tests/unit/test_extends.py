@@ -78,7 +78,8 @@ def test_problems_point_at_the_file_and_line_that_wrote_the_key(
 
 @pytest.mark.parametrize(("files", "fragment"), [
     ({"child.yaml": "extends: nowhere.yaml\n"}, "child.yaml:1: extends: expected a scenario file "
-                                                "to extend; found no readable file at"),
+                                                "to extend at "),
+    ({"child.yaml": "extends: nowhere.yaml\n"}, "nowhere.yaml; found no file at this path"),
     ({"child.yaml": "extends: other.yaml\n", "other.yaml": "extends: child.yaml\n"},
      "extends: expected a chain of files that ends; found 'child.yaml' extending itself"),
     ({"child.yaml": "extends: [a.yaml]\n"}, "child.yaml:1: extends: expected the path of a scenario "

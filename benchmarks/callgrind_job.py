@@ -1,0 +1,49 @@
+"""One mimsim job to run under callgrind, which counts instructions — repeatable on a loaded machine.
+
+Imports, loads a scenario with ``run.horizon=HORIZON`` and no warm-up, builds and runs one
+replication, and prints the number of incidents that arrived and of outages. The import and load
+cost is the same whatever the horizon, so the instructions per incident of the model are the
+difference between two horizons' totals over the difference of their incidents::
+
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=cg-4w.out \\
+        python benchmarks/callgrind_job.py baseline 4w          # prints: 4624 0
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=cg-12w.out \\
+        python benchmarks/callgrind_job.py baseline 12w
+    grep ^totals: cg-4w.out cg-12w.out                           # (12w − 4w) ÷ (13658 − 4624)
+
+Run it in each checkout to compare two commits (a copy of this file runs in older ones).
+
+Usage: ``python benchmarks/callgrind_job.py JOB HORIZON`` with JOB one of ``baseline``,
+``with-mim``, ``with-mim-weekly`` (each service failing about once a week) and ``mmc``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from simulator.model import Simulation
+from simulator.model.incident import ActivityCode
+from simulator.scenario import load_scenario
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+WEEKLY = [f"services.{name}.failures.every.mean=7d" for name in ("customer_portal", "email", "network_core")]
+
+
+def main() -> None:
+    job, horizon = sys.argv[1], sys.argv[2]
+    overrides = [f"run.horizon={horizon}", "run.warmup=0m"]
+    if job in ("mmc", "baseline"):
+        scenario = load_scenario(SCENARIOS / f"{job}.yaml", overrides)
+    else:
+        scenario = load_scenario(SCENARIOS / "with-mim.yaml",
+                                 overrides + (WEEKLY if job == "with-mim-weekly" else []))
+    simulation = Simulation(scenario, replication=0)
+    simulation.run()
+    rows = simulation.recorder.rows
+    print(sum(1 for row in rows if row[2] == ActivityCode.ARRIVED),
+          sum(1 for row in rows if row[2] == ActivityCode.OUTAGE_STARTED))
+
+
+if __name__ == "__main__":
+    main()
