@@ -14,7 +14,11 @@ difference between two horizons' totals over the difference of their incidents::
 Run it in each checkout to compare two commits (a copy of this file runs in older ones).
 
 Usage: ``python benchmarks/callgrind_job.py JOB HORIZON`` with JOB one of ``baseline``,
-``with-mim``, ``with-mim-weekly`` (each service failing about once a week) and ``mmc``.
+``with-mim``, ``with-mim-weekly`` (each service failing about once a week), ``mmc``, and for
+contact-centre staffing (``benchmarks/bench_wfm.py``): ``baseline-patient`` (the baseline's
+desk as a phone line whose callers never run out of patience within the run, with breaks: the
+machinery on, nobody abandons) and ``baseline-abandon`` (callers wait 10 minutes on average;
+a third of those who hang up call back).
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ from simulator.scenario import load_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 WEEKLY = [f"services.{name}.failures.every.mean=7d" for name in ("customer_portal", "email", "network_core")]
+#: The baseline's desk as a phone line with a break and lunch in every shift.
+PHONE = ["arrivals.all.channel=phone",
+         "teams.service_desk.breaks=[{after: 2h, latest_start: 3h, length: 15m},"
+         " {after: 4h, latest_start: 5h, length: 30m}]"]
+WFM = {"baseline-patient": [*PHONE, "arrivals.all.patience=100w"],
+       "baseline-abandon": [*PHONE, "arrivals.all.patience={dist: exponential, mean: 10m}",
+                            "arrivals.all.callback={share: 0.33, delay: 30m}"]}
 
 
 def main() -> None:
@@ -35,6 +46,8 @@ def main() -> None:
     overrides = [f"run.horizon={horizon}", "run.warmup=0m"]
     if job in ("mmc", "baseline"):
         scenario = load_scenario(SCENARIOS / f"{job}.yaml", overrides)
+    elif job in WFM:
+        scenario = load_scenario(SCENARIOS / "baseline.yaml", overrides + WFM[job])
     else:
         scenario = load_scenario(SCENARIOS / "with-mim.yaml",
                                  overrides + (WEEKLY if job == "with-mim-weekly" else []))

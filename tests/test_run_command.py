@@ -36,12 +36,13 @@ def json_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
 def test_json_output_has_exactly_the_documented_shape(json_run: tuple[dict, Path]) -> None:
     document, _ = json_run
     assert set(document) == {"scenario", "replications", "seed", "kpis", "by_priority", "by_team",
-                             "by_service", "by_month"}
+                             "by_service", "by_month", "by_channel"}
     assert (document["scenario"], document["replications"], document["seed"]) == ("baseline", 3, 5)
     assert set(document["kpis"]) == (set(INCIDENT_KPIS) | set(OUTAGE_KPIS) | set(COST_KPIS)
                                      | set(CHANGE_KPIS))
     assert document["by_service"] == {}  # the baseline has no service catalogue
     assert document["by_month"] == {}  # nor problem families
+    assert document["by_channel"] == {}  # nor channels
     assert document["kpis"]["outages"] == {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0, "n": 3}
     assert set(document["by_priority"]) == {"P1", "P2", "P3", "P4"}
     assert set(document["by_team"]) == {"service_desk", "applications", "infrastructure", "network",

@@ -415,6 +415,7 @@ def kpi_reference() -> str:
         Family.SERVICE: "Service KPIs (per service)",
         Family.CHANGE: "Change and problem KPIs (overall)",
         Family.MONTH: "Monthly KPIs (per 30-day month after the warm-up)",
+        Family.CHANNEL: "Channel KPIs (per channel: phone, chat, portal, ...)",
     }
     parts: list[str] = []
     for family in Family:

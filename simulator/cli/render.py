@@ -19,6 +19,7 @@ from simulator.experiment.summary import TargetCheck
 from simulator.metrics import SHARE_KPIS
 from simulator.scenario.targets import (
     CHANGE_KPIS,
+    CHANNEL_KPIS,
     COST_KPIS,
     INCIDENT_KPIS,
     MONTH_KPIS,
@@ -128,6 +129,8 @@ def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck
     if changes:
         console.print(_overall(summary, checks, CHANGE_KPIS,
                                "Changes and problems (mean over replications, 95 % CI)"))
+    if (summary["scope"] == "channel").any():
+        console.print(_by_key(summary, checks, "channel", CHANNEL_KPIS, "By channel (means)"))
     if (summary["scope"] == "month").any():
         console.print(_by_key(summary, checks, "month", MONTH_KPIS,
                               "Problem families' incidents by 30-day month after the warm-up "

@@ -177,6 +177,27 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
     }
 
 
+def _write_intervals(path: Path, loaded: Scenario, result: StaffingResult,
+                     teams: tuple[str, ...]) -> None:
+    """The per-interval table of the chosen roster (else the first cut), as CSV."""
+    from simulator.experiment.intervals import interval_report
+    from simulator.experiment.roster import posts
+
+    desk = loaded.flow.desk.team
+    evaluation = result.chosen or result.first_cut
+    required = result.first_cut_need.get(desk)
+    if required is None:
+        raise click.UsageError("expected the desk's hourly requirement; found none")
+    table = interval_report(loaded, posts(loaded, teams or None), evaluation.roster, required,
+                            result.replications, result.seed)
+    try:
+        table.to_csv(path, index=False)
+    except OSError as error:
+        raise click.BadParameter(f"cannot write {path}: {error.strerror}",
+                                 param_hint="'--intervals'") from None
+    stderr().print(f"per-interval table ({len(table)} hours of the week): {escape(str(path))}")
+
+
 @click.command(short_help="Find the cheapest roster that meets the targets (formulas, then simulation).")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--target", "target_texts", multiple=True, metavar="KPI>=VALUE",
@@ -192,9 +213,23 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
                    "step that adds an agent tries every post, so it may pass by up to the posts − 1).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
+@click.option("--method", type=click.Choice(["greedy", "isa"]), default="greedy", show_default=True,
+              help="greedy: the formulas' first cut, then a search by simulation. isa: the desk's "
+                   "hourly need from the simulation-based iterative staffing algorithm (Feldman, "
+                   "Mandelbaum, Massey & Whitt 2008), covered by shifts, simulated once.")
+@click.option("--delay-probability", type=click.FloatRange(min=0.0, max=1.0, min_open=True,
+                                                            max_open=True),
+              default=0.2, show_default=True,
+              help="With --method isa: the largest probability that a contact waits, hour by hour.")
+@click.option("--intervals", "intervals_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, metavar="FILE.csv",
+              help="Also write, per hour of the week, the desk's required, scheduled and available "
+                   "agents and each channel's simulated service level under the chosen roster "
+                   "(else the first cut) to this CSV file.")
 def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
           execution: ExecutionOptions, overrides: tuple[str, ...], max_occupancy: float,
-          max_designs: int, output_format: str) -> None:
+          max_designs: int, output_format: str, method: str, delay_probability: float,
+          intervals_path: Path | None) -> None:
     """Find the cheapest roster (headcount per team and shift) of SCENARIO meeting every target.
 
     First cut: Erlang C per hour of the week on the lagged offered load, as an integer
@@ -218,7 +253,10 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
     now = current_roster(loaded, posts(loaded, teams or None))
     with bar:
         result = find_staffing(loaded, targets, chosen, teams=teams or None,
-                               max_occupancy=max_occupancy, max_designs=max_designs)
+                               max_occupancy=max_occupancy, max_designs=max_designs,
+                               method=method, delay_probability=delay_probability)
+    if intervals_path is not None:
+        _write_intervals(intervals_path, loaded, result, teams)
     if output_format == "json":
         click.echo(json.dumps(_document(result, scenario.stem, now), indent=2))
         return

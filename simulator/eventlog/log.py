@@ -82,6 +82,8 @@ class Activity(StrEnum):
     KNOWN_ERROR = "known error"  # root-cause analysis done: a workaround is known
     PROBLEM_FIXED = "problem fixed"  # the permanent fix (a normal change) is in
     AVOIDED = "avoided"  # an incident (or outage) of a fixed family that did not happen
+    # A phone or chat contact that was never answered:
+    ABANDONED = "abandoned"  # the caller hung up while waiting in the desk's queue (patience ran out)
 
 
 #: Two times closer than this (minutes; 0.06 ms) are the same moment: the event log keeps

@@ -16,6 +16,11 @@ Then, per target, what the formulas can say (Erlang C, :mod:`simulator.metrics.a
   first come, first served and the clock as 24x7 — optimistic for low priorities,
   pessimistic for high ones, and strict out of business hours;
 * ``mtta_min`` (overall or a priority): the desk's Erlang C mean wait, per hour;
+* ``CHANNEL.service_level``, ``CHANNEL.abandon_rate``, ``CHANNEL.asa_s``: Erlang A
+  (:func:`~simulator.metrics.analytic.erlang_a`) on the desk's pooled load with the channel's
+  mean patience and answer time, for a channel whose contacts abandon; Erlang C otherwise
+  (the desk is one pool of agents; the speed of answer is the formula's mean wait over all
+  contacts, abandoned ones included);
 * ``TEAM.queue_wait_min``: that team's Erlang C mean wait, in the hours it is on duty;
 * ``TEAM.utilisation <= u``: the occupancy cap below, at u for that team.
 
@@ -25,7 +30,9 @@ at that occupancy — work that arrives while the team is off is counted on its 
 on duty. Resolution attainment, MTTR and outage KPIs have no formula: the simulation
 search decides them. The cheapest roster meeting the hourly and daily requirements with
 the scenario's own shifts is a small integer program (the set-covering model of shift
-scheduling, Dantzig 1954), solved with SciPy's MILP.
+scheduling, Dantzig 1954), solved with SciPy's MILP. A shift's agent counts in an hour at the
+share of it they are expected to be available: after the team's shrinkage and breaks
+(:class:`~simulator.experiment.roster.Post`), so the requirement is met by agents at work.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from simulator.experiment.roster import Post, Roster, current_roster, posts
 from simulator.metrics.analytic import (
+    erlang_a,
     mean_wait,
     offered_load,
     servers_needed,
@@ -53,6 +61,8 @@ from simulator.scenario.targets import Target
 __all__ = ["FirstCut", "TeamDemand", "first_cut", "formula_predictions", "team_demands"]
 
 _QUANTILES = (np.arange(400) + 0.5) / 400
+#: The channel KPIs a queueing formula predicts.
+_CHANNEL_FORMULAS = ("service_level", "abandon_rate", "asa_s")
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,7 @@ def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
     """The work reaching each team of the flow (see the module's notes)."""
     flow = scenario.flow
     desk_rates = np.zeros(HOURS_PER_WEEK)
+    desk_load = np.zeros(HOURS_PER_WEEK)
     group_rates = {(g, p): np.zeros(HOURS_PER_WEEK) for g in flow.groups for p in scenario.priorities}
     first_rates = {key: np.zeros(HOURS_PER_WEEK) for key in group_rates}  # visits from the desk
     for name, stream in scenario.arrivals.items():
@@ -96,6 +107,7 @@ def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
             continue  # fixed arrival times are exercises, not demand
         rates = hourly_rates(stream)
         desk_rates += rates
+        desk_load += _load(rates, stream.desk_handling or flow.desk.handling)
         category = scenario.category_of(name)
         escalated = 1.0 - flow.desk.fcr_for(category)
         entries = {g: escalated * share for g, share in flow.desk.escalation_for(category).items()}
@@ -104,8 +116,10 @@ def team_demands(scenario: Scenario) -> dict[str, TeamDemand]:
             for group, count in visits.items():
                 group_rates[(group, priority)] += rates * share * count
                 first_rates[(group, priority)] += rates * share * entries.get(group, 0.0)
-    demands = {flow.desk.team: TeamDemand(desk_rates * 60.0, _load(desk_rates, flow.desk.handling),
-                                          flow.desk.handling.mean())}
+    desk_total = desk_rates.sum() * 60.0
+    desk_mean = (float(desk_load.sum() * 60.0 / desk_total) if desk_total > 0
+                 else flow.desk.handling.mean())
+    demands = {flow.desk.team: TeamDemand(desk_rates * 60.0, desk_load, desk_mean)}
     for group, spec in flow.groups.items():
         arrivals = sum((group_rates[(group, p)] for p in scenario.priorities), np.zeros(HOURS_PER_WEEK))
         load = np.zeros(HOURS_PER_WEEK)
@@ -145,11 +159,37 @@ def _hourly_measure(scenario: Scenario, target: Target, desk: str
         if not pairs:
             return None
         return desk, lambda c, a, s: sum(w * service_level(c, a, s, t) for w, t in pairs)
+    if target.kpi in _CHANNEL_FORMULAS and target.scope in scenario.channels():
+        return desk, _channel_formula(scenario, target)
     if target.kpi == "mtta_min" and target.scope not in scenario.teams:
         return desk, mean_wait
     if target.kpi == "queue_wait_min" and target.scope in scenario.teams:
         return target.scope, mean_wait
     return None
+
+
+def _channel_formula(scenario: Scenario, target: Target) -> Callable[[int, float, float], float]:
+    """A channel target's formula on the desk's pooled load: Erlang A with the channel's mean
+    patience where its contacts have one (Erlang C otherwise), at the channel's answer time."""
+    assert target.scope is not None
+    streams = [scenario.arrivals[name] for name in scenario.channels()[target.scope]]
+    within = min(stream.answer_target for stream in streams)
+    volumes = [stream.volume or 0.0 for stream in streams]
+    patient = [(stream.patience.mean(), volume) for stream, volume in zip(streams, volumes, strict=True)
+               if stream.patience is not None]
+    patience = (sum(mean * volume for mean, volume in patient) / sum(v for _, v in patient)
+                if patient and sum(v for _, v in patient) > 0 else None)
+
+    def formula(agents: int, load: float, work_mean: float) -> float:
+        if patience is None:  # Erlang C: nobody abandons
+            if target.kpi == "service_level":
+                return service_level(agents, load, work_mean, within)
+            return 0.0 if target.kpi == "abandon_rate" else mean_wait(agents, load, work_mean) * 60.0
+        queue = erlang_a(agents, load / work_mean, work_mean, patience, within)
+        return {"service_level": queue.service_level, "abandon_rate": queue.p_abandon,
+                "asa_s": queue.mean_wait * 60.0}.get(target.kpi, math.nan)
+
+    return formula
 
 
 @dataclass
@@ -159,6 +199,8 @@ class FirstCut:
     roster: Roster
     hourly_need: dict[str, np.ndarray]  # per team: agents needed in each hour (0: no hourly need)
     notes: list[str] = field(default_factory=list)
+    # per team: agents at work the occupancy cap needs in each hour it is on duty
+    occupancy_need: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _needs(scenario: Scenario, demands: dict[str, TeamDemand], targets: Sequence[Target],
@@ -218,7 +260,8 @@ def _daily_work(demand: TeamDemand, on_duty: np.ndarray) -> np.ndarray:
 def _solve(chosen: list[Post], need: np.ndarray, daily_hours: np.ndarray, team: str,
            notes: list[str]) -> list[int]:
     """Cheapest headcounts (each >= 1) covering ``need`` every hour and ``daily_hours`` each day."""
-    covering = np.array([post.coverage >= 0.5 for post in chosen], dtype=float).T  # (168, posts)
+    # (168, posts): an hour counts when the agent is there half of it, at the share available
+    covering = np.array([(post.coverage >= 0.5) * post.availability for post in chosen]).T
     uncovered = (need > 0) & (covering.sum(axis=1) == 0)
     if uncovered.any():
         hour = int(np.flatnonzero(uncovered)[0])
@@ -228,7 +271,8 @@ def _solve(chosen: list[Post], need: np.ndarray, daily_hours: np.ndarray, team: 
     rows = np.flatnonzero((need > 0) & ~uncovered)
     hours = np.array([post.hours_per_week for post in chosen])
     price = np.array([post.hours_per_week * post.hourly_cost for post in chosen]) + 1e-4 * hours
-    per_day = np.array([post.coverage.reshape(7, 24).sum(axis=1) for post in chosen]).T  # (7, posts)
+    per_day = np.array([(post.coverage * post.availability).reshape(7, 24).sum(axis=1)
+                        for post in chosen]).T  # (7, posts)
     constraints = [LinearConstraint(per_day, daily_hours, np.inf)]
     if len(rows):
         constraints.append(LinearConstraint(covering[rows], need[rows], np.inf))
@@ -240,13 +284,19 @@ def _solve(chosen: list[Post], need: np.ndarray, daily_hours: np.ndarray, team: 
 
 
 def first_cut(scenario: Scenario, chosen: Sequence[Post], targets: Sequence[Target],
-              max_occupancy: float = 0.85) -> FirstCut:
-    """The formulas' cheapest roster for the chosen posts (see the module's notes)."""
+              max_occupancy: float = 0.85, required: dict[str, np.ndarray] | None = None
+              ) -> FirstCut:
+    """The formulas' cheapest roster for the chosen posts (see the module's notes); ``required``
+    adds hourly needs of agents at work found otherwise (the iterative staffing algorithm's)."""
     demands = team_demands(scenario)
     notes: list[str] = []
     needs = _needs(scenario, demands, targets, notes)
+    for team, need in (required or {}).items():
+        if team in needs:
+            needs[team] = np.maximum(needs[team], np.asarray(need, dtype=int))
     caps = _caps(scenario, targets, max_occupancy)
     roster = list(current_roster(scenario, chosen))
+    occupancy_needs: dict[str, np.ndarray] = {}
     for team in dict.fromkeys(post.team for post in chosen):
         indices = [index for index, post in enumerate(chosen) if post.team == team]
         demand = demands.get(team)
@@ -256,12 +306,13 @@ def first_cut(scenario: Scenario, chosen: Sequence[Post], targets: Sequence[Targ
         mine = [chosen[i] for i in indices]
         on_duty = sum((post.coverage for post in mine), np.zeros(HOURS_PER_WEEK))
         occupancy = np.where(on_duty > 0, np.ceil(demand.load / caps[team] - 1e-9), 0).astype(int)
+        occupancy_needs[team] = occupancy
         need = np.maximum(needs[team], occupancy)
         daily = _daily_work(demand, on_duty) / caps[team]
         headcounts = _solve(mine, need, daily, team, notes)
         for index, count in zip(indices, headcounts, strict=True):
             roster[index] = count
-    return FirstCut(tuple(roster), needs, notes)
+    return FirstCut(tuple(roster), needs, notes, occupancy_needs)
 
 
 def formula_predictions(scenario: Scenario, targets: Sequence[Target]) -> dict[str, float | None]:
@@ -281,8 +332,8 @@ def formula_predictions(scenario: Scenario, targets: Sequence[Target]) -> dict[s
 def _on_duty(scenario: Scenario, team: str) -> np.ndarray:
     mine = posts(scenario, [team])
     counts = current_roster(scenario, mine)
-    return sum((post.coverage * count for post, count in zip(mine, counts, strict=True)),
-               np.zeros(HOURS_PER_WEEK))
+    return sum((post.coverage * post.availability * count
+                for post, count in zip(mine, counts, strict=True)), np.zeros(HOURS_PER_WEEK))
 
 
 def _prediction(scenario: Scenario, target: Target, demands: dict[str, TeamDemand],
@@ -300,6 +351,7 @@ def _prediction(scenario: Scenario, target: Target, demands: dict[str, TeamDeman
     if not busy.any():
         return None
     worst = math.inf if target.kpi != "sla_response_attainment" else 0.0
-    values = np.array([formula(int(c), float(a), demand.work_mean) if c > a else worst
+    abandons = target.kpi in _CHANNEL_FORMULAS  # Erlang A: an overloaded hour still has a value
+    values = np.array([formula(int(c), float(a), demand.work_mean) if c > a or abandons else worst
                        for c, a in zip(agents[busy], demand.load[busy], strict=True)])
     return float(np.average(values, weights=demand.arrivals[busy]))

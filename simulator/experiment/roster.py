@@ -11,7 +11,7 @@ shifts repeat every week and do not stop for holidays.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,24 @@ def _coverage(shift: Shift | None) -> np.ndarray:
     return minutes.reshape(HOURS_PER_WEEK, 60).mean(axis=1)
 
 
+def _availability(team: Team, shift: Shift | None, coverage: np.ndarray) -> np.ndarray:
+    """Expected share of each hour of the week a rostered agent of the post is available to
+    work: not lost to shrinkage, not on a break (each break spread evenly over its window)."""
+    if team.shrinkage == 0 and not team.breaks:
+        return np.ones(HOURS_PER_WEEK)
+    on_break = np.zeros(int(_WEEK_MIN))
+    starts = ([day * _DAY_MIN for day in range(7)] if shift is None  # 24x7: a break a day
+              else [day * _DAY_MIN + shift.start for day in shift.days])
+    for begin in starts:
+        for rule in team.breaks:
+            spread = (0.0 if rule.latest_start is None else rule.latest_start - rule.after)
+            window = np.arange(round(begin + rule.after), round(begin + rule.after + spread + rule.length))
+            on_break[window % int(_WEEK_MIN)] += rule.length / max(len(window), 1)
+    hourly_break = on_break.reshape(HOURS_PER_WEEK, 60).mean(axis=1)
+    present = np.where(coverage > 0, np.clip(1.0 - hourly_break / np.maximum(coverage, 1e-9), 0, 1), 1.0)
+    return present * (1.0 - team.shrinkage)
+
+
 @dataclass(frozen=True)
 class Post:
     """One headcount a staffing search may change."""
@@ -47,6 +65,8 @@ class Post:
     path: str  # the ``--set`` path of the headcount
     hourly_cost: float
     coverage: np.ndarray  # (168,) share of each hour of the week one agent works
+    # (168,) of that, the expected share available: after shrinkage and breaks (1: neither)
+    availability: np.ndarray = field(default_factory=lambda: np.ones(HOURS_PER_WEEK))
 
     @property
     def hours_per_week(self) -> float:
@@ -56,9 +76,12 @@ class Post:
 
 def _team_posts(name: str, team: Team) -> list[Post]:
     if team.agents is not None:
-        return [Post(name, None, name, f"teams.{name}.agents", team.hourly_cost, _coverage(None))]
+        coverage = _coverage(None)
+        return [Post(name, None, name, f"teams.{name}.agents", team.hourly_cost, coverage,
+                     _availability(team, None, coverage))]
     return [Post(name, index, f"{name}/{shift.name or f'shift{index + 1}'}",
-                 f"teams.{name}.roster.{index}.headcount", team.hourly_cost, _coverage(shift))
+                 f"teams.{name}.roster.{index}.headcount", team.hourly_cost, _coverage(shift),
+                 _availability(team, shift, _coverage(shift)))
             for index, shift in enumerate(team.roster or ())]
 
 

@@ -22,11 +22,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.execution import Execution
-from simulator.experiment.firstcut import first_cut, formula_predictions
+from simulator.experiment.firstcut import FirstCut, first_cut, formula_predictions
+from simulator.experiment.isa import iterative_staffing
 from simulator.experiment.roster import Post, Roster, apply_roster, posts, roster_cost
 from simulator.experiment.summary import TargetCheck, check_targets, summarise
 from simulator.scenario.schema import Scenario
@@ -122,6 +124,25 @@ class StaffingResult:
     notes: list[str]
     history: list[tuple[str, Evaluation]]  # each step of the search and the roster it simulated
     evaluated: int = 0
+    # per team: agents at work the formulas require in each hour of the week (the first cut's)
+    first_cut_need: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _isa_need(scenario: Scenario, delay_probability: float, replications: int, seed: int,
+              notes: list[str]) -> dict[str, np.ndarray]:
+    """The desk's hourly need from the iterative staffing algorithm (a note says how it went)."""
+    found = iterative_staffing(scenario, delay_probability, replications, seed)
+    notes.append(f"iterative staffing algorithm: {len(found.iterations) - 1} iterations at "
+                 f"P(wait) <= {delay_probability:g}, "
+                 f"{'settled' if found.converged else 'not settled (the last one kept)'}")
+    return {scenario.flow.desk.team: found.required}
+
+
+def _required(cut: FirstCut) -> dict[str, np.ndarray]:
+    """Per team, the agents at work the first cut requires each hour (the service-level need,
+    else the occupancy cap's, whichever is higher)."""
+    return {team: np.maximum(need, cut.occupancy_need.get(team, 0))
+            for team, need in cut.hourly_need.items()}
 
 
 def _price_step(post: Post) -> float:
@@ -173,7 +194,8 @@ def _descend(evaluator: _Evaluator, start: Evaluation, budget: int,
 
 def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Execution | None = None, *,
                   teams: Sequence[str] | None = None, max_occupancy: float = 0.85,
-                  max_designs: int = 60) -> StaffingResult:
+                  max_designs: int = 60, method: str = "greedy",
+                  delay_probability: float = 0.2) -> StaffingResult:
     """The cheapest roster of ``teams`` (default: every team) meeting every target.
 
     Parameters
@@ -188,19 +210,34 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
         The formulas' occupancy cap for the first cut.
     max_designs
         The most rosters the search simulates.
+    method
+        ``"greedy"``: the search above. ``"isa"``: the desk's hourly requirement from the
+        iterative staffing algorithm (:mod:`simulator.experiment.isa`) at ``delay_probability``,
+        covered by the cheapest shifts, and that roster simulated once (no search).
     """
     if not targets:
         raise ValueError("expected at least one target to staff for; found none")
     execution = (execution or Execution()).writing_nothing("a staffing search")
     replications = execution.fixed_replications(scenario, "a staffing search")
     chosen_posts = posts(scenario, teams)
-    cut = first_cut(scenario, chosen_posts, targets, max_occupancy)
+    isa_notes: list[str] = []
+    required = None
+    if method == "isa":
+        required = _isa_need(scenario, delay_probability, replications,
+                             execution.seed_for(scenario), isa_notes)
+    elif method != "greedy":
+        raise ValueError(f"expected the method 'greedy' or 'isa'; found {method!r}")
+    cut = first_cut(scenario, chosen_posts, targets, max_occupancy, required)
     with execution.started(replications * max(1, len(chosen_posts))) as running:
         evaluator = _Evaluator(scenario, chosen_posts, list(targets), replications, running)
         start = evaluator.evaluate([cut.roster])[0]
-        history = [("first cut (formulas)", start)]
-        climbed = _climb(evaluator, start, max_designs, history)
-        best = _descend(evaluator, climbed, max_designs, history) if climbed.meets else None
+        if method == "isa":
+            history = [("iterative staffing + shifts", start)]
+            best = start if start.meets else None
+        else:
+            history = [("first cut (formulas)", start)]
+            climbed = _climb(evaluator, start, max_designs, history)
+            best = _descend(evaluator, climbed, max_designs, history) if climbed.meets else None
     met = [evaluation for evaluation in evaluator.cache.values() if evaluation.meets]
     if met:  # the cheapest roster seen that met every target (the descent's end, or cheaper)
         best = min(met, key=lambda evaluation: (evaluation.weekly_cost, evaluation.agent_hours))
@@ -209,12 +246,16 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
     if best is not None:
         predictions["chosen"] = formula_predictions(apply_roster(scenario, chosen_posts, best.roster),
                                                     targets)
-    notes = list(cut.notes)
-    if best is None:
+    notes = [*isa_notes, *cut.notes]
+    if best is None and method == "isa":
+        notes.append("the iterative staffing roster does not meet every target with confidence "
+                     "(try the greedy search, or a lower --delay-probability)")
+    elif best is None:
         notes.append(f"no roster met every target within {max_designs} simulated rosters "
                      f"(raise --max-designs, or the targets may be out of reach of these teams)")
     elif len(evaluator.cache) >= max_designs:
         notes.append(f"the search stopped at its limit of {max_designs} simulated rosters: a "
                      f"cheaper roster may still meet the targets (raise --max-designs)")
     return StaffingResult(chosen_posts, list(targets), replications, execution.seed_for(scenario),
-                          start, best, predictions, notes, history, len(evaluator.cache))
+                          start, best, predictions, notes, history, len(evaluator.cache),
+                          _required(cut))

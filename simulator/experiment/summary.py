@@ -85,9 +85,9 @@ def summary_document(summary: pd.DataFrame, scenario_name: str, replications: in
     """The JSON summary of a run (the shape of ``mimsim run --format json``)."""
     document: dict[str, object] = {"scenario": scenario_name, "replications": replications,
                                    "seed": seed, "kpis": {}, "by_priority": {}, "by_team": {},
-                                   "by_service": {}, "by_month": {}}
+                                   "by_service": {}, "by_month": {}, "by_channel": {}}
     sections = {"overall": "kpis", "priority": "by_priority", "team": "by_team",
-                "service": "by_service", "month": "by_month"}
+                "service": "by_service", "month": "by_month", "channel": "by_channel"}
     for row in summary.itertuples(index=False):
         entry = interval_document(row.mean, row.ci_low, row.ci_high, row.n)
         section = document[sections[row.scope]]

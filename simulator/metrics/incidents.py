@@ -53,6 +53,8 @@ class KpiContext:
     hourly_cost: dict[str, float] = field(default_factory=dict)
     breach_penalties: dict[str, tuple[float, float]] = field(default_factory=dict)
     family_categories: tuple[str, ...] = ()  # categories of problem families' incidents
+    # channel → (the categories its streams bring, the service level's answer time in minutes)
+    channels: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> KpiContext:
@@ -65,8 +67,11 @@ class KpiContext:
         families = () if scenario.problems is None else tuple(dict.fromkeys(
             scenario.category_of(family.stream) for family in scenario.problems.families.values()
             if family.stream is not None))
+        channels = {channel: (tuple(dict.fromkeys(scenario.category_of(name) for name in names)),
+                              min(scenario.arrivals[name].answer_target for name in names))
+                    for channel, names in scenario.channels().items()}
         return cls(priorities, dict(prices.downtime), scenario.major_incident.updates_every,
-                   dict(prices.hourly_cost), dict(prices.breach_penalties), families)
+                   dict(prices.hourly_cost), dict(prices.breach_penalties), families, channels)
 
     @property
     def prices(self) -> Prices:
@@ -161,7 +166,8 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
     resolved-then-reopened spells), ``sla_response_met`` and
     ``sla_resolution_met`` (True, False, or NA where no target applies or it
     cannot be decided yet). Times are minutes since ``log.origin``; ``end`` is
-    the end of the observation in the same minutes.
+    the end of the observation in the same minutes. ``abandoned_min`` is when a phone or chat
+    contact hung up unanswered (NaN for every other case); an abandoned contact is not open.
     """
     n = len(log.cases)
     case, t, activity = log.column("case"), log.column("t"), log.column("activity")
@@ -188,6 +194,7 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
         "n_resolved": counts[Activity.RESOLVED],
         "n_reopened": counts[Activity.REOPENED],
         "n_reassigned": counts[Activity.REASSIGNED],
+        "abandoned_min": first_per_case(case, t, activity == _CODE[Activity.ABANDONED], n),
     }, index=pd.Index(log.cases, name="case_id"))
     table["fcr"] = is_resolved & (table["n_reassigned"] == 0) & (table["n_reopened"] == 0)
     table = table[~np.isnan(table["arrived_min"].to_numpy())]  # cases whose arrival is not logged

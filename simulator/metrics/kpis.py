@@ -26,6 +26,7 @@ import pandas as pd
 
 from simulator.eventlog.log import SimulationLog
 from simulator.metrics.changes import change_measures
+from simulator.metrics.channels import channel_measures
 from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.costs import breaches, cost_measures, rostered_hours
 from simulator.metrics.incidents import KpiContext, incident_table
@@ -61,7 +62,12 @@ def _share(flags: pd.Series | np.ndarray) -> Measure:
 
 
 def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[str, Measure]:
-    """Incident KPIs of one group of incidents (all of them, or one priority); times in minutes."""
+    """Incident KPIs of one group of incidents (all of them, or one priority); times in minutes.
+
+    Contacts abandoned before an agent answered are counted in ``arrived`` and nowhere else: they
+    never became a ticket anyone worked on (the channel KPIs measure them)."""
+    contacts = table[table["arrived_min"].to_numpy() >= warmup_end]
+    table = table[np.isnan(table["abandoned_min"].to_numpy())]
     cohort = table[table["arrived_min"].to_numpy() >= warmup_end]
     arrived = cohort["arrived_min"].to_numpy()
     first_work = cohort["first_work_min"].to_numpy()
@@ -72,7 +78,7 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
     handed_on = cohort["n_reassigned"].to_numpy() > 0
     first_team_done = handed_on | (cohort["n_resolved"].to_numpy() > 0)
     measures: dict[str, Callable[[], Measure]] = {
-        "arrived": lambda: (float(len(cohort)), len(cohort)),
+        "arrived": lambda: (float(len(contacts)), len(contacts)),
         "resolved": lambda: (float(len(resolved)), len(cohort)),
         "backlog_end": lambda: (float(len(open_now)), len(open_now)),
         "backlog_age_h": lambda: mean_measure((end - open_now["arrived_min"].to_numpy()) / 60.0),
@@ -129,7 +135,8 @@ def measure_replication(log: SimulationLog, policy: KpiContext,
         subset = table[table["priority"].to_numpy() == code]
         rows.extend(("priority", name, kpi, value, n)
                     for kpi, (value, n) in incident_kpis(subset, warmup_end, end).items())
-    open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()]
+    open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()
+                                          & np.isnan(table["abandoned_min"].to_numpy())]
     activity = team_activity(coded, duty_periods(log.duty, log.start, end), (warmup_end, end))
     teams = team_measures(coded, activity, open_cases)
     costs, team_costs = cost_measures(table, coded, activity.duty, teams, policy, (warmup_end, end))
@@ -147,5 +154,9 @@ def measure_replication(log: SimulationLog, policy: KpiContext,
     rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in changes.items())
     for month, measures in months.items():
         rows.extend(("month", month, kpi, value, n) for kpi, (value, n) in measures.items())
+    if policy.channels:
+        channels = channel_measures(table, coded.categories, policy.channels, warmup_end)
+        for channel, measures in channels.items():
+            rows.extend(("channel", channel, kpi, value, n) for kpi, (value, n) in measures.items())
     return ReplicationMeasures(pd.DataFrame(rows, columns=list(KPI_COLUMNS)), table, activity)
 

@@ -128,6 +128,7 @@ def _utilisation(log: CodedLog, duty: DutyPeriods, sessions: pd.DataFrame,
         minutes = rostered[team]
         measures[team] = {
             "utilisation": (busy[team] / minutes if minutes > 0 else float("nan"), int(minutes > 0)),
+            "occupancy": (busy[team] / minutes if minutes > 0 else float("nan"), int(minutes > 0)),
             "overtime_h": (overtime[team] / 60.0 if minutes > 0 else float("nan"), int(minutes > 0)),
         }
     return measures

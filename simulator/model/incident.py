@@ -52,7 +52,8 @@ def case_id(prefix: str, number: int) -> str:
 
     Regular incidents are ``INC`` numbered by arrival order in the plan (so the same incident
     has the same id in every design that shares its arrivals), tickets of the initial backlog
-    ``BKL`` and tickets injected during a run ``INJ``.
+    ``BKL``, tickets injected during a run ``INJ`` and contacts that call back after abandoning
+    ``CBK``.
     """
     return f"{prefix}{number:07d}"
 
@@ -110,6 +111,7 @@ class ActivityCode:
     KNOWN_ERROR: Final = _code(Activity.KNOWN_ERROR)
     PROBLEM_FIXED: Final = _code(Activity.PROBLEM_FIXED)
     AVOIDED: Final = _code(Activity.AVOIDED)
+    ABANDONED: Final = _code(Activity.ABANDONED)
 
 
 class Assignee(Protocol):

@@ -93,8 +93,11 @@ class _Planner:
     """Draws the plans of incidents of one category, starting at one team."""
 
     def __init__(self, scenario: Scenario, streams: RandomStreams, prefix: str,
-                 known_error: KnownError | None = None) -> None:
+                 known_error: KnownError | None = None,
+                 desk_handling: Distribution | None = None) -> None:
         self.scenario = scenario
+        # A channel's own work at the desk (same random numbers as the desk's would use).
+        self.desk_handling = scenario.flow.desk.handling if desk_handling is None else desk_handling
         self.streams = streams
         self.prefix = prefix
         self.team_index = {name: index for index, name in enumerate(scenario.teams)}
@@ -131,7 +134,7 @@ class _Planner:
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
-        work = desk.handling.quantile(self.uniforms("desk-handling", n)) * self.factor
+        work = self.desk_handling.quantile(self.uniforms("desk-handling", n)) * self.factor
         fcr = desk.fcr_for(category) if self.fcr is None else self.fcr
         escalated = self.uniforms("first-contact", n) >= fcr
         target = self._choose(desk.escalation_for(category), self.uniforms("escalation", n))
@@ -241,7 +244,8 @@ def plan_stream(scenario: Scenario, stream_name: str, arrival: np.ndarray,
     ``priority_rank`` imposes a priority instead of drawing one (for injected incidents);
     ``known_error`` plans them as they go once their problem is a known error.
     """
-    planner = _Planner(scenario, streams, f"stream/{stream_name}", known_error)
+    planner = _Planner(scenario, streams, f"stream/{stream_name}", known_error,
+                       scenario.arrivals[stream_name].desk_handling)
     priority = _priorities(scenario, stream_name, planner.uniforms("priority", len(arrival)))
     if priority_rank is not None:
         priority = np.full(len(arrival), priority_rank)

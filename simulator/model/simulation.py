@@ -22,6 +22,7 @@ import numpy as np
 import simpy
 
 from simulator.eventlog.log import SimulationLog
+from simulator.model.abandonment import Abandonment, LiveStream
 from simulator.model.arrivals import arrival_times
 from simulator.model.changes import ChangeHandling
 from simulator.model.decisions import Decision, DecisionPoints
@@ -32,7 +33,7 @@ from simulator.model.oncall import OnCallDuty
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
 from simulator.model.problems import FamilyState, ProblemHandling
-from simulator.model.rosters import duty_periods, roster_agents
+from simulator.model.rosters import available_periods, duty_periods, roster_agents
 from simulator.model.sla import PriorityClock
 from simulator.model.streams import RandomStreams
 from simulator.model.teams import Agent, Team
@@ -143,6 +144,10 @@ class Simulation:
         if scenario.problems is not None:
             assert self.changes is not None  # validated: a fix is a normal change
             self.problems = ProblemHandling(wiring, self.teams, self.changes)
+        # Only built when some phone or chat stream has a patience: without, nothing changes.
+        self.abandonment: Abandonment | None = None
+        if any(stream.patience is not None for stream in scenario.arrivals.values()):
+            self.abandonment = Abandonment(wiring, self.flow)
         self._prepare_arrivals()
         self.outages: OutageHandling | None = None
         if scenario.services:
@@ -172,31 +177,42 @@ class Simulation:
                 for priority in self.scenario.priorities.values()]
 
     def _start_rosters(self) -> None:
-        changes: list[tuple[float, int, Team, Agent]] = []
+        # (minute, 1 on / 0 off, team, agent, a break: the ticket in hand is finished first)
+        changes: list[tuple[float, int, Team, Agent, bool]] = []
         periods: dict[int, list[tuple[float, float]]] = {}  # per shift: its agents share them
         for team, (name, spec) in zip(self.teams, self.scenario.teams.items(), strict=True):
-            for agent_name, shift in roster_agents(name, spec):
+            agents = roster_agents(name, spec)
+            reduced = spec.shrinkage > 0 or spec.breaks or spec.planned_absence
+            absent = max((absence.agents for absence in spec.planned_absence), default=0)
+            draws = (self.streams.generator(f"shrinkage/{name}"),
+                     self.streams.generator(f"breaks/{name}")) if reduced else None
+            for number, (agent_name, shift) in enumerate(agents):
                 agent = team.add_agent(agent_name)
                 if id(shift) not in periods:
                     periods[id(shift)] = duty_periods(shift, self.start, 0.0, self.horizon)
-                for on, off in periods[id(shift)]:
-                    changes.append((on, 1, team, agent))
+                worked: list[tuple[float, float]] = periods[id(shift)]
+                breaks: list[tuple[float, float]] = []
+                if draws is not None:
+                    worked, breaks = available_periods(spec, worked, self.start,
+                                                       number >= len(agents) - absent, *draws)
+                for on, off in worked:
+                    changes.append((on, 1, team, agent, False))
                     if off < self.horizon:
-                        changes.append((off, 0, team, agent))
+                        changes.append((off, 0, team, agent, any(off == gap[0] for gap in breaks)))
         # Shifts ending hand over before shifts starting at the same minute take over.
         changes.sort(key=lambda change: (change[0], change[1]))
         self.env.process(self._follow_rosters(changes))
 
-    def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent]]
+    def _follow_rosters(self, changes: list[tuple[float, int, Team, Agent, bool]]
                         ) -> Generator[simpy.Event, None, None]:
-        for time, on, team, agent in changes:
+        for time, on, team, agent, pause in changes:
             if time > self.env.now:
                 # After the minute's ordinary events: work that ends as a shift ends is finished.
                 yield LateTimeout(self.env, time - self.env.now)
             if on:
                 team.come_on_duty(agent)
             else:
-                team.go_off_duty(agent)
+                team.go_off_duty(agent, finish=pause)
 
     def _load_backlog(self, batches: list[PlannedIncidents]) -> None:
         rows: list[tuple[float, int, int, int, int]] = []
@@ -226,10 +242,14 @@ class Simulation:
         # Per batch, for a problem family's stream: its state, the plans once it is a known
         # error, and each incident's uniform for "avoided by the fix".
         self._families: list[tuple[FamilyState, PlannedIncidents, np.ndarray] | None] = []
+        # Per batch, for a phone or chat stream with a patience: its contacts' patience.
+        self._live: list[LiveStream | None] = []
         for name, stream in self.scenario.arrivals.items():
             times = arrival_times(stream, self.start, self.horizon,
                                   self.streams.generator(f"arrivals/{name}"))
             batches.append(plan_stream(self.scenario, name, times, self.streams))
+            self._live.append(None if self.abandonment is None or stream.patience is None
+                              else self.abandonment.live_stream(name, stream, len(times)))
             family = self.problems.by_stream.get(name) if self.problems is not None else None
             if family is None:
                 self._families.append(None)
@@ -260,6 +280,7 @@ class Simulation:
     def _arrive(self, _event: simpy.Event) -> None:
         now = self.env.now
         times, k, n = self._arrival_time, self._next_arrival, len(self._arrival_time)
+        abandonment = self.abandonment
         while k < n and times[k] <= now:
             batch, index = self._arrival_batch[k], self._arrival_index[k]
             family = self._families[batch]
@@ -271,6 +292,10 @@ class Simulation:
             if incident is not None:
                 incident.arrival = now
                 self.flow.arrive(incident)
+                if abandonment is not None:
+                    live = self._live[batch]
+                    if live is not None:
+                        abandonment.watch(incident, float(live.patience[index]), live)
             k += 1
         self._next_arrival = k
         if k < n:

@@ -224,8 +224,9 @@ class Team:
         if agent.incident is None and not agent.away:
             self._make_idle(agent)
 
-    def go_off_duty(self, agent: Agent) -> None:
-        """The agent's shift ends: finish the ticket in hand, or hand it over."""
+    def go_off_duty(self, agent: Agent, finish: bool = False) -> None:
+        """The agent's shift ends: finish the ticket in hand, or hand it over (``finish``: always
+        finish it, as before a break)."""
         if not agent.on_duty:
             return
         agent.on_duty = False
@@ -233,7 +234,8 @@ class Team:
         if agent.incident is None:
             if agent in self._idle:
                 self._idle.remove(agent)
-        elif self.handover and not (self.on_call is not None and self.on_call.urgent(agent.incident)):
+        elif (self.handover and not finish
+              and not (self.on_call is not None and self.on_call.urgent(agent.incident))):
             self._interrupt(agent)
         # Otherwise the agent finishes the ticket in hand: busy while off duty is overtime.
         if self.on_call is not None:

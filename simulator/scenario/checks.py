@@ -86,6 +86,19 @@ def _arrival_problems(scenario: Scenario) -> Iterator[Problem]:
                 break
 
 
+def _channel_problems(scenario: Scenario) -> Iterator[Problem]:
+    """A category comes by one channel at most: the channel KPIs find contacts by category."""
+    channel_of: dict[str, str | None] = {}
+    for name, stream in scenario.arrivals.items():
+        category = scenario.category_of(name)
+        if category in channel_of and channel_of[category] != stream.channel:
+            yield Problem(("arrivals", name, "channel"),
+                          f"expected the streams of category {category!r} to come by one channel "
+                          f"(the channel KPIs find contacts by their category); found "
+                          f"{channel_of[category]!r} and {stream.channel!r}")
+        channel_of.setdefault(category, stream.channel)
+
+
 def _priority_problems(scenario: Scenario) -> Iterator[Problem]:
     width = len(scenario.priority_matrix[0]) if scenario.priority_matrix else 0
     for row_index, row in enumerate(scenario.priority_matrix):
@@ -387,7 +400,8 @@ def _target_problems(scenario: Scenario) -> Iterator[Problem]:
 
 def scenario_problems(scenario: Scenario) -> list[Problem]:
     """Every cross-section problem of a scenario (empty when it is consistent)."""
-    problems = [*_arrival_problems(scenario), *_priority_problems(scenario),
+    problems = [*_arrival_problems(scenario), *_channel_problems(scenario),
+                *_priority_problems(scenario),
                 *_flow_team_problems(scenario), *_escalation_problems(scenario),
                 *_transfer_problems(scenario), *_backlog_problems(scenario),
                 *_size_problems(scenario), *_service_problems(scenario),

@@ -26,6 +26,7 @@ class Family(StrEnum):
     SERVICE = "service"  # per service
     CHANGE = "change"  # overall, change and problem management
     MONTH = "month"  # per 30-day month after the warm-up
+    CHANNEL = "channel"  # per channel (phone, chat, portal, ...), over the cohort of contacts
 
     @property
     def scopes(self) -> str:
@@ -38,6 +39,7 @@ class Family(StrEnum):
             Family.SERVICE: "`service.kpi`, e.g. `customer_portal.kpi`",
             Family.CHANGE: "`kpi`",
             Family.MONTH: "in the monthly series only (`by_month`): no target",
+            Family.CHANNEL: "`channel.kpi`, e.g. `phone.service_level`",
         }[self]
 
 
@@ -46,6 +48,7 @@ class Unit(StrEnum):
 
     COUNT = "count"
     SHARE = "share (0–1)"
+    SECONDS = "seconds"
     MINUTES = "minutes"
     HOURS = "hours"
     MONEY = "money (the scenario's currency)"
@@ -76,8 +79,8 @@ def _kpi(name: str, family: Family, unit: Unit, definition: str) -> KpiDefinitio
     return KpiDefinition(name, family, unit, " ".join(definition.split()))
 
 
-_I, _T, _C, _O, _S, _X, _M = (Family.INCIDENT, Family.TEAM, Family.COST, Family.OUTAGE,
-                              Family.SERVICE, Family.CHANGE, Family.MONTH)
+_I, _T, _C, _O, _S, _X, _M, _H = (Family.INCIDENT, Family.TEAM, Family.COST, Family.OUTAGE,
+                                  Family.SERVICE, Family.CHANGE, Family.MONTH, Family.CHANNEL)
 
 #: Every KPI, in the order tables list them.
 KPIS: tuple[KpiDefinition, ...] = (
@@ -127,6 +130,11 @@ KPIS: tuple[KpiDefinition, ...] = (
          "the end (an agent withdrawn from the team's work still counts as on duty, and not busy)"),
     _kpi("rostered_h", _T, Unit.HOURS,
          "on-duty agent-hours in the window (what the roster pays for; a driver of `staff_cost`)"),
+    _kpi("occupancy", _T, Unit.SHARE,
+         "busy agent-minutes while available ÷ available agent-minutes, from the end of the warm-up "
+         "to the end, where available is on duty and not on a break (a break is off duty in the "
+         "duty log, so with breaks this is what contact centres call occupancy, and equals "
+         "`utilisation` measured over the available time)"),
     _kpi("overtime_h", _T, Unit.HOURS,
          "busy agent-hours while off duty (finishing a ticket after the shift ended)"),
     _kpi("queue_wait_min", _T, Unit.MINUTES,
@@ -186,6 +194,21 @@ KPIS: tuple[KpiDefinition, ...] = (
     _kpi("outages_avoided", _X, Unit.COUNT, "`avoided` events of outages"),
     _kpi("problem_trend", _X, Unit.RATIO,
          "the last whole month's `problem_incidents_ratio`"),
+    _kpi("contacts", _H, Unit.COUNT,
+         "contacts of the channel in the cohort (arrived after the warm-up; a callback after an "
+         "abandonment is a contact of its own)"),
+    _kpi("abandon_rate", _H, Unit.SHARE,
+         "of the channel's cohort contacts answered or abandoned by the end, the share `abandoned` "
+         "(hung up in the desk's queue before an agent started work); contacts still waiting at "
+         "the end are left out"),
+    _kpi("service_level", _H, Unit.SHARE,
+         "of the same contacts (answered or abandoned), the share answered within the stream's "
+         "`answer_within` (default 20 s): abandonments count in the denominator as not answered "
+         "in time, however soon they hung up (the convention that counts every offered contact); "
+         "80/20 means 0.8 with a 20-second `answer_within`"),
+    _kpi("asa_s", _H, Unit.SECONDS,
+         "average speed of answer: mean seconds from arrival to the first `work started`, over the "
+         "channel's answered cohort contacts (abandoned ones are not in it)"),
     _kpi("problem_incidents", _M, Unit.COUNT,
          "the problem families' incidents arriving in each 30-day month after the warm-up (whole "
          "months only)"),

@@ -43,15 +43,19 @@ from simulator.scenario.types import (
 from simulator.scenario.units import UnitError, format_duration, parse_duration
 
 __all__ = [
+    "CHANNELS",
     "SERVICENOW_PRIORITY_MATRIX",
     "UNNAMED_SHIFT",
     "ArrivalStream",
     "BacklogItem",
+    "Break",
+    "Callback",
     "Desk",
     "Flow",
     "HierarchicalEscalation",
     "OnCallRota",
     "PauseRule",
+    "PlannedAbsence",
     "Priority",
     "ReopenRule",
     "ResolverGroup",
@@ -172,8 +176,31 @@ class RunSettings(Spec):
         return self.horizon - self.warmup
 
 
+#: The channels a contact can come by. Only phone and chat contacts wait on the line and may
+#: abandon; a portal, e-mail or monitoring ticket waits in the queue until it is answered.
+CHANNELS = ("phone", "chat", "portal", "email", "monitoring")
+#: The channels whose contacts have a patience and may abandon the queue.
+LIVE_CHANNELS = ("phone", "chat")
+#: The service level's default answer time: the "80/20" convention's 20 seconds.
+DEFAULT_ANSWER_WITHIN_MIN = 20 / 60
+
+
+class Callback(Spec):
+    """Of the contacts that abandon, the share that try again later, as a new contact."""
+
+    share: Probability  # share of abandoned contacts that call back
+    delay: Distribution  # abandoned → the new contact arrives
+
+
 class ArrivalStream(Spec):
     """One stream of new incidents (a channel or a category) and its weekly shape.
+
+    A stream may name its ``channel``. A phone or chat contact with a ``patience`` waits in the
+    desk's queue at most that long: if no agent has answered it by then it is ``abandoned`` (a
+    ``callback`` share of those try again after a delay, as a new contact). Portal, e-mail and
+    monitoring tickets never abandon. ``desk_handling`` gives the channel its own handling time
+    at the desk (instead of the desk's), and ``answer_within`` the time within which a contact
+    counts as answered in time for the channel's ``service_level``.
 
     Either ``volume`` (random arrivals) or ``at`` (incidents at fixed times, for
     exercises and exact tests). The rate in hour ``h`` of weekday ``d`` is ``volume × day_of_week[d] ×
@@ -194,6 +221,11 @@ class ArrivalStream(Spec):
     urgency: Annotated[Shares | None, BeforeValidator(integer_levels)] = None  # level → share; default {2: 1}
     impact_urgency: Annotated[dict[int, Annotated[Shares, BeforeValidator(integer_levels)]] | None,
                               BeforeValidator(integer_levels)] = None  # joint: impact → urgency → share
+    channel: Literal["phone", "chat", "portal", "email", "monitoring"] | None = None  # how contacts come
+    patience: Distribution | None = None  # phone/chat: how long a caller waits before hanging up
+    callback: Callback | None = None  # of those who abandon, who tries again (needs a patience)
+    desk_handling: Distribution | None = None  # this channel's work at the desk, instead of the desk's
+    answer_within: PositiveDuration | None = None  # service level's T; default 20 s ("80/20")
 
     @field_validator("hour_of_day", "day_of_week")
     @classmethod
@@ -225,7 +257,21 @@ class ArrivalStream(Spec):
         if self.impact_urgency is not None and (self.impact is not None or self.urgency is not None):
             raise ValueError("expected either 'impact_urgency' (joint shares) or 'impact' and "
                              "'urgency' (independent shares); found both")
+        if self.patience is not None and self.channel not in LIVE_CHANNELS:
+            raise ValueError(f"expected 'patience' only on a phone or chat stream (portal, e-mail "
+                             f"and monitoring tickets never abandon); found channel {self.channel!r}")
+        if self.callback is not None and self.patience is None:
+            raise ValueError("expected 'callback' only with a 'patience' (only contacts that "
+                             "abandon call back); found no patience")
+        if self.answer_within is not None and self.channel is None:
+            raise ValueError("expected 'answer_within' only on a stream with a 'channel'; found "
+                             "no channel")
         return self
+
+    @property
+    def answer_target(self) -> float:
+        """The service level's answer time T in minutes (default 20 s)."""
+        return DEFAULT_ANSWER_WITHIN_MIN if self.answer_within is None else self.answer_within
 
     def impact_urgency_shares(self) -> dict[tuple[int, int], float]:
         """Share of incidents in each (impact, urgency) cell."""
@@ -314,8 +360,43 @@ class OnCallRota(Spec):
     call_out: Distribution  # paged → working on the ticket
 
 
+class Break(Spec):
+    """A break every agent of the team takes in each shift (or each day, for 24x7 agents).
+
+    It starts ``after`` the start of the shift, or, with ``latest_start``, at a time drawn
+    uniformly between the two for each agent and shift (breaks placed within a window). An agent
+    busy when the break is due finishes the ticket in hand first, as at the end of a shift.
+    """
+
+    after: Duration  # from the start of the shift (24x7 agents: from midnight) to the break
+    latest_start: Duration | None = None  # or: the break starts between 'after' and this
+    length: PositiveDuration  # how long the break lasts
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.latest_start is not None and self.latest_start < self.after:
+            raise ValueError(f"expected 'latest_start' at or after 'after'; found "
+                             f"{format_duration(self.latest_start)} before "
+                             f"{format_duration(self.after)}")
+        return self
+
+
+class PlannedAbsence(Spec):
+    """Agents of the team away for a stretch of time (training, an away-day): a calendar entry."""
+
+    start: Duration  # from the start of the run
+    end: Duration  # from the start of the run
+    agents: PositiveCount  # how many of the team's agents are away (the last ones on its roster)
+
+
 class Team(Spec):
-    """The service desk or a resolver group: who works when, and what an hour costs."""
+    """The service desk or a resolver group: who works when, and what an hour costs.
+
+    Rostered, scheduled and available agents differ as in a workforce-management report: the
+    roster is what is paid; ``shrinkage`` (a share of rostered shifts lost to absence, meetings
+    and training, drawn per agent and shift) and ``planned_absence`` take agents off whole
+    stretches, and ``breaks`` take each working agent off for a while in every shift.
+    """
 
     EXCLUSIVE_KEYS = (("agents", "roster"),)
 
@@ -325,6 +406,9 @@ class Team(Spec):
     # finish the ticket in hand as overtime, or hand it back to the queue
     at_shift_end: Literal["finish", "handover"] = "finish"
     on_call: OnCallRota | None = None  # out-of-hours call-out for urgent tickets (none: they wait)
+    shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0  # share of rostered shifts not worked, e.g. 0.3
+    planned_absence: tuple[PlannedAbsence, ...] = ()  # or as well: stretches of planned absence
+    breaks: tuple[Break, ...] = ()  # breaks and lunch in every shift
 
     @model_validator(mode="after")
     def _staffed(self) -> Self:
@@ -486,6 +570,14 @@ class Scenario(Spec):
             raise ValueError("expected a priority matrix with at least one row (impact) and one "
                              "column (urgency); found an empty one")
         return value
+
+    def channels(self) -> dict[str, tuple[str, ...]]:
+        """Each channel the arrival streams name → the streams that come by it (in file order)."""
+        found: dict[str, list[str]] = {}
+        for name, stream in self.arrivals.items():
+            if stream.channel is not None:
+                found.setdefault(stream.channel, []).append(name)
+        return {channel: tuple(names) for channel, names in found.items()}
 
     def category_of(self, stream: str) -> str:
         """The category of the incidents a stream brings."""

@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simulator.scenario.kpis import KPIS, Family, Unit, kpi_names
+from simulator.scenario.schema import CHANNELS
 
 __all__ = [
     "CHANGE_KPIS",
+    "CHANNEL_KPIS",
     "COST_KPIS",
     "INCIDENT_KPIS",
     "MONTH_KPIS",
@@ -42,6 +44,8 @@ OUTAGE_KPIS: tuple[str, ...] = kpi_names(Family.OUTAGE)
 SERVICE_KPIS: tuple[str, ...] = kpi_names(Family.SERVICE)
 #: KPIs of change and problem management, overall.
 CHANGE_KPIS: tuple[str, ...] = kpi_names(Family.CHANGE)
+#: KPIs per channel (phone, chat, portal, email, monitoring).
+CHANNEL_KPIS: tuple[str, ...] = kpi_names(Family.CHANNEL)
 #: KPIs per 30-day month after the warm-up (scope "month", key "1", "2", ...).
 MONTH_KPIS: tuple[str, ...] = kpi_names(Family.MONTH)
 
@@ -76,18 +80,21 @@ class Target:
 
 def parse_target(key: str, condition: str, priorities: Sequence[str],
                  teams: Sequence[str], services: Sequence[str] = ()) -> Target:
-    """Read ``key`` (``"kpi"``, ``"PRIORITY.kpi"``, ``"TEAM.kpi"`` or ``"SERVICE.kpi"``) and
-    ``condition`` (``">= 0.9"``)."""
+    """Read ``key`` (``"kpi"``, ``"PRIORITY.kpi"``, ``"TEAM.kpi"``, ``"SERVICE.kpi"`` or
+    ``"CHANNEL.kpi"``, e.g. ``"phone.service_level"``) and ``condition`` (``">= 0.9"``)."""
     match = _CONDITION.match(str(condition))
     if match is None:
         raise ValueError(f"expected a condition such as '>= 0.9' or '<= 30'; found {condition!r}")
     scope, _, kpi = key.rpartition(".")
-    if scope and scope not in priorities and scope not in teams and scope not in services:
-        raise ValueError(f"expected a priority, a team or a service before '.'; found {scope!r}")
+    if scope and scope not in (*priorities, *teams, *services, *CHANNELS):
+        raise ValueError(f"expected a priority, a team, a service or a channel before '.'; found "
+                         f"{scope!r}")
     if scope in teams:
         known, where = TEAM_KPIS, f"team {scope!r}"
     elif scope in services:
         known, where = SERVICE_KPIS, f"service {scope!r}"
+    elif scope in CHANNELS:
+        known, where = CHANNEL_KPIS, f"channel {scope!r}"
     elif scope:
         known, where = INCIDENT_KPIS, f"priority {scope!r}"
     else:

@@ -15,19 +15,20 @@ SCENARIOS = Path(__file__).parents[2] / "scenarios"
 #: The scope of a KPI table row → the families measured there.
 SCOPES = {"overall": (Family.INCIDENT, Family.COST, Family.OUTAGE, Family.CHANGE),
           "priority": (Family.INCIDENT,), "team": (Family.TEAM,), "service": (Family.SERVICE,),
-          "month": (Family.MONTH,)}
+          "month": (Family.MONTH,), "channel": (Family.CHANNEL,)}
 
 
 @pytest.mark.parametrize(("scenario", "overrides"), [
     ("with-mim.yaml", ["run.horizon=2w", "run.warmup=0m"]),
     ("problem-management.yaml", ["run.horizon=5w"]),
+    ("phone-desk.yaml", ["run.horizon=3d", "run.warmup=1d"]),
 ])
 def test_every_scope_holds_exactly_the_catalogue_kpis_of_its_families(scenario: str,
                                                                       overrides: list[str]) -> None:
     loaded = load_scenario(SCENARIOS / scenario, overrides)
     kpis = replication_kpis(simulate(loaded), KpiContext.from_scenario(loaded))
     seen = set(kpis["scope"])
-    assert {"overall", "priority", "team"} <= seen and seen & {"service", "month"}
+    assert {"overall", "priority", "team"} <= seen and seen & {"service", "month", "channel"}
     for scope in seen:
         names = kpis.loc[kpis["scope"] == scope].groupby("key")["kpi"].agg(set)
         expected = {name for family in SCOPES[scope] for name in kpi_names(family)}
