@@ -57,7 +57,9 @@ def kpi_range(kpi: str) -> tuple[float, float]:
 
 
 def _share(flags: pd.Series | np.ndarray) -> Measure:
-    decided = np.asarray(pd.Series(flags).dropna(), dtype=float)
+    values = (flags.to_numpy(dtype=float, na_value=np.nan) if isinstance(flags, pd.Series)
+              else np.asarray(flags, dtype=float))
+    decided = values[~np.isnan(values)]
     return (float(decided.mean()) if len(decided) else float("nan"), len(decided))
 
 

@@ -23,6 +23,7 @@ agents and shifts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -74,8 +75,36 @@ class PlannedIncidents:
         return len(self.arrival)
 
     def segments(self, index: int) -> list[Segment]:
-        """The work segments of incident ``index``, in order."""
-        return self.segments_of(self.steps, index)
+        """The work segments of incident ``index``, in order (a new list: the model adds to it)."""
+        return list(self._segments[index])
+
+    @cached_property
+    def _segments(self) -> list[list[Segment]]:
+        # Every incident's segments in one pass over the steps, the first time one is asked for
+        # (once per batch, rather than a look-up in every step for each incident as it arrives).
+        # An incident is in every step up to its last (a resolved one takes no further step).
+        segments: list[list[Segment]] = [[] for _ in range(len(self))]
+        for step in self.steps:
+            for index, added in step.items():
+                segments[index].extend(added)
+        return segments
+
+    # The arrays as Python lists, for the model's per-incident reads (a list item is several times
+    # cheaper to read than a NumPy element).
+    @cached_property
+    def arrival_minutes(self) -> list[float]:
+        """:attr:`arrival` as a list."""
+        return list(self.arrival.tolist())
+
+    @cached_property
+    def priority_ranks(self) -> list[int]:
+        """:attr:`priority` as a list."""
+        return list(self.priority.tolist())
+
+    @cached_property
+    def category_codes(self) -> list[int]:
+        """:attr:`category` as a list."""
+        return list(self.category.tolist())
 
     @staticmethod
     def segments_of(steps: list[Step], index: int) -> list[Segment]:

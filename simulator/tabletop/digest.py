@@ -86,6 +86,9 @@ class LogDigest:
         self.outages: dict[int, OutageMoments] = {}  # case number → moments, in order of start
         self.sla_breaches = 0
         self.updates_sent = 0
+        #: (simulated minute, tickets waiting at the desk) each time the wall's view was built:
+        #: the storm as it built, for a wall screen opened (or reloaded) late.
+        self.desk_history: list[tuple[float, int]] = []
 
     def catch_up(self) -> bool:
         """Read the rows appended since the last call; True if there were any."""
