@@ -16,16 +16,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.campaign import kpi_name
 from simulator.experiment.compare import compare_designs
+from simulator.experiment.evidence import MIN_EVENTS, Evidence, outage_evidence
 from simulator.experiment.execution import Execution
 from simulator.experiment.grid import Parameter
-from simulator.experiment.roi import COMPONENTS, Interval, RoiSettings, measured_years, roi_per_replication
+from simulator.experiment.roi import (
+    COMPONENTS,
+    Interval,
+    RoiSettings,
+    case_costs,
+    measured_years,
+    roi_per_replication,
+)
 from simulator.experiment.summary import finite_or_none, interval_document
 from simulator.scenario.loader import load_scenario
 
@@ -54,6 +62,12 @@ class SensitivityResult:
     replications: int
     seed: int
     designs: tuple[str, ...]  # the scenario stems (one, or baseline and improved)
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # variant → outages behind it
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every variant's warnings about the events its figures rest on."""
+        return [warning for item in self.evidence.values() for warning in item.warnings]
 
     def document(self) -> dict[str, object]:
         """JSON: the base and, per input (largest swing first), both ends and their effects."""
@@ -69,7 +83,9 @@ class SensitivityResult:
                                                  row.effect_high_ci_high)})
         return {"designs": list(self.designs), "measure": self.measure,
                 "replications": self.replications, "seed": self.seed,
-                "base": self.base.document(), "inputs": inputs}
+                "base": self.base.document(), "inputs": inputs,
+                "evidence": {label: item.document() for label, item in self.evidence.items()},
+                "warnings": self.warnings}
 
 
 def _variants(ranges: Sequence[Parameter]) -> list[Variant]:
@@ -102,7 +118,8 @@ def _row(parameter: Parameter, low: pd.Series, high: pd.Series, base: pd.Series)
 
 def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Parameter], measure: str,
                     execution: Execution | None = None, *, overrides: Sequence[str] = (),
-                    settings: RoiSettings | None = None) -> SensitivityResult:
+                    settings: RoiSettings | None = None,
+                    min_events: int = MIN_EVENTS) -> SensitivityResult:
     """One-at-a-time sensitivity of ``measure`` to each range (see the module's notes).
 
     ``scenario_files`` is one scenario (``measure`` is a KPI name) or a baseline and an
@@ -117,9 +134,6 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
     if pair and measure not in ROI_MEASURES:
         raise ValueError(f"expected one of {', '.join(ROI_MEASURES)} for a baseline and an "
                          f"improved scenario; found {measure!r}")
-    if measure == "roi" and (settings is None or settings.investment <= 0):
-        raise ValueError("expected an investment above zero for the ROI (it is net benefit ÷ "
-                         "investment); found none — use net_benefit, or give --investment")
     paths = [parameter.path for parameter in ranges]
     repeated = sorted({path for path in paths if paths.count(path) > 1})
     if repeated:
@@ -134,15 +148,21 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
             scenarios[name] = load_scenario(file, (*overrides, *variant.assignments))
             designs.append((name, scenarios[name]))
     comparison = compare_designs(designs, execution)
+    evidence: dict[str, Evidence] = {}
 
     def values(variant: Variant) -> pd.Series:
         if not pair:
             return _kpi_values(comparison.kpis, f"scenario: {variant.label}", measure)
         baseline, improved = f"baseline: {variant.label}", f"improved: {variant.label}"
         years = {name: measured_years(scenarios[name]) for name in (baseline, improved)}
-        table = roi_per_replication(comparison.kpis, baseline, improved, years,
-                                    settings or RoiSettings())
-        return table.set_index("replication")[measure]
+        chosen = settings or RoiSettings()
+        table = roi_per_replication(comparison.kpis, baseline, improved, years, chosen,
+                                    case_costs(scenarios[baseline], scenarios[improved], chosen))
+        table = table.set_index("replication")
+        evidence[variant.label] = outage_evidence(comparison.kpis, baseline, improved,
+                                                  table["downtime_cost_avoided"], min_events,
+                                                  variant.label)
+        return table[measure]
 
     base = values(variants[0])
     rows = [_row(parameter, values(Variant(low, (low,))), values(Variant(high, (high,))), base)
@@ -153,4 +173,4 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
                                   ignore_index=True)
     used = int(comparison.kpis["replication"].nunique())
     return SensitivityResult(measure, Interval.of(base.dropna()), table, used, comparison.seed,
-                             tuple(Path(file).stem for file in scenario_files))
+                             tuple(Path(file).stem for file in scenario_files), evidence)

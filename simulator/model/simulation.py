@@ -31,6 +31,7 @@ from simulator.model.decisions import Decision, DecisionPoints
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import NO_AGENT, NO_CASE, NO_TEAM, ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
+from simulator.model.oncall import OnCallDuty
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
 from simulator.model.problems import FamilyState, ProblemHandling
@@ -156,6 +157,7 @@ class Simulation:
         # Built in dependency order: the flow (teams, SLA watch), changes, problems, outages.
         self.flow = IncidentFlow(wiring, self._priority_clocks(earliest))
         self.teams = self.flow.teams
+        self._start_on_call()
         self._start_rosters()
         self._load_backlog(backlog)
         self.changes: ChangeHandling | None = None
@@ -179,6 +181,14 @@ class Simulation:
         self.env.process(self._mark_warmup(scenario.run.warmup))
 
     # -- building ----------------------------------------------------------------------------
+    def _start_on_call(self) -> None:
+        priorities = list(self.scenario.priorities)
+        for team, spec in zip(self.teams, self.scenario.teams.values(), strict=True):
+            if spec.on_call is not None:
+                team.on_call = OnCallDuty(
+                    self.env, team, frozenset(priorities.index(name) for name in spec.on_call.priorities),
+                    spec.on_call.call_out, self.streams, self.recorder.case_names)
+
     def _priority_clocks(self, earliest: float) -> list[PriorityClock]:
         clocks: dict[str, CalendarClock] = {}
         for name, calendar in self.scenario.calendars.items():

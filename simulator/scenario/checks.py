@@ -124,6 +124,10 @@ def _priority_problems(scenario: Scenario) -> Iterator[Problem]:
 
 def _flow_team_problems(scenario: Scenario) -> Iterator[Problem]:
     flow, teams = scenario.flow, scenario.teams
+    for name, team in teams.items():
+        for index, priority in enumerate(team.on_call.priorities if team.on_call else ()):
+            yield from _known("priority", priority, scenario.priorities,
+                              ("teams", name, "on_call", "priorities", index))
     yield from _known("team", flow.desk.team, teams, ("flow", "desk", "team"))
     for name in flow.groups:
         yield from _known("team", name, teams, ("flow", "groups", name))
@@ -365,6 +369,8 @@ def _service_problems(scenario: Scenario) -> Iterator[Problem]:
     calendars = (ALWAYS_OPEN, *scenario.calendars)
     for name, service in scenario.services.items():
         yield from _known("team in the flow", service.owner, routed, ("services", name, "owner"))
+        yield from _known("calendar", service.downtime_cost.calendar, calendars,
+                          ("services", name, "downtime_cost", "calendar"))
         for index, at in enumerate(service.failures.at if service.failures else ()):
             if at >= scenario.run.horizon:
                 yield _beyond_horizon(("services", name, "failures", "at", index), at, scenario)

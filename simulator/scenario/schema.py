@@ -25,13 +25,13 @@ from simulator.scenario.calendars import (
 )
 from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.estimates import Money
 from simulator.scenario.exercise import Exercise
 from simulator.scenario.routing import PathRule, TransferRule
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
     Names,
-    NonNegativeNumber,
     PositiveCount,
     PositiveDuration,
     PositiveRate,
@@ -54,6 +54,7 @@ __all__ = [
     "Desk",
     "Flow",
     "HierarchicalEscalation",
+    "OnCallRota",
     "PauseRule",
     "PlannedAbsence",
     "Priority",
@@ -290,8 +291,8 @@ class Priority(Spec):
     resolution: PositiveDuration | None = None  # arrival → resolved, pauses excluded
     calendar: str = ALWAYS_OPEN  # the calendar both SLA clocks run on
     attainment_target: Probability | None = None  # e.g. 0.9: share of incidents within target
-    breach_penalty: NonNegativeNumber | None = None  # money per resolution-SLA breach (for ROI)
-    response_breach_penalty: NonNegativeNumber | None = None  # money per response-SLA breach
+    breach_penalty: Money | None = None  # money per resolution-SLA breach (for ROI)
+    response_breach_penalty: Money | None = None  # money per response-SLA breach
 
 
 def _time_of_day(value: object) -> float:
@@ -347,6 +348,19 @@ class Shift(Spec):
         return (self.end - self.start) % (24 * 60.0) or 24 * 60.0
 
 
+class OnCallRota(Spec):
+    """Out of hours, an urgent ticket calls out one of the team's engineers.
+
+    While nobody in the team is on duty, a ticket of one of ``priorities`` in its queue pages
+    an engineer who is off duty; after ``call_out`` (reached, logged in) the engineer works it
+    as overtime, then the next such ticket while nobody is on duty, and goes back off call.
+    At shift end, a ticket of these priorities in hand is finished, not handed over.
+    """
+
+    priorities: tuple[str, ...] = ("P1",)  # the tickets that call someone out
+    call_out: Distribution  # paged → working on the ticket
+
+
 class Break(Spec):
     """A break every agent of the team takes in each shift (or each day, for 24x7 agents).
 
@@ -389,9 +403,10 @@ class Team(Spec):
 
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
     roster: tuple[Shift, ...] | None = None  # or: shifts, each with its days, hours and headcount
-    hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
+    hourly_cost: Money = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
     # finish the ticket in hand as overtime, or hand it back to the queue
     at_shift_end: Literal["finish", "handover"] = "finish"
+    on_call: OnCallRota | None = None  # out-of-hours call-out for urgent tickets (none: they wait)
     shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0  # share of rostered shifts not worked, e.g. 0.3
     planned_absence: tuple[PlannedAbsence, ...] = ()  # or as well: stretches of planned absence
     breaks: tuple[Break, ...] = ()  # breaks and lunch in every shift

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from simulator.metrics.pricing import Prices
 from simulator.model import Simulation
 from simulator.model.decisions import Decision
 from simulator.scenario.exercise import FACILITATOR, POLICY_ROLE, Inject
@@ -461,5 +462,5 @@ class Round:
     def scoreboard(self) -> dict[str, Any]:
         """Live measures (see :meth:`LogDigest.scoreboard`)."""
         self.digest.catch_up()
-        costs = {name: service.downtime_cost for name, service in self.scenario.services.items()}
-        return self.digest.scoreboard(self.minute, self.scenario.major_incident.updates_every, costs)
+        return self.digest.scoreboard(self.minute, self.scenario.major_incident.updates_every,
+                                      Prices.of(self.scenario).downtime, self.scenario.run.start)
