@@ -21,7 +21,9 @@ from tests.helpers import run_cli
 ROOT = Path(__file__).parents[2]
 MMC = ROOT / "scenarios" / "mmc.yaml"
 GRID = ["teams.agents.agents=10:12", "flow.desk.handling.mean=60m"]
-SHORT = ["run.horizon=3w", "run.warmup=1w"]
+# Long enough that a replication takes a good fraction of a second even on the faster core, so
+# the sweep is still running when the test interrupts it after two replications are stored.
+SHORT = ["run.horizon=16w", "run.warmup=1w"]
 REPLICATIONS = 3
 TOTAL = 3 * REPLICATIONS
 
