@@ -21,9 +21,9 @@ from tests.helpers import run_cli
 ROOT = Path(__file__).parents[2]
 MMC = ROOT / "scenarios" / "mmc.yaml"
 GRID = ["teams.agents.agents=10:12", "flow.desk.handling.mean=60m"]
-# Long enough that a replication takes a good fraction of a second even on the faster core, so
-# the sweep is still running when the test interrupts it after two replications are stored.
-SHORT = ["run.horizon=16w", "run.warmup=1w"]
+# Long enough (about a second a replication on an idle core) that the sweep is still running when
+# the test interrupts it after two replications are stored.
+SHORT = ["run.horizon=40w", "run.warmup=1w"]
 REPLICATIONS = 3
 TOTAL = 3 * REPLICATIONS
 
@@ -61,7 +61,7 @@ def test_a_sensitivity_range_is_a_low_and_a_high_value() -> None:
 
 def _stored(store: Path) -> int:
     try:
-        with sqlite3.connect(store, timeout=5) as db:
+        with sqlite3.connect(store, timeout=0.2) as db:  # a busy writer must not stall the polling
             return int(db.execute("SELECT COUNT(*) FROM replications").fetchone()[0])
     except sqlite3.OperationalError:  # not created yet
         return 0
@@ -82,6 +82,7 @@ def _interrupt_when(store: Path, at_least: int, how: signal.Signals) -> tuple[in
     deadline = time.monotonic() + 60
     while _stored(store) < at_least and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert process.poll() is None, "the sweep finished before it could be interrupted"
     process.send_signal(how)
     _, err = process.communicate(timeout=30)
     return process.returncode, " ".join(err.split())
