@@ -77,8 +77,16 @@ def _arguments(store: Path) -> list[str]:
 
 
 def _interrupt_when(store: Path, at_least: int, how: signal.Signals) -> tuple[int, str]:
-    process = subprocess.Popen([sys.executable, "-m", "simulator", *_arguments(store)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it: SIGINT not ignored in the child. A process started with
+    # SIGINT ignored keeps ignoring it (Python installs its handler only if it is not), and in a
+    # full parallel suite the test worker has been seen to hold SIGINT ignored by then; a handler
+    # (unlike "ignored") does not pass through exec, so the child starts with the default.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "simulator", *_arguments(store)], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 60
     while _stored(store) < at_least and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
