@@ -98,15 +98,17 @@ def test_the_two_calibrations_agree_on_the_median_resolution_time(
     assert abs(by_incidents[name] / by_events[name] - 1.0) <= 0.25, (by_events[name], by_incidents[name])
 
 
-@pytest.mark.xfail(strict=True, reason="P3's median falls between its fast and slow tickets (54 % "
-                   "resolved within 24 h), where per-incident rows — one time per incident, split "
-                   "evenly over its visits — put it 35 % above the per-event calibration's "
-                   "(measured; docs/calibration.md)")
-def test_the_two_calibrations_agree_on_the_p3_median(
+def test_the_p3_median_gap_stays_within_what_the_calibration_study_states(
         both: tuple[dict[str, float], dict[str, float], Any]) -> None:
+    """P3's median falls between its fast and slow tickets (54 % resolved within 24 h), where
+    per-incident rows (one time per incident, split evenly over its visits) put it about 35 %
+    above the per-event calibration's: outside the 25 % bar, a known gap (docs/calibration.md,
+    issue 15). This pins the direction and size of that gap so it cannot silently grow: the
+    per-incident calibration is slower, and by less than half again."""
     by_events, by_incidents, _ = both
     name = "resolution_median_h.P3"
-    assert abs(by_incidents[name] / by_events[name] - 1.0) <= 0.25, (by_events[name], by_incidents[name])
+    ratio = by_incidents[name] / by_events[name]
+    assert 1.0 <= ratio <= 1.45, (by_events[name], by_incidents[name])
 
 
 def test_the_two_calibrations_agree_on_the_rest_of_the_bars(
