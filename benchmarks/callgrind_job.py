@@ -18,7 +18,13 @@ Usage: ``python benchmarks/callgrind_job.py JOB HORIZON`` with JOB one of ``base
 contact-centre staffing (``benchmarks/bench_wfm.py``): ``baseline-patient`` (the baseline's
 desk as a phone line whose callers never run out of patience within the run, with breaks: the
 machinery on, nobody abandons) and ``baseline-abandon`` (callers wait 10 minutes on average;
-a third of those who hang up call back).
+a third of those who hang up call back); or
+``python benchmarks/callgrind_job.py simpy N``: the reference SimPy M/M/c
+(``../shared/bench/mmc_simpy.py``) with N customers, which prints N — the yardstick of the
+ratios in docs/performance.md (e.g. N = 5000 and 15000).
+
+Run each job once outside callgrind first (or ``python -m compileall``): the first run of a
+fresh checkout also compiles its modules, which would count in the shorter horizon's total.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from simulator.model.incident import ActivityCode
 from simulator.scenario import load_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
+REFERENCES = Path(__file__).parents[2] / "shared" / "bench"
 WEEKLY = [f"services.{name}.failures.every.mean=7d" for name in ("customer_portal", "email", "network_core")]
 #: The baseline's desk as a phone line with a break and lunch in every shift.
 PHONE = ["arrivals.all.channel=phone",
@@ -41,8 +48,19 @@ WFM = {"baseline-patient": [*PHONE, "arrivals.all.patience=100w"],
                             "arrivals.all.callback={share: 0.33, delay: 30m}"]}
 
 
+def _simpy_reference(customers: int) -> None:
+    sys.path.insert(0, str(REFERENCES))
+    import mmc_simpy  # type: ignore[import-not-found]  # (only for this job)
+
+    waits, _, _ = mmc_simpy.run(n=customers)
+    print(len(waits))
+
+
 def main() -> None:
     job, horizon = sys.argv[1], sys.argv[2]
+    if job == "simpy":
+        _simpy_reference(int(horizon))
+        return
     overrides = [f"run.horizon={horizon}", "run.warmup=0m"]
     if job in ("mmc", "baseline"):
         scenario = load_scenario(SCENARIOS / f"{job}.yaml", overrides)
@@ -53,9 +71,8 @@ def main() -> None:
                                  overrides + (WEEKLY if job == "with-mim-weekly" else []))
     simulation = Simulation(scenario, replication=0)
     simulation.run()
-    rows = simulation.recorder.rows
-    print(sum(1 for row in rows if row[2] == ActivityCode.ARRIVED),
-          sum(1 for row in rows if row[2] == ActivityCode.OUTAGE_STARTED))
+    activities = simulation.recorder.rows.activities()
+    print(activities.count(ActivityCode.ARRIVED), activities.count(ActivityCode.OUTAGE_STARTED))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@
    May. Target: each distance (Kolmogorov–Smirnov) between the simulation and May at most 1.5 ×
    the distance between April and May themselves.
 
-The same as the commands in docs/calibration.md (``mimsim calibrate … --split random:0.7:1`` and
+The same as the commands in docs/calibration.md (``mimsim calibrate … --split random:0.7:1 --refine`` and
 ``mimsim validate-against …``), in one run. Usage:
-``python scripts/calibration_bars.py [ZIP] [-r REPLICATIONS] [--routing counted|visible] [--json]``.
+``python scripts/calibration_bars.py [ZIP] [-r REPLICATIONS] [--routing history|paths|counted|visible]
+[--no-refine] [--json]``.
 """
 
 from __future__ import annotations
@@ -25,29 +26,33 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.calibration.learn import calibrate
+from simulator.calibration.learn import learn
 from simulator.calibration.readers import read_log
 from simulator.calibration.reallog import RealLog, select_window, split_random
+from simulator.calibration.refine import calibrate_refined, scenario_of
 from simulator.calibration.validation import _samples, distances, observe_log, validate_against
-from simulator.calibration.writer import scenario_yaml
-from simulator.scenario.loader import parse_scenario, read_yaml
 
 DEFAULT_ZIP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uci498_incident_event_log.zip"
 WORKING_HOURS = range(8, 18)
 COMPARED = ("resolution_h", "resolution_h.P3", "arrival_hour", "arrival_weekday", "reassignments")
 
 
-def _scenario(log: RealLog, name: str, routing: str) -> Any:
-    calibration = calibrate(log, name=name, routing=routing)
-    text = scenario_yaml(calibration.scenario, calibration.comments, name)
-    data, _ = read_yaml(text, name)
-    return parse_scenario(data, name)
+def _scenario(log: RealLog, name: str, routing: str, refine: bool) -> Any:
+    """Calibrate on ``log`` as ``mimsim calibrate`` does (with ``--refine``: 8 rounds of 2 replications)."""
+    learned = learn(log, name=name, routing=routing)
+    if refine:
+        def show(done: Any) -> None:
+            print(f"  {name}: refine round {done.number}, distance {done.distance:.3f}", file=sys.stderr)
+
+        learned = calibrate_refined(log, learned, on_round=show).learned
+    return scenario_of(learned)
 
 
-def random_split(log: RealLog, replications: int, routing: str = "counted") -> dict[str, Any]:
+def random_split(log: RealLog, replications: int, routing: str = "history", refine: bool = True
+                 ) -> dict[str, Any]:
     """Bar 1: every target with its real and simulated value and whether it is met."""
     train, test = split_random(log, 0.7, 1, "first"), split_random(log, 0.7, 1, "second")
-    result = validate_against(test, _scenario(train, "random 70 %", routing), replications, seed=1)
+    result = validate_against(test, _scenario(train, "random 70 %", routing, refine), replications, seed=1)
     values = result.table.set_index("kpi")
     checks = []
     for priority in ("P1", "P2", "P3", "P4"):
@@ -72,12 +77,13 @@ def random_split(log: RealLog, replications: int, routing: str = "counted") -> d
     return {"checks": checks, "distances": result.distances}
 
 
-def time_split(log: RealLog, replications: int, routing: str = "counted") -> dict[str, Any]:
+def time_split(log: RealLog, replications: int, routing: str = "history", refine: bool = True
+               ) -> dict[str, Any]:
     """Bar 2: per distribution, d(simulation, May) against 1.5 × d(April, May)."""
     train = select_window(log, pd.Timestamp("2016-03-01"), pd.Timestamp("2016-05-01"), cut=True)
     may = select_window(log, pd.Timestamp("2016-05-01"), pd.Timestamp("2016-06-01"), cut=False)
     april = select_window(log, pd.Timestamp("2016-04-01"), pd.Timestamp("2016-05-01"), cut=False)
-    result = validate_against(may, _scenario(train, "March-April", routing), replications, seed=1)
+    result = validate_against(may, _scenario(train, "March-April", routing, refine), replications, seed=1)
     priorities = ["P1", "P2", "P3", "P4"]
     drift = distances(_samples(observe_log(april)[1], priorities), _samples(observe_log(may)[1], priorities))
     checks = []
@@ -100,16 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("zip_path", nargs="?", type=Path, default=DEFAULT_ZIP)
     parser.add_argument("-r", "--replications", type=int, default=10)
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
-    parser.add_argument("--routing", choices=("counted", "visible"), default="counted",
+    parser.add_argument("--routing", choices=("history", "paths", "counted", "visible"), default="history",
                         help="calibrate's --routing")
+    parser.add_argument("--no-refine", dest="refine", action="store_false",
+                        help="the direct fits only (calibrate without --refine)")
     args = parser.parse_args(argv)
     if not args.zip_path.is_file():
         print(f"calibration_bars: data file not found: {args.zip_path}", file=sys.stderr)
         return 2
     began = time.perf_counter()
     log = read_log(args.zip_path, "servicenow")
-    first = random_split(log, args.replications, args.routing)
-    second = time_split(log, args.replications, args.routing)
+    first = random_split(log, args.replications, args.routing, args.refine)
+    second = time_split(log, args.replications, args.routing, args.refine)
     if args.json:
         print(json.dumps({"random_split": first["checks"], "time_split": second["checks"]}, default=str))
     else:

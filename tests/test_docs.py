@@ -155,6 +155,32 @@ def test_every_command_shown_parses(page: str, command: str) -> None:
         assert re.search(rf"^{words[1]}:", (ROOT / "Makefile").read_text(), re.MULTILINE), command
 
 
+def _exercise_examples() -> list[tuple[str, str]]:
+    """The YAML blocks of the pages that extend a shipped scenario (examples of scenario files)."""
+    return [(str(page.relative_to(ROOT)), body) for page in READERS_PAGES
+            for language, body in _FENCE.findall(page.read_text())
+            if language == "yaml" and body.startswith("extends: scenarios/")]
+
+
+@pytest.mark.parametrize(("page", "example"), _exercise_examples())
+def test_every_scenario_file_shown_is_valid(page: str, example: str, tmp_path: Path) -> None:
+    """A scenario file a page shows (relative to the repository's root) passes what ``mimsim
+    validate`` checks, the exercise's checks included."""
+    from simulator.tabletop.checks import check_exercise
+    from simulator.tabletop.draw import check_pieces
+
+    path = tmp_path / "example.yaml"
+    path.write_text(example.replace("extends: scenarios/", f"extends: {ROOT}/scenarios/", 1))
+    loaded = load_scenario(path)
+    if loaded.exercise is not None:
+        check_pieces(path, check_exercise(loaded, str(path)))
+
+
+def test_the_trainers_guide_shows_an_exercise_file() -> None:
+    assert any(page == "docs/guides/trainer.md" and "draw:" in example and "when:" in example
+               for page, example in _exercise_examples())
+
+
 def test_the_command_check_refuses_an_unknown_option_and_a_bad_value() -> None:
     with pytest.raises(click.NoSuchOption):
         _parse(["run", "scenarios/mmc.yaml", "--replicatoins", "3"])

@@ -3,7 +3,9 @@
 * the scenario language — every key of every section, its type and unit, its default and an
   example — from the pydantic models (their JSON Schema, their field comments, their docstrings)
   and the shipped scenario files;
-* the KPIs — from the KPI catalogue (:mod:`simulator.scenario.kpis`).
+* the KPIs — from the KPI catalogue (:mod:`simulator.scenario.kpis`);
+* the prices of the ROI worked example — every price ``scenarios/with-mim.yaml`` sets, with its
+  range and source, from the file itself.
 
 As a Sphinx extension it replaces a line ``<!-- generated: NAME -->`` in a page with the Markdown
 that :data:`GENERATORS` makes for ``NAME`` while the site is built; the tests call the same
@@ -105,9 +107,13 @@ def _is_distribution(node: Schema) -> bool:
 
 
 def _options(node: Schema) -> list[Schema]:
-    """The non-null alternatives of a field's schema."""
-    if "anyOf" in node and not _is_distribution(node):
-        return [option for option in node["anyOf"] if option.get("type") != "null"]
+    """The non-null alternatives of a field's schema (a union of unions flattened)."""
+    if _is_distribution(node):
+        return [node]
+    for key in ("anyOf", "oneOf"):
+        if key in node:
+            return [found for option in node[key] if option.get("type") != "null"
+                    for found in _options(option)]
     return [node]
 
 
@@ -422,10 +428,33 @@ def kpi_reference() -> str:
     return "\n".join(parts)
 
 
+def price_reference(file: Path = SCENARIOS / "with-mim.yaml") -> str:
+    """Every price a scenario sets (the ROI pair's: ``without-mim.yaml`` only switches the
+    process off), with its range and source as the file writes them."""
+    from simulator.experiment.uncertainty import UncertainInput, price_leaves
+    from simulator.scenario.estimates import Estimate
+    from simulator.scenario.loader import load_scenario
+
+    rows = ["| key | range (a run uses the mode) | source |", "|---|---|---|"]
+    for path, value in price_leaves(load_scenario(file)).items():
+        if isinstance(value, Estimate) and value.uncertain:
+            shown = UncertainInput(path, value.low, value.mode, value.high, value.shape,
+                                   value.source).describe()
+        elif value:
+            shown = f"fixed {float(value):,.4g}"
+        else:
+            continue  # not set (zero): nothing to source
+        source = (value.source if isinstance(value, Estimate) and value.source else
+                  "a count of users; its basis in the file's comment")
+        rows.append(f"| `{path}` | {shown} | {_cell(source)} |")
+    return "\n".join(rows) + "\n"
+
+
 #: The generated parts of pages, by the name their marker gives.
 GENERATORS: dict[str, Callable[[], str]] = {
     "scenario-keys": scenario_reference,
     "kpis": kpi_reference,
+    "prices": price_reference,
 }
 
 

@@ -9,12 +9,24 @@ result into a YAML file that ``mimsim validate`` accepts.
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import asdict
 
 import pandas as pd
 
 from simulator.calibration.fitting import DurationFit
 from simulator.calibration.groups import GroupModel
+from simulator.calibration.history import MIN_RULE_VISITS, PRIOR_VISITS, STAGES, HistoryRule
+from simulator.calibration.learned import (
+    DESK,
+    DESK_STEP_ENDS,
+    PROFILE_PRIOR,
+    Calibration,
+    DeskModel,
+    Learned,
+    written_closure_min,
+)
+from simulator.calibration.paths import MIN_PATH_COUNT, MIN_PATH_TICKETS, PRIOR_TICKETS, PathTable
+from simulator.scenario.routing import PATH_SEPARATOR
 from simulator.scenario.units import format_duration
 
 __all__ = ["assemble", "distribution"]
@@ -26,27 +38,37 @@ def _duration(minutes: float) -> str:
     return format_duration(round(max(minutes, 0.0), 3))
 
 
-def distribution(spec: dict[str, Any]) -> dict[str, Any]:
+#: Plain data for the YAML writer (a section of the scenario).
+Plain = dict[str, object]
+
+
+def _number(value: object) -> float:
+    assert isinstance(value, int | float)
+    return float(value)
+
+
+def distribution(spec: dict[str, object]) -> Plain:
     """A fitted distribution (minutes) in the scenario language (durations with units)."""
     kind = spec["dist"]
     if kind == "lognormal":
-        median = max(float(spec["median"]), 0.01)
+        median = max(_number(spec["median"]), 0.01)
         return {"dist": kind, "median": _duration(median),
-                "p90": _duration(max(float(spec["p90"]), median * 1.001))}
+                "p90": _duration(max(_number(spec["p90"]), median * 1.001))}
     if kind in ("gamma", "weibull"):
-        return {"dist": kind, "shape": round(float(spec["shape"]), 4),
-                "scale": _duration(max(float(spec["scale"]), 0.01))}
+        return {"dist": kind, "shape": round(_number(spec["shape"]), 4),
+                "scale": _duration(max(_number(spec["scale"]), 0.01))}
     if kind == "empirical":
-        return {"dist": kind, "quantiles": {level: _duration(value)
-                                            for level, value in spec["quantiles"].items()}}
-    return {"dist": "fixed", "value": _duration(max(float(spec["value"]), 0.01))}
+        quantiles = spec["quantiles"]
+        assert isinstance(quantiles, dict)
+        return {"dist": kind, "quantiles": {level: _duration(value) for level, value in quantiles.items()}}
+    return {"dist": "fixed", "value": _duration(max(_number(spec["value"]), 0.01))}
 
 
 def _clock(hour: int) -> str:
     return f"{hour:02d}:00"
 
 
-def _team(model: GroupModel) -> dict[str, Any]:
+def _team(model: GroupModel) -> Plain:
     shifts = []
     for kind, span in zip(("weekday", "weekend"), model.hours, strict=True):
         if span is not None and model.slots.get(kind, 0) > 0:
@@ -57,8 +79,8 @@ def _team(model: GroupModel) -> dict[str, Any]:
     return {"at_shift_end": "handover", "roster": shifts}
 
 
-def _group_flow(model: GroupModel) -> dict[str, Any]:
-    flow: dict[str, Any] = {"handling": distribution(model.handling.spec)}
+def _group_flow(model: GroupModel) -> Plain:
+    flow: Plain = {"handling": distribution(model.handling.spec)}
     if model.handling_by_priority:
         flow["handling_by_priority"] = {name: distribution(fit.spec)
                                         for name, fit in model.handling_by_priority.items()}
@@ -75,11 +97,44 @@ def _group_flow(model: GroupModel) -> dict[str, Any]:
     transfer = {team: round(p, 5) for team, p in model.transfer.items() if round(p, 5) > 0}
     if transfer:
         flow["transfer"] = transfer
-    if model.wait is not None and model.p_wait > 0:
-        flow["waiting_on_user"] = {"probability": round(model.p_wait, 5),
-                                   "duration": distribution(model.wait.spec),
-                                   "after_share": round(model.wait_after_share, 3)}
+    if model.history:
+        flow["transfer_by_history"] = [_rule(rule) for rule in model.history]
+    if model.wait is not None and max(model.p_wait, model.p_wait_when_transferred or 0.0,
+                                      model.p_wait_after_transfer or 0.0) > 0:
+        wait: Plain = {"probability": round(model.p_wait, 5), "duration": distribution(model.wait.spec),
+                       "after_share": round(model.wait_after_share, 3)}
+        for key, chance in (("probability_when_transferred", model.p_wait_when_transferred),
+                            ("probability_after_transfer", model.p_wait_after_transfer)):
+            if chance is not None:
+                wait[key] = round(chance, 5)
+        flow["waiting_on_user"] = wait
     return flow
+
+
+def _rule(rule: HistoryRule) -> Plain:
+    handoffs: object = f"{rule.handoffs}+" if rule.handoffs == STAGES - 1 else rule.handoffs
+    written: Plain = {} if rule.came_from is None else {"came_from": rule.came_from}
+    if rule.priority is not None:
+        written["priority"] = rule.priority
+    return {**written, "handoffs": handoffs, "transfer": rule.transfer}
+
+
+def _path_rule(table: PathTable) -> Plain:
+    written: Plain = {"first": table.first}
+    if table.priority is not None:
+        written["priority"] = table.priority
+    paths = {f" {PATH_SEPARATOR} ".join(path): share for path, share in table.paths.items()}
+    return {**written, "paths": paths}
+
+
+def _paths_comment(tables: tuple[PathTable, ...]) -> str:
+    tickets = sum(table.tickets for table in tables)
+    listed = sum(table.tickets * sum(table.paths.values()) for table in tables)
+    return (f"routing by whole paths (--routing paths): per first group × priority from "
+            f"{MIN_PATH_TICKETS} finished tickets on (rarer priorities together), the paths the updates "
+            f"show at least {MIN_PATH_COUNT} times, each with its count over the tickets + "
+            f"{PRIOR_TICKETS:.0f}; {listed / max(tickets, 1):.1%} of {tickets} tickets' mass is listed, "
+            f"the rest follows the groups' routing with memory (transfer_by_history)")
 
 
 def _span(hours: tuple[int, int] | None) -> str:
@@ -89,8 +144,8 @@ def _span(hours: tuple[int, int] | None) -> str:
 def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
     path = ("flow", "groups", model.team)
     comments = {("teams", model.team): (
-        f"log groups {', '.join(model.stats['groups'][:12])}"
-        f"{' …' if len(model.stats['groups']) > 12 else ''}: "
+        f"log groups {', '.join(model.stats.groups[:12])}"
+        f"{' …' if len(model.stats.groups) > 12 else ''}: "
         f"{model.visits} visits; on duty {_span(model.hours[0])} weekdays, {_span(model.hours[1])} weekends "
         f"(hours where ≥ 10 % of the peak's people update tickets); agents are ticket slots: "
         f"{model.load['weekday']:.1f} tickets in hand on weekdays (Little), "
@@ -101,22 +156,33 @@ def _group_comments(model: GroupModel) -> dict[tuple[str, ...], str]:
         comments[(*path, "handling_by_priority", name)] = fit.comment()
     kinds = {"handling_when_transferred": (model.handling_when_transferred,
                                            model.handling_when_transferred_by_priority,
-                                           f"the {model.stats['transferred']:.0%} of visits that hand the "
+                                           f"the {model.stats.transferred:.0%} of visits that hand the "
                                            f"ticket on to another group (and those open at the export)"
-                                           f"{_hidden(model.stats['hidden'][0])}"),
+                                           f"{_hidden(model.stats.hidden[0])}"),
              "handling_after_transfer": (model.handling_after_transfer,
                                          model.handling_after_transfer_by_priority,
-                                         f"the {model.stats['after_transfer']:.0%} of visits that came from "
+                                         f"the {model.stats.after_transfer:.0%} of visits that came from "
                                          f"another group and do not hand the ticket on"
-                                         f"{_hidden(model.stats['hidden'][1])}")}
+                                         f"{_hidden(model.stats.hidden[1])}")}
     for key, (pooled, by_priority, which) in kinds.items():
         if pooled is not None:
             comments[(*path, key)] = f"on-duty minutes outside pauses of {which}: {pooled.comment()}"
         for name, fit in by_priority.items():
             comments[(*path, f"{key}_by_priority", name)] = fit.comment()
+    if model.history:
+        comments[(*path, "transfer")] = "shares of the visible hand-offs (where no rule below matches)"
+        comments[(*path, "transfer_by_history")] = (
+            f"routing with memory: per hand-offs so far (and per previous group, else per priority, "
+            f"from {MIN_RULE_VISITS} visits on), shrunk towards the coarser shares by {PRIOR_VISITS:g} "
+            f"pseudo-visits; visits per "
+            f"rule: {', '.join(str(rule.visits) for rule in model.history)}")
     if model.wait is not None:
+        by_kind = "".join(f", {chance:.1%} of those that {kind}" for kind, chance in (
+            ("hand the ticket on", model.p_wait_when_transferred),
+            ("came from another group", model.p_wait_after_transfer)) if chance is not None)
         comments[(*path, "waiting_on_user")] = (f"{model.p_wait:.1%} of visits wait on the user or a "
-                                                f"vendor; wait length {model.wait.comment()}")
+                                                f"vendor{' (the usual ones)' if by_kind else ''}{by_kind}; "
+                                                f"wait length {model.wait.comment()}")
     return comments
 
 
@@ -135,108 +201,161 @@ def _which(model: GroupModel) -> str:
     return f" of the visits that neither {' nor '.join(parts)}" if parts else ""
 
 
-def _fit_report(fit: DurationFit | None) -> dict[str, Any] | None:
+def _fit_report(fit: DurationFit | None) -> Plain | None:
     if fit is None:
         return None
     return {"chosen": fit.name, "ks": fit.ks, "n": fit.n, "censored": fit.n_censored}
 
 
-def _priorities(learned: dict[str, Any]) -> dict[str, Any]:
-    names = list(learned["priorities"])
-    for row in learned["matrix"]:
+def _priorities(learned: Learned) -> Plain:
+    names = list(learned.priorities)
+    for row in learned.matrix:
         names.extend(name for name in row if name not in names)
-    return {name: ({"resolution": _duration(learned["sla"][name]["resolution_min"])}
-                   if name in learned["sla"] else {}) for name in names}
+    return {name: ({"resolution": _duration(learned.sla[name].resolution_min)}
+                   if name in learned.sla else {}) for name in names}
 
 
-def assemble(learned: dict[str, Any], comments: dict[tuple[str, ...], str]) -> Any:
-    """The :class:`~simulator.calibration.learn.Calibration` of the learned figures."""
-    from simulator.calibration.learn import DESK, Calibration
+def _streams(learned: Learned) -> Plain:
+    """One arrival stream per priority."""
+    streams: Plain = {}
+    for name in learned.priorities:
+        volume = learned.volume * learned.mix[name]
+        if volume > 0:
+            streams[name] = {"volume": f"{volume:.4g}/day", "weekly": learned.weekly_by_priority[name],
+                             "impact_urgency": learned.cells[name]}
+    return streams
 
-    groups: list[GroupModel] = learned["groups"]
-    desk = learned["desk"]
-    start: pd.Timestamp = learned["start"]
-    warmup = pd.Timedelta(days=learned["warmup_days"])
-    days = (learned["end"] - start) / pd.Timedelta(days=1)
-    streams = {}
-    for name in learned["priorities"]:
-        volume = learned["volume"] * learned["mix"][name]
-        if volume <= 0:
-            continue
-        streams[name] = {"volume": f"{volume:.4g}/day", "weekly": learned["weekly"],
-                         "impact_urgency": learned["cells"][name]}
-    overall_fcr = sum(learned["mix"][p] * desk["fcr"][p] for p in learned["priorities"])
-    flow: dict[str, Any] = {"desk": {
-        "team": DESK, "handling": distribution(desk["handling"]),
-        "first_contact_resolution": round(overall_fcr, 5),
-        "first_contact_resolution_by_category": {p: round(v, 5) for p, v in desk["fcr"].items()
-                                                 if p in streams},
-        "escalation": next(iter(desk["escalation"].values())),
-        "escalation_by_category": {p: v for p, v in desk["escalation"].items() if p in streams}},
-        "groups": {model.team: _group_flow(model) for model in groups}}
-    reopen_share, reopen_fit = learned["reopen"]
-    if reopen_share > 0:
-        delay = distribution(reopen_fit.spec) if reopen_fit is not None else \
-            {"dist": "lognormal", "median": "1d", "p90": "4d"}
-        flow["reopen"] = {"probability": round(reopen_share, 5), "delay": delay}
-        comments[("flow", "reopen")] = (f"{reopen_share:.2%} of resolved incidents reopened; delay: "
-                                        + (reopen_fit.comment() if reopen_fit is not None
-                                           else "[assumption] median 1 day (too few reopenings seen)"))
-    if learned["closure_min"] > 0:
-        flow["closure_delay"] = _duration(max(math.floor(learned["closure_min"] / 60.0), 1) * 60.0)
+
+def _desk_flow(learned: Learned, streams: Plain) -> Plain:
+    desk = learned.desk
+    overall_fcr = sum(learned.mix[p] * desk.fcr[p] for p in learned.priorities)
+    handling = distribution(desk.handling.spec) if desk.handling is not None else \
+        distribution({"dist": "fixed", "value": 5.0})
+    resolved = {} if desk.resolved_handling is None else \
+        {"handling_when_resolved": distribution(desk.resolved_handling.spec)}
+    return {"team": DESK, "handling": handling, **resolved,
+            "first_contact_resolution": round(overall_fcr, 5),
+            "first_contact_resolution_by_category": {p: round(v, 5) for p, v in desk.fcr.items()
+                                                     if p in streams},
+            "escalation": next(iter(desk.escalation.values())),
+            "escalation_by_category": {p: v for p, v in desk.escalation.items() if p in streams}}
+
+
+def _flow(learned: Learned, streams: Plain, comments: dict[tuple[str, ...], str]) -> Plain:
+    flow: Plain = {"desk": _desk_flow(learned, streams),
+                   "groups": {model.team: _group_flow(model) for model in learned.groups}}
+    if learned.paths:
+        flow["paths"] = [_path_rule(table) for table in learned.paths]
+        comments[("flow", "paths")] = _paths_comment(learned.paths)
+    reopen = learned.reopen
+    if reopen.probability > 0:
+        spec = reopen.delay.spec if reopen.delay is not None else reopen.assumed
+        assert spec is not None
+        flow["reopen"] = {"probability": round(reopen.probability, 5), "delay": distribution(spec)}
+        within = ("" if reopen.within_closure >= 0.9995 else
+                  f", divided by the {reopen.within_closure:.0%} of delays shorter than the closure "
+                  f"delay (a ticket is reopened only before it closes)")
+        delay_note = (reopen.delay.comment() if reopen.delay is not None else
+                      f"[assumption] lognormal, median {_duration(float(spec['median']))} "  # type: ignore[arg-type]
+                      f"(the log has no reopen times)")
+        comments[("flow", "reopen")] = (f"{reopen.observed:.2%} of resolved incidents reopened{within}; "
+                                        f"delay: {delay_note}")
+    if learned.closure_min > 0:
+        flow["closure_delay"] = _duration(written_closure_min(learned.closure_min))
         comments[("flow", "closure_delay")] = (f"median resolved → closed "
-                                               f"{learned['closure_min'] / 60.0:.1f} h: whole hours here, "
+                                               f"{learned.closure_min / 60.0:.1f} h: whole hours here, "
                                                f"the hourly auto-close job adds the rest")
-    teams: dict[str, Any] = {DESK: {"agents": desk["agents"]}}
-    teams.update({model.team: _team(model) for model in groups})
-    scenario = {
-        "name": learned["name"],
-        "description": f"Learned by `mimsim calibrate` from {learned['source']} "
-                       f"({learned['n_incidents']} incidents opened {start.date()} to "
-                       f"{(learned['end'] - pd.Timedelta(days=1)).date()}).",
-        "run": {"start": (start - warmup).isoformat(),
-                "horizon": _duration((days + learned["warmup_days"]) * 1440),
-                "warmup": _duration(learned["warmup_days"] * 1440), "replications": 10, "seed": 1},
-        "priorities": _priorities(learned),
-        "priority_matrix": learned["matrix"],
-        "arrivals": streams, "teams": teams, "flow": flow,
-    }
+    return flow
+
+
+def _desk_comment(desk: DeskModel) -> str:
+    if desk.handling is None or desk.step_end is None:
+        return "[assumption] 5 minutes to log a ticket (no logging or first-response time in the log)"
+    return f"{DESK_STEP_ENDS[desk.step_end]}: {desk.handling.comment()}"
+
+
+def _comments(learned: Learned, days: float) -> dict[tuple[str, ...], str]:
+    comments: dict[tuple[str, ...], str] = {("flow", "desk", "handling"): _desk_comment(learned.desk)}
+    if learned.desk.resolved_handling is not None:
+        comments[("flow", "desk", "handling_when_resolved")] = (
+            f"opened → resolved of the incidents never assigned to a group: "
+            f"{learned.desk.resolved_handling.comment()}")
     comments.update({
-        ("run",): f"the log's active period, after {learned['warmup_days']} days of warm-up from empty",
-        ("arrivals",): (f"one stream per priority: {learned['volume']:.1f} incidents a day in all "
-                        f"over {days:.0f} days; weekly: 7 rows (Mon..Sun) of 24 hourly shares"),
+        ("run",): f"the log's active period, after {learned.warmup_days} days of warm-up from empty",
+        ("arrivals",): (f"one stream per priority: {learned.volume:.1f} incidents a day in all "
+                        f"over {days:.0f} days; weekly: 7 rows (Mon..Sun) of 24 hourly shares, each "
+                        f"priority's own shrunk towards all incidents' by {PROFILE_PRIOR} pseudo-incidents"),
         ("teams", DESK): (f"[assumption] logging only, 24x7 and never queueing: the log's opening time "
-                          f"is when the desk logged the call ({desk['load']:.2f} busy at the peak hour)"),
+                          f"is when the desk logged the call ({learned.desk.load:.2f} busy at the peak "
+                          f"hour)"),
         ("flow", "desk", "first_contact_resolution"): "share of incidents never assigned to a group",
         ("flow", "desk", "escalation_by_category"): "first assignment group, per priority",
     })
-    for name, sla in learned["sla"].items():
+    for name, sla in learned.sla.items():
         comments[("priorities", name)] = (f"resolution target learned from made_sla (24x7): agrees with "
-                                          f"{sla['agreement']:.1%} of {sla['n']} incidents")
-    for model in groups:
-        comments.update(_group_comments(model))
-    report = {
-        "source": learned["source"], "incidents": learned["n_incidents"],
-        "period": [str(start.date()), str(learned["end"].date())], "problems": learned["problems"],
-        "arrivals": learned["arrivals"], "priority_mix": learned["mix"],
-        "desk": {"fcr_by_priority": desk["fcr"], "agents": desk["agents"]},
-        "routing": learned["routing"], "sla": learned["sla"],
-        "resolution_kaplan_meier": learned["resolution_km"],
-        "groups": {model.team: {
-            "log_groups": model.stats["groups"], "visits": model.visits, "hours": model.hours,
-            "slots": model.slots, "tickets_in_hand": model.load, "people_per_on_duty_hour": model.people,
-            "handling": _fit_report(model.handling), "wait": _fit_report(model.wait),
-            "p_wait": model.p_wait, "resolved_here": model.stats["resolved_here"],
-            "handling_by_priority": {p: _fit_report(f) for p, f in model.handling_by_priority.items()},
-            "handling_when_transferred": _fit_report(model.handling_when_transferred),
-            "handling_when_transferred_by_priority": {
-                p: _fit_report(f) for p, f in model.handling_when_transferred_by_priority.items()},
-            "handling_after_transfer": _fit_report(model.handling_after_transfer),
-            "handling_after_transfer_by_priority": {
-                p: _fit_report(f) for p, f in model.handling_after_transfer_by_priority.items()},
-            "transferred": model.stats["transferred"], "after_transfer": model.stats["after_transfer"],
-            "transfer": model.transfer} for model in groups},
-        "reopen_share": reopen_share,
-        "closure_h": learned["closure_min"] / 60.0 if math.isfinite(learned["closure_min"]) else None,
+                                          f"{sla.agreement:.1%} of {sla.n} incidents")
+    return comments
+
+
+def _group_report(model: GroupModel) -> Plain:
+    return {
+        "log_groups": list(model.stats.groups), "visits": model.visits, "hours": model.hours,
+        "slots": model.slots, "tickets_in_hand": model.load, "people_per_on_duty_hour": model.people,
+        "handling": _fit_report(model.handling), "wait": _fit_report(model.wait),
+        "p_wait": model.p_wait, "p_wait_when_transferred": model.p_wait_when_transferred,
+        "p_wait_after_transfer": model.p_wait_after_transfer, "resolved_here": model.stats.resolved_here,
+        "handling_by_priority": {p: _fit_report(f) for p, f in model.handling_by_priority.items()},
+        "handling_when_transferred": _fit_report(model.handling_when_transferred),
+        "handling_when_transferred_by_priority": {
+            p: _fit_report(f) for p, f in model.handling_when_transferred_by_priority.items()},
+        "handling_after_transfer": _fit_report(model.handling_after_transfer),
+        "handling_after_transfer_by_priority": {
+            p: _fit_report(f) for p, f in model.handling_after_transfer_by_priority.items()},
+        "transferred": model.stats.transferred, "after_transfer": model.stats.after_transfer,
+        "transfer": model.transfer}
+
+
+def _report(learned: Learned) -> Plain:
+    return {
+        "source": learned.source, "incidents": learned.n_incidents,
+        "period": [str(learned.start.date()), str(learned.end.date())], "problems": learned.problems,
+        "arrivals": asdict(learned.arrivals), "priority_mix": learned.mix,
+        "desk": {"fcr_by_priority": learned.desk.fcr, "agents": learned.desk.agents},
+        "routing": asdict(learned.routing),
+        "paths": [{"first": table.first, "priority": table.priority, "tickets": table.tickets,
+                   "distinct_paths": table.distinct, "listed_paths": len(table.paths),
+                   "listed_share": math.fsum(table.paths.values())} for table in learned.paths],
+        "sla": {name: asdict(sla) for name, sla in learned.sla.items()},
+        "resolution_kaplan_meier": {name: asdict(summary) for name, summary in learned.resolution.items()},
+        "groups": {model.team: _group_report(model) for model in learned.groups},
+        "columns": {"used": learned.columns.used, "not_used": learned.columns.unused},
+        "reopen_share": learned.reopen.observed, "reopen_probability": learned.reopen.probability,
+        "closure_h": learned.closure_min / 60.0 if math.isfinite(learned.closure_min) else None,
     }
-    return Calibration(scenario, comments, report)
+
+
+def assemble(learned: Learned) -> Calibration:
+    """The scenario (plain data), its comments and the report of what was learned."""
+    start = learned.start
+    warmup = pd.Timedelta(days=learned.warmup_days)
+    days = (learned.end - start) / pd.Timedelta(days=1)
+    streams = _streams(learned)
+    comments = _comments(learned, days)
+    flow = _flow(learned, streams, comments)
+    teams: Plain = {DESK: {"agents": learned.desk.agents}}
+    teams.update({model.team: _team(model) for model in learned.groups})
+    scenario: Plain = {
+        "name": learned.name,
+        "description": f"Learned by `mimsim calibrate` from {learned.source} "
+                       f"({learned.n_incidents} incidents opened {start.date()} to "
+                       f"{(learned.end - pd.Timedelta(days=1)).date()}).",
+        "run": {"start": (start - warmup).isoformat(),
+                "horizon": _duration((days + learned.warmup_days) * 1440),
+                "warmup": _duration(learned.warmup_days * 1440), "replications": 10, "seed": 1},
+        "priorities": _priorities(learned),
+        "priority_matrix": learned.matrix,
+        "arrivals": streams, "teams": teams, "flow": flow,
+    }
+    for model in learned.groups:
+        comments.update(_group_comments(model))
+    return Calibration(scenario, comments, _report(learned), learned)

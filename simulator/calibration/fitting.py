@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["KS_GOOD_ENOUGH", "DurationFit", "fit_durations", "kaplan_meier", "km_quantiles"]
+__all__ = ["KS_GOOD_ENOUGH", "DurationFit", "fit_durations", "kaplan_meier", "km_quantiles", "share_below"]
 
 #: A fitted curve is used when it never strays further than this from the data's distribution.
 KS_GOOD_ENOUGH = 0.05
@@ -78,6 +78,7 @@ class DurationFit:
     ks: dict[str, float]  # candidate → KS distance to the Kaplan–Meier curve
     n: int
     n_censored: int
+    scale: float = 1.0  # times the fitted durations (calibrate --refine); 1: as fitted
 
     def comment(self) -> str:
         """One line for the scenario file: the choice, its fit, and what it beat."""
@@ -85,10 +86,27 @@ class DurationFit:
                                                                            key=lambda item: item[1])
                            if name != self.name)
         censored = f", {self.n_censored} censored" if self.n_censored else ""
+        scaled = "" if self.scale == 1.0 else f"; then × {self.scale:.3g} by simulation (--refine)"
         if self.name == "empirical":
             return (f"empirical (Kaplan–Meier quantiles): no curve within KS {KS_GOOD_ENOUGH} "
-                    f"({others}); n={self.n}{censored}")
-        return f"{self.name}: KS {self.ks[self.name]:.3f} (vs {others}); n={self.n}{censored}"
+                    f"({others}); n={self.n}{censored}{scaled}")
+        return f"{self.name}: KS {self.ks[self.name]:.3f} (vs {others}); n={self.n}{censored}{scaled}"
+
+    def share_below(self, minutes: float) -> float:
+        """The share of durations shorter than ``minutes`` (the distribution function there)."""
+        return share_below(self.spec, minutes)
+
+    def scaled(self, factor: float) -> DurationFit:
+        """The same distribution with every duration × ``factor`` (the shape kept)."""
+        spec = dict(self.spec)
+        for key in ("median", "p90", "scale", "value"):
+            if key in spec:
+                spec[key] = float(spec[key]) * factor  # type: ignore[arg-type]
+        if "quantiles" in spec:
+            quantiles = spec["quantiles"]
+            assert isinstance(quantiles, dict)
+            spec["quantiles"] = {level: float(value) * factor for level, value in quantiles.items()}
+        return replace(self, spec=spec, scale=self.scale * factor)
 
 
 def _ks(frozen: stats.rv_continuous, times: np.ndarray, cdf: np.ndarray) -> float:
@@ -169,3 +187,25 @@ def fit_durations(values: np.ndarray, censored: np.ndarray | None = None) -> Dur
     tail = fitted.get(best) if best is not None else None
     return DurationFit("empirical", _empirical(values, censored, tail), ks, len(values),
                        int(censored.sum()))
+
+
+def share_below(spec: dict[str, object], minutes: float) -> float:
+    """The distribution function of a fitted distribution (:attr:`DurationFit.spec`) at ``minutes``."""
+    def number(key: str) -> float:
+        value = spec[key]
+        assert isinstance(value, int | float)
+        return float(value)
+
+    kind = spec["dist"]
+    if kind == "lognormal":
+        median, p90 = number("median"), number("p90")
+        sigma = max(math.log(max(p90, median * 1.001) / median), 1e-9) / stats.norm.ppf(0.9)
+        return float(stats.lognorm(sigma, scale=median).cdf(minutes))
+    if kind in ("gamma", "weibull"):
+        return float(_CANDIDATES[str(kind)](number("shape"), scale=number("scale")).cdf(minutes))
+    if kind == "empirical":
+        quantiles = spec["quantiles"]
+        assert isinstance(quantiles, dict)
+        levels, values = zip(*sorted((float(k), float(v)) for k, v in quantiles.items()), strict=True)
+        return float(np.interp(minutes, values, levels, left=0.0, right=1.0))
+    return 1.0 if number("value") < minutes else 0.0

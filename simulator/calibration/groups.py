@@ -27,20 +27,25 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from simulator.calibration.fitting import DurationFit, fit_durations
+from simulator.calibration.history import HistoryRule, RoutingStats, learn_history
 from simulator.calibration.onduty import OnDuty, activity_profile, learn_on_duty
+from simulator.calibration.paths import PathTable, learn_paths
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import Visits
 
-__all__ = ["OTHER", "GroupModel", "learn_groups", "team_name"]
+__all__ = ["OTHER", "ROUTINGS", "GroupModel", "GroupStats", "learn_groups", "pooled_groups", "team_name"]
 
 OTHER = "other"
+#: How calibrate learns routing: with memory (``history``), by whole observed paths with routing with
+#: memory for the rest (``paths``), or a memoryless matrix scaled to the counted hand-offs
+#: (``counted``) or as the updates show them (``visible``).
+ROUTINGS = ("history", "paths", "counted", "visible")
 #: A priority gets its own handling time in a group from this many visits on.
 MIN_VISITS_PER_PRIORITY = 200
 #: Visits that end in a transfer get their own handling time from this many on (and as many
@@ -56,19 +61,35 @@ def team_name(group: str) -> str:
     return "group_" + (_NAME.sub("_", str(group)).strip("_") or "unnamed")
 
 
-@dataclass
+#: A group's on-duty hours: (weekdays, weekends), each (start hour, end hour) or None when off.
+Hours = tuple[tuple[int, int] | None, tuple[int, int] | None]
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Figures about a group's visits, for comments and the report."""
+
+    groups: tuple[str, ...]  # the log's groups pooled into this team
+    resolved_here: float  # share of visits that ended in the final resolution
+    transferred: float  # share that handed the ticket on
+    hidden: tuple[float, float]  # hand-offs modelled beyond the visible ones, per visible one: out, in
+    after_transfer: float  # share that came from another group and did not hand the ticket on
+    work_median_min: float
+
+
+@dataclass(frozen=True)
 class GroupModel:
     """What was learned about one (pooled) group."""
 
     team: str
-    hours: tuple[tuple[int, int] | None, tuple[int, int] | None]
+    hours: Hours
     handling: DurationFit  # visits that do not end in a transfer (all visits if not split)
     handling_by_priority: dict[str, DurationFit]
     handling_when_transferred: DurationFit | None  # visits that hand the ticket on to another group
     handling_when_transferred_by_priority: dict[str, DurationFit]
     handling_after_transfer: DurationFit | None  # other visits that began with a transfer in
     handling_after_transfer_by_priority: dict[str, DurationFit]
-    p_wait: float
+    p_wait: float  # share of the visits that wait on the user (of the usual kind, where kinds differ)
     wait: DurationFit | None
     wait_after_share: float
     transfer: dict[str, float]
@@ -76,7 +97,10 @@ class GroupModel:
     load: dict[str, float]  # mean tickets in hand while on duty
     people: float  # mean distinct resolvers active per on-duty weekday hour
     visits: int
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: GroupStats
+    history: tuple[HistoryRule, ...] = ()  # routing with memory (``--routing history``)
+    p_wait_when_transferred: float | None = None  # share of the visits that hand the ticket on that wait
+    p_wait_after_transfer: float | None = None  # of the others that came from another group
 
 
 def pooled_groups(visits: pd.DataFrame, n_groups: int) -> list[str]:
@@ -96,7 +120,7 @@ def _on_duty_minutes(clock: OnDuty, code: np.ndarray, visits: pd.DataFrame, paus
 
 
 def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted: pd.Series
-               ) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+               ) -> tuple[dict[str, dict[str, float]], RoutingStats]:
     """Transfer probabilities: where tickets go from the visible hand-offs, how often from the counts.
 
     A quarter of the updates are missing from a ServiceNow log, so some hand-offs are never
@@ -148,11 +172,10 @@ def _transfers(visits: pd.DataFrame, teams: list[str], entry: pd.Series, counted
     # into it (for the handling times of those visits, see :func:`_handling`).
     out_ratio = matrix.sum(axis=1) / np.maximum(base.sum(axis=1), 1e-12) - 1.0
     in_ratio = (stays @ matrix) / np.maximum(stays @ base, 1e-12) - 1.0
-    return result, {"visible_per_ticket": changes(1.0), "model_per_ticket": changes(factor),
-                    "counted_per_ticket": float(counted.mean()) if len(counted) else math.nan,
-                    "counted_share_none": 1.0 - target, "factor": factor,
-                    "hidden_out": dict(zip(teams, np.maximum(out_ratio, 0.0).tolist(), strict=True)),
-                    "hidden_in": dict(zip(teams, np.maximum(in_ratio, 0.0).tolist(), strict=True))}
+    return result, RoutingStats(
+        changes(1.0), changes(factor), float(counted.mean()) if len(counted) else math.nan, 1.0 - target,
+        factor, dict(zip(teams, np.maximum(out_ratio, 0.0).tolist(), strict=True)),
+        dict(zip(teams, np.maximum(in_ratio, 0.0).tolist(), strict=True)))
 
 
 def _in_hand(visits: pd.DataFrame, pauses: pd.DataFrame, hours: pd.DatetimeIndex) -> np.ndarray:
@@ -186,11 +209,32 @@ class _Context:
 _CLASSES = {"weekday": range(5), "weekend": range(5, 7)}
 
 
-def _on_duty_hours(log: RealLog, pooled: dict[str, str], teams: list[str],
-                   window: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[list[Any], pd.DataFrame | None]:
+#: Without resolver names, a group's hours come from when it resolves tickets, from this many on.
+MIN_RESOLUTIONS_FOR_HOURS = 100
+
+
+def _hours_from_resolutions(visits: pd.DataFrame, teams: list[str],
+                            window: tuple[pd.Timestamp, pd.Timestamp]) -> list[Hours]:
+    """Each group's hours from the hours of the week its resolutions fall in (a log without resolver
+    names: one row per incident); the assumed office hours where it resolved too few tickets."""
+    resolved = visits[visits["resolved_here"].to_numpy(dtype=bool)]
+    hours = []
+    for team in teams:
+        mine = resolved[resolved["team"] == team]
+        if len(mine) < MIN_RESOLUTIONS_FOR_HOURS:
+            hours.append(learn_on_duty(None))
+            continue
+        frame = pd.DataFrame({"time": mine["exit"].to_numpy(), "resolver": np.arange(len(mine))})
+        profile = activity_profile(frame, pd.Series(team, index=frame.index), *window)
+        hours.append(learn_on_duty(profile.loc[team].to_numpy() if team in profile.index else None))
+    return hours
+
+
+def _on_duty_hours(log: RealLog, visits: pd.DataFrame, pooled: dict[str, str], teams: list[str],
+                   window: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[list[Hours], pd.DataFrame | None]:
     updates = log.updates
     if updates is None or not updates["resolver"].notna().any():
-        return [learn_on_duty(None) for _ in teams], None
+        return _hours_from_resolutions(visits, teams, window), None
     update_group = updates.groupby("case_id", sort=False)["group"].ffill()
     update_team = update_group.map(pooled)
     update_team[update_group.notna() & update_team.isna()] = OTHER  # before any group: no one's
@@ -280,7 +324,7 @@ def _handling(context: _Context, mine: np.ndarray, hidden: tuple[float, float] =
     return (*_fits(context, stayed), moved, came)
 
 
-def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
+def _group(context: _Context, team: str, hours: Hours, transfer: dict[str, float],
            profile: pd.DataFrame | None, hidden: tuple[float, float]) -> GroupModel:
     visits, pauses = context.visits, context.pauses
     mine = (visits["team"] == team).to_numpy()
@@ -297,23 +341,51 @@ def _group(context: _Context, team: str, hours: Any, transfer: dict[str, float],
     if profile is not None and team in profile.index and open_hours.any():
         people = float(profile.loc[team].to_numpy()[:120][open_hours].mean())
     work = visits.loc[mine, "work_min"].to_numpy()
+    p_wait, p_wait_moved, p_wait_came = _wait_chances(visits, mine)
+    if p_wait_moved is not None:  # the hand-offs the updates do not show take no time, and no wait
+        p_wait_moved /= 1.0 + hidden[0]
     return GroupModel(
         team, hours, handling, by_priority, moved, moved_by_priority, came, came_by_priority,
-        float((visits.loc[mine, "n_waits"] > 0).mean()), wait_fit, after, transfer, slots, load, people,
+        p_wait, wait_fit, after, transfer, slots, load, people,
         int(mine.sum()),
-        {"groups": sorted({str(g) for g in visits.loc[mine, "group"].unique()}),
-         "resolved_here": float(visits.loc[mine, "resolved_here"].mean()),
-         "transferred": float(visits.loc[mine, "transferred"].mean()), "hidden": hidden,
-         "after_transfer": float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
-         "work_median_min": float(np.median(work)) if len(work) else math.nan})
+        GroupStats(tuple(sorted({str(g) for g in visits.loc[mine, "group"].unique()})),
+                   float(visits.loc[mine, "resolved_here"].mean()),
+                   float(visits.loc[mine, "transferred"].mean()), hidden,
+                   float((visits["after_transfer"] & ~visits["transferred"])[mine].mean()),
+                   float(np.median(work)) if len(work) else math.nan),
+        p_wait_when_transferred=p_wait_moved, p_wait_after_transfer=p_wait_came)
+
+
+def _wait_chances(visits: pd.DataFrame, mine: np.ndarray) -> tuple[float, float | None, float | None]:
+    """The share of a group's visits that wait on the user: of those that neither hand the ticket
+    on nor came from another group, of those that hand it on, and of the others that came from
+    another group — each kind apart from :data:`MIN_VISITS_PER_OUTCOME` visits on (None where not)."""
+    waited = (visits["n_waits"] > 0).to_numpy()
+    transferred = visits["transferred"].to_numpy(dtype=bool)
+    after = visits["after_transfer"].to_numpy(dtype=bool)
+    moved, came = mine & transferred, mine & after & ~transferred
+    usual = mine & ~transferred & ~after
+
+    def share(chosen: np.ndarray) -> float | None:
+        return float(waited[chosen].mean()) if chosen.sum() >= MIN_VISITS_PER_OUTCOME else None
+
+    p_moved, p_came, p_usual = share(moved), share(came), share(usual)
+    if p_usual is None:
+        return float(waited[mine].mean()), p_moved, p_came
+    return p_usual, p_moved, p_came
 
 
 def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Timestamp, pd.Timestamp],
-                 entry: pd.Series, routing: str = "counted") -> tuple[list[GroupModel], dict[str, Any]]:
+                 entry: pd.Series, routing: str = "history", desk: str = "service_desk"
+                 ) -> tuple[list[GroupModel], list[str], RoutingStats, tuple[PathTable, ...]]:
     """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team.
 
-    ``routing="counted"`` scales the visible hand-offs up to the log's reassignment counts
-    (see :func:`_transfers`); ``"visible"`` keeps the hand-offs the updates show.
+    ``routing`` (:data:`ROUTINGS`): ``"history"`` learns routing with memory, scaled to the
+    log's reassignment counts stage by stage (:mod:`simulator.calibration.history`);
+    ``"counted"`` a memoryless matrix scaled to the counts (see :func:`_transfers`);
+    ``"visible"`` a memoryless matrix of the hand-offs the updates show; ``"paths"`` the
+    paths tickets took (:mod:`simulator.calibration.paths`, returned last), with routing
+    with memory of the visible hand-offs for the tickets that draw none.
     """
     visits = cut.visits.copy()
     top = pooled_groups(visits, n_groups)
@@ -326,9 +398,12 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     earlier = ordered["case_id"].shift(1) == ordered["case_id"]
     # came from another team (the first group's visit came from the desk)
     visits["after_transfer"] = (earlier & (ordered["team"].shift(1) != ordered["team"])).reindex(visits.index)
+    if routing == "history":  # hand-offs counted but not seen are taken to come first (see _group)
+        hidden = cut.hidden_reassignments.reindex(visits["case_id"]).fillna(0).to_numpy() > 0
+        visits["after_transfer"] |= hidden & (visits["step"] == 0).to_numpy()
     teams = [pooled[group] for group in top] + ([OTHER] if (visits["team"] == OTHER).any() else [])
     code_of = {team: i for i, team in enumerate(teams)}
-    hours, profile = _on_duty_hours(log, pooled, teams, window)
+    hours, profile = _on_duty_hours(log, visits, pooled, teams, window)
     clock = OnDuty.from_hours(hours)
     code = visits["team"].map(code_of).to_numpy(dtype=int)
     pauses = cut.pauses.merge(visits[["case_id", "step", "team"]], on=["case_id", "step"])
@@ -341,12 +416,22 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
         pd.date_range(window[0], window[1], freq="h", inclusive="left"),
         (window[1] - window[0]) / pd.Timedelta(days=7), log.sample_fraction)
     counted = log.incidents.loc[log.incidents["first_group"].notna(), "n_reassigned"].dropna()
-    if routing == "visible":
+    if routing in ("visible", "paths"):
         counted = counted.iloc[:0]  # no counts to match: the visible hand-offs as they are
-    transfers, routing_stats = _transfers(visits, teams, entry, counted)
-    models = [_group(context, team, hours[code_of[team]], transfers[team], profile,
-                     (routing_stats["hidden_out"][team], routing_stats["hidden_in"][team])) for team in teams]
-    return models, {"teams": teams, "routing": routing_stats}
+    rules: dict[str, tuple[HistoryRule, ...]] = {}
+    if routing in ("history", "paths"):
+        # like the visits it learns from, the counts of incidents still open are not final: left out
+        finished = counted[log.incidents.loc[counted.index, "resolved"].notna().to_numpy()]
+        history = learn_history(visits, teams, log.incidents["priority"], finished, desk)
+        transfers, routing_stats, rules = history.transfer, history.stats, history.rules
+    else:
+        transfers, routing_stats = _transfers(visits, teams, entry, counted)
+    models = [replace(_group(context, team, hours[code_of[team]], transfers[team], profile,
+                             (routing_stats.hidden_out[team],
+                              0.0 if routing == "history" else routing_stats.hidden_in[team])),
+                      history=rules.get(team, ())) for team in teams]
+    paths = learn_paths(visits, log.incidents["priority"]) if routing == "paths" else ()
+    return models, teams, routing_stats, paths
 
 
 def _after_share(clock: OnDuty, code: int, visits: pd.DataFrame, first_waits: pd.DataFrame) -> float:

@@ -1,5 +1,8 @@
 """Calibration layer: learn a mimsim scenario from a real incident log.
 
+:func:`learn` measures the log and returns a typed :class:`~simulator.calibration.learned.Learned`;
+:func:`calibrate` is :func:`learn` followed by
+:func:`~simulator.calibration.assemble.assemble`, which writes it as a scenario.
 What is learned, and from what (docs/calibration.md says why):
 
 * **arrivals** — volume per day over the log's active period (days from the first to
@@ -22,40 +25,53 @@ What is learned, and from what (docs/calibration.md says why):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from simulator.calibration.fitting import DurationFit, fit_durations
-from simulator.calibration.groups import learn_groups, team_name
+from simulator.calibration.assemble import assemble
+from simulator.calibration.columns import column_use
+from simulator.calibration.fitting import DurationFit, fit_durations, km_quantiles, share_below
+from simulator.calibration.groups import OTHER, learn_groups, pooled_groups, team_name
+from simulator.calibration.learned import (
+    DESK,
+    DESK_STEP_ENDS,
+    PROFILE_PRIOR,
+    ArrivalStats,
+    Calibration,
+    DeskModel,
+    Learned,
+    ReopenModel,
+    ResolutionSummary,
+    SlaTarget,
+    written_closure_min,
+)
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import cut_visits
 
-__all__ = ["DESK", "Calibration", "active_period", "calibrate", "priority_names"]
+__all__ = ["DESK", "Calibration", "active_period", "calibrate", "learn", "priority_names"]
 
-DESK = "service_desk"
 WARMUP_DAYS = 14
 _DAY = pd.Timedelta(days=1)
 #: Candidate SLA resolution targets (minutes): 1 h to 30 days.
 _SLA_CANDIDATES = [60.0 * h for h in (1, 2, 4, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 720)]
 
 
-@dataclass
-class Calibration:
-    """A learned scenario (plain data, durations in minutes), comments for its file, and a report."""
-
-    scenario: dict[str, Any]
-    comments: dict[tuple[str, ...], str]
-    report: dict[str, Any] = field(default_factory=dict)
+#: Priority names tools use, highest first (Jira's and the usual words), for ordering them.
+PRIORITY_WORDS = ("blocker", "critical", "highest", "urgent", "high", "major", "medium", "normal", "moderate",
+                  "minor", "low", "lowest", "trivial")
 
 
 def priority_names(incidents: pd.DataFrame) -> list[str]:
-    """The log's priorities, highest first (``P1`` before ``P2``; ``unknown`` last)."""
+    """The log's priorities, highest first (``P1`` before ``P2``; ``Highest`` before ``High``
+    before ``Medium``; other names alphabetically; ``unknown`` last)."""
     def key(name: str) -> tuple[int, float, str]:
         digits = name[1:] if name.startswith("P") and name[1:].isdigit() else None
-        return (name == "unknown", float(digits) if digits else math.inf, name)
+        word = name.strip().lower()
+        rank = float(digits) if digits else float(PRIORITY_WORDS.index(word)) if word in PRIORITY_WORDS \
+            else math.inf
+        return (name == "unknown", rank, name)
 
     return sorted(incidents["priority"].astype(str).unique(), key=key)
 
@@ -77,21 +93,46 @@ def _round_shares(values: np.ndarray, decimals: int = 5) -> np.ndarray:
     return units / scale
 
 
-def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-              fraction: float) -> tuple[float, list[list[float]], dict[str, Any]]:
+def _mean_week(opened: pd.Series, per_weekday: np.ndarray) -> np.ndarray:
+    """Mean incidents per hour of the week (7 × 24), each weekday averaged over its days."""
+    counts = np.zeros((7, 24))
+    np.add.at(counts, (opened.dt.day_of_week.to_numpy(), opened.dt.hour.to_numpy()), 1)
+    return counts / np.maximum(per_weekday, 1)[:, None]
+
+
+Weekly = list[list[float]]
+
+
+def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, fraction: float,
+              names: list[str]) -> tuple[float, Weekly, dict[str, Weekly], ArrivalStats]:
+    """Volume per day, the weekly profile of all incidents, and each priority's own profile.
+
+    A priority's profile (priorities can keep other hours: monitoring alerts at night) is its
+    own shares shrunk towards all priorities' by :data:`PROFILE_PRIOR` pseudo-incidents (a
+    Dirichlet prior centred on them), so that a rare priority does not get hours without
+    arrivals from chance alone.
+    """
     opened = incidents["opened"]
     days = pd.Series(pd.date_range(start, end, freq="D", inclusive="left"))
     per_weekday = days.dt.day_of_week.value_counts().reindex(range(7), fill_value=0).to_numpy()
-    counts = np.zeros((7, 24))
-    np.add.at(counts, (opened.dt.day_of_week.to_numpy(), opened.dt.hour.to_numpy()), 1)
-    mean_week = counts / np.maximum(per_weekday, 1)[:, None]
-    weekly = _round_shares(mean_week.ravel()).reshape(7, 24)
+    overall = _mean_week(opened, per_weekday)
+    shares = overall / overall.sum()
+    weekly = _round_shares(overall.ravel()).reshape(7, 24)
+    by_priority = {}
+    for name in names:
+        mine = opened[(incidents["priority"] == name).to_numpy()]
+        own = _mean_week(mine, per_weekday)
+        n = len(mine)
+        blended = (n * own / max(own.sum(), 1e-12) + PROFILE_PRIOR * shares) / (n + PROFILE_PRIOR)
+        by_priority[name] = _round_shares(blended.ravel()).reshape(7, 24).tolist()
     volume = len(opened) / len(days) / fraction
-    return volume, weekly.tolist(), {"incidents": len(opened), "days": len(days),
-                                     "per_day": volume, "sample_fraction": fraction}
+    return volume, weekly.tolist(), by_priority, ArrivalStats(len(opened), len(days), volume, fraction)
 
 
-def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, Any], list[list[str]]]:
+Cells = dict[str, dict[int, dict[int, float]]]
+
+
+def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[Cells, list[list[str]]]:
     """Impact × urgency cells per priority, and the matrix (each cell's most common priority).
 
     A log without impact and urgency (or where some priority is never the most common in
@@ -105,7 +146,7 @@ def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, An
         table = known.groupby(["impact", "urgency"])["priority"].agg(lambda s: s.value_counts().index[0])
         for (impact, urgency), name in table.items():
             matrix[int(impact) - 1][int(urgency) - 1] = str(name)
-    cells: dict[str, Any] = {}
+    cells: Cells = {}
     for name in names:
         chosen = known[known["priority"] == name]
         shares = {(int(i), int(u)): n for (i, u), n in chosen.groupby(["impact", "urgency"]).size().items()
@@ -119,22 +160,29 @@ def _priorities(incidents: pd.DataFrame, names: list[str]) -> tuple[dict[str, An
     return cells, matrix
 
 
-def _desk(log: RealLog, incidents: pd.DataFrame, names: list[str], peak_per_hour: float
-          ) -> tuple[dict[str, Any], dict[tuple[str, ...], str], pd.Series]:
-    logging = ((incidents["logged"] - incidents["opened"]).dt.total_seconds() / 60.0).dropna()
-    logging = logging[(logging >= 0) & (logging < 24 * 60)]
-    comments: dict[tuple[str, ...], str] = {}
-    if len(logging) >= 20:
-        fit = fit_durations(logging.to_numpy())
-        handling: dict[str, Any] = fit.spec
-        comments[("flow", "desk", "handling")] = f"opened → record saved: {fit.comment()}"
-        mean = float(np.mean(logging))
-    else:
-        handling, mean = {"dist": "fixed", "value": 5.0}, 5.0
-        comments[("flow", "desk", "handling")] = ("[assumption] 5 minutes to log a ticket "
-                                                  "(no logging time in the log)")
-    load = peak_per_hour * mean / 60.0
-    agents = max(1, math.ceil(load + 3 * math.sqrt(load)))
+#: A desk step longer than this is not a desk step (a ticket parked before anyone answered).
+_DESK_STEP_LIMIT_MIN = 7 * 24 * 60.0
+_MIN_DESK_STEPS = 20
+
+
+def _desk_step(incidents: pd.DataFrame) -> tuple[str | None, DurationFit | None, float]:
+    """The desk's step: opened → first response where the log has it, else opened → record saved.
+
+    Returns the column used (None: neither, the 5-minute assumption), the fit and its mean
+    in minutes.
+    """
+    for column in DESK_STEP_ENDS:
+        minutes = ((incidents[column] - incidents["opened"]).dt.total_seconds() / 60.0).dropna()
+        minutes = minutes[(minutes >= 0) & (minutes < (_DESK_STEP_LIMIT_MIN if column == "first_response"
+                                                       else 24 * 60))]
+        if len(minutes) >= _MIN_DESK_STEPS:
+            return column, fit_durations(minutes.to_numpy()), float(np.mean(minutes))
+    return None, None, 5.0
+
+
+def _first_groups(incidents: pd.DataFrame, names: list[str]
+                  ) -> tuple[dict[str, float], dict[str, pd.Series], pd.Series]:
+    """Per priority the share never assigned to a group and the first group's shares; and overall."""
     first = incidents["first_group"].astype(object).map(
         lambda group: None if pd.isna(group) else str(group))
     fcr, escalation = {}, {}
@@ -144,9 +192,32 @@ def _desk(log: RealLog, incidents: pd.DataFrame, names: list[str], peak_per_hour
         fcr[name] = float(mine.isna().mean()) if len(mine) else 0.0
         shares = mine.dropna().value_counts(normalize=True)
         escalation[name] = shares if len(shares) else overall
-    desk = {"team": DESK, "handling": handling, "fcr": fcr, "escalation": escalation,
-            "agents": agents, "load": load}
-    return desk, comments, overall
+    return fcr, escalation, overall
+
+
+def _desk(incidents: pd.DataFrame, names: list[str], peak_per_hour: float, teams: list[str],
+          escalation: dict[str, pd.Series], fcr: dict[str, float]) -> DeskModel:
+    step, handling, mean = _desk_step(incidents)
+    resolved = _resolved_at_the_desk(incidents)
+    fcr_share = float(incidents["first_group"].isna().mean())
+    if resolved is not None:  # the desk's slots hold its first-contact resolutions too
+        mean = (1.0 - fcr_share) * mean + fcr_share * resolved[1]
+    load = peak_per_hour * mean / 60.0
+    agents = max(1, math.ceil(load + 3 * math.sqrt(load)))
+    pooled = {priority: _pooled_shares(shares, teams) for priority, shares in escalation.items()}
+    return DeskModel(DESK, handling, fcr, pooled, agents, load, step,
+                     resolved[0] if resolved is not None else None)
+
+
+def _resolved_at_the_desk(incidents: pd.DataFrame) -> tuple[DurationFit, float] | None:
+    """Opened → resolved of the incidents never assigned to a group (the desk's first-contact
+    resolutions), from :data:`_MIN_DESK_STEPS` of them on: the fit and its mean in minutes."""
+    mine = incidents[incidents["first_group"].isna() & incidents["resolved"].notna()]
+    minutes = ((mine["resolved"] - mine["opened"]).dt.total_seconds() / 60.0).to_numpy()
+    minutes = minutes[minutes >= 0]
+    if len(minutes) < _MIN_DESK_STEPS:
+        return None
+    return fit_durations(minutes), float(np.mean(minutes))
 
 
 def _pooled_shares(shares: pd.Series, teams: list[str]) -> dict[str, float]:
@@ -159,17 +230,33 @@ def _pooled_shares(shares: pd.Series, teams: list[str]) -> dict[str, float]:
     return {team: float(value) for team, value in zip(pooled, values, strict=True) if value > 0}
 
 
-def _reopen(log: RealLog, incidents: pd.DataFrame, pauses: pd.DataFrame) -> tuple[float, DurationFit | None]:
+def _reopen(incidents: pd.DataFrame, pauses: pd.DataFrame, closure_min: float) -> ReopenModel:
+    """The reopen rate and delay, consistent with the closure delay.
+
+    In the model a ticket is reopened only before it closes; so the probability written is
+    the observed share divided by the share of delays shorter than the closure delay. A
+    log without reopen times (a per-incident ``reopens`` count) gets an assumed delay of a
+    day at the median (4 days at the 90th percentile), within the closure delay where
+    that is shorter.
+    """
     resolved = incidents[incidents["resolved"].notna()]
     share = float((resolved["n_reopened"].fillna(0) > 0).mean()) if len(resolved) else 0.0
     spells = pauses[pauses["kind"] == "reopen"]
-    if len(spells) < 10:
-        return share, None
-    minutes = ((spells["end"] - spells["start"]).dt.total_seconds() / 60.0).to_numpy()
-    return share, fit_durations(minutes, spells["censored"].to_numpy())
+    delay: DurationFit | None = None
+    spec: dict[str, object] = {"dist": "lognormal", "median": 1440.0, "p90": 5760.0}
+    closure = written_closure_min(closure_min)
+    if len(spells) >= 10:
+        minutes = ((spells["end"] - spells["start"]).dt.total_seconds() / 60.0).to_numpy()
+        delay = fit_durations(minutes, spells["censored"].to_numpy())
+        spec = delay.spec
+    elif closure > 0:
+        spec = {"dist": "lognormal", "median": min(1440.0, closure / 4.0), "p90": min(5760.0, closure * 0.75)}
+    within = share_below(spec, closure) if closure > 0 else 1.0
+    probability = min(share / within, 1.0) if within > 0 else share
+    return ReopenModel(probability, delay, share, within, None if delay is not None else spec)
 
 
-def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
+def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, SlaTarget]:
     """Per priority, the resolution target (24×7 minutes) that best reproduces ``made_sla``."""
     result = {}
     known = incidents.dropna(subset=["made_sla", "resolved"])
@@ -182,20 +269,12 @@ def _sla(incidents: pd.DataFrame, names: list[str]) -> dict[str, dict[str, float
         elapsed = hours[mine].to_numpy()
         agreement = [float(np.mean((elapsed <= target) == flag)) for target in _SLA_CANDIDATES]
         best = int(np.argmax(agreement))
-        result[name] = {"resolution_min": _SLA_CANDIDATES[best], "agreement": agreement[best],
-                        "made_sla": float(flag.mean()), "n": int(mine.sum())}
+        result[name] = SlaTarget(_SLA_CANDIDATES[best], agreement[best], float(flag.mean()), int(mine.sum()))
     return result
 
 
-def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
-              routing: str = "counted") -> Calibration:
-    """Learn a scenario from ``log``; the result's ``scenario`` is plain data for the writer.
-
-    ``routing``: ``"counted"`` (transfers scaled to the log's reassignment counts) or
-    ``"visible"`` (only the hand-offs its updates show).
-    """
-    from simulator.calibration.assemble import assemble
-
+def _active(log: RealLog) -> tuple[RealLog, pd.Timestamp, pd.Timestamp]:
+    """The log without the incidents opened outside its active period (counted as a problem)."""
     start, end = active_period(log.incidents["opened"])
     within = (log.incidents["opened"] >= start) & (log.incidents["opened"] < end)
     problems = dict(log.problems)
@@ -205,38 +284,50 @@ def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
     updates = log.updates
     if updates is not None:
         updates = updates[updates["case_id"].isin(incidents.index)]
-    log = RealLog(incidents, updates, log.exported, problems, log.pause_states, log.resolved_states,
-                  log.source, log.sample_fraction)
+    return replace(log, incidents=incidents, updates=updates, problems=problems), start, end
+
+
+def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str = "history") -> Learned:
+    """Measure everything a scenario needs from ``log`` (see the module docstring).
+
+    ``routing``: one of :data:`~simulator.calibration.groups.ROUTINGS` (see
+    :func:`~simulator.calibration.groups.learn_groups`).
+    """
+    log, start, end = _active(log)
+    incidents = log.incidents
     names = priority_names(incidents)
-    volume, weekly, arrival_stats = _arrivals(incidents, start, end, log.sample_fraction)
+    volume, weekly, weekly_by_priority, arrival_stats = _arrivals(incidents, start, end, log.sample_fraction,
+                                                                  names)
     cells, matrix = _priorities(incidents, names)
-    peak = volume * 7 * float(np.max(weekly))
-    desk, comments, entry = _desk(log, incidents, names, peak)
+    fcr, escalation, entry = _first_groups(incidents, names)
     cut = cut_visits(log)
-    groups, group_stats = learn_groups(log, cut, n_groups, (start, end),
-                                       _entry_by_team(entry, cut.visits, n_groups), routing)
-    teams = group_stats["teams"]
-    desk["escalation"] = {p: _pooled_shares(shares, teams) for p, shares in desk["escalation"].items()}
-    reopen_share, reopen_fit = _reopen(log, incidents, cut.pauses)
+    groups, teams, routing_stats, paths = learn_groups(log, cut, n_groups, (start, end),
+                                                _entry_by_team(entry, cut.visits, n_groups), routing, DESK)
+    desk = _desk(incidents, names, volume * 7 * float(np.max(weekly)), teams, escalation, fcr)
     closing = (incidents["closed"] - incidents["resolved"]).dt.total_seconds() / 60.0
     closing = closing[(incidents["n_reopened"].fillna(0) == 0).to_numpy()].dropna()
-    learned = {
-        "name": name or "calibrated", "source": log.source, "start": start, "end": end,
-        "volume": volume, "weekly": weekly, "priorities": names, "cells": cells, "matrix": matrix,
-        "mix": incidents["priority"].value_counts(normalize=True).reindex(names).fillna(0).to_dict(),
-        "desk": desk, "groups": groups, "reopen": (reopen_share, reopen_fit),
-        "closure_min": float(closing.median()) if len(closing) else 0.0,
-        "sla": _sla(incidents, names), "problems": problems, "arrivals": arrival_stats,
-        "routing": group_stats["routing"], "warmup_days": WARMUP_DAYS,
-        "exported": log.exported, "n_incidents": len(incidents),
-        "resolution_km": _resolution_summary(incidents, log.exported),
-    }
-    return assemble(learned, comments)
+    closure_min = float(closing.median()) if len(closing) else 0.0
+    sla = _sla(incidents, names)
+    return Learned(
+        name=name or "calibrated", source=log.source, start=start, end=end, exported=log.exported,
+        n_incidents=len(incidents), volume=volume, weekly=weekly, weekly_by_priority=weekly_by_priority,
+        arrivals=arrival_stats,
+        priorities=names,
+        mix=incidents["priority"].value_counts(normalize=True).reindex(names).fillna(0).to_dict(),
+        cells=cells, matrix=matrix, desk=desk, groups=groups, routing=routing_stats, paths=paths,
+        reopen=_reopen(incidents, cut.pauses, closure_min), closure_min=closure_min,
+        sla=sla, resolution=_resolution_summary(incidents, log.exported),
+        problems=log.problems, warmup_days=WARMUP_DAYS,
+        columns=column_use(log, routing, desk.step_end, bool(sla)))
+
+
+def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
+              routing: str = "history") -> Calibration:
+    """Learn a scenario from ``log`` (:func:`learn`) and write it as plain data (:func:`assemble`)."""
+    return assemble(learn(log, n_groups, name, routing))
 
 
 def _entry_by_team(entry: pd.Series, visits: pd.DataFrame, n_groups: int) -> pd.Series:
-    from simulator.calibration.groups import OTHER, pooled_groups
-
     top = {team_name(group) for group in pooled_groups(visits, n_groups)}
     pooled: dict[str, float] = {}
     for group, share in entry.items():
@@ -246,19 +337,16 @@ def _entry_by_team(entry: pd.Series, visits: pd.DataFrame, n_groups: int) -> pd.
     return pd.Series(pooled)
 
 
-def _resolution_summary(incidents: pd.DataFrame, exported: pd.Timestamp) -> dict[str, Any]:
+def _resolution_summary(incidents: pd.DataFrame, exported: pd.Timestamp) -> dict[str, ResolutionSummary]:
     """Opened → resolved (hours) per priority by Kaplan–Meier, open incidents censored at the export."""
-    from simulator.calibration.fitting import km_quantiles
-
     end = incidents["resolved"].fillna(exported)
     hours = ((end - incidents["opened"]).dt.total_seconds() / 3600.0).to_numpy()
     censored = incidents["resolved"].isna().to_numpy()
-    summary: dict[str, Any] = {}
+    summary: dict[str, ResolutionSummary] = {}
     for name, chosen in [("all", np.ones(len(hours), bool)),
                          *[(p, (incidents["priority"] == p).to_numpy())
                            for p in incidents["priority"].unique()]]:
         median, p90 = km_quantiles(hours[chosen], censored[chosen], np.array([0.5, 0.9]))
-        summary[str(name)] = {"n": int(chosen.sum()), "censored": int(censored[chosen].sum()),
-                              "median_h": float(median), "p90_h": float(p90)}
+        summary[str(name)] = ResolutionSummary(int(chosen.sum()), int(censored[chosen].sum()),
+                                               float(median), float(p90))
     return summary
-

@@ -6,6 +6,11 @@ one row per incident also needs the opened and resolved times, while an export
 with one row per update (``updated`` given) can derive them from its rows. The
 ServiceNow preset is such a mapping, written here once.
 
+An event-form export with one row per status transition names the state before
+each transition too (``from_state: From status``) and the state after it as
+``state``; each incident then gets a row at its opening in the first transition's
+``from_state``.
+
 Example (one row per incident, e.g. a Jira export)::
 
     case_id: Issue key
@@ -56,6 +61,8 @@ class ColumnMapping(pydantic.BaseModel):
     reassignments: str | None = None  # how often the group changed (ServiceNow's reassignment_count)
     reopens: str | None = None
     state: str | None = None  # one row per update: the incident's state on that row
+    from_state: str | None = None  # one row per status transition: the state before it (then ``state``
+    # is the state after it); the first transition's tells the state the incident was opened in
     updated: str | None = None  # one row per update: when the row was written (makes it an event log)
     sequence: str | None = None  # one row per update: orders rows written in the same minute
     resolver: str | None = None  # who the ticket is assigned to on that row
@@ -92,7 +99,7 @@ class ColumnMapping(pydantic.BaseModel):
         """Mapping key → column name, for the keys that name a column."""
         names = ("case_id", "opened", "resolved", "first_response", "closed", "logged", "priority",
                  "impact", "urgency", "group", "first_group", "last_group", "reassignments",
-                 "reopens", "state", "updated", "sequence", "resolver", "made_sla")
+                 "reopens", "state", "from_state", "updated", "sequence", "resolver", "made_sla")
         return {name: value for name in names if (value := getattr(self, name)) is not None}
 
 

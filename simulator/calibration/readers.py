@@ -5,8 +5,11 @@ Three ways in, one result:
 * ``servicenow`` — ServiceNow's incident export as the UCI 498 log has it (a zip
   or CSV, ``?`` for missing, ``d/m/yyyy HH:MM`` dates, one row per update, the
   state column named ``incident_state`` or ``ident_state``);
-* ``generic`` — any CSV, one row per incident or one row per update, read
-  through a small YAML column mapping (:mod:`simulator.calibration.mapping`);
+* ``jira`` — Jira Service Management's issues export, with its changelog CSV for
+  the status and team changes (:mod:`simulator.calibration.jira`);
+* ``generic`` — any CSV, one row per incident or one row per update (or per status
+  transition, ``from_state`` → ``state``), read through a small YAML column mapping
+  (:mod:`simulator.calibration.mapping`);
 * ``xes`` — an XES event log, read with pm4py (imported only here, and only then:
   it takes seconds to import).
 
@@ -23,12 +26,14 @@ import lzma
 import warnings
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from simulator.calibration.jira import JIRA_DATE_FORMAT, jira_events, jira_mapping
 from simulator.calibration.mapping import (
     DEFAULT_PAUSE_PREFIXES,
     SERVICENOW,
@@ -43,9 +48,10 @@ from simulator.scenario.files import require_regular_file
 
 __all__ = ["LOG_FORMATS", "parse_times", "read_log", "read_table"]
 
-LOG_FORMATS = ("servicenow", "generic", "xes")
+LOG_FORMATS = ("servicenow", "jira", "generic", "xes")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S",
-                 "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M")
+                 "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M",
+                 JIRA_DATE_FORMAT)
 _STATE_ALIASES = ("incident_state", "ident_state", "state")
 
 
@@ -209,7 +215,7 @@ def _normalise(table: pd.DataFrame, mapping: ColumnMapping, source: str) -> Real
                                f"({', '.join(f'{k}: {n}' for k, n in problems.items() if n) or 'empty'})")
     return RealLog(incidents, updates, pd.Timestamp(exported),
                    {kind: n for kind, n in problems.items() if n}, pause_states,
-                   frozenset(mapping.resolved_states), source)
+                   frozenset(mapping.resolved_states), source, fields=frozenset(columns))
 
 
 def _read_xes(path: Path) -> pd.DataFrame:
@@ -233,18 +239,34 @@ def _read_xes(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _read_jira(path: Path, changelog_path: Path | None, encoding: str = "utf-8") -> RealLog:
+    """The Jira Service Management preset: the issues export, joined with its changelog if given."""
+    issues = read_table(path, SERVICENOW.missing, encoding)
+    if changelog_path is None:
+        return _normalise(issues, jira_mapping(issues, str(path), with_changelog=False), str(path))
+    changelog = read_table(changelog_path, SERVICENOW.missing, encoding)
+    events = jira_events(issues, changelog, str(path), str(changelog_path))
+    log = _normalise(events, jira_mapping(issues, str(path), with_changelog=True), str(path))
+    return replace(log, source=f"{path} with {changelog_path}")
+
+
 def read_log(path: str | Path, log_format: str = "servicenow",
-             mapping_path: str | Path | None = None, encoding: str = "utf-8") -> RealLog:
+             mapping_path: str | Path | None = None, changelog_path: str | Path | None = None,
+             encoding: str = "utf-8") -> RealLog:
     """Read a real incident log.
 
     Parameters
     ----------
     path
-        The export: CSV (or a zip holding one) for ``servicenow`` and ``generic``, XES for ``xes``.
+        The export: CSV (or a zip holding one) for ``servicenow``, ``jira`` (the issues) and
+        ``generic``, XES for ``xes``.
     log_format
-        ``servicenow`` (the preset), ``generic`` (needs ``mapping_path``) or ``xes``.
+        ``servicenow`` (the preset), ``jira`` (Jira Service Management), ``generic`` (needs
+        ``mapping_path``) or ``xes``.
     mapping_path
         A YAML column mapping; with ``servicenow`` or ``xes`` it replaces the preset.
+    changelog_path
+        With ``jira``: the changelog CSV (one row per change of an issue's fields).
     encoding
         The text encoding of a CSV export (``utf-8``, ``cp1252``, ``latin-1``...).
 
@@ -258,6 +280,15 @@ def read_log(path: str | Path, log_format: str = "servicenow",
     if log_format not in LOG_FORMATS:
         raise _problem(str(path), f"expected a log format among {', '.join(LOG_FORMATS)}; "
                                   f"found {log_format!r}")
+    if changelog_path is not None and log_format != "jira":
+        raise _problem(str(changelog_path), f"expected --changelog only with --log-format jira; found it "
+                                            f"with --log-format {log_format}")
+    if log_format == "jira":
+        if mapping_path is not None:
+            raise _problem(str(mapping_path), "expected no --mapping with --log-format jira (the preset "
+                                              "names the columns; use --log-format generic to name them "
+                                              "yourself); found one")
+        return _read_jira(path, Path(changelog_path) if changelog_path is not None else None, encoding)
     mapping = read_mapping(Path(mapping_path)) if mapping_path is not None else None
     if log_format == "generic" and mapping is None:
         raise _problem(str(path), "expected --mapping FILE with --log-format generic (which "

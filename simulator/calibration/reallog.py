@@ -62,6 +62,9 @@ class RealLog:
     sample_fraction
         The share of the organisation's incidents this log holds (1 unless a random
         part of a larger log was selected): volumes and loads are divided by it.
+    fields
+        The mapping's keys that named a column of the export (``opened``, ``reopens`` …):
+        calibration says which of them it did not use, and why.
     """
 
     incidents: pd.DataFrame
@@ -72,6 +75,7 @@ class RealLog:
     resolved_states: frozenset[str] = frozenset({"Resolved"})
     source: str = "<log>"
     sample_fraction: float = 1.0
+    fields: frozenset[str] = frozenset()
 
     @property
     def window(self) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -125,6 +125,18 @@ def _reopens(updates: pd.DataFrame, resolved: frozenset[str], closed: frozenset[
     return reopened.groupby(updates["case_id"]).sum().astype(float)
 
 
+def _opening_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Status transitions (``from_state`` → ``state``): a row at each incident's opening (or at its
+    first transition) in the first transition's ``from_state``, before the transitions."""
+    first = frame.sort_values(["case_id", "updated"], kind="stable").drop_duplicates("case_id").copy()
+    if "opened" in first:
+        first["updated"] = first["opened"].where(first["opened"].notna(), first["updated"])
+    first["state"] = first["from_state"]
+    if "sequence" in first:
+        first["sequence"] = -1
+    return pd.concat([first, frame], ignore_index=True).drop(columns="from_state")
+
+
 def incidents_from_updates(frame: pd.DataFrame, mapping: ColumnMapping
                            ) -> tuple[pd.DataFrame, pd.DataFrame, Counter[str]]:
     """Per-incident rows and the update table from an export with one row per update."""
@@ -133,6 +145,8 @@ def incidents_from_updates(frame: pd.DataFrame, mapping: ColumnMapping
     no_time = frame["updated"].isna()
     problems["update without a time (row left out)"] += int(no_time.sum())
     frame = frame[~no_time.to_numpy()].copy()
+    if "from_state" in frame:
+        frame = _opening_rows(frame)
     order = ["case_id", "updated"]
     if "sequence" in frame:
         frame["sequence"] = pd.to_numeric(frame["sequence"], errors="coerce")

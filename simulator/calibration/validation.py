@@ -58,8 +58,8 @@ def cohort_table(events: pd.DataFrame, origin: dt.datetime, observation: Observa
 
     Columns: ``priority``, ``opened`` (datetime), ``resolved`` (bool), ``resolution_h``
     (NaN while open), ``reassignments`` (hand-offs between groups: ``reassigned`` rows
-    that do not leave the desk), ``reopened`` (bool). Events after ``observed_until``
-    are not known.
+    that do not leave the desk), ``first_team`` (the first group it joined; the desk if
+    none), ``reopened`` (bool). Events after ``observed_until`` are not known.
     """
     events = events[events["timestamp"] <= pd.Timestamp(observation.observed_until)]
     coded = encode(events, origin)
@@ -72,6 +72,10 @@ def cohort_table(events: pd.DataFrame, origin: dt.datetime, observation: Observa
     desk_code = coded.teams.index(desk) if desk in coded.teams else -2
     handed = (rows["activity"] == ACTIVITIES.index(Activity.REASSIGNED)) & (rows["team"] != desk_code)
     moves = np.bincount(rows.loc[handed, "case"], minlength=len(coded.cases))
+    joined = rows[(rows["activity"] == ACTIVITIES.index(Activity.QUEUED)) & (rows["team"] != desk_code)]
+    first_code = joined.drop_duplicates("case").set_index("case")["team"]
+    first_team = np.full(len(coded.cases), desk, dtype=object)
+    first_team[first_code.index.to_numpy()] = np.asarray(coded.teams, dtype=object)[first_code.to_numpy()]
     priority = np.array([*coded.priorities, "unknown"], dtype=object)
     opened = pd.Timestamp(origin) + pd.to_timedelta(table["arrived_min"].to_numpy(), unit="min")
     resolved = table["is_resolved"].to_numpy()
@@ -80,6 +84,7 @@ def cohort_table(events: pd.DataFrame, origin: dt.datetime, observation: Observa
         "priority": priority[table["priority"].to_numpy()],
         "opened": opened, "resolved": resolved, "resolution_h": np.where(resolved, hours, np.nan),
         "reassignments": moves[table["case"].to_numpy()],
+        "first_team": first_team[table["case"].to_numpy()],
         "reopened": np.where(table["n_resolved"].to_numpy() > 0, table["n_reopened"].to_numpy() > 0,
                              np.nan)}, index=table.index)
 

@@ -1,8 +1,9 @@
 """Calibration layer: an incident's life cut into visits to groups, and the pauses inside them.
 
 A *visit* is a stay of the ticket with one assignment group: from the moment it
-reaches the group (the incident's opening for the first group; otherwise the
-first update that shows the new group) to the moment it leaves (the first update
+reaches the group (for the first group the incident's opening — or the end of the
+desk's step, its first response or the saving of its record, where the log has it;
+otherwise the first update that shows the new group) to the moment it leaves (the first update
 showing the next group) or is finally resolved. An incident still open when the
 log was taken has its last visit *right-censored* at the export.
 
@@ -150,13 +151,28 @@ def _place_pauses(visits: pd.DataFrame, pauses: pd.DataFrame, exported: pd.Times
     return placed[["case_id", "step", "start", "end", "kind", "censored"]]
 
 
+def _after_desk_step(visits: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
+    """The first group's visit starts when the desk's step ends — at the first response, else when
+    the record was saved, where the log has one within the visit: in the model the desk's step
+    (opened → that moment) comes before the first group's visit, so counting it in both would
+    count it twice."""
+    for column in ("first_response", "logged"):
+        at = visits["case_id"].map(incidents[column])
+        if at.notna().sum() >= 20:  # as the desk step needs (see learn._desk_step)
+            inside = (visits["step"] == 0) & (at > visits["entry"]) & \
+                ((at < visits["exit"]) | visits["exit"].isna())
+            visits.loc[inside, "entry"] = at[inside]
+            return visits
+    return visits
+
+
 def cut_visits(log: RealLog) -> Visits:
     """Cut every incident of ``log`` into visits and pauses (see the module docstring)."""
     if log.updates is not None and log.updates["group"].notna().any():
         visits = _visits_from_updates(log)
     else:
         visits = _visits_from_incidents(log)
-    visits = visits.reset_index(drop=True)
+    visits = _after_desk_step(visits.reset_index(drop=True), log.incidents)
     visits["censored"] = visits["exit"].isna().to_numpy()
     pauses = _place_pauses(visits, _pauses(log), log.exported)
     visits["exit"] = visits["exit"].fillna(log.exported)

@@ -25,9 +25,16 @@ def _is_leaf(value: Any) -> bool:
     if not isinstance(value, dict | list):
         return True
     if isinstance(value, dict):
-        return "dist" in value or "days" in value or all(not isinstance(item, dict | list)
-                                                         for item in value.values())
+        return "dist" in value or "days" in value or _is_rule(value) or all(
+            not isinstance(item, dict | list) for item in value.values())
     return all(not isinstance(item, dict | list) for item in value)
+
+
+def _is_rule(value: dict[Any, Any]) -> bool:
+    """A routing rule (``came_from``, ``handoffs``, ``transfer``) or a path rule (``first``,
+    ``priority``, ``paths``): one line each."""
+    return (("transfer" in value and set(value) <= {"came_from", "handoffs", "priority", "transfer"})
+            or ("paths" in value and set(value) <= {"first", "priority", "category", "paths"}))
 
 
 def _emit(value: Any, path: tuple[str, ...], comments: dict[tuple[str, ...], str], indent: int,

@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from simulator.cli.options import stderr
+from simulator.cli.options import progress_bar, stderr
 from simulator.cli.outputs import output_file
 from simulator.experiment.outputs import CALIBRATION_REPORT, LEARNED_SCENARIO
 from simulator.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
+    from simulator.calibration.learned import Calibration, Learned
     from simulator.calibration.reallog import RealLog
+    from simulator.calibration.refine import Round
 
 __all__ = ["calibrate", "log_options", "read_selected_log"]
 
@@ -49,10 +51,13 @@ def log_options(default_part: str) -> Callable[[Callable[..., Any]], Callable[..
     """Options that say how to read a log and which of its incidents to use."""
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         options = [
-            click.option("--log-format", type=click.Choice(["servicenow", "generic", "xes"]),
-                         default="servicenow", show_default=True, help="How the log was exported."),
+            click.option("--log-format", type=click.Choice(["servicenow", "jira", "generic", "xes"]),
+                         default="servicenow", show_default=True,
+                         help="How the log was exported (jira: Jira Service Management's issues CSV)."),
             click.option("--mapping", type=click.Path(path_type=Path), default=None,
                          help="YAML column mapping (needed for --log-format generic)."),
+            click.option("--changelog", type=click.Path(path_type=Path), default=None,
+                         help="With --log-format jira: the changelog CSV (status and team changes)."),
             click.option("--encoding", default="utf-8", show_default=True,
                          help="The CSV export's text encoding, e.g. cp1252 or latin-1."),
             click.option("--between", nargs=2, type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
@@ -73,7 +78,7 @@ def log_options(default_part: str) -> Callable[[Callable[..., Any]], Callable[..
 def read_selected_log(log: Path, log_format: str, mapping: Path | None,
                       between: tuple[dt.datetime, dt.datetime] | None,
                       split: tuple[float, int] | None, part: str, cut: bool,
-                      encoding: str = "utf-8") -> RealLog:
+                      changelog: Path | None = None, encoding: str = "utf-8") -> RealLog:
     """Read a log and keep the incidents the options choose.
 
     ``cut``: treat the log as exported at the end of ``--between`` (calibration); without
@@ -82,7 +87,7 @@ def read_selected_log(log: Path, log_format: str, mapping: Path | None,
     from simulator.calibration.readers import read_log
     from simulator.calibration.reallog import select_window, split_random
 
-    real = read_log(log, log_format, mapping, encoding)
+    real = read_log(log, log_format, mapping, changelog, encoding)
     if between is not None:
         real = select_window(real, between[0], between[1], cut=cut)
     if split is not None:
@@ -110,44 +115,91 @@ def _require_groups(real: RealLog) -> None:
                    "`mimsim calibrate` wrote.")
 @click.option("--groups", "n_groups", type=click.IntRange(min=1), default=8, show_default=True,
               help="Model this many of the busiest assignment groups; pool the rest as 'other'.")
-@click.option("--routing", type=click.Choice(["counted", "visible"]), default="counted", show_default=True,
-              help="Transfers scaled to the log's reassignment counts (counted), or only the "
-                   "hand-offs its updates show (visible).")
+@click.option("--routing", type=click.Choice(["history", "paths", "counted", "visible"]), default="history",
+              show_default=True,
+              help="Routing with memory: where a ticket goes depends on its hand-offs so far and "
+                   "the group it came from, scaled to the log's reassignment counts (history); whole "
+                   "observed paths by first group and priority, the rare ones by routing with memory "
+                   "(paths: the hand-offs the updates show); or a memoryless matrix scaled to the "
+                   "counts (counted) or of only the hand-offs the updates show (visible).")
+@click.option("--refine", is_flag=True,
+              help="After the direct fits, simulate the scenario over the log's period and adjust "
+                   "handling and routing until its distance to the log stops falling.")
+@click.option("--rounds", type=click.IntRange(min=0, max=50), default=8, show_default=True,
+              help="With --refine: simulations after the direct fit, at most.")
+@click.option("--refine-replications", type=click.IntRange(min=1, max=20), default=2, show_default=True,
+              help="With --refine: replications per round (the same seeds every round).")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="With --refine: the root seed of the rounds' simulations.")
+@click.option("-j", "--workers", type=click.IntRange(min=1), default=None,
+              help="With --refine: worker processes (default: one per replication, at most the cores). "
+                   "Results do not depend on it.")
 @click.option("--report", type=output_file([CALIBRATION_REPORT]), default=None,
               help="Also write what was learned, in detail, as JSON (a .json file: new, or one an "
                    "earlier `mimsim calibrate` wrote).")
-def calibrate(log: Path, log_format: str, mapping: Path | None, encoding: str,
+def calibrate(log: Path, log_format: str, mapping: Path | None, changelog: Path | None, encoding: str,
               between: tuple[dt.datetime, dt.datetime] | None, split: tuple[float, int] | None,
-              part: str, out: Path, n_groups: int, routing: str, report: Path | None) -> None:
+              part: str, out: Path, n_groups: int, routing: str, refine: bool, rounds: int,
+              refine_replications: int, seed: int, workers: int | None, report: Path | None) -> None:
     """Learn a scenario from LOG (an ITSM export) and write it to --out.
 
     With --between the log is treated as exported at END: later updates are unknown
-    and incidents still open then are right-censored.
+    and incidents still open then are right-censored. With --refine the learned
+    scenario is then simulated against the same incidents and adjusted (bounded
+    rounds, common random numbers); the distances by round go into its comments.
     """
     from simulator.scenario.loader import load_scenario
 
     began = time.perf_counter()
     real = read_selected_log(log, log_format, mapping, between, split, part, cut=True,
-                             encoding=encoding)
+                             changelog=changelog, encoding=encoding)
     read_s = time.perf_counter() - began
     _require_groups(real)
     # Only now the learning code (SciPy and more): a log that cannot be read is refused sooner.
-    from simulator.calibration.learn import calibrate as learn
+    from simulator.calibration.assemble import assemble
+    from simulator.calibration.learn import learn
     from simulator.calibration.writer import scenario_yaml
 
-    calibration = learn(real, n_groups, name=f"calibrated from {log.name}", routing=routing)
-    header = (f"Learned by `mimsim calibrate {log}` ({log_format}); every value says where it came "
+    learned = learn(real, n_groups, name=f"calibrated from {log.name}", routing=routing)
+    calibration = _refined(real, learned, rounds, refine_replications, seed, workers) if refine \
+        else assemble(learned)
+    header = (f"Learned by `mimsim calibrate {log}` ({log_format}"
+              f"{', refined by simulation' if refine else ''}); every value says where it came "
               f"from.\nCheck it against the log with `mimsim validate-against {log} {out}`.")
     out.write_text(scenario_yaml(calibration.scenario, calibration.comments, header))
     load_scenario(out)  # the file must be a valid scenario; a problem here is a bug, reported as such
     console = stderr()
-    summary = calibration.report
-    problems = ", ".join(f"{kind}: {n}" for kind, n in summary["problems"].items()) or "none"
+    learned = calibration.learned
+    problems = ", ".join(f"{kind}: {n}" for kind, n in learned.problems.items()) or "none"
     console.print(f"read {len(real.incidents)} incidents from {log} in {read_s:.1f} s; "
                   f"rows needing care — {problems}", markup=False, soft_wrap=True)
-    console.print(f"wrote {out} ({len(summary['groups'])} groups, period {summary['period'][0]} to "
-                  f"{summary['period'][1]}, {summary['arrivals']['per_day']:.1f} incidents a day) in "
+    console.print(f"wrote {out} ({len(learned.groups)} groups, period {learned.start.date()} to "
+                  f"{learned.end.date()}, {learned.arrivals.per_day:.1f} incidents a day) in "
                   f"{time.perf_counter() - began:.1f} s", markup=False, soft_wrap=True)
+    for key, why in learned.columns.unused.items():
+        console.print(f"mapped column not used: {key} — {why}", markup=False, soft_wrap=True)
     if report is not None:
-        report.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        report.write_text(json.dumps(calibration.report, indent=2, default=str) + "\n")
         console.print(f"wrote {report}", markup=False)
+
+
+def _refined(real: RealLog, learned: Learned, rounds: int, replications: int, seed: int,
+             workers: int | None) -> Calibration:
+    """Refine with a progress bar on stderr: one step per simulated round."""
+    from simulator.calibration.refine import calibrate_refined
+    from simulator.experiment.executors import available_workers
+
+    console = stderr()
+    with progress_bar(console) as progress:
+        task = progress.add_task("refining: direct fit", total=rounds + 1)
+
+        def advance(done: Round) -> None:
+            progress.update(task, advance=1, description=f"refining: round {done.number} distance "
+                                                         f"{done.distance:.3f}")
+            if not console.is_terminal:
+                console.print(f"refine round {done.number}: distance {done.distance:.3f}", markup=False)
+
+        calibration = calibrate_refined(real, learned, rounds, replications, seed,
+                                        min(workers or available_workers(), replications), advance)
+        progress.update(task, completed=rounds + 1)
+    return calibration

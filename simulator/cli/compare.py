@@ -25,7 +25,9 @@ from simulator.cli.options import (
 )
 from simulator.cli.outputs import output_directory
 from simulator.cli.render import format_value
+from simulator.metrics import SHARE_KPIS
 from simulator.scenario.loader import load_scenario
+from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import (
     CHANGE_KPIS,
     COST_KPIS,
@@ -37,18 +39,41 @@ from simulator.scenario.targets import (
 
 __all__ = ["compare"]
 
+#: KPIs in money: the table labels them with the window they cover.
+_MONEY_KPIS = {"staff_cost", "sla_penalty", "downtime_cost"}
 # The per-priority KPIs the table shows (JSON has them all).
 _PRIORITY_KPIS = ("mtta_min", "mttr_h", "sla_response_attainment", "sla_resolution_attainment")
+
+
+def format_difference(kpi: str, value: float) -> str:
+    """A difference of a KPI as people read it: a share's in percentage points (``+2.3 pt``)."""
+    if not math.isfinite(value):
+        return "null"
+    if kpi in SHARE_KPIS:
+        return f"{100 * value:+.1f} pt"
+    return ("+" if value > 0 else "") + format_value(kpi, value)
 
 
 def _difference(kpi: str, row: pd.Series) -> str:
     if not math.isfinite(row["mean"]):
         return "null"
-    sign = "+" if row["mean"] > 0 else ""
-    text = f"{sign}{format_value(kpi, row['mean'])}"
+    text = format_difference(kpi, row["mean"])
     if math.isfinite(row["ci_low"]):
-        text += f" [{format_value(kpi, row['ci_low'])}, {format_value(kpi, row['ci_high'])}]"
+        ends = [format_difference(kpi, row[end]).removesuffix(" pt") if kpi in SHARE_KPIS
+                else format_value(kpi, row[end]) for end in ("ci_low", "ci_high")]
+        text += f" [{ends[0]}, {ends[1]}]"
     return f"[bold]{text} ✓[/]" if row["clear"] else text
+
+
+def _thresholds_note() -> str:
+    from simulator.experiment.compare import THRESHOLDS
+
+    return ", ".join(f"{unit.value.split(' (')[0]} {value:g}" for unit, value in THRESHOLDS.items())
+
+
+def _window(scenario: Scenario) -> str:
+    weeks = (scenario.run.horizon - scenario.run.warmup) / (7 * 24 * 60)
+    return f"{weeks:.3g} w"
 
 
 def _rows(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
@@ -67,20 +92,28 @@ def _rows(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str]) -> Table:
+def _table(summary: pd.DataFrame, differences: pd.DataFrame, designs: list[str],
+           window: str) -> Table:
+    from simulator.experiment.compare import design_labels
+
+    labels = design_labels(designs)
     table = Table(title=f"Designs compared with common random numbers; differences against "
-                        f"{escape(designs[0])} (95 % CI, ✓ = clear: the interval excludes 0)",
-                  title_justify="left")
+                        f"{escape(labels[0])} (95 % CI; share differences in percentage points; "
+                        f"✓ = clear: the interval excludes 0 and the difference is at least the "
+                        f"KPI's threshold — {_thresholds_note()}); money over the measured "
+                        f"window of {window}", title_justify="left")
     table.add_column("KPI", no_wrap=True)
-    for design in designs:
-        table.add_column(escape(design), justify="right")
-    for design in designs[1:]:
-        table.add_column(f"{escape(design)} − {escape(designs[0])}", justify="right")
+    for label in labels:
+        table.add_column(escape(label), justify="right")
+    for label in labels[1:]:
+        table.add_column(f"{escape(label)} − {escape(labels[0])}", justify="right")
     means = summary.set_index(["design", "scope", "key", "kpi"])["mean"]
     paired = differences.set_index(["design", "scope", "key", "kpi"])
     for scope, key, kpi in _rows(summary):
         label = kpi if scope == "overall" else f"month {key}.{kpi}" if scope == "month" \
             else f"{key}.{kpi}"
+        if kpi in _MONEY_KPIS:
+            label += f" ({window})"
         values = [means.get((design, scope, key, kpi), math.nan) for design in designs]
         if (scope != "overall" or kpi in OUTAGE_KPIS + CHANGE_KPIS) \
                 and not any(math.isfinite(v) for v in values):
@@ -130,7 +163,8 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
         sources.append((str(scenarios[0]), (*overrides, variation)))
     # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
-    from simulator.experiment.compare import compare_designs
+    chosen_thresholds = execution.threshold_map(loaded[0])
+    from simulator.experiment.compare import compare_designs, design_labels
     from simulator.experiment.sequential import SequentialRule
 
     console = stderr()
@@ -140,12 +174,17 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
                              decide=decide, out_dir=out, progress=bar)
     check_workload(loaded, chosen.replications, designs_from="SCENARIOS and --vary")
     with bar:
-        comparison = compare_designs(list(zip(names, loaded, strict=True)), chosen, sources=sources)
+        comparison = compare_designs(list(zip(names, loaded, strict=True)), chosen, sources=sources,
+                                     thresholds=chosen_thresholds)
     document = comparison.document()
     if output_format == "json":
         click.echo(json.dumps(document, indent=2))
     else:
-        stdout().print(_table(comparison.summary, comparison.differences, comparison.designs))
+        stdout().print(_table(comparison.summary, comparison.differences, comparison.designs,
+                              _window(loaded[0])))
+        for label, name in zip(design_labels(comparison.designs), comparison.designs, strict=True):
+            if label != name:
+                stdout().print(f"{label}: {name}", markup=False)
     if comparison.decision is not None:
         rule = UNTIL_CLEAR if isinstance(chosen.replications, SequentialRule) else AUTO
         console.print(f"replications: {rule} — {comparison.decision.reason}; the results use "

@@ -1,6 +1,6 @@
 """CLI layer: what the shared experiment options ask for, checked, and the one
 :class:`~simulator.experiment.execution.Execution` they make — the replication rule (a number,
-``-r auto`` with its precision, ``-r until-clear`` with its looks and indifference amounts), the
+``-r auto`` with its precision, ``-r until-clear`` with its looks and the thresholds of --threshold), the
 replication cache unless ``--no-cache``, and the work limits that ``--yes`` lifts
 (:func:`check_workload`, before a run).
 
@@ -46,23 +46,38 @@ def check_workload(scenarios: Sequence[Scenario], replications: Replications | N
 
     The incidents per replication are the scenarios' mean; ``replications`` is the execution's
     (``None``: the first scenario's ``run.replications``; ``-r auto`` counts the most it may
-    take, ``--max-replications``); ``designs`` defaults to the number of scenarios.
+    take, ``--max-replications``; ``-r until-clear`` its first look for every design, the work
+    it will do, and its cap for one design — a note on stderr states the worst case, every
+    design at the cap, where that is above the limit); ``designs`` defaults to the number of
+    scenarios.
     """
-    from simulator.experiment.precision import PrecisionRule
-    from simulator.experiment.workload import Workload, incidents_per_replication
+    from simulator.experiment.sequential import SequentialRule
+    from simulator.experiment.workload import WORK_LIMIT, Workload, incidents_per_replication
 
     incidents = sum(incidents_per_replication(scenario) for scenario in scenarios) / len(scenarios)
     wanted = scenarios[0].run.replications if replications is None else replications
-    rule = "auto" if isinstance(wanted, PrecisionRule) else UNTIL_CLEAR
-    count, source = ((wanted, "-r") if isinstance(wanted, int) else
-                     (wanted.cap, f"--max-replications, with -r {rule}"))
-    Workload(incidents, count, len(scenarios) if designs is None else designs, source,
-             designs_from).check(confirmed())
+    count = len(scenarios) if designs is None else designs
+    if isinstance(wanted, SequentialRule):
+        first = Workload(incidents, wanted.initial, count,
+                         "--min-replications, the first look of -r until-clear", designs_from)
+        first.check(confirmed())
+        # One design run to the cap is what `run -r CAP` would be: a cap above the limit is a slip.
+        Workload(incidents, wanted.cap, 1, "--max-replications, with -r until-clear").check(confirmed())
+        worst = Workload(incidents, wanted.cap, count, "--max-replications", designs_from)
+        if worst.total > WORK_LIMIT and not confirmed():
+            stderr().print(f"note: -r until-clear runs {first.describe()}; it goes on only where "
+                           f"the answer is not yet clear, at worst to {worst.describe()} (above "
+                           f"the {WORK_LIMIT:,} a fixed -r may ask without --yes; Ctrl-C stops "
+                           f"it)", markup=False)
+        return
+    number, source = ((wanted, "-r") if isinstance(wanted, int) else
+                      (wanted.cap, "--max-replications, with -r auto"))
+    Workload(incidents, number, count, source, designs_from).check(confirmed())
 
 
 #: The experiment options that make up an :class:`ExecutionOptions`.
 EXECUTION_OPTIONS = ("replications", "seed", "workers", "dask", "precision", "precision_kpis",
-                      "max_replications", "min_replications", "indifference")
+                      "max_replications", "min_replications", "thresholds")
 
 
 def default_precision_kpis(scenario: Scenario) -> tuple[str, ...]:
@@ -98,7 +113,7 @@ class ExecutionOptions:
     precision_kpis: tuple[str, ...] = ()
     max_replications: int | None = None  # None: the rule's default (DEFAULT_CAP)
     min_replications: int = 5
-    indifference: tuple[str, ...] = ()  # KPI=AMOUNT
+    thresholds: tuple[str, ...] = ()  # KPI=AMOUNT: practical significance (--threshold)
     cache: bool = False  # True where the command offers the cache and --no-cache was not given
 
     def build(self, scenario: Scenario, *, study: str = "a run of one design",
@@ -110,13 +125,13 @@ class ExecutionOptions:
         ``accepts`` are the rules ``study`` may use (``-r auto``, ``-r until-clear``; none in
         a sweep, where every design gets the same replications); ``decide`` the KPIs a
         comparison decides on under ``-r until-clear`` (default: those of ``-r auto``), and
-        ``measures`` the names besides the scenario's KPIs that ``--indifference`` may give.
+        ``measures`` the names besides the scenario's KPIs that ``--threshold`` may give.
         """
         from simulator.experiment.execution import Execution
         from simulator.experiment.precision import PrecisionRule
 
         check_kpi_names(self.precision_kpis, scenario, "--precision-kpi")
-        indifference = _indifference(self.indifference, scenario, measures)
+        indifference = self.threshold_map(scenario, measures)
         replications: int | PrecisionRule | SequentialRule = scenario.run.replications
         if self.replications in (AUTO, UNTIL_CLEAR):
             kind = str(self.replications)
@@ -137,6 +152,12 @@ class ExecutionOptions:
                          events_format=events_format, progress=progress,
                          cache=_replication_cache() if self.cache else None)
 
+    def threshold_map(self, scenario: Scenario, measures: tuple[str, ...] = ()) -> dict[str, float]:
+        """--threshold KPI=AMOUNT as KPI → threshold: the one notion of a difference that matters,
+        for the tables' "clear" and for -r until-clear's indifference amount alike (a scoped
+        name, ``P2.mtta_min``, sets the KPI's threshold in every scope)."""
+        return _thresholds(self.thresholds, scenario, measures)
+
 
 def _sequential_rule(kpis: tuple[str, ...], indifference: dict[str, float], first: int,
                      cap: int) -> SequentialRule:
@@ -148,9 +169,9 @@ def _sequential_rule(kpis: tuple[str, ...], indifference: dict[str, float], firs
     return SequentialRule(kpis, indifference, first, cap)
 
 
-def _indifference(texts: tuple[str, ...], scenario: Scenario, measures: tuple[str, ...]
-                  ) -> dict[str, float]:
-    """--indifference KPI=AMOUNT options: a KPI of the scenario (or a measure) and an amount >= 0."""
+def _thresholds(texts: tuple[str, ...], scenario: Scenario, measures: tuple[str, ...]
+                ) -> dict[str, float]:
+    """--threshold KPI=AMOUNT options: a KPI of the scenario (or a measure) and an amount >= 0."""
     chosen: dict[str, float] = {}
     for text in texts:
         name, equals, amount = (part.strip() for part in text.partition("="))
@@ -160,10 +181,10 @@ def _indifference(texts: tuple[str, ...], scenario: Scenario, measures: tuple[st
             value = math.nan
         if not name or not value >= 0 or math.isinf(value):
             raise click.BadParameter(f"expected KPI=AMOUNT with an amount of 0 or more, e.g. "
-                                     f"mtta_min=2; found {text!r}", param_hint="'--indifference'")
+                                     f"mtta_min=5; found {text!r}", param_hint="'--threshold'")
         if name not in measures:
-            check_kpi_names([name], scenario, "--indifference")
-        chosen[name] = value
+            check_kpi_names([name], scenario, "--threshold")
+        chosen[name.rpartition(".")[2]] = value
     return chosen
 
 

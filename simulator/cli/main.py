@@ -108,11 +108,30 @@ Example (a test runs it on the shipped scenarios):
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     """Check a scenario file and report every problem (exit code 2 if any)."""
     loaded = load_scenario(scenario, overrides)
+    exercise = _checked_exercise(scenario, loaded)
     run_length = loaded.run
     click.echo(f"{scenario}: valid — {count(len(loaded.teams), 'team')}, "
                f"{count(len(loaded.arrivals), 'arrival stream')}, horizon "
                f"{format_duration(run_length.horizon)} (warm-up {format_duration(run_length.warmup)}, "
-               f"then {format_duration(run_length.measured)} measured)")
+               f"then {format_duration(run_length.measured)} measured){exercise}")
+
+
+def _checked_exercise(path: Path, loaded: Scenario) -> str:
+    """A scenario with an ``exercise`` section gets the checks ``mimsim tabletop`` makes when it
+    starts (services, teams and activities named, every piece of the draw applies); what the
+    exercise holds, for the validate line."""
+    if loaded.exercise is None:
+        return ""
+    from simulator.tabletop.checks import check_exercise
+    from simulator.tabletop.draw import check_pieces
+
+    exercise = check_exercise(loaded, str(path))
+    check_pieces(path, exercise)
+    branching = sum(inject.when is not None for inject in exercise.injects)
+    return (f"; a tabletop exercise: {count(len(exercise.roles), 'role')}, "
+            f"{count(len(exercise.injects), 'inject')} ({branching} branching), "
+            f"{count(len(exercise.objectives), 'objective')}, "
+            f"{count(len(exercise.draw), 'draw')}")
 
 
 @cli.command(short_help="Print the JSON Schema of scenario files.")

@@ -137,12 +137,13 @@ def _rule_options() -> list[_Option]:
 def _sequential_options(only: bool = False) -> list[_Option]:
     rule = "-r until-clear" if only else "-r auto or until-clear"
     return [
-        click.option("--indifference", "indifference", multiple=True, metavar="KPI=AMOUNT",
-                     help="With -r until-clear: a difference in KPI smaller than AMOUNT (in its "
-                          "unit: minutes, a share 0–1, money) does not matter, so a comparison "
-                          "whose interval lies within ±AMOUNT is decided, e.g. mtta_min=2 "
-                          "(repeatable; default per unit: 1 minute, 0.005 of a share, 0.1 h, 1 "
-                          "incident, 1 of money)."),
+        click.option("--threshold", "thresholds", multiple=True, metavar="KPI=AMOUNT",
+                     help="The smallest difference of a KPI that matters (in its unit: minutes, "
+                          "a share 0–1, money), e.g. mtta_min=5 or sla_response_attainment=0.02: "
+                          "a difference is clear when its interval excludes 0 and it is at least "
+                          "this; -r until-clear stops once each difference it decides on is clear "
+                          "or its interval lies within ±AMOUNT (repeatable; default per unit: a "
+                          "share 0.005, 1 minute, 0.1 h, 1 incident, 1 of money)."),
         click.option("--min-replications", type=click.IntRange(min=2), default=5,
                      show_default=True, help="With -r until-clear: the first look."),
         click.option("--max-replications", type=click.IntRange(min=3), default=None,

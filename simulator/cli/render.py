@@ -33,7 +33,8 @@ __all__ = ["format_value", "render_run"]
 _COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents", "normal_changes",
            "emergency_changes", "changes_backed_out", "incidents_caused_by_changes",
            "problems_opened", "known_errors", "problems_fixed", "incidents_avoided",
-           "outages_avoided", "problem_incidents"}
+           "outages_avoided", "problem_incidents", "sla_response_breaches",
+           "sla_resolution_breaches"}
 _MONEY = {"downtime_cost", "staff_cost", "sla_penalty"}
 _VERDICT_STYLE = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "unclear": "[yellow]unclear[/]",
                   "no data": "[dim]no data[/]"}

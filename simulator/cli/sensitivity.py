@@ -113,6 +113,8 @@ def _table(result: SensitivityResult) -> Table:
                    "downtime_cost_avoided, sla_penalties_avoided, staff_cost_difference.")
 @comparison_options
 @roi_options
+@click.option("--min-events", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Warn when a variant's downtime figures rest on fewer outages than this.")
 @click.option("--plot", type=output_file(PLOTS), default=None,
               help="Where to save the tornado chart, .png, .svg or .pdf (default: "
                    "tornado-<scenario>.png).")
@@ -120,8 +122,8 @@ def _table(result: SensitivityResult) -> Table:
               show_default=True, help="What to print on stdout.")
 def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str | None,
                 execution: ExecutionOptions, overrides: tuple[str, ...], years: float,
-                investment: float, running_cost: float, plot: Path | None,
-                output_format: str) -> None:
+                investment: float, running_cost: float, discount_rate: float,
+                min_events: int, plot: Path | None, output_format: str) -> None:
     """How much a KPI of SCENARIO — or the ROI of IMPROVED over BASELINE — moves when each
     --range input goes to its low and its high value, the others staying at their base.
 
@@ -136,7 +138,7 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     # Every file, before running anything (a bad second file is reported at once).
     loaded = [base, *(load_scenario(path, overrides) for path in scenarios[1:])]
     from simulator.experiment.grid import GridError, parse_range_pair
-    from simulator.experiment.roi import RoiSettings
+    from simulator.experiment.roi import RoiSettings, case_costs
     from simulator.experiment.sensitivity import run_sensitivity
     from simulator.reporting.tornado import save_tornado
 
@@ -150,10 +152,11 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
         raise click.BadParameter(f"expected each key once; found {', '.join(repeated)} more than "
                                  f"once", param_hint="'--range'")
     measure = _measure(kpi, base, len(scenarios) == 2)
-    if measure == "roi" and investment <= 0:
-        raise click.BadParameter("expected --investment above zero for the ROI (net benefit ÷ "
-                                 "investment); found none — measure net_benefit instead, or give "
-                                 "--investment", param_hint="'--kpi'")
+    settings = RoiSettings(years, investment, running_cost, discount_rate)
+    if measure == "roi" and not case_costs(base, loaded[-1], settings).total(settings) > 0:
+        raise click.BadParameter("expected a cost for the ROI (net benefit ÷ cost): the scenarios' "
+                                 "major_incident.costs or --investment; found none — measure "
+                                 "net_benefit instead", param_hint="'--kpi'")
     designs = (1 + 2 * len(parameters)) * len(scenarios)
     plot_path = plot or checked_default(output_file(PLOTS), Path(f"tornado-{scenarios[-1].stem}.png"),
                                         "--plot")
@@ -165,13 +168,15 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
                    "--range: a base, a low and a high per range and scenario")
     with bar:
         result = run_sensitivity(scenarios, parameters, measure, chosen, overrides=overrides,
-                                 settings=RoiSettings(years, investment, running_cost))
+                                 settings=settings, min_events=min_events)
     target = save_tornado(result, plot_path)
     if output_format == "json":
         click.echo(json.dumps(result.document() | {"plot": str(target)}, indent=2))
     else:
         stdout().print(_table(result))
     console.print(f"tornado chart: {target}", markup=False)
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", markup=False)
     if result.stopping is not None:
         console.print(f"replications: until-clear — {result.stopping.reason}", markup=False)
     report_reuse(console, result.reused, chosen)

@@ -30,7 +30,9 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     """Serve SCENARIO (which needs an `exercise` section) as a tabletop exercise.
 
     Prints the facilitator console's address, with its token, and the players' address.
-    Every team plays its own round with the same seed, so all meet the same incidents.
+    Every team plays its own round with the same seed (unless the facilitator gives a round
+    another), so all meet the same incidents; each player joins a round in a role through
+    that role's link, which the console shows.
     """
     import uvicorn
 
@@ -46,13 +48,15 @@ def tabletop(scenario: Path, host: str, port: int, database: Path | None, seed: 
     console = stderr()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"[bold]{escape(exercise.exercise.title)}[/] — database {escape(str(database))}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     console.print(f"facilitator console: http://{shown}:{port}/console?token={exercise.token}",
                   highlight=False, soft_wrap=True)
-    console.print(f"players:             http://{shown}:{port}/", highlight=False)
+    console.print(f"players:             http://{shown}:{port}/ (to watch; each player joins through "
+                  f"their role's link, which the console shows once a round is open)",
+                  highlight=False, soft_wrap=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"listening on {host}: anyone on this network can open the players' view; "
-                      "only the token opens the console", highlight=False)
+                      "only the token opens the console", highlight=False, soft_wrap=True)
     config = uvicorn.Config(create_app(exercise, host, port), log_level="warning")
     uvicorn.Server(config).run(sockets=[listening])
 

@@ -75,7 +75,8 @@ def _distances(result: object) -> Table:
               help="Where to save the real-against-simulated resolution-time plot, .png, .svg "
                    "or .pdf (default: validate-<scenario>.png).")
 def validate_against(log: Path, scenario: Path, log_format: str, mapping: Path | None,
-                     encoding: str, between: tuple[dt.datetime, dt.datetime] | None,
+                     changelog: Path | None, encoding: str,
+                     between: tuple[dt.datetime, dt.datetime] | None,
                      split: tuple[float, int] | None, part: str, replications: int | None,
                      seed: int | None, workers: int | None, output_format: str,
                      plot: Path | None) -> None:
@@ -89,7 +90,7 @@ def validate_against(log: Path, scenario: Path, log_format: str, mapping: Path |
     target = plot or checked_default(output_file(PLOTS), Path(f"validate-{scenario.stem}.png"), "--plot")
     loaded = load_scenario(scenario)
     real = read_selected_log(log, log_format, mapping, between, split, part, cut=False,
-                             encoding=encoding)
+                             changelog=changelog, encoding=encoding)
     # Only now the simulation and plotting code: inputs that cannot be read are refused sooner.
     from simulator.calibration.validation import validate_against as compare
     from simulator.reporting.calibration_plots import resolution_figure

@@ -3,20 +3,25 @@
 Replication *r* of every design uses the same random numbers, so the difference
 between two designs can be measured replication by replication: for each KPI,
 the paired differences against the first design (the baseline) and their 95 %
-Student-t confidence interval. A difference is *clear* when its interval
-excludes zero. Pairing removes the variation the designs share, which is why a
-handful of replications often decides what hundreds of unpaired ones cannot.
+Student-t confidence interval. Pairing removes the variation the designs share, which is
+why a handful of replications often decides what hundreds of unpaired ones cannot.
+
+A difference is *clear* when its interval excludes zero **and** its mean is at least the
+KPI's practical-significance threshold (:mod:`simulator.experiment.significance`, by the KPI's
+unit; a caller may set its own per KPI): a difference of 0.001 minutes can be statistically
+certain under common random numbers and still mean nothing.
 
 With a :class:`~simulator.experiment.sequential.SequentialRule`, replications are
-added until the comparison is decided: by default, every later design's paired
-difference on each of the rule's KPIs; a study built on a comparison (an ROI, a
-sensitivity study) asks its own questions of the KPI table instead.
+added until the comparison is decided — every question clear or within its threshold, the
+same thresholds: by default, every later design's paired difference on each of the rule's
+KPIs; a study built on a comparison (an ROI, a sensitivity study) asks its own questions of
+the KPI table instead.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from simulator.experiment.outputs import prepare_run_directory, write_manifest
 from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
 from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
+from simulator.experiment.significance import THRESHOLDS, threshold
 from simulator.experiment.summary import (
     confidence_interval,
     interval_document,
@@ -36,13 +42,37 @@ from simulator.experiment.summary import (
 )
 from simulator.scenario.schema import Scenario
 
-__all__ = ["DEFAULT_DECISION_KPIS", "Comparison", "Question", "compare_designs",
-           "paired_differences"]
+__all__ = ["DEFAULT_DECISION_KPIS", "THRESHOLDS", "Comparison", "Question", "compare_designs",
+           "design_labels", "paired_differences", "threshold"]
 
 #: What a comparison decides on under a sequential rule that names no KPIs.
 DEFAULT_DECISION_KPIS = ("mtta_min", "mttr_h")
 #: A study's questions of a comparison's KPI table so far (see :func:`compare_designs`).
 Question = Callable[[pd.DataFrame], Sequence[PairedSeries]]
+
+def design_labels(names: Sequence[str]) -> list[str]:
+    """Short unique labels for design names: a design made by one change, ``STEM[a.b.c=4]``, is
+    labelled by the fewest trailing parts of the key that tell it apart (``c=4``, ``b.c=4``, ...);
+    any other name stays as it is."""
+    def label(name: str, depth: int) -> str:
+        if not name.endswith("]") or "[" not in name:
+            return name
+        change = name[name.index("[") + 1:-1]
+        path, equals, value = change.partition("=")
+        if not equals or "," in change:
+            return name
+        parts = path.split(".")
+        return ".".join(parts[-depth:]) + "=" + value
+
+    depths = [1] * len(names)
+    for _ in range(32):
+        labels = [label(name, depth) for name, depth in zip(names, depths, strict=True)]
+        repeated = {text for text in labels if labels.count(text) > 1}
+        if not repeated:
+            return labels
+        depths = [depth + 1 if text in repeated else depth
+                  for text, depth in zip(labels, depths, strict=True)]
+    return list(names)
 
 
 def _named(table: pd.DataFrame) -> pd.DataFrame:
@@ -52,12 +82,14 @@ def _named(table: pd.DataFrame) -> pd.DataFrame:
     return named
 
 
-def paired_differences(kpis: pd.DataFrame, designs: Sequence[str]) -> pd.DataFrame:
+def paired_differences(kpis: pd.DataFrame, designs: Sequence[str],
+                       thresholds: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Each design minus the first, paired by replication, per KPI.
 
     ``kpis`` has columns ``design``, ``replication``, ``scope``, ``key``, ``kpi``,
     ``value``. Returns ``design``, ``scope``, ``key``, ``kpi``, ``mean``,
-    ``ci_low``, ``ci_high``, ``n`` and ``clear`` (the 95 % interval excludes 0).
+    ``ci_low``, ``ci_high``, ``n``, ``threshold`` and ``clear`` (the 95 % interval
+    excludes 0 and the mean is at least the threshold; ``thresholds``: KPI → its own).
     """
     wide = kpis.set_index(["scope", "key", "kpi", "replication", "design"])["value"].unstack("design")
     order = list(dict.fromkeys(kpis[["scope", "key", "kpi"]].itertuples(index=False, name=None)))
@@ -69,10 +101,12 @@ def paired_differences(kpis: pd.DataFrame, designs: Sequence[str]) -> pd.DataFra
         for scope, key, kpi in order:  # every KPI, also those with no observations (null)
             values = by_kpi.get((scope, key, kpi), pd.Series(dtype=float))
             mean, low, high, n = confidence_interval(values)
-            clear = n >= 2 and math.isfinite(low) and (low > 0.0 or high < 0.0)
-            rows.append((design, scope, key, kpi, mean, low, high, n, clear))
+            smallest = threshold(kpi, thresholds)
+            clear = (n >= 2 and math.isfinite(low) and (low > 0.0 or high < 0.0)
+                     and abs(mean) >= smallest)
+            rows.append((design, scope, key, kpi, mean, low, high, n, smallest, clear))
     return pd.DataFrame(rows, columns=["design", "scope", "key", "kpi", "mean", "ci_low",
-                                       "ci_high", "n", "clear"])
+                                       "ci_high", "n", "threshold", "clear"])
 
 
 @dataclass
@@ -109,7 +143,8 @@ class Comparison:
                 row.name: interval_document(row.mean, row.ci_low, row.ci_high, row.n)
                 for row in rows.itertuples(index=False)}})
         differences = [{"design": row.design, "kpi": row.name,
-                        **interval_document(row.mean, row.ci_low, row.ci_high), "clear": bool(row.clear)}
+                        **interval_document(row.mean, row.ci_low, row.ci_high),
+                        "threshold": row.threshold, "clear": bool(row.clear)}
                        for row in _named(self.differences).itertuples(index=False)]
         document: dict[str, object] = {"designs": designs, "differences": differences}
         if isinstance(self.decision, SequentialDecision):
@@ -197,6 +232,7 @@ def _run(campaign: Campaign, names: Sequence[str], wanted: Replications,
 
 def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Execution | None = None, *,
                     sources: Sequence[tuple[str | None, Sequence[str]]] | None = None,
+                    thresholds: Mapping[str, float] | None = None,
                     question: Question | None = None) -> Comparison:
     """Run designs with common random numbers and compare each with the first.
 
@@ -211,6 +247,9 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
     sources
         Per design, the scenario file and the overrides it was loaded with, for the manifests
         (the report's appendix names them and redraws the diagram from them).
+    thresholds
+        KPI name → the smallest difference to call clear (default: a sequential rule's own,
+        else :func:`threshold`'s by unit).
     question
         Under a sequential rule: the paired differences to decide, from the KPI table of the
         replications so far (columns ``design``, ``replication``, ``scope``, ``key``, ``kpi``,
@@ -220,6 +259,8 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
     execution = execution or Execution()
     names = _unique_names([name for name, _ in designs])
     wanted = execution.replications_for(designs[0][1])
+    if thresholds is None and isinstance(wanted, SequentialRule):
+        thresholds = wanted.indifference  # one notion: what the rule decides, the table marks
     out_dir = execution.out_dir
     chosen_designs = [Design(name, scenario, None if out_dir is None else out_dir / name)
                       for name, (_, scenario) in zip(names, designs, strict=True)]
@@ -246,7 +287,8 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
         summary.insert(0, "design", name)
         summaries.append(summary)
     comparison = Comparison(names, seed, kpis, pd.concat(summaries, ignore_index=True),
-                            paired_differences(kpis, names), decision, reused=campaign.reused)
+                            paired_differences(kpis, names, thresholds), decision,
+                            reused=campaign.reused)
     for index, design in enumerate(chosen_designs):
         directory = campaign.directories[index]
         if directory is not None:

@@ -58,7 +58,8 @@ TABLETOP_TABLES = frozenset({"settings", "rounds"})
 #: Files mimsim writes in a run, comparison or ROI directory (at any depth: a comparison
 #: holds one run directory per design, named after the design).
 _OWN_FILES = frozenset({MANIFEST, "summary.json", "kpis.csv", "report.html", "comparison.json",
-                        "differences.csv", "roi.json", "roi.md"})
+                        "differences.csv", "roi.json", "roi.md", "roi.html", "roi-distribution.png",
+                        "roi-tornado.png"})
 #: Per-replication files, each in its folder.
 _OWN_FOLDERS = frozenset({"events", "incidents", "backlog", "hourly"})
 _REPLICATION_FILE = re.compile(r"replication-\d+\.(parquet|csv|xes)")

@@ -16,16 +16,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.campaign import kpi_name
 from simulator.experiment.compare import Question, compare_designs
+from simulator.experiment.evidence import MIN_EVENTS, Evidence, outage_evidence
 from simulator.experiment.execution import Execution
 from simulator.experiment.grid import Parameter
-from simulator.experiment.roi import COMPONENTS, Interval, RoiSettings, measured_years, roi_per_replication
+from simulator.experiment.roi import (
+    COMPONENTS,
+    Interval,
+    RoiSettings,
+    case_costs,
+    measured_years,
+    roi_per_replication,
+)
 from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
 from simulator.experiment.summary import finite_or_none, interval_document
 from simulator.scenario.kpis import Unit
@@ -57,8 +65,14 @@ class SensitivityResult:
     replications: int
     seed: int
     designs: tuple[str, ...]  # the scenario stems (one, or baseline and improved)
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # variant → outages behind it
     stopping: SequentialDecision | None = None  # under a sequential rule: why it stopped there
     reused: int = 0  # replications read back from the replication cache
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every variant's warnings about the events its figures rest on."""
+        return [warning for item in self.evidence.values() for warning in item.warnings]
 
     def document(self) -> dict[str, object]:
         """JSON: the base and, per input (largest swing first), both ends and their effects."""
@@ -74,7 +88,9 @@ class SensitivityResult:
                                                  row.effect_high_ci_high)})
         document = {"designs": list(self.designs), "measure": self.measure,
                     "replications": self.replications, "seed": self.seed,
-                    "base": self.base.document(), "inputs": inputs}
+                    "base": self.base.document(), "inputs": inputs,
+                    "evidence": {label: item.document() for label, item in self.evidence.items()},
+                    "warnings": self.warnings}
         if self.stopping is not None:
             document["stopping"] = self.stopping.document()
         return document
@@ -117,14 +133,20 @@ class _Measured:
     scenarios: dict[str, Scenario]
     settings: RoiSettings
 
+    def roi_table(self, kpis: pd.DataFrame, variant: Variant) -> pd.DataFrame:
+        """The ROI figures by replication (the index) at ``variant`` of a pair."""
+        baseline, improved = f"baseline: {variant.label}", f"improved: {variant.label}"
+        years = {name: measured_years(self.scenarios[name]) for name in (baseline, improved)}
+        table = roi_per_replication(kpis, baseline, improved, years, self.settings,
+                                    case_costs(self.scenarios[baseline], self.scenarios[improved],
+                                               self.settings))
+        return table.set_index("replication")
+
     def values(self, kpis: pd.DataFrame, variant: Variant) -> pd.Series:
         """The measure by replication at ``variant``."""
         if not self.pair:
             return _kpi_values(kpis, f"scenario: {variant.label}", self.measure)
-        baseline, improved = f"baseline: {variant.label}", f"improved: {variant.label}"
-        years = {name: measured_years(self.scenarios[name]) for name in (baseline, improved)}
-        table = roi_per_replication(kpis, baseline, improved, years, self.settings)
-        return table.set_index("replication")[self.measure]
+        return self.roi_table(kpis, variant)[self.measure]
 
     def question(self, variants: Sequence[Variant], rule: SequentialRule) -> Question:
         """Under a sequential rule: each end's effect (its measure − the base's, paired)."""
@@ -142,7 +164,8 @@ class _Measured:
 
 def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Parameter], measure: str,
                     execution: Execution | None = None, *, overrides: Sequence[str] = (),
-                    settings: RoiSettings | None = None) -> SensitivityResult:
+                    settings: RoiSettings | None = None,
+                    min_events: int = MIN_EVENTS) -> SensitivityResult:
     """One-at-a-time sensitivity of ``measure`` to each range (see the module's notes).
 
     ``scenario_files`` is one scenario (``measure`` is a KPI name) or a baseline and an
@@ -157,9 +180,6 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
     if pair and measure not in ROI_MEASURES:
         raise ValueError(f"expected one of {', '.join(ROI_MEASURES)} for a baseline and an "
                          f"improved scenario; found {measure!r}")
-    if measure == "roi" and (settings is None or settings.investment <= 0):
-        raise ValueError("expected an investment above zero for the ROI (it is net benefit ÷ "
-                         "investment); found none — use net_benefit, or give --investment")
     paths = [parameter.path for parameter in ranges]
     repeated = sorted({path for path in paths if paths.count(path) > 1})
     if repeated:
@@ -177,9 +197,17 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
     wanted = execution.replications_for(designs[0][1])
     question = (measured.question(variants, wanted) if isinstance(wanted, SequentialRule) else None)
     comparison = compare_designs(designs, execution, question=question)
+    evidence: dict[str, Evidence] = {}
 
     def values(variant: Variant) -> pd.Series:
-        return measured.values(comparison.kpis, variant)
+        if not pair:
+            return measured.values(comparison.kpis, variant)
+        table = measured.roi_table(comparison.kpis, variant)
+        evidence[variant.label] = outage_evidence(comparison.kpis, f"baseline: {variant.label}",
+                                                  f"improved: {variant.label}",
+                                                  table["downtime_cost_avoided"], min_events,
+                                                  variant.label)
+        return table[measure]
 
     base = values(variants[0])
     rows = [_row(parameter, values(Variant(low, (low,))), values(Variant(high, (high,))), base)
@@ -191,5 +219,5 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
     used = int(comparison.kpis["replication"].nunique())
     stopping = comparison.decision if isinstance(comparison.decision, SequentialDecision) else None
     return SensitivityResult(measure, Interval.of(base.dropna()), table, used, comparison.seed,
-                             tuple(Path(file).stem for file in scenario_files), stopping,
+                             tuple(Path(file).stem for file in scenario_files), evidence, stopping,
                              comparison.reused)

@@ -7,10 +7,16 @@ replication counts, doubling from a minimum: n = 5, 10, 20, 40 by default (the l
 look at the cap, wherever it falls). At each look, each question's Student-t interval
 is computed at a *corrected* confidence, and the question is
 
-* **clear** when the interval excludes zero (the sign of the difference is known);
-* **equivalent** when the whole interval lies within ±δ, the indifference amount
-  stated for that KPI (any difference is smaller than one that matters);
+* **clear** when the interval excludes zero and the mean is at least δ, the KPI's
+  practical-significance threshold (the sign is known and the size matters);
+* **equivalent** when the whole interval lies within ±δ (any difference is smaller
+  than one that matters);
 * **undecided** otherwise.
+
+δ is the same threshold that marks a difference clear (✓) in ``compare``'s tables
+(:mod:`simulator.experiment.significance`, ``--threshold``), so that where the rule
+stops, the table's ✓ and the rule's "clear" agree: the table's 95 % interval is
+narrower than the rule's corrected one and has the same mean.
 
 The study stops at the first look where every question is clear or equivalent, or at
 the cap, and keeps exactly the replications of that look.
@@ -39,9 +45,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from simulator.scenario.kpis import KPIS, Unit
+from simulator.experiment.significance import threshold
+from simulator.scenario.kpis import Unit
 
-__all__ = ["CLEAR", "EQUIVALENT", "INDIFFERENCE", "NO_DATA", "UNDECIDED", "PairedSeries",
+__all__ = ["CLEAR", "EQUIVALENT", "NO_DATA", "UNDECIDED", "PairedSeries",
            "SequentialDecision", "SequentialRule", "Verdict", "look_schedule"]
 
 CLEAR = "clear"
@@ -49,20 +56,6 @@ EQUIVALENT = "equivalent"
 UNDECIDED = "undecided"
 NO_DATA = "no data"  # fewer than two finite differences: nothing to decide, nothing to wait for
 _DECIDED = (CLEAR, EQUIVALENT, NO_DATA)
-
-#: The default indifference amount δ by the KPI's unit, where none is stated: a difference
-#: smaller than this does not change a decision (half a percentage point of a share, a minute,
-#: six minutes of a time in hours, one incident, one unit of money, 0.01 of a ratio).
-INDIFFERENCE: dict[Unit, float] = {
-    Unit.SHARE: 0.005,
-    Unit.MINUTES: 1.0,
-    Unit.HOURS: 0.1,
-    Unit.COUNT: 1.0,
-    Unit.MONEY: 1.0,
-    Unit.RATIO: 0.01,
-}
-_UNITS = {kpi.name: kpi.unit for kpi in KPIS}
-
 
 def look_schedule(initial: int, cap: int) -> tuple[int, ...]:
     """The replication counts at which the rule looks: initial, 2 × initial, ... and the cap."""
@@ -121,7 +114,7 @@ class SequentialDecision:
         """One line: how many replications, and why it stopped there."""
         counts = {outcome: sum(1 for verdict in self.verdicts if verdict.outcome == outcome)
                   for outcome in (CLEAR, EQUIVALENT, UNDECIDED, NO_DATA)}
-        parts = [f"{counts[CLEAR]} clear", f"{counts[EQUIVALENT]} within the indifference amount"]
+        parts = [f"{counts[CLEAR]} clear", f"{counts[EQUIVALENT]} within the threshold"]
         if counts[NO_DATA]:
             parts.append(f"{counts[NO_DATA]} without data")
         looked = ", ".join(str(look) for look in self.looks)
@@ -166,8 +159,10 @@ class SequentialRule:
     kpis
         What a comparison decides on (for ``compare``; other studies ask their own questions).
     indifference
-        KPI name → δ, the difference too small to matter; a question whose corrected interval
-        lies within ±δ is decided (equivalent). KPIs not named get :attr:`default_indifference`.
+        KPI name → δ, its practical-significance threshold (``--threshold``): a question whose
+        corrected interval lies within ±δ is decided (equivalent), one whose interval excludes
+        zero with a mean of at least δ is clear. KPIs not named get the default for their unit
+        (:data:`~simulator.experiment.significance.THRESHOLDS`).
     initial, cap
         The first look and the most replications (the last look).
     confidence
@@ -201,11 +196,9 @@ class SequentialRule:
         return 1 - (1 - self.confidence) / len(self.looks())
 
     def indifference_for(self, kpi: str, unit: Unit | None = None) -> float:
-        """δ of a KPI (``P2.mtta_min`` style, or a figure of the ROI with its ``unit``): the
-        one stated for it, else the default for its unit (:data:`INDIFFERENCE`)."""
-        if kpi in self.indifference:
-            return self.indifference[kpi]
-        return INDIFFERENCE[unit or _UNITS.get(kpi.rpartition(".")[2], Unit.RATIO)]
+        """δ of a KPI (``P2.mtta_min`` style, or a figure of the ROI with its ``unit``): its
+        practical-significance threshold (:func:`~simulator.experiment.significance.threshold`)."""
+        return threshold(kpi, self.indifference, unit)
 
     def verdict(self, question: PairedSeries, n: int) -> Verdict:
         """A question's outcome with its first ``n`` differences."""
@@ -213,7 +206,7 @@ class SequentialRule:
         delta = question.indifference
         if count < 2:
             outcome = NO_DATA
-        elif low > 0.0 or high < 0.0:
+        elif (low > 0.0 or high < 0.0) and abs(mean) >= delta:
             outcome = CLEAR
         elif -delta <= low and high <= delta:
             outcome = EQUIVALENT

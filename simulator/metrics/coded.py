@@ -28,11 +28,12 @@ def minutes_since(timestamps: pd.Series | np.ndarray, origin: dt.datetime) -> np
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes (-1 for missing) and the names they stand for."""
+    # (names through tolist(): one conversion of the whole index, not an element at a time)
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64), [str(name) for name in
-                                                              column.cat.categories]
+        return column.cat.codes.to_numpy().astype(np.int64), [
+            str(name) for name in column.cat.categories.tolist()]
     codes, names = pd.factorize(column, use_na_sentinel=True)
-    return codes.astype(np.int64), [str(name) for name in names]
+    return codes.astype(np.int64), [str(name) for name in names.tolist()]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,12 @@ class CodedLog:
         return self.rows[name].to_numpy()
 
 
+def _same_categories(column: pd.Series, other: pd.Series) -> bool:
+    """Whether both columns are categoricals of the same categories in the same order."""
+    return (isinstance(column.dtype, pd.CategoricalDtype) and isinstance(other.dtype, pd.CategoricalDtype)
+            and column.cat.categories.equals(other.cat.categories))
+
+
 def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
     """Encode an event log; ``origin`` is the datetime of minute 0."""
     case, cases = _codes(events["case_id"])
@@ -74,7 +81,10 @@ def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
         service, services = _codes(events["service"])
     else:  # a log without outages (e.g. a real export)
         service, services = np.full(len(events), -1, dtype=np.int64), []
-    if "parent" in events:  # the parent's case code (-1 for none)
+    if "parent" in events and _same_categories(events["parent"], events["case_id"]):
+        # As mimsim writes it: the parent's codes are already case codes (-1 for none).
+        parent = events["parent"].cat.codes.to_numpy().astype(np.int64)
+    elif "parent" in events:  # the parent's case code (-1 for none)
         parent = pd.Categorical(events["parent"].astype("object"), categories=cases).codes.astype(
             np.int64)
     else:
@@ -90,5 +100,5 @@ def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
         "category": category[order],
         "service": service[order],
         "parent": parent[order],
-    })
+    }, copy=False)  # fresh arrays: no copy into one 2-D block (a fifth of the KPIs' time)
     return CodedLog(rows, origin, cases, teams, agents, priorities, categories, services)

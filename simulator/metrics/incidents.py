@@ -19,6 +19,7 @@ import pandas as pd
 
 from simulator.eventlog.log import ACTIVITIES, SAME_MOMENT_MIN, Activity
 from simulator.metrics.coded import CodedLog
+from simulator.metrics.pricing import DowntimeTerms, Prices
 from simulator.scenario.calendars import ALWAYS_OPEN, Calendar, CalendarClock
 from simulator.scenario.schema import Scenario
 
@@ -42,12 +43,12 @@ class PriorityTargets:
 @dataclass(frozen=True)
 class KpiContext:
     """What the KPIs need besides the log: SLA targets and calendars per priority, each
-    service's downtime cost per minute, the stakeholder-update cadence (minutes), each
+    service's downtime-cost terms, the stakeholder-update cadence (minutes), each
     team's hourly cost, each priority's penalties per (response, resolution) breach, and
     the categories of the problem families' incidents."""
 
     priorities: dict[str, PriorityTargets]
-    downtime_cost: dict[str, float] = field(default_factory=dict)
+    downtime: dict[str, DowntimeTerms] = field(default_factory=dict)
     updates_every: float | None = None
     hourly_cost: dict[str, float] = field(default_factory=dict)
     breach_penalties: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -62,18 +63,20 @@ class KpiContext:
             priority.response, priority.resolution,
             None if priority.calendar == ALWAYS_OPEN else scenario.calendars[priority.calendar])
             for name, priority in scenario.priorities.items()}
-        costs = {name: service.downtime_cost for name, service in scenario.services.items()}
-        hourly = {name: team.hourly_cost for name, team in scenario.teams.items()}
-        penalties = {name: (priority.response_breach_penalty or 0.0, priority.breach_penalty or 0.0)
-                     for name, priority in scenario.priorities.items()}
+        prices = Prices.of(scenario)
         families = () if scenario.problems is None else tuple(dict.fromkeys(
             scenario.category_of(family.stream) for family in scenario.problems.families.values()
             if family.stream is not None))
         channels = {channel: (tuple(dict.fromkeys(scenario.category_of(name) for name in names)),
                               min(scenario.arrivals[name].answer_target for name in names))
                     for channel, names in scenario.channels().items()}
-        return cls(priorities, costs, scenario.major_incident.updates_every, hourly, penalties,
-                   families, channels)
+        return cls(priorities, dict(prices.downtime), scenario.major_incident.updates_every,
+                   dict(prices.hourly_cost), dict(prices.breach_penalties), families, channels)
+
+    @property
+    def prices(self) -> Prices:
+        """The prices of the money KPIs."""
+        return Prices(self.downtime, self.hourly_cost, self.breach_penalties)
 
 
 def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cases: int,

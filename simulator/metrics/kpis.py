@@ -28,7 +28,7 @@ from simulator.eventlog.log import SimulationLog
 from simulator.metrics.changes import change_measures
 from simulator.metrics.channels import channel_measures
 from simulator.metrics.coded import CodedLog, encode
-from simulator.metrics.costs import cost_measures
+from simulator.metrics.costs import breaches, cost_measures, rostered_hours
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
@@ -57,7 +57,9 @@ def kpi_range(kpi: str) -> tuple[float, float]:
 
 
 def _share(flags: pd.Series | np.ndarray) -> Measure:
-    decided = np.asarray(pd.Series(flags).dropna(), dtype=float)
+    values = (flags.to_numpy(dtype=float, na_value=np.nan) if isinstance(flags, pd.Series)
+              else np.asarray(flags, dtype=float))
+    decided = values[~np.isnan(values)]
     return (float(decided.mean()) if len(decided) else float("nan"), len(decided))
 
 
@@ -89,6 +91,9 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
         "mttr_h_p90": lambda: quantile_measure(resolution_h, 0.9),
         "sla_response_attainment": lambda: _share(cohort["sla_response_met"]),
         "sla_resolution_attainment": lambda: _share(cohort["sla_resolution_met"]),
+        "sla_response_breaches": lambda: (float(breaches(cohort["sla_response_met"])), len(cohort)),
+        "sla_resolution_breaches": lambda: (float(breaches(cohort["sla_resolution_met"])),
+                                            len(cohort)),
         "fcr_rate": lambda: _share(resolved["fcr"].to_numpy()),
         "reassignments_mean": lambda: mean_measure(resolved["n_reassigned"].to_numpy(dtype=float)),
         "escalation_rate": lambda: _share(np.where(first_team_done, handed_on, np.nan)),
@@ -137,8 +142,10 @@ def measure_replication(log: SimulationLog, policy: KpiContext,
     activity = team_activity(coded, duty_periods(log.duty, log.start, end), (warmup_end, end))
     teams = team_measures(coded, activity, open_cases)
     costs, team_costs = cost_measures(table, coded, activity.duty, teams, policy, (warmup_end, end))
+    rostered = rostered_hours(activity.duty, (warmup_end, end))
     for team, measures in teams.items():
         rows.extend(("team", team, kpi, value, n) for kpi, (value, n) in measures.items())
+        rows.append(("team", team, "rostered_h", rostered.get(team, 0.0), 1))
         rows.append(("team", team, "staff_cost", *team_costs[team]))
     overall, services = outage_measures(coded, policy, (warmup_end, end))
     rows.extend(("overall", "", kpi, value, n) for kpi, (value, n) in overall.items())

@@ -17,8 +17,11 @@ that started after the warm-up:
 Per service, over the window from the end of the warm-up to the end of the run:
 ``downtime_min`` is the measure of the *union* of its outage intervals (impact
 start → restored, or the end), so overlapping outages are not counted twice;
-``downtime_cost`` is that times the service's cost per minute; ``mtbf_h`` is the
-up-time divided by the failures that started in the window (null without one).
+``downtime_min_business_hours`` the part of it in the business hours of the service's
+downtime-cost calendar (all of it without one); ``downtime_min_past_ramp`` the part
+that came after the cost ramp's threshold of each (merged) outage (0 without a ramp);
+``downtime_cost`` prices those minutes (:mod:`simulator.metrics.pricing`); ``mtbf_h`` is
+the up-time divided by the failures that started in the window (null without one).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.metrics.coded import CodedLog
 from simulator.metrics.incidents import KpiContext, first_per_case
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
+from simulator.metrics.pricing import DowntimeTerms, downtime_minutes
 
 __all__ = ["outage_measures", "outage_table", "union_length"]
 
@@ -88,15 +92,18 @@ def _per_service(table: pd.DataFrame, log: CodedLog, context: KpiContext,
     measures: dict[str, dict[str, Measure]] = {}
     for code, name in enumerate(log.services):
         rows = table[table["service"].to_numpy() == code]
-        spans = [(max(start, begin), min(end, restored if not np.isnan(restored) else end))
+        spans = [(start, restored if not np.isnan(restored) else end)
                  for start, restored in zip(rows["start"], rows["restored"], strict=True)]
-        down = union_length([(a, b) for a, b in spans if b > a])
+        terms = context.downtime.get(name, DowntimeTerms(0.0, 0.0))
+        down, business, past = downtime_minutes(spans, terms, log.origin, window)
         failures = int(((rows["start"] >= begin) & (rows["start"] < end)).sum())
         up_h = (end - begin - down) / 60.0
         measures[name] = {
             "outages": (float(failures), failures),
             "downtime_min": (down, len(spans)),
-            "downtime_cost": (down * context.downtime_cost.get(name, 0.0), len(spans)),
+            "downtime_min_business_hours": (business, len(spans)),
+            "downtime_min_past_ramp": (past, len(spans)),
+            "downtime_cost": (terms.cost(down, business, past), len(spans)),
             "mtbf_h": (up_h / failures if failures else float("nan"), failures),
         }
     return measures

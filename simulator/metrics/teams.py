@@ -87,13 +87,13 @@ def duty_periods(duty: pd.DataFrame, origin: dt.datetime, end: float) -> DutyPer
                           "on": duty["on_duty"].to_numpy(dtype=bool)})
     result: DutyPeriods = {}
     for agent, rows in frame.groupby("agent", sort=False):
-        edges: list[float] = []
-        for t, on in zip(rows["t"].to_numpy(), rows["on"].to_numpy(), strict=True):
-            if on == (len(edges) % 2 == 0):  # an on that starts, or an off that ends, a period
-                edges.append(float(t))
-        if len(edges) % 2 == 1:
-            edges.append(max(end, edges[-1]))
-        array = np.asarray(edges)
+        # After each row the agent is on duty exactly if the row says "on" (a repeated on or off
+        # changes nothing), so a row starts or ends a period where it differs from the one before.
+        on = rows["on"].to_numpy()
+        changes = on != np.concatenate(([False], on[:-1]))
+        array = rows["t"].to_numpy()[changes]
+        if len(array) % 2 == 1:
+            array = np.append(array, max(end, float(array[-1])))
         cumulative = np.zeros(len(array))
         cumulative[1::2] = np.cumsum(array[1::2] - array[0::2])
         cumulative[2::2] = cumulative[1:-1:2]

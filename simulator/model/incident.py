@@ -9,7 +9,8 @@ event log is the only output, and nothing reads the incident objects again.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final, Protocol
+from collections.abc import Iterator, Sequence
+from typing import Final, Protocol, overload
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,8 @@ __all__ = [
     "OutageHooks",
     "ProblemHooks",
     "Recorder",
+    "Row",
+    "Rows",
     "case_id",
 ]
 
@@ -198,15 +201,64 @@ class Incident:
         self.awaiting = False  # logged, waiting (in no queue) for its outage to be restored
 
 
+#: One event-log row as the model writes it: ``(time, case, activity, team, agent)``.
+Row = tuple[float, int, int, int, int]
+_ROW_WIDTH = 5
+
+
+class Rows(Sequence[Row]):
+    """The rows recorded so far, read as ``(time, case, activity, team, agent)`` tuples.
+
+    A read-only view of the recorder's flat list, which holds the five values of each row one
+    after the other (see :class:`Recorder`)."""
+
+    def __init__(self, values: list[float]) -> None:
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._values) // _ROW_WIDTH
+
+    def __iter__(self) -> Iterator[Row]:
+        values, width = self._values, _ROW_WIDTH
+        return zip(values[0::width], *(map(int, values[column::width]) for column in range(1, width)),
+                   strict=True)
+
+    def activities(self) -> list[int]:
+        """Each row's activity code, in order (one slice of the flat list: cheap)."""
+        return [int(code) for code in self._values[2::_ROW_WIDTH]]
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("row index out of range")
+        start = _ROW_WIDTH * index
+        time, case, activity, team, agent = self._values[start:start + _ROW_WIDTH]
+        return (time, int(case), int(activity), int(team), int(agent))
+
+
 class Recorder:
-    """Collects event-log rows as plain tuples (cheap on the hot path), builds tables at the end."""
+    """Collects event-log rows in one flat list (cheap on the hot path), builds tables at the end."""
 
     def __init__(self, team_names: list[str], priority_names: list[str],
                  category_names: list[str], service_names: list[str] | None = None) -> None:
-        self.rows: list[tuple[float, int, int, int, int]] = []
-        #: Append one row ``(time, case, activity, team, agent)`` (:data:`NO_AGENT` where none). It is the
-        #: list's own ``append``, the cheapest call there is: the model writes ~9 rows an incident.
-        self.record = self.rows.append
+        # The five values of each row, one row after the other: extending a list by a short-lived
+        # tuple is about four times cheaper than keeping the tuple (no object per row to allocate
+        # and later scan), and the whole list becomes one float array at the end in one pass.
+        self._values: list[float] = []
+        #: The rows so far, as tuples (a view).
+        self.rows = Rows(self._values)
+        #: Write one row ``(time, case, activity, team, agent)`` (:data:`NO_AGENT` where none). It is
+        #: the list's own ``extend``, the cheapest call there is: the model writes ~9 rows an incident.
+        self.record = self._values.extend
         self.duty: list[tuple[float, int, int, bool]] = []
         self.team_names = team_names
         self.priority_names = priority_names
@@ -246,7 +298,7 @@ class Recorder:
               monitors: dict[str, dict[str, float]]) -> SimulationLog:
         """The run's :class:`SimulationLog`."""
         origin = np.datetime64(start, "ns")
-        events = _events_frame(self.rows, self, origin)
+        events = _events_frame(self._values, self, origin)
         duty_table = np.array(self.duty, dtype=[("t", "f8"), ("team", "i8"), ("agent", "i8"),
                                                 ("on", "?")])
         duty = pd.DataFrame({
@@ -271,25 +323,26 @@ def _timestamps(minutes: np.ndarray, origin: np.datetime64) -> np.ndarray:
     return origin + (np.round(minutes * 60_000.0).astype(np.int64)).astype("timedelta64[ms]")
 
 
-def _events_frame(rows: list[tuple[float, int, int, int, int]], recorder: Recorder,
-                  origin: np.datetime64) -> pd.DataFrame:
-    table = np.fromiter(rows, dtype=[("t", "f8"), ("case", "i8"), ("activity", "i8"),
-                                     ("team", "i8"), ("agent", "i8")], count=len(rows))
-    case = table["case"]
+def _events_frame(values: list[float], recorder: Recorder, origin: np.datetime64) -> pd.DataFrame:
+    rows = len(values) // _ROW_WIDTH
+    times = np.fromiter(values[0::_ROW_WIDTH], dtype=np.float64, count=rows)
+    case, activity, team, agent = (np.fromiter(values[column::_ROW_WIDTH], dtype=np.int64, count=rows)
+                                   for column in range(1, _ROW_WIDTH))
     priority = np.asarray(recorder.case_priority, dtype=np.int64)[case]
     category = np.asarray(recorder.case_category, dtype=np.int64)[case]
     service = np.asarray(recorder.case_service, dtype=np.int64)[case]
     parent = np.asarray(recorder.case_parent, dtype=np.int64)[case]
-    names = recorder.case_names
+    # The case ids are the categories of two columns: checked (unique) and converted once.
+    cases = pd.CategoricalDtype(recorder.case_names)
     return pd.DataFrame({
-        "seq": np.arange(len(table), dtype=np.int64),
-        "case_id": pd.Categorical.from_codes(case, categories=names),
-        "timestamp": _timestamps(table["t"], origin),
-        "activity": pd.Categorical.from_codes(table["activity"], categories=list(ACTIVITIES)),
-        "team": pd.Categorical.from_codes(table["team"], categories=recorder.team_names),
-        "agent": pd.Categorical.from_codes(table["agent"], categories=_unique(recorder.agent_names)),
+        "seq": np.arange(rows, dtype=np.int64),
+        "case_id": pd.Categorical.from_codes(case, dtype=cases),
+        "timestamp": _timestamps(times, origin),
+        "activity": pd.Categorical.from_codes(activity, categories=list(ACTIVITIES)),
+        "team": pd.Categorical.from_codes(team, categories=recorder.team_names),
+        "agent": pd.Categorical.from_codes(agent, categories=_unique(recorder.agent_names)),
         "priority": pd.Categorical.from_codes(priority, categories=recorder.priority_names),
         "category": pd.Categorical.from_codes(category, categories=recorder.category_names),
         "service": pd.Categorical.from_codes(service, categories=recorder.service_names),
-        "parent": pd.Categorical.from_codes(parent, categories=names),
-    })
+        "parent": pd.Categorical.from_codes(parent, dtype=cases),
+    }, copy=False)

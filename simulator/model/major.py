@@ -240,7 +240,8 @@ class OutageHandling:
         priority = plan.primary_priority if primary or number == 0 else plan.storm_priorities[number - 1]
         desk = self.desk.code
         if primary:
-            work = outage.diagnosis + plan.fix + plan.recovery
+            alone = 1.0 if self.process.enabled else self.process.solo_diagnosis_factor
+            work = outage.diagnosis * alone + plan.fix + plan.recovery
             segments = [(desk, plan.desk_work[number], 0.0), (outage.owner.code, work, 0.0)]
         elif outage.tickets is not None and number > 0:
             segments = outage.tickets.segments(number - 1)

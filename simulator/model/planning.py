@@ -9,8 +9,12 @@ durations are drawn by inversion, so incident *j* of a stream always meets the
 same uniforms: changing staffing (or a routing share) changes only what it
 must, and comparisons of designs stay sharp (common random numbers).
 
-Where a ticket goes after a group is drawn with the group's work, from the same
-numbers, so the work can depend on it (a visit that ends in a transfer, or one that
+A scenario with ``flow.paths`` draws each escalated ticket's whole path first, from a
+stream of its own (so a scenario without paths meets exactly the numbers it met before
+paths existed); a ticket on a path goes where the path says instead of where its
+group's transfer would send it. Where a ticket goes after a group is drawn with the
+group's work, from the same numbers, so the work can depend on it (a visit that ends in
+a transfer, or one that
 began with a transfer, can take its own handling time) without changing any draw.
 
 The result is a *plan*: a list of work segments ``(team, minutes, pause_after)``.
@@ -23,6 +27,7 @@ agents and shifts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -30,7 +35,8 @@ import numpy as np
 from simulator.model.streams import RandomStreams
 from simulator.scenario.changes import KnownError
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import ResolverGroup, Scenario
+from simulator.scenario.routing import handoff_bounds, path_teams
+from simulator.scenario.schema import PauseRule, ResolverGroup, Scenario
 
 __all__ = ["PlannedIncidents", "Segment", "plan_backlog", "plan_stream", "plan_tickets"]
 
@@ -39,6 +45,9 @@ Segment = tuple[int, float, float]
 
 #: In the planner's team arrays: where a ticket goes next once it is resolved — nowhere.
 _RESOLVED: Final = -1
+#: In the table of each ticket's path (``flow.paths``): the ticket is on none, its groups' transfers
+#: route it.
+_NOT_ON_A_PATH: Final = -2
 
 
 #: One step of many incidents' plans: incident index → the segments that step adds (only
@@ -60,6 +69,16 @@ def _step(current: np.ndarray, work: np.ndarray, pause: np.ndarray, split: np.nd
     return step
 
 
+def _wait_chance(rule: PauseRule, moved: np.ndarray, came_by_transfer: bool) -> np.ndarray:
+    """The chance of waiting on the user in each visit: by whether it ends in a transfer, else
+    whether it began with one, else the rule's probability."""
+    usual = rule.probability
+    if came_by_transfer and rule.probability_after_transfer is not None:
+        usual = rule.probability_after_transfer
+    handed_on = usual if rule.probability_when_transferred is None else rule.probability_when_transferred
+    return np.where(moved, handed_on, usual)
+
+
 @dataclass
 class PlannedIncidents:
     """The planned work of a batch of incidents (one arrival stream, or one backlog entry)."""
@@ -74,8 +93,36 @@ class PlannedIncidents:
         return len(self.arrival)
 
     def segments(self, index: int) -> list[Segment]:
-        """The work segments of incident ``index``, in order."""
-        return self.segments_of(self.steps, index)
+        """The work segments of incident ``index``, in order (a new list: the model adds to it)."""
+        return list(self._segments[index])
+
+    @cached_property
+    def _segments(self) -> list[list[Segment]]:
+        # Every incident's segments in one pass over the steps, the first time one is asked for
+        # (once per batch, rather than a look-up in every step for each incident as it arrives).
+        # An incident is in every step up to its last (a resolved one takes no further step).
+        segments: list[list[Segment]] = [[] for _ in range(len(self))]
+        for step in self.steps:
+            for index, added in step.items():
+                segments[index].extend(added)
+        return segments
+
+    # The arrays as Python lists, for the model's per-incident reads (a list item is several times
+    # cheaper to read than a NumPy element).
+    @cached_property
+    def arrival_minutes(self) -> list[float]:
+        """:attr:`arrival` as a list."""
+        return list(self.arrival.tolist())
+
+    @cached_property
+    def priority_ranks(self) -> list[int]:
+        """:attr:`priority` as a list."""
+        return list(self.priority.tolist())
+
+    @cached_property
+    def category_codes(self) -> list[int]:
+        """:attr:`category` as a list."""
+        return list(self.category.tolist())
 
     @staticmethod
     def segments_of(steps: list[Step], index: int) -> list[Segment]:
@@ -134,9 +181,13 @@ class _Planner:
     def _desk_step(self, n: int, category: str, priority: np.ndarray,
                    ) -> tuple[Step, np.ndarray]:
         desk = self.scenario.flow.desk
-        work = self.desk_handling.quantile(self.uniforms("desk-handling", n)) * self.factor
+        u_work = self.uniforms("desk-handling", n)
+        work = self.desk_handling.quantile(u_work) * self.factor
         fcr = desk.fcr_for(category) if self.fcr is None else self.fcr
         escalated = self.uniforms("first-contact", n) >= fcr
+        if desk.handling_when_resolved is not None:  # the same numbers, the resolved tickets' time
+            resolved = ~escalated
+            work[resolved] = desk.handling_when_resolved.quantile(u_work[resolved]) * self.factor
         target = self._choose(desk.escalation_for(category), self.uniforms("escalation", n))
         following = np.where(escalated, target, _RESOLVED)
         team = np.full(n, self.team_index[desk.team])
@@ -150,13 +201,44 @@ class _Planner:
         codes = np.array([self.team_index[name] for name in names] + [_RESOLVED])
         return codes[np.minimum(picked, len(names))]
 
+    def _paths(self, first: np.ndarray, priority: np.ndarray, category: str) -> np.ndarray | None:
+        """Each ticket's path after its first group (team codes by step, -1 once resolved), or -1
+        throughout for tickets the groups' transfers route; None without ``flow.paths``."""
+        rules = self.scenario.flow.paths
+        if not rules:
+            return None
+        u = self.uniforms("path", len(first))
+        paths: list[tuple[int, ...]] = [()]  # path 0: none (routed by the transfers)
+        chosen = np.zeros(len(first), dtype=int)
+        taken = first < 0
+        for rule in rules:
+            if rule.category is not None and rule.category != category:
+                continue
+            here = ~taken & (first == self.team_index[rule.first])
+            if rule.priority is not None:
+                here &= priority == self.priority_names.index(rule.priority)
+            edges = np.cumsum(list(rule.paths.values()))
+            picked = np.searchsorted(edges, u[here], side="right")
+            chosen[here] = np.where(picked < len(edges), picked + len(paths), 0)
+            paths.extend(tuple(self.team_index[name] for name in path_teams(path)[1:]) for path in rule.paths)
+            taken |= here
+        width = max(len(path) for path in paths) + 1
+        table = np.full((len(paths), width), _RESOLVED)
+        for row, path in enumerate(paths):
+            table[row, :len(path)] = path
+        routes = table[chosen]
+        routes[chosen == 0] = _NOT_ON_A_PATH
+        return routes
+
     def _group_steps(self, current: np.ndarray, priority: np.ndarray,
-                     first_step: int) -> list[Step]:
+                     first_step: int, category: str) -> list[Step]:
         steps: list[Step] = []
+        routes = self._paths(current, priority, category)
         groups = self.scenario.flow.groups
         names = list(self.scenario.teams)
         n = len(current)
         step_number = first_step
+        came_from = np.full(n, self.team_index[self.scenario.flow.desk.team])
         while (current != _RESOLVED).any():
             u_work = self.uniforms(f"handling/{step_number}", n)
             u_pause = self.uniforms(f"waiting/{step_number}", n)
@@ -171,18 +253,46 @@ class _Planner:
                 group = groups[names[code]]
                 # Where the ticket goes next is known before its work here is drawn, so a
                 # visit that ends in a transfer can take its own handling time.
-                following[here] = self._choose(group.transfer, u_transfer[here])
+                following[here] = self._route(group, came_from[here], step_number - first_step,
+                                              priority[here], u_transfer[here])
+                if routes is not None:
+                    position = min(step_number - first_step, routes.shape[1] - 1)
+                    on_path = here & (routes[:, position] != _NOT_ON_A_PATH)
+                    following[on_path] = routes[on_path, position]
+                moved = here & (following != _RESOLVED)
                 # (after the first group step, a ticket came to its group by a transfer)
-                self._visit_work(work, here, following != _RESOLVED, group, step_number > first_step,
-                                 priority, u_work)
+                self._visit_work(work, here, moved, group, step_number > first_step, priority, u_work)
                 if group.waiting_on_user is not None:
-                    waits = here & (u_pause < group.waiting_on_user.probability)
+                    chance = _wait_chance(group.waiting_on_user, moved, step_number > first_step)
+                    waits = here & (u_pause < chance)
                     pause[waits] = group.waiting_on_user.duration.quantile(u_pause_length[waits])
                     split[waits] = group.waiting_on_user.after_share
             steps.append(_step(current, work, pause, split))
-            current = following
+            came_from, current = current, following
             step_number += 1
         return steps
+
+    def _route(self, group: ResolverGroup, came_from: np.ndarray, handoffs: int, priority: np.ndarray,
+               u: np.ndarray) -> np.ndarray:
+        """Where tickets go after ``group`` (-1: resolved there), from the same numbers ``u``
+        whether the routing has memory or not: by the first of the group's
+        ``transfer_by_history`` rules their history matches, else by its ``transfer``."""
+        following = self._choose(group.transfer, u)
+        if not group.transfer_by_history:
+            return following
+        routed = np.zeros(len(u), dtype=bool)
+        for rule in group.transfer_by_history:
+            low, high = handoff_bounds(rule.handoffs)
+            if not low <= handoffs <= high:
+                continue
+            chosen = ~routed
+            if rule.came_from is not None:
+                chosen &= came_from == self.team_index[rule.came_from]
+            if rule.priority is not None:
+                chosen &= priority == self.priority_names.index(rule.priority)
+            following[chosen] = self._choose(rule.transfer, u[chosen])
+            routed |= chosen
+        return following
 
     def _reopen(self, steps: list[Step], priority: np.ndarray) -> dict[int, tuple[float, float]]:
         """Which incidents the user will reopen: index → (delay, rework in the resolving team).
@@ -217,10 +327,10 @@ class _Planner:
         n = len(arrival)
         if start_team == self.scenario.flow.desk.team:
             desk_step, following = self._desk_step(n, category, priority)
-            steps = [desk_step, *self._group_steps(following, priority, 1)]
+            steps = [desk_step, *self._group_steps(following, priority, 1, category)]
         else:
             current = np.full(n, self.team_index[start_team])
-            steps = self._group_steps(current, priority, 1)
+            steps = self._group_steps(current, priority, 1, category)
         category_code = self.scenario.categories().index(category)
         return PlannedIncidents(arrival, priority, np.full(n, category_code), steps,
                                 self._reopen(steps, priority))

@@ -156,10 +156,12 @@ class SlaWatch:
         now = self.env.now
         if now < self._next_wake:
             return  # an earlier plan, superseded
-        heap = self._heap
-        while heap and (heap[0][0] <= now or not self._live(heap[0])):
-            due, _, kind, incident, version, exact = heapq.heappop(heap)
-            if due > now or not self._live((due, 0, kind, incident, version, exact)):
+        heap, live = self._heap, self._live
+        # Take every entry that is due, and every dead one that has come to the top.
+        while heap and (heap[0][0] <= now or not live(heap[0])):
+            entry = heapq.heappop(heap)
+            due, _, kind, incident, version, exact = entry
+            if due > now or not live(entry):  # (one not yet due is dead: the loop took it so)
                 continue
             if not exact:  # a lower bound has come: now work out the exact moment
                 exact_due = self._exact_due(kind, incident)

@@ -21,7 +21,7 @@ import itertools
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
@@ -30,9 +30,19 @@ from simulator.model.incident import NO_AGENT, ActivityCode, Incident
 if TYPE_CHECKING:
     from simulator.model.wiring import Wiring
 
-__all__ = ["Agent", "Team"]
+__all__ = ["Agent", "OnCallHooks", "Team"]
 
 _A = ActivityCode
+
+
+class OnCallHooks(Protocol):
+    """What a team asks of its on-call rota (see :mod:`simulator.model.oncall`)."""
+
+    def urgent(self, incident: Incident | None) -> bool: ...
+
+    def check(self) -> None: ...
+
+    def finished(self, agent: Agent) -> None: ...
 
 
 class Agent:
@@ -93,6 +103,7 @@ class Team:
         self._queued = 0  # tickets waiting (stale heap entries excluded)
         self._queue_area = 0.0  # time-integral of the number waiting (Little's law monitor)
         self._queue_changed = 0.0
+        self.on_call: OnCallHooks | None = None  # the out-of-hours rota, if the team has one
 
     # -- the queue ---------------------------------------------------------------------------
     def enqueue(self, incident: Incident, entered: float | None = None) -> None:
@@ -107,6 +118,8 @@ class Team:
         self._push(incident)
         if self._idle:
             self._dispatch()
+        elif self.on_call is not None:
+            self.on_call.check()
 
     def preload(self, incident: Incident) -> None:
         """A ticket already waiting when the run starts (initial backlog); keeps its arrival as its place."""
@@ -172,9 +185,12 @@ class Team:
         self._after_work(agent)
 
     def _after_work(self, agent: Agent) -> None:
-        # An agent off duty was finishing a ticket as overtime: that ends with the ticket.
+        # An agent off duty was finishing a ticket as overtime: that ends with the ticket
+        # (unless the agent was called out and another urgent ticket waits).
         if agent.on_duty and not agent.away:
             self._make_idle(agent)
+        elif self.on_call is not None:
+            self.on_call.finished(agent)
 
     def _make_idle(self, agent: Agent) -> None:
         if agent not in self._idle:
@@ -218,9 +234,12 @@ class Team:
         if agent.incident is None:
             if agent in self._idle:
                 self._idle.remove(agent)
-        elif self.handover and not finish:
+        elif (self.handover and not finish
+              and not (self.on_call is not None and self.on_call.urgent(agent.incident))):
             self._interrupt(agent)
         # Otherwise the agent finishes the ticket in hand: busy while off duty is overtime.
+        if self.on_call is not None:
+            self.on_call.check()
 
     def withdraw(self, agent: Agent | None = None) -> Agent | None:
         """Take an agent off the team's work (an idle one if there is one); ``None`` if nobody is on duty."""
@@ -277,6 +296,18 @@ class Team:
         agent.away = False
         if agent.on_duty and agent.incident is None:
             self._make_idle(agent)
+
+    def most_urgent_waiting(self) -> Incident | None:
+        """The ticket the queue would hand out next (None if nobody waits)."""
+        queue = self._queue
+        while queue and queue[0][4].queue_entry is not queue[0]:
+            heapq.heappop(queue)  # superseded by a newer place in the queue
+        return queue[0][4] if queue else None
+
+    def work_out_of_hours(self, agent: Agent, incident: Incident) -> None:
+        """An agent off duty (called out) takes a waiting ticket now, as overtime."""
+        self.detach(incident)
+        self._start(agent, incident)
 
     # -- inspection --------------------------------------------------------------------------
     def waiting(self) -> list[Incident]:

@@ -48,6 +48,7 @@ code { background: #f4f7fb; padding: 0 0.25rem; border-radius: 3px; }
 .params td { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.8rem;
              text-align: left; overflow-wrap: anywhere; }
 table.text td, table.text th { text-align: left; vertical-align: top; }
+table.text td { overflow-wrap: anywhere; }
 """
 
 

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.experiment.compare import THRESHOLDS, design_labels
 from simulator.experiment.summary import check_targets
+from simulator.metrics import SHARE_KPIS
 from simulator.reporting.appendix import appendix_html, parameter_differences
 from simulator.reporting.diagram import diagram_figure
 from simulator.reporting.figures import (
@@ -214,6 +216,14 @@ def _charted(clear: pd.DataFrame) -> list[tuple[str, str, str]]:
     return names
 
 
+def _difference_cell(format_value: Formatter, kpi: str, row: pd.Series) -> str:
+    """A paired difference and its interval; a share's in percentage points."""
+    if kpi not in SHARE_KPIS:
+        return _cell(format_value, kpi, row)
+    mean, low, high = (100 * float(row[name]) for name in ("mean", "ci_low", "ci_high"))
+    return f"{mean:+.1f} pt ({low:+.1f}\u00a0–\u00a0{high:+.1f})"
+
+
 def comparison_report(comparison: Comparison, format_value: Formatter, scenario: Scenario | None = None,
                       notes: Sequence[str] = ()) -> str:
     """The HTML report of a comparison directory: differences first, then the designs side by side
@@ -224,8 +234,10 @@ def comparison_report(comparison: Comparison, format_value: Formatter, scenario:
     baseline.attrs["design"] = comparison.designs[0]
     clear = comparison.differences[comparison.differences["clear"].astype(str) == "True"]
     names = _charted(clear)
-    difference_rows = [(row.design, row.kpi if row.scope == "overall" else f"{row.key}.{row.kpi}",
-                        _cell(format_value, row.kpi, pd.Series(row._asdict())))
+    labels = dict(zip(comparison.designs, design_labels(comparison.designs), strict=True))
+    difference_rows = [(labels.get(row.design, row.design),
+                        row.kpi if row.scope == "overall" else f"{row.key}.{row.kpi}",
+                        _difference_cell(format_value, row.kpi, pd.Series(row._asdict())))
                        for row in clear.itertuples(index=False)]
     changes = parameter_differences({name: run.manifest for name, run in runs.items()})
     sections = [
@@ -238,7 +250,11 @@ def comparison_report(comparison: Comparison, format_value: Formatter, scenario:
             "Each later design minus the first, paired by replication, as % of the first design's "
             "mean, with 95 % confidence intervals: the main KPIs, then those per priority, team or "
             "service whose difference is clear.")
-            + "<h3>Every clear difference</h3>"
+            + "<h3>Every clear difference</h3><p>Clear: the 95 % interval excludes 0 and the "
+              "difference is at least the KPI's practical threshold (" + html.escape(
+                  ", ".join(f"{unit.value.split(' (')[0]} {value:g}" for unit, value in
+                            THRESHOLDS.items())) + "). Differences of shares are in percentage "
+              "points (pt); money covers the measured window.</p>"
             + table_html(("design", "KPI", "difference (95 % CI)"), difference_rows)),
         Section("backlog", "Backlog over time", figure_html(
             backlog_figure({name: run.backlog for name, run in runs.items()}, _warmup_end(first)),

@@ -57,8 +57,9 @@ def _headline(result: RoiResult) -> list[str]:
     settings = result.settings
     net = result.parts["net_benefit"]
     years = f"{settings.years:g} year{'s' if settings.years != 1 else ''}"
-    lines = [f"Over {years}, with an investment of {money(settings.investment)} and a running "
-             f"cost of {money(settings.running_cost)} a year: **net benefit "
+    discount = f", discounted at {settings.discount_rate:.0%} a year" if settings.discount_rate else ""
+    lines = [f"Over {years}, with a one-off cost of {money(result.costs.one_off)} and the "
+             f"process's costs of {money(result.costs.per_year)} a year{discount}: **net benefit "
              f"{money(net.mean)}** (95 % CI {_interval(net)})."]
     if result.roi is None:
         lines.append(f"ROI: not defined — {result.roi_reason}.")
@@ -90,7 +91,7 @@ def roi_markdown(result: RoiResult) -> str:
     """A one-page summary: the result, its parts, the two designs, and how to read it."""
     base, better = result.baseline, result.improved
     days = {name: years * 365 for name, years in result.years_measured.items()}
-    lines = [f"# Return on {better} over {base}", "",
+    lines = [f"# Return on {better} over {base}", "", f"**{_verdict(result)}**", "",
              f"*{generated_by()}. {result.replications} paired replications{_stopped(result)} "
              f"with common random numbers (seed {result.seed}); each measures {days[base]:.0f} "
              f"days after its warm-up. Per-year figures scale that window to 365 days. Money is in the "
@@ -100,7 +101,7 @@ def roi_markdown(result: RoiResult) -> str:
         interval = result.parts[part]
         lines.append(f"| {_PART_LABELS[part]} | {money(interval.mean)} | {_interval(interval)} |")
     annual = result.parts["annual_benefit"]
-    lines += [f"| Running cost of the process (given) | {money(result.settings.running_cost)} | |",
+    lines += [f"| The process's own costs (scenario and given) | {money(result.costs.per_year)} | |",
               f"| {_PART_LABELS['annual_benefit']} | {money(annual.mean)} | {_interval(annual)} |"]
     lines += ["", "## The two designs", "",
               f"| | {base} | {better} | Difference (paired, 95 % CI) |", "|---|---:|---:|---:|"]
@@ -123,19 +124,29 @@ def roi_markdown(result: RoiResult) -> str:
               "between runs. Add replications until the interval is as narrow as the decision "
               "needs.",
               "", _assumptions(result.assumptions["baseline"])]
+    if result.evidence is not None and result.evidence.warnings:
+        lines += ["", "## Before quoting it", "", *(f"- {line}" for line in result.evidence.warnings)]
     return "\n".join(lines) + "\n"
 
 
+def _verdict(result: RoiResult) -> str:
+    net = result.parts["net_benefit"]
+    verb = "does not pay" if net.mean < 0 else "pays"
+    return (f"The case {verb}: net benefit {money(net.mean)} over {result.settings.years:g} "
+            f"years (95 % CI {_interval(net)}).")
+
+
 def _assumptions(section: object) -> str:
-    """The baseline's money inputs in one sentence."""
+    """The baseline's prices, as a list (a range or a source where the scenario gives one)."""
     values = section if isinstance(section, dict) else {}
-    downtime = ", ".join(f"{name} {money(cost)}" for name, cost in
-                         values.get("downtime_cost_per_minute", {}).items()) or "none"
-    hourly = ", ".join(f"{name} {money(cost)}" for name, cost in
-                       values.get("hourly_cost", {}).items()) or "none"
-    penalties = ", ".join(
-        f"{name} {money(pair['resolution'] or 0)} per resolution and "
-        f"{money(pair['response'] or 0)} per response breach"
-        for name, pair in values.get("breach_penalties", {}).items()) or "none"
-    return (f"Inputs (baseline): downtime cost per minute — {downtime}; hourly cost — {hourly}; "
-            f"SLA penalties — {penalties}.")
+
+    def shown(value: object) -> str:
+        if isinstance(value, dict):
+            if "value" in value:
+                return f"{value['value']:,.4g} ({value.get('source') or 'no source'})"
+            return (f"{value['dist']} {value['min']:,.4g}–{value['max']:,.4g}"
+                    f" ({value.get('source') or 'no source'})")
+        return f"{value:,.4g}" if isinstance(value, int | float) else str(value)
+
+    lines = "\n".join(f"- `{path}`: {shown(value)}" for path, value in values.items())
+    return f"Prices (baseline; a single answer uses each range's mode):\n\n{lines or '- none'}"

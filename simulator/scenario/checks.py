@@ -10,6 +10,7 @@ module reads the schema, the schema knows nothing of it).
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,7 +19,8 @@ import networkx as nx
 
 from simulator.scenario.calendars import ALWAYS_OPEN
 from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.schema import Scenario
+from simulator.scenario.routing import path_teams, unresolvable_histories
+from simulator.scenario.schema import ResolverGroup, Scenario
 from simulator.scenario.targets import parse_target
 from simulator.scenario.units import format_duration
 
@@ -122,6 +124,10 @@ def _priority_problems(scenario: Scenario) -> Iterator[Problem]:
 
 def _flow_team_problems(scenario: Scenario) -> Iterator[Problem]:
     flow, teams = scenario.flow, scenario.teams
+    for name, team in teams.items():
+        for index, priority in enumerate(team.on_call.priorities if team.on_call else ()):
+            yield from _known("priority", priority, scenario.priorities,
+                              ("teams", name, "on_call", "priorities", index))
     yield from _known("team", flow.desk.team, teams, ("flow", "desk", "team"))
     for name in flow.groups:
         yield from _known("team", name, teams, ("flow", "groups", name))
@@ -152,25 +158,59 @@ def _escalation_problems(scenario: Scenario) -> Iterator[Problem]:
                               ("flow", "desk", key, category))
 
 
+def _shares_problems(name: str, shares: dict[str, float], groups: Mapping[str, object],
+                     path: KeyPath) -> Iterator[Problem]:
+    """Transfer shares of group ``name``: to other known groups, summing to at most 1."""
+    for target in shares:
+        yield from _known("resolver group in flow.groups", target, groups, (*path, target))
+        if target == name:
+            yield Problem((*path, target), "expected transfers to other groups; found a transfer to itself")
+    total = math.fsum(shares.values())
+    if total > 1.0 + _TOLERANCE:
+        yield Problem(path, f"expected transfer probabilities that sum to at most 1 (the rest is "
+                            f"resolved in the group); found a sum of {total:.6g}")
+
+
 def _transfer_problems(scenario: Scenario) -> Iterator[Problem]:
     groups = scenario.flow.groups
     for name, group in groups.items():
         path: KeyPath = ("flow", "groups", name)
-        for target in group.transfer:
-            yield from _known("resolver group in flow.groups", target, groups,
-                              (*path, "transfer", target))
-            if target == name:
-                yield Problem((*path, "transfer", target),
-                              "expected transfers to other groups; found a transfer to itself")
-        total = math.fsum(group.transfer.values())
-        if total > 1.0 + _TOLERANCE:
-            yield Problem((*path, "transfer"),
-                          f"expected transfer probabilities that sum to at most 1 (the rest is "
-                          f"resolved in the group); found a sum of {total:.6g}")
+        yield from _shares_problems(name, group.transfer, groups, (*path, "transfer"))
+        for index, rule in enumerate(group.transfer_by_history):
+            here = (*path, "transfer_by_history", index)
+            if rule.came_from is not None:
+                yield from _known("team", rule.came_from, scenario.teams, (*here, "came_from"))
+            if rule.priority is not None:
+                yield from _known("priority", rule.priority, scenario.priorities, (*here, "priority"))
+            yield from _shares_problems(name, rule.transfer, groups, (*here, "transfer"))
         for key in ("handling_by_priority", "handling_when_transferred_by_priority",
                     "handling_after_transfer_by_priority"):
             for priority in getattr(group, key):
                 yield from _known("priority", priority, scenario.priorities, (*path, key, priority))
+
+
+def _path_problems(scenario: Scenario) -> Iterator[Problem]:
+    """``flow.paths``: known groups, priorities and categories; paths that start at their first group."""
+    groups = scenario.flow.groups
+    for index, rule in enumerate(scenario.flow.paths):
+        here: KeyPath = ("flow", "paths", index)
+        yield from _known("resolver group in flow.groups", rule.first, groups, (*here, "first"))
+        if rule.priority is not None:
+            yield from _known("priority", rule.priority, scenario.priorities, (*here, "priority"))
+        if rule.category is not None:
+            yield from _known("category", rule.category, scenario.categories(), (*here, "category"))
+        for path in rule.paths:
+            teams = path_teams(path)
+            if teams[0] != rule.first and rule.first in groups:
+                yield Problem((*here, "paths", path), f"expected a path that starts at its rule's first "
+                                                      f"group {rule.first!r}; found one that starts at "
+                                                      f"{teams[0]!r}")
+            for name in teams[1:]:
+                yield from _known("resolver group in flow.groups", name, groups, (*here, "paths", path))
+        total = math.fsum(rule.paths.values())
+        if total > 1.0 + _TOLERANCE:
+            yield Problem((*here, "paths"), f"expected path shares that sum to at most 1 (the rest is "
+                                            f"routed by the groups' transfers); found a sum of {total:.6g}")
 
 
 def routing_graph(scenario: Scenario) -> nx.DiGraph:
@@ -194,15 +234,34 @@ def routing_graph(scenario: Scenario) -> nx.DiGraph:
                 if share > 0.0:
                     graph.add_edge(desk.team, target)
     for name, group in flow.groups.items():
-        graph.add_node(name)
-        for target, share in group.transfer.items():
-            if share > 0.0:
-                graph.add_edge(name, target, probability=share)
-        resolved_here = 1.0 - math.fsum(group.transfer.values())
-        if resolved_here > _TOLERANCE:
-            graph.add_edge(name, RESOLVED, probability=resolved_here)
+        _add_group_routes(graph, name, group)
+    for rule in flow.paths:  # a path's hand-offs, and its resolution in its last group
+        for path in rule.paths:
+            teams = [name for name in path_teams(path) if name in flow.groups]
+            for source, target in itertools.pairwise(teams):
+                if not graph.has_edge(source, target):
+                    graph.add_edge(source, target)
+            if teams and not graph.has_edge(teams[-1], RESOLVED):
+                graph.add_edge(teams[-1], RESOLVED)
     _add_other_entries(graph, scenario)
     return graph
+
+
+def _add_group_routes(graph: nx.DiGraph, name: str, group: ResolverGroup) -> None:
+    """A group's transfers (with their probability) and resolution; routes only some histories take."""
+    graph.add_node(name)
+    for target, share in group.transfer.items():
+        if share > 0.0:
+            graph.add_edge(name, target, probability=share)
+    for rule in group.transfer_by_history:
+        for target, share in rule.transfer.items():
+            if share > 0.0 and not graph.has_edge(name, target):
+                graph.add_edge(name, target)
+    resolved_here = 1.0 - math.fsum(group.transfer.values())
+    if resolved_here > _TOLERANCE:
+        graph.add_edge(name, RESOLVED, probability=resolved_here)
+    elif any(math.fsum(rule.transfer.values()) < 1.0 - _TOLERANCE for rule in group.transfer_by_history):
+        graph.add_edge(name, RESOLVED)
 
 
 def _add_other_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
@@ -234,6 +293,7 @@ def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
         yield Problem(path, f"expected every ticket to be resolvable; tickets that reach {names} "
                             f"can never be resolved (they only transfer among groups that "
                             f"resolve nothing)")
+    yield from _history_problems(scenario)
     entered = set().union(*(nx.descendants(graph, entry) for entry in ENTRIES if entry in graph))
     for name in scenario.flow.groups:
         if name not in entered:
@@ -245,6 +305,26 @@ def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
         if item.team in graph and item.team not in can_finish:
             yield Problem(("initial_backlog", backlog_index, "team"),
                           f"expected a team from which tickets can be resolved; found {item.team!r}")
+
+
+def _history_problems(scenario: Scenario) -> Iterator[Problem]:
+    """With routing with memory, every history a ticket can reach must let it be resolved."""
+    groups = scenario.flow.groups
+    if not any(group.transfer_by_history for group in groups.values()):
+        return
+    for priority in scenario.priorities:
+        stuck = unresolvable_histories(dict.fromkeys(groups, 1.0),
+                                       {name: group.transfer for name, group in groups.items()},
+                                       {name: group.transfer_by_history for name, group in groups.items()},
+                                       scenario.flow.desk.team, priority)
+        if stuck:
+            group, source, handoffs = stuck[0]
+            yield Problem(("flow", "groups", group, "transfer_by_history"),
+                          f"expected every ticket to be resolvable; a {priority} ticket that reaches "
+                          f"{group!r} from {source!r} after {handoffs} hand-off(s) or more can never be "
+                          f"resolved (its rules only transfer it among groups that resolve nothing for "
+                          f"such tickets)")
+            return
 
 
 def _backlog_problems(scenario: Scenario) -> Iterator[Problem]:
@@ -289,6 +369,8 @@ def _service_problems(scenario: Scenario) -> Iterator[Problem]:
     calendars = (ALWAYS_OPEN, *scenario.calendars)
     for name, service in scenario.services.items():
         yield from _known("team in the flow", service.owner, routed, ("services", name, "owner"))
+        yield from _known("calendar", service.downtime_cost.calendar, calendars,
+                          ("services", name, "downtime_cost", "calendar"))
         for index, at in enumerate(service.failures.at if service.failures else ()):
             if at >= scenario.run.horizon:
                 yield _beyond_horizon(("services", name, "failures", "at", index), at, scenario)
@@ -397,7 +479,7 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
     problems = [*_arrival_problems(scenario), *_channel_problems(scenario),
                 *_priority_problems(scenario),
                 *_flow_team_problems(scenario), *_escalation_problems(scenario),
-                *_transfer_problems(scenario), *_backlog_problems(scenario),
+                *_transfer_problems(scenario), *_path_problems(scenario), *_backlog_problems(scenario),
                 *_size_problems(scenario), *_service_problems(scenario),
                 *_change_problems(scenario), *_problem_problems(scenario),
                 *_exercise_problems(scenario),

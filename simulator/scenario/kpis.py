@@ -109,6 +109,11 @@ KPIS: tuple[KpiDefinition, ...] = (
     _kpi("sla_resolution_attainment", _I, Unit.SHARE,
          "the same for resolution; the clock excludes waits on the user and the time between a "
          "resolution and a reopen"),
+    _kpi("sla_response_breaches", _I, Unit.COUNT,
+         "cohort incidents counted as not met by `sla_response_attainment` (a driver of "
+         "`sla_penalty`)"),
+    _kpi("sla_resolution_breaches", _I, Unit.COUNT,
+         "cohort incidents counted as not met by `sla_resolution_attainment`"),
     _kpi("fcr_rate", _I, Unit.SHARE,
          "share of resolved cohort incidents resolved without any reassignment or reopen"),
     _kpi("reassignments_mean", _I, Unit.COUNT,
@@ -123,6 +128,8 @@ KPIS: tuple[KpiDefinition, ...] = (
     _kpi("utilisation", _T, Unit.SHARE,
          "busy agent-minutes while on duty ÷ on-duty agent-minutes, from the end of the warm-up to "
          "the end (an agent withdrawn from the team's work still counts as on duty, and not busy)"),
+    _kpi("rostered_h", _T, Unit.HOURS,
+         "on-duty agent-hours in the window (what the roster pays for; a driver of `staff_cost`)"),
     _kpi("occupancy", _T, Unit.SHARE,
          "busy agent-minutes while available ÷ available agent-minutes, from the end of the warm-up "
          "to the end, where available is on duty and not on a break (a break is off duty in the "
@@ -162,7 +169,16 @@ KPIS: tuple[KpiDefinition, ...] = (
     _kpi("downtime_min", _S, Unit.MINUTES,
          "the measure of the *union* of its outage intervals within the window (overlapping "
          "outages count once)"),
-    _kpi("downtime_cost", _S, Unit.MONEY, "`downtime_min` × its cost per minute"),
+    _kpi("downtime_min_business_hours", _S, Unit.MINUTES,
+         "the part of `downtime_min` in the business hours of the service's `downtime_cost.calendar` "
+         "(all of it without one)"),
+    _kpi("downtime_min_past_ramp", _S, Unit.MINUTES,
+         "the part of `downtime_min` that came after `downtime_cost.ramp.after` of each (merged) "
+         "outage (0 without a ramp)"),
+    _kpi("downtime_cost", _S, Unit.MONEY,
+         "business-hours minutes × the business-hours rate + the other minutes × the out-of-hours "
+         "rate + minutes past the ramp × its extra rate (one rate at every hour for a plain cost "
+         "per minute)"),
     _kpi("mtbf_h", _S, Unit.HOURS, "up-time hours in the window ÷ failures that started in it"),
     _kpi("normal_changes", _X, Unit.COUNT, "normal changes requested"),
     _kpi("emergency_changes", _X, Unit.COUNT, "emergency changes requested (an ECAB sat on it)"),

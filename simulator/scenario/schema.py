@@ -25,12 +25,13 @@ from simulator.scenario.calendars import (
 )
 from simulator.scenario.changes import ChangeManagement, ProblemManagement
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.estimates import Money
 from simulator.scenario.exercise import Exercise
+from simulator.scenario.routing import PathRule, TransferRule
 from simulator.scenario.services import MajorIncidentProcess, Outage, Service
 from simulator.scenario.types import (
     Duration,
     Names,
-    NonNegativeNumber,
     PositiveCount,
     PositiveDuration,
     PositiveRate,
@@ -53,6 +54,7 @@ __all__ = [
     "Desk",
     "Flow",
     "HierarchicalEscalation",
+    "OnCallRota",
     "PauseRule",
     "PlannedAbsence",
     "Priority",
@@ -289,8 +291,8 @@ class Priority(Spec):
     resolution: PositiveDuration | None = None  # arrival → resolved, pauses excluded
     calendar: str = ALWAYS_OPEN  # the calendar both SLA clocks run on
     attainment_target: Probability | None = None  # e.g. 0.9: share of incidents within target
-    breach_penalty: NonNegativeNumber | None = None  # money per resolution-SLA breach (for ROI)
-    response_breach_penalty: NonNegativeNumber | None = None  # money per response-SLA breach
+    breach_penalty: Money | None = None  # money per resolution-SLA breach (for ROI)
+    response_breach_penalty: Money | None = None  # money per response-SLA breach
 
 
 def _time_of_day(value: object) -> float:
@@ -346,6 +348,19 @@ class Shift(Spec):
         return (self.end - self.start) % (24 * 60.0) or 24 * 60.0
 
 
+class OnCallRota(Spec):
+    """Out of hours, an urgent ticket calls out one of the team's engineers.
+
+    While nobody in the team is on duty, a ticket of one of ``priorities`` in its queue pages
+    an engineer who is off duty; after ``call_out`` (reached, logged in) the engineer works it
+    as overtime, then the next such ticket while nobody is on duty, and goes back off call.
+    At shift end, a ticket of these priorities in hand is finished, not handed over.
+    """
+
+    priorities: tuple[str, ...] = ("P1",)  # the tickets that call someone out
+    call_out: Distribution  # paged → working on the ticket
+
+
 class Break(Spec):
     """A break every agent of the team takes in each shift (or each day, for 24x7 agents).
 
@@ -388,9 +403,10 @@ class Team(Spec):
 
     agents: PositiveCount | None = None  # the same headcount around the clock (24×7)
     roster: tuple[Shift, ...] | None = None  # or: shifts, each with its days, hours and headcount
-    hourly_cost: NonNegativeNumber = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
+    hourly_cost: Money = 0.0  # per rostered agent-hour and overtime hour (staff_cost)
     # finish the ticket in hand as overtime, or hand it back to the queue
     at_shift_end: Literal["finish", "handover"] = "finish"
+    on_call: OnCallRota | None = None  # out-of-hours call-out for urgent tickets (none: they wait)
     shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0  # share of rostered shifts not worked, e.g. 0.3
     planned_absence: tuple[PlannedAbsence, ...] = ()  # or as well: stretches of planned absence
     breaks: tuple[Break, ...] = ()  # breaks and lunch in every shift
@@ -416,6 +432,9 @@ class PauseRule(Spec):
     probability: Probability  # share of a group's visits that wait on the user
     duration: Distribution  # how long the user takes
     after_share: Probability = 0.5  # share of the group's work done before the wait
+    # The probability can depend on the kind of visit, as handling can (default: the probability above).
+    probability_when_transferred: Probability | None = None  # of a visit that ends in a transfer
+    probability_after_transfer: Probability | None = None  # of another visit that began with a transfer
 
 
 class Desk(Spec):
@@ -423,6 +442,8 @@ class Desk(Spec):
 
     team: str  # the team that works as the desk
     handling: Distribution  # the desk's work on a new ticket
+    # the desk's work on a ticket it resolves at first contact, instead of the above
+    handling_when_resolved: Distribution | None = None
     first_contact_resolution: Probability = 0.0  # share resolved by the desk without escalation
     # category → share, instead of the above
     first_contact_resolution_by_category: dict[str, Probability] = {}
@@ -453,6 +474,9 @@ class ResolverGroup(Spec):
     handling_after_transfer: Distribution | None = None  # a visit that began with a transfer
     handling_after_transfer_by_priority: dict[str, Distribution] = {}  # priority → work, instead of the above
     transfer: dict[str, Probability] = {}  # misroutes: other group → probability; the rest resolved
+    # Routing with memory: the first rule matching a ticket's history replaces `transfer` for it
+    # (see simulator/scenario/routing.py).
+    transfer_by_history: tuple[TransferRule, ...] = ()
     waiting_on_user: PauseRule | None = None
 
     def handling_for(self, priority: str, transferred: bool = False,
@@ -504,6 +528,10 @@ class Flow(Spec):
     reopen: ReopenRule | None = None
     closure_delay: Duration = 0.0  # resolved → closed, if not reopened in between
     hierarchical_escalation: HierarchicalEscalation | None = None
+    # Routing by whole paths (trajectory resampling): the first rule matching a ticket's first
+    # group, priority and category draws its path; the rest follow the groups' transfers
+    # (see simulator/scenario/routing.py).
+    paths: tuple[PathRule, ...] = ()
 
 
 class BacklogItem(Spec):

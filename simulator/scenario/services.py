@@ -20,12 +20,13 @@ from typing import Annotated, Literal, Self
 from pydantic import BeforeValidator, field_validator, model_validator
 
 from simulator.scenario.calendars import ALWAYS_OPEN
+from simulator.scenario.costs import DowntimeCost, DowntimeCostField, ProcessCosts
 from simulator.scenario.distributions import Distribution, Exponential, Fixed
 from simulator.scenario.types import (
     Duration,
-    NonNegativeNumber,
     PositiveCount,
     PositiveDuration,
+    PositiveNumber,
     Probability,
     Spec,
     integer_levels,
@@ -105,7 +106,7 @@ class Service(Spec):
     users: PositiveCount  # users of the service (the ticket storm's base)
     # the priority of its first outage ticket (critical: P1)
     criticality: Literal["critical", "high", "medium", "low"] = "high"
-    downtime_cost: NonNegativeNumber = 0.0  # per minute of outage
+    downtime_cost: DowntimeCostField = DowntimeCost()  # per minute of outage (see costs.py)
     owner: str  # the resolver group that restores it (and receives its P1 without a MIM)
     failures: Failures | None = None
     detection_delay: Distribution | None = None  # monitoring: outage start → alert (None: none)
@@ -166,6 +167,10 @@ class MajorIncidentProcess(Spec):
     # The decision point's policy: restore by a workaround (failover, restart, rollback) or by an
     # emergency change (ECAB, implementation, risk of failure; see ``changes.emergency``).
     restoration: RestorationPath = "workaround"
+    costs: ProcessCosts | None = None  # what the process costs besides simulated staff time
+    # Switched off, one engineer of the owner group diagnoses alone: diagnosis takes this many
+    # times the service's diagnosis time (which describes a team on a bridge); 1: no difference.
+    solo_diagnosis_factor: PositiveNumber = 1.0
 
     @field_validator("resolvers")
     @classmethod

@@ -13,7 +13,7 @@ import difflib
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 from pydantic.fields import FieldInfo
 
 from simulator.scenario.errors import PathPart
@@ -51,6 +51,17 @@ def _tagged_member(annotation: Any, tag: object) -> type[BaseModel] | None:
     return None
 
 
+def _tagged_annotation(annotation: Any, tag: object) -> Any:
+    """The member of a union discriminated by ``Tag`` metadata (e.g. a rate's amount or parts)."""
+    if get_origin(annotation) not in (Union, types.UnionType):
+        return None
+    for arg in get_args(annotation):
+        if get_origin(arg) is Annotated and any(isinstance(meta, Tag) and meta.tag == tag
+                                                for meta in get_args(arg)[1:]):
+            return get_args(arg)[0]
+    return None
+
+
 def _field_by_key(model: type[BaseModel], key: object) -> Any:
     for name, field in model.model_fields.items():
         if key in (name, field.alias):
@@ -64,6 +75,9 @@ def _step(annotation: Any, part: object) -> tuple[Any, bool]:
     member = _tagged_member(annotation, part)
     if member is not None:
         return member, False
+    tagged = _tagged_annotation(annotation, part)
+    if tagged is not None:
+        return tagged, False
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return _field_by_key(annotation, part), True
     origin = get_origin(annotation)

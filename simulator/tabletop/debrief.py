@@ -1,15 +1,20 @@
-"""Tabletop layer: the debrief — a post-incident review draft, in Markdown and in HTML.
+"""Tabletop layer: the debrief — an after-action report draft, in Markdown and in HTML.
 
-It is generated from a round: what happened (the timeline of outage and change
-events, the injects, the decisions and stakeholder updates with who made them), the
-scoreboard, and, for a replay of a real outage, the team's moments set against the
-published ones. The sections a review needs a conversation for (what went well, what
-to improve, actions) are left as headings with prompts — a draft, not a verdict.
+It is generated from a round: the scoreboard; each objective with its status and
+evidence; the timeline, the team's actions beside the simulated consequences; the
+decisions by participant and role, and who did what; the stakeholder updates; what the
+same round would have given with the policy's answers (a counterfactual replay with the
+same seed, :mod:`~simulator.tabletop.aar`); for a replay of a real outage, the team's
+moments set against the published ones; and, for the facilitator, the strengths and
+areas for improvement observed, the other observations and an improvement plan in the
+HSEEP manner, whose corrective actions, owners and dates the hot wash fills in — a
+draft, not a verdict.
 
-Two readers: the facilitator's debrief holds everything, with the facilitator's notes;
-the players' holds only what the players may see — no notes, and none of the published
-timeline still to come. The debrief is built once as data (:class:`Debrief`) and then
-written as Markdown or as a self-contained HTML page, every text escaped for its format.
+Two readers: the facilitator's report holds everything; the players' holds only what
+the players may see — the objectives as measured (no checklist, no observation), no
+notes, and none of the published timeline still to come. The debrief is built once as
+data (:class:`Debrief`) and then written as Markdown or as a self-contained HTML page,
+every text escaped for its format.
 """
 
 from __future__ import annotations
@@ -22,6 +27,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from simulator.tabletop.aar import (
+    decision_rows,
+    improvement_plan,
+    objective_rows,
+    observation_rows,
+    people_rows,
+    policy_comparison,
+)
 from simulator.tabletop.session import Round
 
 __all__ = ["DEBRIEF_STYLE_HASH", "Debrief", "Reader", "build_debrief", "debrief_html",
@@ -54,6 +67,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     styles: tuple[str, ...] = ()
     empty: str = "nothing yet"
+    note: str = ""  # a sentence under the heading
 
 
 @dataclass(frozen=True)
@@ -81,36 +95,77 @@ def published_comparison(round_: Round, reader: Reader = "facilitator") -> list[
     return rows
 
 
-def build_debrief(round_: Round, reader: Reader = "facilitator") -> Debrief:
-    """The review draft of a round for one reader."""
+def _who(round_: Round, row: dict[str, object]) -> str:
+    """Who took an action, with their role's title (the facilitator's and the policy's as named)."""
+    role = str(row.get("role") or "")
+    titles = round_.exercise.roles
+    return str(row["who"]) + (f" ({titles[role].title if role in titles else role})" if role else "")
+
+
+def _timeline_table(round_: Round, reader: Reader) -> Table:
+    """The team's actions beside the simulated consequences, in the order they happened."""
+    timeline = round_.timeline(notes=reader == "facilitator")
+    team = ("decision", "update", "note", "checklist", "end", "clock")
+    rows = tuple((_clock(round_, row["minute"]),
+                  str(row["what"]) if row["kind"] in team else "",
+                  "" if row["kind"] in team else str(row["what"]),
+                  str(row["case"]), _who(round_, row))
+                 for row in timeline)
+    return Table("Timeline", ("time", "the team", "the simulation", "case", "who"), rows,
+                 tuple(str(row["kind"]) for row in timeline))
+
+
+def _observation_tables(round_: Round) -> list[Table]:
+    headers = ("moment", "observation", "objective", "who")
+    return [Table("Strengths", headers, observation_rows(round_, "strength"), empty="none noted"),
+              Table("Areas for improvement", headers, observation_rows(round_, "improvement"),
+                    empty="none noted"),
+              Table("Observations and facilitator's notes", headers, observation_rows(round_, "note"),
+                    empty="no note"),
+              Table("Improvement plan", ("capability", "objective", "area for improvement",
+                                         "corrective action", "responsible", "start date",
+                                         "completion date"),
+                    improvement_plan(round_), empty="no area for improvement noted",
+                    note="One row per area for improvement observed and per objective missed; the "
+                         "corrective actions, owners and dates are for the hot wash to fill.")]
+
+
+def build_debrief(round_: Round, reader: Reader = "facilitator",
+                  people: tuple[tuple[str, str], ...] = ()) -> Debrief:
+    """The after-action report draft of a round for one reader (``people``: who joined it,
+    as (name, role))."""
     exercise = round_.exercise
     state = (f"The round ended at {_clock(round_, round_.end.minute)}: {round_.end.message}"
              if round_.end is not None else
              f"The round is in progress: simulated clock at {_clock(round_, round_.minute)}.")
-    intro = (f"Team {round_.team}, scenario {round_.scenario.name}, seed {round_.seed}. {state} "
+    drawn = "; ".join(f"{item.draw}: {item.piece.name}" for item in round_.drawn)
+    intro = (f"Team {round_.team}, scenario {round_.scenario.name}, seed {round_.seed}"
+             f"{f' (drawn: {drawn})' if drawn and reader == 'facilitator' else ''}. {state} "
              f"Generated by mimsim from the exercise's event log and record"
              f"{'' if reader == 'facilitator' else ' (the players’ copy)'}.")
     summary = tuple((_SCORE_LABELS.get(key, key.replace("_", " ")), "—" if value is None else
                      f"{value:,.0f}" if key == "downtime_cost" else str(value))
                     for key, value in round_.scoreboard().items())
-    timeline = round_.timeline(notes=reader == "facilitator")
+    objectives = objective_rows(round_, reader == "facilitator")
     tables = [
-        Table("Timeline", ("time", "what", "case", "who"),
-              tuple((_clock(round_, row["minute"]), str(row["what"]), str(row["case"]),
-                     str(row["who"])) for row in timeline),
-              tuple(str(row["kind"]) for row in timeline)),
-        Table("Decisions", ("simulated time", "question", "answer", "who", "real time (UTC)"),
-              tuple((_clock(round_, r.minute), r.question, r.answer, r.who, r.real_time)
-                    for r in round_.decisions), empty="no decision taken yet"),
+        Table("Objectives", ("objective", "capability", "status", "evidence"), objectives,
+              tuple(row[2] for row in objectives), empty="the exercise states no objectives"),
+        _timeline_table(round_, reader),
+        Table("Decisions by participant", ("participant", "role", "simulated time", "question",
+                                           "answer"),
+              decision_rows(round_), empty="no decision taken yet"),
+        Table("Who did what", ("participant", "role", "decisions", "updates", "observations"),
+              people_rows(round_, list(people)), empty="nobody joined"),
         Table("Stakeholder updates", ("simulated time", "major incident", "audience", "update",
                                       "who"),
               tuple((_clock(round_, r.minute), r.case, r.audience, r.text, r.who)
                     for r in round_.updates), empty="no update sent"),
+        Table("With the policy's answers", ("measure", "this team", "the policy's answers",
+                                            "difference"), policy_comparison(round_),
+              note="The same scenario, seed and draw, the facilitator's interventions at the same "
+                   "minutes, every question answered at once by the scenario's policy, played to "
+                   "the same minute (stakeholder updates are not replayed)."),
     ]
-    if reader == "facilitator":
-        tables.append(Table("Facilitator's notes", ("simulated time", "note", "who"),
-                            tuple((_clock(round_, r.minute), r.text, r.who)
-                                  for r in round_.notes), empty="no note"))
     comparison = published_comparison(round_, reader)
     if exercise.published_timeline and (comparison or reader == "facilitator"):
         tables.append(Table(
@@ -120,7 +175,9 @@ def build_debrief(round_: Round, reader: Reader = "facilitator") -> Debrief:
                    "—" if row["team_min"] is None else _clock(round_, float(row["team_min"])),  # type: ignore[arg-type]
                    "—" if row["difference_min"] is None else f"{row['difference_min']:+.0f}")
                   for row in comparison)))
-    return Debrief(f"Post-incident review (draft): {exercise.title}", intro, summary,
+    if reader == "facilitator":
+        tables += _observation_tables(round_)
+    return Debrief(f"After-action report (draft): {exercise.title}", intro, summary,
                    tuple(tables))
 
 
@@ -140,14 +197,17 @@ def _md_cell(text: str, style: str, column: int) -> str:
     return f"{mark}{_md(text)}{mark}"
 
 
-def debrief_markdown(round_: Round, reader: Reader = "facilitator") -> str:
-    """The review draft of a round, in Markdown."""
-    debrief = build_debrief(round_, reader)
+def debrief_markdown(round_: Round, reader: Reader = "facilitator",
+                     people: tuple[tuple[str, str], ...] = ()) -> str:
+    """The after-action report draft of a round, in Markdown."""
+    debrief = build_debrief(round_, reader, people)
     lines = [f"# {_md(debrief.title)}", "", _md(debrief.intro), "", "## Summary", ""]
     lines += [f"- {_md(label)}: {_md(value)}" for label, value in debrief.summary]
     for table in debrief.tables:
-        lines += ["", f"## {_md(table.heading)}", "",
-                  "| " + " | ".join(_md(h) for h in table.headers) + " |",
+        lines += ["", f"## {_md(table.heading)}", ""]
+        if table.note:
+            lines += [_md(table.note), ""]
+        lines += ["| " + " | ".join(_md(h) for h in table.headers) + " |",
                   "|" + "---|" * len(table.headers)]
         styles = table.styles or ("",) * len(table.rows)
         lines += ["| " + " | ".join(_md_cell(cell, style, column)
@@ -155,10 +215,10 @@ def debrief_markdown(round_: Round, reader: Reader = "facilitator") -> str:
                   for row, style in zip(table.rows, styles, strict=True)]
         if not table.rows:
             lines.append(f"| — {_md(table.empty)} |" + " |" * (len(table.headers) - 1))
-    for heading in _DISCUSS:
-        lines += ["", f"## {heading}", "", "- (to discuss)"]
-    lines += ["", "## Actions", "", "| action | owner | due |", "|---|---|---|", "| | | |", ""]
-    return "\n".join(lines)
+    if reader == "players":
+        for heading in _DISCUSS:
+            lines += ["", f"## {heading}", "", "- (to discuss)"]
+    return "\n".join([*lines, ""])
 
 
 # -- HTML --------------------------------------------------------------------------------------
@@ -174,6 +234,8 @@ th { color: #5b6475; }
 tr.decision td:nth-child(2), tr.end td:nth-child(2) { font-weight: 600; }
 tr.inject td:nth-child(2) { font-style: italic; }
 tr.note td { background: #fff8e1; } tr.update td { background: #eef4fc; }
+tr.met td:nth-child(3) { color: #1e7b34; font-weight: 600; }
+tr.missed td:nth-child(3) { color: #b3261e; font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
 dt { color: #5b6475; } dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
 .muted { color: #5b6475; }
@@ -184,9 +246,11 @@ DEBRIEF_STYLE_HASH = "'sha256-" + base64.b64encode(
     hashlib.sha256(DEBRIEF_STYLE.encode()).digest()).decode() + "'"
 
 
-def debrief_html(round_: Round, reader: Reader = "facilitator") -> str:
-    """The review draft of a round, as one self-contained HTML page (no script, no network)."""
-    debrief = build_debrief(round_, reader)
+def debrief_html(round_: Round, reader: Reader = "facilitator",
+                 people: tuple[tuple[str, str], ...] = ()) -> str:
+    """The after-action report draft of a round, as one self-contained HTML page (no script,
+    no network)."""
+    debrief = build_debrief(round_, reader, people)
     escape = html.escape
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -196,7 +260,10 @@ def debrief_html(round_: Round, reader: Reader = "facilitator") -> str:
     parts += [f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in debrief.summary]
     parts.append("</dl>")
     for table in debrief.tables:
-        parts += [f"<h2>{escape(table.heading)}</h2>", "<table><thead><tr>",
+        parts.append(f"<h2>{escape(table.heading)}</h2>")
+        if table.note:
+            parts.append(f'<p class="muted">{escape(table.note)}</p>')
+        parts += ["<table><thead><tr>",
                   *(f"<th>{escape(header)}</th>" for header in table.headers),
                   "</tr></thead><tbody>"]
         styles = table.styles or ("",) * len(table.rows)
@@ -206,9 +273,8 @@ def debrief_html(round_: Round, reader: Reader = "facilitator") -> str:
             parts.append(f'<tr><td colspan="{len(table.headers)}" class="muted">'
                          f"{escape(table.empty)}</td></tr>")
         parts.append("</tbody></table>")
-    for heading in _DISCUSS:
-        parts.append(f'<h2>{heading}</h2><p class="muted">(to discuss)</p>')
-    parts.append('<h2>Actions</h2><table><thead><tr><th>action</th><th>owner</th><th>due</th>'
-                 '</tr></thead><tbody><tr><td>&nbsp;</td><td></td><td></td></tr></tbody></table>')
+    if reader == "players":
+        for heading in _DISCUSS:
+            parts.append(f'<h2>{heading}</h2><p class="muted">(to discuss)</p>')
     parts.append("</body></html>")
     return "\n".join(parts)

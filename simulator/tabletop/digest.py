@@ -11,12 +11,15 @@ breaches and the stakeholder updates. Its measures follow the event-log KPIs
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.eventlog.log import ACTIVITIES, Activity
+from simulator.metrics.pricing import DowntimeTerms, downtime_minutes
 from simulator.model import Simulation
 from simulator.model.incident import NO_AGENT, NO_SERVICE
 
@@ -83,6 +86,9 @@ class LogDigest:
         self.outages: dict[int, OutageMoments] = {}  # case number → moments, in order of start
         self.sla_breaches = 0
         self.updates_sent = 0
+        #: (simulated minute, tickets waiting at the desk) each time the wall's view was built:
+        #: the storm as it built, for a wall screen opened (or reloaded) late.
+        self.desk_history: list[tuple[float, int]] = []
 
     def catch_up(self) -> bool:
         """Read the rows appended since the last call; True if there were any."""
@@ -131,19 +137,25 @@ class LogDigest:
         return [o.case for o in self.outages.values()
                 if not math.isnan(o.declared) and math.isnan(o.restored)]
 
-    def scoreboard(self, now: float, cadence: float, downtime_cost: dict[str, float]
-                   ) -> dict[str, Any]:
+    def scoreboard(self, now: float, cadence: float, downtime: Mapping[str, DowntimeTerms],
+                   origin: dt.datetime) -> dict[str, Any]:
         """Live measures at minute ``now``: detection, declaration, assembly, restoration,
         breaches, stakeholder updates against the cadence, and the downtime cost so far (an
-        open outage counts until now)."""
+        open outage counts until now; each minute priced by its service, the hour of the week
+        — ``origin`` is minute 0 — and the outage's length, as in a run's KPIs)."""
         outages = list(self.outages.values())
 
         def mean(values: list[float]) -> float | None:
             known = [value for value in values if not math.isnan(value)]
             return round(sum(known) / len(known), 1) if known else None
 
-        cost = sum(((o.restored if not math.isnan(o.restored) else now) - o.start)
-                   * downtime_cost.get(o.service, 0.0) for o in outages)
+        cost = 0.0
+        for outage in outages:
+            terms = downtime.get(outage.service)
+            end = outage.restored if not math.isnan(outage.restored) else now
+            if terms is not None and end > outage.start:
+                span = (outage.start, end)
+                cost += terms.cost(*downtime_minutes([span], terms, origin, span))
         due = covered = 0
         for outage in outages:
             windows = update_windows(outage, now, cadence)

@@ -8,7 +8,9 @@ and the clocks are saved on every tick, so a restart resumes each round where it
 
 The players poll ``/state`` every second. Its document is built once per change of
 the round (a *version*: every tick, action or clock order bumps it) and served as the
-same JSON bytes to every poll until the next change, so thirty players cost one build.
+same JSON bytes to every poll until the next change, so thirty players cost one build;
+a poll that comes while the round is being changed gets the last document at once, so
+no poll waits behind an action's sync to the disk.
 """
 
 from __future__ import annotations
@@ -22,12 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from simulator.scenario.loader import load_scenario, scenario_hash
+from simulator.scenario.schema import Scenario
+from simulator.tabletop.draw import check_pieces, drawn_scenario
+from simulator.tabletop.people import Actor, People
 from simulator.tabletop.records import Action
 from simulator.tabletop.session import Round, check_exercise
 from simulator.tabletop.store import Store
 from simulator.tabletop.views import facilitator_view, players_view
 
-__all__ = ["Exercise", "UpdateLimit"]
+__all__ = ["ClockHeldError", "Exercise", "UpdateLimit"]
+
+
+class ClockHeldError(RuntimeError):
+    """Another facilitator's console holds the round's clock (the app answers 423)."""
 
 
 class UpdateLimit:
@@ -57,15 +66,19 @@ class Exercise:
         self.scenario_path = scenario_path
         self.scenario = load_scenario(scenario_path)
         self.exercise = check_exercise(self.scenario, str(scenario_path))
+        check_pieces(scenario_path, self.exercise)
+        self._drawn: dict[int, Scenario] = {}  # seed → the scenario its rounds play
         self.hash = scenario_hash(self.scenario)
         self.seed = self.scenario.run.seed if seed is None else seed
         self.store = Store(database)
         self.token = self.store.token()
+        self.people = People(self.store, self.exercise, self.token)
         self.lock = threading.RLock()
         self.rounds: dict[int, Round] = {}
         self.running: dict[int, bool] = {}
         self.pace: dict[int, float] = {}
         self.version: dict[int, int] = {}
+        self.holder: dict[int, tuple[str, str]] = {}  # round → (console, facilitator's name)
         self._snapshots: dict[tuple[int, bool], tuple[int, bytes]] = {}
         self.update_limit = UpdateLimit(self.exercise.max_updates_per_minute)
         for row in self.store.rounds():  # resume every round from the database
@@ -73,24 +86,34 @@ class Exercise:
                 raise ValueError(f"{database}: round {row.id} was played on another version of "
                                  f"{row.scenario} (the file or mimsim changed); use a new --db for "
                                  f"it")
-            round_ = Round(self.scenario, row.team, row.seed)
+            round_ = Round(self.scenario_for(row.seed), row.team, row.seed)
             round_.resume(self.store.actions(row.id), row.minute, row.rows, row.waited)
             self.rounds[row.id] = round_
             self.running[row.id] = row.running and not round_.finished
             self.pace[row.id] = row.pace
+            self.holder[row.id] = row.holder
             self.version[row.id] = 0
 
     # -- rounds and their clocks ---------------------------------------------------------------
-    def new_round(self, team: str) -> int:
+    def new_round(self, team: str, seed: int | None = None) -> int:
+        """Open a round for ``team`` (with the exercise's seed unless ``seed`` is given)."""
         with self.lock:
-            round_ = Round(self.scenario, team, self.seed)
+            seed = self.seed if seed is None else seed
+            round_ = Round(self.scenario_for(seed), team, seed)
             pace = self.exercise.pace
-            round_id = self.store.add_round(team, str(self.scenario_path), self.hash, self.seed,
+            round_id = self.store.add_round(team, str(self.scenario_path), self.hash, seed,
                                             round_.minute, pace)
             self.rounds[round_id], self.running[round_id], self.pace[round_id] = round_, False, pace
+            self.holder[round_id] = ("", "")
             self.version[round_id] = 0
             self.save(round_id)
             return round_id
+
+    def scenario_for(self, seed: int) -> Scenario:
+        """The scenario a round with ``seed`` plays (the exercise's, changed by its draw)."""
+        if seed not in self._drawn:
+            self._drawn[seed] = drawn_scenario(self.scenario_path, self.scenario, seed)
+        return self._drawn[seed]
 
     def get(self, round_id: int) -> Round:
         """A round (``KeyError`` if there is none by that number)."""
@@ -112,6 +135,27 @@ class Exercise:
         """Write an action a round has just taken, then its clock (before it is acknowledged)."""
         self.store.add_action(round_id, action)
         self.save(round_id)
+
+    def hold_clock(self, round_id: int, actor: Actor, take_over: bool = False) -> None:
+        """Let ``actor``'s console act on a round's clock: it takes a clock nobody holds (or,
+        with ``take_over``, one another console holds: recorded); :class:`ClockHeldError` if
+        another console holds it."""
+        console, name = self.holder[round_id]
+        if console == actor.console and name:
+            return
+        if name and not take_over:
+            raise ClockHeldError(f"{name}'s console holds the clock of this round: take it over "
+                            "('Take the clock') to act on it")
+        self.store.set_holder(round_id, actor.console, actor.name)
+        self.holder[round_id] = (actor.console, actor.name)
+        self.record(round_id, self.rounds[round_id].hand_over(actor.name, name))
+
+    def join(self, round_id: int, role: str, key: str, name: str) -> str:
+        """Someone joins a round in a role (stored before this returns): their token."""
+        self.get(round_id)
+        token, _ = self.people.join(round_id, role, key, name)
+        self.version[round_id] += 1
+        return token
 
     def tick(self, seconds: float) -> None:
         """``seconds`` of real time pass: each running round's open questions wait (the policy
@@ -136,19 +180,36 @@ class Exercise:
 
     # -- views ---------------------------------------------------------------------------------
     def snapshot(self, round_id: int, facilitator: bool) -> bytes:
-        """The ``/state`` document of a round as JSON, rebuilt only when the round changed."""
+        """The ``/state`` document of a round as JSON, rebuilt only when the round changed. While
+        the round is being changed (an action synced to the disk, a tick), a poll gets the last
+        document at once rather than waiting for the change: the next poll gets the new one."""
         version = self.version.get(round_id)
         cached = self._snapshots.get((round_id, facilitator))
         if version is not None and cached is not None and cached[0] == version:
             return cached[1]
-        with self.lock:
-            round_ = self.get(round_id)
-            version = self.version[round_id]
-            view = facilitator_view if facilitator else players_view
-            document = view(round_, round_id, self.running[round_id], self.pace[round_id])
-            body = json.dumps(document, separators=(",", ":"), default=_plain).encode()
-            self._snapshots[(round_id, facilitator)] = (version, body)
-            return body
+        if cached is not None and not self.lock.acquire(blocking=False):
+            return cached[1]
+        if cached is None:
+            self.lock.acquire()
+        try:
+            return self._build_snapshot(round_id, facilitator)
+        finally:
+            self.lock.release()
+
+    def _build_snapshot(self, round_id: int, facilitator: bool) -> bytes:
+        round_ = self.get(round_id)
+        version = self.version[round_id]
+        view = facilitator_view if facilitator else players_view
+        people = [{"name": person.name, "role": person.role}
+                  for person in self.people.in_round(round_id)]
+        document = view(round_, round_id, self.running[round_id], self.pace[round_id], people)
+        if facilitator:
+            console, holder = self.holder[round_id]
+            document["clock_holder"] = {"name": holder, "console": console}
+            document["seed"] = round_.seed
+        body = json.dumps(document, separators=(",", ":"), default=_plain).encode()
+        self._snapshots[(round_id, facilitator)] = (version, body)
+        return body
 
     def rounds_list(self) -> list[dict[str, Any]]:
         return [{"id": round_id, "team": round_.team, "minute": round_.minute,

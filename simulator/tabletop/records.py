@@ -2,10 +2,11 @@
 
 A round is its scenario, its seed and this record: replaying the record from the seed
 rebuilds the round row for row (rewind, restart). Each action says what was done, by
-whom, at which simulated minute and real time, and how many event-log rows there were
-then (``row``: its exact place among the model's events, for the replay and the
+whom and in which role, at which simulated minute and real time, and how many event-log
+rows there were then (``row``: its exact place among the model's events, for the replay and the
 timeline). The kinds: an answered question, an inject fired by hand, a stakeholder
-update, a facilitator's note, and the end of the round.
+update, a facilitator's or evaluator's observation, an evaluator's mark on an
+objective's checklist, the end of the round, and a facilitator taking the clock.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-__all__ = ["Action", "DecisionRecord", "EndRecord", "InjectRecord", "NoteRecord", "UpdateRecord",
-           "action_fields", "action_from_row", "now_iso"]
+__all__ = ["Action", "ChecklistRecord", "DecisionRecord", "EndRecord", "HandoverRecord",
+           "InjectRecord", "NoteRecord", "UpdateRecord", "action_fields", "action_from_row",
+           "now_iso"]
 
 
 def now_iso() -> str:
@@ -37,6 +39,7 @@ class DecisionRecord:
     minute: float
     real_time: str  # ISO 8601, UTC
     row: int = -1  # how many event-log rows there were when it was taken (its place in the timeline)
+    role: str = ""  # the role ``who`` played (a role of the exercise, "facilitator" or "policy")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class InjectRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class UpdateRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,30 @@ class NoteRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
+    objective: str = ""  # the objective it bears on ("": none in particular)
+    assessment: str = "note"  # "strength", "improvement" or "note" (for the after-action report)
+    moment: float | None = None  # the simulated minute it is about (None: when it was written)
+
+    @property
+    def about(self) -> float:
+        """The simulated minute the observation is about."""
+        return self.minute if self.moment is None else self.moment
+
+
+@dataclass(frozen=True)
+class ChecklistRecord:
+    """An evaluator marked an item of an objective's checklist: met, missed, or not yet judged."""
+
+    kind_name: ClassVar[str] = "checklist"
+    objective: str
+    item: int  # its place in the objective's checklist (0, 1, ...)
+    verdict: str  # "met", "missed" or "pending"
+    who: str
+    minute: float
+    real_time: str
+    row: int = -1
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,11 +116,27 @@ class EndRecord:
     minute: float
     real_time: str
     row: int = -1
+    role: str = ""
 
 
-Action = DecisionRecord | InjectRecord | UpdateRecord | NoteRecord | EndRecord
+@dataclass(frozen=True)
+class HandoverRecord:
+    """A facilitator took the round's clock (the first to act on it, or by taking it over)."""
+
+    kind_name: ClassVar[str] = "clock holder"
+    took_from: str  # the facilitator who held it before ("" if nobody did)
+    who: str
+    minute: float
+    real_time: str
+    row: int = -1
+    role: str = ""
+
+
+Action = (DecisionRecord | InjectRecord | UpdateRecord | NoteRecord | EndRecord | HandoverRecord
+          | ChecklistRecord)
 _KINDS: dict[str, type[Action]] = {kind.kind_name: kind for kind in (
-    DecisionRecord, InjectRecord, UpdateRecord, NoteRecord, EndRecord)}
+    DecisionRecord, InjectRecord, UpdateRecord, NoteRecord, EndRecord, HandoverRecord,
+    ChecklistRecord)}
 _COMMON = ("who", "minute", "real_time", "row")
 
 

@@ -19,50 +19,39 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from simulator.eventlog.log import ACTIVITIES
+from simulator.metrics.pricing import Prices
 from simulator.model import Simulation
 from simulator.model.decisions import Decision
-from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.exercise import Exercise, Inject
+from simulator.scenario.exercise import FACILITATOR, POLICY_ROLE, Inject
 from simulator.scenario.schema import Scenario
+from simulator.tabletop.branching import Facts, due
+from simulator.tabletop.checks import check_exercise
 from simulator.tabletop.digest import LogDigest, ms
+from simulator.tabletop.draw import draw_pieces
 from simulator.tabletop.records import (
     Action,
+    ChecklistRecord,
     DecisionRecord,
     EndRecord,
+    HandoverRecord,
     InjectRecord,
     NoteRecord,
     UpdateRecord,
     now_iso,
 )
+from simulator.tabletop.timeline import timeline_entry
 
 __all__ = ["POLICY", "DecisionRecord", "InjectRecord", "Round", "RoundEnd", "check_exercise"]
 
+#: How an observation weighs (the after-action report sorts them so).
+ASSESSMENTS = ("strength", "improvement", "note")
+#: An evaluator's verdict on an item of a checklist.
+VERDICTS = ("met", "missed", "pending")
 #: Who answers a question left unanswered for the exercise's time limit.
 POLICY = "policy (time limit)"
 #: What the players read when the run's horizon ends a round.
 HORIZON_MESSAGE = "The exercise's simulated period is over: the round has ended."
 FACILITATOR_MESSAGE = "The facilitator has ended the round."
-
-
-def check_exercise(scenario: Scenario, source: str) -> Exercise:
-    """The scenario's exercise, or a :class:`ScenarioError` saying what is missing or wrong."""
-    if scenario.exercise is None:
-        raise ScenarioError([Problem(("exercise",), "expected an 'exercise' section (title, "
-                                                    "injects, ...) to play this scenario as a "
-                                                    "tabletop exercise; found none", source)])
-    problems = [Problem(("exercise", "published_timeline", index, "activity"),
-                        f"expected an activity of the event log; found {moment.activity!r}", source)
-                for index, moment in enumerate(scenario.exercise.published_timeline)
-                if moment.activity is not None and moment.activity not in ACTIVITIES]
-    problems += [Problem(("exercise", "injects", index, "service"),
-                         f"expected a service of the scenario ({', '.join(scenario.services)}); "
-                         f"found {inject.service!r}", source)
-                 for index, inject in enumerate(scenario.exercise.injects)
-                 if inject.service is not None and inject.service not in scenario.services]
-    if problems:
-        raise ScenarioError(problems)
-    return scenario.exercise
 
 
 @dataclass(frozen=True)
@@ -96,8 +85,25 @@ class Round:
         self.messages: list[tuple[float, int, Inject]] = []  # (minute, row, inject) the players read
         self.waited: dict[str, float] = {}  # open question → seconds of running clock it waited
         self.end: RoundEnd | None = None
+        self.drawn = draw_pieces(self.exercise, self.seed)
+        self._drawn_names = frozenset(item.piece.name for item in self.drawn)
         self._fired: set[str] = set()
+        self.armed: dict[str, float] = {}  # branching inject → the minute it fires
+        self._branching = [inject for inject in self.exercise.injects if inject.when is not None]
+        self._queue_teams = {team for inject in self._branching if inject.when is not None
+                             for team in inject.when.queue_at_least}
         self._advance(self.exercise.start_at)
+
+    @property
+    def briefing(self) -> str:
+        """What the players are told: the exercise's briefing and the drawn pieces' additions."""
+        return "\n\n".join(text for text in (self.exercise.briefing,
+                                              *(item.piece.briefing for item in self.drawn)) if text)
+
+    @property
+    def facilitator_notes(self) -> str:
+        return "\n\n".join(text for text in (self.exercise.facilitator_notes, *(
+            item.piece.facilitator_notes for item in self.drawn)) if text)
 
     # -- the record, by kind -------------------------------------------------------------------
     @property
@@ -151,36 +157,99 @@ class Round:
         for decision in self.pending():
             self.waited[decision.key] = self.waited.get(decision.key, 0.0) + seconds
             if self.waited[decision.key] >= self.exercise.decision_time_limit_s:
-                taken.append(self.decide(decision.key, decision.default, POLICY))
+                taken.append(self.decide(decision.key, decision.default, POLICY, POLICY_ROLE))
         return taken
 
     def _advance(self, target: float) -> None:
         target = min(target, self.scenario.run.horizon)
         while self.end is None and not self.simulation.pending_decisions():
-            due = [inject for inject in self.exercise.injects
-                   if inject.at is not None and inject.name not in self._fired
-                   and inject.at <= target]
-            first = min(due, key=lambda inject: inject.at or 0.0) if due else None
-            self._run(target if first is None or first.at is None else max(first.at, self.minute))
+            self._branch()
+            first, at = self._next_inject(target)
+            wake = self._next_wake()
+            self._run(max(self.minute, min(moment for moment in (target, at, wake)
+                                           if moment is not None)))
             if self.end is not None or self.simulation.pending_decisions():
                 return
-            if first is None:
-                if self.minute >= self.scenario.run.horizon:
+            if first is not None and at is not None and self.minute >= at:
+                self._apply(first, "schedule")
+            elif self.minute >= target:
+                self._branch()
+                if self.minute >= self.scenario.run.horizon and self.end is None:
                     self.end = RoundEnd(self.minute, "horizon", HORIZON_MESSAGE)
                 return
-            self._apply(first, "schedule")
 
     def _run(self, stop: float) -> None:
-        """Run the model to minute ``stop``; stop early at a question or at the restoration."""
-        if self.exercise.end_when != "restored":
+        """Run the model to minute ``stop``; stop early at a question, at the restoration, and
+        before the moment a branching inject's condition will hold."""
+        if self.exercise.end_when != "restored" and not self._waiting():
             self.simulation.run(stop)
             return
         environment = self.simulation.env
         while not self._ended_by_restoration() and not self.simulation.pending_decisions() \
                 and environment.peek() < stop:
-            environment.step()
+            self._step()
+            wake = self._next_wake()
+            if self.end is not None or (wake is not None and wake <= min(environment.peek(), stop)):
+                return
         if self.end is None and not self.simulation.pending_decisions():
             self.simulation.run(stop)  # no event is left before ``stop``: the clock lands on it
+
+    def _step(self) -> None:
+        """One event of the model, and its consequences for the round."""
+        self.simulation.env.step()
+        self._ended_by_restoration()
+
+    # -- branching injects ---------------------------------------------------------------------
+    def _waiting(self) -> list[Inject]:
+        """Branching injects whose condition has not held yet."""
+        return [inject for inject in self._branching
+                if inject.name not in self._fired and inject.name not in self.armed]
+
+    def _facts(self) -> Facts:
+        self.digest.catch_up()
+        waiting = {team.name: team.n_waiting for team in self.simulation.teams
+                   if team.name in self._queue_teams}
+        return Facts(self.minute, self.decisions, self._drawn_names,
+                     list(self.digest.outages.values()), waiting)
+
+    def _next_wake(self) -> float | None:
+        """The first moment a waiting branching inject's condition will hold, if nothing changes."""
+        waiting = self._waiting()
+        if not waiting:
+            return None
+        facts = self._facts()
+        moments = [moment for inject in waiting if inject.when is not None
+                   and (moment := due(inject.when, facts, inject.at)) is not None]
+        return min(moments) if moments else None
+
+    def _next_inject(self, target: float) -> tuple[Inject | None, float | None]:
+        """The next timed or armed inject due by minute ``target``, and its minute."""
+        scheduled = [(inject.at, index, inject) for index, inject in enumerate(self.exercise.injects)
+                     if inject.when is None and inject.at is not None
+                     and inject.name not in self._fired and inject.at <= target]
+        scheduled += [(self.armed[inject.name], index, inject)
+                      for index, inject in enumerate(self.exercise.injects)
+                      if inject.name in self.armed and self.armed[inject.name] <= target]
+        if not scheduled:
+            return None, None
+        at, _, inject = min(scheduled, key=lambda item: item[:2])
+        return inject, at
+
+    def _branch(self) -> None:
+        """Arm the branching injects whose condition holds now, and fire those due now (in the
+        file's order)."""
+        while self.end is None:
+            facts = self._facts() if self._waiting() else None
+            for inject in self._waiting():
+                assert inject.when is not None and facts is not None
+                moment = due(inject.when, facts, inject.at)
+                if moment is not None and moment <= self.minute:
+                    self.armed[inject.name] = self.minute + inject.delay
+            now = [inject for inject in self._branching
+                   if inject.name in self.armed and self.armed[inject.name] <= self.minute]
+            if not now:
+                return
+            self._apply(now[0], "condition")  # it may change what holds: look again
 
     def _ended_by_restoration(self) -> bool:
         if self.end is not None:
@@ -194,14 +263,15 @@ class Round:
         return True
 
     def _outage_ahead(self) -> bool:
-        """An outage the scenario or a timed inject will still start."""
+        """An outage the scenario, a timed inject or an armed branching one will still start."""
         now = self.minute
         return any(outage.at >= now for outage in self.scenario.outages) or any(
-            inject.kind == "outage" and inject.at is not None and inject.name not in self._fired
+            inject.kind == "outage" and inject.name not in self._fired
+            and ((inject.when is None and inject.at is not None) or inject.name in self.armed)
             for inject in self.exercise.injects)
 
     # -- what the players and the facilitator do -----------------------------------------------
-    def decide(self, key: str, answer: str, who: str) -> DecisionRecord:
+    def decide(self, key: str, answer: str, who: str, role: str = FACILITATOR) -> DecisionRecord:
         """Answer a question (``KeyError``: no such open question; ``ValueError``: an answer
         not among its options)."""
         decision = next((d for d in self.pending() if d.key == key), None)
@@ -210,24 +280,27 @@ class Round:
         row = self._rows
         taken = self.simulation.decide(key, answer)
         record = DecisionRecord(key, decision.kind, decision.question, taken, who, self.minute,
-                                now_iso(), row)
+                                now_iso(), row, role)
         self.record.append(record)
         self.waited.pop(key, None)
         self._ended_by_restoration()
+        self._branch()
         return record
 
-    def fire(self, name: str, who: str) -> InjectRecord:
+    def fire(self, name: str, who: str, role: str = FACILITATOR) -> InjectRecord:
         """Fire an inject of the exercise now (``KeyError`` if there is none by that name)."""
         inject = next((item for item in self.exercise.injects if item.name == name), None)
         if inject is None:
             raise KeyError(f"no inject {name!r}")
-        record = InjectRecord(inject.name, who, self.minute, now_iso(), self._rows)
+        record = InjectRecord(inject.name, who, self.minute, now_iso(), self._rows, role)
         self._apply(inject, who)
         self.record.append(record)
+        self._branch()
         return record
 
     def _apply(self, inject: Inject, who: str) -> None:
         self._fired.add(inject.name)
+        self.armed.pop(inject.name, None)
         self.messages.append((self.minute, self._rows, inject))
         simulation = self.simulation
         if inject.kind == "outage":
@@ -242,7 +315,8 @@ class Round:
             else:
                 simulation.remove_agents(inject.team, -inject.change)
 
-    def send_update(self, case: str, audience: str, text: str, who: str) -> UpdateRecord | None:
+    def send_update(self, case: str, audience: str, text: str, who: str,
+                    role: str = FACILITATOR) -> UpdateRecord | None:
         """A stakeholder update about major incident ``case`` now (None: there is no open major
         incident ``case`` with someone on its bridge to send it; ``ValueError``: an audience
         the exercise does not name)."""
@@ -252,13 +326,38 @@ class Round:
         row = self._rows
         if self.end is not None or not self.simulation.send_update(case):
             return None
-        record = UpdateRecord(case, audience, text, who, self.minute, now_iso(), row)
+        record = UpdateRecord(case, audience, text, who, self.minute, now_iso(), row, role)
+        self.record.append(record)
+        self._branch()
+        return record
+
+    def add_note(self, text: str, who: str, role: str = FACILITATOR, objective: str = "",
+                 assessment: str = "note", moment: float | None = None) -> NoteRecord:
+        """An observation (it changes nothing in the model): about ``moment`` (default now, else
+        a minute of the round so far), on ``objective`` (default none), a ``strength``, an
+        ``improvement`` or a plain ``note`` (``ValueError`` for anything else)."""
+        if objective and objective not in {o.name for o in self.exercise.objectives}:
+            raise ValueError(f"expected an objective of the exercise; found {objective!r}")
+        if assessment not in ASSESSMENTS:
+            raise ValueError(f"expected one of {', '.join(ASSESSMENTS)}; found {assessment!r}")
+        if moment is not None and not self.exercise.start_at <= moment <= self.minute:
+            raise ValueError(f"expected a moment of the round so far (minute "
+                             f"{self.exercise.start_at:g} to {self.minute:g}); found {moment:g}")
+        record = NoteRecord(text, who, self.minute, now_iso(), self._rows, role, objective,
+                            assessment, moment)
         self.record.append(record)
         return record
 
-    def add_note(self, text: str, who: str) -> NoteRecord:
-        """A facilitator's observation at this moment (it changes nothing in the model)."""
-        record = NoteRecord(text, who, self.minute, now_iso(), self._rows)
+    def mark(self, objective: str, item: int, verdict: str, who: str, role: str) -> ChecklistRecord:
+        """An evaluator marks an item of an objective's checklist (``ValueError``: no such item)."""
+        found = next((o for o in self.exercise.objectives if o.name == objective), None)
+        if found is None or not 0 <= item < len(found.checklist):
+            raise ValueError(f"expected an item of the checklist of an objective; found item "
+                             f"{item} of {objective!r}")
+        if verdict not in VERDICTS:
+            raise ValueError(f"expected one of {', '.join(VERDICTS)}; found {verdict!r}")
+        record = ChecklistRecord(objective, item, verdict, who, self.minute, now_iso(), self._rows,
+                                 role)
         self.record.append(record)
         return record
 
@@ -266,9 +365,16 @@ class Round:
         """End the round now, with ``message`` for the players (``ValueError`` if it is over)."""
         if self.end is not None:
             raise ValueError(f"the round is already over ({self.end.reason})")
-        record = EndRecord(message or FACILITATOR_MESSAGE, who, self.minute, now_iso(), self._rows)
+        record = EndRecord(message or FACILITATOR_MESSAGE, who, self.minute, now_iso(), self._rows,
+                           FACILITATOR)
         self.record.append(record)
         self.end = RoundEnd(self.minute, "facilitator", record.message)
+        return record
+
+    def hand_over(self, who: str, took_from: str) -> HandoverRecord:
+        """A facilitator takes the clock (it changes nothing in the model)."""
+        record = HandoverRecord(took_from, who, self.minute, now_iso(), self._rows, FACILITATOR)
+        self.record.append(record)
         return record
 
     # -- replay --------------------------------------------------------------------------------
@@ -303,8 +409,8 @@ class Round:
         environment = self.simulation.env
         while (self.end is None and not self.simulation.pending_decisions()
                and (self._rows < rows or questions) and environment.peek() == minute):
-            environment.step()
-            self._ended_by_restoration()
+            self._step()
+            self._branch()
         asked = {decision.key for decision in self.simulation.pending_decisions()}
         if (self.minute != minute and self.end is None) or not set(questions) <= asked:
             raise ReplayError(f"the record of round {self.team!r} does not replay: expected "
@@ -324,6 +430,7 @@ class Round:
         elif isinstance(action, EndRecord):
             self.end = RoundEnd(action.minute, "facilitator", action.message)
         self.record.append(action)
+        self._branch()  # as each action did in play
 
     # -- what everyone sees --------------------------------------------------------------------
     def events(self) -> pd.DataFrame:
@@ -331,39 +438,29 @@ class Round:
         return self.simulation.results().events
 
     def timeline(self, notes: bool = True) -> list[dict[str, Any]]:
-        """Outage and change events, injects, decisions, updates, notes (unless ``notes`` is
-        False) and the end, in the order they happened."""
+        """Outage and change events, injects, decisions, updates, the end and (unless ``notes``
+        is False) the observations — each at the moment it is about —, the checklists' marks
+        and the clock changing hands, in the order they happened."""
         self.digest.catch_up()
         rows: list[tuple[float, float, int, dict[str, Any]]] = [
             (event.minute, float(event.row), 0, {"kind": "event", "case": event.case,
-                                                 "what": event.what, "who": event.who})
+                                                 "what": event.what, "who": event.who, "role": ""})
             for event in self.digest.events]
         rows += [(ms(minute), row - 0.5, 0, {"kind": "inject", "case": "",
-                                             "what": f"{inject.name}: {inject.text}", "who": ""})
+                                             "what": f"{inject.name}: {inject.text}", "who": "",
+                                             "role": ""})
                  for minute, row, inject in self.messages]
         for index, action in enumerate(self.record):
-            entry = _timeline_entry(action)
-            if entry is not None and (notes or not isinstance(action, NoteRecord)):
-                rows.append((ms(action.minute), action.row - 0.5, index + 1, entry))
+            entry = timeline_entry(action)
+            private = isinstance(action, NoteRecord | ChecklistRecord | HandoverRecord)
+            if entry is not None and (notes or not private):
+                minute = action.about if isinstance(action, NoteRecord) else action.minute
+                rows.append((ms(minute), action.row - 0.5, index + 1, entry))
         return [{"minute": minute, **entry}
                 for minute, _, _, entry in sorted(rows, key=lambda item: item[:3])]
 
     def scoreboard(self) -> dict[str, Any]:
         """Live measures (see :meth:`LogDigest.scoreboard`)."""
         self.digest.catch_up()
-        costs = {name: service.downtime_cost for name, service in self.scenario.services.items()}
-        return self.digest.scoreboard(self.minute, self.scenario.major_incident.updates_every, costs)
-
-
-def _timeline_entry(action: Action) -> dict[str, Any] | None:
-    if isinstance(action, DecisionRecord):
-        return {"kind": "decision", "case": action.key.split(":")[1],
-                "what": f"{action.kind}: {action.answer}", "who": action.who}
-    if isinstance(action, UpdateRecord):
-        return {"kind": "update", "case": action.case,
-                "what": f"to {action.audience}: {action.text}", "who": action.who}
-    if isinstance(action, NoteRecord):
-        return {"kind": "note", "case": "", "what": action.text, "who": action.who}
-    if isinstance(action, EndRecord):
-        return {"kind": "end", "case": "", "what": action.message, "who": action.who}
-    return None  # an inject fired by hand shows as the message the players read
+        return self.digest.scoreboard(self.minute, self.scenario.major_incident.updates_every,
+                                      Prices.of(self.scenario).downtime, self.scenario.run.start)

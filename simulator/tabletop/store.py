@@ -2,8 +2,11 @@
 
 Everything a round needs to be rebuilt is here: the scenario file and the SHA-256 of its
 content, the seed, the team, the clock (minute, running or not, pace, how long the open
-questions have waited) and, in order, every action (answers, injects fired by hand,
-stakeholder updates, notes, the end) with who took it and when. Each action is one
+questions have waited, which facilitator's console holds it), the people who joined it
+(name, role, the SHA-256 of their token) and, in order, every action (answers, injects
+fired by hand, stakeholder updates, observations, the end) with who took it, in which
+role, and when. A database of the previous layout (version 2) gains the new columns and
+tables when it is opened; one of an earlier layout is refused. Each action is one
 committed transaction, synced to the disk, before the app acknowledges it, so a browser
 refresh, a killed server or a restart loses nothing that was acknowledged. The file holds
 the facilitator's token: it is created readable and writable by its owner only (0600).
@@ -21,9 +24,9 @@ from pathlib import Path
 
 from simulator.tabletop.records import Action, action_fields, action_from_row
 
-__all__ = ["RoundRow", "Store"]
+__all__ = ["Participant", "RoundRow", "Store"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rounds (
@@ -37,7 +40,16 @@ CREATE TABLE IF NOT EXISTS rounds (
     running INTEGER NOT NULL DEFAULT 0,
     pace REAL NOT NULL,
     waited TEXT NOT NULL DEFAULT '{}',
-    created TEXT NOT NULL DEFAULT (datetime('now'))
+    created TEXT NOT NULL DEFAULT (datetime('now')),
+    holder_console TEXT NOT NULL DEFAULT '',
+    holder_name TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS participants (
+    round_id INTEGER NOT NULL REFERENCES rounds(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token_hash TEXT PRIMARY KEY,
+    joined TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS actions (
     round_id INTEGER NOT NULL REFERENCES rounds(id),
@@ -67,6 +79,18 @@ class RoundRow:
     running: bool
     pace: float
     waited: dict[str, float] = field(default_factory=dict)  # open question's key → seconds waited
+    holder: tuple[str, str] = ("", "")  # the console that holds the clock, and its facilitator
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A person who joined a round in a role (``token_hash``: SHA-256 of their token)."""
+
+    round_id: int
+    name: str
+    role: str
+    token_hash: str
+    joined: str  # real time, ISO 8601 UTC
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -105,7 +129,8 @@ class Store:
         self.connection.execute("PRAGMA busy_timeout=5000")
         self._refuse_an_earlier_layout()
         self.connection.executescript(_SCHEMA)
-        self.connection.execute("INSERT OR IGNORE INTO settings VALUES ('schema', ?)",
+        self._add_the_columns_of_version_3()
+        self.connection.execute("INSERT OR REPLACE INTO settings VALUES ('schema', ?)",
                                 (SCHEMA_VERSION,))
 
     def _refuse_an_earlier_layout(self) -> None:
@@ -115,6 +140,15 @@ class Store:
             raise ValueError(f"{self.path}: written by an earlier version of mimsim tabletop, whose "
                              f"rounds this version cannot resume; start with a new --db (the old "
                              f"file is left as it is)")
+
+    def _add_the_columns_of_version_3(self) -> None:
+        """A database of version 2 gains the clock's holder (its actions read as they are:
+        an action without a role has the role '')."""
+        columns = {row[1] for row in self.connection.execute("PRAGMA table_info(rounds)")}
+        for column in ("holder_console", "holder_name"):
+            if column not in columns:
+                self.connection.execute(
+                    f"ALTER TABLE rounds ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self.connection.close()
@@ -139,10 +173,10 @@ class Store:
 
     def rounds(self) -> list[RoundRow]:
         rows = self.connection.execute(
-            "SELECT id, team, scenario, scenario_hash, seed, minute, rows, running, pace, waited "
-            "FROM rounds ORDER BY id").fetchall()
+            "SELECT id, team, scenario, scenario_hash, seed, minute, rows, running, pace, waited, "
+            "holder_console, holder_name FROM rounds ORDER BY id").fetchall()
         return [RoundRow(int(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]), int(r[6]),
-                         bool(r[7]), float(r[8]), json.loads(r[9])) for r in rows]
+                         bool(r[7]), float(r[8]), json.loads(r[9]), (r[10], r[11])) for r in rows]
 
     def set_clock(self, round_id: int, minute: float, rows: int, running: bool, pace: float,
                   waited: dict[str, float]) -> None:
@@ -151,6 +185,32 @@ class Store:
         self.connection.execute(
             "UPDATE rounds SET minute = ?, rows = ?, running = ?, pace = ?, waited = ? WHERE id = ?",
             (minute, rows, int(running), pace, json.dumps(waited, sort_keys=True), round_id))
+
+    def set_holder(self, round_id: int, console: str, name: str) -> None:
+        """Which console holds a round's clock (committed when this returns)."""
+        self._durably("UPDATE rounds SET holder_console = ?, holder_name = ? WHERE id = ?",
+                      (console, name, round_id))
+
+    # -- people --------------------------------------------------------------------------------
+    def add_participant(self, participant: Participant) -> None:
+        """Someone joined a round (committed, and synced to the disk, when this returns)."""
+        self._durably("INSERT INTO participants VALUES (?, ?, ?, ?, ?)",
+                      (participant.round_id, participant.name, participant.role,
+                       participant.token_hash, participant.joined))
+
+    def participants(self) -> list[Participant]:
+        """Everyone who joined any round, in the order they joined."""
+        rows = self.connection.execute(
+            "SELECT round_id, name, role, token_hash, joined FROM participants "
+            "ORDER BY rowid").fetchall()
+        return [Participant(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+    def _durably(self, statement: str, parameters: tuple[object, ...]) -> None:
+        self.connection.execute("PRAGMA synchronous=FULL")
+        with self.connection:
+            self.connection.execute("BEGIN IMMEDIATE")
+            self.connection.execute(statement, parameters)
+        self.connection.execute("PRAGMA synchronous=NORMAL")
 
     # -- the record ----------------------------------------------------------------------------
     def add_action(self, round_id: int, action: Action) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pandas as pd
 import pytest
 
+from simulator.eventlog.log import ACTIVITIES
 from simulator.metrics import KpiContext, backlog_series, encode, replication_kpis
+from simulator.model.incident import NO_AGENT
 from simulator.model.simulation import Simulation
 from tests.helpers import scenario, trace
 
@@ -176,3 +179,35 @@ def test_a_ticket_answered_exactly_at_its_deadline_is_in_time_in_the_log_and_the
     kpis = replication_kpis(log, KpiContext.from_scenario(simulation.scenario))
     overall = kpis[kpis["scope"] == "overall"].set_index("kpi")
     assert tuple(overall.loc["sla_response_attainment", ["value", "n"]]) == (0.8, 5)
+
+
+def test_the_recorder_s_rows_read_back_as_the_event_log_says() -> None:
+    simulation = Simulation(scenario(THREE_CALLS))
+    simulation.run()
+    rows = simulation.recorder.rows
+    events = simulation.results().events
+    assert len(rows) == len(events) > 0
+    recorder = simulation.recorder
+    as_names = [(minute, recorder.case_names[case], ACTIVITIES[activity], recorder.team_names[team],
+                 None if agent == NO_AGENT else recorder.agent_names[agent])
+                for minute, case, activity, team, agent in rows]
+    assert as_names == trace(simulation.results())
+    assert rows[-1] == rows[len(rows) - 1] and rows[1:3] == [rows[1], rows[2]]
+    assert list(rows) == [rows[index] for index in range(len(rows))]
+    assert rows.activities() == [row[2] for row in rows]
+    with pytest.raises(IndexError):
+        rows[len(rows)]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        simulation = Simulation(scenario(THREE_CALLS))
+        simulation.run(1.0)
+        assert gc.isenabled() is enabled
+        simulation.run()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -17,7 +17,7 @@ def test_hand_offs_the_updates_do_not_show_are_counted_as_extra_per_visible_one(
     counted = pd.Series([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
     transfer, stats = _transfers(visits, ["A", "B"], pd.Series({"A": 1.0}), counted)
     assert transfer["A"] == {"B": pytest.approx(0.6)}
-    assert stats["factor"] == pytest.approx(3.0)
-    assert stats["hidden_out"]["A"] == pytest.approx(2.0) and stats["hidden_in"]["B"] == pytest.approx(2.0)
+    assert stats.factor == pytest.approx(3.0)
+    assert stats.hidden_out["A"] == pytest.approx(2.0) and stats.hidden_in["B"] == pytest.approx(2.0)
     visible, stats = _transfers(visits, ["A", "B"], pd.Series({"A": 1.0}), counted.iloc[:0])
-    assert visible["A"] == {"B": pytest.approx(0.2)} and stats["hidden_out"]["A"] == pytest.approx(0.0)
+    assert visible["A"] == {"B": pytest.approx(0.2)} and stats.hidden_out["A"] == pytest.approx(0.0)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from simulator.experiment import Execution
+from simulator.experiment.evidence import outage_evidence
 from simulator.experiment.roi import (
     YEAR_MIN,
     Interval,
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
 WITH_MIM = ROOT / "scenarios" / "with-mim.yaml"
-WITHOUT_MIM = ROOT / "scenarios" / "without-mim.yaml"
+NO_PROCESS = ROOT / "scenarios" / "without-mim-or-on-call.yaml"
 # Short runs in which each service fails every few days, and P1 breaches cost something.
 SHORT = ["run.horizon=5w", "run.warmup=1w", "services.customer_portal.failures.every.mean=4d",
          "services.email.failures.every.mean=4d", "services.network_core.failures.every.mean=4d",
@@ -42,7 +43,7 @@ def test_a_design_against_itself_gains_exactly_nothing_and_has_no_roi() -> None:
                  "annual_benefit", "net_benefit"):
         part = result.parts[name]
         assert (part.mean, part.ci_low, part.ci_high) == (0.0, 0.0, 0.0), name
-    assert result.roi is None and "no investment" in (result.roi_reason or "")
+    assert result.roi is None and "costs nothing" in (result.roi_reason or "")
     assert result.payback_years is None and "nothing to pay back" in (result.payback_reason or "")
     # ... and something was measured: outages happened and cost money in both.
     assert result.levels["with-mim"]["downtime_cost"].mean > 0
@@ -71,7 +72,12 @@ def test_benefit_roi_and_payback_arithmetic() -> None:
     assert table["staff_cost_difference"].tolist() == [20.0, 20.0, 20.0]
     assert table["annual_benefit"].tolist() == [820.0, 820.0, 820.0]  # 800 + 60 - 20 - 20
     assert table["net_benefit"].tolist() == [640.0, 640.0, 640.0]  # 2 × 820 - 1000
-    assert table["roi"].tolist() == [0.64, 0.64, 0.64]
+    assert table["roi"].tolist() == [640 / 1040] * 3  # ÷ the cost: 1000 + 2 × 20
+    discounted = RoiSettings(years=2, investment=1000.0, running_cost=20.0, discount_rate=0.1)
+    table = roi_per_replication(kpis, "old", "new", half_year, discounted)
+    factor = 1 / 1.1 + 1 / 1.1 ** 2  # two years' flows, each discounted to today
+    assert table["net_benefit"].iloc[0] == pytest.approx(factor * 820 - 1000)
+    assert table["roi"].iloc[0] == pytest.approx((factor * 820 - 1000) / (1000 + factor * 20))
     assert YEAR_MIN == 365 * 1440
 
 
@@ -86,9 +92,9 @@ def test_payback_comes_from_the_ends_of_the_benefit_interval() -> None:
 
 
 def test_roi_command_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    arguments = ["roi", str(WITHOUT_MIM), str(WITH_MIM), "-r", "3", "--seed", "5", "-j", "2",
-                 "--years", "3", "--investment", "50000", "--format", "json", "--out",
-                 str(tmp_path / "out")]
+    arguments = ["roi", str(NO_PROCESS), str(WITH_MIM), "-r", "3", "--seed", "5", "-j", "2",
+                 "--years", "3", "--investment", "50000", "--input-sets", "0", "--format", "json",
+                 "--out", str(tmp_path / "out")]
     for item in SHORT:
         arguments += ["--set", item]
     code, out, _ = run_cli(arguments, capsys)
@@ -97,15 +103,37 @@ def test_roi_command_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFix
     assert set(document["per_year"]) == {"downtime_cost_avoided", "sla_penalties_avoided",
                                          "staff_cost_difference", "annual_benefit"}
     net, roi = document["net_benefit"], document["roi"]
-    assert net["mean"] == pytest.approx(3 * document["per_year"]["annual_benefit"]["mean"] - 50000)
-    assert roi["mean"] == pytest.approx(net["mean"] / 50000)
-    assert roi["ci_low"] == pytest.approx(net["ci_low"] / 50000)
-    assert document["measured_days"] == {"without-mim": 28.0, "with-mim": 28.0}
+    # The scenario's one-off (implementation 100,000 at its mode) and the investment given; the
+    # yearly costs: tooling 15,000 + training 40 × 8 × 60 + the manager role 10,000 + 52 × 8 × 70.
+    one_off, yearly = 100_000 + 50_000, 15_000 + 40 * 8 * 60 + 10_000 + 52 * 8 * 70
+    assert (document["one_off_cost"], document["process_cost_per_year"]) == (one_off, yearly)
+    assert net["mean"] == pytest.approx(3 * document["per_year"]["annual_benefit"]["mean"] - one_off)
+    assert roi["mean"] == pytest.approx(net["mean"] / (one_off + 3 * yearly))
+    assert roi["ci_low"] == pytest.approx(net["ci_low"] / (one_off + 3 * yearly))
+    assert document["measured_days"] == {"without-mim-or-on-call": 28.0, "with-mim": 28.0}
     assert document["designs"]["with-mim"]["major_incidents"]["mean"] > 0
-    assert document["designs"]["without-mim"]["major_incidents"]["mean"] == 0
+    assert document["designs"]["without-mim-or-on-call"]["major_incidents"]["mean"] == 0
     # The process restores faster in every replication: the paired difference is clear.
     assert document["differences"]["mttr_restore_min"]["ci_high"] < 0
     markdown = (tmp_path / "out" / "roi.md").read_text()
-    assert markdown.startswith("# Return on with-mim over without-mim")
+    assert markdown.startswith("# Return on with-mim over without-mim-or-on-call")
+    assert markdown.splitlines()[2].startswith("**The case pays: net benefit")
     assert "Net annual benefit" in markdown and "ROI:" in markdown and "Payback" in markdown
     assert json.loads((tmp_path / "out" / "roi.json").read_text()) == document
+
+
+def test_evidence_counts_the_outages_and_flags_one_replication_carrying_the_result() -> None:
+    rows = [(design, replication, "overall", "", "outages", float(count), 1)
+            for design in ("old", "new") for replication, count in enumerate([3, 4, 2, 5])]
+    kpis = pd.DataFrame(rows, columns=["design", "replication", "scope", "key", "kpi", "value", "n"])
+    avoided = pd.Series([10.0, -20.0, 900.0, 70.0])
+    evidence = outage_evidence(kpis, "old", "new", avoided, min_events=30)
+    assert evidence.outages == {"old": [3, 4, 2, 5], "new": [3, 4, 2, 5]}
+    assert evidence.dominant_replication == 2 and evidence.dominant_share == 0.9
+    assert evidence.warnings == [
+        "the downtime figures rest on 14 outages of old in 4 replications (3, 4, 2, 5); fewer "
+        "than 30: run more replications before quoting them",
+        "one replication (number 2, with 2 outages of old) supplied 90% of the downtime cost "
+        "avoided: a single long outage is likely to carry the result"]
+    calm = outage_evidence(kpis, "old", "new", pd.Series([100.0, 110.0, 90.0, 105.0]), min_events=14)
+    assert calm.warnings == []

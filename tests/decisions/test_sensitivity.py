@@ -83,5 +83,21 @@ def test_sensitivity_command_writes_the_chart(tmp_path: Path, capsys: pytest.Cap
 def test_roi_needs_an_investment(capsys: pytest.CaptureFixture[str]) -> None:
     scenarios = [str(ROOT / "scenarios" / "without-mim.yaml"), str(ROOT / "scenarios" / "with-mim.yaml")]
     code, _, err = run_cli(["sensitivity", *scenarios, "--range", "major_incident.updates_every=15m:60m",
-                            "--kpi", "roi"], capsys)
+                            "--kpi", "roi", "--set", "major_incident.costs=null"], capsys)
     assert code == 2 and "--investment" in err
+
+
+def test_a_result_resting_on_few_outages_is_flagged_with_its_counts(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    scenarios = [str(ROOT / "scenarios" / "without-mim-or-on-call.yaml"),
+                 str(ROOT / "scenarios" / "with-mim.yaml")]
+    code, out, err = run_cli(["sensitivity", *scenarios, "--range", "major_incident.updates_every=15m:60m",
+                              "--set", "run.horizon=5w", "--set", "run.warmup=1w", "-r", "3", "-j", "2",
+                              "--format", "json", "--plot", str(tmp_path / "t.png")], capsys)
+    assert code == 0
+    document = json.loads(out)
+    base = document["evidence"]["base"]
+    counts = base["outages_per_replication"]["baseline: base"]
+    assert len(counts) == 3 and sum(counts) == base["outages_total"]["baseline: base"] < 30
+    assert any(warning.startswith("base: the downtime figures rest on") for warning in document["warnings"])
+    assert f"warning: base: the downtime figures rest on {sum(counts)} outages" in err

@@ -21,7 +21,9 @@ from tests.helpers import run_cli
 ROOT = Path(__file__).parents[2]
 MMC = ROOT / "scenarios" / "mmc.yaml"
 GRID = ["teams.agents.agents=10:12", "flow.desk.handling.mean=60m"]
-SHORT = ["run.horizon=3w", "run.warmup=1w"]
+# Long enough (about a second a replication on an idle core) that the sweep is still running when
+# the test interrupts it after two replications are stored.
+SHORT = ["run.horizon=40w", "run.warmup=1w"]
 REPLICATIONS = 3
 TOTAL = 3 * REPLICATIONS
 
@@ -59,7 +61,7 @@ def test_a_sensitivity_range_is_a_low_and_a_high_value() -> None:
 
 def _stored(store: Path) -> int:
     try:
-        with sqlite3.connect(store, timeout=5) as db:
+        with sqlite3.connect(store, timeout=0.2) as db:  # a busy writer must not stall the polling
             return int(db.execute("SELECT COUNT(*) FROM replications").fetchone()[0])
     except sqlite3.OperationalError:  # not created yet
         return 0
@@ -75,11 +77,20 @@ def _arguments(store: Path) -> list[str]:
 
 
 def _interrupt_when(store: Path, at_least: int, how: signal.Signals) -> tuple[int, str]:
-    process = subprocess.Popen([sys.executable, "-m", "simulator", *_arguments(store)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it: SIGINT not ignored in the child. A process started with
+    # SIGINT ignored keeps ignoring it (Python installs its handler only if it is not), and in a
+    # full parallel suite the test worker has been seen to hold SIGINT ignored by then; a handler
+    # (unlike "ignored") does not pass through exec, so the child starts with the default.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "simulator", *_arguments(store)], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 60
     while _stored(store) < at_least and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert process.poll() is None, "the sweep finished before it could be interrupted"
     process.send_signal(how)
     _, err = process.communicate(timeout=30)
     return process.returncode, " ".join(err.split())

@@ -61,31 +61,51 @@ def test_a_comparison_that_cannot_be_decided_stops_at_the_cap_and_says_so(
     # Arrivals 0.1 % slower: a true difference far smaller than 6 short replications can resolve,
     # and an indifference of 0 cannot call it equivalent either.
     code, _, err = run_cli(["compare", MMC, "--vary", "arrivals.tickets.volume=7.99/h", *SHORT,
-                            "-r", "until-clear", "--decide", "mttr_h", "--indifference", "mttr_h=0",
+                            "-r", "until-clear", "--decide", "mttr_h", "--threshold", "mttr_h=0",
                             "--min-replications", "3", "--max-replications", "6"], capsys)
     assert code == 0, err
     assert ("replications: until-clear — stopped at the cap of 6 replications, not every question "
             "decided" in " ".join(err.split()))
 
 
-def test_roi_stops_once_the_net_benefit_is_clearly_positive(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(["roi", WITHOUT, WITH, "--years", "3", "--investment", "250000",
-                              "--set", "run.horizon=10w", "--set", "run.warmup=1w",
-                              "--set", "services.customer_portal.failures.every.mean=4d",
-                              "-r", "until-clear", "-j", "2", "--format", "json"], capsys)
+def test_roi_stops_once_the_net_benefit_is_clearly_above_or_below_zero(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # --input-sets 0: one answer at the prices' base values (with-mim.yaml gives them as ranges).
+    single = ["roi", WITHOUT, WITH, "--years", "3", "--investment", "250000", "--input-sets", "0",
+              "--set", "run.horizon=10w", "--set", "run.warmup=1w",
+              "--set", "services.customer_portal.failures.every.mean=4d", "-r", "until-clear",
+              "-j", "2"]
+    code, out, err = run_cli([*single, "--format", "json"], capsys)
     assert code == 0, err
     document = json.loads(out)
-    assert document["stopping"]["verdicts"][0]["question"] == "net benefit over 3 years"
-    assert document["stopping"]["verdicts"][0]["outcome"] == CLEAR
+    [verdict] = document["stopping"]["verdicts"]
+    assert verdict["question"] == "net benefit over 3 years" and verdict["outcome"] == CLEAR
     assert document["replications"] == document["stopping"]["replications_used"]
-    assert document["net_benefit"]["ci_low"] > 0
+    net = document["net_benefit"]
+    assert net["ci_low"] > 0 or net["ci_high"] < 0  # the sign is known
     assert "replications: until-clear — decided after" in " ".join(err.split())
-    code, markdown, _ = run_cli(["roi", WITHOUT, WITH, "--years", "3", "--investment", "250000",
-                                 "--set", "run.horizon=10w", "--set", "run.warmup=1w",
-                                 "--set", "services.customer_portal.failures.every.mean=4d",
-                                 "-r", "until-clear", "-j", "2", "--format", "markdown"], capsys)
+    code, markdown, _ = run_cli([*single, "--format", "markdown"], capsys)
     assert (f"{document['replications']} paired replications (-r until-clear: as many as it took to "
             f"know the net benefit's sign)" in " ".join(markdown.split()))
+
+
+def test_an_roi_study_under_until_clear_starts_at_the_first_look_and_keeps_its_own_rule(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A study (prices as ranges) adds replications until simulation noise is under
+    # --noise-target; -r until-clear starts it at --min-replications, here 3, capped at 6.
+    code, out, err = run_cli(["roi", WITHOUT, WITH, "--years", "3", "--input-sets", "20",
+                              "--set", "run.horizon=6w", "--set", "run.warmup=1w",
+                              "-r", "until-clear", "--min-replications", "3",
+                              "--max-study-replications", "6", "-j", "2", "--format", "json"],
+                             capsys)
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["batches"][0]["replications"] == 3
+    assert document["replications"] == sum(batch["replications"] for batch in document["batches"]) <= 6
+    said = " ".join(err.split())
+    assert (f"replications: until-clear — an ROI study adds them until simulation noise is at most "
+            f"10% of the spread of the net benefit (at most 6): used {document['replications']}"
+            in said)
 
 
 def test_sensitivity_stops_once_every_effect_is_decided(tmp_path: Path,
@@ -123,6 +143,48 @@ def test_staff_gives_each_roster_replications_until_its_targets_are_decided(
     assert "replications per roster (until each target was decided, at most 40" in " ".join(out.split())
 
 
+def test_the_threshold_that_marks_a_difference_clear_is_the_one_the_rule_decides_with(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # 13 agents against 12 cut the wait by minutes: clear under the default threshold of 1 minute
+    # (above), but within a threshold of 1,000 minutes, where it matters to no one — the rule
+    # stops at the first look with the difference equivalent, and the table marks it not clear.
+    code, out, err = run_cli(["compare", MMC, "--vary", "teams.agents.agents=13", *SHORT,
+                              "-r", "until-clear", "--decide", "mtta_min", "--threshold",
+                              "mtta_min=1000", "--format", "json"], capsys)
+    assert code == 0, err
+    document = json.loads(out)
+    stopping = document["stopping"]
+    assert stopping["decided"] and stopping["replications_used"] == 5
+    [verdict] = stopping["verdicts"]
+    assert verdict["outcome"] == EQUIVALENT and verdict["indifference"] == 1000.0
+    row = next(entry for entry in document["differences"] if entry["kpi"] == "mtta_min")
+    assert row["threshold"] == 1000.0 and not row["clear"] and row["mean"] < 0
+
+
+def test_until_clear_is_held_to_the_work_limit_by_its_first_look_and_states_its_worst_case(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The documented `staff mmc.yaml -r until-clear`: 60 rosters (--max-designs) × 5 replications
+    # at the first look is within the limit; all 60 at the cap of 40 would not be, which a note
+    # states. A fixed -r 40 for 60 rosters is refused as before.
+    import click
+
+    from simulator.cli.execution_options import check_workload
+    from simulator.experiment.workload import WorkloadError
+
+    scenario = load_scenario(MMC)
+    with click.Context(click.Command("staff")):
+        check_workload([scenario], SequentialRule(initial=5, cap=40), 60, "--max-designs")
+        note = " ".join(capsys.readouterr().err.split())
+        assert "note: -r until-clear runs about" in note and "× 5 replications" in note
+        assert "at worst to about" in note and "× 40 replications (--max-replications)" in note
+        check_workload([scenario], SequentialRule(initial=5, cap=10), 60, "--max-designs")
+        assert capsys.readouterr().err == ""  # 60 × 10 is within the limit: nothing to say
+        with pytest.raises(WorkloadError, match="--max-designs × -r"):
+            check_workload([scenario], 40, 60, "--max-designs")
+        with pytest.raises(WorkloadError, match="--max-replications, with -r until-clear"):
+            check_workload([scenario], SequentialRule(initial=5, cap=100_000), 60, "--max-designs")
+
+
 @pytest.mark.parametrize(("arguments", "fragments"), [
     (["run", MMC, "-r", "until-clear"],
      ["'-r' / '--replications'", "expected a whole number or 'auto' for a run of one design; found "
@@ -131,12 +193,12 @@ def test_staff_gives_each_roster_replications_until_its_targets_are_decided(
      ["'-r' / '--replications'", "expected a whole number for a sweep"]),
     (["staff", MMC, "--target", "mtta_min<=5", "-r", "auto"],
      ["expected a whole number or 'until-clear' for a staffing search", "found 'auto'"]),
-    (["compare", MMC, MMC, "-r", "until-clear", "--indifference", "mtta_min"],
-     ["'--indifference'", "expected KPI=AMOUNT with an amount of 0 or more", "found 'mtta_min'"]),
-    (["compare", MMC, MMC, "-r", "until-clear", "--indifference", "mtta_min=-1"],
-     ["'--indifference'", "found 'mtta_min=-1'"]),
-    (["compare", MMC, MMC, "-r", "until-clear", "--indifference", "mtta_mins=1"],
-     ["'--indifference'", "mtta_mins"]),
+    (["compare", MMC, MMC, "-r", "until-clear", "--threshold", "mtta_min"],
+     ["'--threshold'", "expected KPI=AMOUNT with an amount of 0 or more", "found 'mtta_min'"]),
+    (["compare", MMC, MMC, "-r", "until-clear", "--threshold", "mtta_min=-1"],
+     ["'--threshold'", "found 'mtta_min=-1'"]),
+    (["compare", MMC, MMC, "-r", "until-clear", "--threshold", "mtta_mins=1"],
+     ["'--threshold'", "mtta_mins"]),
     (["compare", MMC, MMC, "-r", "until-clear", "--decide", "P9.mtta_min"],
      ["'--decide'", "P9"]),
     (["compare", MMC, MMC, "-r", "until-clear", "--min-replications", "10", "--max-replications", "8"],

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from simulator.cli.render import format_value
+from simulator.metrics import SHARE_KPIS
 from simulator.reporting.figures import outage_milestones
 from tests.helpers import run_cli
 from tests.reporting.conftest import SCENARIOS
@@ -137,8 +138,12 @@ def test_comparison_report_shows_the_differences_with_their_cis(comparison_dir: 
     assert not clear.empty
     for row in clear.itertuples(index=False):
         name = row.kpi if row.scope == "overall" else f"{row.key}.{row.kpi}"
-        cell = (f"{format_value(row.kpi, row.mean)} ({format_value(row.kpi, row.ci_low)}\u00a0–\u00a0"
-                f"{format_value(row.kpi, row.ci_high)})")
+        if row.kpi in SHARE_KPIS:  # differences of shares in percentage points
+            cell = (f"{100 * row.mean:+.1f} pt ({100 * row.ci_low:+.1f}\u00a0–\u00a0"
+                    f"{100 * row.ci_high:+.1f})")
+        else:
+            cell = (f"{format_value(row.kpi, row.mean)} ({format_value(row.kpi, row.ci_low)}"
+                    f"\u00a0–\u00a0{format_value(row.kpi, row.ci_high)})")
         assert f"<td>{name}</td><td>{cell}</td>" in text, (name, cell)
 
 

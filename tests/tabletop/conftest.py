@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +41,13 @@ def client(exercise: Exercise) -> Iterator[TestClient]:
 @pytest.fixture
 def facilitator(exercise: Exercise) -> dict[str, str]:
     return {"X-Facilitator-Token": exercise.token}
+
+
+def join(client: TestClient, facilitator: dict[str, str], round_id: int, role: str,
+         name: str) -> dict[str, str]:
+    """``name`` joins round ``round_id`` as ``role`` through the role's link: their headers."""
+    link = client.get(f"/api/rounds/{round_id}/links", headers=facilitator).json()[role]["link"]
+    key = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["key"][0]
+    joined = client.post(f"/api/rounds/{round_id}/join", json={"role": role, "key": key, "name": name})
+    assert joined.status_code == 200, joined.text
+    return {"X-Player-Token": joined.json()["token"]}

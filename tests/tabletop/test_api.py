@@ -13,8 +13,12 @@ from fastapi.testclient import TestClient
 
 from simulator.tabletop.app import Exercise, create_app
 from simulator.tabletop.live import UpdateLimit
-from simulator.tabletop.records import UpdateRecord
-from tests.tabletop.conftest import CLOUDFLARE
+from simulator.tabletop.records import HandoverRecord, UpdateRecord
+from tests.tabletop.conftest import CLOUDFLARE, join
+
+#: Who plays which role in these tests.
+CAST = {"Ann": "incident_manager", "Tim": "technical_lead", "Cy": "communications",
+        "Eve": "evaluator", "Sam": "service_desk"}
 
 
 def _open_round(client: TestClient, facilitator: dict[str, str], team: str = "Blue") -> int:
@@ -36,49 +40,67 @@ def _step_to_decision(client: TestClient, facilitator: dict[str, str], round_id:
     raise AssertionError(f"no {kind} decision")
 
 
-def _answer(client: TestClient, round_id: int, key: str, answer: str, who: str = "Ann") -> None:
-    response = client.post(f"/api/rounds/{round_id}/decisions",
-                           json={"key": key, "answer": answer, "who": who})
+def _cast(client: TestClient, facilitator: dict[str, str], round_id: int) -> dict[str, dict[str, str]]:
+    """Everyone of :data:`CAST` joins the round: each one's headers."""
+    return {name: join(client, facilitator, round_id, role, name) for name, role in CAST.items()}
+
+
+def _answer(client: TestClient, round_id: int, key: str, answer: str,
+            headers: dict[str, str]) -> None:
+    response = client.post(f"/api/rounds/{round_id}/decisions", json={"key": key, "answer": answer},
+                           headers=headers)
     assert response.status_code == 200, response.text
 
 
 def _declare_and_page(client: TestClient, facilitator: dict[str, str], round_id: int) -> str:
-    """Ann declares the major incident and pages the SRE team when asked; the paging's key."""
+    """Ann (the major incident manager) declares the major incident and pages the SRE team
+    when asked; the paging's key."""
+    ann = join(client, facilitator, round_id, "incident_manager", "Ann")
     key = ""
     for kind, answer in (("declare", "declare"), ("page", "sre")):
         key = str(_step_to_decision(client, facilitator, round_id, kind)["key"])
-        _answer(client, round_id, key, answer)
+        _answer(client, round_id, key, answer, ann)
     return key
 
 
-def _update(client: TestClient, round_id: int, text: str = "We are on it.",
-            audience: str = "customers", who: str = "Cy") -> Any:
-    return client.post(f"/api/rounds/{round_id}/updates",
-                       json={"case": "OUT0000001", "who": who, "audience": audience, "text": text})
+def _update(client: TestClient, round_id: int, headers: dict[str, str], text: str = "We are on it.",
+            audience: str = "customers") -> Any:
+    return client.post(f"/api/rounds/{round_id}/updates", headers=headers,
+                       json={"case": "OUT0000001", "audience": audience, "text": text})
 
 
-def _to_the_bridge(client: TestClient, facilitator: dict[str, str], round_id: int) -> None:
-    """Declared, paged, and the communications lead on the bridge (13:54)."""
+def _to_the_bridge(client: TestClient, facilitator: dict[str, str], round_id: int) -> dict[str, str]:
+    """Declared, paged, and the communications lead on the bridge (13:54): Cy's headers (the
+    communications lead's)."""
     _declare_and_page(client, facilitator, round_id)
     client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 4},
                 headers=facilitator)
+    return join(client, facilitator, round_id, "communications", "Cy")
 
 
 # -- who may do what -----------------------------------------------------------------------------
-#: Every route of the app that answers without the token (those marked * give the facilitator's
-#: version with it); every other route is refused without it.
+#: Every route of the app that answers without a token (those marked * give the facilitator's
+#: version with it).
 PUBLIC = {("GET", "/"), ("GET", "/favicon.ico"), ("GET", "/assets/{name}"),
-          ("GET", "/play/{round_id}"), ("GET", "/api/exercise"),  # *
+          ("GET", "/play/{round_id}"), ("GET", "/join/{round_id}/{role}"), ("GET", "/wall/{round_id}"),
+          ("GET", "/api/exercise"),  # *
           ("GET", "/api/rounds"), ("GET", "/api/rounds/{round_id}/state"),  # *
           ("GET", "/rounds/{round_id}/debrief"), ("GET", "/api/rounds/{round_id}/debrief.md"),  # *
-          ("GET", "/api/rounds/{round_id}/debrief.html"),  # *
-          ("POST", "/api/rounds/{round_id}/decisions"), ("POST", "/api/rounds/{round_id}/updates")}
+          ("GET", "/api/rounds/{round_id}/debrief.html")}  # *
+#: Routes that answer only with a role's join key.
+KEYED = {("GET", "/api/rounds/{round_id}/roles/{role}"), ("POST", "/api/rounds/{round_id}/join")}
+#: Routes for the people who joined the round (their token), or the facilitator.
+PLAYERS = {("GET", "/api/rounds/{round_id}/me"), ("POST", "/api/rounds/{round_id}/decisions"),
+           ("POST", "/api/rounds/{round_id}/updates"), ("POST", "/api/rounds/{round_id}/notes"),
+           ("POST", "/api/rounds/{round_id}/checklist"), ("GET", "/api/rounds/{round_id}/evaluation")}
 FACILITATOR_ONLY = {("GET", "/console"), ("POST", "/api/rounds"), ("GET", "/api/compare"),
                     ("POST", "/api/rounds/{round_id}/clock"), ("POST", "/api/rounds/{round_id}/injects"),
-                    ("POST", "/api/rounds/{round_id}/notes"), ("POST", "/api/rounds/{round_id}/end")}
+                    ("POST", "/api/rounds/{round_id}/end"), ("GET", "/api/rounds/{round_id}/links"),
+                    ("POST", "/api/rounds/{round_id}/clock-holder")}
 #: Words that only the facilitator's material holds.
 SECRET = ("facilitator_notes", "Published timeline", "published", "timeline", "decision_log",
-          "kill executed", "injects", "access tooling slow", "Facilitator's notes", "a private note")
+          "kill executed", "injects", "access tooling slow", "Facilitator's notes", "a private note",
+          "key=")
 
 
 def _routes(app: Any) -> set[tuple[str, str]]:
@@ -91,26 +113,145 @@ def test_every_route_is_listed_and_only_the_listed_ones_are_public(
     round_id = _open_round(client, facilitator)
     client.post(f"/api/rounds/{round_id}/notes", json={"text": "a private note"}, headers=facilitator)
     routes = _routes(client.app)
-    assert routes == PUBLIC | FACILITATOR_ONLY  # a route added later must join one of the two
+    assert routes == PUBLIC | KEYED | PLAYERS | FACILITATOR_ONLY  # a new route must join one
     bodies = {"/api/rounds": {"team": "Red"}, "/api/rounds/{round_id}/clock": {"action": "pause"},
               "/api/rounds/{round_id}/injects": {"name": "CTO asks"},
-              "/api/rounds/{round_id}/notes": {"text": "x"}, "/api/rounds/{round_id}/end": {}}
+              "/api/rounds/{round_id}/notes": {"text": "x"}, "/api/rounds/{round_id}/end": {},
+              "/api/rounds/{round_id}/decisions": {"key": "declare:OUT0000001:1", "answer": "declare"},
+              "/api/rounds/{round_id}/updates": {"case": "OUT0000001", "audience": "customers",
+                                                 "text": "x"},
+              "/api/rounds/{round_id}/join": {"role": "communications", "key": "guess", "name": "Al"},
+              "/api/rounds/{round_id}/checklist": {"objective": "declare early", "item": 0,
+                                                   "verdict": "met"}}
+    refusals = {"join the round first: open the join link the facilitator gave your role",
+                "this needs the facilitator's token",
+                "this join link is not valid for this round and role: ask the facilitator for yours"}
     for method, path in sorted(routes):
-        url = path.format(round_id=round_id, name="style.css")
-        for headers in ({}, {"X-Facilitator-Token": "guess"}):
+        url = path.format(round_id=round_id, name="style.css", role="communications")
+        for headers in ({}, {"X-Facilitator-Token": "guess", "X-Player-Token": "guess"}):
             response = client.request(method, url, json=bodies.get(path), headers=headers)
             if (method, path) in PUBLIC:
                 assert response.status_code != 403, (method, path)
                 assert not any(word in response.text for word in SECRET), (method, path)
             else:
                 assert response.status_code == 403, (method, path)
-                assert response.json() == {"detail": "this needs the facilitator's token"}
+                assert response.json()["detail"] in refusals, (method, path)
     state = client.get(f"/api/rounds/{round_id}/state").json()
     assert state["clock"].endswith("13:35:00") and not state["running"]  # nothing moved
+    assert state["people"] == []  # nobody joined
     full = client.get(f"/api/rounds/{round_id}/state", headers=facilitator).json()
     assert {"timeline", "injects", "facilitator_notes", "decision_log", "published"} <= set(full)
     assert "a private note" in client.get(f"/api/rounds/{round_id}/debrief.md?token={exercise.token}").text
     assert [note.text for note in exercise.rounds[round_id].notes] == ["a private note"]  # no other
+
+
+def test_a_player_cannot_act_outside_their_role(client: TestClient, exercise: Exercise,
+                                                facilitator: dict[str, str]) -> None:
+    round_id = _open_round(client, facilitator)
+    cast = _cast(client, facilitator, round_id)
+    declare = _step_to_decision(client, facilitator, round_id, "declare")
+    assert declare["role"] == "incident_manager"
+    url = f"/api/rounds/{round_id}/decisions"
+    body = {"key": declare["key"], "answer": "declare"}
+    for name in ("Tim", "Cy", "Eve", "Sam"):  # everyone but the major incident manager
+        refused = client.post(url, json=body, headers=cast[name])
+        assert refused.status_code == 403, name
+        assert refused.json()["detail"].startswith("the 'declare' question is for Incident "
+                                                   "commander; you are ")
+    assert client.post(url, json=body).status_code == 403  # nobody
+    other = _open_round(client, facilitator, "Red")  # Ann's token is for round 1 only
+    assert client.post(f"/api/rounds/{other}/decisions", json=body,
+                       headers=cast["Ann"]).status_code == 403
+    assert exercise.rounds[round_id].decisions == []
+    assert [action.kind_name for action in exercise.store.actions(round_id)] == ["clock holder"]
+    taken = client.post(url, json=body, headers=cast["Ann"])
+    assert taken.json() == {"answer": "declare", "minute": 827.0, "who": "Ann",
+                            "role": "incident_manager"}
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 4},
+                headers=facilitator)
+    client.post(f"/api/rounds/{round_id}/decisions", headers=cast["Ann"],
+                json={"key": "page:OUT0000001:1", "answer": "sre"})
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 4},
+                headers=facilitator)
+    update = {"case": "OUT0000001", "audience": "customers", "text": "We are on it."}
+    for name in ("Ann", "Tim", "Eve", "Sam"):
+        refused = client.post(f"/api/rounds/{round_id}/updates", json=update, headers=cast[name])
+        assert refused.status_code == 403, name
+        assert "stakeholder updates are written by Communications lead" in refused.json()["detail"]
+    assert client.post(f"/api/rounds/{round_id}/updates", json=update,
+                       headers=cast["Cy"]).status_code == 200
+    for name in ("Ann", "Cy"):
+        assert client.post(f"/api/rounds/{round_id}/notes", json={"text": "x"},
+                           headers=cast[name]).status_code == 403
+    noted = client.post(f"/api/rounds/{round_id}/notes", json={"text": "Ann states the impact"},
+                        headers=cast["Eve"])
+    assert noted.status_code == 200 and noted.json()["who"] == "Eve"
+    for name in CAST:  # the facilitator's routes stay the facilitator's
+        assert client.post(f"/api/rounds/{round_id}/clock", json={"action": "step"},
+                           headers=cast[name]).status_code == 403
+    assert [(action.kind_name, action.who, action.role) for action in exercise.store.actions(round_id)] == [
+        ("clock holder", "facilitator", "facilitator"), ("decision", "Ann", "incident_manager"),
+        ("decision", "Ann", "incident_manager"), ("update", "Cy", "communications"),
+        ("note", "Eve", "evaluator")]
+
+
+def test_join_links_are_per_round_and_role_and_names_are_unique(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    blue, red = _open_round(client, facilitator, "Blue"), _open_round(client, facilitator, "Red")
+    links = client.get(f"/api/rounds/{blue}/links", headers=facilitator).json()
+    assert list(links) == ["incident_manager", "technical_lead", "communications", "service_desk",
+                           "evaluator"]  # as the exercise lists its roles
+    assert links["communications"]["title"] == "Communications lead"
+    key = links["communications"]["link"].split("key=")[1]
+    about = client.get(f"/api/rounds/{blue}/roles/communications?key={key}").json()
+    assert about["team"] == "Blue" and about["title"] == "Communications lead"
+    for round_id, role in ((red, "communications"), (blue, "incident_manager")):  # another's key
+        refused = client.post(f"/api/rounds/{round_id}/join",
+                              json={"role": role, "key": key, "name": "Mallory"})
+        assert refused.status_code == 403
+    assert client.post(f"/api/rounds/{blue}/join", json={"role": "ceo", "key": key,
+                                                         "name": "Al"}).status_code == 404
+    join(client, facilitator, blue, "communications", "Cy")
+    taken = client.post(f"/api/rounds/{blue}/join",
+                        json={"role": "incident_manager", "name": "cy",
+                              "key": links["incident_manager"]["link"].split("key=")[1]})
+    assert taken.status_code == 409 and "Cy has already joined this round as Communications lead" \
+        in taken.json()["detail"]
+    again = join(client, facilitator, blue, "communications", "Cy")  # a second device: same person
+    me = client.get(f"/api/rounds/{blue}/me", headers=again).json()
+    assert me == {"name": "Cy", "role": "communications", "title": "Communications lead"}
+    assert client.get(f"/api/rounds/{blue}/state").json()["people"] == [
+        {"name": "Cy", "role": "communications"}]
+    restarted = Exercise(CLOUDFLARE, exercise.store.path)  # the people are in the database
+    assert restarted.people.player(blue, again["X-Player-Token"]) is not None
+    assert [person.name for person in restarted.people.in_round(blue)] == ["Cy"]
+
+
+def test_one_console_holds_the_clock_until_another_takes_it_over(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    round_id = _open_round(client, facilitator)
+    ann = {**facilitator, "X-Console": "console-ann", "X-Facilitator-Name": "Ann%20Lee"}
+    bob = {**facilitator, "X-Console": "console-bob", "X-Facilitator-Name": "Bob"}
+    url = f"/api/rounds/{round_id}/clock"
+    assert client.post(url, json={"action": "step", "minutes": 1}, headers=ann).status_code == 200
+    for path, body in ((url, {"action": "start"}), (f"/api/rounds/{round_id}/injects",
+                                                    {"name": "CTO asks"}),
+                       (f"/api/rounds/{round_id}/end", {})):
+        refused = client.post(path, json=body, headers=bob)
+        assert refused.status_code == 423, path
+        assert refused.json()["detail"].startswith("Ann Lee's console holds the clock of this round")
+    held = client.get(f"/api/rounds/{round_id}/state", headers=bob).json()["clock_holder"]
+    assert held == {"name": "Ann Lee", "console": "console-ann"}
+    assert client.post(f"/api/rounds/{round_id}/clock-holder", json={}, headers=bob).json() == {
+        "holder": "Bob"}
+    assert client.post(url, json={"action": "step", "minutes": 1}, headers=bob).status_code == 200
+    assert client.post(url, json={"action": "step", "minutes": 1}, headers=ann).status_code == 423
+    assert client.post(url, json={"action": "step"}, headers={
+        **facilitator, "X-Facilitator-Name": "<b>"}).status_code == 422
+    handovers = [(a.who, a.took_from) for a in exercise.store.actions(round_id)
+                 if isinstance(a, HandoverRecord)]
+    assert handovers == [("Ann Lee", ""), ("Bob", "Ann Lee")]
+    assert Exercise(CLOUDFLARE, exercise.store.path).holder[round_id] == ("console-bob", "Bob")
 
 
 def test_the_players_debrief_holds_only_what_players_may_see(
@@ -158,14 +299,18 @@ def test_a_declaration_decision_changes_the_scoreboard(client: TestClient,
     assert state["clock"].endswith("13:47:00")  # the clock waits for the answer
     assert state["scoreboard"]["time_to_declare_min"] is None
     url = f"/api/rounds/{round_id}/decisions"
-    assert client.post(url, json={"key": decision["key"], "answer": "declare now!",
-                                  "who": "Ann"}).status_code == 422
-    assert client.post(url, json={"key": decision["key"], "answer": "declare",
-                                  "who": "<script>alert(1)</script>"}).status_code == 422
-    taken = client.post(url, json={"key": decision["key"], "answer": "declare", "who": "Ann"})
-    assert taken.status_code == 200 and taken.json() == {"answer": "declare", "minute": 827.0}
-    assert client.post(url, json={"key": decision["key"], "answer": "declare",
-                                  "who": "Ann"}).status_code == 409  # already answered
+    ann = join(client, facilitator, round_id, "incident_manager", "Ann")
+    assert client.post(url, json={"key": decision["key"], "answer": "declare now!"},
+                       headers=ann).status_code == 422
+    link = client.get(f"/api/rounds/{round_id}/links", headers=facilitator).json()
+    assert client.post(f"/api/rounds/{round_id}/join", json={
+        "role": "communications", "name": "<script>alert(1)</script>",
+        "key": link["communications"]["link"].split("key=")[1]}).status_code == 422
+    taken = client.post(url, json={"key": decision["key"], "answer": "declare"}, headers=ann)
+    assert taken.status_code == 200 and taken.json() == {
+        "answer": "declare", "minute": 827.0, "who": "Ann", "role": "incident_manager"}
+    assert client.post(url, json={"key": decision["key"], "answer": "declare"},
+                       headers=ann).status_code == 409  # already answered
     _step_to_decision(client, facilitator, round_id, "page")
     board = client.get(f"/api/rounds/{round_id}/state").json()["scoreboard"]
     assert board["time_to_detect_min"] == 3.0 and board["time_to_declare_min"] == 5.0
@@ -174,12 +319,13 @@ def test_a_declaration_decision_changes_the_scoreboard(client: TestClient,
 @pytest.mark.slow
 def test_waiting_delays_the_declaration(client: TestClient, facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
+    ann = join(client, facilitator, round_id, "incident_manager", "Ann")
     decision = _step_to_decision(client, facilitator, round_id, "declare")
-    _answer(client, round_id, decision["key"], "not yet")
+    _answer(client, round_id, decision["key"], "not yet", ann)
     again = _step_to_decision(client, facilitator, round_id, "declare")
     assert again["key"].endswith(":2")
     assert client.get(f"/api/rounds/{round_id}/state").json()["clock"].endswith("14:02:00")
-    _answer(client, round_id, again["key"], "declare")
+    _answer(client, round_id, again["key"], "declare", ann)
     _step_to_decision(client, facilitator, round_id, "page")
     board = client.get(f"/api/rounds/{round_id}/state").json()["scoreboard"]
     assert board["time_to_declare_min"] == 20.0  # 15 minutes of "not yet" on top of 5
@@ -222,46 +368,50 @@ def test_rewind_replays_the_round_to_an_earlier_minute(client: TestClient,
 def test_updates_are_free_text_to_an_audience_and_recorded_with_who_sent_them(
         client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator)
-    assert _update(client, round_id).status_code == 409  # nothing declared yet
-    assert client.post(f"/api/rounds/{round_id}/updates", json={
-        "case": "'; DROP TABLE rounds;--", "who": "Cy", "audience": "customers",
-        "text": "x"}).status_code == 422
-    _to_the_bridge(client, facilitator, round_id)
-    assert _update(client, round_id, audience="the press").status_code == 422  # not an audience
-    assert _update(client, round_id, text="   ").status_code == 422
-    assert _update(client, round_id, text="x" * 2001).status_code == 422
+    early = join(client, facilitator, round_id, "communications", "Cy")
+    assert _update(client, round_id, early).status_code == 409  # nothing declared yet
+    assert client.post(f"/api/rounds/{round_id}/updates", headers=early, json={
+        "case": "'; DROP TABLE rounds;--", "audience": "customers", "text": "x"}).status_code == 422
+    cy = _to_the_bridge(client, facilitator, round_id)
+    assert _update(client, round_id, cy, audience="the press").status_code == 422  # not an audience
+    assert _update(client, round_id, cy, text="   ").status_code == 422
+    assert _update(client, round_id, cy, text="x" * 2001).status_code == 422
     text = "Sites return 502s worldwide. <b>Next</b> update by 14:30 | *team*"
-    sent = _update(client, round_id, text=text, audience="executives")
-    assert sent.status_code == 200 and sent.json() == {"sent": True, "minute": 834.0}
+    sent = _update(client, round_id, cy, text=text, audience="executives")
+    assert sent.status_code == 200 and sent.json() == {"sent": True, "minute": 834.0, "who": "Cy",
+                                                       "role": "communications"}
     state = client.get(f"/api/rounds/{round_id}/state").json()
     assert state["updates"] == [{"clock": "13:54", "case": "OUT0000001", "audience": "executives",
-                                 "text": text, "who": "Cy"}]
+                                 "text": text, "who": "Cy", "role": "communications"}]
     assert state["scoreboard"]["updates_sent"] == 1
     assert state["major_incidents"][0]["update_due_now"] is False
     assert state["major_incidents"][0]["next_update_due"] == "14:20"  # declared 13:50, every 30 min
     assert exercise.store.actions(round_id)[-1] == UpdateRecord(
         "OUT0000001", "executives", text, "Cy", 834.0,
-        exercise.rounds[round_id].updates[0].real_time, exercise.rounds[round_id].updates[0].row)
+        exercise.rounds[round_id].updates[0].real_time, exercise.rounds[round_id].updates[0].row,
+        "communications")
 
 
-def test_updates_are_limited_per_team_and_minute(client: TestClient, exercise: Exercise,
-                                                 facilitator: dict[str, str]) -> None:
+def test_updates_are_limited_per_round_role_and_minute(client: TestClient, exercise: Exercise,
+                                                       facilitator: dict[str, str]) -> None:
     now = [0.0]
     exercise.update_limit = UpdateLimit(3, clock=lambda: now[0])
     blue, red = _open_round(client, facilitator, "Blue"), _open_round(client, facilitator, "Red")
-    for round_id in (blue, red):
-        _to_the_bridge(client, facilitator, round_id)
-    assert [_update(client, blue).status_code for _ in range(3)] == [200] * 3
-    refused = _update(client, blue)
+    cy, ed = (_to_the_bridge(client, facilitator, round_id) for round_id in (blue, red))
+    also = join(client, facilitator, blue, "communications", "Di")  # the same role: its limit
+    assert [_update(client, blue, cy).status_code for _ in range(3)] == [200] * 3
+    refused = _update(client, blue, also)
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
-    assert "at most 3 stakeholder updates a minute" in refused.json()["detail"]
-    assert _update(client, red).status_code == 200  # another team's limit
+    assert "at most 3 stakeholder updates a minute per role" in refused.json()["detail"]
+    assert _update(client, red, ed).status_code == 200  # another team's limit
+    assert _update(client, blue, facilitator).status_code == 200  # the facilitator's own
     now[0] = 59.0
-    assert _update(client, blue).status_code == 429
+    assert _update(client, blue, cy).status_code == 429
     now[0] = 60.0
-    assert _update(client, blue).status_code == 200
+    assert _update(client, blue, cy).status_code == 200
     board = client.get(f"/api/rounds/{blue}/state").json()["scoreboard"]
-    assert board["updates_sent"] == 4 and len(exercise.store.actions(blue)) == 2 + 4
+    # the clock taken, two answers, five updates
+    assert board["updates_sent"] == 5 and len(exercise.store.actions(blue)) == 1 + 2 + 5
 
 
 # -- notes, the end, the debrief ---------------------------------------------------------------------
@@ -271,7 +421,7 @@ def test_the_facilitator_notes_a_moment_and_ends_the_round(
     _declare_and_page(client, facilitator, round_id)
     noted = client.post(f"/api/rounds/{round_id}/notes", json={"text": "good, fast declaration"},
                         headers=facilitator)
-    assert noted.json() == {"minute": 830.0}
+    assert noted.json() == {"minute": 830.0, "about": 830.0, "who": "facilitator", "role": "facilitator"}
     ended = client.post(f"/api/rounds/{round_id}/end", json={"message": "Stop here: debrief."},
                         headers=facilitator)
     assert ended.json() == {"minute": 830.0, "message": "Stop here: debrief."}
@@ -308,15 +458,16 @@ class _Page(html.parser.HTMLParser):
 def test_the_debrief_downloads_as_markdown_and_html(client: TestClient,
                                                     facilitator: dict[str, str]) -> None:
     round_id = _open_round(client, facilitator, "Blue team")
-    _to_the_bridge(client, facilitator, round_id)
-    _update(client, round_id, text="<script>alert(1)</script> | **not bold**")
+    cy = _to_the_bridge(client, facilitator, round_id)
+    _update(client, round_id, cy, text="<script>alert(1)</script> | **not bold**")
     markdown = client.get(f"/api/rounds/{round_id}/debrief.md", headers=facilitator)
     assert markdown.headers["content-type"].startswith("text/markdown")
     assert markdown.headers["content-disposition"] == \
         'attachment; filename="debrief-round1-Blue-team.md"'
     text = markdown.text
-    assert text.startswith("# Post-incident review (draft): Cloudflare, 2 July 2019")
-    assert "| 2019-07-02 13:47:00 | **declare: declare** | OUT0000001 | Ann |" in text
+    assert text.startswith("# After-action report (draft): Cloudflare, 2 July 2019")
+    assert ("| 2019-07-02 13:47:00 | **declare: declare** |  | OUT0000001 | Ann (Incident commander) |"
+            in text)
     assert "| first alert | 2019-07-02 13:45:00 | 2019-07-02 13:45:00 | +0 |" in text
     assert ("| 2019-07-02 13:54:00 | OUT0000001 | customers | \\<script\\>alert(1)\\</script\\> "
             "\\| \\*\\*not bold\\*\\* | Cy |") in text  # shown as typed, not as markup
@@ -328,7 +479,9 @@ def test_the_debrief_downloads_as_markdown_and_html(client: TestClient,
     assert "content-disposition" not in page.headers
     parsed = _Page()
     parsed.feed(page.text)
-    assert parsed.tags.count("h1") == 1 and parsed.tags.count("table") == 6
+    # summary aside: objectives, timeline, decisions, people, updates, the policy's answers, the
+    # published timeline, strengths, areas for improvement, observations, improvement plan
+    assert parsed.tags.count("h1") == 1 and parsed.tags.count("table") == 11
     assert "script" not in parsed.tags  # the update's text is text
     words = "".join(parsed.text)
     assert "<script>alert(1)</script> | **not bold**" in words
@@ -427,3 +580,60 @@ def test_state_is_built_once_per_change_of_the_round(
                 headers=facilitator)
     moved = client.get(f"/api/rounds/{round_id}/state").json()
     assert moved["clock"].endswith("13:36:00") and len(built) == 2
+
+
+def test_a_poll_while_the_round_changes_gets_the_last_document_without_waiting(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    import threading
+
+    round_id = _open_round(client, facilitator)
+    before = client.get(f"/api/rounds/{round_id}/state").content
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 1},
+                headers=facilitator)
+    holding, done = threading.Event(), threading.Event()
+
+    def change() -> None:  # an action being synced to the disk holds the lock meanwhile
+        with exercise.lock:
+            holding.set()
+            done.wait(timeout=5)  # had the poll waited for the lock, it would see the new minute
+
+    thread = threading.Thread(target=change)
+    thread.start()
+    holding.wait()
+    during = exercise.snapshot(round_id, facilitator=False)
+    done.set()
+    thread.join()
+    assert during == before  # the last document, at once
+    after = client.get(f"/api/rounds/{round_id}/state").json()
+    assert after["clock"].endswith("13:36:00")  # and the new one as soon as the change is over
+
+
+def test_the_wall_screen_shows_the_desk_queue_by_priority_services_and_the_update_timer(
+        client: TestClient, exercise: Exercise, facilitator: dict[str, str]) -> None:
+    from collections import Counter
+
+    round_id = _open_round(client, facilitator)
+    assert "wall.js" in client.get(f"/wall/{round_id}").text
+    wall = client.get(f"/api/rounds/{round_id}/state").json()["wall"]
+    assert wall["services"] == [{"name": "waf", "up": True, "since": None}]
+    assert wall["next_update_in_min"] is None and wall["desk_team"] == "support"
+    _declare_and_page(client, facilitator, round_id)  # 13:50: declared, no update yet
+    wall = client.get(f"/api/rounds/{round_id}/state").json()["wall"]
+    assert wall["services"] == [{"name": "waf", "up": False, "since": "13:42"}]
+    assert wall["next_update_in_min"] == 0.0  # due at the declaration
+    round_ = exercise.rounds[round_id]
+    desk = next(team for team in round_.simulation.teams if team.name == "support")
+    names = round_.simulation.recorder.priority_names
+    assert wall["desk_queue"] == {**dict.fromkeys(names, 0),
+                                  **Counter(names[i.priority] for i in desk.waiting())}
+    cy = join(client, facilitator, round_id, "communications", "Cy")
+    client.post(f"/api/rounds/{round_id}/clock", json={"action": "step", "minutes": 5},
+                headers=facilitator)
+    assert _update(client, round_id, cy).status_code == 200  # 13:55: the next is due at 14:20
+    wall = client.get(f"/api/rounds/{round_id}/state").json()["wall"]
+    assert wall["next_update_in_min"] == 25.0
+    # the desk's queue as the wall's views saw it, in simulated minutes since the start (13:35):
+    # a wall opened now still draws the storm as it built
+    minutes = [minute for minute, _ in wall["desk_history"]]
+    assert minutes[0] == 0.0 and minutes[-1] == 20.0 and minutes == sorted(set(minutes))
+    assert wall["desk_history"][-1][1] == sum(wall["desk_queue"].values())

@@ -93,6 +93,22 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
+def _join(browser: Any, errors: list[str], console: Any, role: str, name: str) -> Any:
+    """``name`` opens ``role``'s join link (as the console shows it) in a browser of their own,
+    joins, and lands on the players' view: their page."""
+    from playwright.sync_api import expect
+
+    link = console.locator(f'#links a[data-role="{role}"]')
+    expect(link).to_have_count(1)
+    page = _page(browser, errors)
+    page.goto(console.url.split("/console")[0] + link.get_attribute("href"))
+    expect(page.locator("#join")).to_be_enabled()
+    page.fill("#name", name)
+    page.click("#join")
+    expect(page.locator("#team")).to_contain_text(name)
+    return page
+
+
 def _step_to(page: Any, question: str) -> None:
     """Step the clock from the console until the players are asked ``question``."""
     from playwright.sync_api import expect
@@ -126,13 +142,11 @@ def test_the_facilitator_and_a_player_play_the_cloudflare_exercise(tmp_path: Pat
         console.click("#step")  # 13:55: the bridge is assembled
         expect(console.locator('#scoreboard [data-kpi="time_to_declare_min"]')).to_have_text("5")
         expect(console.locator("#timeline")).to_contain_text("declare: declare")
-        # the players send a stakeholder update to an audience they pick
-        players = _page(browser, errors)
-        players.goto(f"{url}/play/1")
-        expect(players.locator("#team")).to_have_text("team Blue")
+        # the communications lead sends a stakeholder update to an audience they pick
+        players = _join(browser, errors, console, "communications", "Cy")
+        expect(players.locator("#team")).to_have_text("team Blue · Cy, Communications lead")
         incident = players.locator('#incidents [data-case="OUT0000001"]')
         expect(incident).to_contain_text("An update is due now")
-        players.fill("#who", "Cy")
         incident.locator("select").select_option("executives")
         incident.locator("textarea").fill("Every site returns 502s; we are disabling the WAF rules.")
         incident.locator("button", has_text="Send stakeholder update").click()
@@ -146,8 +160,8 @@ def test_the_facilitator_and_a_player_play_the_cloudflare_exercise(tmp_path: Pat
         with console.expect_popup() as popup:
             console.locator('#debrief-links [data-link="open"]').click()
         debrief = popup.value
-        expect(debrief.locator("h1")).to_contain_text("Post-incident review (draft)")
-        assert debrief.locator("table").count() == 6
+        expect(debrief.locator("h1")).to_contain_text("After-action report (draft)")
+        assert debrief.locator("table").count() == 11
         expect(debrief.locator("body")).not_to_contain_text("|---|")
         expect(debrief.locator("tr.decision").first).to_contain_text("declare: declare")
         debrief.screenshot(path=str(shots / "debrief.png"), full_page=True)
@@ -170,11 +184,14 @@ def test_a_paused_clock_stops_the_decision_timer_and_the_round_ends_with_the_res
     with _serving(exercise, tick_s=0.2) as url, _browser() as (browser, errors):
         console = _page(browser, errors)
         console.goto(f"{url}/console?token={exercise.token}")
+        expect(console.locator("#rounds")).to_contain_text("No round yet.")
+        console.click("#start")  # before any round: said, and no request (a 422 would be an error)
+        expect(console.locator("#error")).to_have_text("Open a round first: a team name, then Open a round.")
         console.fill("#team", "Blue")
         console.click("#new-round")
+        expect(console.locator("#rounds")).to_contain_text("Blue")
         _step_to(console, "Declare a major incident")
-        players = _page(browser, errors)
-        players.goto(f"{url}/play/1")
+        players = _join(browser, errors, console, "incident_manager", "Ann")
         timer = players.locator("#decisions .timer")
         expect(timer).to_have_text("The policy answers (declare) in 0:05 — clock paused: the timer "
                                    "is stopped")
@@ -193,7 +210,8 @@ def test_a_paused_clock_stops_the_decision_timer_and_the_round_ends_with_the_res
         players.locator("#decisions button", has_text="Confirm").click()
         console.locator("#pace").select_option("60")  # an hour a second: on to the restoration
         expect(players.locator("#decisions")).to_contain_text("how do you restore", timeout=LONG)
-        players.locator("#decisions button", has_text="workaround").click()
+        expect(players.locator("#decisions")).to_contain_text("For SRE lead to answer.")
+        console.locator("#decisions button", has_text="workaround").click()  # nobody joined as it
         banner = players.locator("#end-banner")
         expect(banner).to_contain_text("Round over at 14:09.", timeout=LONG)
         expect(banner).to_contain_text("Service restored. The round is over")
@@ -228,7 +246,11 @@ def test_the_console_and_the_players_view_fit_1024_1280_and_1920_pixels(tmp_path
         const wide = [...document.querySelectorAll("section, .scroll")]
           .filter(node => node.scrollWidth > node.clientWidth + 1)
           .map(node => (node.querySelector("h2") || node.parentElement.querySelector("h2")).textContent);
-        return {page: document.documentElement.scrollWidth - window.innerWidth, wide};
+        const hidden = [...document.querySelectorAll("a[data-wall], #injects button")]
+          .filter(node => node.getBoundingClientRect().right
+                          > node.closest("section").getBoundingClientRect().right)
+          .map(node => node.textContent);  // cut off by a card too narrow for its table
+        return {page: document.documentElement.scrollWidth - window.innerWidth, wide, hidden};
     }"""
     with _serving(exercise, tick_s=None) as url, _browser() as (browser, errors):
         for width in WIDTHS:
@@ -239,5 +261,75 @@ def test_the_console_and_the_players_view_fit_1024_1280_and_1920_pixels(tmp_path
                 page.wait_for_timeout(300)
                 measured = page.evaluate(overflow)
                 page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-                assert measured == {"page": 0, "wide": []}, (name, width, measured)
+                assert measured == {"page": 0, "wide": [], "hidden": []}, (name, width, measured)
+    assert errors == []
+
+
+def test_two_players_in_their_roles_and_a_facilitator_play_to_the_restoration_with_the_wall_screen(
+        tmp_path: Path, shots: Path) -> None:
+    """Three browser contexts: the facilitator (console and wall screen), Ann the incident
+    commander, Tim the SRE lead."""
+    from playwright.sync_api import expect
+
+    exercise = Exercise(CLOUDFLARE, tmp_path / "exercise.db")
+    with _serving(exercise, tick_s=None) as url, _browser() as (browser, errors):
+        console = _page(browser, errors)
+        console.goto(f"{url}/console?token={exercise.token}")
+        console.fill("#facilitator-name", "Fay")
+        console.locator("#facilitator-name").dispatch_event("change")
+        console.fill("#team", "Blue")
+        console.click("#new-round")
+        ann = _join(browser, errors, console, "incident_manager", "Ann")
+        tim = _join(browser, errors, console, "technical_lead", "Tim")
+        expect(ann.locator("#team")).to_have_text("team Blue · Ann, Incident commander")
+        expect(console.locator("#people")).to_contain_text("Tim")
+        wall = console.context.new_page()
+        wall.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" else None)
+        wall.on("pageerror", lambda error: errors.append(str(error)))
+        wall.goto(f"{url}/wall/1")
+        expect(wall.locator("#clock")).to_have_text("13:35:00")
+        expect(wall.locator('#services [data-service="waf"]')).to_contain_text("up")
+        _step_to(console, "Declare a major incident")
+        expect(console.locator("#holder")).to_contain_text("This console holds the clock (Fay)")
+        expect(wall.locator("#clock")).to_have_text("13:47:00")  # the wall screen follows
+        expect(wall.locator('#services [data-service="waf"]')).to_contain_text("DOWN since 13:42")
+        expect(tim.locator("#decisions")).to_contain_text("For Incident commander to answer.")
+        expect(tim.locator("#decisions button")).to_have_count(0)
+        ann.locator("#decisions button", has_text="declare").first.click()
+        console.click("#step")
+        expect(ann.locator("#decisions")).to_contain_text("Which resolver groups")
+        ann.locator("#decisions button", has_text="Confirm").click()
+        expect(wall.locator("#update-timer")).to_contain_text("stakeholder update due now")
+        _step_to(console, "how do you restore")
+        expect(ann.locator("#decisions")).to_contain_text("For SRE lead to answer.")
+        tim.locator("#decisions button", has_text="workaround").click()
+        expect(ann.locator("#messages")).to_contain_text("logging in to run the kill switch")  # branching
+        for _ in range(10):
+            if console.locator("#end-banner").is_visible():
+                break
+            console.click("#step")
+            console.wait_for_timeout(300)
+        for page in (ann, tim, wall, console):
+            expect(page.locator("#end-banner")).to_contain_text("Round over at 14:09.")
+        expect(wall.locator('#services [data-service="waf"]')).to_contain_text("up")
+        expect(wall.locator("#objectives")).to_contain_text("Restore traffic within 30 minutes")
+        assert wall.locator("#desk-spark polyline").count() == 1
+        wall.screenshot(path=str(shots / "wall-ended.png"), full_page=True)
+        tim.screenshot(path=str(shots / "tim-ended.png"), full_page=True)
+        with console.expect_popup() as popup:
+            console.locator('#debrief-links [data-link="open"]').click()
+        report = popup.value
+        report.on("console", lambda message: errors.append(message.text)
+                  if message.type == "error" else None)
+        expect(report.locator("h1")).to_contain_text("After-action report (draft)")
+        decisions = report.locator("h2", has_text="Decisions by participant").locator(
+            "xpath=following-sibling::table[1]")
+        expect(decisions).to_contain_text("Tim")
+        expect(decisions).to_contain_text("SRE lead")
+        expect(decisions).to_contain_text("Incident commander")
+        report.screenshot(path=str(shots / "report.png"), full_page=True)
+        report.wait_for_timeout(300)
+    assert [(a.who, a.role) for a in exercise.store.actions(1) if a.kind_name == "decision"] == [
+        ("Ann", "incident_manager"), ("Ann", "incident_manager"), ("Tim", "technical_lead")]
     assert errors == []

@@ -28,6 +28,8 @@ from simulator.experiment.cache import (
 )
 from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.compare import compare_designs
+from simulator.experiment.roi import RoiSettings
+from simulator.experiment.roi_study import RoiStudy, StudySettings, run_roi_study
 from simulator.experiment.staffing import find_staffing
 from simulator.experiment.sweep import plan_sweep, run_sweep
 from simulator.scenario import load_scenario
@@ -211,3 +213,24 @@ def test_the_commands_say_what_they_read_back_and_no_cache_reads_nothing(
     assert "4 replications read back from the cache" in err and "--no-cache" in err
     code, fresh, err = run_cli([*arguments, "--no-cache"], capsys)
     assert code == 0 and fresh == first and "read back" not in err
+
+
+def test_an_roi_studys_batches_are_read_back_with_other_prices_and_the_same_answer(
+        tmp_path: Path) -> None:
+    # The ROI study (issue 17) runs its replications in seeded batches through compare_designs;
+    # a study run again — here with another one-off investment, which only re-prices — reads
+    # every batch back and gives the numbers a study without the cache gives.
+    files = (ROOT / "scenarios" / "without-mim.yaml", ROOT / "scenarios" / "with-mim.yaml")
+    study = StudySettings(input_sets=10, max_replications=4)
+    overrides = ("run.horizon=5w", "run.warmup=1w")
+
+    def run(investment: float, cache: ReplicationCache | None) -> RoiStudy:
+        return run_roi_study(files, RoiSettings(years=3, investment=investment), study,
+                             Execution(2, workers=1, cache=cache), overrides=overrides)
+
+    cache = ReplicationCache(tmp_path)
+    first, again, plain = run(0.0, cache), run(50_000.0, cache), run(50_000.0, None)
+    assert first.reused == 0 and plain.reused == 0
+    assert again.reused == 2 * again.replications > 0
+    assert again.batches == plain.batches
+    pd.testing.assert_frame_equal(again.per_set, plain.per_set, check_exact=True)

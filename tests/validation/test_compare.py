@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from simulator.experiment import Execution
-from simulator.experiment.compare import Comparison, compare_designs
+from simulator.experiment.compare import Comparison, compare_designs, design_labels, paired_differences
 from simulator.scenario import load_scenario
 from simulator.scenario.targets import CHANGE_KPIS, COST_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
 from tests.helpers import run_cli
@@ -74,7 +74,7 @@ def test_json_has_every_kpi_of_every_design(tmp_path: Path,
         assert set(design["kpis"]) == expected
         assert set(design["kpis"]["mtta_min"]) == {"mean", "ci_low", "ci_high", "n"}
     assert {entry["kpi"] for entry in document["differences"]} == expected
-    assert all(set(entry) == {"design", "kpi", "mean", "ci_low", "ci_high", "clear"}
+    assert all(set(entry) == {"design", "kpi", "mean", "ci_low", "ci_high", "threshold", "clear"}
                for entry in document["differences"])
     by_kpi = {entry["kpi"]: entry for entry in document["differences"]}
     assert by_kpi["mtta_min"]["clear"] and by_kpi["mtta_min"]["mean"] < 0
@@ -113,3 +113,29 @@ def test_vary_adds_a_design_with_one_change(capsys: pytest.CaptureFixture[str]) 
     utilisation = next(entry for entry in document["differences"]
                        if entry["kpi"] == "agents.utilisation")
     assert utilisation["mean"] < -0.05
+
+
+def test_a_certain_but_tiny_difference_is_not_clear() -> None:
+    """Under common random numbers 0.001 minutes can be certain; it is still not worth a ✓."""
+    rows = [(design, replication, "overall", "", kpi, value + shift, 1)
+            for replication, value in enumerate([10.0, 12.0, 11.0])
+            for design, shift in (("a", 0.0), ("b", 0.001), ("c", -2.0))
+            for kpi in ("mtta_min", "p_wait")]
+    kpis = pd.DataFrame(rows, columns=["design", "replication", "scope", "key", "kpi", "value", "n"])
+    table = paired_differences(kpis, ["a", "b", "c"]).set_index(["design", "kpi"])
+    tiny = table.loc[("b", "mtta_min")]
+    assert tiny["ci_low"] > 0 and tiny["threshold"] == 1.0 and not tiny["clear"]
+    assert table.loc[("c", "mtta_min"), "clear"]  # two minutes: clear
+    assert table.loc[("c", "p_wait"), "threshold"] == 0.005  # half a percentage point for a share
+    own = paired_differences(kpis, ["a", "b", "c"], {"mtta_min": 0.0005}).set_index(["design", "kpi"])
+    assert own.loc[("b", "mtta_min"), "clear"]
+
+
+def test_designs_are_labelled_by_the_shortest_part_of_the_key_that_tells_them_apart() -> None:
+    assert design_labels(["baseline", "baseline[teams.network.roster.0.headcount=4]",
+                          "baseline[teams.service_desk.roster.0.headcount=7]"]) == \
+        ["baseline", "headcount=4", "headcount=7"]
+    assert design_labels(["baseline[teams.network.roster.0.headcount=4]",
+                          "baseline[teams.service_desk.roster.0.headcount=4]"]) == \
+        ["network.roster.0.headcount=4", "service_desk.roster.0.headcount=4"]
+    assert design_labels(["a", "b[x=1,y=2]"]) == ["a", "b[x=1,y=2]"]

@@ -1,0 +1,123 @@
+"""One organisation, two exports: per-event rows (status transitions) and per-incident rows. Each
+calibrates, with refinement, to a scenario; the two scenarios' simulations must agree with each
+other within the bars of the real-log validation (docs/calibration.md, "The bar on the real log").
+
+The organisation is written by hand and unlike the UCI log: three priorities, a network team
+on office hours, applications around the clock, a slow vendor, ping-pong between applications
+and the vendor, waits on the user, reopens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.calibration.learn import learn
+from simulator.calibration.readers import read_log
+from simulator.calibration.refine import calibrate_refined, scenario_of
+from simulator.calibration.validation import (
+    _simulate,
+    _Task,
+    observe_log,
+    simulation_settings,
+)
+from simulator.model.simulation import Simulation
+from simulator.scenario.loader import parse_scenario
+from tests.calibration.exports import (
+    PER_INCIDENT_MAPPING,
+    TRANSITIONS_MAPPING,
+    write_per_incident,
+    write_transitions,
+)
+
+pytestmark = pytest.mark.slow
+
+ORGANISATION: dict[str, Any] = {
+    "name": "hand-written organisation",
+    "run": {"start": "2026-01-05T00:00", "horizon": "9w", "warmup": "0m", "replications": 1, "seed": 21},
+    "arrivals": {"all": {"volume": "90/day", "impact_urgency": {1: {1: 0.1}, 2: {2: 0.3}, 3: {1: 0.6}}}},
+    "priorities": {"P1": {}, "P2": {}, "P3": {}},
+    "priority_matrix": [["P1", "P2", "P3"], ["P2", "P2", "P3"], ["P3", "P3", "P3"]],
+    "teams": {"desk": {"agents": 4},
+              "network": {"at_shift_end": "handover",
+                          "roster": [{"days": "Mon-Fri", "start": "08:00", "end": "18:00", "headcount": 16}]},
+              "apps": {"agents": 8}, "vendor": {"agents": 6}},
+    "flow": {
+        "desk": {"team": "desk", "handling": {"dist": "lognormal", "median": "6m", "p90": "15m"},
+                 "first_contact_resolution": 0.15, "escalation": {"network": 0.5, "apps": 0.5}},
+        "groups": {
+            "network": {"handling": {"dist": "lognormal", "median": "2h", "p90": "8h"},
+                        "transfer": {"apps": 0.2}},
+            "apps": {"handling": {"dist": "gamma", "shape": 0.8, "scale": "3h"},
+                     "transfer": {"vendor": 0.15},
+                     "waiting_on_user": {"probability": 0.2,
+                                         "duration": {"dist": "lognormal", "median": "1d", "p90": "3d"}}},
+            "vendor": {"handling": {"dist": "lognormal", "median": "4h", "p90": "1d"},
+                       "transfer": {"apps": 0.3}}},
+        "reopen": {"probability": 0.05, "delay": {"dist": "lognormal", "median": "4h", "p90": "1d"}},
+        "closure_delay": "3d"},
+}
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    folder = tmp_path_factory.mktemp("organisation")
+    simulation = Simulation(parse_scenario(ORGANISATION, "organisation"), 0, 21)
+    simulation.run()
+    events = simulation.results().events
+    (folder / "events.yaml").write_text(TRANSITIONS_MAPPING)
+    (folder / "incidents.yaml").write_text(PER_INCIDENT_MAPPING)
+    return {"events": (write_transitions(events, "desk", folder / "events.csv"), folder / "events.yaml"),
+            "incidents": (write_per_incident(events, "desk", folder / "incidents.csv"),
+                          folder / "incidents.yaml")}
+
+
+def _kpis(log_path: Path, mapping: Path, observed: Any) -> dict[str, float]:
+    log = read_log(log_path, "generic", mapping)
+    calibration = calibrate_refined(log, learn(log, n_groups=4), rounds=4, replications=1, workers=1)
+    scenario = simulation_settings(scenario_of(calibration.learned), observed[0])
+    results = [_simulate(_Task(scenario, r, 3, observed[0], ("P1", "P2", "P3")))[1] for r in range(2)]
+    return {name: sum(result[name] for result in results) / len(results) for name in results[0]}
+
+
+@pytest.fixture(scope="module")
+def both(exports: dict[str, tuple[Path, Path]]) -> tuple[dict[str, float], dict[str, float], Any]:
+    """The KPIs of the simulations of the two calibrations, and the cohort they are measured on."""
+    observed = observe_log(read_log(exports["events"][0], "generic", exports["events"][1]))
+    return _kpis(*exports["events"], observed), _kpis(*exports["incidents"], observed), observed[1]
+
+
+@pytest.mark.parametrize("priority", ["P1", "P2"])
+def test_the_two_calibrations_agree_on_the_median_resolution_time(
+        both: tuple[dict[str, float], dict[str, float], Any], priority: str) -> None:
+    by_events, by_incidents, cohort = both
+    assert (cohort["priority"] == priority).sum() >= 200  # a priority the bar applies to
+    name = f"resolution_median_h.{priority}"
+    assert abs(by_incidents[name] / by_events[name] - 1.0) <= 0.25, (by_events[name], by_incidents[name])
+
+
+def test_the_p3_median_gap_stays_within_what_the_calibration_study_states(
+        both: tuple[dict[str, float], dict[str, float], Any]) -> None:
+    """P3's median falls between its fast and slow tickets (54 % resolved within 24 h), where
+    per-incident rows (one time per incident, split evenly over its visits) put it about 35 %
+    above the per-event calibration's: outside the 25 % bar, a known gap (docs/calibration.md,
+    issue 15). This pins the direction and size of that gap so it cannot silently grow: the
+    per-incident calibration is slower, and by less than half again."""
+    by_events, by_incidents, _ = both
+    name = "resolution_median_h.P3"
+    ratio = by_incidents[name] / by_events[name]
+    assert 1.0 <= ratio <= 1.45, (by_events[name], by_incidents[name])
+
+
+def test_the_two_calibrations_agree_on_the_rest_of_the_bars(
+        both: tuple[dict[str, float], dict[str, float], Any]) -> None:
+    by_events, by_incidents, _ = both
+    assert abs(by_incidents["within_24h"] - by_events["within_24h"]) <= 0.05
+    for hour in range(8, 18):
+        name = f"arrivals.{hour:02d}h"
+        assert abs(by_incidents[name] / by_events[name] - 1.0) <= 0.10, name
+    for count in ("0", "1", "2", "3+"):
+        name = f"reassigned.{count}"
+        assert abs(by_incidents[name] - by_events[name]) <= 0.05, (name, by_events[name], by_incidents[name])
