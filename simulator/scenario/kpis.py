@@ -141,8 +141,9 @@ KPIS: tuple[KpiDefinition, ...] = (
          "Helper: productive time ÷ paid hours): busy agent-minutes within paid time ÷ paid "
          "agent-minutes over the window, where paid time is every rostered shift — worked, lost "
          "to shrinkage or planned absence, breaks included — and an agent added during the run "
-         "while on duty; shrinkage and breaks lower it below `occupancy` (with neither, the two "
-         "are equal); null for a log without a scenario (its paid time is unknown)"),
+         "while on duty; shrinkage and breaks are paid and idle, so they pull it below "
+         "`occupancy` (a ticket finished into a paid break counts as paid work; with neither, "
+         "the two are equal); null for a log without a scenario (its paid time is unknown)"),
     _kpi("rostered_h", _T, Unit.HOURS,
          "paid agent-hours in the window: every rostered shift, including shifts lost to "
          "shrinkage or planned absence and the breaks, as `mimsim staff` prices a roster (a log "
