@@ -180,7 +180,8 @@ def _first_meeting(evaluator: _Evaluator, options: list[tuple[int, Roster]], bud
                    history: list[tuple[str, Evaluation]]) -> tuple[int, Evaluation] | None:
     """The first of ``options`` that meets every target, simulating them in order a few at a
     time (as many as keep the workers busy); ``None`` if none does within the budget."""
-    batch = max(1, evaluator.execution.width // max(1, evaluator.replications))
+    replications = evaluator.replications if isinstance(evaluator.replications, int) else 1
+    batch = max(1, evaluator.execution.width // max(1, replications))
     begin = 0
     while begin < len(options):
         group = _within_budget(options[begin: begin + batch], evaluator, budget)
