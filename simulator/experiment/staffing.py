@@ -8,7 +8,9 @@
    * Up: while the roster does not meet them, try one more agent on each post and keep
      the one that closes most of the shortfall per unit of cost.
    * Down: while some roster with one agent fewer on a post still meets them, keep the
-     one that saves most.
+     one that saves most. The rosters one agent smaller are simulated cheapest first and
+     the step stops at the first that meets every target: the roster that simulating them
+     all would keep, without the dearer ones.
 3. The answer is the cheapest roster met in the search; by construction, no roster one
    agent cheaper on any single post meets every target. That is a local optimum of the
    search, not a proof that no cheaper roster elsewhere exists.
