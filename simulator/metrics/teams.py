@@ -15,7 +15,8 @@ warm-up to end of run):
 * ``utilisation_paid`` = busy agent-minutes within paid time ÷ paid agent-minutes, where
   paid time is what the roster pays for (each rostered agent's shifts, whether worked,
   lost to shrinkage or absence, or spent on a break; an agent added during the run is
-  paid while on duty): shrinkage and breaks lower it;
+  paid while on duty): shrinkage and breaks are paid and idle, so they pull it below
+  occupancy (a ticket finished into a paid break still counts as paid work);
 * ``overtime_h`` = busy agent-hours outside paid time (finishing a ticket after a shift;
   without a roster, as for a real log: busy while off duty);
 * ``queue_wait_min`` = mean minutes from joining the team's queue to the next
