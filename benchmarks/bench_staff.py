@@ -105,8 +105,8 @@ def main() -> None:
     rounds = math.ceil(REPLICATIONS / WORKERS)
     idle = search_cpu + rosters * rounds * per_replication
     print(f"wall {wall:.1f} s at load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
-    print(f"rosters simulated {rosters} x {REPLICATIONS} replications; chosen "
-          f"{json.dumps(document['posts'])}")
+    chosen = {post["post"]: post["chosen"] for post in document["posts"]}
+    print(f"rosters simulated {rosters} x {REPLICATIONS} replications; chosen {chosen}")
     print(f"CPU: search (this process) {search_cpu:.1f} s, workers {workers_cpu:.1f} s "
           f"({per_replication:.2f} s a replication), total {search_cpu + workers_cpu:.1f} s")
     print(f"on {WORKERS} idle cores: about {idle:.0f} s ({idle / 60:.1f} min) — the search's CPU "
