@@ -32,7 +32,7 @@ __all__ = [
 
 #: Per-incident columns (index: ``case_id``). Times are datetime64 (NaT where unknown);
 #: counts and flags are floats (NaN where the export does not say).
-INCIDENT_COLUMNS = ("opened", "logged", "first_response", "resolved", "closed", "priority",
+INCIDENT_COLUMNS = ("opened", "logged", "first_response", "resolved", "closed", "priority", "category",
                     "impact", "urgency", "first_group", "last_group", "n_reassigned",
                     "n_reopened", "made_sla")
 #: Per-update columns, rows sorted by case then time: ``case_id``, ``time``, ``state``,

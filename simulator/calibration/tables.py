@@ -83,6 +83,9 @@ def _finish(incidents: pd.DataFrame, problems: Counter[str]) -> pd.DataFrame:
     problems["priority missing (taken from impact × urgency)"] += int(derivable.sum())
     problems["priority missing (counted as 'unknown')"] += int(priority.isna().sum())
     incidents["priority"] = priority.fillna("unknown")
+    category = incidents["category"].astype(object)
+    named = category.where(category.isna(), category.astype(str).str.strip())
+    incidents["category"] = named.replace("", np.nan)
     return incidents[list(INCIDENT_COLUMNS)]
 
 
