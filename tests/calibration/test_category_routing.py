@@ -24,6 +24,8 @@ from simulator.model.simulation import Simulation
 from simulator.scenario.loader import load_scenario, parse_scenario
 from tests.calibration.uci_like import write_uci_like
 
+pytestmark = pytest.mark.slow  # two calibrations and three simulations of four weeks
+
 HOUR = {"dist": "lognormal", "median": "40m", "p90": "2h"}
 BY_CATEGORY: dict[str, Any] = {
     "name": "by-category",
