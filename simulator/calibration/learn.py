@@ -8,8 +8,9 @@ What is learned, and from what (docs/calibration.md says why):
 * **arrivals** — volume per day over the log's active period (days from the first to
   the last whose week-long neighbourhood holds at least a tenth of the busiest week's
   incidents: exports often end in a thin tail of stragglers), and a weekly 7×24 table
-  of shares; one stream per priority, so that the desk can route each priority its own
-  way (``escalation_by_category``);
+  of shares; one stream per priority, and per priority × category where the log has a
+  category (:func:`stream_of`), so that the desk can route each its own way
+  (``escalation_by_category``);
 * **priorities** — the mix, impact × urgency jointly, and the matrix between them;
 * **the desk** — a logging step (opened → record saved, where the log has it), staffed
   24×7 so that it never queues: the log's opening time *is* the logging time; its
