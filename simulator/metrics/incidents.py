@@ -151,6 +151,18 @@ def _met(elapsed: np.ndarray, target: np.ndarray, finished: np.ndarray) -> pd.ar
     return met
 
 
+def _responded(first_work: np.ndarray, first_resolved: np.ndarray, end: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each ticket was answered, and when its response clock stopped (``end`` if not).
+
+    The clock stops at the first work on the ticket, or at its resolution if that comes first:
+    a user's ticket about an outage still waiting in the desk's queue when the major incident
+    resolves it with its parent was answered by the restoration."""
+    stop = np.fmin(first_work, first_resolved)
+    answered = ~np.isnan(stop)
+    return answered, np.where(answered, stop, end)
+
+
 def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFrame:
     """One row per incident, indexed by ``case_id``.
 
@@ -203,13 +215,8 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
     keep = ~np.isnan(first_per_case(case, t, arrived, n))
     priority = table["priority"].to_numpy()
     start = _working(table["arrived_min"].to_numpy(), priority, clocks)
-    # The response clock stops at the first work on the ticket, or at its resolution if that
-    # comes first: a user's ticket about an outage still waiting in the desk's queue when the
-    # major incident resolves it with its parent was answered by the restoration.
-    first_resolved = first_per_case(case, t, resolved, n)[keep]
-    response_end = np.fmin(table["first_work_min"].to_numpy(), first_resolved)
-    answered = ~np.isnan(response_end)
-    response_end = np.where(answered, response_end, end)
+    answered, response_end = _responded(table["first_work_min"].to_numpy(),
+                                        first_per_case(case, t, resolved, n)[keep], end)
     table["response_working_min"] = _working(response_end, priority, clocks) - start
     table["resolution_working_min"] = _resolution_clock(log, end, clocks, n)[keep]
     table["sla_response_met"] = _met(table["response_working_min"].to_numpy(),

@@ -95,12 +95,18 @@ class Outage:
         self.ready_to_diagnose = env.event()
         self.diagnosis = plan.diagnosis  # shorter once its problem is a known error
         self.updates_by: tuple[Team, Agent] | None = None
+        #: Without the process, the owner group's engineer diagnoses and then raises the
+        #: emergency change the service's restoration path needs (see ``restore_by_change``).
+        self.by_change = False
 
     def hold(self, ticket: Incident, agent: Assignee) -> bool:
         """Whether a ticket about the outage must wait for the restoration after this segment."""
         if self.restored.triggered:
             return False
         if ticket is self.primary and not self.declared:
+            if self.by_change and ticket.step + 1 == len(ticket.segments):
+                self.handling.restore_by_change(self, ticket, agent)  # diagnosed: the change
+                return True
             return False  # without a major incident, the primary ticket *is* the restoration
         if not self.resolves_children and ticket is not self.primary:
             return False  # each one needs its own fix
@@ -241,7 +247,8 @@ class OutageHandling:
         desk = self.desk.code
         if primary:
             alone = 1.0 if self.process.enabled else self.process.solo_diagnosis_factor
-            work = outage.diagnosis * alone + plan.fix + plan.recovery
+            outage.by_change = self._by_change_alone(plan.service)
+            work = outage.diagnosis * alone + (0.0 if outage.by_change else plan.fix + plan.recovery)
             segments = [(desk, plan.desk_work[number], 0.0), (outage.owner.code, work, 0.0)]
         elif outage.tickets is not None and number > 0:
             segments = outage.tickets.segments(number - 1)
@@ -261,6 +268,13 @@ class OutageHandling:
         if outage.declared:
             self._link(outage, incident)
         return incident
+
+    def _by_change_alone(self, service: str) -> bool:
+        """Whether, without the process, the owner group restores ``service`` by an emergency
+        change (its restoration path, as with the process: change control does not depend on it)."""
+        return (not self.process.enabled and self.changes is not None
+                and self.scenario.changes.emergency is not None
+                and self.scenario.restoration_path(service) == "emergency_change")
 
     def _symptom(self, outage: Outage, ticket: Incident, alert: bool) -> None:
         outage.symptoms.append(ticket)
@@ -479,6 +493,22 @@ class OutageHandling:
                                else plan.fix)
         self._log(outage, _A.WORKAROUND_APPLIED, outage.owner.code)
         yield self.env.timeout(plan.recovery)
+
+    def restore_by_change(self, outage: Outage, primary: Incident, agent: Assignee) -> None:
+        """Without the process: the engineer has diagnosed the outage and raises the emergency
+        change its restoration path needs; the ticket waits for it (the engineer goes back to
+        the queue), and is resolved when the service is back."""
+        self.park(outage, primary, agent)
+        self.env.process(self._change_alone(outage, primary))
+
+    def _change_alone(self, outage: Outage, primary: Incident) -> Lifecycle:
+        """The emergency change of an outage without the process: the same change (and random
+        numbers) as a major incident's, then the workaround if it is rejected or fails."""
+        yield from self._restore_by(outage, "emergency change")
+        outage.waiting.remove(primary)
+        primary.awaiting = False
+        self.restore(outage)
+        self.flow.resolve_with_parent(primary)
 
     def restore(self, outage: Outage) -> None:
         """Users have the service back: settle every ticket about it, release the team."""

@@ -154,6 +154,31 @@ def test_an_approved_change_that_works_restores_without_the_workaround() -> None
                     (100.0, "change implemented"), (100.0, "restored"), (100.0, "left bridge")]
 
 
+def test_without_the_process_the_same_emergency_change_restores_the_service() -> None:
+    # Change control does not depend on the major-incident process: without it, the owner
+    # group's engineer diagnoses alone (twice as long here), raises the same emergency change
+    # (same ECAB, same failures, same random numbers) and goes back to the queue; the ticket
+    # waits and is resolved with the restoration.
+    alone = merge(EMERGENCY, {"major_incident": {"enabled": False, "solo_diagnosis_factor": 2}})
+    log = _run(scenario(alone))
+    rows = [(minute, case, activity) for minute, case, activity, _, _ in trace(log)
+            if case.startswith(("OUT0000001", "CHG0000001")) and minute >= 70.0]
+    assert rows == [
+        (70.0, "OUT0000001-0000", "reassigned"), (70.0, "OUT0000001-0000", "queued"), (70.0, "OUT0000001-0000", "assigned"),
+        (70.0, "OUT0000001-0000", "work started"), (90.0, "OUT0000001-0000", "awaiting restoration"),
+        (90.0, "CHG0000001", "change requested"),
+        (95.0, "CHG0000001", "ECAB member joined"), (95.0, "CHG0000001", "ECAB member joined"),
+        (95.0, "CHG0000001", "ECAB member joined"),
+        (100.0, "CHG0000001", "change approved"), (100.0, "CHG0000001", "implementation started"),
+        (120.0, "CHG0000001", "change failed"), (130.0, "CHG0000001", "backed out"),
+        (130.0, "CHG0000001", "implementation started"), (150.0, "CHG0000001", "change failed"),
+        (160.0, "CHG0000001", "backed out"),
+        (160.0, "OUT0000001", "workaround started"), (190.0, "OUT0000001", "workaround applied"),
+        (190.0, "OUT0000001", "restored"), (190.0, "OUT0000001-0000", "resolved"), (190.0, "OUT0000001-0000", "closed"),
+    ]
+    assert ("OUT0000001", "left bridge") not in {(case, activity) for _, case, activity, _, _ in trace(log)}
+
+
 FAMILY: dict[str, Any] = {
     "run": {"horizon": "20w", "seed": 3},
     "calendars": {"daily": {"hours": {"Mon-Sun": "09:00-10:00"}}},
