@@ -179,6 +179,33 @@ def test_without_the_process_the_same_emergency_change_restores_the_service() ->
     assert ("OUT0000001", "left bridge") not in {(case, activity) for _, case, activity, _, _ in trace(log)}
 
 
+def test_the_engineer_already_on_the_outage_stays_on_it_when_it_is_declared() -> None:
+    # The owner group's engineer takes the primary ticket at 70 and has diagnosed for 15 of
+    # its 30 minutes when the major incident is declared (85): the engineer joins the bridge at
+    # once, keeping that progress (diagnosed at 100, not 30 minutes after a page), and the
+    # second resolver is paged (7 minutes). Restored at 130, as the tiers alone would (70+30+30).
+    declared_late = merge(EMERGENCY, {
+        "major_incident": {"recognition_delay": "15m", "restoration": "workaround",
+                           "acceptance": {"in_hours": "10m", "out_of_hours": "10m"},
+                           "resolvers": [{"team": "owner", "count": 2,
+                                          "on_call": {"in_hours": "7m", "out_of_hours": "7m"}}]},
+        "services": {"web": {"restoration": {"diagnosis": "30m"}}}})
+    log = _run(scenario(declared_late))
+    rows = [(minute, case, activity, agent) for minute, case, activity, _, agent in trace(log)
+            if case.startswith("OUT0000001") and minute >= 85.0]
+    assert rows == [
+        (85.0, "OUT0000001", "major incident declared", None),
+        (85.0, "OUT0000001-0000", "linked", None),
+        (85.0, "OUT0000001-0000", "awaiting restoration", "ops-1"),
+        (85.0, "OUT0000001", "joined bridge", "ops-1"),
+        (92.0, "OUT0000001", "joined bridge", "ops-2"), (92.0, "OUT0000001", "assembled", None),
+        (100.0, "OUT0000001", "diagnosed", None), (100.0, "OUT0000001", "workaround started", None),
+        (130.0, "OUT0000001", "workaround applied", None), (130.0, "OUT0000001", "restored", None),
+        (130.0, "OUT0000001-0000", "resolved", None), (130.0, "OUT0000001-0000", "closed", None),
+        (130.0, "OUT0000001", "left bridge", "ops-1"), (130.0, "OUT0000001", "left bridge", "ops-2"),
+    ]
+
+
 FAMILY: dict[str, Any] = {
     "run": {"horizon": "20w", "seed": 3},
     "calendars": {"daily": {"hours": {"Mon-Sun": "09:00-10:00"}}},
