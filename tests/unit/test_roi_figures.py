@@ -1,4 +1,5 @@
-"""The ROI histogram's axis follows the input sets, not the published ROIs (issue 17).
+"""The ROI one-pager's reading aids (issue 17): the histogram's axis follows the input sets, not
+the published ROIs; and an undecided case says how many replications would decide it.
 
 A loss (ROIs of −99 % to −73 %) drawn on an axis running to IDC's 795 % is a sliver at the
 left edge; the published ROIs beyond the sets' range are listed at the edge instead.
@@ -11,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from simulator.experiment.roi_summary import PUBLISHED_ROIS, distribution
+from simulator.experiment.roi_summary import PUBLISHED_ROIS, distribution, replications_to_decide
 from simulator.reporting.roi_figures import roi_distribution_figure
 
 
@@ -41,3 +42,13 @@ def test_published_rois_within_the_sets_range_are_lines_on_the_axis() -> None:
     assert low < 0.0 and high > 9.0
     assert sorted(dashed) == sorted(item.roi for item in PUBLISHED_ROIS)
     assert not any(text.startswith("published, off") for text in texts)
+
+
+def test_replications_to_decide_the_sign_of_the_net_benefit() -> None:
+    # Mean -10 with a half-width of 20 over 10 replications: the half-width falls as 1/sqrt(R),
+    # so 10 x (20/10)^2 = 40 replications bring it to 10, the mean's distance from zero.
+    assert replications_to_decide(-10.0, -30.0, 10.0, 10) == 40
+    assert replications_to_decide(5.0, -1.0, 11.0, 4) == 6  # 4 x (6/5)^2 = 5.76, rounded up
+    assert replications_to_decide(-50.0, -70.0, -30.0, 10) is None  # the sign is settled
+    assert replications_to_decide(0.0, 0.0, 0.0, 10) is None  # a design against itself
+    assert replications_to_decide(-10.0, float("nan"), float("nan"), 1) is None
