@@ -14,6 +14,7 @@ import pandas as pd
 
 from simulator.experiment.roi_summary import PUBLISHED_ROIS, distribution, replications_to_decide
 from simulator.reporting.roi_figures import roi_distribution_figure
+from simulator.reporting.roi_onepager import probability
 
 
 def _figure(rois: list[float]) -> tuple[tuple[float, float], list[str], list[float]]:
@@ -52,3 +53,10 @@ def test_replications_to_decide_the_sign_of_the_net_benefit() -> None:
     assert replications_to_decide(-50.0, -70.0, -30.0, 10) is None  # the sign is settled
     assert replications_to_decide(0.0, 0.0, 0.0, 10) is None  # a design against itself
     assert replications_to_decide(-10.0, float("nan"), float("nan"), 1) is None
+
+
+def test_a_probability_never_rounds_to_a_certainty_it_is_not() -> None:
+    assert probability(0.995) == "99.5%"  # 199 input sets of 200 lose money: not "100%"
+    assert probability(1.0) == "100%" and probability(0.0) == "0%"
+    assert probability(0.004) == "0.4%" and probability(0.37) == "37%"
+    assert probability(0.9996) == "> 99.9%" and probability(0.0004) == "< 0.1%"
