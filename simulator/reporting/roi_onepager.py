@@ -303,8 +303,9 @@ def study_html(study: RoiStudy) -> str:
                 + note),
         Section("distribution", "ROI over the input sets", figure_html(
             roi_distribution_figure(study), "Histogram of the ROI of each input set",
-            "Each input set's ROI (mean over its replications); the dashed lines are published "
-            "programme ROIs.")),
+            "Each input set's ROI (mean over its replications); published programme ROIs are "
+            "dashed lines where they fall on the axis, listed at its edge where they fall beyond "
+            "it.")),
         Section("tornado", "What it is most sensitive to", figure_html(
             study_tornado_figure(study), "Tornado chart of the net benefit",
             "The net benefit with one input at its 10th or 90th percentile, the others at their "
