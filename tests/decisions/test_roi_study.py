@@ -174,13 +174,14 @@ def test_the_next_batch_is_sized_from_the_uncapped_noise_ratio(monkeypatch: pyte
     more batch. Sizing from the share (capped at 1) would ask for 20, then 80: three batches."""
     plan = _NoisyPlan()
 
-    def simulate(simulated: object, count: int, seed: int, offset: int, running: object) -> None:
+    def simulate(simulated: object, count: int, seed: int, offset: int, running: object) -> int:
         assert offset == plan.replications
         plan.replications += count
+        return 0  # none read back from a cache
 
     monkeypatch.setattr(roi_study, "simulate", simulate)
-    per_set, share, batches = roi_study._replicate(
+    per_set, share, batches, reused = roi_study._replicate(
         plan, RoiSettings(years=3), StudySettings(noise_target=0.1, max_replications=1000), 2,  # type: ignore[arg-type]
         Execution(2, seed=7, workers=1))
-    assert [count for _, count in batches] == [2, 78]
+    assert [count for _, count in batches] == [2, 78] and reused == 0
     assert share == pytest.approx(0.099) and len(per_set) == 2
