@@ -64,6 +64,7 @@ from simulator.experiment.roi_summary import (
     noise_ratio,
     payback,
     plausibility,
+    replications_to_decide,
     risk_adjusted,
     simulation_share,
 )
@@ -147,7 +148,24 @@ class RoiStudy:
             found.append(f"simulation noise is {self.share:.0%} of the spread of the net benefit "
                          f"(target {self.study.noise_target:.0%}) after {self.replications} "
                          f"replications, the cap: the distribution is partly noise")
+        undecided = self.undecided()
+        if undecided is not None:
+            found.append(undecided)
         return found
+
+    def undecided(self) -> str | None:
+        """What it would take to settle the sign of the net benefit, when the simulation has not
+        (its 95 % interval at base prices straddles zero); ``None`` when it has."""
+        net = self.base.parts["net_benefit"]
+        needed = replications_to_decide(net.mean, net.ci_low, net.ci_high, net.n)
+        if needed is None:
+            return None
+        years = max(self.base.years_measured.values(), default=math.nan)
+        return (f"undecided: at base prices the net benefit's 95 % interval over {net.n} "
+                f"replications runs from {net.ci_low:,.0f} to {net.ci_high:,.0f} (mean "
+                f"{net.mean:,.0f}), so the simulation cannot tell whether the case pays; about "
+                f"{needed:,} replications ({years:.3g} measured years of outages each) would "
+                f"settle it if the mean held (--max-study-replications {needed})")
 
     def plausibility(self) -> str:
         """The median ROI beside published programme ROIs."""

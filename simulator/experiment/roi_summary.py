@@ -18,7 +18,11 @@ Pure functions of the per-input-set figures (no simulation here):
   then says how large each set's error is beside the spread, which is the question.)
 * **risk adjustment** as in Forrester's Total Economic Impact method: each benefit
   reduced by its stated haircut, each cost raised by the costs' haircut;
-* **plausibility**: the median ROI beside published programme ROIs.
+* **plausibility**: the median ROI beside published programme ROIs;
+* **replications to decide**: when the simulation's confidence interval of the net benefit
+  (at base prices) still straddles zero, how many replications would narrow it to exclude
+  zero if the mean and the spread between replications stayed as measured (the interval's
+  half-width falls as 1/√R, so R × (half-width ÷ |mean|)²).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["PUBLISHED_ROIS", "RISK_KEYS", "Distribution", "PublishedRoi", "distribution",
-           "noise_ratio", "plausibility", "risk_adjusted", "simulation_share"]
+           "noise_ratio", "plausibility", "replications_to_decide", "risk_adjusted",
+           "simulation_share"]
 
 #: What a haircut may apply to: a benefit, or every cost.
 RISK_KEYS = ("downtime_cost_avoided", "sla_penalties_avoided", "costs")
@@ -92,9 +97,25 @@ def distribution(values: pd.Series | np.ndarray) -> Distribution:
 def noise_ratio(means: np.ndarray, standard_errors: np.ndarray) -> float:
     """Mean squared standard error ÷ variance of the means over input sets (may exceed 1); NaN
     when the means do not vary."""
-    spread = float(np.var(means, ddof=1)) if len(means) > 1 else 0.0
+    # Equal means do not vary, whatever rounding makes of their variance (it can come out as
+    # 1e-18 rather than 0, which would make the noise look infinitely large).
+    spread = float(np.var(means, ddof=1)) if len(means) > 1 and np.ptp(means) > 0 else 0.0
     noise = float(np.mean(np.square(standard_errors))) if len(standard_errors) else math.nan
     return noise / spread if spread > 0 else math.nan
+
+
+def replications_to_decide(mean: float, ci_low: float, ci_high: float, replications: int
+                           ) -> int | None:
+    """Replications after which a 95 % interval like ``[ci_low, ci_high]`` around ``mean``,
+    measured over ``replications``, would exclude zero — if the mean and the spread between
+    replications stayed as they are. ``None``: it already excludes zero (the sign is settled),
+    or there is nothing to go on (no interval, or a mean of exactly zero)."""
+    half = (ci_high - ci_low) / 2
+    if not (math.isfinite(half) and math.isfinite(mean)) or replications < 2 or abs(mean) > half:
+        return None
+    if mean == 0.0:
+        return None  # no effect to extrapolate from
+    return math.ceil(replications * (half / abs(mean)) ** 2)
 
 
 def simulation_share(means: np.ndarray, standard_errors: np.ndarray) -> float:

@@ -157,6 +157,18 @@ def _met(elapsed: np.ndarray, target: np.ndarray, finished: np.ndarray) -> pd.ar
     return met
 
 
+def _responded(first_work: np.ndarray, first_resolved: np.ndarray, end: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each ticket was answered, and when its response clock stopped (``end`` if not).
+
+    The clock stops at the first work on the ticket, or at its resolution if that comes first:
+    a user's ticket about an outage still waiting in the desk's queue when the major incident
+    resolves it with its parent was answered by the restoration."""
+    stop = np.fmin(first_work, first_resolved)
+    answered = ~np.isnan(stop)
+    return answered, np.where(answered, stop, end)
+
+
 def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFrame:
     """One row per incident, indexed by ``case_id``.
 
@@ -168,7 +180,8 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
     ``n_reopened``, ``n_resolved``, ``fcr`` (resolved, never reassigned nor
     reopened), ``response_working_min`` and ``resolution_working_min``
     (working minutes on the priority's calendar, up to the end for tickets
-    still waiting; the resolution clock excludes waits on the user and
+    still waiting; the response clock stops at the first work or the first resolution,
+    whichever comes first; the resolution clock excludes waits on the user and
     resolved-then-reopened spells), ``sla_response_met`` and
     ``sla_resolution_met`` (True, False, or NA where no target applies or it
     cannot be decided yet). Times are minutes since ``log.origin``; ``end`` is
@@ -208,8 +221,8 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
     keep = ~np.isnan(first_per_case(case, t, arrived, n))
     priority = table["priority"].to_numpy()
     start = _working(table["arrived_min"].to_numpy(), priority, clocks)
-    answered = ~np.isnan(table["first_work_min"].to_numpy())
-    response_end = np.where(answered, table["first_work_min"].to_numpy(), end)
+    answered, response_end = _responded(table["first_work_min"].to_numpy(),
+                                        first_per_case(case, t, resolved, n)[keep], end)
     table["response_working_min"] = _working(response_end, priority, clocks) - start
     table["resolution_working_min"] = _resolution_clock(log, end, clocks, n)[keep]
     table["sla_response_met"] = _met(table["response_working_min"].to_numpy(),

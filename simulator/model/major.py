@@ -18,7 +18,9 @@ The narrative of an outage, as the processes below play it out:
    **declares** it after an acceptance delay (longer out of hours). Every ticket
    about the outage is **linked** to it as a child. The Major Incident Team is
    paged: each member **joins the bridge** after a paging delay (in or out of
-   hours), leaving the ticket in hand to its queue; the team is **assembled** when
+   hours), leaving the ticket in hand to its queue (the owner group's engineer already on the
+   primary ticket stays on it, on the bridge at once, with the diagnosis done so far); the
+   team is **assembled** when
    the last one has joined. From the moment the first technical resolver is on
    the bridge, the team **diagnoses**, takes the restoration decision (a
    **workaround**, a rollback, or an emergency change through the ECAB, see
@@ -94,13 +96,23 @@ class Outage:
         #: A technical resolver is on the bridge (or the team is assembled without one).
         self.ready_to_diagnose = env.event()
         self.diagnosis = plan.diagnosis  # shorter once its problem is a known error
+        #: Diagnosis the owner group's engineer did on the primary ticket before the declaration.
+        self.head_start = 0.0
+        #: That engineer, who stays on it as the first resolver on the bridge (not paged again).
+        self.on_it: tuple[Team, Agent] | None = None
         self.updates_by: tuple[Team, Agent] | None = None
+        #: Without the process, the owner group's engineer diagnoses and then raises the
+        #: emergency change the service's restoration path needs (see ``restore_by_change``).
+        self.by_change = False
 
     def hold(self, ticket: Incident, agent: Assignee) -> bool:
         """Whether a ticket about the outage must wait for the restoration after this segment."""
         if self.restored.triggered:
             return False
         if ticket is self.primary and not self.declared:
+            if self.by_change and ticket.step + 1 == len(ticket.segments):
+                self.handling.restore_by_change(self, ticket, agent)  # diagnosed: the change
+                return True
             return False  # without a major incident, the primary ticket *is* the restoration
         if not self.resolves_children and ticket is not self.primary:
             return False  # each one needs its own fix
@@ -241,7 +253,8 @@ class OutageHandling:
         desk = self.desk.code
         if primary:
             alone = 1.0 if self.process.enabled else self.process.solo_diagnosis_factor
-            work = outage.diagnosis * alone + plan.fix + plan.recovery
+            outage.by_change = self._by_change_alone(plan.service)
+            work = outage.diagnosis * alone + (0.0 if outage.by_change else plan.fix + plan.recovery)
             segments = [(desk, plan.desk_work[number], 0.0), (outage.owner.code, work, 0.0)]
         elif outage.tickets is not None and number > 0:
             segments = outage.tickets.segments(number - 1)
@@ -261,6 +274,13 @@ class OutageHandling:
         if outage.declared:
             self._link(outage, incident)
         return incident
+
+    def _by_change_alone(self, service: str) -> bool:
+        """Whether, without the process, the owner group restores ``service`` by an emergency
+        change (its restoration path, as with the process: change control does not depend on it)."""
+        return (not self.process.enabled and self.changes is not None
+                and self.scenario.changes.emergency is not None
+                and self.scenario.restoration_path(service) == "emergency_change")
 
     def _symptom(self, outage: Outage, ticket: Incident, alert: bool) -> None:
         outage.symptoms.append(ticket)
@@ -314,7 +334,7 @@ class OutageHandling:
         groups = yield from self._choose_groups(outage)
         self._page(outage, groups)
         yield outage.ready_to_diagnose
-        yield self.env.timeout(outage.diagnosis)
+        yield self.env.timeout(max(0.0, outage.diagnosis - outage.head_start))
         self._log(outage, _A.DIAGNOSED, outage.owner.code)
         choice = yield from self._choose_restoration(outage)
         yield from self._restore_by(outage, choice)
@@ -345,8 +365,23 @@ class OutageHandling:
             team = self.teams[primary.team]
             agent = team.detach(primary)
             self.park(outage, primary, agent)
-            if agent is not None:
+            if agent is not None and team is outage.owner:
+                self._stay_on_it(outage, team, agent, primary)
+            elif agent is not None:
                 team.resume(agent)
+
+    def _stay_on_it(self, outage: Outage, team: Team, agent: Agent, primary: Incident) -> None:
+        """The owner group's engineer already working on the outage joins the bridge at once,
+        keeping the diagnosis done so far (the rest of the ticket's work was the fix)."""
+        done = primary.segments[primary.step][1] - primary.remaining
+        outage.head_start = min(done, outage.diagnosis)
+        outage.on_it = (team, agent)
+        team.withdraw(agent)
+        outage.members.append((team, agent))
+        outage.needed += 1
+        outage.joined += 1
+        self._log(outage, _A.JOINED, team.code, agent.code)
+        self._ready_to_diagnose(outage)
 
     def _link(self, outage: Outage, ticket: Incident) -> None:
         self.recorder.link(ticket.id, outage.case)
@@ -377,6 +412,9 @@ class OutageHandling:
                 continue
             in_hours = self.calendars[draws.role.on_call.calendar].is_open(now)
             for member in range(draws.role.count):
+                if kind == "resolvers" and member == 0 and outage.on_it is not None \
+                        and outage.on_it[0] is team:
+                    continue  # already on it since the declaration
                 outage.needed += 1
                 self.env.process(self._member(outage, team, kind, draws.delay(member, in_hours)))
         # A group the scenario does not page sends one person, as fast as the first resolver.
@@ -388,6 +426,8 @@ class OutageHandling:
             outage.needed += 1
             delay = draws.delay(0, self.calendars[draws.role.on_call.calendar].is_open(now))
             self.env.process(self._member(outage, self.teams[self.team_code[name]], "resolvers", delay))
+        if outage.joined == outage.needed:  # nobody else to wait for
+            self._log(outage, _A.ASSEMBLED, outage.owner.code)
 
     def _member(self, outage: Outage, team: Team, kind: str, delay: float) -> Lifecycle:
         """A member of the Major Incident Team: joins the bridge after the paging delay (unless
@@ -479,6 +519,22 @@ class OutageHandling:
                                else plan.fix)
         self._log(outage, _A.WORKAROUND_APPLIED, outage.owner.code)
         yield self.env.timeout(plan.recovery)
+
+    def restore_by_change(self, outage: Outage, primary: Incident, agent: Assignee) -> None:
+        """Without the process: the engineer has diagnosed the outage and raises the emergency
+        change its restoration path needs; the ticket waits for it (the engineer goes back to
+        the queue), and is resolved when the service is back."""
+        self.park(outage, primary, agent)
+        self.env.process(self._change_alone(outage, primary))
+
+    def _change_alone(self, outage: Outage, primary: Incident) -> Lifecycle:
+        """The emergency change of an outage without the process: the same change (and random
+        numbers) as a major incident's, then the workaround if it is rejected or fails."""
+        yield from self._restore_by(outage, "emergency change")
+        outage.waiting.remove(primary)
+        primary.awaiting = False
+        self.restore(outage)
+        self.flow.resolve_with_parent(primary)
 
     def restore(self, outage: Outage) -> None:
         """Users have the service back: settle every ticket about it, release the team."""

@@ -2,7 +2,9 @@
 
 * **ROI over input sets**: a histogram of each input set's ROI, its median and its 5th
   and 95th percentiles marked, zero marked, and the published programme ROIs drawn as
-  lines beside it — so a result far beyond them shows at a glance.
+  lines where they fall on its axis, or listed at its edge where they fall beyond it (the axis
+  follows the input sets, so a loss is not squeezed into a sliver by a 795 % line) — so a
+  result far from them shows at a glance.
 * **Tornado**: one row per uncertain input, the largest swing at the top; each row's bars
   run from the net benefit with every input at its base value to the net benefit with
   that input at its 10th (blue) and 90th (orange) percentile, the others at base.
@@ -18,6 +20,7 @@ matplotlib.use("Agg")  # files only: no display needed (servers, CI)
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -65,11 +68,9 @@ def roi_distribution_figure(study: RoiStudy) -> Figure:
         axes.axvline(spread.median, color="#1f3f6e", linewidth=2,
                      label=f"median: {spread.median:.0%}")
     axes.axvline(0, color="#b42318", linestyle=":", linewidth=1.4, label="0: break-even")
-    for item in PUBLISHED_ROIS:
-        axes.axvline(item.roi, color="#555", linestyle="--", linewidth=1)
-        axes.annotate(f"{item.short}: {item.roi:.0%}", (item.roi, 0.98),
-                      xycoords=("data", "axes fraction"), xytext=(-3, 0), textcoords="offset points",
-                      rotation=90, ha="right", va="top", fontsize="x-small", color="#333")
+    low, high = _roi_axis(values)
+    axes.set_xlim(low, high)
+    _published(axes, low, high)
     axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel(f"ROI over {study.settings.years:g} years (net benefit ÷ the process's cost)")
@@ -80,6 +81,38 @@ def roi_distribution_figure(study: RoiStudy) -> Figure:
     axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def _roi_axis(values: np.ndarray) -> tuple[float, float]:
+    """The ROI axis: the input sets' ROIs and break-even, with a margin — not the published
+    ROIs, which would squeeze a distribution far from them into a sliver."""
+    low = min(0.0, float(values.min())) if len(values) else -1.0
+    high = max(0.0, float(values.max())) if len(values) else 1.0
+    margin = 0.08 * (high - low) or 0.1
+    return low - margin, high + margin
+
+
+def _published(axes: Axes, low: float, high: float) -> None:
+    """Published programme ROIs: a dashed line where they fall on the axis; listed at the edge
+    (with an arrow towards them) where they fall beyond it."""
+    beyond: dict[str, list[str]] = {"left": [], "right": []}
+    for item in PUBLISHED_ROIS:
+        label = f"{item.short}: {item.roi:.0%}"
+        if low <= item.roi <= high:
+            axes.axvline(item.roi, color="#555", linestyle="--", linewidth=1)
+            axes.annotate(label, (item.roi, 0.98), xycoords=("data", "axes fraction"),
+                          xytext=(-3, 0), textcoords="offset points", rotation=90, ha="right",
+                          va="top", fontsize="x-small", color="#333")
+        else:
+            beyond["right" if item.roi > high else "left"].append(label)
+    for side, labels in beyond.items():
+        if labels:
+            arrow = "→" if side == "right" else "←"
+            axes.annotate("published, off this scale " + arrow + "\n" + "\n".join(labels),
+                          (1.0 if side == "right" else 0.0, 0.5), xycoords="axes fraction",
+                          xytext=(-6 if side == "right" else 6, 0), textcoords="offset points",
+                          ha=side, va="center", fontsize="x-small", color="#333",
+                          bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#999"})
 
 
 def study_tornado_figure(study: RoiStudy, rows: int = 12) -> Figure:

@@ -25,7 +25,7 @@ from simulator.experiment.roi_summary import Distribution
 from simulator.reporting.html import Section, figure_html, page, table_html
 from simulator.reporting.roi_figures import roi_distribution_figure, study_tornado_figure
 
-__all__ = ["answer", "distribution_rows", "single_answer", "study_html", "study_markdown",
+__all__ = ["answer", "distribution_rows", "probability", "single_answer", "study_html", "study_markdown",
            "write_study_report"]
 
 _LABELS = {"net_benefit": "Net benefit over {years}", "annual_benefit": "Annual benefit",
@@ -57,12 +57,21 @@ def _horizon(years: float) -> str:
     return f"{years:g} year{'s' if years != 1 else ''}"
 
 
+def probability(share: float) -> str:
+    """A probability as a percentage that never rounds to a certainty it is not (199 input sets
+    of 200 are 99.5 %, not 100 %)."""
+    text = f"{share:.0%}"
+    if text in ("0%", "100%") and 0.0 < share < 1.0:
+        text = f"{share:.1%}" if 0.001 <= share <= 0.999 else ("< 0.1%" if share < 0.5 else "> 99.9%")
+    return text
+
+
 def answer(study: RoiStudy) -> str:
     """The answer in one sentence (it says first whether the case pays)."""
     spread = study.distributions()
     net, roi = spread["net_benefit"], spread["roi"]
     span = f"{_money(net.p5)} to {_money(net.p95)} for 90 % of the input sets"
-    loss = f"it loses money in {study.p_loss:.0%} of them"
+    loss = f"it loses money in {probability(study.p_loss)} of them"
     horizon = _horizon(study.settings.years)
     if net.median < 0:
         return (f"The case does not pay: over {horizon} the net benefit of {study.improved} over "
@@ -106,8 +115,8 @@ def _distribution_table(study: RoiStudy) -> _Table:
             row += [_show(figure, other.median), f"{_show(figure, other.p5)} – {_show(figure, other.p95)}"]
         rows.append(row)
     adjusted_loss = float((study.adjusted()["net_benefit"] < 0).mean())
-    rows.append(["Probability the net benefit is negative", f"{study.p_loss:.0%}", "", "",
-                 *([f"{adjusted_loss:.0%}", ""] if risk else [])])
+    rows.append(["Probability the net benefit is negative", probability(study.p_loss), "", "",
+                 *([probability(adjusted_loss), ""] if risk else [])])
     return _Table(header, rows)
 
 
@@ -294,8 +303,9 @@ def study_html(study: RoiStudy) -> str:
                 + note),
         Section("distribution", "ROI over the input sets", figure_html(
             roi_distribution_figure(study), "Histogram of the ROI of each input set",
-            "Each input set's ROI (mean over its replications); the dashed lines are published "
-            "programme ROIs.")),
+            "Each input set's ROI (mean over its replications); published programme ROIs are "
+            "dashed lines where they fall on the axis, listed at its edge where they fall beyond "
+            "it.")),
         Section("tornado", "What it is most sensitive to", figure_html(
             study_tornado_figure(study), "Tornado chart of the net benefit",
             "The net benefit with one input at its 10th or 90th percentile, the others at their "

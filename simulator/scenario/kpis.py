@@ -104,8 +104,9 @@ KPIS: tuple[KpiDefinition, ...] = (
     _kpi("mttr_h_p90", _I, Unit.HOURS, "the 90th percentile of the same resolution times"),
     _kpi("sla_response_attainment", _I, Unit.SHARE,
          "share answered within the response target, in working minutes of the priority's "
-         "calendar; tickets still unanswered count as breached once over target, and are left out "
-         "while they still could make it"),
+         "calendar (answered: the first work on it, or its resolution if that comes first, as for "
+         "a user's ticket resolved with its major incident); tickets still unanswered count as "
+         "breached once over target, and are left out while they still could make it"),
     _kpi("sla_resolution_attainment", _I, Unit.SHARE,
          "the same for resolution; the clock excludes waits on the user and the time between a "
          "resolution and a reopen"),

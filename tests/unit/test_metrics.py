@@ -82,6 +82,19 @@ def test_response_and_resolution_kpis() -> None:
     assert p3.loc["mtta_min", "n"] == 0  # no observations: null, not zero
 
 
+def test_a_ticket_resolved_with_its_parent_before_anyone_took_it_was_answered_then() -> None:
+    # Users' tickets about an outage, still in the desk's queue when the major incident
+    # resolves them with it (no agent, no work): the response clock stops at the resolution.
+    # A within 15 minutes (10), B not (40); neither runs on to the end of the run.
+    rows = [(0, "A", "arrived", "desk", None), (0, "A", "queued", "desk", None),
+            (0, "B", "arrived", "desk", None), (0, "B", "queued", "desk", None),
+            (5, "A", "linked", "desk", None), (5, "B", "linked", "desk", None),
+            (10, "A", "resolved", "desk", None), (40, "B", "resolved", "desk", None)]
+    overall = kpi_table(make_log(rows, {"A": "P1", "B": "P1"}, end=400)).loc["overall", ""]
+    assert tuple(overall.loc["sla_response_attainment"]) == (0.5, 2)
+    assert overall.loc["sla_response_breaches", "value"] == 1
+
+
 def test_undecided_slas_are_left_out() -> None:
     # Arrived 10 minutes before the end: not answered yet, but not late either.
     log = make_log([(390, "A", "arrived", "desk", None), (390, "A", "queued", "desk", None)],

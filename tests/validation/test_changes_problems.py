@@ -154,6 +154,61 @@ def test_an_approved_change_that_works_restores_without_the_workaround() -> None
                     (100.0, "change implemented"), (100.0, "restored"), (100.0, "left bridge")]
 
 
+def test_without_the_process_the_same_emergency_change_restores_the_service() -> None:
+    # Change control does not depend on the major-incident process: without it, the owner
+    # group's engineer diagnoses alone (twice as long here), raises the same emergency change
+    # (same ECAB, same failures, same random numbers) and goes back to the queue; the ticket
+    # waits and is resolved with the restoration.
+    alone = merge(EMERGENCY, {"major_incident": {"enabled": False, "solo_diagnosis_factor": 2}})
+    log = _run(scenario(alone))
+    rows = [(minute, case, activity) for minute, case, activity, _, _ in trace(log)
+            if case.startswith(("OUT0000001", "CHG0000001")) and minute >= 70.0]
+    assert rows == [
+        (70.0, "OUT0000001-0000", "reassigned"), (70.0, "OUT0000001-0000", "queued"),
+        (70.0, "OUT0000001-0000", "assigned"),
+        (70.0, "OUT0000001-0000", "work started"), (90.0, "OUT0000001-0000", "awaiting restoration"),
+        (90.0, "CHG0000001", "change requested"),
+        (95.0, "CHG0000001", "ECAB member joined"), (95.0, "CHG0000001", "ECAB member joined"),
+        (95.0, "CHG0000001", "ECAB member joined"),
+        (100.0, "CHG0000001", "change approved"), (100.0, "CHG0000001", "implementation started"),
+        (120.0, "CHG0000001", "change failed"), (130.0, "CHG0000001", "backed out"),
+        (130.0, "CHG0000001", "implementation started"), (150.0, "CHG0000001", "change failed"),
+        (160.0, "CHG0000001", "backed out"),
+        (160.0, "OUT0000001", "workaround started"), (190.0, "OUT0000001", "workaround applied"),
+        (190.0, "OUT0000001", "restored"), (190.0, "OUT0000001-0000", "resolved"),
+        (190.0, "OUT0000001-0000", "closed"),
+    ]
+    logged = {(case, activity) for _, case, activity, _, _ in trace(log)}
+    assert ("OUT0000001", "left bridge") not in logged
+
+
+def test_the_engineer_already_on_the_outage_stays_on_it_when_it_is_declared() -> None:
+    # The owner group's engineer takes the primary ticket at 70 and has diagnosed for 15 of
+    # its 30 minutes when the major incident is declared (85): the engineer joins the bridge at
+    # once, keeping that progress (diagnosed at 100, not 30 minutes after a page), and the
+    # second resolver is paged (7 minutes). Restored at 130, as the tiers alone would (70+30+30).
+    declared_late = merge(EMERGENCY, {
+        "major_incident": {"recognition_delay": "15m", "restoration": "workaround",
+                           "acceptance": {"in_hours": "10m", "out_of_hours": "10m"},
+                           "resolvers": [{"team": "owner", "count": 2,
+                                          "on_call": {"in_hours": "7m", "out_of_hours": "7m"}}]},
+        "services": {"web": {"restoration": {"diagnosis": "30m"}}}})
+    log = _run(scenario(declared_late))
+    rows = [(minute, case, activity, agent) for minute, case, activity, _, agent in trace(log)
+            if case.startswith("OUT0000001") and minute >= 85.0]
+    assert rows == [
+        (85.0, "OUT0000001", "major incident declared", None),
+        (85.0, "OUT0000001-0000", "linked", None),
+        (85.0, "OUT0000001-0000", "awaiting restoration", "ops-1"),
+        (85.0, "OUT0000001", "joined bridge", "ops-1"),
+        (92.0, "OUT0000001", "joined bridge", "ops-2"), (92.0, "OUT0000001", "assembled", None),
+        (100.0, "OUT0000001", "diagnosed", None), (100.0, "OUT0000001", "workaround started", None),
+        (130.0, "OUT0000001", "workaround applied", None), (130.0, "OUT0000001", "restored", None),
+        (130.0, "OUT0000001-0000", "resolved", None), (130.0, "OUT0000001-0000", "closed", None),
+        (130.0, "OUT0000001", "left bridge", "ops-1"), (130.0, "OUT0000001", "left bridge", "ops-2"),
+    ]
+
+
 FAMILY: dict[str, Any] = {
     "run": {"horizon": "20w", "seed": 3},
     "calendars": {"daily": {"hours": {"Mon-Sun": "09:00-10:00"}}},

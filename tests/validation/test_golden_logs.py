@@ -40,7 +40,7 @@ FREQUENT = ["run.horizon=8w", "run.warmup=1w",
             *(f"services.{name}.failures.every.mean=5d"
               for name in ("customer_portal", "email", "network_core"))]
 GOLDEN_MAJOR_INCIDENTS = [
-    ("with-mim.yaml", FREQUENT, 87527, "7f0703a823c2a5b87ef1b4a0fa882f655d948e2df19a8e4c083e053812775eab"),
+    ("with-mim.yaml", FREQUENT, 87522, "8877554fd4f8a5f80c76be68c1575571dd3c55209fcc5a6641e487624f6d2951"),
     ("without-mim.yaml", FREQUENT, 88608, "04f6ba721087c94399b9dab63f58294078138d7f90dc410d622b0659c1cc80e3"),
     ("cloudflare-2019-waf.yaml", [], 827, "5582d6fec63e0ea3beb2f8948a0e0a2ba0c833158ffae65f490bdc86aca49673"),
 ]
