@@ -38,11 +38,21 @@ def start(arguments: list[str], cache: Path) -> subprocess.Popen[str]:
 
 
 def cached(cache: Path) -> int:
+    """How many replications the cache holds now (0 before it exists or while it is locked).
+
+    An ordinary connection, not a read-only one: a ``mode=ro`` reader cannot take part in the
+    WAL's shared-memory index, and while the next command recovers the WAL an interrupted one
+    left, it read "database disk image is malformed" until that command had finished the study
+    (so the test signalled a finished process)."""
+    if not (cache / CACHE_FILE).is_file():
+        return 0
+    db = sqlite3.connect(cache / CACHE_FILE, timeout=0.2)
     try:
-        with sqlite3.connect(f"{(cache / CACHE_FILE).resolve().as_uri()}?mode=ro", uri=True) as db:
-            return int(db.execute("SELECT COUNT(*) FROM cached_replications").fetchone()[0])
+        return int(db.execute("SELECT COUNT(*) FROM cached_replications").fetchone()[0])
     except sqlite3.Error:
         return 0
+    finally:
+        db.close()
 
 
 def sound(cache: Path) -> list[tuple[str, int]]:
