@@ -12,7 +12,9 @@
    * Up: while the roster does not meet them, try one more agent on each post and keep
      the one that closes most of the shortfall per unit of cost.
    * Down: while some roster with one agent fewer on a post still meets them, keep the
-     one that saves most.
+     one that saves most. The rosters one agent smaller are simulated cheapest first and
+     the step stops at the first that meets every target: the roster that simulating them
+     all would keep, without the dearer ones.
 3. The answer is the cheapest roster met in the search; by construction, no roster one
    agent cheaper on any single post meets every target. That is a local optimum of the
    search, not a proof that no cheaper roster elsewhere exists.
@@ -210,25 +212,63 @@ def _climb(evaluator: _Evaluator, start: Evaluation, budget: int,
     return current
 
 
+def _smaller(evaluator: _Evaluator, roster: Roster) -> list[tuple[int, Roster]]:
+    """The rosters one agent smaller (each post keeps one), cheapest first: by weekly cost,
+    then agent-hours, then the posts' order."""
+    options = [(i, _move(roster, i, -1)) for i in range(len(evaluator.posts)) if roster[i] > 1]
+    return sorted(options, key=lambda option: (*roster_cost(evaluator.posts, option[1]), option[0]))
+
+
+def _first_meeting(evaluator: _Evaluator, options: list[tuple[int, Roster]], budget: int,
+                   history: list[tuple[str, Evaluation]]) -> tuple[int, Evaluation] | None:
+    """The first of ``options`` that meets every target, simulating them in order a few at a
+    time (as many as keep the workers busy); ``None`` if none does within the budget."""
+    replications = evaluator.replications if isinstance(evaluator.replications, int) else 1
+    batch = max(1, evaluator.execution.width // max(1, replications))
+    begin = 0
+    while begin < len(options):
+        group = _within_budget(options[begin: begin + batch], evaluator, budget)
+        if not group:
+            return None
+        begin += len(group)
+        evaluations = evaluator.evaluate([roster for _, roster in group])
+        history.extend((f"-1 {evaluator.posts[i].label}", evaluation)
+                       for (i, _), evaluation in zip(group, evaluations, strict=True)
+                       if not evaluation.meets)
+        for (i, _), evaluation in zip(group, evaluations, strict=True):
+            if evaluation.meets:
+                return i, evaluation
+    return None
+
+
+def _within_budget(group: list[tuple[int, Roster]], evaluator: _Evaluator,
+                   budget: int) -> list[tuple[int, Roster]]:
+    """The first options of ``group`` whose rosters not yet simulated fit in the budget."""
+    kept: list[tuple[int, Roster]] = []
+    fresh = 0
+    for option in group:
+        fresh += option[1] not in evaluator.cache
+        if len(evaluator.cache) + fresh > budget:
+            break
+        kept.append(option)
+    return kept
+
+
 def _descend(evaluator: _Evaluator, start: Evaluation, budget: int,
              history: list[tuple[str, Evaluation]]) -> Evaluation:
-    """Remove agents while a roster one agent cheaper still meets every target."""
+    """Remove agents while a roster one agent cheaper still meets every target.
+
+    Each step keeps the cheapest roster one agent smaller that meets every target (ties: fewer
+    agent-hours, then the posts' order). It tries them cheapest first and stops at the first
+    that meets the targets — the same roster as simulating them all and keeping the cheapest
+    that passes, without simulating the dearer ones (issue 18: the phone desk's search).
+    """
     current = start
     while len(evaluator.cache) < budget:
-        options = [(i, _move(current.roster, i, -1)) for i in range(len(evaluator.posts))
-                   if current.roster[i] > 1]
-        options = options[: max(0, budget - len(evaluator.cache))] if options else []
-        if not options:
+        found = _first_meeting(evaluator, _smaller(evaluator, current.roster), budget, history)
+        if found is None:
             break
-        evaluations = evaluator.evaluate([roster for _, roster in options])
-        passing = [(evaluation, i) for (i, _), evaluation in zip(options, evaluations, strict=True)
-                   if evaluation.meets]
-        history.extend((f"-1 {evaluator.posts[i].label}", evaluation)
-                       for (i, _), evaluation in zip(options, evaluations, strict=True)
-                       if not evaluation.meets)
-        if not passing:
-            break
-        current, index = min(passing, key=lambda item: (item[0].weekly_cost, item[0].agent_hours))
+        index, current = found
         history.append((f"-1 {evaluator.posts[index].label}", current))
     return current
 
