@@ -23,6 +23,11 @@ a third of those who hang up call back); or
 (``../shared/bench/mmc_simpy.py``) with N customers, which prints N — the yardstick of the
 ratios in docs/performance.md (e.g. N = 5000 and 15000).
 
+An optional third argument goes on after the run: ``log`` also builds the event-log table
+(``Simulation.results()``), ``kpis`` builds it and measures the replication's KPIs, as
+``benchmarks/mimsim_job.py`` times them; the difference from the plain job's instructions per
+incident is what the table, or the table and the KPIs, cost per incident.
+
 Run each job once outside callgrind first (or ``python -m compileall``): the first run of a
 fresh checkout also compiles its modules, which would count in the shorter horizon's total.
 """
@@ -58,6 +63,7 @@ def _simpy_reference(customers: int) -> None:
 
 def main() -> None:
     job, horizon = sys.argv[1], sys.argv[2]
+    stage = sys.argv[3] if len(sys.argv) > 3 else "core"
     if job == "simpy":
         _simpy_reference(int(horizon))
         return
@@ -71,6 +77,13 @@ def main() -> None:
                                  overrides + (WEEKLY if job == "with-mim-weekly" else []))
     simulation = Simulation(scenario, replication=0)
     simulation.run()
+    if stage in ("log", "kpis"):
+        log = simulation.results()
+        if stage == "kpis":
+            # (imported here: the plain job's imports stay those of older copies of this file)
+            from simulator.metrics import KpiContext, encode, replication_kpis
+
+            replication_kpis(log, KpiContext.from_scenario(scenario), encode(log.events, log.start))
     activities = simulation.recorder.rows.activities()
     print(activities.count(ActivityCode.ARRIVED), activities.count(ActivityCode.OUTAGE_STARTED))
 
