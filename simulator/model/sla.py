@@ -163,7 +163,7 @@ class SlaWatch:
             alive = live(heap[0])
             if alive and heap[0][0] > now:
                 break
-            due, _, kind, incident, version, exact = heapq.heappop(heap)
+            _, _, kind, incident, version, exact = heapq.heappop(heap)
             if not alive:
                 continue
             if not exact:  # a lower bound has come: now work out the exact moment
