@@ -84,6 +84,8 @@ def test_the_table_shows_targets_and_verdicts(capsys: pytest.CaptureFixture[str]
     assert "mtta_min" in out and "<= 30" in out
     assert any(verdict in out for verdict in ("pass", "fail", "unclear"))
     assert "By team" in out and "service_desk" in out
+    # money covers the measured window (6 weeks less the week of warm-up), and says so
+    assert "staff_cost (5w)" in out and "staff_cost over the measured window (5w)" in out
 
 
 @pytest.mark.slow

@@ -12,11 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import (
+    AUTO,
+    UNTIL_CLEAR,
     ExecutionOptions,
     ReplicationBar,
     check_kpi_names,
     check_workload,
-    experiment_options,
+    comparison_options,
+    report_reuse,
     stderr,
     stdout,
 )
@@ -66,23 +69,6 @@ def _thresholds_note() -> str:
     from simulator.experiment.compare import THRESHOLDS
 
     return ", ".join(f"{unit.value.split(' (')[0]} {value:g}" for unit, value in THRESHOLDS.items())
-
-
-def _thresholds(options: tuple[str, ...], scenario: Scenario) -> dict[str, float]:
-    """``KPI=VALUE`` options as KPI → threshold (one line naming the option if one is wrong)."""
-    chosen = {}
-    for option in options:
-        kpi, equals, text = option.partition("=")
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not equals or not value >= 0:
-            raise click.BadParameter(f"expected KPI=VALUE with a value of zero or more, e.g. "
-                                     f"mtta_min=5; found {option!r}", param_hint="'--threshold'")
-        check_kpi_names([kpi.strip()], scenario, "--threshold")
-        chosen[kpi.strip().rpartition(".")[2]] = value
-    return chosen
 
 
 def _window(scenario: Scenario) -> str:
@@ -144,7 +130,11 @@ Examples (a test runs each on the shipped scenarios):
   mimsim compare scenarios/without-mim.yaml scenarios/with-mim.yaml -r 10
   mimsim compare scenarios/baseline.yaml --vary teams.network.roster.day.headcount=4""")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@experiment_options
+@comparison_options
+@click.option("--decide", "decide", multiple=True, metavar="KPI",
+              help="With -r until-clear: a KPI whose paired differences must be decided, e.g. "
+                   "P2.mttr_h (repeatable; default: mtta_min, mttr_h and the SLA attainments "
+                   "the scenario sets targets for).")
 @click.option("--vary", "variations", multiple=True, metavar="PATH=VALUE",
               help="Add a design: the first scenario with this one change, named "
                    "STEM[PATH=VALUE] (repeatable; one design per --vary), e.g. --vary "
@@ -152,14 +142,10 @@ Examples (a test runs each on the shipped scenarios):
 @click.option("-o", "--out", type=output_directory(), default=None,
               help="Write each design's run directory to OUT/<design>, and comparison.json: a "
                    "new or empty directory, or one mimsim wrote (emptied first).")
-@click.option("--threshold", "thresholds", multiple=True, metavar="KPI=VALUE",
-              help="The smallest difference of a KPI to call clear, e.g. mtta_min=5 or "
-                   "sla_response_attainment=0.02 (repeatable; defaults by unit: a share 0.005, "
-                   "minutes 1, hours 0.1, a count or money 1).")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="What to print on stdout.")
 def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides: tuple[str, ...],
-            variations: tuple[str, ...], thresholds: tuple[str, ...], out: Path | None,
+            decide: tuple[str, ...], variations: tuple[str, ...], out: Path | None,
             output_format: str) -> None:
     """Run SCENARIOS with the same random numbers and compare each with the first.
 
@@ -177,12 +163,15 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
         sources.append((str(scenarios[0]), (*overrides, variation)))
     # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = [load_scenario(str(source), changes) for source, changes in sources]
-    chosen_thresholds = _thresholds(thresholds, loaded[0])
+    chosen_thresholds = execution.threshold_map(loaded[0])
     from simulator.experiment.compare import compare_designs, design_labels
+    from simulator.experiment.sequential import SequentialRule
 
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
-    chosen = execution.build(loaded[0], out_dir=out, progress=bar)
+    check_kpi_names(decide, loaded[0], "--decide")
+    chosen = execution.build(loaded[0], study="a comparison", accepts=(AUTO, UNTIL_CLEAR),
+                             decide=decide, out_dir=out, progress=bar)
     check_workload(loaded, chosen.replications, designs_from="SCENARIOS and --vary")
     with bar:
         comparison = compare_designs(list(zip(names, loaded, strict=True)), chosen, sources=sources,
@@ -197,8 +186,10 @@ def compare(scenarios: tuple[Path, ...], execution: ExecutionOptions, overrides:
             if label != name:
                 stdout().print(f"{label}: {name}", markup=False)
     if comparison.decision is not None:
-        console.print(f"replications: auto — {comparison.decision.reason}; the results use "
+        rule = UNTIL_CLEAR if isinstance(chosen.replications, SequentialRule) else AUTO
+        console.print(f"replications: {rule} — {comparison.decision.reason}; the results use "
                       f"{comparison.decision.used}", markup=False)
+    report_reuse(console, comparison.reused, chosen)
     if out is not None:
         (out / "comparison.json").write_text(json.dumps(document, indent=2) + "\n")
         comparison.differences.to_csv(out / "differences.csv", index=False)

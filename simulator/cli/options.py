@@ -1,52 +1,58 @@
-"""CLI layer: the options every command that runs replications shares, the one
-:class:`~simulator.experiment.execution.Execution` they make, and the progress bar.
+"""CLI layer: the options every command that runs replications shares — their names, types and
+help — and the decorators that give each command its set (``run``; ``compare``, ``roi`` and
+``sensitivity``; ``staff``; ``sweep``), passing them on as one
+:class:`~simulator.cli.execution_options.ExecutionOptions`.
 
 ``--dask`` is checked as the command line is read (a malformed or unreachable address is one
 line, exit 2, within ``--dask-timeout``); ``--yes`` lets a command start work above the limits
-of :mod:`simulator.experiment.workload`, which :func:`check_workload` applies before a run.
+of :mod:`simulator.experiment.workload`. What the options make (the execution, the checks) is in
+:mod:`simulator.cli.execution_options`, where output goes in :mod:`simulator.cli.consoles`; both
+are re-exported here for the commands.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simulator.scenario.schema import Scenario
-from simulator.scenario.targets import parse_target
+from simulator.cli.consoles import ReplicationBar, progress_bar, report_reuse, stderr, stdout
+from simulator.cli.execution_options import (
+    AUTO,
+    EXECUTION_OPTIONS,
+    UNTIL_CLEAR,
+    ExecutionOptions,
+    check_kpi_names,
+    check_workload,
+    confirmed,
+    default_precision_kpis,
+)
 
-if TYPE_CHECKING:
-    from simulator.experiment.execution import Execution, Replications
-    from simulator.experiment.replications import ReplicationResult
+__all__ = ["AUTO", "SET_HELP", "UNTIL_CLEAR", "ExecutionOptions", "ReplicationBar",
+           "check_kpi_names", "check_workload", "comparison_options", "confirmed",
+           "default_precision_kpis", "experiment_options", "fixed_experiment_options",
+           "progress_bar", "report_reuse", "staffing_options", "stderr", "stdout"]
 
-__all__ = ["AUTO", "SET_HELP", "ExecutionOptions", "ReplicationBar", "check_kpi_names",
-           "check_workload", "confirmed", "experiment_options", "fixed_experiment_options",
-           "progress_bar", "stderr", "stdout"]
-
-AUTO = "auto"
 #: The help of every --set option. Its example works on scenarios/baseline.yaml (a test runs it).
 SET_HELP = ("Override a scenario key (repeatable), e.g. --set "
             "teams.service_desk.roster.late.headcount=5; list items by name or index.")
 
 
 class _Replications(click.ParamType):  # type: ignore[type-arg]
-    """A whole number of replications, or ``auto``."""
+    """A whole number of replications, ``auto`` or ``until-clear``."""
 
-    name = "N|auto"
+    name = "N|auto|until-clear"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, int) or value == AUTO:
+        if isinstance(value, int) or value in (AUTO, UNTIL_CLEAR):
             return value
         try:
             number = int(value)
         except ValueError:
-            self.fail(f"expected a whole number or 'auto'; found {value!r}", param, ctx)
+            self.fail(f"expected a whole number, 'auto' or 'until-clear'; found {value!r}", param,
+                      ctx)
         if number < 1:
             self.fail(f"expected at least 1; found {number}", param, ctx)
         return number
@@ -95,8 +101,9 @@ def _shared_options(replications_help: str) -> list[_Option]:
                      help="Worker processes (default: all cores; 1 runs in this process). "
                           "Results do not depend on it."),
         click.option("--dask", metavar="ADDRESS", default=None, callback=_scheduler,
-                     help="Run on Dask: 'local' for a LocalCluster here, or a scheduler address "
-                          "such as tcp://host:8786 (checked before the run starts)."),
+                     help="Run on Dask: 'local' for a LocalCluster here (of -j workers), or a "
+                          "scheduler address such as tcp://host:8786 (checked before the run "
+                          "starts)."),
         click.option("--dask-timeout", type=click.FloatRange(min=0.1, max=3600), default=10.0,
                      show_default=True, metavar="SECONDS", is_eager=True, expose_value=False,
                      callback=_remember,
@@ -117,9 +124,40 @@ def _precision_options() -> list[_Option]:
                      help="With -r auto: a KPI that must reach the precision, e.g. mtta_min or "
                           "P2.sla_response_attainment (repeatable; default: mtta_min, mttr_h and "
                           "the SLA attainments the scenario sets targets for)."),
-        click.option("--max-replications", type=click.IntRange(min=3), default=100,
-                     show_default=True, help="With -r auto: stop here if not precise by then."),
+        click.option("--max-replications", type=click.IntRange(min=3), default=None,
+                     help="With -r auto: stop here if not precise by then (default 100)."),
     ]
+
+
+def _rule_options() -> list[_Option]:
+    """-r auto's options and -r until-clear's (the cap is shared)."""
+    return [*_precision_options()[:2], *_sequential_options()]
+
+
+def _sequential_options(only: bool = False) -> list[_Option]:
+    rule = "-r until-clear" if only else "-r auto or until-clear"
+    return [
+        click.option("--threshold", "thresholds", multiple=True, metavar="KPI=AMOUNT",
+                     help="The smallest difference of a KPI that matters (in its unit: minutes, "
+                          "a share 0–1, money), e.g. mtta_min=5 or sla_response_attainment=0.02: "
+                          "a difference is clear when its interval excludes 0 and it is at least "
+                          "this; -r until-clear stops once each difference it decides on is clear "
+                          "or its interval lies within ±AMOUNT (repeatable; default per unit: a "
+                          "share 0.005, 1 minute, 0.1 h, 1 incident, 1 of money)."),
+        click.option("--min-replications", type=click.IntRange(min=2), default=5,
+                     show_default=True, help="With -r until-clear: the first look."),
+        click.option("--max-replications", type=click.IntRange(min=3), default=None,
+                     help=f"With {rule}: stop here if not decided by then (default "
+                          f"{'' if only else '100 with auto, '}40 with until-clear)."),
+    ]
+
+
+def _cache_options() -> list[_Option]:
+    return [click.option(
+        "--no-cache", "no_cache", is_flag=True,
+        help="Run every replication: neither read replications already run from the replication "
+             "cache nor keep new ones there (default: $MIMSIM_CACHE_DIR, else "
+             "$XDG_CACHE_HOME/mimsim, else ~/.cache/mimsim).")]
 
 
 def _execution_command(function: Callable[..., Any], options: list[_Option]) -> Callable[..., Any]:
@@ -127,7 +165,9 @@ def _execution_command(function: Callable[..., Any], options: list[_Option]) -> 
     ``execution`` (``--set`` stays ``overrides``)."""
     @functools.wraps(function)
     def command(**values: Any) -> Any:
-        chosen = {name: values.pop(name) for name in _EXECUTION_OPTIONS if name in values}
+        chosen = {name: values.pop(name) for name in EXECUTION_OPTIONS if name in values}
+        if "no_cache" in values:  # only the commands that offer the cache use it
+            chosen["cache"] = not values.pop("no_cache")
         return function(execution=ExecutionOptions(**chosen), **values)
 
     decorated: Callable[..., Any] = command
@@ -144,141 +184,26 @@ def experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
         "(default: the scenario's run.replications).") + _precision_options())
 
 
+def comparison_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for commands that compare designs (compare, roi, sensitivity): ``-r auto`` and
+    ``-r until-clear`` with their options, and the replication cache."""
+    return _execution_command(function, _shared_options(
+        "Replications per design; 'auto' to add them until the KPIs are precise enough; or "
+        "'until-clear' to add them until the comparison is decided (default: the scenario's "
+        "run.replications).") + _rule_options() + _cache_options())
+
+
+def staffing_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for ``staff``: a whole number, or ``-r until-clear`` per roster; the cache."""
+    return _execution_command(function, _shared_options(
+        "Replications per roster, the same for every roster; or 'until-clear' to give each "
+        "roster replications until each target is clearly met or missed (default: the "
+        "scenario's run.replications).") + _sequential_options(only=True) + _cache_options())
+
+
 def fixed_experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options for commands that give every design the same replications (sweep, staff): no
-    ``-r auto``, so no --precision options."""
+    """Options for commands that give every design the same replications (sweep): no
+    ``-r auto``, so no --precision options; the replication cache."""
     return _execution_command(function, _shared_options(
         "Replications per design, the same for every design (default: the scenario's "
-        "run.replications)."))
-
-
-def confirmed() -> bool:
-    """Whether the command line has --yes (run even above the work limits)."""
-    return bool(click.get_current_context().meta.get("mimsim.yes", False))
-
-
-def check_workload(scenarios: Sequence[Scenario], replications: Replications | None,
-                   designs: int | None = None, designs_from: str = "SCENARIOS") -> None:
-    """Refuse work above the limits unless --yes (``WorkloadError``: one line, exit code 2).
-
-    The incidents per replication are the scenarios' mean; ``replications`` is the execution's
-    (``None``: the first scenario's ``run.replications``; ``-r auto`` counts the most it may
-    take, ``--max-replications``); ``designs`` defaults to the number of scenarios.
-    """
-    from simulator.experiment.workload import Workload, incidents_per_replication
-
-    incidents = sum(incidents_per_replication(scenario) for scenario in scenarios) / len(scenarios)
-    wanted = scenarios[0].run.replications if replications is None else replications
-    count, source = ((wanted, "-r") if isinstance(wanted, int) else
-                     (wanted.cap, "--max-replications, with -r auto"))
-    Workload(incidents, count, len(scenarios) if designs is None else designs, source,
-             designs_from).check(confirmed())
-
-
-#: The experiment options that make up an :class:`ExecutionOptions`.
-_EXECUTION_OPTIONS = ("replications", "seed", "workers", "dask", "precision", "precision_kpis",
-                      "max_replications")
-
-
-def default_precision_kpis(scenario: Scenario) -> tuple[str, ...]:
-    """mtta_min and mttr_h, plus the SLA attainments the scenario has targets for."""
-    kpis = ["mtta_min", "mttr_h"]
-    if any(priority.response is not None for priority in scenario.priorities.values()):
-        kpis.append("sla_response_attainment")
-    if any(priority.resolution is not None for priority in scenario.priorities.values()):
-        kpis.append("sla_resolution_attainment")
-    return tuple(kpis)
-
-
-def check_kpi_names(names: Iterable[str], scenario: Scenario, option: str) -> None:
-    """Each name a KPI of the scenario (``mtta_min``, ``P2.mtta_min``, ``network.utilisation``),
-    or a usage error naming the option."""
-    for name in names:
-        try:
-            parse_target(name, ">= 0", tuple(scenario.priorities), tuple(scenario.teams),
-                         tuple(scenario.services))
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
-
-
-@dataclass(frozen=True)
-class ExecutionOptions:
-    """What the experiment options asked for; :meth:`build` makes the run's :class:`Execution`."""
-
-    replications: int | str | None = None  # a number, "auto", or None: the scenario's
-    seed: int | None = None
-    workers: int | None = None
-    dask: str | None = None
-    precision: float = 0.05
-    precision_kpis: tuple[str, ...] = ()
-    max_replications: int = 100
-
-    def build(self, scenario: Scenario, *, fixed_for: str | None = None, out_dir: Path | None = None,
-              events_format: str = "parquet", progress: ReplicationBar | None = None) -> Execution:
-        """The execution for ``scenario`` (the first, where a command runs several).
-
-        ``fixed_for`` names a study in which every design gets the same number of
-        replications (``"a sweep"``): there ``-r auto`` is a usage error.
-        """
-        from simulator.experiment.execution import Execution
-        from simulator.experiment.precision import PrecisionRule
-
-        check_kpi_names(self.precision_kpis, scenario, "--precision-kpi")
-        replications: int | PrecisionRule = scenario.run.replications
-        if self.replications == AUTO:
-            if fixed_for is not None:
-                raise click.BadParameter(f"expected a whole number for {fixed_for} (every design gets "
-                                         f"the same replications); found 'auto'",
-                                         param_hint="'-r' / '--replications'")
-            replications = PrecisionRule(self.precision_kpis or default_precision_kpis(scenario),
-                                         self.precision, self.max_replications)
-        elif self.replications is not None:
-            replications = int(self.replications)
-        return Execution(replications, self.seed, self.workers, self.dask, out_dir=out_dir,
-                         events_format=events_format, progress=progress)
-
-
-def stderr() -> Console:
-    """Where progress, notes and problems go (no emoji codes: "10:x:" in a message stays text)."""
-    return Console(stderr=True, highlight=False, emoji=False)
-
-
-def stdout() -> Console:
-    """Where tables go; a file or a pipe gets 120 columns rather than squeezed tables."""
-    console = Console(highlight=False, emoji=False)
-    return console if console.is_terminal else Console(highlight=False, emoji=False, width=120)
-
-
-def progress_bar(console: Console) -> Progress:
-    """A progress bar on stderr, shown only when stderr is a terminal."""
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True,
-                    disable=not console.is_terminal)
-
-
-class ReplicationBar:
-    """A progress bar of replications on ``console``, shown while in its ``with`` block (and only
-    when the console is a terminal); told how many are planned, and of each that finishes."""
-
-    def __init__(self, console: Console, description: str) -> None:
-        self._progress = progress_bar(console)
-        self._task = self._progress.add_task(description, total=None)
-        self._planned = 0
-        self.finished_count = 0
-
-    def __enter__(self) -> ReplicationBar:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._progress.stop()
-
-    def expect(self, replications: int) -> None:
-        """``replications`` more are about to run."""
-        self._planned += replications
-        self._progress.update(self._task, total=self._planned)
-
-    def finished(self, design: str, result: ReplicationResult) -> None:
-        """One more replication has finished."""
-        self.finished_count += 1
-        self._progress.advance(self._task)
+        "run.replications).") + _cache_options())

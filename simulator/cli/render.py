@@ -17,6 +17,7 @@ from rich.table import Table
 
 from simulator.experiment.summary import TargetCheck
 from simulator.metrics import SHARE_KPIS
+from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import (
     CHANGE_KPIS,
     CHANNEL_KPIS,
@@ -27,8 +28,9 @@ from simulator.scenario.targets import (
     SERVICE_KPIS,
     TEAM_KPIS,
 )
+from simulator.scenario.units import format_duration
 
-__all__ = ["format_value", "render_run"]
+__all__ = ["format_value", "measured_window", "render_run"]
 
 _COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents", "normal_changes",
            "emergency_changes", "changes_backed_out", "incidents_caused_by_changes",
@@ -38,6 +40,12 @@ _COUNTS = {"arrived", "resolved", "backlog_end", "outages", "major_incidents", "
 _MONEY = {"downtime_cost", "staff_cost", "sla_penalty"}
 _VERDICT_STYLE = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "unclear": "[yellow]unclear[/]",
                   "no data": "[dim]no data[/]"}
+
+
+def measured_window(scenario: Scenario) -> str:
+    """The window a run's money KPIs cover, from the warm-up's end to the horizon (``1w``,
+    ``52w``, ``1.5d``), written as the scenario's durations are."""
+    return format_duration(scenario.run.horizon - scenario.run.warmup)
 
 
 def format_value(kpi: str, value: float) -> str:
@@ -64,9 +72,27 @@ def _lookup(summary: pd.DataFrame, scope: str, key: str, kpi: str) -> pd.Series 
     return None if rows.empty else rows.iloc[0]
 
 
+def _labelled(kpi: str, window: str | None) -> str:
+    """A money KPI's name with the measured window it covers, e.g. ``staff_cost (1 w)``."""
+    return f"{kpi} ({window})" if window and kpi in _MONEY else kpi
+
+
+def _column(name: str, width: int = 11) -> str:
+    """A KPI's column header broken into lines at its underscores (a narrow terminal would
+    otherwise cut ``utilisation`` and ``utilisation_paid`` to the same ``utilisati…``)."""
+    lines: list[str] = []
+    for part in name.split("_"):
+        if lines and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += "_" + part
+        else:
+            lines.append(part if not lines else "_" + part)
+    return "\n".join(lines)
+
+
 def _overall(summary: pd.DataFrame, checks: list[TargetCheck],
              kpis: tuple[str, ...] = INCIDENT_KPIS,
-             title: str = "KPIs (mean over replications, 95 % confidence interval)") -> Table:
+             title: str = "KPIs (mean over replications, 95 % confidence interval)",
+             window: str | None = None) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("KPI", no_wrap=True)
     for column in ("mean", "95 % CI", "n", "target", "result"):
@@ -76,7 +102,8 @@ def _overall(summary: pd.DataFrame, checks: list[TargetCheck],
         if row is None:
             continue
         check = next((c for c in checks if c.target.scope is None and c.target.kpi == kpi), None)
-        table.add_row(kpi, format_value(kpi, row["mean"]), _interval(kpi, row["ci_low"],
+        table.add_row(_labelled(kpi, window), format_value(kpi, row["mean"]),
+                      _interval(kpi, row["ci_low"],
                                                                      row["ci_high"]),
                       str(int(row["n"])), "" if check is None else str(check.target),
                       "" if check is None else _VERDICT_STYLE[check.verdict])
@@ -104,28 +131,35 @@ def _by_priority(summary: pd.DataFrame, checks: list[TargetCheck]) -> Table:
 
 
 def _by_key(summary: pd.DataFrame, checks: list[TargetCheck], scope: str,
-            kpis: tuple[str, ...], title: str) -> Table:
+            kpis: tuple[str, ...], title: str, window: str | None = None) -> Table:
     keys = list(dict.fromkeys(summary.loc[summary["scope"] == scope, "key"]))
+    money = [kpi for kpi in kpis if kpi in _MONEY]
+    if window and money:
+        title += f" — {', '.join(money)} over the measured window ({window})"
     table = Table(title=title, title_justify="left")
     table.add_column(scope, no_wrap=True)
     for kpi in kpis:
-        table.add_column(kpi, justify="right")
+        text = _column(kpi)
+        table.add_column(text, justify="right", min_width=max(map(len, text.split("\n"))))
     for key in keys:
         table.add_row(key, *(_cell(summary, scope, key, kpi, checks) for kpi in kpis))
     return table
 
 
 def render_run(console: Console, summary: pd.DataFrame, checks: list[TargetCheck],
-               header: str, changes: bool = False) -> None:
-    """Print the run's tables (``changes``: the scenario has change or problem management)."""
+               header: str, changes: bool = False, window: str | None = None) -> None:
+    """Print the run's tables (``changes``: the scenario has change or problem management;
+    ``window``: the measured window, e.g. ``1 w``, which labels the money KPIs)."""
     console.print(header)
-    console.print(_overall(summary, checks, INCIDENT_KPIS + COST_KPIS))
+    console.print(_overall(summary, checks, INCIDENT_KPIS + COST_KPIS, window=window))
     console.print(_by_priority(summary, checks))
-    console.print(_by_key(summary, checks, "team", TEAM_KPIS, "By team (means)"))
+    console.print(_by_key(summary, checks, "team", TEAM_KPIS, "By team (means)", window))
     if (summary["scope"] == "service").any():
         console.print(_overall(summary, checks, OUTAGE_KPIS,
-                               "Outages and major incidents (mean over replications, 95 % CI)"))
-        console.print(_by_key(summary, checks, "service", SERVICE_KPIS, "By service (means)"))
+                               "Outages and major incidents (mean over replications, 95 % CI)",
+                               window))
+        console.print(_by_key(summary, checks, "service", SERVICE_KPIS, "By service (means)",
+                              window))
     if changes:
         console.print(_overall(summary, checks, CHANGE_KPIS,
                                "Changes and problems (mean over replications, 95 % CI)"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import (
+    AUTO,
+    UNTIL_CLEAR,
     ExecutionOptions,
     ReplicationBar,
     check_workload,
+    comparison_options,
     confirmed,
-    experiment_options,
+    report_reuse,
     stderr,
     stdout,
 )
@@ -187,7 +191,8 @@ def _single(first: Path, second: Path, loaded: list[Scenario], execution: Execut
     baseline, improved = loaded
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
-    chosen = execution.build(baseline, out_dir=out, progress=bar)
+    chosen = execution.build(baseline, study="an ROI", accepts=(AUTO, UNTIL_CLEAR),
+                             measures=("net_benefit",), out_dir=out, progress=bar)
     check_workload(loaded, chosen.replications, designs_from="BASELINE and IMPROVED")
     with bar:
         result = run_roi((first.stem, baseline), (second.stem, improved), settings, chosen, min_events)
@@ -202,6 +207,9 @@ def _single(first: Path, second: Path, loaded: list[Scenario], execution: Execut
         out_console.print(_table(result))
     for warning in result.evidence.warnings if result.evidence is not None else []:
         console.print(f"warning: {warning}", markup=False)
+    if result.stopping is not None:
+        console.print(f"replications: until-clear — {result.stopping.reason}", markup=False)
+    report_reuse(console, result.reused, chosen)
     if out is not None:
         (out / "roi.json").write_text(json.dumps(document, indent=2) + "\n")
         (out / "roi.md").write_text(markdown)
@@ -226,11 +234,18 @@ def _study(files: tuple[Path, Path], loaded: list[Scenario], execution: Executio
            inputs: list[UncertainInput], out: Path | None, output_format: str) -> None:
     from simulator.experiment.outputs import prepare_run_directory, write_manifest
     from simulator.experiment.roi_study import run_roi_study
+    from simulator.experiment.sequential import SequentialRule
     from simulator.reporting.roi_onepager import answer, study_html, study_markdown, write_study_report
 
     console = stderr()
     bar = ReplicationBar(console, "configurations × designs × replications")
-    chosen = execution.build(loaded[0], fixed_for="an ROI study", progress=bar)
+    chosen = execution.build(loaded[0], study="an ROI study", accepts=(UNTIL_CLEAR,),
+                             progress=bar)
+    until_clear = isinstance(chosen.replications, SequentialRule)
+    if isinstance(chosen.replications, SequentialRule):
+        # A study has its own rule (replications until the simulation's share of the spread is
+        # under --noise-target): -r until-clear starts it at the rule's first look.
+        chosen = replace(chosen, replications=chosen.replications.initial)
     _check_study_workload(loaded, study_settings, inputs)
     marker: dict[str, object] = {"command": "roi", "baseline": str(files[0]),
                                  "improved": str(files[1])}
@@ -256,6 +271,12 @@ def _study(files: tuple[Path, Path], loaded: list[Scenario], execution: Executio
             out_console.print(note, markup=False)
     for warning in study.warnings:
         console.print(f"warning: {warning}", markup=False)
+    if until_clear:
+        console.print(f"replications: until-clear — an ROI study adds them until simulation noise "
+                      f"is at most {study_settings.noise_target:.0%} of the spread of the net "
+                      f"benefit (at most {study_settings.max_replications}): used "
+                      f"{study.replications} in {len(study.batches)} batches", markup=False)
+    report_reuse(console, study.reused, chosen)
     if out is not None:
         written = write_study_report(study, out)
         (out / "roi.json").write_text(json.dumps(study.document(), indent=2) + "\n")
@@ -267,7 +288,7 @@ def _study(files: tuple[Path, Path], loaded: list[Scenario], execution: Executio
 @click.command(short_help="Return on an improvement: ROI, net benefit and payback, with uncertainty.")
 @click.argument("baseline", type=click.Path(path_type=Path))
 @click.argument("improved", type=click.Path(path_type=Path))
-@experiment_options
+@comparison_options
 @roi_options
 @click.option("--uncertain", "uncertain", multiple=True, metavar="PATH=[SHAPE:]LOW:[MODE:]HIGH",
               help="An uncertain input for both designs: LOW:HIGH (uniform), LOW:MODE:HIGH "

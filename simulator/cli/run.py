@@ -73,7 +73,7 @@ def run(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...],
         raise click.UsageError("--report writes OUT/report.html: give the run directory with --out")
     # The scenario first: a file that cannot be read is refused before the engine is imported.
     loaded = load_scenario(scenario, overrides)
-    from simulator.cli.render import render_run
+    from simulator.cli.render import measured_window, render_run
     from simulator.experiment.run import run_experiment
     from simulator.experiment.summary import check_targets, scenario_targets
 
@@ -94,7 +94,8 @@ def run(scenario: Path, execution: ExecutionOptions, overrides: tuple[str, ...],
                   f"{format_duration(loaded.run.horizon)}, warm-up {format_duration(loaded.run.warmup)}, "
                   f"{result.manifest['wall_s']} s")
         changes = loaded.changes.emergency is not None or loaded.changes.normal is not None
-        render_run(stdout(), result.summary, checks, header, changes or loaded.problems is not None)
+        render_run(stdout(), result.summary, checks, header, changes or loaded.problems is not None,
+                   measured_window(loaded))
     for note in run_notes(result):
         console.print(note, markup=False)
     if out is not None:

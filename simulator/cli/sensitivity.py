@@ -12,10 +12,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import (
+    AUTO,
+    UNTIL_CLEAR,
     ExecutionOptions,
     ReplicationBar,
     check_workload,
-    experiment_options,
+    comparison_options,
+    report_reuse,
     stderr,
     stdout,
 )
@@ -108,7 +111,7 @@ def _table(result: SensitivityResult) -> Table:
               help="What to measure: a KPI for one scenario (default mtta_min), or for a baseline "
                    "and an improved scenario one of net_benefit (default), annual_benefit, roi, "
                    "downtime_cost_avoided, sla_penalties_avoided, staff_cost_difference.")
-@experiment_options
+@comparison_options
 @roi_options
 @click.option("--min-events", type=click.IntRange(min=1), default=30, show_default=True,
               help="Warn when a variant's downtime figures rest on fewer outages than this.")
@@ -159,7 +162,8 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
                                         "--plot")
     console = stderr()
     bar = ReplicationBar(console, "designs × replications")
-    chosen = execution.build(base, progress=bar)
+    chosen = execution.build(base, study="a sensitivity study", accepts=(AUTO, UNTIL_CLEAR),
+                             measures=(measure,) if len(scenarios) == 2 else (), progress=bar)
     check_workload(loaded, chosen.replications, designs,
                    "--range: a base, a low and a high per range and scenario")
     with bar:
@@ -173,3 +177,6 @@ def sensitivity(scenarios: tuple[Path, ...], ranges: tuple[str, ...], kpi: str |
     console.print(f"tornado chart: {target}", markup=False)
     for warning in result.warnings:
         console.print(f"warning: {warning}", markup=False)
+    if result.stopping is not None:
+        console.print(f"replications: until-clear — {result.stopping.reason}", markup=False)
+    report_reuse(console, result.reused, chosen)

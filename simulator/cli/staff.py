@@ -12,10 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.cli.options import (
+    UNTIL_CLEAR,
     ExecutionOptions,
     ReplicationBar,
     check_workload,
-    fixed_experiment_options,
+    report_reuse,
+    staffing_options,
     stderr,
     stdout,
 )
@@ -102,17 +104,31 @@ def _roster_table(result: StaffingResult, now: tuple[int, ...]) -> Table:
     return table
 
 
+def _replications_text(result: StaffingResult) -> str:
+    """How many replications the rosters got: the same number, or a range under until-clear."""
+    if result.rule is None:
+        return f"{result.replications} replications each"
+    counts = [evaluation.replications for _, evaluation in result.history]
+    low, high = min(counts), max(counts)
+    spread = f"{low}" if low == high else f"{low}–{high}"
+    return (f"{spread} replications per roster (until each target was decided, at most "
+            f"{result.rule.cap}; {100 * result.rule.look_confidence:.4g} % intervals at each look)")
+
+
 def _search_table(result: StaffingResult) -> Table:
     table = Table(title="Search (every roster simulated with the same random numbers)",
                   title_justify="left", caption_justify="left",
                   caption="roster: " + " / ".join(escape(post.label) for post in result.posts))
     table.add_column("step")
     table.add_column("roster")
+    if result.rule is not None:
+        table.add_column("replications", justify="right")
     table.add_column("weekly cost", justify="right")
     for target in result.targets:
         table.add_column(escape(f"{header(target.name)}\n{target}"), justify="right")
     for step, evaluation in result.history:
-        table.add_row(escape(step), " / ".join(str(count) for count in evaluation.roster),
+        counts = [] if result.rule is None else [str(evaluation.replications)]
+        table.add_row(escape(step), " / ".join(str(count) for count in evaluation.roster), *counts,
                       _weekly(evaluation),
                       *(_simulated(evaluation, index) for index in range(len(result.targets))))
     return table
@@ -145,11 +161,14 @@ def _evaluation_document(result: StaffingResult, evaluation: Evaluation | None, 
             **interval_document(check.mean, check.ci_low, check.ci_high), "verdict": check.verdict,
             "formula": _formula(result.predictions.get(which, {}).get(name))}
     staff = evaluation.summary.query("scope == 'overall' and kpi == 'staff_cost'")["mean"]
+    sequential = {} if evaluation.decision is None else {
+        "replications": evaluation.replications, "stopping": evaluation.decision.document()}
     return {"roster": {post.label: count for post, count in
                        zip(result.posts, evaluation.roster, strict=True)},
             "weekly_cost": evaluation.weekly_cost, "agent_hours_per_week": evaluation.agent_hours,
             "meets_targets": evaluation.meets, "targets": targets,
-            "measured_staff_cost": finite_or_none(float(staff.iloc[0])) if len(staff) else None}
+            "measured_staff_cost": finite_or_none(float(staff.iloc[0])) if len(staff) else None,
+            **sequential}
 
 
 def _formula(value: float | None) -> float | str | None:
@@ -172,9 +191,11 @@ def _document(result: StaffingResult, name: str, now: tuple[int, ...]) -> dict[s
         "rosters_simulated": result.evaluated,
         "search": [{"step": step, "roster": list(evaluation.roster),
                     "meets_targets": evaluation.meets, "weekly_cost": evaluation.weekly_cost}
+                   | ({} if result.rule is None else {"replications": evaluation.replications})
                    for step, evaluation in result.history],
         "notes": result.notes,
-    }
+    } | ({} if result.rule is None else {"rule": "until-clear", "cap": result.rule.cap,
+                                         "look_confidence": result.rule.look_confidence})
 
 
 def _write_intervals(path: Path, loaded: Scenario, result: StaffingResult,
@@ -188,8 +209,9 @@ def _write_intervals(path: Path, loaded: Scenario, result: StaffingResult,
     required = result.first_cut_need.get(desk)
     if required is None:
         raise click.UsageError("expected the desk's hourly requirement; found none")
+    used = result.replications if result.rule is None else evaluation.replications
     table = interval_report(loaded, posts(loaded, teams or None), evaluation.roster, required,
-                            result.replications, result.seed)
+                            used, result.seed)
     try:
         table.to_csv(path, index=False)
     except OSError as error:
@@ -205,7 +227,7 @@ def _write_intervals(path: Path, loaded: Scenario, result: StaffingResult,
                    "'P2.sla_response_attainment>=0.9' (repeatable; default: the scenario's targets).")
 @click.option("--team", "teams", multiple=True, metavar="TEAM",
               help="A team whose headcounts may change (repeatable; default: every team).")
-@fixed_experiment_options
+@staffing_options
 @click.option("--max-occupancy", type=click.FloatRange(min=0.05, max=1.0), default=0.85,
               show_default=True, help="The formulas' occupancy cap for the first cut.")
 @click.option("--max-designs", type=click.IntRange(min=1), default=60, show_default=True,
@@ -248,13 +270,16 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
         raise click.BadParameter(f"expected team names ({', '.join(loaded.teams)}); found "
                                  f"{', '.join(repr(name) for name in unknown)}", param_hint="'--team'")
     bar = ReplicationBar(stderr(), "rosters × replications simulated")
-    chosen = execution.build(loaded, fixed_for="a staffing search", progress=bar)
+    chosen = execution.build(loaded, study="a staffing search (every roster gets the same "
+                             "replications, or each until its targets are decided)",
+                             accepts=(UNTIL_CLEAR,), progress=bar)
     check_workload([loaded], chosen.replications, max_designs, "--max-designs")
     now = current_roster(loaded, posts(loaded, teams or None))
     with bar:
         result = find_staffing(loaded, targets, chosen, teams=teams or None,
                                max_occupancy=max_occupancy, max_designs=max_designs,
                                method=method, delay_probability=delay_probability)
+    report_reuse(stderr(), result.reused, chosen)
     if intervals_path is not None:
         _write_intervals(intervals_path, loaded, result, teams)
     if output_format == "json":
@@ -262,7 +287,7 @@ def staff(scenario: Path, target_texts: tuple[str, ...], teams: tuple[str, ...],
         return
     out = stdout()
     out.print(f"[bold]{escape(loaded.name)}[/] ({escape(str(scenario))}) — {result.evaluated} rosters "
-              f"simulated, {result.replications} replications each, seed {result.seed}, "
+              f"simulated, {_replications_text(result)}, seed {result.seed}, "
               f"common random numbers")
     out.print(_roster_table(result, now))
     out.print(_target_table(result))

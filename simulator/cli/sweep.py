@@ -18,6 +18,7 @@ from simulator.cli.options import (
     check_kpi_names,
     check_workload,
     fixed_experiment_options,
+    report_reuse,
     stderr,
     stdout,
 )
@@ -165,7 +166,8 @@ def sweep(scenario: Path, grids: tuple[str, ...], execution: ExecutionOptions,
         size = design_count(parameters)
         console = stderr()
         bar = ReplicationBar(console, "designs × replications to compute")
-        chosen = execution.build(base, fixed_for="a sweep", progress=bar)
+        chosen = execution.build(base, study="a sweep (every design gets the same replications)",
+                                 accepts=(), progress=bar)
         target = store or checked_default(sweep_store(), Path(f"sweep-{scenario.stem}.sqlite"),
                                           "--store")
         check_workload([base], chosen.replications, size, "--grid")
@@ -186,6 +188,7 @@ def sweep(scenario: Path, grids: tuple[str, ...], execution: ExecutionOptions,
     console.print(f"{target}: {len(designs)} designs × {count} replications — "
                   f"{outcome.already_stored} already in the store, {outcome.computed} "
                   f"computed now", markup=False)
+    report_reuse(console, outcome.reused, chosen)
     summary = sweep_summary(outcome.results())
     paths = [parameter.path for parameter in parameters]
     if output_format == "json":

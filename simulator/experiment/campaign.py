@@ -6,23 +6,34 @@ Replication *r* of every design uses the same random streams, so designs are
 compared on the same incidents (common random numbers). The number of
 replications is either fixed, or decided by the replications algorithm
 (:mod:`simulator.experiment.precision`), in which case replications are added in
-batches as large as the executor is wide until the rule decides. Each finished
-replication is written to its design's run directory at once.
+batches as large as the executor is wide until the rule decides, or by a sequential
+comparison (:mod:`simulator.experiment.sequential`), which looks at fixed counts until
+the study's questions are decided. Each finished replication is written to its
+design's run directory at once.
+
+With the execution's replication cache (:mod:`simulator.experiment.cache`), a
+replication already run — the same resolved scenario, seed and index, by the same
+code — is read back instead of run again, and each one computed is kept there. A
+design that writes a run directory needs its event logs, so it is always run (and
+kept); the cache holds KPIs, not logs.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from simulator.experiment.cache import design_key, replication_key
 from simulator.experiment.execution import Execution
 from simulator.experiment.precision import Decision, PrecisionRule
 from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
 from simulator.experiment.rundir import RunDirectory
+from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
 from simulator.scenario.schema import Scenario
 
 __all__ = ["Campaign", "Design", "kpi_name", "named_values"]
@@ -46,6 +57,14 @@ class Design:
     name: str
     scenario: Scenario
     out_dir: Path | None = None
+    seed: int | None = None  # None: the campaign's
+
+
+#: Told of each finished replication of a campaign that keeps none: (design index, result).
+ResultSink = Callable[[int, ReplicationResult], None]
+#: Replications looked up in the cache at once (and then run) — a bounded batch, so that a huge
+#: request starts at once and holds only a batch's tasks in memory.
+_BATCH = 4096
 
 
 @dataclass
@@ -53,11 +72,13 @@ class Campaign:
     """Replications of several designs, run together on one executor.
 
     ``execution`` must be started (its executor open); the seed is the execution's, or the
-    first design's scenario's.
+    first design's scenario's, unless a design has its own. With ``sink``, finished
+    replications are handed to it and not kept (a sweep's store keeps them).
     """
 
     designs: Sequence[Design]
     execution: Execution
+    sink: ResultSink | None = None
     results: dict[tuple[int, int], ReplicationResult] = field(default_factory=dict)
     _named: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
 
@@ -65,25 +86,74 @@ class Campaign:
         self.seed = self.execution.seed_for(self.designs[0].scenario)
         self.directories = [RunDirectory(design.out_dir) if design.out_dir is not None else None
                             for design in self.designs]
+        self._keys: dict[int, str] = {}
         self.began = time.perf_counter()
+        self.reused = 0  # replications read back from the cache
+        self.computed = 0  # replications simulated
 
-    def run(self, replications: range) -> None:
-        """Run every design's replications in ``replications`` that have not run yet."""
-        # A generator, not a list: an executor takes tasks as workers free up, so a huge
-        # request starts at once and holds only what is running in memory.
-        tasks = (ReplicationTask(index, design.scenario, replication, self.seed,
-                                 design.out_dir, self.execution.events_format)
-                 for replication in replications for index, design in enumerate(self.designs)
+    def seed_of(self, index: int) -> int:
+        """The root seed of a design: its own, or the campaign's."""
+        own = self.designs[index].seed
+        return self.seed if own is None else own
+
+    def key_of(self, index: int) -> str:
+        """A design's key in the cache (computed when first needed: a sweep may have thousands)."""
+        if index not in self._keys:
+            self._keys[index] = design_key(self.designs[index].scenario, self.seed_of(index))
+        return self._keys[index]
+
+    def run(self, replications: range, designs: Sequence[int] | None = None) -> None:
+        """Run the designs' (default: every design's) replications in ``replications`` that have
+        not run yet."""
+        chosen = range(len(self.designs)) if designs is None else designs
+        pairs = ((index, replication) for replication in replications for index in chosen
                  if (index, replication) not in self.results)
-        done = sum(1 for _, replication in self.results if replication in replications)
-        self.execution.expect(len(replications) * len(self.designs) - done)
-        for index, result in self.execution.running_on().map_unordered(run_task, tasks):
+        done = sum(1 for index, replication in self.results
+                   if replication in replications and index in chosen)
+        self.run_pairs(pairs, len(replications) * len(chosen) - done)
+
+    def run_pairs(self, pairs: Iterable[tuple[int, int]], count: int) -> None:
+        """Run each (design index, replication) of ``pairs`` — ``count`` of them — reading those
+        the cache holds."""
+        self.execution.expect(count)
+        executor = self.execution.running_on()
+        for batch in _batches(pairs):
+            tasks = [ReplicationTask(index, self.designs[index].scenario, replication,
+                                     self.seed_of(index), self.designs[index].out_dir,
+                                     self.execution.events_format)
+                     for index, replication in self._reuse(batch)]
+            for index, result in executor.map_unordered(run_task, tasks):
+                self.computed += 1
+                if self.execution.cache is not None:
+                    key = self.key_of(index)
+                    self.execution.cache.put(replication_key(key, result.replication), key, result)
+                self._record(index, result)
+
+    def _reuse(self, batch: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Record the replications of ``batch`` that the cache holds; the others, to run."""
+        cache = self.execution.cache
+        if cache is None:
+            return batch
+        # A design that writes a run directory needs its replications' event logs: run it.
+        wanted = {replication_key(self.key_of(index), replication): (index, replication)
+                  for index, replication in batch if self.designs[index].out_dir is None}
+        found = cache.get_many(list(wanted))
+        for key, result in found.items():
+            self.reused += 1
+            self._record(wanted[key][0], result)
+        held = {wanted[key] for key in found}
+        return [pair for pair in batch if pair not in held]
+
+    def _record(self, index: int, result: ReplicationResult) -> None:
+        if self.sink is not None:
+            self.sink(index, result)
+        else:
             self.results[(index, result.replication)] = result
             self._named[(index, result.replication)] = named_values(result.kpis)
-            directory = self.directories[index]
-            if directory is not None:
-                directory.add(result)
-            self.execution.finished(self.designs[index].name, result)
+        directory = self.directories[index]
+        if directory is not None:
+            directory.add(result)
+        self.execution.finished(self.designs[index].name, result)
 
     def run_replications(self, wanted: int | PrecisionRule) -> Decision | None:
         """Run a fixed number of replications, or until the rule decides (its decision)."""
@@ -102,6 +172,23 @@ class Campaign:
                 return decision
             wanted = max(rule.needed(available), min(rule.cap, available + self.execution.width))
             self.run(range(available, wanted))
+
+    def run_until_clear(self, rule: SequentialRule,
+                        questions: Callable[[int], Sequence[PairedSeries]]) -> SequentialDecision:
+        """Run every design to each of the rule's looks until ``questions(n)`` — the study's
+        paired differences over replications 0 … n − 1 — are decided (or the cap is reached)."""
+        looked: list[int] = []
+        for look in rule.looks():
+            self.run(range(look))
+            decision = rule.decide(questions(look), look, looked)
+            if decision is not None:
+                return decision
+            looked.append(look)
+        raise AssertionError("the last look is at the cap, where the rule always decides")
+
+    def value(self, index: int, replication: int, kpi: str) -> float:
+        """A KPI's value (by its name across scopes) in one finished replication (NaN if absent)."""
+        return self._named[(index, replication)].get(kpi, float("nan"))
 
     def finished(self) -> int:
         """How many replications every design has finished, counting from 0 without gaps."""
@@ -152,3 +239,9 @@ class Campaign:
     def elapsed(self) -> float:
         """Seconds since the campaign started."""
         return round(time.perf_counter() - self.began, 3)
+
+
+def _batches(pairs: Iterable[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
+    iterator = iter(pairs)
+    while batch := list(itertools.islice(iterator, _BATCH)):
+        yield batch

@@ -7,55 +7,48 @@ Student-t confidence interval. Pairing removes the variation the designs share, 
 why a handful of replications often decides what hundreds of unpaired ones cannot.
 
 A difference is *clear* when its interval excludes zero **and** its mean is at least the
-KPI's practical-significance threshold (:data:`THRESHOLDS`, by the KPI's unit; a caller may
-set its own per KPI): a difference of 0.001 minutes can be statistically certain under
-common random numbers and still mean nothing.
+KPI's practical-significance threshold (:mod:`simulator.experiment.significance`, by the KPI's
+unit; a caller may set its own per KPI): a difference of 0.001 minutes can be statistically
+certain under common random numbers and still mean nothing.
+
+With a :class:`~simulator.experiment.sequential.SequentialRule`, replications are
+added until the comparison is decided — every question clear or within its threshold, the
+same thresholds: by default, every later design's paired difference on each of the rule's
+KPIs; a study built on a comparison (an ROI, a sensitivity study) asks its own questions of
+the KPI table instead.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.campaign import Campaign, Design, kpi_name
-from simulator.experiment.execution import Execution
+from simulator.experiment.execution import Execution, Replications
 from simulator.experiment.outputs import prepare_run_directory, write_manifest
 from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
+from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
+from simulator.experiment.significance import THRESHOLDS, threshold
 from simulator.experiment.summary import (
     confidence_interval,
     interval_document,
     summarise,
     summary_document,
 )
-from simulator.scenario.kpis import KPIS, Unit
 from simulator.scenario.schema import Scenario
 
-__all__ = ["THRESHOLDS", "Comparison", "compare_designs", "design_labels", "paired_differences",
-           "threshold"]
+__all__ = ["DEFAULT_DECISION_KPIS", "THRESHOLDS", "Comparison", "Question", "compare_designs",
+           "design_labels", "paired_differences", "threshold"]
 
-#: The smallest difference worth calling clear, by the KPI's unit.
-THRESHOLDS: dict[Unit, float] = {
-    Unit.SHARE: 0.005,  # half a percentage point
-    Unit.MINUTES: 1.0,
-    Unit.HOURS: 0.1,  # six minutes
-    Unit.COUNT: 1.0,
-    Unit.MONEY: 1.0,  # one unit of the scenario's currency
-    Unit.RATIO: 0.01,
-}
-_UNITS = {kpi.name: kpi.unit for kpi in KPIS}
-
-
-def threshold(kpi: str, chosen: Mapping[str, float] | None = None) -> float:
-    """The practical-significance threshold of a KPI (``chosen``: KPI name → threshold)."""
-    if chosen and kpi in chosen:
-        return chosen[kpi]
-    return THRESHOLDS.get(_UNITS.get(kpi, Unit.RATIO), 0.0)
-
+#: What a comparison decides on under a sequential rule that names no KPIs.
+DEFAULT_DECISION_KPIS = ("mtta_min", "mttr_h")
+#: A study's questions of a comparison's KPI table so far (see :func:`compare_designs`).
+Question = Callable[[pd.DataFrame], Sequence[PairedSeries]]
 
 def design_labels(names: Sequence[str]) -> list[str]:
     """Short unique labels for design names: a design made by one change, ``STEM[a.b.c=4]``, is
@@ -137,8 +130,9 @@ class Comparison:
     kpis: pd.DataFrame
     summary: pd.DataFrame
     differences: pd.DataFrame
-    decision: Decision | None = None
+    decision: Decision | SequentialDecision | None = None
     manifest: dict[str, object] = field(default_factory=dict)
+    reused: int = 0  # replications read back from the cache
 
     def document(self) -> dict[str, object]:
         """The JSON of ``mimsim compare --format json``; scoped KPIs are named ``P2.mtta_min``."""
@@ -152,7 +146,10 @@ class Comparison:
                         **interval_document(row.mean, row.ci_low, row.ci_high),
                         "threshold": row.threshold, "clear": bool(row.clear)}
                        for row in _named(self.differences).itertuples(index=False)]
-        return {"designs": designs, "differences": differences}
+        document: dict[str, object] = {"designs": designs, "differences": differences}
+        if isinstance(self.decision, SequentialDecision):
+            document["stopping"] = self.decision.document()
+        return document
 
     def run_document(self, design: str) -> dict[str, object]:
         """One design's summary in the shape of ``mimsim run --format json``."""
@@ -198,9 +195,45 @@ def _interrupted(campaign: Campaign, manifests: Sequence[dict[str, object]]) -> 
                              None)
 
 
+def _kpi_table(campaign: Campaign, names: Sequence[str], replications: int | None = None) -> pd.DataFrame:
+    """Every design's KPI rows (replications 0 … ``replications`` − 1, default all), with its name."""
+    frames = []
+    for index, name in enumerate(names):
+        table = campaign.kpis(index)
+        if replications is not None:
+            table = table[table["replication"] < replications]
+        table.insert(0, "design", name)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _paired_questions(campaign: Campaign, names: Sequence[str], rule: SequentialRule
+                      ) -> Callable[[int], list[PairedSeries]]:
+    """Each later design's paired difference from the first on each of the rule's KPIs."""
+    kpis = rule.kpis or DEFAULT_DECISION_KPIS
+
+    def questions(replications: int) -> list[PairedSeries]:
+        return [PairedSeries(f"{names[index]} − {names[0]}: {kpi}",
+                             [campaign.value(index, replication, kpi) - campaign.value(0, replication, kpi)
+                              for replication in range(replications)], rule.indifference_for(kpi))
+                for index in range(1, len(names)) for kpi in kpis]
+    return questions
+
+
+def _run(campaign: Campaign, names: Sequence[str], wanted: Replications,
+         question: Question | None) -> Decision | SequentialDecision | None:
+    """The campaign's replications: a fixed number, until precise, or until decided."""
+    if isinstance(wanted, SequentialRule):
+        questions = (_paired_questions(campaign, names, wanted) if question is None else
+                     lambda replications: question(_kpi_table(campaign, names, replications)))
+        return campaign.run_until_clear(wanted, questions)
+    return campaign.run_replications(wanted)
+
+
 def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Execution | None = None, *,
                     sources: Sequence[tuple[str | None, Sequence[str]]] | None = None,
-                    thresholds: Mapping[str, float] | None = None) -> Comparison:
+                    thresholds: Mapping[str, float] | None = None,
+                    question: Question | None = None) -> Comparison:
     """Run designs with common random numbers and compare each with the first.
 
     Parameters
@@ -215,11 +248,19 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
         Per design, the scenario file and the overrides it was loaded with, for the manifests
         (the report's appendix names them and redraws the diagram from them).
     thresholds
-        KPI name → the smallest difference to call clear (default: :func:`threshold`).
+        KPI name → the smallest difference to call clear (default: a sequential rule's own,
+        else :func:`threshold`'s by unit).
+    question
+        Under a sequential rule: the paired differences to decide, from the KPI table of the
+        replications so far (columns ``design``, ``replication``, ``scope``, ``key``, ``kpi``,
+        ``value``, ``n``); default: each later design minus the first on the rule's KPIs
+        (:data:`DEFAULT_DECISION_KPIS` where it names none).
     """
     execution = execution or Execution()
     names = _unique_names([name for name, _ in designs])
     wanted = execution.replications_for(designs[0][1])
+    if thresholds is None and isinstance(wanted, SequentialRule):
+        thresholds = wanted.indifference  # one notion: what the rule decides, the table marks
     out_dir = execution.out_dir
     chosen_designs = [Design(name, scenario, None if out_dir is None else out_dir / name)
                       for name, (_, scenario) in zip(names, designs, strict=True)]
@@ -234,24 +275,20 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
                      for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
         _begin(campaign, [manifests[design.name] for design in chosen_designs])
         try:
-            decision = campaign.run_replications(wanted)
+            decision = _run(campaign, names, wanted, question)
         except BaseException:
             _interrupted(campaign, [manifests[design.name] for design in chosen_designs])
             _mark(out_dir, marker, "interrupted")
             raise
-    frames = []
-    for index, name in enumerate(names):
-        table = campaign.kpis(index)
-        table.insert(0, "design", name)
-        frames.append(table)
-    kpis = pd.concat(frames, ignore_index=True)
+    kpis = _kpi_table(campaign, names)
     summaries = []
     for name in names:
         summary = summarise(kpis[kpis["design"] == name].drop(columns="design"))
         summary.insert(0, "design", name)
         summaries.append(summary)
     comparison = Comparison(names, seed, kpis, pd.concat(summaries, ignore_index=True),
-                            paired_differences(kpis, names, thresholds), decision)
+                            paired_differences(kpis, names, thresholds), decision,
+                            reused=campaign.reused)
     for index, design in enumerate(chosen_designs):
         directory = campaign.directories[index]
         if directory is not None:

@@ -9,7 +9,7 @@ through the seed and the number of replications alone, never through the
 workers, the executor or the progress report.
 
 ``Execution()`` is the simple case: the scenario's own ``run.replications`` and
-``run.seed``, a process pool on every core, nothing written. A study that runs
+``run.seed``, a process pool on every core, nothing written, nothing cached. A study that runs
 many designs opens the executor once (:meth:`Execution.started`) and hands the
 bound execution down, so nested studies (a sensitivity study's comparison) share
 its workers.
@@ -24,15 +24,18 @@ from pathlib import Path
 from typing import Protocol
 
 from simulator.eventlog.export import EXPORT_FORMATS
+from simulator.experiment.cache import ReplicationCache
 from simulator.experiment.executors import Executor, available_workers, make_executor
 from simulator.experiment.precision import PrecisionRule
 from simulator.experiment.replications import ReplicationResult
+from simulator.experiment.sequential import SequentialRule
 from simulator.scenario.schema import Scenario
 
 __all__ = ["Execution", "Progress", "Replications"]
 
-#: How many replications: a fixed number, or a rule that adds them until it decides.
-Replications = int | PrecisionRule
+#: How many replications: a fixed number, or a rule that adds them until it decides — until
+#: the KPIs are precise enough, or until a comparison is decided.
+Replications = int | PrecisionRule | SequentialRule
 
 
 class Progress(Protocol):
@@ -52,9 +55,10 @@ class Execution:
     Attributes
     ----------
     replications
-        How many per design, or a :class:`PrecisionRule` that adds them until the KPIs are
-        precise enough (``None``: the scenario's ``run.replications``). A sweep and a
-        staffing search need a fixed number.
+        How many per design, a :class:`PrecisionRule` that adds them until the KPIs are
+        precise enough, or a :class:`SequentialRule` that adds them until the study's
+        comparison is decided (``None``: the scenario's ``run.replications``). A sweep needs
+        a fixed number; a staffing search a fixed number or a sequential rule.
     seed
         The root seed (``None``: the scenario's ``run.seed``; for several designs, the first's).
     workers
@@ -71,6 +75,9 @@ class Execution:
         The event-log file format in a run directory: ``parquet``, ``csv`` or ``xes``.
     progress
         Told of planned and finished replications.
+    cache
+        Where finished replications are kept and read back instead of run again
+        (:class:`~simulator.experiment.cache.ReplicationCache`); ``None``: nothing is cached.
     """
 
     replications: Replications | None = None
@@ -81,6 +88,7 @@ class Execution:
     out_dir: Path | None = None
     events_format: str = "parquet"
     progress: Progress | None = None
+    cache: ReplicationCache | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.replications, int) and self.replications < 1:
@@ -107,8 +115,9 @@ class Execution:
         """A whole number of replications, for a study in which every design gets the same."""
         wanted = self.replications_for(scenario)
         if not isinstance(wanted, int):
+            kind = "a precision rule" if isinstance(wanted, PrecisionRule) else "a sequential rule"
             raise ValueError(f"expected a whole number of replications for {study} (every design "
-                             f"gets the same); found a precision rule")
+                             f"gets the same); found {kind}")
         return wanted
 
     def writing_nothing(self, study: str) -> Execution:

@@ -108,9 +108,11 @@ class PoolExecutor(_Context):
 
 
 class DaskExecutor(_Context):
-    """A Dask cluster: ``"local"`` starts a LocalCluster with a process per core."""
+    """A Dask cluster: ``"local"`` starts a LocalCluster of ``workers`` processes (default: one
+    per core); an address connects to a running scheduler, whose workers are its own."""
 
-    def __init__(self, address: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> None:
+    def __init__(self, address: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+                 workers: int | None = None) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - the test extra installs it
@@ -119,7 +121,7 @@ class DaskExecutor(_Context):
         self._cluster = None
         scheduler = parse_scheduler_address(address, None)
         if scheduler is None:
-            self._cluster = LocalCluster(n_workers=available_workers(), threads_per_worker=1,
+            self._cluster = LocalCluster(n_workers=workers or available_workers(), threads_per_worker=1,
                                          processes=True, dashboard_address=None)
             self._client = Client(self._cluster)
         else:
@@ -148,8 +150,9 @@ class DaskExecutor(_Context):
 
 
 def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
-    """The executor the options ask for: Dask if ``dask`` is given, else a pool (1 worker: serial)."""
+    """The executor the options ask for: Dask if ``dask`` is given (``workers`` sizes a
+    LocalCluster), else a pool (1 worker: serial)."""
     if dask is not None:
-        return DaskExecutor(dask)
+        return DaskExecutor(dask, workers=workers)
     count = available_workers() if workers is None else workers
     return SerialExecutor() if count <= 1 else PoolExecutor(count)

@@ -161,6 +161,15 @@ def _existing(path: Path) -> os.stat_result | None:
         return None
 
 
+def _place(path: str | Path, option: str | None) -> tuple[Path, os.stat_result | None]:
+    """``path`` as a Path, once it is known to be non-empty with a writable directory above it,
+    and what is there now (None: nothing yet)."""
+    _empty(path, option)
+    target = Path(path)
+    _check_parents(target, option)
+    return target, _existing(target)
+
+
 def check_output_file(path: str | Path, kinds: Sequence[FileKind], option: str | None = None) -> Path:
     """Check that a file of one of ``kinds`` may be written at ``path``; return it as a Path.
 
@@ -168,10 +177,7 @@ def check_output_file(path: str | Path, kinds: Sequence[FileKind], option: str |
     file or in a directory this user may not write in; an existing directory, FIFO or device;
     an existing file this user may not write, or one with content mimsim did not write.
     """
-    _empty(path, option)
-    target = Path(path)
-    _check_parents(target, option)
-    status = _existing(target)
+    target, status = _place(path, option)
     if status is not None and not stat.S_ISREG(status.st_mode):
         raise OutputError(target, "a file to write", _file_type(status.st_mode), option)
     suffixes = [suffix for kind in kinds for suffix in kind.suffixes]
@@ -210,10 +216,7 @@ def check_database(path: str | Path, tables: Iterable[str], what: str,
     ``what`` names the kind in messages, e.g. "a mimsim sweep store (from `mimsim sweep`)".
     A file of any other kind is refused without being opened for writing.
     """
-    _empty(path, option)
-    target = Path(path)
-    _check_parents(target, option)
-    status = _existing(target)
+    target, status = _place(path, option)
     if status is None:
         return target
     if not stat.S_ISREG(status.st_mode):
@@ -279,10 +282,7 @@ def check_run_directory(path: str | Path, option: str | None = None) -> Path:
     Accepted: a path where nothing is yet (under a writable directory), an empty directory,
     or a directory mimsim made — marked by its manifest — holding only mimsim's files.
     """
-    _empty(path, option)
-    target = Path(path)
-    _check_parents(target, option)
-    status = _existing(target)
+    target, status = _place(path, option)
     if status is None:
         return target
     if not stat.S_ISDIR(status.st_mode):

@@ -35,17 +35,19 @@ from importlib import metadata
 
 import pandas as pd
 
-from simulator.experiment.compare import Comparison, compare_designs
+from simulator.experiment.compare import Comparison, Question, compare_designs
 from simulator.experiment.evidence import MIN_EVENTS, Evidence, outage_evidence
 from simulator.experiment.execution import Execution
+from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
 from simulator.experiment.summary import confidence_interval, interval_document, kpi_interval
 from simulator.experiment.uncertainty import price_leaves
 from simulator.scenario.estimates import Estimate
+from simulator.scenario.kpis import Unit
 from simulator.scenario.schema import Scenario
 
 __all__ = ["COMPONENTS", "YEAR_MIN", "CaseCosts", "Interval", "RoiResult", "RoiSettings", "benefits",
-           "case_costs", "payback_period", "process_costs", "pv_factor", "roi_analysis",
-           "roi_per_replication", "run_roi"]
+           "case_costs", "net_benefit_question", "payback_period", "process_costs", "pv_factor",
+           "roi_analysis", "roi_per_replication", "run_roi"]
 
 YEAR_MIN = 365 * 24 * 60.0
 #: The parts of the annual benefit, as measured per replication.
@@ -214,6 +216,8 @@ class RoiResult:
     costs: CaseCosts = CaseCosts(0.0, 0.0)
     assumptions: dict[str, object] = field(default_factory=dict)
     evidence: Evidence | None = None  # the outages behind the downtime figures, and warnings
+    stopping: SequentialDecision | None = None  # under a sequential rule: why it stopped there
+    reused: int = 0  # replications read back from the replication cache
 
     @property
     def replications(self) -> int:
@@ -245,7 +249,7 @@ class RoiResult:
             "assumptions": self.assumptions,
             "evidence": None if self.evidence is None else self.evidence.document(),
             "warnings": [] if self.evidence is None else self.evidence.warnings,
-        }
+        } | ({} if self.stopping is None else {"stopping": self.stopping.document()})
 
 
 def _assumptions(scenario: Scenario) -> dict[str, object]:
@@ -294,15 +298,40 @@ def roi_analysis(comparison: Comparison, baseline: Scenario, improved: Scenario,
                                      min_events))
 
 
+def net_benefit_question(baseline: Scenario, improved: Scenario, settings: RoiSettings,
+                         rule: SequentialRule) -> Question:
+    """Under a sequential rule, an ROI asks one question: is the net benefit above or below zero
+    (or within the indifference amount stated for ``net_benefit`` of it)?"""
+    def question(kpis: pd.DataFrame) -> list[PairedSeries]:
+        first, second = list(dict.fromkeys(kpis["design"]))[:2]
+        years = {first: measured_years(baseline), second: measured_years(improved)}
+        table = roi_per_replication(kpis, first, second, years, settings,
+                                    case_costs(baseline, improved, settings))
+        return [PairedSeries(f"net benefit over {settings.years:g} years",
+                             table.sort_values("replication")["net_benefit"].tolist(),
+                             rule.indifference_for("net_benefit", Unit.MONEY))]
+    return question
+
+
 def run_roi(baseline: tuple[str, Scenario], improved: tuple[str, Scenario], settings: RoiSettings,
             execution: Execution | None = None, min_events: int = MIN_EVENTS) -> RoiResult:
     """Run both designs with common random numbers and measure the ROI of the second.
 
     ``execution`` says how (default: the baseline's ``run.replications`` and ``run.seed``); with
-    ``execution.out_dir``, both run directories are written there.
+    ``execution.out_dir``, both run directories are written there. Under a
+    :class:`SequentialRule`, replications are added until the net benefit is clearly above or
+    below zero (:func:`net_benefit_question`).
     """
-    comparison = compare_designs([baseline, improved], execution)
-    return roi_analysis(comparison, baseline[1], improved[1], settings, min_events)
+    execution = execution or Execution()
+    wanted = execution.replications_for(baseline[1])
+    question = (net_benefit_question(baseline[1], improved[1], settings, wanted)
+                if isinstance(wanted, SequentialRule) else None)
+    comparison = compare_designs([baseline, improved], execution, question=question)
+    result = roi_analysis(comparison, baseline[1], improved[1], settings, min_events)
+    result.stopping = comparison.decision if isinstance(comparison.decision, SequentialDecision) \
+        else None
+    result.reused = comparison.reused
+    return result
 
 
 def generated_by() -> str:

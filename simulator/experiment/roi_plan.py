@@ -148,9 +148,10 @@ def batch_seed(seed: int, batch: int) -> int:
 
 
 def simulate(simulated: list[Simulated], replications: int, seed: int, offset: int,
-              execution: Execution) -> None:
+             execution: Execution) -> int:
     """The inner loop: one comparison of every configuration's two designs; its replications
-    are added to each configuration's tables, numbered from ``offset``."""
+    are added to each configuration's tables, numbered from ``offset``. Returns how many
+    replications were read back from the replication cache (where ``execution`` has one)."""
     designs = [(item.names[role], item.scenarios[role]) for item in simulated for role in ROLES]
     comparison = compare_designs(designs, replace(execution, replications=replications, seed=seed))
     kpis = comparison.kpis.assign(replication=comparison.kpis["replication"] + offset)
@@ -159,6 +160,7 @@ def simulate(simulated: list[Simulated], replications: int, seed: int, offset: i
             rows = kpis[kpis["design"] == item.names[role]]
             item.kpis[role] = pd.concat([item.kpis.get(role), rows], ignore_index=True)
             item.drivers[role] = driver_table(item.kpis[role])
+    return comparison.reused
 
 
 def _price(item: Simulated, role: str, values: Mapping[str, float]) -> tuple[pd.DataFrame, Scenario]:

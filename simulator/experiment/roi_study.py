@@ -123,6 +123,7 @@ class RoiStudy:
     drivers: dict[str, float]
     fixed: dict[str, dict[str, object]]  # role → prices without a range, by key
     base_scenarios: dict[str, Scenario]  # role → the scenario at the base configuration
+    reused: int = 0  # replications read back from the replication cache
 
     def distributions(self, adjusted: bool = False) -> dict[str, Distribution]:
         """Each figure over the input sets (risk-adjusted if asked and haircuts were given)."""
@@ -275,23 +276,24 @@ def _fixed_prices(scenarios: Mapping[str, Scenario],
 
 
 def _replicate(plan: Plan, settings: RoiSettings, study: StudySettings, replications: int,
-               execution: Execution) -> tuple[pd.DataFrame, float, list[tuple[int, int]]]:
+               execution: Execution) -> tuple[pd.DataFrame, float, list[tuple[int, int]], int]:
     """Simulate in batches until the simulation's share of the spread is within the target (or
-    the cap): the priced input sets, the share, and each batch's (seed, replications)."""
+    the cap): the priced input sets, the share, each batch's (seed, replications), and how
+    many replications the replication cache gave back (a batch run before is read, not run)."""
     batches: list[tuple[int, int]] = []
-    total = 0
+    total = reused = 0
     with execution.started() as running:
         while True:
             count = replications - total
             seed = batch_seed(plan.seed, len(batches))
-            simulate(plan.simulated, count, seed, total, running)
+            reused += simulate(plan.simulated, count, seed, total, running)
             batches.append((seed, count))
             total += count
             per_set = plan.price_sets(settings)
             means, errors = per_set["net_benefit"].to_numpy(), per_set["net_benefit_se"].to_numpy()
             share = simulation_share(means, errors)
             if not share > study.noise_target or total >= study.max_replications:
-                return per_set, share, batches
+                return per_set, share, batches, reused
             # The error variance falls as 1/R: R × ratio ÷ target replications bring it to target.
             wanted = math.ceil(total * noise_ratio(means, errors) / study.noise_target)
             replications = min(study.max_replications, wanted)
@@ -312,7 +314,7 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
     plan = make_plan(files, overrides, study.input_sets, study.model_points, study.seed, execution,
                      uncertain)
     replications = execution.fixed_replications(plan.loaded["baseline"], "an ROI study")
-    per_set, share, batches = _replicate(plan, settings, study, replications, execution)
+    per_set, share, batches, reused = _replicate(plan, settings, study, replications, execution)
     per_set["payback_years"] = payback(per_set["one_off_cost"], per_set["annual_benefit"])
     per_set.index.name = "input_set"
     base = plan.simulated[0]
@@ -329,4 +331,4 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
                     _tornado(plan.prices, plan.model, plan.simulated, plan.configurations, settings,
                              base_values),
                     _drivers(base, result), _fixed_prices(plan.loaded, plan.inputs),
-                    dict(base.scenarios))
+                    dict(base.scenarios), reused)

@@ -20,6 +20,7 @@ from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.execution import Execution
 from simulator.experiment.precision import Decision
 from simulator.experiment.rundir import describe_run
+from simulator.experiment.sequential import SequentialRule
 from simulator.experiment.summary import summarise, summary_document
 from simulator.experiment.warmup import WarmupAnalysis, analyse_warmup, choose_period
 from simulator.scenario.schema import Scenario
@@ -86,6 +87,9 @@ def run_experiment(scenario: Scenario, execution: Execution | None = None, *, na
     execution = execution or Execution()
     name = name or scenario.name
     wanted = execution.replications_for(scenario)
+    if isinstance(wanted, SequentialRule):
+        raise ValueError("expected a number of replications or a precision rule for a run of one "
+                         "design; found a sequential rule, which decides a comparison")
     with execution.started(wanted if isinstance(wanted, int) else None) as running:
         campaign = Campaign([Design(name, scenario, running.out_dir)], running)
         manifest = describe_run(scenario, name, source, overrides, campaign.seed,

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.experiment.campaign import kpi_name
-from simulator.experiment.compare import compare_designs
+from simulator.experiment.compare import Question, compare_designs
 from simulator.experiment.evidence import MIN_EVENTS, Evidence, outage_evidence
 from simulator.experiment.execution import Execution
 from simulator.experiment.grid import Parameter
@@ -34,8 +34,11 @@ from simulator.experiment.roi import (
     measured_years,
     roi_per_replication,
 )
+from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
 from simulator.experiment.summary import finite_or_none, interval_document
+from simulator.scenario.kpis import Unit
 from simulator.scenario.loader import load_scenario
+from simulator.scenario.schema import Scenario
 
 __all__ = ["ROI_MEASURES", "SensitivityResult", "run_sensitivity"]
 
@@ -63,6 +66,8 @@ class SensitivityResult:
     seed: int
     designs: tuple[str, ...]  # the scenario stems (one, or baseline and improved)
     evidence: dict[str, Evidence] = field(default_factory=dict)  # variant → outages behind it
+    stopping: SequentialDecision | None = None  # under a sequential rule: why it stopped there
+    reused: int = 0  # replications read back from the replication cache
 
     @property
     def warnings(self) -> list[str]:
@@ -81,11 +86,14 @@ class SensitivityResult:
                                                 row.effect_low_ci_high),
                 "effect_high": interval_document(row.effect_high, row.effect_high_ci_low,
                                                  row.effect_high_ci_high)})
-        return {"designs": list(self.designs), "measure": self.measure,
-                "replications": self.replications, "seed": self.seed,
-                "base": self.base.document(), "inputs": inputs,
-                "evidence": {label: item.document() for label, item in self.evidence.items()},
-                "warnings": self.warnings}
+        document = {"designs": list(self.designs), "measure": self.measure,
+                    "replications": self.replications, "seed": self.seed,
+                    "base": self.base.document(), "inputs": inputs,
+                    "evidence": {label: item.document() for label, item in self.evidence.items()},
+                    "warnings": self.warnings}
+        if self.stopping is not None:
+            document["stopping"] = self.stopping.document()
+        return document
 
 
 def _variants(ranges: Sequence[Parameter]) -> list[Variant]:
@@ -114,6 +122,44 @@ def _row(parameter: Parameter, low: pd.Series, high: pd.Series, base: pd.Series)
             "effect_high": effect_high.mean, "effect_high_ci_low": effect_high.ci_low,
             "effect_high_ci_high": effect_high.ci_high,
             "swing": abs(at_high - at_low) if math.isfinite(at_high - at_low) else math.nan}
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """The measure per replication of each variant, from a comparison's KPI table."""
+
+    measure: str
+    pair: bool
+    scenarios: dict[str, Scenario]
+    settings: RoiSettings
+
+    def roi_table(self, kpis: pd.DataFrame, variant: Variant) -> pd.DataFrame:
+        """The ROI figures by replication (the index) at ``variant`` of a pair."""
+        baseline, improved = f"baseline: {variant.label}", f"improved: {variant.label}"
+        years = {name: measured_years(self.scenarios[name]) for name in (baseline, improved)}
+        table = roi_per_replication(kpis, baseline, improved, years, self.settings,
+                                    case_costs(self.scenarios[baseline], self.scenarios[improved],
+                                               self.settings))
+        return table.set_index("replication")
+
+    def values(self, kpis: pd.DataFrame, variant: Variant) -> pd.Series:
+        """The measure by replication at ``variant``."""
+        if not self.pair:
+            return _kpi_values(kpis, f"scenario: {variant.label}", self.measure)
+        return self.roi_table(kpis, variant)[self.measure]
+
+    def question(self, variants: Sequence[Variant], rule: SequentialRule) -> Question:
+        """Under a sequential rule: each end's effect (its measure − the base's, paired)."""
+        unit = None if not self.pair else Unit.RATIO if self.measure == "roi" else Unit.MONEY
+        indifference = rule.indifference_for(self.measure, unit)
+
+        def question(kpis: pd.DataFrame) -> list[PairedSeries]:
+            base = self.values(kpis, variants[0])
+            return [PairedSeries(f"{self.measure} at {variant.label} − at the base",
+                                 (self.values(kpis, variant) - base).sort_index().tolist(),
+                                 indifference)
+                    for variant in variants[1:]]
+        return question
 
 
 def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Parameter], measure: str,
@@ -147,19 +193,18 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
             name = f"{role}: {variant.label}"
             scenarios[name] = load_scenario(file, (*overrides, *variant.assignments))
             designs.append((name, scenarios[name]))
-    comparison = compare_designs(designs, execution)
+    measured = _Measured(measure, pair, scenarios, settings or RoiSettings())
+    wanted = execution.replications_for(designs[0][1])
+    question = (measured.question(variants, wanted) if isinstance(wanted, SequentialRule) else None)
+    comparison = compare_designs(designs, execution, question=question)
     evidence: dict[str, Evidence] = {}
 
     def values(variant: Variant) -> pd.Series:
         if not pair:
-            return _kpi_values(comparison.kpis, f"scenario: {variant.label}", measure)
-        baseline, improved = f"baseline: {variant.label}", f"improved: {variant.label}"
-        years = {name: measured_years(scenarios[name]) for name in (baseline, improved)}
-        chosen = settings or RoiSettings()
-        table = roi_per_replication(comparison.kpis, baseline, improved, years, chosen,
-                                    case_costs(scenarios[baseline], scenarios[improved], chosen))
-        table = table.set_index("replication")
-        evidence[variant.label] = outage_evidence(comparison.kpis, baseline, improved,
+            return measured.values(comparison.kpis, variant)
+        table = measured.roi_table(comparison.kpis, variant)
+        evidence[variant.label] = outage_evidence(comparison.kpis, f"baseline: {variant.label}",
+                                                  f"improved: {variant.label}",
                                                   table["downtime_cost_avoided"], min_events,
                                                   variant.label)
         return table[measure]
@@ -172,5 +217,7 @@ def run_sensitivity(scenario_files: Sequence[str | Path], ranges: Sequence[Param
         table = table.sort_values("swing", ascending=False, kind="stable", na_position="last",
                                   ignore_index=True)
     used = int(comparison.kpis["replication"].nunique())
+    stopping = comparison.decision if isinstance(comparison.decision, SequentialDecision) else None
     return SensitivityResult(measure, Interval.of(base.dropna()), table, used, comparison.seed,
-                             tuple(Path(file).stem for file in scenario_files), evidence)
+                             tuple(Path(file).stem for file in scenario_files), evidence, stopping,
+                             comparison.reused)

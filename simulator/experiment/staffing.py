@@ -4,11 +4,17 @@
 2. *Search*, every roster simulated with the same replications and seed (common
    random numbers, so rosters are compared on the same incidents). A roster *meets* the
    targets when each target's whole 95 % confidence interval meets it (the ``pass``
-   of ``mimsim run``; ``unclear`` does not count).
+   of ``mimsim run``; ``unclear`` does not count). Under a sequential rule
+   (:mod:`simulator.experiment.sequential`) each roster gets replications until each
+   target's KPI minus the target is decided — clearly above or below it, or within the
+   indifference amount of it — so clear passes and failures stop early and rosters near
+   the line get more; replication *r* is still the same random numbers for every roster.
    * Up: while the roster does not meet them, try one more agent on each post and keep
      the one that closes most of the shortfall per unit of cost.
    * Down: while some roster with one agent fewer on a post still meets them, keep the
-     one that saves most.
+     one that saves most. The rosters one agent smaller are simulated cheapest first and
+     the step stops at the first that meets every target: the roster that simulating them
+     all would keep, without the dearer ones.
 3. The answer is the cheapest roster met in the search; by construction, no roster one
    agent cheaper on any single post meets every target. That is a local optimum of the
    search, not a proof that no cheaper roster elsewhere exists.
@@ -30,6 +36,7 @@ from simulator.experiment.execution import Execution
 from simulator.experiment.firstcut import FirstCut, first_cut, formula_predictions
 from simulator.experiment.isa import iterative_staffing
 from simulator.experiment.roster import Post, Roster, apply_roster, posts, roster_cost
+from simulator.experiment.sequential import PairedSeries, SequentialDecision, SequentialRule
 from simulator.experiment.summary import TargetCheck, check_targets, summarise
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target
@@ -71,6 +78,8 @@ class Evaluation:
     checks: list[TargetCheck]
     weekly_cost: float
     agent_hours: float
+    replications: int = 0  # behind the summary
+    decision: SequentialDecision | None = None  # under a sequential rule: why it stopped there
 
     @property
     def meets(self) -> bool:
@@ -90,9 +99,10 @@ class _Evaluator:
     scenario: Scenario
     posts: list[Post]
     targets: list[Target]
-    replications: int
+    replications: int | SequentialRule
     execution: Execution  # started: its executor open
     cache: dict[Roster, Evaluation] = field(default_factory=dict)
+    reused: int = 0  # replications read back from the replication cache
 
     def evaluate(self, rosters: Sequence[Roster]) -> list[Evaluation]:
         """Each roster's evaluation, simulating those not seen before (all in one batch)."""
@@ -101,13 +111,44 @@ class _Evaluator:
             designs = [Design(str(roster), apply_roster(self.scenario, self.posts, roster))
                        for roster in missing]
             campaign = Campaign(designs, self.execution)
-            campaign.run(range(self.replications))
+            decisions = self._simulate(campaign)
+            self.reused += campaign.reused
             for index, roster in enumerate(missing):
-                summary = summarise(campaign.kpis(index))
+                kpis = campaign.kpis(index)
+                summary = summarise(kpis)
                 money, hours = roster_cost(self.posts, roster)
                 self.cache[roster] = Evaluation(roster, summary, check_targets(summary, self.targets),
-                                                money, hours)
+                                                money, hours, int(kpis["replication"].nunique()),
+                                                decisions.get(index))
         return [self.cache[roster] for roster in rosters]
+
+    def _simulate(self, campaign: Campaign) -> dict[int, SequentialDecision]:
+        """Run the rosters: a fixed number of replications, or each until its targets are decided."""
+        if not isinstance(self.replications, SequentialRule):
+            campaign.run(range(self.replications))
+            return {}
+        rule = self.replications
+        decisions: dict[int, SequentialDecision] = {}
+        looked: list[int] = []
+        for look in rule.looks():
+            pending = [index for index in range(len(campaign.designs)) if index not in decisions]
+            if not pending:
+                break
+            campaign.run(range(look), pending)
+            for index in pending:
+                decision = rule.decide(self._questions(campaign, index, look), look, looked)
+                if decision is not None:
+                    decisions[index] = decision
+            looked.append(look)
+        return decisions
+
+    def _questions(self, campaign: Campaign, index: int, replications: int) -> list[PairedSeries]:
+        """Each target's KPI minus the target's value, by replication."""
+        assert isinstance(self.replications, SequentialRule)
+        return [PairedSeries(str(target), [campaign.value(index, replication, target.name) - target.value
+                                           for replication in range(replications)],
+                             self.replications.indifference_for(target.name))
+                for target in self.targets]
 
 
 @dataclass
@@ -116,7 +157,7 @@ class StaffingResult:
 
     posts: list[Post]
     targets: list[Target]
-    replications: int
+    replications: int  # per roster (under a sequential rule: the most any roster may get)
     seed: int
     first_cut: Evaluation
     chosen: Evaluation | None  # None: no roster met every target within the budget
@@ -124,6 +165,8 @@ class StaffingResult:
     notes: list[str]
     history: list[tuple[str, Evaluation]]  # each step of the search and the roster it simulated
     evaluated: int = 0
+    rule: SequentialRule | None = None  # replications until each roster's targets are decided
+    reused: int = 0  # replications read back from the replication cache
     # per team: agents at work the formulas require in each hour of the week (the first cut's)
     first_cut_need: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -169,25 +212,63 @@ def _climb(evaluator: _Evaluator, start: Evaluation, budget: int,
     return current
 
 
+def _smaller(evaluator: _Evaluator, roster: Roster) -> list[tuple[int, Roster]]:
+    """The rosters one agent smaller (each post keeps one), cheapest first: by weekly cost,
+    then agent-hours, then the posts' order."""
+    options = [(i, _move(roster, i, -1)) for i in range(len(evaluator.posts)) if roster[i] > 1]
+    return sorted(options, key=lambda option: (*roster_cost(evaluator.posts, option[1]), option[0]))
+
+
+def _first_meeting(evaluator: _Evaluator, options: list[tuple[int, Roster]], budget: int,
+                   history: list[tuple[str, Evaluation]]) -> tuple[int, Evaluation] | None:
+    """The first of ``options`` that meets every target, simulating them in order a few at a
+    time (as many as keep the workers busy); ``None`` if none does within the budget."""
+    replications = evaluator.replications if isinstance(evaluator.replications, int) else 1
+    batch = max(1, evaluator.execution.width // max(1, replications))
+    begin = 0
+    while begin < len(options):
+        group = _within_budget(options[begin: begin + batch], evaluator, budget)
+        if not group:
+            return None
+        begin += len(group)
+        evaluations = evaluator.evaluate([roster for _, roster in group])
+        history.extend((f"-1 {evaluator.posts[i].label}", evaluation)
+                       for (i, _), evaluation in zip(group, evaluations, strict=True)
+                       if not evaluation.meets)
+        for (i, _), evaluation in zip(group, evaluations, strict=True):
+            if evaluation.meets:
+                return i, evaluation
+    return None
+
+
+def _within_budget(group: list[tuple[int, Roster]], evaluator: _Evaluator,
+                   budget: int) -> list[tuple[int, Roster]]:
+    """The first options of ``group`` whose rosters not yet simulated fit in the budget."""
+    kept: list[tuple[int, Roster]] = []
+    fresh = 0
+    for option in group:
+        fresh += option[1] not in evaluator.cache
+        if len(evaluator.cache) + fresh > budget:
+            break
+        kept.append(option)
+    return kept
+
+
 def _descend(evaluator: _Evaluator, start: Evaluation, budget: int,
              history: list[tuple[str, Evaluation]]) -> Evaluation:
-    """Remove agents while a roster one agent cheaper still meets every target."""
+    """Remove agents while a roster one agent cheaper still meets every target.
+
+    Each step keeps the cheapest roster one agent smaller that meets every target (ties: fewer
+    agent-hours, then the posts' order). It tries them cheapest first and stops at the first
+    that meets the targets — the same roster as simulating them all and keeping the cheapest
+    that passes, without simulating the dearer ones (issue 18: the phone desk's search).
+    """
     current = start
     while len(evaluator.cache) < budget:
-        options = [(i, _move(current.roster, i, -1)) for i in range(len(evaluator.posts))
-                   if current.roster[i] > 1]
-        options = options[: max(0, budget - len(evaluator.cache))] if options else []
-        if not options:
+        found = _first_meeting(evaluator, _smaller(evaluator, current.roster), budget, history)
+        if found is None:
             break
-        evaluations = evaluator.evaluate([roster for _, roster in options])
-        passing = [(evaluation, i) for (i, _), evaluation in zip(options, evaluations, strict=True)
-                   if evaluation.meets]
-        history.extend((f"-1 {evaluator.posts[i].label}", evaluation)
-                       for (i, _), evaluation in zip(options, evaluations, strict=True)
-                       if not evaluation.meets)
-        if not passing:
-            break
-        current, index = min(passing, key=lambda item: (item[0].weekly_cost, item[0].agent_hours))
+        index, current = found
         history.append((f"-1 {evaluator.posts[index].label}", current))
     return current
 
@@ -203,9 +284,10 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
     targets
         What the roster must meet, e.g. ``P2.sla_response_attainment >= 0.9``.
     execution
-        Every roster is simulated with its replications (a whole number) and seed — common
-        random numbers; the default is the scenario's ``run.replications`` and ``run.seed``.
-        A staffing search writes no run directory.
+        Every roster is simulated with its replications (a whole number, or a
+        :class:`SequentialRule`: until each target is decided) and seed — common random
+        numbers; the default is the scenario's ``run.replications`` and ``run.seed``. A
+        staffing search writes no run directory.
     max_occupancy
         The formulas' occupancy cap for the first cut.
     max_designs
@@ -218,18 +300,23 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
     if not targets:
         raise ValueError("expected at least one target to staff for; found none")
     execution = (execution or Execution()).writing_nothing("a staffing search")
-    replications = execution.fixed_replications(scenario, "a staffing search")
+    wanted = execution.replications_for(scenario)
+    rule = wanted if isinstance(wanted, SequentialRule) else None
+    replications = rule.cap if rule is not None else execution.fixed_replications(
+        scenario, "a staffing search")
     chosen_posts = posts(scenario, teams)
     isa_notes: list[str] = []
     required = None
     if method == "isa":
-        required = _isa_need(scenario, delay_probability, replications,
+        # Under -r until-clear, the algorithm's simulations use the rule's first look.
+        required = _isa_need(scenario, delay_probability,
+                             rule.initial if rule is not None else replications,
                              execution.seed_for(scenario), isa_notes)
     elif method != "greedy":
         raise ValueError(f"expected the method 'greedy' or 'isa'; found {method!r}")
     cut = first_cut(scenario, chosen_posts, targets, max_occupancy, required)
     with execution.started(replications * max(1, len(chosen_posts))) as running:
-        evaluator = _Evaluator(scenario, chosen_posts, list(targets), replications, running)
+        evaluator = _Evaluator(scenario, chosen_posts, list(targets), rule or replications, running)
         start = evaluator.evaluate([cut.roster])[0]
         if method == "isa":
             history = [("iterative staffing + shifts", start)]
@@ -257,5 +344,5 @@ def find_staffing(scenario: Scenario, targets: Sequence[Target], execution: Exec
         notes.append(f"the search stopped at its limit of {max_designs} simulated rosters: a "
                      f"cheaper roster may still meet the targets (raise --max-designs)")
     return StaffingResult(chosen_posts, list(targets), replications, execution.seed_for(scenario),
-                          start, best, predictions, notes, history, len(evaluator.cache),
-                          _required(cut))
+                          start, best, predictions, notes, history, len(evaluator.cache), rule,
+                          evaluator.reused, _required(cut))

@@ -7,39 +7,31 @@ store (:mod:`simulator.experiment.store`) in one transaction, so running the sam
 sweep again — after Ctrl-C, a killed process or a lost Dask worker — computes only
 the design × replication pairs the store does not hold yet, and the numbers are the
 same as an uninterrupted sweep's: a replication depends only on (scenario, seed, r).
+The replications run as a :class:`~simulator.experiment.campaign.Campaign`, so with the
+execution's replication cache a design that ``compare``, ``staff`` or another sweep
+already ran is read from there into the store instead of run again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from simulator.experiment.cache import design_key
+from simulator.experiment.campaign import Campaign, Design
 from simulator.experiment.execution import Execution
 from simulator.experiment.grid import GridError, Parameter, design_name, factorial
-from simulator.experiment.replications import ReplicationTask, run_task
+from simulator.experiment.replications import ReplicationResult
 from simulator.experiment.store import SweepStore, load_sweep
 from simulator.experiment.summary import kpi_interval
 from simulator.scenario.loader import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
 
 __all__ = ["SweepDesign", "SweepOutcome", "design_key", "plan_sweep", "run_sweep", "sweep_summary"]
-
-
-def design_key(scenario: Scenario, seed: int) -> str:
-    """What a design's results depend on: its resolved content (not its name, description or
-    replication count) and the seed, as a SHA-256."""
-    content = scenario.model_dump(mode="json", by_alias=True)
-    for label in ("name", "description"):
-        content.pop(label, None)
-    content["run"].pop("replications", None)
-    canonical = json.dumps({"scenario": content, "seed": seed}, sort_keys=True,
-                           separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+# design_key lives with the replication cache (whose key it is too); it is re-exported here.
 
 
 @dataclass(frozen=True)
@@ -81,13 +73,15 @@ def plan_sweep(scenario_file: str | Path, parameters: Sequence[Parameter],
 
 @dataclass(frozen=True)
 class SweepOutcome:
-    """What a sweep did: how many replications it found stored and how many it computed."""
+    """What a sweep did: how many replications it found stored, and how many it added to the
+    store (``computed``: simulated, or read from the replication cache — ``reused`` of them)."""
 
     store: Path
     designs: list[SweepDesign]
     replications: int
     already_stored: int
     computed: int
+    reused: int = 0
 
     def results(self) -> pd.DataFrame:
         """This sweep's designs' rows from the store (see :func:`load_sweep`)."""
@@ -113,8 +107,8 @@ def run_sweep(designs: Sequence[SweepDesign], store_path: str | Path, execution:
         if execution.seed is not None and design.seed != execution.seed:
             raise ValueError(f"expected the designs planned with seed {execution.seed}; found "
                              f"{design.name} with seed {design.seed}")
-    tasks: list[ReplicationTask] = []
-    already = 0
+    pairs: list[tuple[int, int]] = []
+    already = computed = reused = 0
     with SweepStore(store_path) as store:
         for index, design in enumerate(designs):
             store.add_design(design.key, design.name, scenario_hash(design.scenario), design.seed,
@@ -122,18 +116,22 @@ def run_sweep(designs: Sequence[SweepDesign], store_path: str | Path, execution:
             store.plan(design.key, replications)
             done = store.finished(design.key)
             already += sum(1 for replication in range(replications) if replication in done)
-            tasks.extend(ReplicationTask(index, design.scenario, replication, design.seed, None)
-                         for replication in range(replications) if replication not in done)
-        computed = 0
-        execution.expect(len(tasks))
-        if tasks:
-            with execution.started(len(tasks)) as running:
-                for index, result in running.running_on().map_unordered(run_task, tasks):
-                    if store.add_replication(designs[index].key, result.replication, result.kpis,
-                                             result.wall_s):
-                        computed += 1
-                    execution.finished(designs[index].name, result)
-    return SweepOutcome(Path(store_path), list(designs), replications, already, computed)
+            pairs.extend((index, replication) for replication in range(replications)
+                         if replication not in done)
+
+        def keep(index: int, result: ReplicationResult) -> None:
+            nonlocal computed
+            if store.add_replication(designs[index].key, result.replication, result.kpis,
+                                     result.wall_s):
+                computed += 1
+
+        if pairs:
+            with execution.started(len(pairs)) as running:
+                campaign = Campaign([Design(design.name, design.scenario, None, design.seed)
+                                     for design in designs], running, sink=keep)
+                campaign.run_pairs(pairs, len(pairs))
+                reused = campaign.reused
+    return SweepOutcome(Path(store_path), list(designs), replications, already, computed, reused)
 
 
 def sweep_summary(table: pd.DataFrame) -> pd.DataFrame:

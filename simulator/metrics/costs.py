@@ -3,10 +3,13 @@
 Over the window from the end of the warm-up to the end of the run:
 
 * ``staff_cost`` (team) = (rostered agent-hours + overtime agent-hours) × the team's
-  ``hourly_cost``. Rostered hours come from the duty log; overtime is busy time off duty
-  (a ticket finished after the shift, or a paged member's time on a major-incident
-  bridge), paid at the same hourly rate. Bridge time *during* a shift is already paid by
-  the roster: what it costs shows in the ticket work it displaced (waits, SLA breaches).
+  ``hourly_cost``. Rostered hours are the paid hours of the scenario's roster — every
+  rostered shift, including those lost to shrinkage or planned absence and the breaks, as
+  ``mimsim staff`` prices a roster (a log without a scenario: the duty log's on-duty
+  hours); overtime is busy time outside them (a ticket finished after the shift, or a
+  paged member's time on a major-incident bridge), paid at the same hourly rate. Bridge
+  time *during* a shift is already paid by the roster: what it costs shows in the ticket
+  work it displaced (waits, SLA breaches).
 * ``staff_cost`` (overall) = the sum over teams.
 * ``sla_penalty`` (overall) = over the cohort (incidents that arrived after the warm-up),
   each priority's ``response_breach_penalty`` per response breach plus its
@@ -32,7 +35,7 @@ __all__ = ["breaches", "cost_measures", "rostered_hours"]
 
 
 def rostered_hours(duty: DutyPeriods, window: tuple[float, float]) -> dict[str, float]:
-    """Per team, the on-duty agent-hours within ``window`` (minutes)."""
+    """Per team, the agent-hours of ``duty`` (paid or on-duty periods) within ``window`` (minutes)."""
     hours: dict[str, float] = {}
     for team, edges, cumulative in duty.values():
         on = np.interp(np.asarray(window), edges, cumulative) if len(edges) else np.zeros(2)
@@ -63,7 +66,8 @@ def cost_measures(table: pd.DataFrame, log: CodedLog, duty: DutyPeriods,
                   window: tuple[float, float]) -> tuple[dict[str, Measure], dict[str, Measure]]:
     """Overall cost KPIs, and ``staff_cost`` per team.
 
-    ``table`` is the per-incident table, ``teams`` the team KPIs (for ``overtime_h``).
+    ``table`` is the per-incident table, ``duty`` each agent's paid periods, ``teams`` the
+    team KPIs (for ``overtime_h``).
     """
     rostered = rostered_hours(duty, window)
     per_team: dict[str, Measure] = {}

@@ -22,6 +22,7 @@ from simulator.metrics.coded import CodedLog
 from simulator.metrics.pricing import DowntimeTerms, Prices
 from simulator.scenario.calendars import ALWAYS_OPEN, Calendar, CalendarClock
 from simulator.scenario.schema import Scenario
+from simulator.scenario.shifts import rostered_periods
 
 __all__ = ["KpiContext", "PriorityTargets", "first_per_case", "incident_table"]
 
@@ -44,8 +45,9 @@ class PriorityTargets:
 class KpiContext:
     """What the KPIs need besides the log: SLA targets and calendars per priority, each
     service's downtime-cost terms, the stakeholder-update cadence (minutes), each
-    team's hourly cost, each priority's penalties per (response, resolution) breach, and
-    the categories of the problem families' incidents."""
+    team's hourly cost, each priority's penalties per (response, resolution) breach, the
+    categories of the problem families' incidents, each channel's answer time and each
+    rostered agent's paid periods."""
 
     priorities: dict[str, PriorityTargets]
     downtime: dict[str, DowntimeTerms] = field(default_factory=dict)
@@ -55,6 +57,9 @@ class KpiContext:
     family_categories: tuple[str, ...] = ()  # categories of problem families' incidents
     # channel → (the categories its streams bring, the service level's answer time in minutes)
     channels: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    # per agent name: its team and the periods it is rostered (paid), in minutes since the run's
+    # start; empty for a log without a scenario (its paid time is unknown)
+    rostered: dict[str, tuple[str, tuple[tuple[float, float], ...]]] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> KpiContext:
@@ -71,7 +76,8 @@ class KpiContext:
                               min(scenario.arrivals[name].answer_target for name in names))
                     for channel, names in scenario.channels().items()}
         return cls(priorities, dict(prices.downtime), scenario.major_incident.updates_every,
-                   dict(prices.hourly_cost), dict(prices.breach_penalties), families, channels)
+                   dict(prices.hourly_cost), dict(prices.breach_penalties), families, channels,
+                   rostered_periods(scenario))
 
     @property
     def prices(self) -> Prices:

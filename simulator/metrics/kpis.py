@@ -32,7 +32,13 @@ from simulator.metrics.costs import cost_measures, rostered_hours
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
-from simulator.metrics.teams import TeamActivity, duty_periods, team_activity, team_measures
+from simulator.metrics.teams import (
+    TeamActivity,
+    duty_periods,
+    paid_periods,
+    team_activity,
+    team_measures,
+)
 from simulator.scenario.kpis import share_kpis
 
 __all__ = ["KPI_COLUMNS", "SHARE_KPIS", "ReplicationMeasures", "incident_kpis", "kpi_range",
@@ -164,10 +170,12 @@ def measure_replication(log: SimulationLog, policy: KpiContext,
                     for kpi, (value, n) in _incident_measures(subset, warmup_end, end).items())
     open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()
                                           & np.isnan(table["abandoned_min"].to_numpy())]
-    activity = team_activity(coded, duty_periods(log.duty, log.start, end), (warmup_end, end))
+    duty = duty_periods(log.duty, log.start, end)
+    activity = team_activity(coded, duty, (warmup_end, end), paid_periods(policy.rostered, duty))
     teams = team_measures(coded, activity, open_cases)
-    costs, team_costs = cost_measures(table, coded, activity.duty, teams, policy, (warmup_end, end))
-    rostered = rostered_hours(activity.duty, (warmup_end, end))
+    paid = activity.paid if activity.paid is not None else activity.duty  # a real log: on duty
+    costs, team_costs = cost_measures(table, coded, paid, teams, policy, (warmup_end, end))
+    rostered = rostered_hours(paid, (warmup_end, end))
     for team, measures in teams.items():
         rows.extend(("team", team, kpi, value, n) for kpi, (value, n) in measures.items())
         rows.append(("team", team, "rostered_h", rostered.get(team, 0.0), 1))

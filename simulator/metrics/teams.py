@@ -9,8 +9,16 @@ outage) is work too. An agent's *duty* runs from each on-duty row of the duty
 log to the next off-duty row. Within the measurement window (end of
 warm-up to end of run):
 
-* ``utilisation`` = busy agent-minutes while on duty ÷ on-duty agent-minutes;
-* ``overtime_h`` = busy agent-hours while off duty (finishing a ticket after a shift);
+* ``utilisation`` = ``occupancy`` = busy agent-minutes while on duty ÷ on-duty
+  agent-minutes (a break, a shift lost to shrinkage and a planned absence are off duty, so
+  this is time on contacts ÷ time available: what contact centres call occupancy);
+* ``utilisation_paid`` = busy agent-minutes within paid time ÷ paid agent-minutes, where
+  paid time is what the roster pays for (each rostered agent's shifts, whether worked,
+  lost to shrinkage or absence, or spent on a break; an agent added during the run is
+  paid while on duty): shrinkage and breaks are paid and idle, so they pull it below
+  occupancy (a ticket finished into a paid break still counts as paid work);
+* ``overtime_h`` = busy agent-hours outside paid time (finishing a ticket after a shift;
+  without a roster, as for a real log: busy while off duty);
 * ``queue_wait_min`` = mean minutes from joining the team's queue to the next
   work start, over queue entries in the window that were taken up by the end;
 * ``backlog_end`` = open tickets whose last queue was this team's, at the end.
@@ -28,8 +36,8 @@ from simulator.eventlog.log import ACTIVITIES, Activity
 from simulator.metrics.coded import CodedLog, minutes_since
 from simulator.metrics.measures import Measure
 
-__all__ = ["DutyPeriods", "TeamActivity", "duty_periods", "queue_waits", "team_activity", "team_measures",
-           "work_sessions"]
+__all__ = ["DutyPeriods", "TeamActivity", "duty_periods", "paid_periods", "queue_waits", "team_activity",
+           "team_measures", "work_sessions"]
 
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
 _WORK_STARTED, _QUEUED = _CODE[Activity.WORK_STARTED], _CODE[Activity.QUEUED]
@@ -101,35 +109,73 @@ def duty_periods(duty: pd.DataFrame, origin: dt.datetime, end: float) -> DutyPer
     return result
 
 
+def paid_periods(rostered: dict[str, tuple[str, tuple[tuple[float, float], ...]]],
+                 duty: DutyPeriods) -> DutyPeriods | None:
+    """Each agent's paid periods, as cumulative minutes: its rostered periods, or for an agent
+    the roster does not name (added during the run), its on-duty periods. ``None`` without a
+    roster (a real log: its paid time is unknown)."""
+    if not rostered:
+        return None
+    paid: DutyPeriods = {}
+    for agent, (team, periods) in rostered.items():
+        edges = np.asarray(periods, dtype=float).reshape(-1)
+        cumulative = np.zeros(len(edges))
+        cumulative[1::2] = np.cumsum(edges[1::2] - edges[0::2])
+        cumulative[2::2] = cumulative[1:-1:2]
+        paid[agent] = (team, edges, cumulative)
+    paid.update((agent, periods) for agent, periods in duty.items() if agent not in rostered)
+    return paid
+
+
 def _on_duty(edges: np.ndarray, cumulative: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.interp(t, edges, cumulative) if len(edges) else np.zeros(np.shape(t))
 
 
-def _utilisation(log: CodedLog, duty: DutyPeriods, sessions: pd.DataFrame,
-                 window: tuple[float, float]) -> dict[str, dict[str, Measure]]:
+_PerTeam = dict[str, float]
+
+
+def _time_and_busy(periods: DutyPeriods, sessions: pd.DataFrame, agents: list[str],
+                   window: tuple[float, float]) -> tuple[_PerTeam, _PerTeam, _PerTeam]:
+    """Per team, over ``window``: the agent-minutes within the periods, the busy agent-minutes
+    within them, and the busy agent-minutes outside them."""
     begin, end = window
-    rostered = dict.fromkeys(log.teams, 0.0)
-    busy = dict.fromkeys(log.teams, 0.0)
-    overtime = dict.fromkeys(log.teams, 0.0)
+    within: dict[str, float] = {}
+    busy: dict[str, float] = {}
+    outside: dict[str, float] = {}
     clipped_start = np.clip(sessions["start"].to_numpy(), begin, end)
     clipped_end = np.clip(sessions["end"].to_numpy(), begin, end)
     by_agent = sessions.groupby("agent", sort=False).indices
-    agent_code = {name: code for code, name in enumerate(log.agents)}
-    for agent, (team, edges, cumulative) in duty.items():
+    agent_code = {name: code for code, name in enumerate(agents)}
+    for agent, (team, edges, cumulative) in periods.items():
         on = _on_duty(edges, cumulative, np.array([begin, end]))
-        rostered[team] = rostered.get(team, 0.0) + float(on[1] - on[0])
+        within[team] = within.get(team, 0.0) + float(on[1] - on[0])
         mine = by_agent.get(agent_code.get(agent, -2), np.zeros(0, dtype=np.int64))
         s, e = clipped_start[mine], clipped_end[mine]
-        on_duty_busy = _on_duty(edges, cumulative, e) - _on_duty(edges, cumulative, s)
-        busy[team] = busy.get(team, 0.0) + float(on_duty_busy.sum())
-        overtime[team] = overtime.get(team, 0.0) + float(((e - s) - on_duty_busy).sum())
+        inside = _on_duty(edges, cumulative, e) - _on_duty(edges, cumulative, s)
+        busy[team] = busy.get(team, 0.0) + float(inside.sum())
+        outside[team] = outside.get(team, 0.0) + float(((e - s) - inside).sum())
+    return within, busy, outside
+
+
+def _ratio(part: float, whole: float) -> Measure:
+    return (part / whole if whole > 0 else float("nan"), int(whole > 0))
+
+
+def _utilisation(log: CodedLog, duty: DutyPeriods, sessions: pd.DataFrame,
+                 window: tuple[float, float], paid: DutyPeriods | None) -> dict[str, dict[str, Measure]]:
+    on_duty, busy, off_duty = _time_and_busy(duty, sessions, log.agents, window)
+    paid_time, paid_busy, unpaid_busy = (_time_and_busy(paid, sessions, log.agents, window)
+                                         if paid is not None else ({}, {}, off_duty))
     measures: dict[str, dict[str, Measure]] = {}
     for team in log.teams:
-        minutes = rostered[team]
+        minutes = on_duty.get(team, 0.0)
+        overtime = unpaid_busy.get(team, 0.0) / 60.0
         measures[team] = {
-            "utilisation": (busy[team] / minutes if minutes > 0 else float("nan"), int(minutes > 0)),
-            "occupancy": (busy[team] / minutes if minutes > 0 else float("nan"), int(minutes > 0)),
-            "overtime_h": (overtime[team] / 60.0 if minutes > 0 else float("nan"), int(minutes > 0)),
+            "utilisation": _ratio(busy.get(team, 0.0), minutes),
+            "occupancy": _ratio(busy.get(team, 0.0), minutes),
+            "utilisation_paid": _ratio(paid_busy.get(team, 0.0), paid_time.get(team, 0.0)),
+            "overtime_h": (overtime if minutes > 0 or paid_time.get(team, 0.0) > 0 else float("nan"),
+                           int(minutes > 0 or paid_time.get(team, 0.0) > 0)),
         }
     return measures
 
@@ -167,17 +213,20 @@ class TeamActivity:
     duty: DutyPeriods
     sessions: pd.DataFrame
     waits: pd.DataFrame
+    paid: DutyPeriods | None = None  # each agent's paid periods (None: unknown, a real log)
 
 
-def team_activity(log: CodedLog, duty: DutyPeriods, window: tuple[float, float]) -> TeamActivity:
-    """The duty, work sessions and queue waits of a window, measured once."""
-    return TeamActivity(window, duty, work_sessions(log, window[1]), queue_waits(log, window[0]))
+def team_activity(log: CodedLog, duty: DutyPeriods, window: tuple[float, float],
+                  paid: DutyPeriods | None = None) -> TeamActivity:
+    """The duty, paid time, work sessions and queue waits of a window, measured once."""
+    return TeamActivity(window, duty, work_sessions(log, window[1]), queue_waits(log, window[0]),
+                        paid)
 
 
 def team_measures(log: CodedLog, activity: TeamActivity,
                   open_cases: np.ndarray) -> dict[str, dict[str, Measure]]:
     """Team KPIs over the activity's window; ``open_cases`` are the codes of cases open at the end."""
-    measures = _utilisation(log, activity.duty, activity.sessions, activity.window)
+    measures = _utilisation(log, activity.duty, activity.sessions, activity.window, activity.paid)
     waits = activity.waits.groupby("team")["wait"]
     means, counts = waits.mean(), waits.size()
     held = np.bincount(_holders_at_end(log, open_cases) + 1, minlength=len(log.teams) + 1)[1:]

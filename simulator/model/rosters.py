@@ -1,10 +1,7 @@
 """Model layer: who is on duty when, from a team's roster.
 
-Each shift line of a roster is worked by ``headcount`` named agents (the same
-people every week). An agent's duty periods are the shift's hours on each of
-its weekdays, merged where one period runs into the next (a 00:00–24:00 shift
-worked daily is one unbroken period). A shift that ends before it starts runs
-past midnight into the next day.
+The rostered agents and their periods come from :mod:`simulator.scenario.shifts` (pure date
+arithmetic, shared with the metrics, which count them as paid time).
 
 A team with shrinkage, planned absence or breaks works less than its roster:
 :func:`available_periods` takes those out of each agent's periods (drawn from the team's own
@@ -17,51 +14,12 @@ import datetime as dt
 
 import numpy as np
 
-from simulator.scenario.schema import Shift, Team
+from simulator.scenario.schema import Team
+from simulator.scenario.shifts import duty_periods, roster_agents
 
 __all__ = ["available_periods", "duty_periods", "roster_agents"]
 
 _DAY = 24 * 60.0
-
-
-def _shift_periods(shift: Shift, start: dt.datetime, first: float,
-                   last: float) -> list[tuple[float, float]]:
-    first_day = (start + dt.timedelta(minutes=first)).date() - dt.timedelta(days=1)
-    last_day = (start + dt.timedelta(minutes=last)).date()
-    periods: list[tuple[float, float]] = []
-    day = first_day
-    while day <= last_day:
-        if day.weekday() in shift.days:
-            midnight = (dt.datetime.combine(day, dt.time()) - start).total_seconds() / 60.0
-            begin = midnight + shift.start
-            end = begin + shift.length()
-            if periods and periods[-1][1] >= begin:
-                periods[-1] = (periods[-1][0], max(periods[-1][1], end))
-            else:
-                periods.append((begin, end))
-        day += dt.timedelta(days=1)
-    return [(max(begin, first), min(end, last)) for begin, end in periods
-            if end > first and begin < last]
-
-
-def roster_agents(team_name: str, team: Team) -> list[tuple[str, Shift | None]]:
-    """The agents of a team, by name, with the shift each one works (``None``: always on duty)."""
-    if team.agents is not None:
-        return [(f"{team_name}-{number}", None) for number in range(1, team.agents + 1)]
-    agents: list[tuple[str, Shift | None]] = []
-    for index, shift in enumerate(team.roster or ()):
-        label = shift.name or f"shift{index + 1}"
-        agents.extend((f"{team_name}-{label}-{number}", shift)
-                      for number in range(1, shift.headcount + 1))
-    return agents
-
-
-def duty_periods(shift: Shift | None, start: dt.datetime, first: float,
-                 last: float) -> list[tuple[float, float]]:
-    """Periods ``(on, off)`` in minutes since ``start`` within ``[first, last]`` when the agent works."""
-    if shift is None:
-        return [(first, last)]
-    return _shift_periods(shift, start, first, last)
 
 
 def _daily(periods: list[tuple[float, float]], start: dt.datetime) -> list[tuple[float, float]]:

@@ -78,14 +78,23 @@ def _headline(result: RoiResult) -> list[str]:
     return lines
 
 
+def _stopped(result: RoiResult) -> str:
+    """Why that many, where ``-r until-clear`` chose them."""
+    if result.stopping is None:
+        return ""
+    if result.stopping.decided:
+        return " (-r until-clear: as many as it took to know the net benefit's sign)"
+    return f" (-r until-clear: the cap of {result.stopping.cap}, the net benefit's sign still unclear)"
+
+
 def roi_markdown(result: RoiResult) -> str:
     """A one-page summary: the result, its parts, the two designs, and how to read it."""
     base, better = result.baseline, result.improved
     days = {name: years * 365 for name, years in result.years_measured.items()}
     lines = [f"# Return on {better} over {base}", "", f"**{_verdict(result)}**", "",
-             f"*{generated_by()}. {result.replications} paired replications with common random "
-             f"numbers (seed {result.seed}); each measures {days[base]:.0f} days after its "
-             f"warm-up. Per-year figures scale that window to 365 days. Money is in the "
+             f"*{generated_by()}. {result.replications} paired replications{_stopped(result)} "
+             f"with common random numbers (seed {result.seed}); each measures {days[base]:.0f} "
+             f"days after its warm-up. Per-year figures scale that window to 365 days. Money is in the "
              f"scenario's currency.*", "", "## Result", "", *_headline(result), "",
              "| Per year | Mean | 95 % CI |", "|---|---:|---:|"]
     for part in COMPONENTS:

@@ -127,25 +127,41 @@ KPIS: tuple[KpiDefinition, ...] = (
          "share of cohort incidents resolved at least once that were reopened"),
     _kpi("utilisation", _T, Unit.SHARE,
          "busy agent-minutes while on duty ÷ on-duty agent-minutes, from the end of the warm-up to "
-         "the end (an agent withdrawn from the team's work still counts as on duty, and not busy)"),
-    _kpi("rostered_h", _T, Unit.HOURS,
-         "on-duty agent-hours in the window (what the roster pays for; a driver of `staff_cost`)"),
+         "the end (an agent withdrawn from the team's work still counts as on duty, and not busy); "
+         "a break, a shift lost to shrinkage and a planned absence are off duty, so this is the "
+         "same figure as `occupancy` — kept under this name for existing targets and reports; "
+         "for the share of *paid* time see `utilisation_paid`"),
     _kpi("occupancy", _T, Unit.SHARE,
-         "busy agent-minutes while available ÷ available agent-minutes, from the end of the warm-up "
-         "to the end, where available is on duty and not on a break (a break is off duty in the "
-         "duty log, so with breaks this is what contact centres call occupancy, and equals "
-         "`utilisation` measured over the available time)"),
+         "time handling contacts ÷ time available to handle them, as contact centres define it "
+         "(Call Centre Helper; COPC: handle time ÷ logged-in, ready time): busy agent-minutes "
+         "while on duty ÷ on-duty agent-minutes over the window, where on duty excludes breaks, "
+         "shifts lost to shrinkage and planned absence; equals `utilisation`"),
+    _kpi("utilisation_paid", _T, Unit.SHARE,
+         "time handling contacts ÷ paid time (the contact centre's utilisation, e.g. Call Centre "
+         "Helper: productive time ÷ paid hours): busy agent-minutes within paid time ÷ paid "
+         "agent-minutes over the window, where paid time is every rostered shift — worked, lost "
+         "to shrinkage or planned absence, breaks included — and an agent added during the run "
+         "while on duty; shrinkage and breaks are paid and idle, so they pull it below "
+         "`occupancy` (a ticket finished into a paid break counts as paid work; with neither, "
+         "the two are equal); null for a log without a scenario (its paid time is unknown)"),
+    _kpi("rostered_h", _T, Unit.HOURS,
+         "paid agent-hours in the window: every rostered shift, including shifts lost to "
+         "shrinkage or planned absence and the breaks, as `mimsim staff` prices a roster (a log "
+         "without a scenario: its on-duty agent-hours); a driver of `staff_cost`"),
     _kpi("overtime_h", _T, Unit.HOURS,
-         "busy agent-hours while off duty (finishing a ticket after the shift ended)"),
+         "busy agent-hours outside paid time (finishing a ticket after the shift ended, a paged "
+         "member's work off shift); a ticket finished into a paid break is not overtime"),
     _kpi("queue_wait_min", _T, Unit.MINUTES,
          "mean minutes from `queued` to the next `work started`, over queue entries after the "
          "warm-up taken up by the end"),
     _kpi("backlog_end", _T, Unit.COUNT, "open tickets whose last queue was this team's"),
     _kpi("staff_cost", _T, Unit.MONEY,
-         "(rostered agent-hours + overtime agent-hours) in the window × the team's `hourly_cost`; "
-         "overtime is busy time off duty (a ticket finished after the shift, a paged member's time "
-         "on a bridge); null where the hourly cost is unknown"),
-    _kpi("staff_cost", _C, Unit.MONEY, "the sum of the teams' `staff_cost`"),
+         "the cost of the measured window (from the end of the warm-up to the end of the run, "
+         "not a year): (`rostered_h` + `overtime_h`) × the team's `hourly_cost` — paid hours, so "
+         "shrinkage and breaks are paid, as `mimsim staff` prices a roster; null where the "
+         "hourly cost is unknown"),
+    _kpi("staff_cost", _C, Unit.MONEY,
+         "the sum of the teams' `staff_cost`, over the same measured window"),
     _kpi("sla_penalty", _C, Unit.MONEY,
          "over the cohort, each priority's `response_breach_penalty` per response breach plus its "
          "`breach_penalty` per resolution breach (a breach is exactly what the attainment KPIs "

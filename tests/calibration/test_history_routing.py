@@ -155,6 +155,7 @@ def _simulated_handoffs(path: Path, routing: str) -> pd.Series:
     return _handoffs(simulation.results().events, "service_desk")
 
 
+@pytest.mark.slow
 def test_the_round_trip_keeps_the_hand_offs_per_ticket_with_memory(
         ping_pong_log: tuple[Path, pd.Series]) -> None:
     path, real = ping_pong_log
@@ -164,6 +165,7 @@ def test_the_round_trip_keeps_the_hand_offs_per_ticket_with_memory(
     assert np.abs(with_memory.to_numpy() - real.to_numpy()).max() < 0.03, (with_memory, real)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("routing", ["counted", "visible"])
 def test_the_memoryless_matrix_fails_the_same_round_trip(ping_pong_log: tuple[Path, pd.Series],
                                                          routing: str) -> None:

@@ -136,6 +136,7 @@ def test_calibrate_lists_paths_seen_twice_with_pseudo_tickets_left_to_the_fallba
     assert len(p1) < MIN_PATH_TICKETS
 
 
+@pytest.mark.slow
 def test_the_round_trip_with_paths_keeps_the_hand_offs_per_ticket(
         ping_pong_log: tuple[Path, pd.Series]) -> None:  # noqa: F811
     path, real = ping_pong_log

@@ -51,6 +51,7 @@ def _biased(log: RealLog) -> Learned:
     return replace(learned, groups=[_slowed(model, 3.0) for model in learned.groups])
 
 
+@pytest.mark.slow
 def test_refinement_lowers_the_distance_of_a_biased_fit(small_log: Path) -> None:
     log = read_log(small_log, "servicenow")
     refinement = refine(log, _biased(log), rounds=4, replications=1, workers=1)
@@ -64,6 +65,7 @@ def test_refinement_lowers_the_distance_of_a_biased_fit(small_log: Path) -> None
         3.0 * kept.factors["P3 usual"])
 
 
+@pytest.mark.slow
 def test_refinement_repeats_exactly(small_log: Path) -> None:
     """The same seeds every round and every run: the same distances, to the last digit."""
     log = read_log(small_log, "servicenow")
@@ -74,6 +76,7 @@ def test_refinement_repeats_exactly(small_log: Path) -> None:
     assert len(first.rounds) == 2  # the direct fit and one round
 
 
+@pytest.mark.slow
 def test_calibrate_refine_writes_the_history_into_the_scenario(small_log: Path, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     out, report = tmp_path / "refined.yaml", tmp_path / "refined.json"

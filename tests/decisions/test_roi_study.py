@@ -40,6 +40,7 @@ def _fixed(scenario_file: Path) -> list[str]:
             for path, value in price_leaves(scenario).items()]
 
 
+@pytest.mark.slow
 def test_a_design_against_itself_gains_exactly_nothing_in_every_input_set() -> None:
     study = run_roi_study((WITH_MIM, WITH_MIM), RoiSettings(years=3),
                           StudySettings(input_sets=20, max_replications=2), Execution(2, seed=5, workers=2),
@@ -51,6 +52,7 @@ def test_a_design_against_itself_gains_exactly_nothing_in_every_input_set() -> N
     assert study.drivers["improved_downtime_min_per_year"] > 0  # outages happened in both
 
 
+@pytest.mark.slow
 def test_with_every_input_fixed_the_distribution_collapses_to_the_single_answer() -> None:
     overrides = [*SHORT, *_fixed(WITH_MIM)]
     settings = RoiSettings(years=3, investment=40_000)
@@ -66,6 +68,7 @@ def test_with_every_input_fixed_the_distribution_collapses_to_the_single_answer(
     assert study.base.parts["net_benefit"].mean == pytest.approx(single.parts["net_benefit"].mean)
 
 
+@pytest.mark.slow
 def test_price_inputs_reuse_replications_and_a_model_input_takes_its_own_values() -> None:
     factor = parse_uncertain("major_incident.solo_diagnosis_factor=1:2:3")
     study = run_roi_study((WITHOUT_MIM, WITH_MIM), RoiSettings(years=3),
@@ -86,6 +89,7 @@ def test_price_inputs_reuse_replications_and_a_model_input_takes_its_own_values(
     assert (tornado["kind"] == "price").sum() == len(study.inputs) - 1
 
 
+@pytest.mark.slow
 def test_the_noise_target_adds_seeded_batches_up_to_the_cap() -> None:
     study = run_roi_study((NO_PROCESS, WITH_MIM), RoiSettings(years=3),
                           StudySettings(input_sets=10, noise_target=0.01, max_replications=4),
@@ -96,6 +100,7 @@ def test_the_noise_target_adds_seeded_batches_up_to_the_cap() -> None:
     assert study.share > 0.01 and any("simulation noise" in warning for warning in study.warnings)
 
 
+@pytest.mark.slow
 def test_a_losing_case_says_so_on_its_first_line(capsys: pytest.CaptureFixture[str]) -> None:
     arguments = ["roi", str(WITHOUT_MIM), str(WITH_MIM), "-r", "2", "--seed", "5", "-j", "2",
                  "--years", "1", "--investment", "1e9", "--input-sets", "20",
@@ -109,6 +114,7 @@ def test_a_losing_case_says_so_on_its_first_line(capsys: pytest.CaptureFixture[s
     assert code == 0 and out.splitlines()[0].startswith("The case does not pay:")
 
 
+@pytest.mark.slow
 def test_the_study_json_and_one_pager(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     arguments = ["roi", str(NO_PROCESS), str(WITH_MIM), "-r", "2", "--seed", "5", "-j", "2",
                  "--years", "3", "--input-sets", "30", "--max-study-replications", "2",
@@ -168,13 +174,14 @@ def test_the_next_batch_is_sized_from_the_uncapped_noise_ratio(monkeypatch: pyte
     more batch. Sizing from the share (capped at 1) would ask for 20, then 80: three batches."""
     plan = _NoisyPlan()
 
-    def simulate(simulated: object, count: int, seed: int, offset: int, running: object) -> None:
+    def simulate(simulated: object, count: int, seed: int, offset: int, running: object) -> int:
         assert offset == plan.replications
         plan.replications += count
+        return 0  # none read back from a cache
 
     monkeypatch.setattr(roi_study, "simulate", simulate)
-    per_set, share, batches = roi_study._replicate(
+    per_set, share, batches, reused = roi_study._replicate(
         plan, RoiSettings(years=3), StudySettings(noise_target=0.1, max_replications=1000), 2,  # type: ignore[arg-type]
         Execution(2, seed=7, workers=1))
-    assert [count for _, count in batches] == [2, 78]
+    assert [count for _, count in batches] == [2, 78] and reused == 0
     assert share == pytest.approx(0.099) and len(per_set) == 2

@@ -188,6 +188,9 @@ CASES = [
                                        "100000000"], ["--range", "-r", "--yes"]),
     _case("staff -r 100000000", ["staff", S, "--target", "mtta_min<=30", "-r", "100000000"],
           ["--max-designs × -r", "--yes"]),
+    _case("staff -r until-clear with a huge cap", ["staff", S, "--target", "mtta_min<=30", "-r",
+                                                   "until-clear", "--max-replications", "100000000"],
+          ["--max-replications, with -r until-clear", "--yes"]),
     _case("a sweep grid of 10,000 designs", ["sweep", str(MMC), "--grid", "teams.agents.agents=1:100",
                                              "--grid", "run.seed=1:100", "-r", "2"],
           ["--grid × -r", "10,000 designs", "--yes"]),
@@ -254,18 +257,23 @@ def test_the_estimate_counts_arrivals_fixed_times_and_the_backlog() -> None:
 
 def test_sweep_and_staff_take_no_precision_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    """They give every design the same replications, so --precision would do nothing."""
+    """They give every design the same replications (staff: or each roster until its targets are
+    decided, with a cap), so --precision would do nothing."""
     monkeypatch.chdir(tmp_path)
     prepare(tmp_path)
-    for command in (["sweep", S, "--grid", "teams.desk.agents=1,2"],
-                    ["staff", S, "--target", "mtta_min<=30"]):
-        for option in (["--precision", "0.1"], ["--precision-kpi", "mtta_min"],
-                       ["--max-replications", "5"]):
+    for command, refused in (
+            (["sweep", S, "--grid", "teams.desk.agents=1,2"],
+             (["--precision", "0.1"], ["--precision-kpi", "mtta_min"], ["--max-replications", "5"])),
+            (["staff", S, "--target", "mtta_min<=30"],
+             (["--precision", "0.1"], ["--precision-kpi", "mtta_min"]))):
+        for option in refused:
             code, _, err = run_cli([*command, *option], capsys)
             assert code == 2 and f"No such option '{option[0]}'" in err, err
             assert len(err.strip().splitlines()) == 1
         code, out, _ = run_cli([command[0], "--help"], capsys)
         assert code == 0 and "--precision" not in out and "--yes" in out
+    code, out, _ = run_cli(["staff", "--help"], capsys)
+    assert "--max-replications" in out and "until-clear" in out
     code, out, _ = run_cli(["run", "--help"], capsys)
     assert "--precision" in out and "--max-replications" in out
 

@@ -17,6 +17,8 @@ from simulator.model.simulation import Simulation
 from simulator.scenario import load_scenario
 from tests.validation.test_invariants import NEXT, _story_problems
 
+pytestmark = pytest.mark.slow  # a two-week phone desk, about 20 s
+
 SCENARIO = Path(__file__).parents[2] / "scenarios" / "phone-desk.yaml"
 #: The roster cut a little so that callers do hang up (the shipped one rarely keeps them waiting).
 SHORT = ["run.horizon=2w", "run.warmup=1d", "teams.service_desk.roster.day.headcount=6",

@@ -1,0 +1,146 @@
+"""The replication cache under real processes (issue 16 item 3): Ctrl-C while it is being
+written, and two commands filling it at once.
+
+Each test starts real ``mimsim compare`` processes on a cache of its own and checks, afterwards,
+that the SQLite file is sound, that every replication in it reads back whole, and that a run
+from the cache prints exactly what a run without it prints.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.experiment.cache import CACHE_DIR_ENV, CACHE_FILE
+
+#: Real processes, signalled mid-run: subprocess tests, out of the fast subset.
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).parents[1]
+MMC = ROOT / "scenarios" / "mmc.yaml"
+#: 3 designs × 8 replications of about half a second each: signals land while it writes.
+COMPARE = ["compare", str(MMC), "--vary", "teams.agents.agents=11", "--vary", "teams.agents.agents=12",
+           "-r", "8", "-j", "2", "--seed", "5", "--set", "run.horizon=3w", "--set", "run.warmup=2d",
+           "--format", "json"]
+
+
+def start(arguments: list[str], cache: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "simulator", *arguments], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, CACHE_DIR_ENV: str(cache)})
+
+
+def cached(cache: Path) -> int:
+    try:
+        with sqlite3.connect(f"{(cache / CACHE_FILE).resolve().as_uri()}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM cached_replications").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def sound(cache: Path) -> list[tuple[str, int]]:
+    """Check the file and return (design key, replication) of every entry, each read back whole."""
+    from simulator.experiment.cache import ReplicationCache
+
+    with sqlite3.connect(cache / CACHE_FILE) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = db.execute("SELECT key, design_key, replication FROM cached_replications").fetchall()
+    reader = ReplicationCache(cache, notify=pytest.fail)
+    found = reader.get_many([key for key, _, _ in rows])
+    assert len(found) == len(rows)  # every entry decodes: none was written in part
+    for key, _, replication in rows:
+        assert found[key].replication == replication and len(found[key].kpis) > 50
+    return sorted((design, replication) for _, design, replication in rows)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """What the comparison prints when every replication is simulated (no cache)."""
+    done = subprocess.run([sys.executable, "-m", "simulator", *COMPARE, "--no-cache"], cwd=ROOT,
+                          text=True, capture_output=True, check=True,
+                          env={**os.environ, CACHE_DIR_ENV: str(tmp_path_factory.mktemp("unused"))})
+    return done.stdout
+
+
+def test_ctrl_c_while_the_cache_is_written_leaves_it_sound_and_the_numbers_exact(
+        tmp_path: Path, reference: str) -> None:
+    cache = tmp_path / "cache"
+    for wanted in (2, 7, 13):  # three interruptions, each further into the study
+        process = start(COMPARE, cache)
+        deadline = time.monotonic() + 1200  # generous: the shared machine may be loaded 10-fold
+        while cached(cache) < wanted:
+            if process.poll() is not None:
+                pytest.fail(f"the comparison ended before {wanted} replications were cached: "
+                            f"{process.communicate()[1]}")
+            assert time.monotonic() < deadline, f"fewer than {wanted} cached after 1,200 s"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        assert "Traceback" not in err
+        entries = sound(cache)
+        assert len(entries) == len(set(entries)) >= wanted
+    finished = start(COMPARE, cache)
+    out, err = finished.communicate(timeout=600)
+    assert finished.returncode == 0, err
+    assert out == reference  # read back or computed, the same numbers
+    assert "read back from the cache" in err
+    assert len(sound(cache)) == 24
+
+
+#: A process that does nothing but write replications into the cache, as fast as it can.
+_WRITER = """
+import sys
+import pandas as pd
+from simulator.experiment.cache import ReplicationCache
+from simulator.experiment.replications import ReplicationResult
+kpis = pd.DataFrame({"replication": 0, "scope": "overall", "key": "", "kpi": [f"k{i}" for i in range(120)],
+                     "value": [i / 7 for i in range(120)], "n": 1})
+backlog = pd.DataFrame({"replication": 0, "time": pd.date_range("2026-01-05", periods=5000, freq="h"),
+                        "team": "desk", "open": range(5000)})
+cache = ReplicationCache(sys.argv[1], notify=lambda problem: sys.exit(problem))
+start = int(sys.argv[2])
+print("writing", flush=True)
+for replication in range(start, start + 100_000):
+    cache.put(f"key-{replication}", "design", ReplicationResult(replication, kpis, backlog, 0.5, 9))
+"""
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGKILL], ids=["Ctrl-C", "kill -9"])
+def test_a_writer_stopped_at_any_moment_leaves_every_entry_whole(tmp_path: Path,
+                                                                  signal_number: int) -> None:
+    cache = tmp_path / "cache"
+    for round_number in range(6):
+        writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(cache), str(1000 * round_number)],
+                                  cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+        time.sleep(0.15 + 0.11 * round_number)  # a different moment of a write each time
+        writer.send_signal(signal_number)
+        _, err = writer.communicate(timeout=60)
+        assert writer.returncode in (-signal_number, 1), err  # Ctrl-C: KeyboardInterrupt, exit 1
+        assert "database" not in err.lower()  # no SQLite error on the way out
+    entries = sound(cache)
+    assert len(entries) > 6 and len(set(entries)) == len(entries)
+
+
+def test_two_commands_at_once_share_the_cache_and_print_the_same(tmp_path: Path,
+                                                                  reference: str) -> None:
+    cache = tmp_path / "cache"
+    first, second = start(COMPARE, cache), start(COMPARE, cache)
+    outputs = [process.communicate(timeout=900) for process in (first, second)]
+    for process, (out, err) in zip((first, second), outputs, strict=True):
+        assert process.returncode == 0, err
+        assert out == reference
+        assert "Traceback" not in err and "going on without it" not in err
+    entries = sound(cache)
+    assert len(entries) == 24 and len(set(entries)) == 24  # each replication once
+    again = start(COMPARE, cache)
+    out, err = again.communicate(timeout=300)
+    assert out == reference and "24 replications read back from the cache" in err
