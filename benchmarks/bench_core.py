@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).parent
+REFERENCE = HERE.parents[1] / "shared" / "bench" / "mmc_simpy.py"
 #: (label, job, stage, smaller size, larger size)
 RUNS = (("simpy", "simpy", "core", "5000", "15000"),
         ("mmc", "mmc", "core", "4w", "12w"),
@@ -74,6 +75,8 @@ def main() -> None:
     for tool in ("valgrind", "callgrind_control"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} not found: this benchmark counts instructions under callgrind")
+    if not REFERENCE.is_file():
+        sys.exit(f"reference SimPy model not found at {REFERENCE}")
     runs = [(job, stage, size) for _, job, stage, *sizes in RUNS for size in sizes]
     with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(options.parallel) as pool:
         counts = dict(zip(runs, pool.map(lambda run: _count(run[0], run[1], run[2], Path(folder)), runs),
