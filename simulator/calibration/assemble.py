@@ -19,7 +19,9 @@ from simulator.calibration.history import MIN_RULE_VISITS, PRIOR_VISITS, STAGES,
 from simulator.calibration.learned import (
     DESK,
     DESK_STEP_ENDS,
+    MIN_STREAM_INCIDENTS,
     PROFILE_PRIOR,
+    STREAM_PRIOR,
     Calibration,
     DeskModel,
     Learned,
@@ -123,6 +125,8 @@ def _path_rule(table: PathTable) -> Plain:
     written: Plain = {"first": table.first}
     if table.priority is not None:
         written["priority"] = table.priority
+    if table.category is not None:
+        written["category"] = table.category
     paths = {f" {PATH_SEPARATOR} ".join(path): share for path, share in table.paths.items()}
     return {**written, "paths": paths}
 
@@ -130,8 +134,9 @@ def _path_rule(table: PathTable) -> Plain:
 def _paths_comment(tables: tuple[PathTable, ...]) -> str:
     tickets = sum(table.tickets for table in tables)
     listed = sum(table.tickets * sum(table.paths.values()) for table in tables)
-    return (f"routing by whole paths (--routing paths): per first group × priority from "
-            f"{MIN_PATH_TICKETS} finished tickets on (rarer priorities together), the paths the updates "
+    return (f"routing by whole paths (--routing paths): per first group × category stream, else × "
+            f"priority, from {MIN_PATH_TICKETS} finished tickets on (rarer priorities together), the paths "
+            f"the updates "
             f"show at least {MIN_PATH_COUNT} times, each with its count over the tickets + "
             f"{PRIOR_TICKETS:.0f}; {listed / max(tickets, 1):.1%} of {tickets} tickets' mass is listed, "
             f"the rest follows the groups' routing with memory (transfer_by_history)")
@@ -216,19 +221,20 @@ def _priorities(learned: Learned) -> Plain:
 
 
 def _streams(learned: Learned) -> Plain:
-    """One arrival stream per priority."""
+    """One arrival stream per priority, and per priority × category where the log has enough."""
     streams: Plain = {}
-    for name in learned.priorities:
-        volume = learned.volume * learned.mix[name]
+    for stream in learned.streams:
+        volume = learned.volume * stream.share
         if volume > 0:
-            streams[name] = {"volume": f"{volume:.4g}/day", "weekly": learned.weekly_by_priority[name],
-                             "impact_urgency": learned.cells[name]}
+            streams[stream.name] = {"volume": f"{volume:.4g}/day",
+                                    "weekly": learned.weekly_by_stream[stream.name],
+                                    "impact_urgency": learned.cells[stream.priority]}
     return streams
 
 
 def _desk_flow(learned: Learned, streams: Plain) -> Plain:
     desk = learned.desk
-    overall_fcr = sum(learned.mix[p] * desk.fcr[p] for p in learned.priorities)
+    overall_fcr = sum(stream.share * desk.fcr[stream.name] for stream in learned.streams)
     handling = distribution(desk.handling.spec) if desk.handling is not None else \
         distribution({"dist": "fixed", "value": 5.0})
     resolved = {} if desk.resolved_handling is None else \
@@ -268,6 +274,16 @@ def _flow(learned: Learned, streams: Plain, comments: dict[tuple[str, ...], str]
     return flow
 
 
+def _by_category(learned: Learned) -> str:
+    """The arrivals comment's word on category streams (none when the log has no categories)."""
+    own = [stream for stream in learned.streams if stream.category is not None]
+    if not own:
+        return ""
+    return (f", and per priority × the log's category from {MIN_STREAM_INCIDENTS} incidents on "
+            f"({len(own)} streams named 'PRIORITY CATEGORY', {sum(s.share for s in own):.0%} of incidents; "
+            f"the other categories in their priority's stream)")
+
+
 def _desk_comment(desk: DeskModel) -> str:
     if desk.handling is None or desk.step_end is None:
         return "[assumption] 5 minutes to log a ticket (no logging or first-response time in the log)"
@@ -282,14 +298,18 @@ def _comments(learned: Learned, days: float) -> dict[tuple[str, ...], str]:
             f"{learned.desk.resolved_handling.comment()}")
     comments.update({
         ("run",): f"the log's active period, after {learned.warmup_days} days of warm-up from empty",
-        ("arrivals",): (f"one stream per priority: {learned.volume:.1f} incidents a day in all "
-                        f"over {days:.0f} days; weekly: 7 rows (Mon..Sun) of 24 hourly shares, each "
-                        f"priority's own shrunk towards all incidents' by {PROFILE_PRIOR} pseudo-incidents"),
+        ("arrivals",): (f"one stream per priority{_by_category(learned)}: {learned.volume:.1f} incidents "
+                        f"a day in all over {days:.0f} days; weekly: 7 rows (Mon..Sun) of 24 hourly shares, "
+                        f"each stream's own shrunk towards all incidents' by {PROFILE_PRIOR} "
+                        f"pseudo-incidents"),
         ("teams", DESK): (f"[assumption] logging only, 24x7 and never queueing: the log's opening time "
                           f"is when the desk logged the call ({learned.desk.load:.2f} busy at the peak "
                           f"hour)"),
         ("flow", "desk", "first_contact_resolution"): "share of incidents never assigned to a group",
-        ("flow", "desk", "escalation_by_category"): "first assignment group, per priority",
+        ("flow", "desk", "escalation_by_category"): (
+            "first assignment group, per stream" + (f" (a category's shrunk towards its priority's by "
+                                                    f"{STREAM_PRIOR:g} pseudo-incidents)"
+                                                    if any(s.category for s in learned.streams) else "")),
     })
     for name, sla in learned.sla.items():
         comments[("priorities", name)] = (f"resolution target learned from made_sla (24x7): agrees with "
@@ -322,7 +342,9 @@ def _report(learned: Learned) -> Plain:
         "arrivals": asdict(learned.arrivals), "priority_mix": learned.mix,
         "desk": {"fcr_by_priority": learned.desk.fcr, "agents": learned.desk.agents},
         "routing": asdict(learned.routing),
-        "paths": [{"first": table.first, "priority": table.priority, "tickets": table.tickets,
+        "streams": [asdict(stream) for stream in learned.streams],
+        "paths": [{"first": table.first, "priority": table.priority, "category": table.category,
+                   "tickets": table.tickets,
                    "distinct_paths": table.distinct, "listed_paths": len(table.paths),
                    "listed_share": math.fsum(table.paths.values())} for table in learned.paths],
         "sla": {name: asdict(sla) for name, sla in learned.sla.items()},

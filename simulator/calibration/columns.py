@@ -34,6 +34,7 @@ _PURPOSE = {
     "first_response": "the desk's step (opened → first response)",
     "logged": "the desk's step (opened → record saved)",
     "priority": "the priority mix and everything learned per priority",
+    "category": "arrival streams, the desk's escalation and (--routing paths) paths per priority × category",
     "impact": "the impact × urgency matrix",
     "urgency": "the impact × urgency matrix",
 }

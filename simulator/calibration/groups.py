@@ -376,7 +376,8 @@ def _wait_chances(visits: pd.DataFrame, mine: np.ndarray) -> tuple[float, float 
 
 
 def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Timestamp, pd.Timestamp],
-                 entry: pd.Series, routing: str = "history", desk: str = "service_desk"
+                 entry: pd.Series, routing: str = "history", desk: str = "service_desk",
+                 category: pd.Series | None = None,
                  ) -> tuple[list[GroupModel], list[str], RoutingStats, tuple[PathTable, ...]]:
     """Learn every pooled group's model; ``entry`` is the share of escalations reaching each team.
 
@@ -385,7 +386,8 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     ``"counted"`` a memoryless matrix scaled to the counts (see :func:`_transfers`);
     ``"visible"`` a memoryless matrix of the hand-offs the updates show; ``"paths"`` the
     paths tickets took (:mod:`simulator.calibration.paths`, returned last), with routing
-    with memory of the visible hand-offs for the tickets that draw none.
+    with memory of the visible hand-offs for the tickets that draw none, by first group × priority
+    and, where ``category`` names an incident's category stream, by first group × that stream.
     """
     visits = cut.visits.copy()
     top = pooled_groups(visits, n_groups)
@@ -430,7 +432,7 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
                              (routing_stats.hidden_out[team],
                               0.0 if routing == "history" else routing_stats.hidden_in[team])),
                       history=rules.get(team, ())) for team in teams]
-    paths = learn_paths(visits, log.incidents["priority"]) if routing == "paths" else ()
+    paths = learn_paths(visits, log.incidents["priority"], category) if routing == "paths" else ()
     return models, teams, routing_stats, paths
 
 

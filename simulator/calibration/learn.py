@@ -8,8 +8,9 @@ What is learned, and from what (docs/calibration.md says why):
 * **arrivals** — volume per day over the log's active period (days from the first to
   the last whose week-long neighbourhood holds at least a tenth of the busiest week's
   incidents: exports often end in a thin tail of stragglers), and a weekly 7×24 table
-  of shares; one stream per priority, so that the desk can route each priority its own
-  way (``escalation_by_category``);
+  of shares; one stream per priority, and per priority × category where the log has a
+  category (:func:`stream_of`), so that the desk can route each its own way
+  (``escalation_by_category``);
 * **priorities** — the mix, impact × urgency jointly, and the matrix between them;
 * **the desk** — a logging step (opened → record saved, where the log has it), staffed
   24×7 so that it never queues: the log's opening time *is* the logging time; its
@@ -37,7 +38,9 @@ from simulator.calibration.groups import OTHER, learn_groups, pooled_groups, tea
 from simulator.calibration.learned import (
     DESK,
     DESK_STEP_ENDS,
+    MIN_STREAM_INCIDENTS,
     PROFILE_PRIOR,
+    STREAM_PRIOR,
     ArrivalStats,
     Calibration,
     DeskModel,
@@ -45,6 +48,7 @@ from simulator.calibration.learned import (
     ReopenModel,
     ResolutionSummary,
     SlaTarget,
+    Stream,
     written_closure_min,
 )
 from simulator.calibration.reallog import RealLog
@@ -53,6 +57,7 @@ from simulator.calibration.visits import cut_visits
 __all__ = ["DESK", "Calibration", "active_period", "calibrate", "learn", "priority_names"]
 
 WARMUP_DAYS = 14
+
 _DAY = pd.Timedelta(days=1)
 #: Candidate SLA resolution targets (minutes): 1 h to 30 days.
 _SLA_CANDIDATES = [60.0 * h for h in (1, 2, 4, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 720)]
@@ -103,13 +108,40 @@ def _mean_week(opened: pd.Series, per_weekday: np.ndarray) -> np.ndarray:
 Weekly = list[list[float]]
 
 
-def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, fraction: float,
-              names: list[str]) -> tuple[float, Weekly, dict[str, Weekly], ArrivalStats]:
-    """Volume per day, the weekly profile of all incidents, and each priority's own profile.
+def stream_of(incidents: pd.DataFrame) -> pd.Series:
+    """Each incident's arrival stream: ``"P3 network"`` where its priority × category has
+    :data:`MIN_STREAM_INCIDENTS` incidents and its priority comes in more than one category,
+    else its priority (a log without categories: one stream per priority)."""
+    priority = incidents["priority"].astype(str)
+    category = incidents["category"]
+    known = category.notna().to_numpy()
+    cell = pd.Series(np.where(known, priority + " " + category.astype(str), priority), index=incidents.index)
+    counts = cell[known].value_counts()
+    own = counts[counts >= MIN_STREAM_INCIDENTS].index
+    whole = priority.value_counts()
+    own = [name for name in own if counts[name] < whole[priority[cell == name].iloc[0]]]
+    return cell.where(cell.isin(own), priority)
 
-    A priority's profile (priorities can keep other hours: monitoring alerts at night) is its
-    own shares shrunk towards all priorities' by :data:`PROFILE_PRIOR` pseudo-incidents (a
-    Dirichlet prior centred on them), so that a rare priority does not get hours without
+
+def _streams(incidents: pd.DataFrame, names: list[str], stream: pd.Series) -> tuple[Stream, ...]:
+    """The streams, per priority (highest first) its categories by size, then its other incidents."""
+    counts = stream.value_counts()
+    result = []
+    for name in names:
+        mine = counts[stream[(incidents["priority"] == name).to_numpy()].unique()]
+        for label, n in sorted(mine.items(), key=lambda item: (item[0] == name, -item[1], item[0])):
+            category = None if label == name else str(label)[len(name) + 1:]
+            result.append(Stream(str(label), name, category, int(n), n / len(incidents)))
+    return tuple(result)
+
+
+def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, fraction: float,
+              stream: pd.Series) -> tuple[float, Weekly, dict[str, Weekly], ArrivalStats]:
+    """Volume per day, the weekly profile of all incidents, and each stream's own profile.
+
+    A stream's profile (priorities can keep other hours: monitoring alerts at night) is its
+    own shares shrunk towards all incidents' by :data:`PROFILE_PRIOR` pseudo-incidents (a
+    Dirichlet prior centred on them), so that a rare stream does not get hours without
     arrivals from chance alone.
     """
     opened = incidents["opened"]
@@ -118,15 +150,15 @@ def _arrivals(incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, f
     overall = _mean_week(opened, per_weekday)
     shares = overall / overall.sum()
     weekly = _round_shares(overall.ravel()).reshape(7, 24)
-    by_priority = {}
-    for name in names:
-        mine = opened[(incidents["priority"] == name).to_numpy()]
+    by_stream = {}
+    for name in stream.unique():
+        mine = opened[(stream == name).to_numpy()]
         own = _mean_week(mine, per_weekday)
         n = len(mine)
         blended = (n * own / max(own.sum(), 1e-12) + PROFILE_PRIOR * shares) / (n + PROFILE_PRIOR)
-        by_priority[name] = _round_shares(blended.ravel()).reshape(7, 24).tolist()
+        by_stream[str(name)] = _round_shares(blended.ravel()).reshape(7, 24).tolist()
     volume = len(opened) / len(days) / fraction
-    return volume, weekly.tolist(), by_priority, ArrivalStats(len(opened), len(days), volume, fraction)
+    return volume, weekly.tolist(), by_stream, ArrivalStats(len(opened), len(days), volume, fraction)
 
 
 Cells = dict[str, dict[int, dict[int, float]]]
@@ -180,18 +212,35 @@ def _desk_step(incidents: pd.DataFrame) -> tuple[str | None, DurationFit | None,
     return None, None, 5.0
 
 
-def _first_groups(incidents: pd.DataFrame, names: list[str]
+def _first_groups(incidents: pd.DataFrame, names: list[str], streams: tuple[Stream, ...], stream: pd.Series
                   ) -> tuple[dict[str, float], dict[str, pd.Series], pd.Series]:
-    """Per priority the share never assigned to a group and the first group's shares; and overall."""
+    """Per stream the share never assigned to a group and the first group's shares; and overall.
+
+    A category's stream has its own shares shrunk towards its priority's by :data:`STREAM_PRIOR`
+    pseudo-incidents (a category seen a hundred times leans on its priority a third of the way).
+    """
     first = incidents["first_group"].astype(object).map(
         lambda group: None if pd.isna(group) else str(group))
     fcr, escalation = {}, {}
     overall = first.dropna().value_counts(normalize=True)
+    by_priority: dict[str, tuple[float, pd.Series]] = {}
     for name in names:
         mine = first[incidents["priority"] == name]
-        fcr[name] = float(mine.isna().mean()) if len(mine) else 0.0
         shares = mine.dropna().value_counts(normalize=True)
-        escalation[name] = shares if len(shares) else overall
+        by_priority[name] = (float(mine.isna().mean()) if len(mine) else 0.0,
+                             shares if len(shares) else overall)
+    for chosen in streams:
+        base_fcr, base_shares = by_priority[chosen.priority]
+        mine = first[(stream == chosen.name).to_numpy()]
+        n = float(len(mine))
+        weight = n / (n + STREAM_PRIOR) if chosen.category is not None else 1.0
+        own_fcr = float(mine.isna().mean()) if len(mine) else base_fcr
+        fcr[chosen.name] = weight * own_fcr + (1.0 - weight) * base_fcr
+        own = mine.dropna().value_counts(normalize=True)
+        if not len(own):
+            own, weight = base_shares, 0.0
+        blended = own.mul(weight).add(base_shares.mul(1.0 - weight), fill_value=0.0)
+        escalation[chosen.name] = blended[blended > 0] / blended.sum()
     return fcr, escalation, overall
 
 
@@ -296,13 +345,17 @@ def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str
     log, start, end = _active(log)
     incidents = log.incidents
     names = priority_names(incidents)
-    volume, weekly, weekly_by_priority, arrival_stats = _arrivals(incidents, start, end, log.sample_fraction,
-                                                                  names)
+    stream = stream_of(incidents)
+    streams = _streams(incidents, names, stream)
+    volume, weekly, weekly_by_stream, arrival_stats = _arrivals(incidents, start, end, log.sample_fraction,
+                                                                stream)
     cells, matrix = _priorities(incidents, names)
-    fcr, escalation, entry = _first_groups(incidents, names)
+    fcr, escalation, entry = _first_groups(incidents, names, streams, stream)
     cut = cut_visits(log)
-    groups, teams, routing_stats, paths = learn_groups(log, cut, n_groups, (start, end),
-                                                _entry_by_team(entry, cut.visits, n_groups), routing, DESK)
+    categories = pd.Series({s.name: s.category for s in streams})
+    groups, teams, routing_stats, paths = learn_groups(
+        log, cut, n_groups, (start, end), _entry_by_team(entry, cut.visits, n_groups), routing, DESK,
+        stream.where(stream.map(categories).notna()))
     desk = _desk(incidents, names, volume * 7 * float(np.max(weekly)), teams, escalation, fcr)
     closing = (incidents["closed"] - incidents["resolved"]).dt.total_seconds() / 60.0
     closing = closing[(incidents["n_reopened"].fillna(0) == 0).to_numpy()].dropna()
@@ -310,7 +363,7 @@ def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str
     sla = _sla(incidents, names)
     return Learned(
         name=name or "calibrated", source=log.source, start=start, end=end, exported=log.exported,
-        n_incidents=len(incidents), volume=volume, weekly=weekly, weekly_by_priority=weekly_by_priority,
+        n_incidents=len(incidents), volume=volume, weekly=weekly, weekly_by_stream=weekly_by_stream,
         arrivals=arrival_stats,
         priorities=names,
         mix=incidents["priority"].value_counts(normalize=True).reindex(names).fillna(0).to_dict(),
@@ -318,7 +371,7 @@ def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str
         reopen=_reopen(incidents, cut.pauses, closure_min), closure_min=closure_min,
         sla=sla, resolution=_resolution_summary(incidents, log.exported),
         problems=log.problems, warmup_days=WARMUP_DAYS,
-        columns=column_use(log, routing, desk.step_end, bool(sla)))
+        columns=column_use(log, routing, desk.step_end, bool(sla)), streams=streams)
 
 
 def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,

@@ -20,8 +20,9 @@ from simulator.calibration.groups import GroupModel
 from simulator.calibration.history import RoutingStats
 from simulator.calibration.paths import PathTable
 
-__all__ = ["DESK", "DESK_STEP_ENDS", "PROFILE_PRIOR", "ArrivalStats", "Calibration", "DeskModel", "Learned",
-           "ReopenModel", "ResolutionSummary", "SlaTarget", "written_closure_min"]
+__all__ = ["DESK", "DESK_STEP_ENDS", "MIN_STREAM_INCIDENTS", "PROFILE_PRIOR", "STREAM_PRIOR", "ArrivalStats",
+           "Calibration", "DeskModel", "Learned",
+           "ReopenModel", "ResolutionSummary", "SlaTarget", "Stream", "written_closure_min"]
 
 #: The desk's name in a learned scenario.
 DESK = "service_desk"
@@ -29,6 +30,12 @@ DESK = "service_desk"
 DESK_STEP_ENDS = {"first_response": "opened → first response", "logged": "opened → record saved"}
 #: Pseudo-incidents of all priorities' weekly profile a priority's own profile is shrunk towards.
 PROFILE_PRIOR = 168
+#: A priority × category gets an arrival stream of its own from this many incidents; the priority's
+#: rarer categories stay together in the priority's stream.
+MIN_STREAM_INCIDENTS = 100
+#: Pseudo-incidents of its priority that a category stream's first-contact resolution and first
+#: groups are shrunk towards.
+STREAM_PRIOR = 50.0
 
 
 def written_closure_min(closure_min: float) -> float:
@@ -47,13 +54,30 @@ class ArrivalStats:
 
 
 @dataclass(frozen=True)
+class Stream:
+    """One arrival stream: a priority's incidents of one category, or the rest of the priority's.
+
+    Its name is the scenario's stream and category: ``P3`` (the priority's incidents without a
+    stream of their own) or ``P3 network`` (the priority's incidents of the log's category
+    ``network``), so that the desk's first-contact resolution and escalation and the paths
+    (``flow.paths``' ``category``) are learned per priority × category.
+    """
+
+    name: str
+    priority: str
+    category: str | None  # the log's category; None: the priority's other incidents
+    incidents: int
+    share: float  # of all incidents
+
+
+@dataclass(frozen=True)
 class DeskModel:
     """The desk: logging time, first-contact resolution and escalation per priority."""
 
     team: str
     handling: DurationFit | None  # opened → record saved; None: the log has no logging time
-    fcr: dict[str, float]  # priority → share never assigned to a group
-    escalation: dict[str, dict[str, float]]  # priority → first team → share
+    fcr: dict[str, float]  # stream (priority, or priority × category) → share never assigned to a group
+    escalation: dict[str, dict[str, float]]  # stream → first team → share
     agents: int
     load: float  # tickets being logged at once in the peak hour
     step_end: str | None = None  # the column the step ends at: "first_response", "logged"; None: assumed
@@ -103,7 +127,7 @@ class Learned:
     n_incidents: int
     volume: float  # incidents a day
     weekly: list[list[float]]  # 7 × 24 shares of the week's arrivals
-    weekly_by_priority: dict[str, list[list[float]]]  # each priority's own (shrunk towards ``weekly``)
+    weekly_by_stream: dict[str, list[list[float]]]  # each stream's own (shrunk towards ``weekly``)
     arrivals: ArrivalStats
     priorities: list[str]  # highest first
     mix: dict[str, float]  # priority → share
@@ -120,6 +144,7 @@ class Learned:
     warmup_days: int
     columns: ColumnUse  # which mapped columns were used, and why not the others
     paths: tuple[PathTable, ...] = ()  # routing by whole paths (``--routing paths``), most specific first
+    streams: tuple[Stream, ...] = ()  # the arrival streams, in the order written
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class ColumnMapping(pydantic.BaseModel):
     closed: str | None = None
     logged: str | None = None  # when the desk saved the record (opened → logged: logging time)
     priority: str | None = None
+    category: str | None = None  # the incident's category: streams, escalation, paths per priority × category
     impact: str | None = None
     urgency: str | None = None
     group: str | None = None  # one row per update: the assignment group on that row
@@ -98,7 +99,7 @@ class ColumnMapping(pydantic.BaseModel):
     def columns(self) -> dict[str, str]:
         """Mapping key → column name, for the keys that name a column."""
         names = ("case_id", "opened", "resolved", "first_response", "closed", "logged", "priority",
-                 "impact", "urgency", "group", "first_group", "last_group", "reassignments",
+                 "category", "impact", "urgency", "group", "first_group", "last_group", "reassignments",
                  "reopens", "state", "from_state", "updated", "sequence", "resolver", "made_sla")
         return {name: value for name in names if (value := getattr(self, name)) is not None}
 
@@ -107,7 +108,7 @@ class ColumnMapping(pydantic.BaseModel):
 #: ``?`` for missing, ``d/m/yyyy HH:MM`` dates, one row per update.
 SERVICENOW = ColumnMapping(
     case_id="number", opened="opened_at", resolved="resolved_at", closed="closed_at",
-    logged="sys_created_at", priority="priority", impact="impact", urgency="urgency",
+    logged="sys_created_at", priority="priority", category="category", impact="impact", urgency="urgency",
     group="assignment_group", resolver="assigned_to", reassignments="reassignment_count",
     reopens="reopen_count", state="incident_state", updated="sys_updated_at",
     sequence="sys_mod_count", made_sla="made_sla",

@@ -1,14 +1,16 @@
 """Calibration layer: routing by whole paths (trajectory resampling), learned from the paths tickets took.
 
 ``calibrate --routing paths`` writes ``flow.paths`` (:mod:`simulator.scenario.routing`):
-for each *stratum* — a first group and a priority, else a first group for all
+for each *stratum* — a first group and a category stream (a priority × the log's category,
+where calibrate made one), else a first group and a priority, else a first group for all
 priorities — the paths between groups its finished tickets took, each with its share,
 so that the simulation replays whole observed trajectories instead of chaining one
 hand-off to the next.
 
 **Smoothing.** A stratum gets its own rule from :data:`MIN_PATH_TICKETS` finished
-tickets on; the rarer priorities share one rule for their first group (learned from their
-tickets, or from all the group's tickets where they are fewer than that). A path
+tickets on; the tickets of a category stream without a rule of their own for that first group
+fall back to their priority's, and the rarer priorities share one rule for their first group
+(learned from their tickets, or from all the group's tickets where they are fewer than that). A path
 is listed once seen :data:`MIN_PATH_COUNT` times in its stratum; each listed path's share
 is its count over the stratum's tickets plus :data:`PRIOR_TICKETS` pseudo-tickets. The
 rest — the pseudo-tickets' mass and the paths seen once — is left to the groups' routing
@@ -48,10 +50,13 @@ class PathTable:
     paths: dict[tuple[str, ...], float]  # path (its groups in order) → share of the stratum's tickets
     tickets: int  # finished tickets seen in the stratum
     distinct: int  # distinct paths among them (listed or not)
+    category: str | None = None  # a category stream's tickets only (its name: "P3 network")
 
 
-def finished_paths(visits: pd.DataFrame, priority: pd.Series) -> pd.DataFrame:
-    """Per finished ticket escalated to a group: ``first``, ``priority`` and ``path`` (teams in order).
+def finished_paths(visits: pd.DataFrame, priority: pd.Series, category: pd.Series | None = None
+                   ) -> pd.DataFrame:
+    """Per finished ticket escalated to a group: ``first``, ``priority``, ``category`` (its category
+    stream, or None) and ``path`` (teams in order).
 
     ``visits`` needs ``case_id``, ``step``, ``team`` and ``censored``.
     """
@@ -64,26 +69,39 @@ def finished_paths(visits: pd.DataFrame, priority: pd.Series) -> pd.DataFrame:
     runs = pd.DataFrame({"case_id": case[new_team], "team": team[new_team]})
     runs = runs[~runs["case_id"].isin(open_cases)]
     paths = runs.groupby("case_id", sort=False)["team"].agg(tuple)
+    streams = (paths.index.map(category).astype(object) if category is not None
+               else np.full(len(paths), None, dtype=object))
     return pd.DataFrame({"first": [path[0] for path in paths], "path": paths.to_numpy(),
-                         "priority": paths.index.map(priority).astype(str)}, index=paths.index)
+                         "priority": paths.index.map(priority).astype(str),
+                         "category": pd.Series(streams, index=paths.index).where(
+                             pd.notna(streams), None)}, index=paths.index)
 
 
-def _table(chosen: pd.DataFrame, first: str, priority: str | None) -> PathTable:
+def _table(chosen: pd.DataFrame, first: str, priority: str | None, category: str | None = None) -> PathTable:
     counts = chosen["path"].value_counts()
     listed = counts[counts >= MIN_PATH_COUNT]
     total = len(chosen) + PRIOR_TICKETS
     shares = {tuple(path): round(float(n) / total, 5) for path, n in listed.items()}
     return PathTable(first, priority, {path: share for path, share in shares.items() if share > 0},
-                     len(chosen), len(counts))
+                     len(chosen), len(counts), category)
 
 
-def learn_paths(visits: pd.DataFrame, priority: pd.Series) -> tuple[PathTable, ...]:
+def learn_paths(visits: pd.DataFrame, priority: pd.Series, category: pd.Series | None = None
+                ) -> tuple[PathTable, ...]:
     """The path tables of every stratum seen often enough (see the module docstring); most specific
-    first, in the order ``flow.paths`` takes them."""
-    tickets = finished_paths(visits, priority)
+    first, in the order ``flow.paths`` takes them. ``category``: each incident's category stream
+    (missing where it has none)."""
+    tickets = finished_paths(visits, priority, category)
+    by_category: list[PathTable] = []
     specific: list[PathTable] = []
     general: list[PathTable] = []
     for first, mine in tickets.groupby("first", sort=True):
+        streams = mine["category"].dropna().value_counts()
+        own_streams = sorted(str(name) for name, n in streams.items() if n >= MIN_PATH_TICKETS)
+        for name in own_streams:
+            chosen = mine[mine["category"] == name]
+            by_category.append(_table(chosen, str(first), str(chosen["priority"].iloc[0]), name))
+        mine = mine[~mine["category"].isin(own_streams)]  # noqa: PLW2901 (the rest of the first group's)
         counts = mine["priority"].value_counts()
         own = sorted(str(name) for name, n in counts.items() if n >= MIN_PATH_TICKETS)
         specific.extend(_table(mine[mine["priority"] == name], str(first), name) for name in own)
@@ -92,4 +110,4 @@ def learn_paths(visits: pd.DataFrame, priority: pd.Series) -> tuple[PathTable, .
             general.append(_table(rest, str(first), None))
         elif len(rest) and len(mine) >= MIN_PATH_TICKETS:  # a few: the first group's paths, all priorities
             general.append(_table(mine, str(first), None))
-    return tuple(table for table in (*specific, *general) if table.paths)
+    return tuple(table for table in (*by_category, *specific, *general) if table.paths)

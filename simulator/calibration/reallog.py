@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "COUNTER_COLUMNS",
     "INCIDENT_COLUMNS",
     "UPDATE_COLUMNS",
     "RealLog",
@@ -31,12 +32,15 @@ __all__ = [
 
 #: Per-incident columns (index: ``case_id``). Times are datetime64 (NaT where unknown);
 #: counts and flags are floats (NaN where the export does not say).
-INCIDENT_COLUMNS = ("opened", "logged", "first_response", "resolved", "closed", "priority",
+INCIDENT_COLUMNS = ("opened", "logged", "first_response", "resolved", "closed", "priority", "category",
                     "impact", "urgency", "first_group", "last_group", "n_reassigned",
                     "n_reopened", "made_sla")
 #: Per-update columns, rows sorted by case then time: ``case_id``, ``time``, ``state``,
 #: ``group``, ``resolver`` (strings; missing as None).
 UPDATE_COLUMNS = ("case_id", "time", "state", "group", "resolver")
+#: Per-update counters an export may write on every row (ServiceNow's ``reassignment_count``,
+#: ``reopen_count``): the count so far, kept beside :data:`UPDATE_COLUMNS` when the mapping names them.
+COUNTER_COLUMNS = ("n_reassigned", "n_reopened")
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,43 @@ def select_window(log: RealLog, start: dt.datetime | None, end: dt.datetime | No
             later = chosen[column] >= exported
             chosen.loc[later, column] = pd.NaT
         if updates is not None:
-            updates = updates[updates["time"] < exported]
+            later = updates["time"] >= exported
+            changed = set(updates.loc[later, "case_id"])
+            updates = updates[~later]
+            chosen = _counted_until_cut(chosen, updates, changed)
     result = replace(log, incidents=chosen, updates=updates, exported=exported)
     return result.with_problems(problems)
+
+
+def _counted_until_cut(incidents: pd.DataFrame, updates: pd.DataFrame, changed: set[object]) -> pd.DataFrame:
+    """The per-incident counts and last group as known at the cut, for the incidents updated after it.
+
+    An export's per-incident counts are its last row's, written after the cut: a calibration on the
+    period before it would count hand-offs and reopenings that had not happened yet (and treat them
+    as hand-offs its updates do not show). Each such incident takes the counters of its last update
+    before the cut (where the export writes counters on every row), else the group changes its
+    updates before the cut show (reopenings then stay as exported: which states close an
+    incident is not kept here).
+    """
+    cases = incidents.index[incidents.index.isin(list(changed))]
+    if not len(cases):
+        return incidents
+    kept = updates[updates["case_id"].isin(cases)]
+    last = kept.groupby("case_id", sort=False).last()  # the last non-missing value of each column
+    groups = kept.dropna(subset=["group"])
+    changes = ((groups["group"] != groups["group"].shift())
+               & (groups["case_id"] == groups["case_id"].shift())).groupby(groups["case_id"]).sum()
+    incidents = incidents.copy()
+    if "group" in last:
+        incidents.loc[cases, "last_group"] = last["group"].reindex(cases).to_numpy()
+    if "n_reassigned" in kept:
+        counted = last["n_reassigned"].reindex(cases)
+    else:
+        counted = changes.reindex(cases).astype(float)
+    incidents.loc[cases, "n_reassigned"] = counted.fillna(0.0).to_numpy()
+    if "n_reopened" in kept:
+        incidents.loc[cases, "n_reopened"] = last["n_reopened"].reindex(cases).fillna(0.0).to_numpy()
+    return incidents
 
 
 def split_random(log: RealLog, fraction: float, seed: int, part: str) -> RealLog:

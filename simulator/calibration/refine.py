@@ -10,7 +10,9 @@ simulated and the real tickets, adjusts, and simulates again.
 kind of ticket apart — resolved without a hand-off between groups, or handed on at least
 once — the resolution time, capped at :data:`CAP_DAYS` days (half the observed span for a
 shorter log) so that both sides are observed alike (only tickets opened at least that
-long before the end of observation count, on both sides); and the hand-offs per ticket.
+long before the end of observation count, on both sides); and the hand-offs per ticket, of the
+tickets resolved by the end of observation (on the simulated side by the same time after its
+window), so that every hand-off of a compared ticket is counted and the whole period counts.
 The *distance* of a round is the mean of the Kolmogorov–Smirnov distances of those
 capped resolution times (each with :data:`MIN_TICKETS` real tickets or more) and the
 total variation distance of the hand-off counts (0, 1, 2, 3+); a KS distance bounds the
@@ -144,6 +146,19 @@ def _capped(cohort: pd.DataFrame, observation: Observation, days: float) -> pd.D
     return chosen.assign(capped_h=np.minimum(hours.to_numpy(dtype=float), cap_h))
 
 
+def _finished(cohort: pd.DataFrame, until: dt.datetime) -> pd.DataFrame:
+    """Tickets resolved by ``until``: their hand-offs are all counted, on either side alike.
+
+    Hand-off counts are compared over these (the real log's finished tickets and the simulation's
+    finished by the same time after its window): a ticket still open at the end of observation has
+    not yet had all its hand-offs, and only the tickets opened a cap's length before the end (the
+    oldest ones) would make the target the first weeks' routing, not the whole period's.
+    """
+    resolved = cohort["resolved"].to_numpy(dtype=bool)
+    at = cohort["opened"] + pd.to_timedelta(cohort["resolution_h"].fillna(0.0), unit="h")
+    return cohort[resolved & (at <= pd.Timestamp(until)).to_numpy()]
+
+
 def _median_log_h(cohort: pd.DataFrame) -> float:
     if cohort.empty:
         return math.nan
@@ -191,7 +206,7 @@ def _usual_knobs(real: pd.DataFrame, learned: Learned, days: float) -> list[_Kno
     return knobs
 
 
-def _knobs(real: pd.DataFrame, learned: Learned, days: float) -> list[_Knob]:
+def _knobs(real: pd.DataFrame, finished: pd.DataFrame, learned: Learned, days: float) -> list[_Knob]:
     knobs = _usual_knobs(real, learned, days)
     handed = real[real["reassignments"] > 0]["priority"].value_counts()
     own = [p for p in learned.priorities if handed.get(p, 0) >= MIN_TICKETS]
@@ -200,7 +215,7 @@ def _knobs(real: pd.DataFrame, learned: Learned, days: float) -> list[_Knob]:
     if rest and sum(handed.get(p, 0) for p in rest) >= MIN_TICKETS:
         knobs.append(_Knob(f"{', '.join(rest)} handed on", "transfer", rest))
     if any(model.history for model in learned.groups):
-        moves = real["reassignments"].to_numpy()
+        moves = finished["reassignments"].to_numpy()
         knobs.extend(_Knob(f"hand-on after {stage}{'+' if stage == STAGES - 1 else ''} hand-offs", "stage",
                            stage=stage) for stage in range(STAGES)
                      if (moves >= stage).sum() >= MIN_TICKETS and _stage_share(moves, stage) > 0)
@@ -272,9 +287,11 @@ def _ks(mine: pd.DataFrame, theirs: pd.DataFrame) -> float | None:
     return float(stats.ks_2samp(mine["capped_h"], theirs["capped_h"]).statistic)
 
 
-def _distance(real: pd.DataFrame, simulated: pd.DataFrame, priorities: list[str]) -> dict[str, float]:
+def _distance(real: pd.DataFrame, simulated: pd.DataFrame, priorities: list[str],
+              finished: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> dict[str, float]:
     """The parts of a round's distance: per priority its capped resolution times, all of its
-    tickets and each kind (never handed on, handed on) apart; and the hand-off counts."""
+    tickets and each kind (never handed on, handed on) apart; and the hand-off counts (of the
+    ``finished`` tickets, real and simulated, where given)."""
     parts: dict[str, float] = {}
     for priority in priorities:
         mine, theirs = real[real["priority"] == priority], simulated[simulated["priority"] == priority]
@@ -285,7 +302,7 @@ def _distance(real: pd.DataFrame, simulated: pd.DataFrame, priorities: list[str]
             if ks is not None:
                 parts[name] = ks
     bins = [(cohort["reassignments"].clip(upper=3).value_counts(normalize=True)
-             .reindex(range(4), fill_value=0.0).to_numpy()) for cohort in (real, simulated)]
+             .reindex(range(4), fill_value=0.0).to_numpy()) for cohort in (finished or (real, simulated))]
     parts["hand-offs"] = 0.5 * float(np.abs(bins[0] - bins[1]).sum())
     return parts
 
@@ -310,9 +327,11 @@ def refine(log: RealLog, learned: Learned, rounds: int = 8, replications: int = 
     observation, real_cohort = observe_log(log)
     days = cap_days(observation)
     real = _capped(real_cohort, observation, days)
-    knobs = _knobs(real, learned, days)
-    targets = np.array([_measure(knob, real) for knob in knobs])
+    real_finished = _finished(real_cohort, observation.observed_until)
+    knobs = _knobs(real, real_finished, learned, days)
+    targets = np.array([_measure(knob, real_finished if knob.kind == "stage" else real) for knob in knobs])
     window = _simulated_window(observation, days)
+    finished_by = window.end + (observation.observed_until - observation.end)
     # Hand-ons feed queues: more of them can swamp a group whose slots were sized for fewer, so
     # routing moves at half the pace of handling.
     damping = np.array([ROUTING_PACE if knob.kind == "stage" else 1.0 for knob in knobs])
@@ -325,8 +344,9 @@ def refine(log: RealLog, learned: Learned, rounds: int = 8, replications: int = 
             tasks = [_Task(scenario, r, seed, window, tuple(learned.priorities)) for r in range(replications)]
             cohorts = [cohort for _, _, cohort in sorted(executor.map_unordered(_simulate, tasks),
                                                          key=lambda result: result[0])]
-            simulated = _capped(pd.concat(cohorts, ignore_index=True), window, days)
-            parts = _distance(real, simulated, learned.priorities)
+            pooled = pd.concat(cohorts, ignore_index=True)
+            simulated, simulated_finished = _capped(pooled, window, days), _finished(pooled, finished_by)
+            parts = _distance(real, simulated, learned.priorities, (real_finished, simulated_finished))
             factors = {knob.name: float(math.exp(np.clip(x, -_LIMIT, _LIMIT)))
                        for knob, x in zip(knobs, log_factors.tolist(), strict=True)}
             history.append(Round(len(history), float(np.mean(list(parts.values()))), parts, factors))
@@ -336,7 +356,8 @@ def refine(log: RealLog, learned: Learned, rounds: int = 8, replications: int = 
             best = min(range(len(history)), key=lambda i: history[i].distance)
             if len(history) > rounds or len(history) - 1 - best >= PATIENCE:
                 raise _StopRefiningError
-            measured = np.array([_measure(knob, simulated) for knob in knobs])
+            measured = np.array([_measure(knob, simulated_finished if knob.kind == "stage" else simulated)
+                                 for knob in knobs])
             # a trust region: no factor moves by more than MAX_STEP^alphamax in one round, even when
             # a measure jumps (a median at the cap, a queue that outgrew its slots)
             return np.clip(np.nan_to_num(targets - measured), -_MAX_LOG_STEP, _MAX_LOG_STEP) * damping

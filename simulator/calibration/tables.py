@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.calibration.mapping import ColumnMapping
-from simulator.calibration.reallog import INCIDENT_COLUMNS, UPDATE_COLUMNS
+from simulator.calibration.reallog import COUNTER_COLUMNS, INCIDENT_COLUMNS, UPDATE_COLUMNS
 from simulator.scenario.schema import SERVICENOW_PRIORITY_MATRIX
 
 __all__ = ["incidents_from_rows", "incidents_from_updates", "priority_label"]
@@ -83,6 +83,9 @@ def _finish(incidents: pd.DataFrame, problems: Counter[str]) -> pd.DataFrame:
     problems["priority missing (taken from impact × urgency)"] += int(derivable.sum())
     problems["priority missing (counted as 'unknown')"] += int(priority.isna().sum())
     incidents["priority"] = priority.fillna("unknown")
+    category = incidents["category"].astype(object)
+    named = category.where(category.isna(), category.astype(str).str.strip())
+    incidents["category"] = named.replace("", np.nan)
     return incidents[list(INCIDENT_COLUMNS)]
 
 
@@ -156,6 +159,9 @@ def incidents_from_updates(frame: pd.DataFrame, mapping: ColumnMapping
     for column in ("state", "group", "resolver"):
         updates[column] = frame[column].astype(object) if column in frame else None
     updates = updates[list(UPDATE_COLUMNS)]
+    for column in COUNTER_COLUMNS:  # the counters as each row wrote them, so that a cut can censor them
+        if column in frame:
+            updates[column] = frame[column].astype(float)
     grouped = frame.groupby("case_id", sort=False)
     incidents = grouped.last()  # the last value written, per column
     resolved_states, closed_states = frozenset(mapping.resolved_states), frozenset(mapping.closed_states)

@@ -145,11 +145,12 @@ def reach_scheduler(address: SchedulerAddress, timeout_s: float = DEFAULT_CONNEC
                     f"no connection to {address.host} port {address.port} ({tries}; last: "
                     f"{last.lower()})", option) from None
             time.sleep(_RETRY_EVERY_S)
-    _handshake(address, max(deadline - time.monotonic(), 1.0), option)
+    _handshake(address, max(deadline - time.monotonic(), 1.0), timeout_s, option)
 
 
-def _handshake(address: SchedulerAddress, timeout_s: float, option: str | None) -> None:
-    """Something listens at the address: check that it speaks Dask (its comm handshake)."""
+def _handshake(address: SchedulerAddress, timeout_s: float, stated_s: float, option: str | None) -> None:
+    """Something listens at the address: check that it speaks Dask (its comm handshake) in the
+    ``timeout_s`` left of the connect time-out the user gave (``stated_s``, named in the message)."""
     try:
         from distributed.comm import connect
     except ImportError:  # pragma: no cover - the test extra installs it
@@ -169,4 +170,4 @@ def _handshake(address: SchedulerAddress, timeout_s: float, option: str | None) 
         reason = f"{type(error).__name__}: {error}" if str(error) else "no answer"
         raise SchedulerError(str(address), "a Dask scheduler at this address",
                              f"something at {address.host} port {address.port} that did not answer "
-                             f"as one within {timeout_s:.2g} s ({reason[:120]})", option) from None
+                             f"as one within {stated_s:g} s ({reason[:120]})", option) from None

@@ -20,8 +20,9 @@ def _when(times: pd.Series) -> pd.Series:
     return text.str.replace(r"^0", "", regex=True).str.replace(r"/0", "/", regex=True).fillna("?")
 
 
-def write_uci_like(events: pd.DataFrame, desk: str, path: Path) -> Path:
-    """One row per update: number, ident_state, counters, d/m/yyyy HH:MM times, '?' for missing."""
+def write_uci_like(events: pd.DataFrame, desk: str, path: Path, category: bool = False) -> Path:
+    """One row per update: number, ident_state, counters, d/m/yyyy HH:MM times, '?' for missing
+    (with ``category``, also the incident's category, as ServiceNow's ``category`` column)."""
     rows = events[~events["activity"].isin(_DROPPED)].copy()
     case = rows["case_id"].astype(str)
     arrived = rows[rows["activity"] == Activity.ARRIVED].set_index("case_id")["timestamp"]
@@ -47,5 +48,7 @@ def write_uci_like(events: pd.DataFrame, desk: str, path: Path) -> Path:
         "resolved_at": _when(case.map(resolved)),
         "closed_at": _when(case.map(closed)),
     })
+    if category:
+        table.insert(2, "category", rows["category"].astype(str).to_numpy())
     table.to_csv(path, index=False)
     return path

@@ -45,7 +45,7 @@ class _RuleEvaluator(_Evaluator):
                 self.simulated.append(roster)
                 money, hours = roster_cost(self.posts, roster)
                 passes = float(np.dot(self.weights, roster)) >= self.threshold
-                self.cache[roster] = _Judged(roster, pd.DataFrame(), [], money, hours, passes)
+                self.cache[roster] = _Judged(roster, pd.DataFrame(), [], money, hours, passes=passes)
         return [self.cache[roster] for roster in rosters]
 
 
