@@ -23,13 +23,25 @@ a third of those who hang up call back); or
 (``../shared/bench/mmc_simpy.py``) with N customers, which prints N — the yardstick of the
 ratios in docs/performance.md (e.g. N = 5000 and 15000).
 
+An optional third argument goes on after the run: ``log`` also builds the event-log table
+(``Simulation.results()``), ``kpis`` builds it and measures the replication's KPIs, as
+``benchmarks/mimsim_job.py`` times them; the difference from the plain job's instructions per
+incident is what the table, or the table and the KPIs, cost per incident.
+
+With ``MIMSIM_CALLGRIND_FLAG=PATH`` set (``benchmarks/bench_core.py`` does it, under
+``valgrind --instr-atstart=no``), the job touches ``PATH.ready`` once it has imported and loaded
+everything and waits for ``PATH.on``, which the driver touches after turning callgrind's
+instrumentation on: only the model itself is counted, and the run takes a fraction of the time.
+
 Run each job once outside callgrind first (or ``python -m compileall``): the first run of a
 fresh checkout also compiles its modules, which would count in the shorter horizon's total.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 from simulator.model import Simulation
@@ -48,16 +60,28 @@ WFM = {"baseline-patient": [*PHONE, "arrivals.all.patience=100w"],
                             "arrivals.all.callback={share: 0.33, delay: 30m}"]}
 
 
+def _wait_for_instrumentation() -> None:
+    """Under ``bench_core.py``: say that the imports are done, and wait until counting has begun."""
+    flag = os.environ.get("MIMSIM_CALLGRIND_FLAG")
+    if flag is None:
+        return
+    Path(f"{flag}.ready").touch()
+    while not Path(f"{flag}.on").exists():
+        time.sleep(0.05)
+
+
 def _simpy_reference(customers: int) -> None:
     sys.path.insert(0, str(REFERENCES))
     import mmc_simpy  # type: ignore[import-not-found]  # (only for this job)
 
+    _wait_for_instrumentation()
     waits, _, _ = mmc_simpy.run(n=customers)
     print(len(waits))
 
 
 def main() -> None:
     job, horizon = sys.argv[1], sys.argv[2]
+    stage = sys.argv[3] if len(sys.argv) > 3 else "core"
     if job == "simpy":
         _simpy_reference(int(horizon))
         return
@@ -69,8 +93,16 @@ def main() -> None:
     else:
         scenario = load_scenario(SCENARIOS / "with-mim.yaml",
                                  overrides + (WEEKLY if job == "with-mim-weekly" else []))
+    if stage == "kpis":
+        # (imported here: the plain job's imports stay those of older copies of this file)
+        from simulator.metrics import KpiContext, encode, replication_kpis
+    _wait_for_instrumentation()
     simulation = Simulation(scenario, replication=0)
     simulation.run()
+    if stage in ("log", "kpis"):
+        log = simulation.results()
+        if stage == "kpis":
+            replication_kpis(log, KpiContext.from_scenario(scenario), encode(log.events, log.start))
     activities = simulation.recorder.rows.activities()
     print(activities.count(ActivityCode.ARRIVED), activities.count(ActivityCode.OUTAGE_STARTED))
 

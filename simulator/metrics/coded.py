@@ -28,10 +28,13 @@ def minutes_since(timestamps: pd.Series | np.ndarray, origin: dt.datetime) -> np
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes (-1 for missing) and the names they stand for."""
-    # (names through tolist(): one conversion of the whole index, not an element at a time)
+    # (names through tolist(): one conversion of the whole index, not an element at a time; a
+    # string index's are strings already, such as the case ids, one per incident)
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64), [
-            str(name) for name in column.cat.categories.tolist()]
+        categories = column.cat.categories
+        names = categories.tolist()
+        return column.cat.codes.to_numpy().astype(np.int64), (
+            names if isinstance(categories.dtype, pd.StringDtype) else [str(name) for name in names])
     codes, names = pd.factorize(column, use_na_sentinel=True)
     return codes.astype(np.int64), [str(name) for name in names.tolist()]
 

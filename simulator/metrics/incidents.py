@@ -93,10 +93,12 @@ def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cas
     """
     result = np.full(n_cases, np.nan)
     chosen_case, chosen_values = case[mask], values[mask]
-    if last:
-        chosen_case, chosen_values = chosen_case[::-1], chosen_values[::-1]
-    unique, index = np.unique(chosen_case, return_index=True)
-    result[unique] = chosen_values[index]
+    # Sorted by case, a case's first row is where the case changes (its last, before a change):
+    # one pass, where np.unique would sort again.
+    if len(chosen_case):
+        change = chosen_case[1:] != chosen_case[:-1]
+        edge = np.append(change, True) if last else np.insert(change, 0, True)
+        result[chosen_case[edge]] = chosen_values[edge]
     return result
 
 

@@ -28,7 +28,7 @@ from simulator.eventlog.log import SimulationLog
 from simulator.metrics.changes import change_measures
 from simulator.metrics.channels import channel_measures
 from simulator.metrics.coded import CodedLog, encode
-from simulator.metrics.costs import breaches, cost_measures, rostered_hours
+from simulator.metrics.costs import cost_measures, rostered_hours
 from simulator.metrics.incidents import KpiContext, incident_table
 from simulator.metrics.measures import Measure, mean_measure, quantile_measure
 from simulator.metrics.outages import outage_measures
@@ -69,41 +69,64 @@ def _share(flags: pd.Series | np.ndarray) -> Measure:
     return (float(decided.mean()) if len(decided) else float("nan"), len(decided))
 
 
+#: The incident table's columns the incident KPIs read.
+_INCIDENT_COLUMNS = ("arrived_min", "abandoned_min", "first_work_min", "resolved_min", "is_resolved",
+                     "n_resolved", "n_reassigned", "n_reopened", "fcr")
+_SLA_COLUMNS = ("sla_response_met", "sla_resolution_met")
+
+
+def _incident_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns of the incident table that the incident KPIs read, as arrays (the SLA ones as
+    1.0 met, 0.0 breached, NaN undecided): selecting rows of a few arrays is far cheaper than
+    selecting rows of the whole table, once overall and once per priority."""
+    columns = {name: table[name].to_numpy() for name in _INCIDENT_COLUMNS}
+    columns.update({name: table[name].to_numpy(dtype=float, na_value=np.nan) for name in _SLA_COLUMNS})
+    return columns
+
+
 def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[str, Measure]:
     """Incident KPIs of one group of incidents (all of them, or one priority); times in minutes.
 
     Contacts abandoned before an agent answered are counted in ``arrived`` and nowhere else: they
     never became a ticket anyone worked on (the channel KPIs measure them)."""
-    contacts = table[table["arrived_min"].to_numpy() >= warmup_end]
-    table = table[np.isnan(table["abandoned_min"].to_numpy())]
-    cohort = table[table["arrived_min"].to_numpy() >= warmup_end]
-    arrived = cohort["arrived_min"].to_numpy()
-    first_work = cohort["first_work_min"].to_numpy()
-    resolved = cohort[cohort["is_resolved"].to_numpy()]
-    resolution_h = (resolved["resolved_min"] - resolved["arrived_min"]).to_numpy() / 60.0
-    open_now = table[~table["is_resolved"].to_numpy()]
-    ever_resolved = cohort[cohort["n_resolved"].to_numpy() > 0]
-    handed_on = cohort["n_reassigned"].to_numpy() > 0
-    first_team_done = handed_on | (cohort["n_resolved"].to_numpy() > 0)
+    return _incident_measures(_incident_columns(table), warmup_end, end)
+
+
+def _incident_measures(columns: dict[str, np.ndarray], warmup_end: float,
+                       end: float) -> dict[str, Measure]:
+    """:func:`incident_kpis` of the incidents whose columns (:func:`_incident_columns`) are given."""
+    contacts = int(np.count_nonzero(columns["arrived_min"] >= warmup_end))
+    ticket = np.isnan(columns["abandoned_min"])
+    cohort = {name: values[ticket & (columns["arrived_min"] >= warmup_end)]
+              for name, values in columns.items()}
+    arrived, first_work = cohort["arrived_min"], cohort["first_work_min"]
+    resolved = cohort["is_resolved"]
+    resolution_h = (cohort["resolved_min"][resolved] - arrived[resolved]) / 60.0
+    open_arrived = columns["arrived_min"][ticket & ~columns["is_resolved"]]
+    ever_resolved = cohort["n_resolved"] > 0
+    handed_on = cohort["n_reassigned"] > 0
+    first_team_done = handed_on | ever_resolved
+    size = len(arrived)
+    response_met, resolution_met = cohort["sla_response_met"], cohort["sla_resolution_met"]
     measures: dict[str, Callable[[], Measure]] = {
-        "arrived": lambda: (float(len(contacts)), len(contacts)),
-        "resolved": lambda: (float(len(resolved)), len(cohort)),
-        "backlog_end": lambda: (float(len(open_now)), len(open_now)),
-        "backlog_age_h": lambda: mean_measure((end - open_now["arrived_min"].to_numpy()) / 60.0),
+        "arrived": lambda: (float(contacts), contacts),
+        "resolved": lambda: (float(np.count_nonzero(resolved)), size),
+        "backlog_end": lambda: (float(len(open_arrived)), len(open_arrived)),
+        "backlog_age_h": lambda: mean_measure((end - open_arrived) / 60.0),
         "mtta_min": lambda: mean_measure(first_work - arrived),
         "p_wait": lambda: _share(np.isnan(first_work) | (first_work > arrived)),
         "mttr_h": lambda: mean_measure(resolution_h),
         "mttr_h_median": lambda: quantile_measure(resolution_h, 0.5),
         "mttr_h_p90": lambda: quantile_measure(resolution_h, 0.9),
-        "sla_response_attainment": lambda: _share(cohort["sla_response_met"]),
-        "sla_resolution_attainment": lambda: _share(cohort["sla_resolution_met"]),
-        "sla_response_breaches": lambda: (float(breaches(cohort["sla_response_met"])), len(cohort)),
-        "sla_resolution_breaches": lambda: (float(breaches(cohort["sla_resolution_met"])),
-                                            len(cohort)),
-        "fcr_rate": lambda: _share(resolved["fcr"].to_numpy()),
-        "reassignments_mean": lambda: mean_measure(resolved["n_reassigned"].to_numpy(dtype=float)),
+        "sla_response_attainment": lambda: _share(response_met),
+        "sla_resolution_attainment": lambda: _share(resolution_met),
+        "sla_response_breaches": lambda: (float(np.count_nonzero(response_met == 0.0)), size),
+        "sla_resolution_breaches": lambda: (float(np.count_nonzero(resolution_met == 0.0)), size),
+        "fcr_rate": lambda: _share(cohort["fcr"][resolved]),
+        "reassignments_mean": lambda: mean_measure(
+            cohort["n_reassigned"][resolved].astype(float)),
         "escalation_rate": lambda: _share(np.where(first_team_done, handed_on, np.nan)),
-        "reopen_rate": lambda: _share(ever_resolved["n_reopened"].to_numpy() > 0),
+        "reopen_rate": lambda: _share(cohort["n_reopened"][ever_resolved] > 0),
     }
     return {name: measure() for name, measure in measures.items()}
 
@@ -135,14 +158,16 @@ def measure_replication(log: SimulationLog, policy: KpiContext,
     coded = coded if coded is not None else encode(log.events, log.start)
     warmup_end, end = _minutes(log)
     table = incident_table(coded, policy, end)
+    columns = _incident_columns(table)
     rows: list[tuple[str, str, str, float, int]] = [
         ("overall", "", kpi, value, n)
-        for kpi, (value, n) in incident_kpis(table, warmup_end, end).items()]
+        for kpi, (value, n) in _incident_measures(columns, warmup_end, end).items()]
+    priority = table["priority"].to_numpy()
     for name in policy.priorities:
-        code = coded.priorities.index(name) if name in coded.priorities else -2
-        subset = table[table["priority"].to_numpy() == code]
+        mine = priority == (coded.priorities.index(name) if name in coded.priorities else -2)
+        subset = {column: values[mine] for column, values in columns.items()}
         rows.extend(("priority", name, kpi, value, n)
-                    for kpi, (value, n) in incident_kpis(subset, warmup_end, end).items())
+                    for kpi, (value, n) in _incident_measures(subset, warmup_end, end).items())
     open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()
                                           & np.isnan(table["abandoned_min"].to_numpy())]
     duty = duty_periods(log.duty, log.start, end)

@@ -3,8 +3,9 @@
 A stream whose channel is phone or chat may give its contacts a *patience*: how long a caller
 waits in the desk's queue for an agent. Each contact's patience is drawn when it arrives (by
 inversion, from the stream's own named random stream, like every other draw of its plan). A
-contact answered at once is not watched at all; otherwise one timeout is set at the end of its
-patience, and if no agent has started work on it by then, it leaves the queue: ``abandoned``.
+contact answered at once is not watched at all, nor one whose patience outlasts the run;
+otherwise one timeout is set at the end of its patience, and if no agent has started work on it
+by then, it leaves the queue: ``abandoned``.
 Of those, a ``callback`` share try again after a delay, as a new contact (a case of its own,
 ``CBK…``, of the same stream, priority and plan: the user's problem has not changed; its
 ``parent`` in the event log is the contact that hung up), with a patience of their own.
@@ -57,6 +58,7 @@ class Abandonment:
         self.recorder = wiring.recorder
         self.streams = wiring.streams
         self.flow = flow
+        self.horizon = wiring.scenario.run.horizon
         self._callbacks = 0
 
     def live_stream(self, name: str, stream: ArrivalStream, count: int) -> LiveStream:
@@ -69,6 +71,11 @@ class Abandonment:
         """A contact has just joined the desk's queue: it gives up after ``patience`` minutes."""
         if incident.queue_entry is None:
             return  # answered at once
+        if self.env.now + patience > self.horizon:
+            # It could only run out after the end. (Such a timer would stay in SimPy's event
+            # queue for the rest of the run, making every other event dearer as the queue grew:
+            # +19 % per incident with patience beyond the run, benchmarks/bench_wfm.py.)
+            return
         self.env.timeout(patience, (incident, live)).callbacks.append(self._give_up)
 
     def _give_up(self, event: simpy.Event) -> None:

@@ -83,7 +83,8 @@ class SlaWatch:
         if priority.response is not None and not incident.responded:
             self._push(_RESPONSE, incident, incident.arrival, priority.response, priority.clock)
         incident.clock_since = incident.arrival
-        self._push_resolution(incident)
+        if priority.resolution is not None:  # (nothing to watch otherwise: skip the calls)
+            self._push_resolution(incident)
 
     def pause(self, incident: Incident) -> None:
         """The resolution clock stops (waiting on the user, or resolved)."""
@@ -158,10 +159,12 @@ class SlaWatch:
             return  # an earlier plan, superseded
         heap, live = self._heap, self._live
         # Take every entry that is due, and every dead one that has come to the top.
-        while heap and (heap[0][0] <= now or not live(heap[0])):
-            entry = heapq.heappop(heap)
-            due, _, kind, incident, version, exact = entry
-            if due > now or not live(entry):  # (one not yet due is dead: the loop took it so)
+        while heap:
+            alive = live(heap[0])
+            if alive and heap[0][0] > now:
+                break
+            _, _, kind, incident, version, exact = heapq.heappop(heap)
+            if not alive:
                 continue
             if not exact:  # a lower bound has come: now work out the exact moment
                 exact_due = self._exact_due(kind, incident)

@@ -113,9 +113,9 @@ class Team:
         incident.entered = now if entered is None else entered
         self.recorder.record((now, incident.id, _A.QUEUED, self.code, NO_AGENT))
         if self._idle and not self._queued:  # nobody waiting and someone free: straight to work
-            self._start(self._idle.popleft(), incident)
+            self._start(self._idle.popleft(), incident, now)
             return
-        self._push(incident)
+        self._push(incident, now)
         if self._idle:
             self._dispatch()
         elif self.on_call is not None:
@@ -124,18 +124,19 @@ class Team:
     def preload(self, incident: Incident) -> None:
         """A ticket already waiting when the run starts (initial backlog); keeps its arrival as its place."""
         incident.team = self.code
-        self._push(incident)
+        self._push(incident, self.env.now)
 
-    def _push(self, incident: Incident) -> None:
+    # (``now`` is passed down the hot path: SimPy's ``env.now`` is a property, a Python call
+    # each time it is read; the handlers read it once.)
+    def _push(self, incident: Incident, now: float) -> None:
         entry = (incident.priority, 0 if incident.escalated else 1, incident.entered,
                  next(self._order), incident)
         incident.queue_entry = entry
         heapq.heappush(self._queue, entry)
-        self._count_queue(+1)
+        self._count_queue(+1, now)
 
-    def _count_queue(self, change: int) -> None:
+    def _count_queue(self, change: int, now: float) -> None:
         """Keep the time-integral of the number waiting up to date, then change the number."""
-        now = self.env.now
         self._queue_area += self._queued * (now - self._queue_changed)
         self._queue_changed = now
         self._queued += change
@@ -143,23 +144,23 @@ class Team:
     def move_ahead(self, incident: Incident) -> None:
         """Re-place a waiting ticket after hierarchical escalation (ahead in its priority)."""
         if incident.queue_entry is not None:
-            self._count_queue(-1)
-            self._push(incident)  # the old heap entry is skipped when it surfaces
+            now = self.env.now
+            self._count_queue(-1, now)
+            self._push(incident, now)  # the old heap entry is skipped when it surfaces
 
     def _dispatch(self) -> None:
-        queue, idle = self._queue, self._idle
+        queue, idle, now = self._queue, self._idle, self.env.now
         while queue and idle:
             entry = heapq.heappop(queue)
             incident = entry[4]
             if incident.queue_entry is not entry:
                 continue  # superseded by a newer place in the queue
-            self._count_queue(-1)
+            self._count_queue(-1, now)
             incident.queue_entry = None
-            self._start(idle.popleft(), incident)
+            self._start(idle.popleft(), incident, now)
 
     # -- work --------------------------------------------------------------------------------
-    def _start(self, agent: Agent, incident: Incident) -> None:
-        now = self.env.now
+    def _start(self, agent: Agent, incident: Incident, now: float) -> None:
         record = self.recorder.record
         if incident.assignee is not agent:
             incident.assignee = agent
@@ -274,7 +275,7 @@ class Team:
         (call :meth:`resume`), or ``None`` if it was waiting in the queue.
         """
         if incident.queue_entry is not None:
-            self._count_queue(-1)
+            self._count_queue(-1, self.env.now)
             incident.queue_entry = None  # its heap entry is skipped when it surfaces
             return None
         for agent in self.agents:
@@ -307,7 +308,7 @@ class Team:
     def work_out_of_hours(self, agent: Agent, incident: Incident) -> None:
         """An agent off duty (called out) takes a waiting ticket now, as overtime."""
         self.detach(incident)
-        self._start(agent, incident)
+        self._start(agent, incident, self.env.now)
 
     # -- inspection --------------------------------------------------------------------------
     def waiting(self) -> list[Incident]:

@@ -11,6 +11,7 @@ import pytest
 
 from simulator.eventlog.log import ACTIVITIES, SimulationLog
 from simulator.metrics import KpiContext, PriorityTargets, backlog_series, encode, replication_kpis
+from simulator.metrics.incidents import first_per_case
 from simulator.scenario.calendars import Calendar
 from simulator.scenario.targets import CHANGE_KPIS, COST_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
 
@@ -206,3 +207,16 @@ def test_every_kpi_of_the_vocabulary_is_computed() -> None:
     assert overall == set(INCIDENT_KPIS) | set(OUTAGE_KPIS) | set(COST_KPIS) | set(CHANGE_KPIS)
     assert set(kpis.loc[kpis["scope"] == "team", "kpi"]) == set(TEAM_KPIS)
     assert np.isfinite(kpis.loc[kpis["kpi"] == "mttr_h", "value"].iloc[0])
+
+
+def test_first_per_case_takes_each_cases_first_or_last_chosen_row() -> None:
+    # Rows sorted by case, then in time order; case 1 has no chosen row, case 3 has no row at all.
+    case = np.array([0, 0, 0, 1, 2, 2, 4])
+    values = np.array([10.0, 11.0, 12.0, 20.0, 30.0, 31.0, 40.0])
+    chosen = np.array([False, True, True, False, True, True, True])
+    first = first_per_case(case, values, chosen, 5)
+    last = first_per_case(case, values, chosen, 5, last=True)
+    np.testing.assert_array_equal(first, [11.0, np.nan, 30.0, np.nan, 40.0])
+    np.testing.assert_array_equal(last, [12.0, np.nan, 31.0, np.nan, 40.0])
+    nothing = np.zeros(len(case), dtype=bool)
+    assert np.isnan(first_per_case(case, values, nothing, 5)).all()
