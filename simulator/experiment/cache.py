@@ -304,6 +304,7 @@ class ReplicationCache:
             if self.path.exists() and self.path.stat().st_size > 0 and not _is_cache(self.path):
                 self._give_up("the file is not a mimsim replication cache (it is left as it is)")
                 return False
+            # An empty database (a first open stopped before its table was made) is made a cache.
             with self._connection() as db:
                 db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # before the first table: shrinkable
                 db.execute("PRAGMA journal_mode = WAL")
@@ -338,16 +339,19 @@ class _Closing:
 
 
 def _is_cache(path: Path) -> bool:
-    """Whether ``path`` is an SQLite file holding the cache's table."""
+    """Whether ``path`` is an SQLite file holding the cache's table, or none at all (a first open
+    that was stopped before it made the table).
+
+    Read through SQLite alone, read-only: a plain ``open``/``close`` of the file would drop every
+    SQLite lock this process holds on it (POSIX locks belong to the process, not the descriptor),
+    and another process could then checkpoint under a reader of this one.
+    """
     try:
-        with open(path, "rb") as handle:
-            if handle.read(16) != b"SQLite format 3\x00":
-                return False
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             db.close()
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error):  # not an SQLite file ("file is not a database"), or unreadable
         return False
-    return _TABLE in tables
+    return not tables or _TABLE in tables

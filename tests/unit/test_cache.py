@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
@@ -168,6 +169,32 @@ def test_a_cache_it_cannot_read_is_reported_once_left_as_it_is_and_the_study_goe
     assert len(problems) == 1 and str(tmp_path / CACHE_FILE) in problems[0]
     assert "going on without it" in problems[0]
     assert (tmp_path / CACHE_FILE).read_bytes() == content
+
+
+def test_another_programs_database_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    with closing(sqlite3.connect(tmp_path / CACHE_FILE)) as db, db:
+        db.execute("CREATE TABLE invoices (number INTEGER)")
+        db.execute("INSERT INTO invoices VALUES (7)")
+    before = (tmp_path / CACHE_FILE).read_bytes()
+    problems: list[str] = []
+    cache = ReplicationCache(tmp_path, notify=problems.append)
+    compare_designs(_designs(), Execution(1, workers=1, cache=cache))  # type: ignore[arg-type]
+    assert len(problems) == 1 and "not a mimsim replication cache" in problems[0]
+    assert (tmp_path / CACHE_FILE).read_bytes() == before
+
+
+def test_a_first_open_stopped_before_the_table_was_made_is_finished_next_time(tmp_path: Path) -> None:
+    # What a Ctrl-C between the first open's pragmas and its table leaves: an SQLite file, WAL
+    # journal, no table. The next process makes the table and uses the cache.
+    with closing(sqlite3.connect(tmp_path / CACHE_FILE)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+    assert (tmp_path / CACHE_FILE).stat().st_size > 0
+    problems: list[str] = []
+    cache = ReplicationCache(tmp_path, notify=problems.append)
+    computed = compare_designs(_designs(), Execution(2, workers=1, cache=cache))  # type: ignore[arg-type]
+    again = compare_designs(_designs(), Execution(2, workers=1, cache=cache))  # type: ignore[arg-type]
+    assert problems == [] and (computed.reused, again.reused) == (0, 4)
+    assert cache.size()[0] == 4
 
 
 def test_a_design_that_writes_a_run_directory_is_run_and_kept(tmp_path: Path) -> None:
