@@ -68,6 +68,7 @@ def test_a_comparison_that_cannot_be_decided_stops_at_the_cap_and_says_so(
             "decided" in " ".join(err.split()))
 
 
+@pytest.mark.slow  # a whole study (5-30 s): out of the fast subset; make test runs it
 def test_roi_stops_once_the_net_benefit_is_clearly_above_or_below_zero(
         capsys: pytest.CaptureFixture[str]) -> None:
     # --input-sets 0: one answer at the prices' base values (with-mim.yaml gives them as ranges).
@@ -89,6 +90,7 @@ def test_roi_stops_once_the_net_benefit_is_clearly_above_or_below_zero(
             f"know the net benefit's sign)" in " ".join(markdown.split()))
 
 
+@pytest.mark.slow  # a whole study (5-30 s): out of the fast subset; make test runs it
 def test_an_roi_study_under_until_clear_starts_at_the_first_look_and_keeps_its_own_rule(
         capsys: pytest.CaptureFixture[str]) -> None:
     # A study (prices as ranges) adds replications until simulation noise is under
@@ -125,6 +127,7 @@ def test_sensitivity_stops_once_every_effect_is_decided(tmp_path: Path,
     assert stopping["decided"]
 
 
+@pytest.mark.slow  # a whole study (5-30 s): out of the fast subset; make test runs it
 def test_staff_gives_each_roster_replications_until_its_targets_are_decided(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(["staff", MMC, "--set", "priorities.P3.response=30m", "--set",

@@ -242,6 +242,7 @@ def test_the_commands_say_what_they_read_back_and_no_cache_reads_nothing(
     assert code == 0 and fresh == first and "read back" not in err
 
 
+@pytest.mark.slow  # a whole study (5-30 s): out of the fast subset; make test runs it
 def test_an_roi_studys_batches_are_read_back_with_other_prices_and_the_same_answer(
         tmp_path: Path) -> None:
     # The ROI study (issue 17) runs its replications in seeded batches through compare_designs;
