@@ -10,7 +10,6 @@ median is P3's four hours, and so P4 tickets that a real desk closes in minutes 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
