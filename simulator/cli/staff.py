@@ -160,14 +160,22 @@ def _evaluation_document(result: StaffingResult, evaluation: Evaluation | None, 
         targets[f"{name} {check.target}"] = {
             **interval_document(check.mean, check.ci_low, check.ci_high), "verdict": check.verdict,
             "formula": _formula(result.predictions.get(which, {}).get(name))}
-    staff = evaluation.summary.query("scope == 'overall' and kpi == 'staff_cost'")["mean"]
+    costs = evaluation.summary.query("kpi == 'staff_cost'")
+    overall = costs.loc[costs["scope"] == "overall", "mean"]
+    searched = costs.loc[(costs["scope"] == "team") & costs["key"].isin({post.team for post in
+                                                                         result.posts}), "mean"]
     sequential = {} if evaluation.decision is None else {
         "replications": evaluation.replications, "stopping": evaluation.decision.document()}
     return {"roster": {post.label: count for post, count in
                        zip(result.posts, evaluation.roster, strict=True)},
             "weekly_cost": evaluation.weekly_cost, "agent_hours_per_week": evaluation.agent_hours,
             "meets_targets": evaluation.meets, "targets": targets,
-            "measured_staff_cost": finite_or_none(float(staff.iloc[0])) if len(staff) else None,
+            # The simulated staff_cost KPI: the mean over replications of each one's measured
+            # window (the horizon less the warm-up), not a week or a year like the costs above.
+            "measured_staff_cost": {
+                "window": "per replication: the run's horizon less its warm-up",
+                "all_teams": finite_or_none(float(overall.iloc[0])) if len(overall) else None,
+                "searched_teams": finite_or_none(float(searched.sum())) if len(searched) else None},
             **sequential}
 
 

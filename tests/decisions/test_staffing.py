@@ -117,6 +117,22 @@ def test_staff_command_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert document["chosen"]["agent_hours_per_week"] == 11 * 168
 
 
+def test_staff_json_says_what_the_measured_staff_cost_covers(capsys: pytest.CaptureFixture[str]) -> None:
+    # One measured week (8 days less a day's warm-up) of the phone desk, searching the desk alone:
+    # the desk's simulated cost is its roster's weekly cost plus any overtime; the other teams'
+    # cost is on top of it in "all_teams".
+    code, out, err = run_cli(["staff", str(ROOT / "scenarios" / "phone-desk.yaml"), "--team",
+                              "service_desk", "--set", "run.horizon=8d", "--set", "run.warmup=1d",
+                              "-r", "2", "-j", "1", "--target", "chat.service_level>=0.8",
+                              "--max-designs", "1", "--format", "json"], capsys)
+    assert code == 0, err
+    first_cut = json.loads(out)["first_cut"]
+    measured = first_cut["measured_staff_cost"]
+    assert measured["window"] == "per replication: the run's horizon less its warm-up"
+    assert first_cut["weekly_cost"] <= measured["searched_teams"] <= 1.02 * first_cut["weekly_cost"]
+    assert measured["all_teams"] > measured["searched_teams"] + 10_000
+
+
 def test_staff_rejects_an_unknown_target(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["staff", str(MMC), "--target", "P9.mtta_min<=5"], capsys)
     assert code == 2 and "--target" in err and "P9" in err
