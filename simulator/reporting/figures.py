@@ -161,12 +161,19 @@ def queue_wait_figure(hourly: pd.DataFrame) -> Figure:
         if series.notna().any():
             axes.plot(series.index, series.to_numpy(dtype=float), marker="o", ms=3, color=f"C{index}",
                       label=team)
-    axes.set_yscale("log")
+    if (mean > 0).any():
+        axes.set_yscale("log")
+        axes.set_ylabel("mean wait for work (minutes, log)")
+    else:  # nothing to put on a log scale: say so rather than draw an empty one
+        axes.set_ylabel("mean wait for work (minutes)")
+        axes.set_ylim(-0.05, 1)
+        axes.text(0.5, 0.55, "no ticket waited for work in the measured window",
+                  transform=axes.transAxes, ha="center", va="center", color="0.4")
     axes.set_xticks(range(0, 24, 2))
     axes.set_xlabel("hour of the day the ticket joined the queue")
-    axes.set_ylabel("mean wait for work (minutes, log)")
     axes.grid(alpha=0.3, which="both")
-    axes.legend(loc="best", fontsize="small", ncols=2, framealpha=0.85)
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(loc="best", fontsize="small", ncols=2, framealpha=0.85)
     figure.tight_layout()
     return figure
 

@@ -172,3 +172,22 @@ def test_a_run_directory_from_before_the_hourly_measures_still_reports(
     page = (old / "report.html").read_text(encoding="utf-8")
     assert "has no <code>hourly/</code> folder" in page and "utilisation heat map" not in page
     assert 'id="backlog"' in page and 'id="sla"' in page  # the rest is all there
+
+
+@pytest.mark.parametrize("waits", [(0.0, 0.0), (12.0, 3.0)], ids=["nobody waited", "some waited"])
+def test_the_queue_wait_figure_says_when_nobody_waited(waits: tuple[float, float]) -> None:
+    import warnings
+
+    from simulator.reporting.figures import queue_wait_figure
+
+    hourly = pd.DataFrame({"team": ["desk", "desk"], "hour_of_week": [9, 10],
+                           "queue_wait_min": list(waits), "queue_entries": [4, 2]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "cannot be log-scaled" must not come
+        axes = queue_wait_figure(hourly).axes[0]
+    notes = [text.get_text() for text in axes.texts]
+    if max(waits) > 0:
+        assert axes.get_yscale() == "log" and notes == []
+    else:
+        assert axes.get_yscale() == "linear"
+        assert notes == ["no ticket waited for work in the measured window"]
