@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import signal
+import subprocess
 from typing import Any
 
 import pandas as pd
@@ -75,3 +77,16 @@ def run_cli(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[i
         code = int(stopped.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+
+def interruptible(*arguments: Any, **options: Any) -> subprocess.Popen[str]:
+    """``subprocess.Popen`` for a process a test will interrupt with Ctrl-C. A suite started in the
+    background by a non-interactive shell ignores SIGINT, and a child inherits an ignored signal
+    (it would never see the test's Ctrl-C); a handled one is reset to the default in the child,
+    so the handler is put back for the moment of the start."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(*arguments, **options)
+    finally:
+        signal.signal(signal.SIGINT, previous)

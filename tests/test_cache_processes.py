@@ -22,6 +22,7 @@ from typing import IO
 import pytest
 
 from simulator.experiment.cache import CACHE_DIR_ENV, CACHE_FILE
+from tests.helpers import interruptible
 
 #: Real processes, signalled mid-run: subprocess tests, out of the fast subset.
 pytestmark = pytest.mark.slow
@@ -41,7 +42,7 @@ def start(arguments: list[str], cache: Path) -> subprocess.Popen[str]:
     pipe, so that a process that finished while the test was polling the cache is not left
     blocked on a full pipe. ``finish`` collects it."""
     output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by finish()
-    process = subprocess.Popen([sys.executable, "-m", "simulator", *arguments], cwd=ROOT, text=True,
+    process = interruptible([sys.executable, "-m", "simulator", *arguments], cwd=ROOT, text=True,
                                stdout=output, stderr=subprocess.PIPE,
                                env={**os.environ, CACHE_DIR_ENV: str(cache)})
     _OUTPUTS[process.pid] = output
@@ -155,7 +156,7 @@ def test_a_writer_stopped_at_any_moment_leaves_every_entry_whole(tmp_path: Path,
                                                                   signal_number: int) -> None:
     cache = tmp_path / "cache"
     for round_number in range(6):
-        writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(cache), str(1000 * round_number)],
+        writer = interruptible([sys.executable, "-c", _WRITER, str(cache), str(1000 * round_number)],
                                   cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
         time.sleep(0.15 + 0.11 * round_number)  # a different moment of a write each time

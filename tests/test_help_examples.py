@@ -174,3 +174,30 @@ def test_the_cli_reference_lists_every_command() -> None:
     listed = [command.name for command in _filter_commands(context)]
     assert listed == cli.list_commands(context)
     assert {"run", "compare", "sweep", "validate", "calibrate"} <= set(listed)
+
+
+def test_the_command_list_is_the_one_click_makes_from_the_commands() -> None:
+    """`mimsim --help` lists the commands from a table, without importing them; the list must be
+    the one click writes from the commands themselves (a changed short help changes the table)."""
+    from simulator.cli import main as main_module
+
+    context = click.Context(cli, info_name="mimsim")
+    ours, clicks = context.make_formatter(), context.make_formatter()
+    cli.format_commands(context, ours)
+    click.Group.format_commands(cli, context, clicks)  # click's own: every command imported
+    assert ours.getvalue() == clicks.getvalue()
+    assert set(main_module._SHORT_HELP) == set(main_module._COMMANDS)
+
+
+def test_help_imports_no_command_module() -> None:
+    """`mimsim --help` starts without the commands' modules, pandas or SciPy."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom simulator.cli.main import main\ntry:\n    main(['--help'])\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(name for name in sys.modules if name in ('pandas', 'scipy', 'networkx') "
+             "or name.startswith('simulator.cli.') and name.rsplit('.', 1)[1] in "
+             "('compare', 'roi', 'sweep', 'staff', 'sensitivity', 'report', 'tabletop', 'render')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from simulator.scenario.targets import CHANGE_KPIS, COST_KPIS, INCIDENT_KPIS, OUTAGE_KPIS, TEAM_KPIS
-from tests.helpers import run_cli
+from tests.helpers import interruptible, run_cli
 
 ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -91,7 +91,7 @@ def test_the_table_shows_targets_and_verdicts(capsys: pytest.CaptureFixture[str]
 @pytest.mark.slow
 def test_an_interrupted_run_keeps_what_it_finished(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    process = subprocess.Popen(
+    process = interruptible(
         [sys.executable, "-m", "simulator", "run", str(BASELINE), "-r", "40", "-j", "2",
          "--set", "run.horizon=10w", "--set", "run.warmup=1w", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)

@@ -32,6 +32,7 @@ import pytest
 
 from simulator.experiment.store import load_sweep
 from simulator.reporting.appendix import appendix_html
+from tests.helpers import interruptible
 
 #: Real processes, signalled mid-run: subprocess tests, out of the fast subset.
 pytestmark = pytest.mark.slow
@@ -47,7 +48,7 @@ SWEEP = ["sweep", str(MMC), "--grid", "teams.agents.agents=10,11,12", "-r", "6",
 
 
 def start(arguments: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "simulator", *arguments], cwd=ROOT, text=True,
+    return interruptible([sys.executable, "-m", "simulator", *arguments], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

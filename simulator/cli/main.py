@@ -81,12 +81,49 @@ class _LazyCommands(MutableMapping[str, click.Command]):
         return len({*self._registered, *_COMMANDS})
 
 
+#: The one-line help of the commands of :data:`_COMMANDS`, for ``mimsim --help``, which then lists
+#: them without importing them (about a second of pandas and SciPy). Each is the command's own
+#: ``short_help``, word for word: a test compares the list with the one click makes from them.
+_SHORT_HELP = {
+    "run": "Run replications; report KPIs with confidence intervals.",
+    "compare": "Compare designs with common random numbers (paired differences).",
+    "warmup": "Suggest a warm-up length (MSER-5 on the backlog) and plot it.",
+    "sweep": "Run a factorial design over scenario keys into a resumable store.",
+    "staff": "Find the cheapest roster that meets the targets (formulas, then simulation).",
+    "roi": "Return on an improvement: ROI, net benefit and payback, with uncertainty.",
+    "sensitivity": "One-at-a-time sensitivity of a KPI or the ROI; a tornado chart.",
+    "report": "Write the HTML report of a run or comparison directory, or a sweep store.",
+    "diagram": "Draw a scenario's process flow (PNG or SVG).",
+    "calibrate": "Learn a scenario from a real incident log.",
+    "validate-against": "Compare a scenario's simulation with a real log.",
+    "tabletop": "Run a tabletop exercise: a facilitator console and players' views.",
+}
+
+
 class _Commands(click.Group):
     """A command group that imports each command's module when the command is asked for."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = _LazyCommands()
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands in the group's help, as click writes it, but with the lazy
+        commands' one-line help from :data:`_SHORT_HELP`."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in _SHORT_HELP:
+                rows.append((name, _SHORT_HELP[name]))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from simulator.experiment.student import t_quantile
 
 __all__ = ["Decision", "PrecisionRule", "look_ahead", "relative_half_width"]
 
@@ -37,7 +38,7 @@ def relative_half_width(values: Sequence[float], confidence: float = 0.95) -> fl
     data = data[np.isfinite(data)]
     if len(data) < 2 or data.mean() == 0.0:
         return math.inf
-    half = stats.t.ppf((1 + confidence) / 2, len(data) - 1) * data.std(ddof=1) / math.sqrt(len(data))
+    half = t_quantile((1 + confidence) / 2, len(data) - 1) * data.std(ddof=1) / math.sqrt(len(data))
     return float(half / abs(data.mean()))
 
 

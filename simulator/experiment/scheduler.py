@@ -11,7 +11,6 @@ was tried, instead of a hang and a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import re
 import socket
@@ -151,6 +150,8 @@ def reach_scheduler(address: SchedulerAddress, timeout_s: float = DEFAULT_CONNEC
 def _handshake(address: SchedulerAddress, timeout_s: float, stated_s: float, option: str | None) -> None:
     """Something listens at the address: check that it speaks Dask (its comm handshake) in the
     ``timeout_s`` left of the connect time-out the user gave (``stated_s``, named in the message)."""
+    import asyncio  # here: every command that can run on Dask imports this module
+
     try:
         from distributed.comm import connect
     except ImportError:  # pragma: no cover - the test extra installs it

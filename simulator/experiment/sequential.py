@@ -37,15 +37,14 @@ many workers ran the replications or in what order they finished.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from simulator.experiment.significance import threshold
+from simulator.experiment.student import t_quantile
 from simulator.scenario.kpis import Unit
 
 __all__ = ["CLEAR", "EQUIVALENT", "NO_DATA", "UNDECIDED", "PairedSeries",
@@ -134,11 +133,6 @@ class SequentialDecision:
                 "verdicts": [verdict.document() for verdict in self.verdicts]}
 
 
-@functools.lru_cache(maxsize=1024)
-def _t_quantile(confidence: float, degrees: int) -> float:
-    return float(stats.t.ppf((1 + confidence) / 2, degrees))
-
-
 def _interval(values: Sequence[float], confidence: float) -> tuple[float, float, float, int]:
     data = np.asarray(values, dtype=float)
     data = data[np.isfinite(data)]
@@ -146,7 +140,7 @@ def _interval(values: Sequence[float], confidence: float) -> tuple[float, float,
     if n < 2:
         return (float(data.mean()) if n else math.nan), math.nan, math.nan, n
     mean = float(data.mean())
-    half = _t_quantile(confidence, n - 1) * float(data.std(ddof=1)) / math.sqrt(n)
+    half = t_quantile((1 + confidence) / 2, n - 1) * float(data.std(ddof=1)) / math.sqrt(n)
     return mean, mean - half, mean + half, n
 
 

@@ -9,15 +9,14 @@ replication there is no interval (``null``).
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from simulator.experiment.student import t_quantile
 from simulator.metrics import kpi_range
 from simulator.scenario.schema import Scenario
 from simulator.scenario.targets import Target, parse_target
@@ -39,15 +38,8 @@ def confidence_interval(values: Iterable[float], confidence: float = CONFIDENCE
     mean = float(data.mean())
     if n == 1:
         return mean, math.nan, math.nan, 1
-    half = float(_t_quantile((1 + confidence) / 2, n - 1) * data.std(ddof=1) / math.sqrt(n))
+    half = float(t_quantile((1 + confidence) / 2, n - 1) * data.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half, n
-
-
-@functools.lru_cache(maxsize=256)
-def _t_quantile(probability: float, degrees_of_freedom: int) -> float:
-    """Student's t quantile, computed once per (probability, degrees of freedom): SciPy's
-    ``ppf`` costs about a millisecond, and a summary asks for the same few thousands of times."""
-    return float(stats.t.ppf(probability, degrees_of_freedom))
 
 
 def kpi_interval(kpi: str, values: Iterable[float]) -> tuple[float, float, float, int]:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-from collections.abc import Iterator, Mapping
-from typing import Any
-
-import networkx as nx
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from simulator.scenario.calendars import ALWAYS_OPEN
 from simulator.scenario.errors import Problem, ScenarioError
@@ -23,6 +21,9 @@ from simulator.scenario.routing import path_teams, unresolvable_histories
 from simulator.scenario.schema import ResolverGroup, Scenario
 from simulator.scenario.targets import parse_target
 from simulator.scenario.units import format_duration
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["ENTRIES", "RESOLVED", "raise_problems", "routing_graph", "scenario_problems"]
 
@@ -213,6 +214,65 @@ def _path_problems(scenario: Scenario) -> Iterator[Problem]:
                                             f"routed by the groups' transfers); found a sum of {total:.6g}")
 
 
+class _Routes:
+    """A directed graph of a dozen nodes, just enough for the routing checks that run on every
+    scenario load: networkx's import alone costs more than a whole load otherwise, so the graph
+    becomes a :class:`networkx.DiGraph` only when asked for (:func:`routing_graph`). Nodes and
+    edges keep the order they were added in, as networkx's do."""
+
+    def __init__(self) -> None:
+        self._successors: dict[str, dict[str, dict[str, Any]]] = {}
+        self._added: list[tuple[str, str, dict[str, Any]]] = []  # edges in the order added
+
+    def add_node(self, node: str) -> None:
+        self._successors.setdefault(node, {})
+
+    def add_edge(self, source: str, target: str, **attributes: Any) -> None:
+        self.add_node(source)
+        self.add_node(target)
+        if target not in self._successors[source]:
+            self._successors[source][target] = {}
+            self._added.append((source, target, self._successors[source][target]))
+        self._successors[source][target].update(attributes)
+
+    def has_edge(self, source: str, target: str) -> bool:
+        return target in self._successors.get(source, {})
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._successors
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._successors)
+
+    def edges(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every edge with its attributes, in the order they were added."""
+        return self._added
+
+    def descendants(self, node: str) -> set[str]:
+        """The nodes a ticket at ``node`` can reach (not ``node`` itself, as in networkx)."""
+        return _reached(node, lambda here: self._successors[here])
+
+    def ancestors(self, node: str) -> set[str]:
+        """The nodes from which a ticket can reach ``node`` (not ``node`` itself)."""
+        predecessors: dict[str, list[str]] = {name: [] for name in self._successors}
+        for source, target, _ in self.edges():
+            predecessors[target].append(source)
+        return _reached(node, lambda here: predecessors[here])
+
+
+def _reached(start: str, neighbours: Callable[[str], Iterable[str]]) -> set[str]:
+    """The nodes reached from ``start``, ``start`` itself excluded."""
+    seen: set[str] = set()
+    todo: list[str] = [start]
+    while todo:
+        for nxt in neighbours(todo.pop()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    seen.discard(start)
+    return seen
+
+
 def routing_graph(scenario: Scenario) -> nx.DiGraph:
     """The directed graph of where tickets can go (group transfers carry their probability).
 
@@ -221,8 +281,19 @@ def routing_graph(scenario: Scenario) -> nx.DiGraph:
     outage reaches its owner group through the desk (the primary ticket of an outage
     without the major-incident process), so that edge is there too (``kind="outage"``).
     """
-    flow = scenario.flow
+    import networkx as nx
+
+    routes = _routes(scenario)
     graph = nx.DiGraph()
+    graph.add_nodes_from(routes)
+    graph.add_edges_from(routes.edges())
+    return graph
+
+
+def _routes(scenario: Scenario) -> _Routes:
+    """The routing graph (see :func:`routing_graph`), as the checks read it."""
+    flow = scenario.flow
+    graph = _Routes()
     desk = flow.desk
     graph.add_edge(NEW_INCIDENTS, desk.team)
     for category in scenario.categories():
@@ -247,7 +318,7 @@ def routing_graph(scenario: Scenario) -> nx.DiGraph:
     return graph
 
 
-def _add_group_routes(graph: nx.DiGraph, name: str, group: ResolverGroup) -> None:
+def _add_group_routes(graph: _Routes, name: str, group: ResolverGroup) -> None:
     """A group's transfers (with their probability) and resolution; routes only some histories take."""
     graph.add_node(name)
     for target, share in group.transfer.items():
@@ -264,7 +335,7 @@ def _add_group_routes(graph: nx.DiGraph, name: str, group: ResolverGroup) -> Non
         graph.add_edge(name, RESOLVED)
 
 
-def _add_other_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
+def _add_other_entries(graph: _Routes, scenario: Scenario) -> None:
     """Where tickets enter besides the desk: the initial backlog, outages, problems."""
     desk = scenario.flow.desk.team
     for item in scenario.initial_backlog:
@@ -277,14 +348,14 @@ def _add_other_entries(graph: nx.DiGraph, scenario: Scenario) -> None:
 
 
 def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
-    graph = routing_graph(scenario)
+    graph = _routes(scenario)
     desk = scenario.flow.desk.team
     if RESOLVED not in graph:
         yield Problem(("flow",), "expected a routing in which tickets can be resolved; "
                                  "found no team that resolves anything")
         return
-    can_finish = nx.ancestors(graph, RESOLVED) | {RESOLVED}
-    reachable = nx.descendants(graph, desk) | {desk}
+    can_finish = graph.ancestors(RESOLVED) | {RESOLVED}
+    reachable = graph.descendants(desk) | {desk}
     stuck = [name for name in graph if name in reachable - can_finish]
     if stuck:
         first = stuck[0]
@@ -294,7 +365,7 @@ def _routing_problems(scenario: Scenario) -> Iterator[Problem]:
                             f"can never be resolved (they only transfer among groups that "
                             f"resolve nothing)")
     yield from _history_problems(scenario)
-    entered = set().union(*(nx.descendants(graph, entry) for entry in ENTRIES if entry in graph))
+    entered = set().union(*(graph.descendants(entry) for entry in ENTRIES if entry in graph))
     for name in scenario.flow.groups:
         if name not in entered:
             yield Problem(("flow", "groups", name),

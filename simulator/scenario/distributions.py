@@ -14,14 +14,15 @@ owns or seeds a generator itself. Values are in minutes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from statistics import NormalDist
+from types import ModuleType
 from typing import Annotated, Literal, Self
 
 import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
-from scipy import special
 
 from simulator.scenario.types import Duration, PositiveDuration, PositiveNumber, Spec
 from simulator.scenario.units import format_duration
@@ -40,6 +41,17 @@ __all__ = [
 ]
 
 _Z90 = NormalDist().inv_cdf(0.9)  # the standard normal's 90th percentile
+_TAIL = 0.999999  # the quantile whose finiteness the schema checks
+_Z_TAIL = NormalDist().inv_cdf(_TAIL)
+
+
+@functools.cache
+def _special() -> ModuleType:
+    """``scipy.special``, imported when a distribution first needs it: loading a scenario (every
+    command does) need not pay for importing SciPy."""
+    from scipy import special
+
+    return special
 
 
 class _Base(Spec):
@@ -125,7 +137,7 @@ class Lognormal(_Base):
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         mu, sigma = self.log_parameters()
-        return np.exp(mu + sigma * special.ndtri(u))
+        return np.exp(mu + sigma * _special().ndtri(u))
 
     def mean(self) -> float:
         mu, sigma = self.log_parameters()
@@ -161,7 +173,7 @@ class Gamma(_Base):
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         shape, scale = self.parameters()
-        return scale * special.gammaincinv(shape, u)
+        return scale * _special().gammaincinv(shape, u)
 
     def mean(self) -> float:
         shape, scale = self.parameters()
@@ -179,7 +191,7 @@ class Weibull(_Base):
         return self.scale * (-np.log1p(-np.asarray(u))) ** (1.0 / self.shape)
 
     def mean(self) -> float:
-        return self.scale * special.gamma(1.0 + 1.0 / self.shape)
+        return self.scale * _special().gamma(1.0 + 1.0 / self.shape)
 
 
 class Triangular(_Base):
@@ -287,7 +299,12 @@ class Empirical(_Base):
 
 def _finite(distribution: _Base) -> _Base:
     with np.errstate(all="ignore"):  # overflow is exactly what this check reports
-        tail = distribution.quantile(np.array([0.5, 0.999999]))
+        if isinstance(distribution, Lognormal):  # the standard library's normal quantile, not
+            # SciPy's (the same but for the last bit): loading a scenario need not import SciPy
+            mu, sigma = distribution.log_parameters()
+            tail = np.exp(mu + sigma * np.array([0.0, _Z_TAIL]))
+        else:
+            tail = distribution.quantile(np.array([0.5, _TAIL]))
         mean = distribution.mean()
     if not np.all(np.isfinite(tail)) or not mean < 1e9:
         raise ValueError(f"expected parameters that give finite durations; found a median of "

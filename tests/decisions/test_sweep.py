@@ -16,7 +16,7 @@ import pytest
 from simulator.experiment import Execution, load_sweep
 from simulator.experiment.grid import GridError, parse_grid, parse_range_pair
 from simulator.experiment.sweep import plan_sweep, run_sweep
-from tests.helpers import run_cli
+from tests.helpers import interruptible, run_cli
 
 ROOT = Path(__file__).parents[2]
 MMC = ROOT / "scenarios" / "mmc.yaml"
@@ -77,16 +77,10 @@ def _arguments(store: Path) -> list[str]:
 
 
 def _interrupt_when(store: Path, at_least: int, how: signal.Signals) -> tuple[int, str]:
-    # Ctrl-C as a terminal delivers it: SIGINT not ignored in the child. A process started with
-    # SIGINT ignored keeps ignoring it (Python installs its handler only if it is not), and in a
-    # full parallel suite the test worker has been seen to hold SIGINT ignored by then; a handler
-    # (unlike "ignored") does not pass through exec, so the child starts with the default.
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        process = subprocess.Popen([sys.executable, "-m", "simulator", *_arguments(store)], cwd=ROOT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    # Ctrl-C as a terminal delivers it: SIGINT not ignored in the child (in a full parallel suite
+    # the test worker has been seen to hold SIGINT ignored by then).
+    process = interruptible([sys.executable, "-m", "simulator", *_arguments(store)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while _stored(store) < at_least and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
