@@ -145,13 +145,26 @@ class RoiStudy:
         """What the figures rest on that a reader should know before quoting them."""
         found = list(self.base.evidence.warnings) if self.base.evidence is not None else []
         if math.isfinite(self.share) and self.share > self.study.noise_target:
+            needed = self.replications_for_target()
             found.append(f"simulation noise is {self.share:.0%} of the spread of the net benefit "
                          f"(target {self.study.noise_target:.0%}) after {self.replications} "
-                         f"replications, the cap: the distribution is partly noise")
+                         f"replications, the cap: the distribution is partly noise; about "
+                         f"{needed:,} would bring it under the target "
+                         f"(--max-study-replications {needed})")
         undecided = self.undecided()
         if undecided is not None:
             found.append(undecided)
         return found
+
+    def replications_for_target(self) -> int:
+        """Replications per configuration that would bring the simulation's share of the spread
+        under the target: R × the uncapped noise ratio ÷ the target, the rule the study adds
+        batches by (the error variance falls as 1/R; the input spread stays)."""
+        ratio = noise_ratio(self.per_set["net_benefit"].to_numpy(),
+                            self.per_set["net_benefit_se"].to_numpy())
+        if not math.isfinite(ratio):  # the means do not vary: nothing to bring down
+            return self.replications
+        return max(self.replications, math.ceil(self.replications * ratio / self.study.noise_target))
 
     def undecided(self) -> str | None:
         """What it would take to settle the sign of the net benefit, when the simulation has not

@@ -3,7 +3,8 @@
 Checked: a design against itself gains exactly nothing in every input set; with every input
 fixed the distribution collapses to the single answer of ``run_roi`` (same seed); price inputs
 re-price the same replications while a model input is simulated at its own values; the noise
-target adds replications in seeded batches, each sized from the uncapped noise ratio; a losing
+target adds replications in seeded batches, each sized from the uncapped noise ratio, and a study
+stopped by its cap says how many would reach the target; a losing
 case says so on its first line; and bad ranges are one line and exit code 2.
 """
 
@@ -97,7 +98,15 @@ def test_the_noise_target_adds_seeded_batches_up_to_the_cap() -> None:
     assert study.replications == 4 and [count for _, count in study.batches] == [2, 2]
     first, second = (seed for seed, _ in study.batches)
     assert first == 5 and second == int(np.random.SeedSequence([5, 1]).generate_state(1)[0])
-    assert study.share > 0.01 and any("simulation noise" in warning for warning in study.warnings)
+    assert study.share > 0.01
+    # The warning names the replications the study's own rule asks for: 4 × ratio ÷ 1 %.
+    means, errors = study.per_set["net_benefit"], study.per_set["net_benefit_se"]
+    needed = math.ceil(4 * float(np.mean(errors ** 2) / np.var(means, ddof=1)) / 0.01)
+    assert needed > 4 and study.replications_for_target() == needed
+    assert any(warning.startswith("simulation noise") and
+               warning.endswith(f"about {needed:,} would bring it under the target "
+                                f"(--max-study-replications {needed})")
+               for warning in study.warnings), study.warnings
 
 
 @pytest.mark.slow
