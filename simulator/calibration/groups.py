@@ -34,7 +34,7 @@ import pandas as pd
 
 from simulator.calibration.fitting import DurationFit, fit_durations
 from simulator.calibration.history import HistoryRule, RoutingStats, learn_history
-from simulator.calibration.onduty import OnDuty, activity_profile, learn_on_duty
+from simulator.calibration.onduty import ON_DUTY_SHARE, OnDuty, activity_profile, learn_on_duty
 from simulator.calibration.paths import PathTable, learn_paths
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.visits import Visits
@@ -107,10 +107,54 @@ class GroupModel:
     p_wait_after_transfer: float | None = None  # of the others that came from another group
 
 
-def pooled_groups(visits: pd.DataFrame, n_groups: int) -> list[str]:
-    """The ``n_groups`` groups with the most visits (the rest is pooled as ``"other"``)."""
+def pooled_groups(visits: pd.DataFrame, n_groups: int, updates: pd.DataFrame | None = None,
+                  window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> list[str]:
+    """The ``n_groups`` groups with the most visits, then the groups kept apart because they work
+    when the pool does not (:func:`_off_pool_hours`); the rest is pooled as ``"other"``."""
     counts = visits["group"].value_counts()
-    return [str(name) for name in counts.index[:n_groups]]
+    top = [str(name) for name in counts.index[:n_groups]]
+    rest = [str(name) for name, n in counts.iloc[n_groups:].items() if n >= MIN_RESOLUTIONS_FOR_HOURS]
+    if updates is None or window is None or not rest or not updates["resolver"].notna().any():
+        return top
+    return top + _off_pool_hours(updates, set(top), rest, window)
+
+
+def _off_pool_hours(updates: pd.DataFrame, top: set[str], rest: list[str],
+                    window: tuple[pd.Timestamp, pd.Timestamp]) -> list[str]:
+    """The groups of ``rest`` that work while the pool of all groups beyond ``top`` is off duty.
+
+    A pooled group has one shift, learned from all its members' people: a small group that
+    works nights would take the office-hours members' shift (and their handling). A group is
+    kept apart when, over the hours of the week the pool is off duty, its own people are active
+    on average at least :data:`~simulator.calibration.onduty.ON_DUTY_SHARE` of its own busiest
+    hour's — the rule that puts an hour on duty, applied to the hours the pool does not cover.
+    """
+    group = updates.groupby("case_id", sort=False)["group"].ffill()
+    known = group.notna()
+    named = group.astype(str).where(known)
+    pool = named.where(named.isin(top) | ~known, OTHER)
+    pool_profile = activity_profile(updates, pool, *window)
+    if OTHER not in pool_profile.index:
+        return []
+    off = ~OnDuty.from_hours([learn_on_duty(pool_profile.loc[OTHER].to_numpy())]).mask[0]
+    if not off.any():
+        return []
+    own = activity_profile(updates, named.where(named.isin(rest)), *window)
+    kept = []
+    for name in rest:
+        if name not in own.index:
+            continue
+        typical = _typical_week(own.loc[name].to_numpy())
+        if typical.max() > 0 and typical[off].mean() >= ON_DUTY_SHARE * typical.max():
+            kept.append(name)
+    return kept
+
+
+def _typical_week(profile: np.ndarray) -> np.ndarray:
+    """A 168-hour profile with weekdays and the weekend each replaced by their mean day."""
+    weekday = profile[:120].reshape(5, 24).mean(axis=0)
+    weekend = profile[120:].reshape(2, 24).mean(axis=0)
+    return np.concatenate([np.tile(weekday, 5), np.tile(weekend, 2)])
 
 
 def _on_duty_minutes(clock: OnDuty, code: np.ndarray, visits: pd.DataFrame, pauses: pd.DataFrame,
@@ -416,7 +460,7 @@ def learn_groups(log: RealLog, cut: Visits, n_groups: int, window: tuple[pd.Time
     and, where ``category`` names an incident's category stream, by first group × that stream.
     """
     visits = cut.visits.copy()
-    top = pooled_groups(visits, n_groups)
+    top = pooled_groups(visits, n_groups, log.updates, window)
     pooled = {group: team_name(group) for group in top}
     visits["team"] = visits["group"].astype(str).map(pooled).fillna(OTHER)
     ordered = visits.sort_values(["case_id", "step"])

@@ -353,8 +353,9 @@ def learn(log: RealLog, n_groups: int = 8, name: str | None = None, routing: str
     fcr, escalation, entry = _first_groups(incidents, names, streams, stream)
     cut = cut_visits(log)
     categories = pd.Series({s.name: s.category for s in streams})
+    entry_by_team = _entry_by_team(entry, cut.visits, n_groups, log.updates, (start, end))
     groups, teams, routing_stats, paths = learn_groups(
-        log, cut, n_groups, (start, end), _entry_by_team(entry, cut.visits, n_groups), routing, DESK,
+        log, cut, n_groups, (start, end), entry_by_team, routing, DESK,
         stream.where(stream.map(categories).notna()))
     desk = _desk(incidents, names, volume * 7 * float(np.max(weekly)), teams, escalation, fcr)
     closing = (incidents["closed"] - incidents["resolved"]).dt.total_seconds() / 60.0
@@ -380,8 +381,9 @@ def calibrate(log: RealLog, n_groups: int = 8, name: str | None = None,
     return assemble(learn(log, n_groups, name, routing))
 
 
-def _entry_by_team(entry: pd.Series, visits: pd.DataFrame, n_groups: int) -> pd.Series:
-    top = {team_name(group) for group in pooled_groups(visits, n_groups)}
+def _entry_by_team(entry: pd.Series, visits: pd.DataFrame, n_groups: int, updates: pd.DataFrame,
+                   window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.Series:
+    top = {team_name(group) for group in pooled_groups(visits, n_groups, updates, window)}
     pooled: dict[str, float] = {}
     for group, share in entry.items():
         team = team_name(str(group))
