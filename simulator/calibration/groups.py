@@ -121,31 +121,27 @@ def pooled_groups(visits: pd.DataFrame, n_groups: int, updates: pd.DataFrame | N
 
 def _off_pool_hours(updates: pd.DataFrame, top: set[str], rest: list[str],
                     window: tuple[pd.Timestamp, pd.Timestamp]) -> list[str]:
-    """The groups of ``rest`` that work while the pool of all groups beyond ``top`` is off duty.
+    """The groups of ``rest`` that work while the other groups pooled with them are off duty.
 
     A pooled group has one shift, learned from all its members' people: a small group that
     works nights would take the office-hours members' shift (and their handling). A group is
-    kept apart when, over the hours of the week the pool is off duty, its own people are active
-    on average at least :data:`~simulator.calibration.onduty.ON_DUTY_SHARE` of its own busiest
-    hour's — the rule that puts an hour on duty, applied to the hours the pool does not cover.
+    kept apart when, over the hours of the week the rest of the pool is off duty (the pool's
+    hours learned without the group's own people), its own people are active on average at
+    least :data:`~simulator.calibration.onduty.ON_DUTY_SHARE` of its own busiest hour's — the
+    rule that puts an hour on duty, applied to the hours the others do not cover.
     """
     group = updates.groupby("case_id", sort=False)["group"].ffill()
-    known = group.notna()
-    named = group.astype(str).where(known)
-    pool = named.where(named.isin(top) | ~known, OTHER)
-    pool_profile = activity_profile(updates, pool, *window)
-    if OTHER not in pool_profile.index:
-        return []
-    off = ~OnDuty.from_hours([learn_on_duty(pool_profile.loc[OTHER].to_numpy())]).mask[0]
-    if not off.any():
-        return []
-    own = activity_profile(updates, named.where(named.isin(rest)), *window)
+    named = group.astype(str).where(group.notna())
+    own = activity_profile(updates, named.where(~named.isin(top)), *window)
+    pool = own.sum(axis=0).to_numpy()
     kept = []
     for name in rest:
         if name not in own.index:
             continue
-        typical = _typical_week(own.loc[name].to_numpy())
-        if typical.max() > 0 and typical[off].mean() >= ON_DUTY_SHARE * typical.max():
+        mine = own.loc[name].to_numpy()
+        off = ~OnDuty.from_hours([learn_on_duty(np.clip(pool - mine, 0.0, None))]).mask[0]
+        typical = _typical_week(mine)
+        if off.any() and typical.max() > 0 and typical[off].mean() >= ON_DUTY_SHARE * typical.max():
             kept.append(name)
     return kept
 
