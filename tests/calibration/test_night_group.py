@@ -64,7 +64,7 @@ def night_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     return path, _resolved_within_hour_at_night(events)
 
 
-def test_a_small_group_working_nights_is_kept_apart_and_resolves_at_night(night_log: tuple[Path, float]) -> None:
+def test_a_small_night_group_is_kept_apart_and_resolves_at_night(night_log: tuple[Path, float]) -> None:
     path, real_share = night_log
     assert real_share == pytest.approx(0.2, abs=0.05)  # the night group's tickets, at once
     calibration = calibrate(read_log(path, "servicenow"), n_groups=1)
