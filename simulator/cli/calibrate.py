@@ -114,7 +114,8 @@ def _require_groups(real: RealLog) -> None:
               help="Where to write the scenario, .yaml or .yml: a new file, or one an earlier "
                    "`mimsim calibrate` wrote.")
 @click.option("--groups", "n_groups", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Model this many of the busiest assignment groups; pool the rest as 'other'.")
+              help="Model this many of the busiest assignment groups (and any smaller one that works "
+                   "while the others are off duty); pool the rest as 'other'.")
 @click.option("--routing", type=click.Choice(["history", "paths", "counted", "visible"]), default="history",
               show_default=True,
               help="Routing with memory: where a ticket goes depends on its hand-offs so far and "
