@@ -1,13 +1,12 @@
 """Model layer: large arrays on ordinary memory pages while a replication is built and measured.
 
 On Linux, NumPy asks the kernel to back every array of 4 MB or more with transparent huge pages
-(``madvise(MADV_HUGEPAGE)``). Where the kernel is set to compact memory for such requests
-(``/sys/kernel/mm/transparent_hugepage/defrag`` = ``madvise``, a common default), each of those
-arrays can stall while the kernel assembles 2 MB pages: a one-year baseline's event-log table and
-its encoding (a few dozen arrays of 5 MB) cost 0.4–0.7 s of system time a replication that way,
-against under 0.05 s on ordinary pages, for about 2.6 s of computing. The numbers do not change:
-only where the kernel places the bytes. A user who sets ``NUMPY_MADVISE_HUGEPAGE`` decides
-for themselves: it is then left alone.
+(``madvise(MADV_HUGEPAGE)``), and the first touch of such an array can then stall in the kernel
+while it finds or assembles 2 MB pages. A one-year baseline's event-log table and its encoding
+(a few dozen arrays of 5 MB) spent 0.3–0.7 s of system time that way in a fresh process, against
+under 0.05 s on ordinary pages, for about 2.5 s of computing (docs/performance.md, "Memory,
+system time and shared replications"). The numbers do not change: only where the kernel places
+the bytes. A user who sets ``NUMPY_MADVISE_HUGEPAGE`` decides for themselves: it is left alone.
 """
 
 from __future__ import annotations
