@@ -57,6 +57,7 @@ from simulator.experiment.roi_plan import (
     simulate,
     values_by_role,
 )
+from simulator.experiment.roi_controls import VARIANCE_REDUCTIONS
 from simulator.experiment.roi_summary import (
     RISK_KEYS,
     Distribution,
@@ -89,12 +90,16 @@ class StudySettings:
     max_replications: int = 60
     haircuts: Mapping[str, float] = field(default_factory=dict)  # TEI risk adjustment
     min_events: int = MIN_EVENTS
+    variance_reduction: str = "controls"  # the estimator: control variates, or "none" (plain means)
 
     def __post_init__(self) -> None:
         if self.input_sets < 1 or self.model_points < 1 or self.max_replications < 2:
             raise ValueError(f"expected at least 1 input set, 1 model point and a cap of 2 "
                              f"replications; found {self.input_sets}, {self.model_points}, "
                              f"{self.max_replications}")
+        if self.variance_reduction not in VARIANCE_REDUCTIONS:
+            raise ValueError(f"expected a variance reduction of {' or '.join(VARIANCE_REDUCTIONS)}; "
+                             f"found {self.variance_reduction!r}")
         if not 0 < self.noise_target < 1:
             raise ValueError(f"expected a noise target between 0 and 1; found {self.noise_target}")
         for key, value in self.haircuts.items():
@@ -202,6 +207,8 @@ class RoiStudy:
             "fixed_prices": self.fixed,
             "distributions": {name: value.document() for name, value in self.distributions().items()},
             "p_net_benefit_negative": self.p_loss,
+            "variance_reduction": self.study.variance_reduction,
+            "controls_used": int(self.per_set["controls"].max()),
             "simulation_share": None if not math.isfinite(self.share) else self.share,
             "input_share": None if not math.isfinite(self.share) else 1 - self.share,
             "risk_adjustment": dict(self.study.haircuts) if risk else None,
@@ -215,11 +222,12 @@ class RoiStudy:
 
 def _tornado(prices: Sequence[StudyInput], model: Sequence[StudyInput], simulated: list[Simulated],
              configurations: list[Configuration], settings: RoiSettings,
-             base_values: dict[str, float]) -> pd.DataFrame:
+             base_values: dict[str, float], reduction: str) -> pd.DataFrame:
     """Each input at its 10th and 90th percentile, the others at base: the mean net benefit
-    (prices re-priced on the base configuration; model inputs at their own configurations)."""
+    (prices re-priced on the base configuration; model inputs at their own configurations),
+    by the study's estimator."""
     def net(item: Simulated, values: dict[str, float]) -> float:
-        return set_figures(item, values_by_role(prices, values), settings)["net_benefit"]
+        return set_figures(item, values_by_role(prices, values), settings, reduction)["net_benefit"]
 
     reference = net(simulated[0], base_values)
     rows = []
@@ -320,7 +328,7 @@ def _replicate(plan: Plan, settings: RoiSettings, study: StudySettings, replicat
             reused += simulate(plan.simulated, count, seed, total, running)
             batches.append((seed, count))
             total += count
-            per_set = plan.price_sets(settings)
+            per_set = plan.price_sets(settings, study.variance_reduction)
             means, errors = per_set["net_benefit"].to_numpy(), per_set["net_benefit_se"].to_numpy()
             share = simulation_share(means, errors)
             if not share > study.noise_target or total >= study.max_replications:
@@ -360,6 +368,6 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
                     pd.concat([plan.sets, plan.model_values()], axis=1), per_set,
                     sum(count for _, count in batches), batches, share, result,
                     _tornado(plan.prices, plan.model, plan.simulated, plan.configurations, settings,
-                             base_values),
+                             base_values, study.variance_reduction),
                     _drivers(base, result), _fixed_prices(plan.loaded, plan.inputs),
                     dict(base.scenarios), reused)
