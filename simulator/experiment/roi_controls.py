@@ -1,57 +1,62 @@
-"""Experiment layer: control variates for an ROI study — outage quantities whose means are known exactly.
+"""Experiment layer: control variates for an ROI study — outage counts whose means are known exactly.
 
 What makes one replication's net benefit differ from another's is mostly the outage process
 itself (docs/guides/consultant.md, "Where the simulation noise comes from"): how many outages a
-replication brings to each service, whether they start in business hours, how long their repair
-takes. Both designs meet the same outages (common random numbers), so pairing cannot remove it;
-but each of those quantities is a function of the replication's random numbers whose
-expectation follows from the scenario alone, without simulating. Such a quantity is a
-*control variate*: regress the replications' figures on the controls' deviations from their
-known means and take the intercept (Lavenberg & Welch 1981; Nelson, "Control variate
-remedies", Operations Research 1990). The intercept estimates the same mean as the plain
-average; its variance is the plain one × (1 − R²) × a small loss for each control estimated.
+replication brings to each service and when they end — a minute the process saves is saved at
+the end of an outage, so what it is worth depends on whether that end falls in business hours.
+Both designs meet the same outages (common random numbers), so pairing cannot remove this; but
+such counts are functions of the replication's random numbers whose expectation follows from
+the scenario alone, without simulating. Such a quantity is a *control variate*: regress the
+replications' figures on the controls' deviations from their known means and take the
+intercept (Lavenberg & Welch 1981; Nelson, "Control variate remedies", Operations Research
+1990). The intercept estimates the same mean as the plain average; its variance is the plain
+one × (1 − R²) × a small loss for each control estimated.
 
-The controls, per service and per *class* of its outages' start — in or out of the business
-hours of the service's downtime-cost calendar (one class for a service without one) — counted
-over the measured window (after the warm-up):
+**The controls.** For each service whose failure process is Poisson (exponential times between
+starts, started at the run's start) and whose downtime cost has a business-hours calendar: the
+outages that the failure process starts in the measured window (after the warm-up) whose
+*planned restore* — start + detection delay + diagnosis + fix + recovery, the outage's own
+draws, the same in both designs — falls in business hours, and those whose planned restore
+falls outside them (one count, all of them, for a service without a calendar). Outages at fixed
+times never vary and are no control; a non-Poisson renewal process has no closed-form mean and
+gets none (the estimator stays unbiased, only the gain is smaller).
 
-* ``count``: the outages that the service's failure process starts in the class. Only for a
-  failure process whose times between starts are exponential (a Poisson process started at
-  the run's start): its expected count is exactly the rate × the class's minutes in the
-  window. Other renewal processes have no closed-form mean and get no count control; outages
-  at fixed times are no control (they never vary).
-* ``fix`` and ``diagnosis``: the sum, over the outages that start in the class (all of them,
-  whatever made them start), of each outage's drawn fix (or diagnosis) duration minus that
-  distribution's exact mean. Each outage draws these from a stream of its own, independently
-  of when it starts (:mod:`simulator.model.outages`), so each term has mean zero and so has the
-  sum (Wald's identity), for any failure process.
+**Their means.** The starts are a Poisson process of rate λ and each outage's duration D is
+drawn independently of its start, so by Campbell's theorem the expected count of outages
+starting in the window [w, h) whose planned restore falls in business hours is
+λ · E[B(w + D, h + D)], with B(a, b) the business minutes between a and b: λ · B(w, h) plus an
+edge term λ · E[B(h, h + D) − B(w, w + D)]. The edge term is zero when h − w is a whole number of
+weeks and no holiday falls near either edge (the worked example's case); otherwise it is
+computed from 20,000 draws of D (fixed seed), an error below a ten-thousandth of an outage
+beside counts of several outages. The counts of the other class have mean λ · (h − w) minus it.
 
-The values are recomputed here from the replication's named random streams — the failure
-stream ``failures/<service>`` and the outage plans — exactly as the model draws them (a
-test checks the counts against the model's own outage plans). Were they ever to drift apart,
-the controls would stay exact-mean controls, only less correlated with the figures: the
-estimator stays unbiased.
+The counts are recomputed here from the replication's named random streams — the failure
+stream ``failures/<service>`` and the outage plans (:func:`simulator.model.outages.plan_outages`)
+— exactly as the model draws them (a test checks them against the model's own outage plans).
+Were they ever to drift apart, they would stay exact-mean controls, only less correlated with
+the figures: the estimator would stay unbiased.
 
 **Bias and standard error.** With the coefficients estimated from the same replications, the
 estimator is unbiased when the figures and controls are jointly normal and otherwise biased by
 O(1/R), well inside its standard error (checked on a synthetic generator with a known truth in
 tests/decisions/test_roi_controls.py). Its standard error is the regression intercept's:
 residual variance with R − q − 1 degrees of freedom × the intercept's element of (XᵀX)⁻¹.
-To keep that loss small, a study uses at most ⌊(R − 1) ÷ 5⌋ controls (in the fixed order
-counts, fixes, diagnoses, service by service; never chosen by how well they fit), and none
-that is constant over the replications; with fewer than 6 replications it uses none (the plain
-mean).
+To keep that loss small, a study uses at most ⌊(R − 1) ÷ 5⌋ controls (in the fixed order of the
+scenario's services, business hours first; never chosen by how well they fit), and none that is
+constant over the replications or adds no new direction; with fewer than 6 replications it uses
+none (the plain mean).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from simulator.model.outages import plan_outages
+from simulator.model.outages import OutagePlan, plan_outages
 from simulator.model.streams import RandomStreams
 from simulator.scenario.calendars import CalendarClock
 from simulator.scenario.distributions import Exponential
@@ -64,18 +69,17 @@ __all__ = ["REPLICATIONS_PER_CONTROL", "VARIANCE_REDUCTIONS", "OutageControls", 
 VARIANCE_REDUCTIONS = ("controls", "none")
 #: At most one control per this many replications (beyond the first).
 REPLICATIONS_PER_CONTROL = 5
-#: The per-outage draws used as controls (an :class:`~simulator.model.outages.OutagePlan` field).
-DRAWS = ("fix", "diagnosis")
+#: Draws of an outage's duration for the edge term of a count's mean.
+EDGE_DRAWS = 20_000
+WEEK_MIN = 7 * 24 * 60.0
 
 
 @dataclass(frozen=True)
 class _Service:
-    """What the controls need to know about one service."""
+    """A service whose outages give controls: its name and its downtime-cost business hours."""
 
     name: str
-    clock: CalendarClock | None  # its downtime-cost business hours; None: one class
-    rate: float | None  # failures per minute of a Poisson failure process; None: not Poisson
-    draw_means: tuple[float, ...]  # exact means of DRAWS
+    clock: CalendarClock | None  # None: one class (every minute costs the same)
 
 
 @dataclass(frozen=True)
@@ -91,19 +95,16 @@ class OutageControls:
         """The controls in replication ``replication`` of root seed ``seed``."""
         run = self.scenario.run
         streams = RandomStreams(seed, replication)
+        poisson = {service.name: Counter(_poisson_starts(self.scenario, service.name, streams))
+                   for service in self.services}
         found: dict[str, float] = dict.fromkeys(self.names, 0.0)
-        for service in self.services:
-            if service.rate is not None:
-                for start in _poisson_starts(self.scenario, service.name, streams):
-                    if start >= run.warmup:
-                        found[f"{service.name}.{_class_of(service, start)}.count"] += 1.0
-        for plan in plan_outages(self.scenario, RandomStreams(seed, replication)):
-            if plan.start < run.warmup:
-                continue
+        for plan in plan_outages(self.scenario, streams):
+            starts = poisson.get(plan.service)
+            if starts is None or starts[plan.start] == 0 or plan.start < run.warmup:
+                continue  # not a control's service, an outage at a fixed time, or in the warm-up
+            starts[plan.start] -= 1
             service = next(item for item in self.services if item.name == plan.service)
-            where = _class_of(service, plan.start)
-            for draw, mean in zip(DRAWS, service.draw_means, strict=True):
-                found[f"{service.name}.{where}.{draw}"] += float(getattr(plan, draw)) - mean
+            found[f"{service.name}.{_class_of(service.clock, plan.start + _duration(plan))}"] += 1.0
         return np.array([found[name] for name in self.names])
 
     def table(self, seed: int, replications: range, offset: int = 0) -> pd.DataFrame:
@@ -115,10 +116,15 @@ class OutageControls:
                             columns=list(self.names))
 
 
-def _class_of(service: _Service, start: float) -> str:
-    if service.clock is None:
-        return "all"
-    return "business" if service.clock.is_open(start) else "other"
+def _duration(plan: OutagePlan) -> float:
+    """The outage's planned restore time after its start, from its own draws."""
+    return (plan.detection_delay or 0.0) + plan.diagnosis + plan.fix + plan.recovery
+
+
+def _class_of(clock: CalendarClock | None, moment: float) -> str:
+    if clock is None:
+        return "restored"
+    return "restored in business hours" if clock.is_open(moment) else "restored out of hours"
 
 
 def _poisson_starts(scenario: Scenario, name: str, streams: RandomStreams) -> list[float]:
@@ -135,30 +141,54 @@ def _poisson_starts(scenario: Scenario, name: str, streams: RandomStreams) -> li
         starts.append(clock)
 
 
+def _durations(scenario: Scenario, name: str) -> np.ndarray:
+    """EDGE_DRAWS draws of a service's planned restore time (a fixed stream of their own)."""
+    service = scenario.services[name]
+    rng = RandomStreams(0, 0).generator(f"controls/{name}")
+    restoration = service.restoration
+    total = np.zeros(EDGE_DRAWS)
+    for distribution in (service.detection_delay, restoration.diagnosis, restoration.fix,
+                         restoration.recovery):
+        if distribution is not None:
+            total += distribution.quantile(rng.random(EDGE_DRAWS))
+    return total
+
+
+def _business_mean(scenario: Scenario, name: str, clock: CalendarClock) -> float:
+    """E[B(w + D, h + D)]: the expected business minutes of the window shifted by an outage's
+    planned restore time (see the module's notes)."""
+    run = scenario.run
+    inside = clock.working_minutes_between(run.warmup, run.horizon)
+    whole_weeks = (run.horizon - run.warmup) % WEEK_MIN == 0
+    calendar = clock.calendar
+    if whole_weeks and calendar is not None and not calendar.holidays:
+        return inside
+    shifts = _durations(scenario, name)
+    edge = (clock.working_minutes_array(run.horizon + shifts) - clock.working_minutes_at(run.horizon)
+            - clock.working_minutes_array(run.warmup + shifts) + clock.working_minutes_at(run.warmup))
+    return inside + float(np.mean(edge))
+
+
 def outage_controls(scenario: Scenario) -> OutageControls:
     """The controls of a scenario (see the module's notes), with their exact means."""
     run = scenario.run
     window = run.horizon - run.warmup
     services, names, means = [], [], []
-    counts: list[tuple[str, float]] = []
-    draws: list[tuple[str, float]] = []
     for name, spec in scenario.services.items():
+        every = spec.failures.every if spec.failures is not None else None
+        if not isinstance(every, Exponential):
+            continue
+        rate = 1.0 / every.mean()
         calendar = scenario.calendars.get(spec.downtime_cost.calendar)
         clock = CalendarClock(calendar, run.start, 0.0, run.horizon) if calendar is not None else None
-        every = spec.failures.every if spec.failures is not None else None
-        rate = 1.0 / every.mean() if isinstance(every, Exponential) else None
-        restoration = spec.restoration
-        service = _Service(name, clock, rate,
-                           tuple(float(getattr(restoration, draw).mean()) for draw in DRAWS))
-        services.append(service)
-        business = clock.working_minutes_between(run.warmup, run.horizon) if clock else window
-        classes = [("business", business), ("other", window - business)] if clock else [("all", window)]
-        if rate is not None:
-            counts += [(f"{name}.{where}.count", rate * minutes) for where, minutes in classes]
-        draws += [(f"{name}.{where}.{draw}", 0.0) for draw in DRAWS for where, _ in classes]
-    for label, mean in [*counts, *draws]:
-        names.append(label)
-        means.append(mean)
+        services.append(_Service(name, clock))
+        if clock is None:
+            names.append(f"{name}.restored")
+            means.append(rate * window)
+            continue
+        business = _business_mean(scenario, name, clock)
+        names += [f"{name}.restored in business hours", f"{name}.restored out of hours"]
+        means += [rate * business, rate * (window - business)]
     return OutageControls(scenario, tuple(services), tuple(names), np.array(means, dtype=float))
 
 

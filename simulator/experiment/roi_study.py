@@ -130,6 +130,7 @@ class RoiStudy:
     fixed: dict[str, dict[str, object]]  # role → prices without a range, by key
     base_scenarios: dict[str, Scenario]  # role → the scenario at the base configuration
     reused: int = 0  # replications read back from the replication cache
+    plain_share: float = math.nan  # the share the plain means would have, on the same replications
 
     def distributions(self, adjusted: bool = False) -> dict[str, Distribution]:
         """Each figure over the input sets (risk-adjusted if asked and haircuts were given)."""
@@ -210,6 +211,8 @@ class RoiStudy:
             "variance_reduction": self.study.variance_reduction,
             "controls_used": int(self.per_set["controls"].max()),
             "simulation_share": None if not math.isfinite(self.share) else self.share,
+            "simulation_share_plain_means": None if not math.isfinite(self.plain_share)
+            else self.plain_share,
             "input_share": None if not math.isfinite(self.share) else 1 - self.share,
             "risk_adjustment": dict(self.study.haircuts) if risk else None,
             "risk_adjusted": {name: value.document() for name, value in
@@ -354,6 +357,8 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
                      uncertain)
     replications = execution.fixed_replications(plan.loaded["baseline"], "an ROI study")
     per_set, share, batches, reused = _replicate(plan, settings, study, replications, execution)
+    plain = per_set if study.variance_reduction == "none" else plan.price_sets(settings, "none")
+    plain_share = simulation_share(plain["net_benefit"].to_numpy(), plain["net_benefit_se"].to_numpy())
     per_set["payback_years"] = payback(per_set["one_off_cost"], per_set["annual_benefit"])
     per_set.index.name = "input_set"
     base = plan.simulated[0]
@@ -370,4 +375,4 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
                     _tornado(plan.prices, plan.model, plan.simulated, plan.configurations, settings,
                              base_values, study.variance_reduction),
                     _drivers(base, result), _fixed_prices(plan.loaded, plan.inputs),
-                    dict(base.scenarios), reused)
+                    dict(base.scenarios), reused, plain_share)
