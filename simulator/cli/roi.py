@@ -126,19 +126,11 @@ def _study_table(study: RoiStudy) -> Table:
     return table
 
 
-def _estimator(study: RoiStudy) -> str:
-    used = int(study.per_set["controls"].max())
-    if study.study.variance_reduction == "none":
-        return "plain means over replications"
-    return f"control variates: {used} outage-process controls with known means" if used else \
-        "plain means: too few replications for control variates"
-
-
 def _study_notes(study: RoiStudy) -> list[str]:
     model = sum(item.spec.kind == "model" for item in study.inputs)
     if math.isfinite(study.share):
         split = (f"spread: {1 - study.share:.0%} input uncertainty, {study.share:.0%} simulation "
-                 f"noise (target under {study.study.noise_target:.0%}; {_estimator(study)})")
+                 f"noise (target under {study.study.noise_target:.0%}; {study.estimator()})")
     else:
         split = "spread: none from the inputs (every input fixed): the spread is simulation noise"
     return [f"{len(study.inputs) - model} price inputs re-price the same replications; {model} model "

@@ -133,7 +133,8 @@ def _poisson_starts(scenario: Scenario, name: str, streams: RandomStreams) -> li
     failures = scenario.services[name].failures
     assert failures is not None and failures.every is not None
     rng = streams.generator(f"failures/{name}")
-    starts, clock = [], 0.0
+    starts: list[float] = []
+    clock = 0.0
     while True:
         clock += float(failures.every.quantile(np.array([float(rng.random())]))[0])
         if clock >= scenario.run.horizon:

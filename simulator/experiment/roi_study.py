@@ -44,6 +44,7 @@ from simulator.experiment.compare import Comparison
 from simulator.experiment.evidence import MIN_EVENTS
 from simulator.experiment.execution import Execution
 from simulator.experiment.roi import RoiResult, RoiSettings, measured_years, roi_analysis
+from simulator.experiment.roi_controls import VARIANCE_REDUCTIONS
 from simulator.experiment.roi_plan import (
     ROLES,
     TORNADO_PERCENTILES,
@@ -57,7 +58,6 @@ from simulator.experiment.roi_plan import (
     simulate,
     values_by_role,
 )
-from simulator.experiment.roi_controls import VARIANCE_REDUCTIONS
 from simulator.experiment.roi_summary import (
     RISK_KEYS,
     Distribution,
@@ -161,6 +161,18 @@ class RoiStudy:
         if undecided is not None:
             found.append(undecided)
         return found
+
+    def estimator(self) -> str:
+        """How each input set's figures were estimated from the replications, in a phrase."""
+        used = int(self.per_set["controls"].max())
+        if self.study.variance_reduction == "none":
+            return "plain means over the replications (--variance-reduction none)"
+        if not used:
+            return "plain means: too few replications for control variates"
+        plain = f"; plain means would leave {self.plain_share:.0%}" if math.isfinite(self.plain_share) \
+            else ""
+        return (f"control variates: {used} counts of outages restored in and out of business "
+                f"hours, with exactly known means{plain}")
 
     def replications_for_target(self) -> int:
         """Replications per configuration that would bring the simulation's share of the spread

@@ -1,12 +1,13 @@
 """Control variates for the ROI study (issue 17, item 6): exact means, an unbiased estimator, honest errors.
 
-Checked: the controls are the outages the model plays out (its own outage plans, per service and
-by whether their planned restore falls in business hours), and over many replications of the outage process alone their averages
-match the means the module states (rate × business minutes, with the edge term where the
-window is not whole weeks); on a synthetic generator whose truth is known, the control-variate estimate is
-unbiased within its error, its 95 % interval covers the truth about 95 % of the time, and its
-variance is a fraction of the plain mean's; a design against itself still gains exactly nothing
-with controls in use; the plain estimator stays reachable (``--variance-reduction none``).
+Checked: the controls are the outages the model plays out (its own outage plans, per service,
+split by whether their planned restore falls in business hours), and over many replications of
+the outage process alone their averages match the means the module states (rate × business
+minutes, with the edge term where the window is not whole weeks); on a synthetic generator
+whose truth is known, the control-variate estimate is unbiased within its error, its 95 %
+interval covers the truth about 95 % of the time, and its variance is what theory says, a
+fraction of the plain mean's; a design against itself still gains exactly nothing with
+controls in use; with too few replications the estimator is the plain mean.
 """
 
 from __future__ import annotations
