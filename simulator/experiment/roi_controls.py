@@ -41,10 +41,11 @@ estimator is unbiased when the figures and controls are jointly normal and other
 O(1/R), well inside its standard error (checked on a synthetic generator with a known truth in
 tests/decisions/test_roi_controls.py). Its standard error is the regression intercept's:
 residual variance with R − q − 1 degrees of freedom × the intercept's element of (XᵀX)⁻¹.
-To keep that loss small, a study uses at most ⌊(R − 1) ÷ 5⌋ controls (in the fixed order of the
-scenario's services, business hours first; never chosen by how well they fit), and none that is
-constant over the replications or adds no new direction; with fewer than 6 replications it uses
-none (the plain mean).
+To keep that loss small, a study uses at most ⌊(R − 1) ÷ 5⌋ controls, and none that is constant
+over the replications or adds no new direction; with fewer than 6 replications it uses none (the
+plain mean). Which come first is fixed before any replication is seen, by the downtime cost each
+class of outages puts at risk at the base prices (expected count × cost per minute) — never by
+how well they fit, which would bias the estimate.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator.metrics.pricing import Prices
 from simulator.model.outages import OutagePlan, plan_outages
 from simulator.model.streams import RandomStreams
 from simulator.scenario.calendars import CalendarClock
@@ -174,7 +176,9 @@ def outage_controls(scenario: Scenario) -> OutageControls:
     """The controls of a scenario (see the module's notes), with their exact means."""
     run = scenario.run
     window = run.horizon - run.warmup
-    services, names, means = [], [], []
+    services: list[_Service] = []
+    found: list[tuple[float, str, float]] = []  # (cost at risk per replication, name, mean)
+    prices = Prices.of(scenario).downtime
     for name, spec in scenario.services.items():
         every = spec.failures.every if spec.failures is not None else None
         if not isinstance(every, Exponential):
@@ -183,14 +187,18 @@ def outage_controls(scenario: Scenario) -> OutageControls:
         calendar = scenario.calendars.get(spec.downtime_cost.calendar)
         clock = CalendarClock(calendar, run.start, 0.0, run.horizon) if calendar is not None else None
         services.append(_Service(name, clock))
+        terms = prices[name]
         if clock is None:
-            names.append(f"{name}.restored")
-            means.append(rate * window)
+            found.append((rate * window * terms.business_per_min, f"{name}.restored", rate * window))
             continue
         business = _business_mean(scenario, name, clock)
-        names += [f"{name}.restored in business hours", f"{name}.restored out of hours"]
-        means += [rate * business, rate * (window - business)]
-    return OutageControls(scenario, tuple(services), tuple(names), np.array(means, dtype=float))
+        found += [(rate * business * terms.business_per_min, f"{name}.restored in business hours",
+                   rate * business),
+                  (rate * (window - business) * terms.off_hours_per_min,
+                   f"{name}.restored out of hours", rate * (window - business))]
+    found.sort(key=lambda item: -item[0])  # stable: ties keep the scenario's order
+    return OutageControls(scenario, tuple(services), tuple(name for _, name, _ in found),
+                          np.array([mean for *_, mean in found], dtype=float))
 
 
 def controlled_means(figures: pd.DataFrame, controls: pd.DataFrame,
