@@ -171,8 +171,8 @@ class RoiStudy:
             return "plain means: too few replications for control variates"
         plain = f"; plain means would leave {self.plain_share:.0%}" if math.isfinite(self.plain_share) \
             else ""
-        return (f"control variates: {used} counts of outages restored in and out of business "
-                f"hours, with exactly known means{plain}")
+        return (f"control variates: {used} count{'s' if used > 1 else ''} of outages restored in "
+                f"or out of business hours, with exactly known means{plain}")
 
     def replications_for_target(self) -> int:
         """Replications per configuration that would bring the simulation's share of the spread
