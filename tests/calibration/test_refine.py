@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from simulator.calibration import refine as refine_module
 from simulator.calibration.groups import GroupModel
 from simulator.calibration.learn import learn
 from simulator.calibration.learned import Learned
 from simulator.calibration.readers import read_log
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.refine import _distance, refine
+from simulator.calibration.validation import _simulate, _Task
 from simulator.model.simulation import Simulation
 from simulator.scenario.loader import parse_scenario
 from tests.calibration.test_round_trip import KNOWN
@@ -74,6 +77,37 @@ def test_refinement_repeats_exactly(small_log: Path) -> None:
     second = refine(log, learned, rounds=1, replications=1, workers=1)
     assert [r.distance for r in first.rounds] == [r.distance for r in second.rounds]
     assert len(first.rounds) == 2  # the direct fit and one round
+
+
+#: Where the workers of :func:`_simulate_and_note` write their process ids (set before the fork).
+_NOTES: list[Path] = []
+
+
+def _simulate_and_note(task: _Task) -> tuple[int, dict[str, float], pd.DataFrame]:
+    """:func:`_simulate`, noting which process ran it (module level: the pool pickles it by name)."""
+    with _NOTES[0].open("a") as notes:
+        notes.write(f"{os.getpid()}\n")
+    return _simulate(task)
+
+
+@pytest.mark.slow
+def test_every_round_simulates_in_fresh_workers_with_the_same_result(
+        small_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers kept from round to round held on to what their simulations left behind (the UCI
+    refinement's memory grew by ~0.1 GiB a round): each round forks its own. Two workers give
+    the rounds one worker gives, to the last digit."""
+    log = read_log(small_log, "servicenow")
+    learned = _biased(log)
+    _NOTES[:] = [tmp_path / "pids.txt"]
+    monkeypatch.setattr(refine_module, "_simulate", _simulate_and_note)
+    pooled = refine(log, learned, rounds=2, replications=2, workers=2)
+    pids = (tmp_path / "pids.txt").read_text().split()
+    rounds = [set(pids[i:i + 2]) for i in range(0, len(pids), 2)]  # rounds run one after another
+    assert len(rounds) == len(pooled.rounds) == 3
+    assert all(not (one & other) for i, one in enumerate(rounds) for other in rounds[i + 1:]), pids
+    serial = refine(log, learned, rounds=2, replications=2, workers=1)
+    assert [(r.distance, r.factors) for r in pooled.rounds] == [(r.distance, r.factors)
+                                                                 for r in serial.rounds]
 
 
 @pytest.mark.slow
