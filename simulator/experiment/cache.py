@@ -121,6 +121,18 @@ def design_key(scenario: Scenario, seed: int) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def simulated_part(scenario: Scenario) -> Scenario:
+    """The scenario less what the model does not read (``scenario`` itself if nothing is left
+    out): with the major-incident process switched on, the solo diagnosis factor, which only
+    slows outages worked without the process, is set to 1. Designs whose simulated parts are
+    equal simulate the same replications, number for number (a test checks it)."""
+    major = scenario.major_incident
+    if not major.enabled or major.solo_diagnosis_factor == 1.0:
+        return scenario
+    unread = major.model_copy(update={"solo_diagnosis_factor": 1.0})
+    return scenario.model_copy(update={"major_incident": unread})
+
+
 def _version(package: str) -> str:
     try:
         return metadata.version(package)

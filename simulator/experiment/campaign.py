@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.experiment.cache import design_key, replication_key
+from simulator.experiment.cache import design_key, replication_key, simulated_part
 from simulator.experiment.execution import Execution
 from simulator.experiment.precision import Decision, PrecisionRule
 from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
@@ -87,9 +87,10 @@ class Campaign:
         self.directories = [RunDirectory(design.out_dir) if design.out_dir is not None else None
                             for design in self.designs]
         self._keys: dict[int, str] = {}
+        self._simulation_keys: dict[int, str] = {}
         self.began = time.perf_counter()
         self.reused = 0  # replications read back from the cache
-        self.computed = 0  # replications simulated
+        self.computed = 0  # replications simulated (a twin design's counted too: see _twins)
 
     def seed_of(self, index: int) -> int:
         """The root seed of a design: its own, or the campaign's."""
@@ -118,16 +119,41 @@ class Campaign:
         self.execution.expect(count)
         executor = self.execution.running_on()
         for batch in _batches(pairs):
+            twins = self._twins(self._reuse(batch))
             tasks = [ReplicationTask(index, self.designs[index].scenario, replication,
                                      self.seed_of(index), self.designs[index].out_dir,
                                      self.execution.events_format)
-                     for index, replication in self._reuse(batch)]
-            for index, result in executor.map_unordered(run_task, tasks):
-                self.computed += 1
-                if self.execution.cache is not None:
-                    key = self.key_of(index)
-                    self.execution.cache.put(replication_key(key, result.replication), key, result)
-                self._record(index, result)
+                     for index, replication in twins]
+            for first, result in executor.map_unordered(run_task, tasks):
+                for index in twins[(first, result.replication)]:
+                    self.computed += 1
+                    if self.execution.cache is not None:
+                        key = self.key_of(index)
+                        self.execution.cache.put(replication_key(key, result.replication), key, result)
+                    self._record(index, result)
+
+    def _twins(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
+        """The pairs to run, each with the designs that take its result: itself, and the designs
+        whose replication is the same simulation (the same :func:`simulated_part` and seed: a
+        sensitivity study ranging an input that one of its designs does not read)."""
+        twins: dict[tuple[int, int], list[int]] = {}
+        first_of: dict[tuple[str, int], tuple[int, int]] = {}
+        for index, replication in pairs:
+            if self.designs[index].out_dir is not None:  # its own event logs to write: run it
+                twins[(index, replication)] = [index]
+                continue
+            same = (self._simulation_key_of(index), replication)
+            first = first_of.setdefault(same, (index, replication))
+            twins.setdefault(first, []).append(index)
+        return twins
+
+    def _simulation_key_of(self, index: int) -> str:
+        if index not in self._simulation_keys:
+            scenario = self.designs[index].scenario
+            simulated = simulated_part(scenario)
+            self._simulation_keys[index] = (self.key_of(index) if simulated is scenario
+                                            else design_key(simulated, self.seed_of(index)))
+        return self._simulation_keys[index]
 
     def _reuse(self, batch: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Record the replications of ``batch`` that the cache holds; the others, to run."""

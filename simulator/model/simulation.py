@@ -31,6 +31,7 @@ from simulator.model.decisions import Decision, DecisionPoints
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import NO_AGENT, NO_CASE, NO_TEAM, ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
+from simulator.model.memory import ordinary_pages
 from simulator.model.oncall import OnCallDuty
 from simulator.model.outages import plan_outages
 from simulator.model.planning import PlannedIncidents, plan_backlog, plan_stream
@@ -507,6 +508,7 @@ class Simulation:
                            None if holder is None else holder.name)
 
     # -- results -----------------------------------------------------------------------------
+    @ordinary_pages()
     def results(self) -> SimulationLog:
         """The event log and duty log so far, with the queue-length monitor."""
         now = self.now

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import gc
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from simulator.eventlog.log import ACTIVITIES
+from simulator.experiment import replications
+from simulator.experiment.replications import run_replication
 from simulator.metrics import KpiContext, backlog_series, encode, replication_kpis
 from simulator.model.incident import NO_AGENT
+from simulator.model.memory import ordinary_pages
 from simulator.model.simulation import Simulation
 from tests.helpers import scenario, trace
 
@@ -211,3 +215,41 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> Non
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def _huge_page_advice() -> bool:
+    """NumPy's current huge-page advice, read without changing it (the switch returns the old value)."""
+    switch = np._core.multiarray._set_madvise_hugepage
+    current = bool(switch(False))
+    switch(current)
+    return current
+
+
+@pytest.mark.parametrize("advice", [True, False])
+def test_large_arrays_use_ordinary_pages_while_measuring_and_the_advice_is_restored(
+        advice: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    was = np._core.multiarray._set_madvise_hugepage(advice)
+    seen: list[bool] = []
+    real_encode = replications.encode
+    monkeypatch.setattr(replications, "encode",
+                        lambda *args: seen.append(_huge_page_advice()) or real_encode(*args))
+    try:
+        with ordinary_pages():
+            assert _huge_page_advice() is False
+        assert _huge_page_advice() is advice
+        run_replication(scenario(THREE_CALLS), 0, 1)
+        assert seen == [False]
+        assert _huge_page_advice() is advice
+    finally:
+        np._core.multiarray._set_madvise_hugepage(was)
+
+
+def test_a_users_own_huge_page_setting_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    was = np._core.multiarray._set_madvise_hugepage(True)
+    try:
+        with ordinary_pages():
+            assert _huge_page_advice() is True
+    finally:
+        np._core.multiarray._set_madvise_hugepage(was)

@@ -6,12 +6,16 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 
-from simulator.experiment import Execution
+from simulator.experiment import Execution, campaign
 from simulator.experiment.grid import parse_range_pair
+from simulator.experiment.replications import ReplicationResult, ReplicationTask, run_task
+from simulator.experiment.roi import RoiSettings
 from simulator.experiment.run import run_experiment
 from simulator.experiment.sensitivity import SensitivityResult, run_sensitivity
+from simulator.model import Simulation
 from simulator.reporting.tornado import tornado_chart
 from simulator.scenario import load_scenario
 from tests.helpers import run_cli
@@ -101,3 +105,45 @@ def test_a_result_resting_on_few_outages_is_flagged_with_its_counts(
     assert len(counts) == 3 and sum(counts) == base["outages_total"]["baseline: base"] < 30
     assert any(warning.startswith("base: the downtime figures rest on") for warning in document["warnings"])
     assert f"warning: base: the downtime figures rest on {sum(counts)} outages" in err
+
+
+_OUTAGES = ["run.horizon=3w", "run.warmup=2d", "services.customer_portal.failures.every.mean=3d"]
+
+
+def _events(file: str, factor: float) -> pd.DataFrame:
+    scenario = load_scenario(ROOT / "scenarios" / file,
+                             [*_OUTAGES, f"major_incident.solo_diagnosis_factor={factor:g}"])
+    simulation = Simulation(scenario, 0)
+    simulation.run()
+    return simulation.results().events
+
+
+def test_the_solo_diagnosis_factor_changes_nothing_while_the_process_is_on() -> None:
+    # What lets a campaign run such designs' replications once (cache.simulated_part).
+    pd.testing.assert_frame_equal(_events("with-mim.yaml", 1), _events("with-mim.yaml", 3),
+                                  check_exact=True)
+    assert not _events("without-mim.yaml", 1).equals(_events("without-mim.yaml", 3))
+
+
+def test_a_replication_two_designs_would_simulate_alike_is_run_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [ROOT / "scenarios" / "without-mim.yaml", ROOT / "scenarios" / "with-mim.yaml"]
+    ranges = [parse_range_pair("major_incident.solo_diagnosis_factor=1:3")]
+    settings = RoiSettings(investment=250_000.0, years=3.0)
+    ran: list[str] = []
+
+    def counted(task: ReplicationTask) -> tuple[int, ReplicationResult]:
+        ran.append(task.scenario.name)
+        return run_task(task)
+
+    monkeypatch.setattr(campaign, "run_task", counted)
+    study = run_sensitivity(files, ranges, "net_benefit", Execution(2, workers=1),
+                            overrides=_OUTAGES, settings=settings)
+    # 3 variants × 2 designs × 2 replications; the improved design's three variants are one.
+    assert len(ran) == 2 * (3 + 1)
+    ran.clear()
+    monkeypatch.setattr(campaign, "simulated_part", lambda scenario: scenario.model_copy())
+    every = run_sensitivity(files, ranges, "net_benefit", Execution(2, workers=1),
+                            overrides=_OUTAGES, settings=settings)
+    assert len(ran) == 2 * 3 * 2
+    assert study.document() == every.document()
