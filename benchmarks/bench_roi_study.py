@@ -8,7 +8,8 @@ this process, the replications the study chose, the split of the spread, and the
 before and after (other jobs on a shared machine slow it down: read the wall time with the load).
 
 Usage: ``python benchmarks/bench_roi_study.py [--workers 2] [--input-sets 200]
-[--replications 10] [--max-replications 60] [--uncertain PATH=LOW:MODE:HIGH ...]``
+[--replications 10] [--max-replications 60] [--variance-reduction controls|none]
+[--uncertain PATH=LOW:MODE:HIGH ...]``
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=10)
     parser.add_argument("--max-replications", type=int, default=60)
     parser.add_argument("--uncertain", action="append", default=[])
+    parser.add_argument("--variance-reduction", choices=["controls", "none"], default="controls")
     options = parser.parse_args()
     files = (SCENARIOS / "without-mim.yaml", SCENARIOS / "with-mim.yaml")
     load_before = os.getloadavg()
@@ -46,7 +48,8 @@ def main() -> None:
     began = time.perf_counter()
     study = run_roi_study(files, RoiSettings(years=3),
                           StudySettings(input_sets=options.input_sets,
-                                        max_replications=options.max_replications),
+                                        max_replications=options.max_replications,
+                                        variance_reduction=options.variance_reduction),
                           Execution(options.replications, workers=options.workers),
                           uncertain=[parse_uncertain(text) for text in options.uncertain])
     wall = time.perf_counter() - began
@@ -61,6 +64,8 @@ def main() -> None:
     print(f"wall time: {wall:.0f} s on {options.workers} workers ({wall / 60:.1f} min); one "
           f"replication in this process: {one:.1f} s of CPU; {runs} × that ÷ {options.workers} "
           f"workers = {runs * one / options.workers:.0f} s")
+    print(f"estimator: {options.variance_reduction} ({int(study.per_set['controls'].max())} "
+          f"controls); the plain means' share on the same replications: {study.plain_share:.1%}")
     print(f"simulation share of the spread: {study.share:.1%} (target 10 %); net benefit median "
           f"{net.median:,.0f}, 5th–95th {net.p5:,.0f} to {net.p95:,.0f}; P(loss) {study.p_loss:.0%}")
     print(f"CPU time of the study (this process and its workers): {cpu:.0f} s; on an otherwise idle "

@@ -130,7 +130,7 @@ def _study_notes(study: RoiStudy) -> list[str]:
     model = sum(item.spec.kind == "model" for item in study.inputs)
     if math.isfinite(study.share):
         split = (f"spread: {1 - study.share:.0%} input uncertainty, {study.share:.0%} simulation "
-                 f"noise (target under {study.study.noise_target:.0%})")
+                 f"noise (target under {study.study.noise_target:.0%}; {study.estimator()})")
     else:
         split = "spread: none from the inputs (every input fixed): the spread is simulation noise"
     return [f"{len(study.inputs) - model} price inputs re-price the same replications; {model} model "
@@ -305,6 +305,12 @@ def _study(files: tuple[Path, Path], loaded: list[Scenario], execution: Executio
               help="Add replications until simulation noise is at most this share of the spread.")
 @click.option("--max-study-replications", type=click.IntRange(min=2), default=60, show_default=True,
               help="Stop adding replications per configuration here.")
+@click.option("--variance-reduction", type=click.Choice(["controls", "none"]), default="controls",
+              show_default=True,
+              help="How a study estimates each input set's figures from its replications: "
+                   "controls (control variates on the outage process: outages per service in and "
+                   "out of business hours, their repair draws, all with exactly known means) or "
+                   "none (plain means).")
 @click.option("--risk-adjust", "risk", multiple=True, metavar="KEY=HAIRCUT",
               help="TEI risk adjustment, shown beside the unadjusted figures: "
                    "downtime_cost_avoided=20%, sla_penalties_avoided=..., costs=10% (repeatable).")
@@ -320,8 +326,8 @@ def _study(files: tuple[Path, Path], loaded: list[Scenario], execution: Executio
 def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: tuple[str, ...],
         years: float, investment: float, running_cost: float, discount_rate: float,
         uncertain: tuple[str, ...], input_sets: int, model_points: int, noise_target: float,
-        max_study_replications: int, risk: tuple[str, ...], min_events: int, out: Path | None,
-        output_format: str) -> None:
+        max_study_replications: int, variance_reduction: str, risk: tuple[str, ...],
+        min_events: int, out: Path | None, output_format: str) -> None:
     """The return on IMPROVED over BASELINE: both run with the same random numbers.
 
     Per year: downtime cost avoided, SLA penalties avoided, the extra staff cost and the
@@ -349,5 +355,5 @@ def roi(baseline: Path, improved: Path, execution: ExecutionOptions, overrides: 
         _single(baseline, improved, loaded, execution, settings, min_events, out, output_format)
         return
     study = StudySettings(input_sets, None, model_points, noise_target,
-                          max_study_replications, haircuts, min_events)
+                          max_study_replications, haircuts, min_events, variance_reduction)
     _study(files, loaded, execution, overrides, settings, study, inputs, out, output_format)

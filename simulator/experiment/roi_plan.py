@@ -23,6 +23,7 @@ import pandas as pd
 from simulator.experiment.compare import compare_designs
 from simulator.experiment.execution import Execution
 from simulator.experiment.roi import RoiSettings, benefits, case_costs, measured_years
+from simulator.experiment.roi_controls import OutageControls, controlled_means, outage_controls
 from simulator.experiment.uncertainty import (
     UncertainInput,
     for_scenario,
@@ -35,7 +36,8 @@ from simulator.metrics.pricing import Prices, driver_table, price_weights
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 
-__all__ = ["ROLES", "TORNADO_PERCENTILES", "Configuration", "Plan", "Simulated", "StudyInput",
+__all__ = ["MEAN_FIGURES", "ROLES", "TORNADO_PERCENTILES", "Configuration", "Plan", "Simulated",
+           "StudyInput",
            "batch_seed", "make_plan", "set_figures", "simulate", "values_by_role"]
 
 #: The two designs of a study.
@@ -139,6 +141,12 @@ class Simulated:
     names: dict[str, str]
     kpis: dict[str, pd.DataFrame] = field(default_factory=dict)
     drivers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    controls: OutageControls | None = None  # of the baseline's outage process
+    control_values: pd.DataFrame = field(default_factory=pd.DataFrame)  # a row per replication
+
+    def __post_init__(self) -> None:
+        if self.controls is None:
+            self.controls = outage_controls(self.scenarios["baseline"])
 
 
 def batch_seed(seed: int, batch: int) -> int:
@@ -160,6 +168,10 @@ def simulate(simulated: list[Simulated], replications: int, seed: int, offset: i
             rows = kpis[kpis["design"] == item.names[role]]
             item.kpis[role] = pd.concat([item.kpis.get(role), rows], ignore_index=True)
             item.drivers[role] = driver_table(item.kpis[role])
+        assert item.controls is not None
+        values = item.controls.table(seed, range(replications), offset)
+        item.control_values = values if item.control_values.empty else \
+            pd.concat([item.control_values, values])
     return comparison.reused
 
 
@@ -172,20 +184,34 @@ def _price(item: Simulated, role: str, values: Mapping[str, float]) -> tuple[pd.
                         columns=["downtime_cost", "staff_cost", "sla_penalty"]), scenario
 
 
+#: The figures an input set estimates from its replications (each linear in them).
+MEAN_FIGURES = ("downtime_cost_avoided", "sla_penalties_avoided", "staff_cost_difference",
+                "annual_benefit", "net_benefit")
+
+
 def set_figures(item: Simulated, values: Mapping[str, Mapping[str, float]],
-                 settings: RoiSettings) -> dict[str, float]:
-    """One input set's figures: means over replications, and the net benefit's standard error."""
+                settings: RoiSettings, reduction: str = "none") -> dict[str, float]:
+    """One input set's figures and the net benefit's standard error: plain means over
+    replications (``reduction`` "none") or their control-variate estimates ("controls", see
+    :mod:`simulator.experiment.roi_controls`; ``controls`` says how many were used)."""
     money_b, priced_b = _price(item, "baseline", values["baseline"])
     money_i, priced_i = _price(item, "improved", values["improved"])
     costs = case_costs(priced_b, priced_i, settings)
     years = (measured_years(priced_b), measured_years(priced_i))
     table = benefits(money_b, money_i, years, costs, settings)
-    figures = {name: float(table[name].mean()) for name in
-               ("downtime_cost_avoided", "sla_penalties_avoided", "staff_cost_difference",
-                "annual_benefit", "net_benefit")}
+    figures: dict[str, float]
+    if reduction == "controls" and item.controls is not None and len(table) > 1:
+        means, errors, used = controlled_means(table[list(MEAN_FIGURES)], item.control_values,
+                                               item.controls.means)
+        figures = {name: float(means[name]) for name in MEAN_FIGURES}
+        figures["net_benefit_se"] = float(errors["net_benefit"])
+        figures["controls"] = used
+    else:
+        figures = {name: float(table[name].mean()) for name in MEAN_FIGURES}
+        figures["net_benefit_se"] = float(table["net_benefit"].std(ddof=1) / math.sqrt(len(table))) \
+            if len(table) > 1 else math.nan
+        figures["controls"] = 0
     total = costs.total(settings)
-    figures["net_benefit_se"] = float(table["net_benefit"].std(ddof=1) / math.sqrt(len(table))) \
-        if len(table) > 1 else math.nan
     figures["roi"] = figures["net_benefit"] / total if total > 0 else math.nan
     figures |= {"one_off_cost": costs.one_off, "process_cost_per_year": costs.per_year,
                 "total_cost": total}
@@ -215,12 +241,13 @@ class Plan:
     simulated: list[Simulated]
     sets: pd.DataFrame
 
-    def price_sets(self, settings: RoiSettings) -> pd.DataFrame:
-        """Every input set's figures from the replications simulated so far."""
+    def price_sets(self, settings: RoiSettings, reduction: str = "none") -> pd.DataFrame:
+        """Every input set's figures from the replications simulated so far (``reduction``: the
+        estimator, see :func:`set_figures`)."""
         return pd.DataFrame([
             {"configuration": int(self.configuration_of[index]),
              **set_figures(self.simulated[self.configuration_of[index]],
-                            values_by_role(self.prices, row.to_dict()), settings)}
+                           values_by_role(self.prices, row.to_dict()), settings, reduction)}
             for index, row in self.sets.iterrows()])
 
     def model_values(self) -> pd.DataFrame:

@@ -44,6 +44,7 @@ from simulator.experiment.compare import Comparison
 from simulator.experiment.evidence import MIN_EVENTS
 from simulator.experiment.execution import Execution
 from simulator.experiment.roi import RoiResult, RoiSettings, measured_years, roi_analysis
+from simulator.experiment.roi_controls import VARIANCE_REDUCTIONS
 from simulator.experiment.roi_plan import (
     ROLES,
     TORNADO_PERCENTILES,
@@ -89,12 +90,16 @@ class StudySettings:
     max_replications: int = 60
     haircuts: Mapping[str, float] = field(default_factory=dict)  # TEI risk adjustment
     min_events: int = MIN_EVENTS
+    variance_reduction: str = "controls"  # the estimator: control variates, or "none" (plain means)
 
     def __post_init__(self) -> None:
         if self.input_sets < 1 or self.model_points < 1 or self.max_replications < 2:
             raise ValueError(f"expected at least 1 input set, 1 model point and a cap of 2 "
                              f"replications; found {self.input_sets}, {self.model_points}, "
                              f"{self.max_replications}")
+        if self.variance_reduction not in VARIANCE_REDUCTIONS:
+            raise ValueError(f"expected a variance reduction of {' or '.join(VARIANCE_REDUCTIONS)}; "
+                             f"found {self.variance_reduction!r}")
         if not 0 < self.noise_target < 1:
             raise ValueError(f"expected a noise target between 0 and 1; found {self.noise_target}")
         for key, value in self.haircuts.items():
@@ -125,6 +130,7 @@ class RoiStudy:
     fixed: dict[str, dict[str, object]]  # role → prices without a range, by key
     base_scenarios: dict[str, Scenario]  # role → the scenario at the base configuration
     reused: int = 0  # replications read back from the replication cache
+    plain_share: float = math.nan  # the share the plain means would have, on the same replications
 
     def distributions(self, adjusted: bool = False) -> dict[str, Distribution]:
         """Each figure over the input sets (risk-adjusted if asked and haircuts were given)."""
@@ -155,6 +161,18 @@ class RoiStudy:
         if undecided is not None:
             found.append(undecided)
         return found
+
+    def estimator(self) -> str:
+        """How each input set's figures were estimated from the replications, in a phrase."""
+        used = int(self.per_set["controls"].max())
+        if self.study.variance_reduction == "none":
+            return "plain means over the replications (--variance-reduction none)"
+        if not used:
+            return "plain means: too few replications for control variates"
+        plain = f"; plain means would leave {self.plain_share:.0%}" if math.isfinite(self.plain_share) \
+            else ""
+        return (f"control variates: {used} count{'s' if used > 1 else ''} of outages restored in "
+                f"or out of business hours, with exactly known means{plain}")
 
     def replications_for_target(self) -> int:
         """Replications per configuration that would bring the simulation's share of the spread
@@ -202,7 +220,11 @@ class RoiStudy:
             "fixed_prices": self.fixed,
             "distributions": {name: value.document() for name, value in self.distributions().items()},
             "p_net_benefit_negative": self.p_loss,
+            "variance_reduction": self.study.variance_reduction,
+            "controls_used": int(self.per_set["controls"].max()),
             "simulation_share": None if not math.isfinite(self.share) else self.share,
+            "simulation_share_plain_means": None if not math.isfinite(self.plain_share)
+            else self.plain_share,
             "input_share": None if not math.isfinite(self.share) else 1 - self.share,
             "risk_adjustment": dict(self.study.haircuts) if risk else None,
             "risk_adjusted": {name: value.document() for name, value in
@@ -215,11 +237,12 @@ class RoiStudy:
 
 def _tornado(prices: Sequence[StudyInput], model: Sequence[StudyInput], simulated: list[Simulated],
              configurations: list[Configuration], settings: RoiSettings,
-             base_values: dict[str, float]) -> pd.DataFrame:
+             base_values: dict[str, float], reduction: str) -> pd.DataFrame:
     """Each input at its 10th and 90th percentile, the others at base: the mean net benefit
-    (prices re-priced on the base configuration; model inputs at their own configurations)."""
+    (prices re-priced on the base configuration; model inputs at their own configurations),
+    by the study's estimator."""
     def net(item: Simulated, values: dict[str, float]) -> float:
-        return set_figures(item, values_by_role(prices, values), settings)["net_benefit"]
+        return set_figures(item, values_by_role(prices, values), settings, reduction)["net_benefit"]
 
     reference = net(simulated[0], base_values)
     rows = []
@@ -320,7 +343,7 @@ def _replicate(plan: Plan, settings: RoiSettings, study: StudySettings, replicat
             reused += simulate(plan.simulated, count, seed, total, running)
             batches.append((seed, count))
             total += count
-            per_set = plan.price_sets(settings)
+            per_set = plan.price_sets(settings, study.variance_reduction)
             means, errors = per_set["net_benefit"].to_numpy(), per_set["net_benefit_se"].to_numpy()
             share = simulation_share(means, errors)
             if not share > study.noise_target or total >= study.max_replications:
@@ -346,6 +369,8 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
                      uncertain)
     replications = execution.fixed_replications(plan.loaded["baseline"], "an ROI study")
     per_set, share, batches, reused = _replicate(plan, settings, study, replications, execution)
+    plain = per_set if study.variance_reduction == "none" else plan.price_sets(settings, "none")
+    plain_share = simulation_share(plain["net_benefit"].to_numpy(), plain["net_benefit_se"].to_numpy())
     per_set["payback_years"] = payback(per_set["one_off_cost"], per_set["annual_benefit"])
     per_set.index.name = "input_set"
     base = plan.simulated[0]
@@ -360,6 +385,6 @@ def run_roi_study(files: tuple[str | Path, str | Path], settings: RoiSettings,
                     pd.concat([plan.sets, plan.model_values()], axis=1), per_set,
                     sum(count for _, count in batches), batches, share, result,
                     _tornado(plan.prices, plan.model, plan.simulated, plan.configurations, settings,
-                             base_values),
+                             base_values, study.variance_reduction),
                     _drivers(base, result), _fixed_prices(plan.loaded, plan.inputs),
-                    dict(base.scenarios), reused)
+                    dict(base.scenarios), reused, plain_share)

@@ -246,7 +246,8 @@ def _method(study: RoiStudy) -> list[str]:
            f"values of their own, each simulated" if model else "no model input was ranged")
         + f"; {study.replications} paired replications per configuration, common random numbers.",
         f"Split of the spread: {share} — the mean squared standard error of an input set's net "
-        f"benefit over its variance across input sets (after Ankenman & Nelson, WSC 2012).",
+        f"benefit over its variance across input sets (after Ankenman & Nelson, WSC 2012); each "
+        f"set's figures by {study.estimator()}.",
         "ROI = net benefit ÷ the process's cost over the horizon (one-off + yearly costs); "
         "net benefit = annual benefit × years (discounted if a rate is given) − one-off cost; "
         "payback = one-off ÷ annual benefit.",

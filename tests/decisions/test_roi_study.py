@@ -172,7 +172,7 @@ class _NoisyPlan:
     def __init__(self) -> None:
         self.replications = 0
 
-    def price_sets(self, settings: RoiSettings) -> pd.DataFrame:
+    def price_sets(self, settings: RoiSettings, reduction: str = "none") -> pd.DataFrame:
         means = np.array([-1.0, 1.0])  # variance 2 (ddof=1)
         error = math.sqrt(2 * 3.96 * 2 / self.replications)  # mean squared error 7.92 × 2 / R
         return pd.DataFrame({"net_benefit": means, "net_benefit_se": [error, error]})
