@@ -8,7 +8,7 @@ this process, the replications the study chose, the split of the spread, and the
 before and after (other jobs on a shared machine slow it down: read the wall time with the load).
 
 Usage: ``python benchmarks/bench_roi_study.py [--workers 2] [--input-sets 200]
-[--replications 10] [--max-replications 60] [--variance-reduction controls|none]
+[--replications 10] [--max-replications 200] [--variance-reduction controls|none]
 [--uncertain PATH=LOW:MODE:HIGH ...]``
 """
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--input-sets", type=int, default=200)
     parser.add_argument("--replications", type=int, default=10)
-    parser.add_argument("--max-replications", type=int, default=60)
+    parser.add_argument("--max-replications", type=int, default=200)
     parser.add_argument("--uncertain", action="append", default=[])
     parser.add_argument("--variance-reduction", choices=["controls", "none"], default="controls")
     options = parser.parse_args()

@@ -87,7 +87,7 @@ class StudySettings:
     seed: int | None = None  # of the Latin hypercube (default: the execution's root seed)
     model_points: int = 10  # configurations of the model inputs, if there are any
     noise_target: float = 0.10  # the simulation's share of the spread to stay under
-    max_replications: int = 60
+    max_replications: int = 200
     haircuts: Mapping[str, float] = field(default_factory=dict)  # TEI risk adjustment
     min_events: int = MIN_EVENTS
     variance_reduction: str = "controls"  # the estimator: control variates, or "none" (plain means)
