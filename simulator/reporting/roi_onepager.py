@@ -75,10 +75,22 @@ def answer(study: RoiStudy) -> str:
     horizon = _horizon(study.settings.years)
     if net.median < 0:
         return (f"The case does not pay: over {horizon} the net benefit of {study.improved} over "
-                f"{study.baseline} is {_money(net.median)} at the median ({span}); {loss}.")
+                f"{study.baseline} is {_money(net.median)} at the median ({span}); {loss}."
+                f"{_provisional(study)}")
     roi_text = f", an ROI of {roi.median:.0%}" if math.isfinite(roi.median) else ""
     return (f"The case pays: over {horizon} the net benefit of {study.improved} over "
-            f"{study.baseline} is {_money(net.median)} at the median{roi_text} ({span}); {loss}.")
+            f"{study.baseline} is {_money(net.median)} at the median{roi_text} ({span}); {loss}."
+            f"{_provisional(study)}")
+
+
+def _provisional(study: RoiStudy) -> str:
+    """A second sentence when the study stopped with more simulation noise than its target: the
+    spread it reports is then partly the simulation's, and the verdict may not survive more
+    replications (the warnings say how many)."""
+    if not (math.isfinite(study.share) and study.share > study.study.noise_target):
+        return ""
+    return (f" Provisional: {study.share:.0%} of that spread is simulation noise (target "
+            f"{study.study.noise_target:.0%}), so more replications may change the answer.")
 
 
 def single_answer(result: RoiResult) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from simulator.experiment.roi_summary import PUBLISHED_ROIS, distribution, replications_to_decide
 from simulator.reporting.roi_figures import roi_distribution_figure
-from simulator.reporting.roi_onepager import probability
+from simulator.reporting.roi_onepager import answer, probability
 
 
 def _figure(rois: list[float]) -> tuple[tuple[float, float], list[str], list[float]]:
@@ -60,3 +60,27 @@ def test_a_probability_never_rounds_to_a_certainty_it_is_not() -> None:
     assert probability(1.0) == "100%" and probability(0.0) == "0%"
     assert probability(0.004) == "0.4%" and probability(0.37) == "37%"
     assert probability(0.9996) == "> 99.9%" and probability(0.0004) == "< 0.1%"
+
+
+def _study(share: float, net: list[float]) -> SimpleNamespace:
+    per_set = pd.DataFrame({"net_benefit": net, "roi": [value / 1e5 for value in net]})
+    return SimpleNamespace(
+        distributions=lambda: {name: distribution(per_set[name]) for name in ("net_benefit", "roi")},
+        settings=SimpleNamespace(years=3), improved="with-mim", baseline="without-mim",
+        p_loss=float((per_set["net_benefit"] < 0).mean()), share=share,
+        study=SimpleNamespace(noise_target=0.10))
+
+
+def test_the_answer_says_it_is_provisional_while_the_noise_is_above_its_target() -> None:
+    """A study stopped at its cap with most of its spread simulation noise (the ten-replication
+    worked example: 60 %) must not read as settled on its first line; one under its target does."""
+    losses = [-200_000.0, -150_000.0, -120_000.0, -90_000.0] * 5
+    noisy = answer(_study(0.60, losses))  # type: ignore[arg-type]
+    assert noisy.startswith("The case does not pay:")
+    assert noisy.endswith("Provisional: 60% of that spread is simulation noise (target 10%), so more "
+                          "replications may change the answer.")
+    settled = answer(_study(0.095, losses))  # type: ignore[arg-type]
+    assert settled.startswith("The case does not pay:") and "Provisional" not in settled
+    assert settled == noisy[:len(settled)]
+    assert "Provisional: 20%" in answer(_study(0.20, [50_000.0, 80_000.0] * 10))  # type: ignore[arg-type]
+    assert "Provisional" not in answer(_study(float("nan"), losses))  # type: ignore[arg-type]
