@@ -316,7 +316,8 @@ def study_html(study: RoiStudy) -> str:
                 + note),
         Section("distribution", "ROI over the input sets", figure_html(
             roi_distribution_figure(study), "Histogram of the ROI of each input set",
-            "Each input set's ROI (mean over its replications); published programme ROIs are "
+            f"Each input set's ROI from its replications ({study.estimator()}); "
+            "published programme ROIs are "
             "dashed lines where they fall on the axis, listed at its edge where they fall beyond "
             "it.")),
         Section("tornado", "What it is most sensitive to", figure_html(
