@@ -21,8 +21,8 @@ from simulator.calibration.learn import calibrate
 from simulator.calibration.readers import read_log
 from simulator.calibration.writer import scenario_yaml
 from simulator.model.simulation import Simulation
-from simulator.scenario.loader import load_scenario, parse_scenario
-from tests.calibration.uci_like import write_uci_like
+from simulator.scenario.loader import load_scenario
+from tests.calibration.uci_like import simulated_events, write_uci_like
 
 pytestmark = pytest.mark.slow  # two calibrations and three simulations of four weeks
 
@@ -44,9 +44,7 @@ BY_CATEGORY: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def category_logs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    simulation = Simulation(parse_scenario(BY_CATEGORY, "by-category"), 0, 3)
-    simulation.run()
-    events = simulation.results().events
+    events = simulated_events(BY_CATEGORY, "by-category", 3)
     folder = tmp_path_factory.mktemp("category")
     return (write_uci_like(events, "desk", folder / "with-category.csv", category=True),
             write_uci_like(events, "desk", folder / "without-category.csv"))

@@ -19,9 +19,9 @@ from simulator.calibration.learn import calibrate
 from simulator.calibration.readers import read_log
 from simulator.calibration.writer import scenario_yaml
 from simulator.model.simulation import Simulation
-from simulator.scenario.loader import load_scenario, parse_scenario
+from simulator.scenario.loader import load_scenario
 from simulator.scenario.routing import TransferRule, expected_visits
-from tests.calibration.uci_like import write_uci_like
+from tests.calibration.uci_like import simulated_events, write_uci_like
 from tests.helpers import TINY, merge, run_cli, scenario, simulate
 
 DESK = "desk"
@@ -139,9 +139,7 @@ def test_a_bad_rule_is_one_clear_line_and_exit_code_2(tmp_path: Path, capsys: py
 
 @pytest.fixture(scope="module")
 def ping_pong_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.Series]:
-    simulation = Simulation(parse_scenario(PING_PONG, "ping-pong"), 0, 5)
-    simulation.run()
-    events = simulation.results().events
+    events = simulated_events(PING_PONG, "ping-pong", 5)
     path = write_uci_like(events, DESK, tmp_path_factory.mktemp("history") / "ping-pong.csv")
     return path, _handoffs(events, DESK)
 

@@ -21,8 +21,8 @@ from simulator.calibration.learn import calibrate
 from simulator.calibration.readers import read_log
 from simulator.calibration.writer import scenario_yaml
 from simulator.model.simulation import Simulation
-from simulator.scenario.loader import load_scenario, parse_scenario
-from tests.calibration.uci_like import write_uci_like
+from simulator.scenario.loader import load_scenario
+from tests.calibration.uci_like import simulated_events, write_uci_like
 
 pytestmark = pytest.mark.slow  # one calibration and two simulations of four weeks
 
@@ -57,9 +57,7 @@ def _resolved_within_hour_at_night(events: pd.DataFrame) -> float:
 
 @pytest.fixture(scope="module")
 def night_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    simulation = Simulation(parse_scenario(NIGHT_GROUP, "night-group"), 0, 5)
-    simulation.run()
-    events = simulation.results().events
+    events = simulated_events(NIGHT_GROUP, "night-group", 5)
     path = write_uci_like(events, "desk", tmp_path_factory.mktemp("night") / "night.csv")
     return path, _resolved_within_hour_at_night(events)
 

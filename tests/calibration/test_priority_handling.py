@@ -17,9 +17,7 @@ import pytest
 from simulator.calibration.groups import PRIORITY_PRIOR, GroupModel
 from simulator.calibration.learn import learn
 from simulator.calibration.readers import read_log
-from simulator.model.simulation import Simulation
-from simulator.scenario.loader import parse_scenario
-from tests.calibration.uci_like import write_uci_like
+from tests.calibration.uci_like import simulated_events, write_uci_like
 
 FAST = {"dist": "lognormal", "median": "5m", "p90": "10m"}
 SLOW = {"dist": "lognormal", "median": "4h", "p90": "8h"}
@@ -39,9 +37,7 @@ TWO_SPEEDS: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def service_group(tmp_path_factory: pytest.TempPathFactory) -> tuple[GroupModel, int]:
     """The learned model of the resolver group, and how many P4 tickets the log has."""
-    simulation = Simulation(parse_scenario(TWO_SPEEDS, "two-speeds"), 0, 5)
-    simulation.run()
-    events = simulation.results().events
+    events = simulated_events(TWO_SPEEDS, "two-speeds", 5)
     path = write_uci_like(events, "desk", tmp_path_factory.mktemp("speeds") / "log.csv")
     learned = learn(read_log(path, "servicenow"), n_groups=1)
     model = next(group for group in learned.groups if group.team != "other")

@@ -19,10 +19,8 @@ from simulator.calibration.readers import read_log
 from simulator.calibration.reallog import RealLog
 from simulator.calibration.refine import _distance, refine
 from simulator.calibration.validation import _simulate, _Task
-from simulator.model.simulation import Simulation
-from simulator.scenario.loader import parse_scenario
 from tests.calibration.test_round_trip import KNOWN
-from tests.calibration.uci_like import write_uci_like
+from tests.calibration.uci_like import simulated_events, write_uci_like
 from tests.helpers import merge, run_cli
 
 #: The round trip's organisation, at 100 tickets a day for four weeks (enough, and quick).
@@ -31,10 +29,8 @@ SMALL = merge(KNOWN, {"run": {"horizon": "4w"}, "arrivals": {"all": {"volume": "
 
 @pytest.fixture(scope="module")
 def small_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    simulation = Simulation(parse_scenario(SMALL, "small"), 0, 3)
-    simulation.run()
     folder = tmp_path_factory.mktemp("refine")
-    return write_uci_like(simulation.results().events, "desk", folder / "small.csv")
+    return write_uci_like(simulated_events(SMALL, "small", 3), "desk", folder / "small.csv")
 
 
 def _slowed(model: GroupModel, factor: float) -> GroupModel:

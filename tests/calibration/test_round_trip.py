@@ -13,10 +13,9 @@ import pytest
 from simulator.calibration.learn import calibrate
 from simulator.calibration.readers import read_log
 from simulator.calibration.writer import scenario_yaml
-from simulator.model.simulation import Simulation
-from simulator.scenario.loader import load_scenario, parse_scenario
+from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
-from tests.calibration.uci_like import write_uci_like
+from tests.calibration.uci_like import simulated_events, write_uci_like
 from tests.helpers import run_cli
 
 #: Long runs: left out of the fast subset (`make fast`), run by CI.
@@ -46,10 +45,7 @@ KNOWN: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def known_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scenario = parse_scenario(KNOWN, "known")
-    simulation = Simulation(scenario, 0, 3)
-    simulation.run()
-    return write_uci_like(simulation.results().events, "desk",
+    return write_uci_like(simulated_events(KNOWN, "known", 3), "desk",
                           tmp_path_factory.mktemp("round") / "known.csv")
 
 

@@ -35,14 +35,13 @@ from simulator.calibration.validation import (
     simulation_settings,
 )
 from simulator.calibration.visits import cut_visits
-from simulator.model.simulation import Simulation
-from simulator.scenario.loader import parse_scenario
 from tests.calibration.exports import (
     PER_INCIDENT_MAPPING,
     TRANSITIONS_MAPPING,
     write_per_incident,
     write_transitions,
 )
+from tests.calibration.uci_like import simulated_events
 
 pytestmark = pytest.mark.slow
 
@@ -79,9 +78,7 @@ ORGANISATION: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
     folder = tmp_path_factory.mktemp("organisation")
-    simulation = Simulation(parse_scenario(ORGANISATION, "organisation"), 0, 21)
-    simulation.run()
-    events = simulation.results().events
+    events = simulated_events(ORGANISATION, "organisation", 21)
     (folder / "events.yaml").write_text(TRANSITIONS_MAPPING)
     (folder / "incidents.yaml").write_text(PER_INCIDENT_MAPPING)
     return {"events": (write_transitions(events, "desk", folder / "events.csv"), folder / "events.yaml"),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simulator.eventlog.log import Activity
+from simulator.model.simulation import Simulation
+from simulator.scenario.loader import parse_scenario
 
 _STATE = {Activity.ARRIVED: "New", Activity.QUEUED: "New", Activity.PAUSED: "Awaiting User Info",
           Activity.RESOLVED: "Resolved", Activity.CLOSED: "Closed"}
@@ -18,6 +21,13 @@ _FORMAT = "%d/%m/%Y %H:%M"
 def _when(times: pd.Series) -> pd.Series:
     text = times.dt.strftime(_FORMAT)
     return text.str.replace(r"^0", "", regex=True).str.replace(r"/0", "/", regex=True).fillna("?")
+
+
+def simulated_events(spec: dict[str, Any], name: str, seed: int) -> pd.DataFrame:
+    """The event log of replication 0 of a hand-written scenario (``spec``, named ``name``)."""
+    simulation = Simulation(parse_scenario(spec, name), 0, seed)
+    simulation.run()
+    return simulation.results().events
 
 
 def write_uci_like(events: pd.DataFrame, desk: str, path: Path, category: bool = False) -> Path:
