@@ -26,7 +26,9 @@ ratios in docs/performance.md (e.g. N = 5000 and 15000).
 An optional third argument goes on after the run: ``log`` also builds the event-log table
 (``Simulation.results()``), ``kpis`` builds it and measures the replication's KPIs, as
 ``benchmarks/mimsim_job.py`` times them; the difference from the plain job's instructions per
-incident is what the table, or the table and the KPIs, cost per incident.
+incident is what the table, or the table and the KPIs, cost per incident. ``replication`` runs
+the whole of ``run_replication`` instead (no run directory: what a worker of ``staff``,
+``compare`` or ``sensitivity`` does) and prints its number of events instead of its incidents.
 
 With ``MIMSIM_CALLGRIND_FLAG=PATH`` set (``benchmarks/bench_core.py`` does it, under
 ``valgrind --instr-atstart=no``), the job touches ``PATH.ready`` once it has imported and loaded
@@ -96,6 +98,12 @@ def main() -> None:
     if stage == "kpis":
         # (imported here: the plain job's imports stay those of older copies of this file)
         from simulator.metrics import KpiContext, encode, replication_kpis
+    if stage == "replication":
+        from simulator.experiment.replications import run_replication
+        _wait_for_instrumentation()
+        result = run_replication(scenario, 0, scenario.run.seed)
+        print(result.n_events, 0)
+        return
     _wait_for_instrumentation()
     simulation = Simulation(scenario, replication=0)
     simulation.run()

@@ -17,6 +17,7 @@ zero, never a made-up zero. The result is a long table: one row per
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from simulator.metrics.teams import (
 from simulator.scenario.kpis import share_kpis
 
 __all__ = ["KPI_COLUMNS", "SHARE_KPIS", "ReplicationMeasures", "incident_kpis", "kpi_range",
-           "measure_replication", "replication_kpis"]
+           "measure_coded", "measure_replication", "replication_kpis", "window_minutes"]
 
 #: Columns of a KPI table.
 KPI_COLUMNS = ("scope", "key", "kpi", "value", "n")
@@ -132,8 +133,12 @@ def _incident_measures(columns: dict[str, np.ndarray], warmup_end: float,
 
 
 def _minutes(log: SimulationLog) -> tuple[float, float]:
-    return ((log.warmup_end - log.start).total_seconds() / 60.0,
-            (log.end - log.start).total_seconds() / 60.0)
+    return window_minutes(log.start, log.warmup_end, log.end)
+
+
+def window_minutes(start: dt.datetime, warmup_end: dt.datetime, end: dt.datetime) -> tuple[float, float]:
+    """The end of the warm-up and of the run, in minutes since ``start`` (as the KPIs count them)."""
+    return (warmup_end - start).total_seconds() / 60.0, (end - start).total_seconds() / 60.0
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,15 @@ def measure_replication(log: SimulationLog, policy: KpiContext,
                         coded: CodedLog | None = None) -> ReplicationMeasures:
     """Every KPI of one replication (:func:`replication_kpis`), with what they were measured from."""
     coded = coded if coded is not None else encode(log.events, log.start)
-    warmup_end, end = _minutes(log)
+    return measure_coded(coded, policy, log.duty, log.start, _minutes(log))
+
+
+def measure_coded(coded: CodedLog, policy: KpiContext, duty_log: pd.DataFrame, start: dt.datetime,
+                  window: tuple[float, float]) -> ReplicationMeasures:
+    """:func:`measure_replication` from what it reads of the log: the coded event log, the duty log
+    (columns :data:`~simulator.eventlog.log.DUTY_COLUMNS`), the start and the window (the end of the
+    warm-up and of the run, minutes since ``start``: :func:`window_minutes`)."""
+    warmup_end, end = window
     table = incident_table(coded, policy, end)
     columns = _incident_columns(table)
     rows: list[tuple[str, str, str, float, int]] = [
@@ -170,7 +183,7 @@ def measure_replication(log: SimulationLog, policy: KpiContext,
                     for kpi, (value, n) in _incident_measures(subset, warmup_end, end).items())
     open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()
                                           & np.isnan(table["abandoned_min"].to_numpy())]
-    duty = duty_periods(log.duty, log.start, end)
+    duty = duty_periods(duty_log, start, end)
     activity = team_activity(coded, duty, (warmup_end, end), paid_periods(policy.rostered, duty))
     teams = team_measures(coded, activity, open_cases)
     paid = activity.paid if activity.paid is not None else activity.duty  # a real log: on duty

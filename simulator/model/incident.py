@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import struct
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Final, Protocol, overload
 
 import numpy as np
@@ -30,6 +31,7 @@ __all__ = [
     "Incident",
     "OutageHooks",
     "ProblemHooks",
+    "RecordedColumns",
     "Recorder",
     "Row",
     "Rows",
@@ -295,22 +297,56 @@ class Recorder:
         """An agent came on (``True``) or went off duty."""
         self.duty.append((time, team, agent, on_duty))
 
-    def build(self, start: dt.datetime, end_minutes: float, warmup_minutes: float,
-              monitors: dict[str, dict[str, float]]) -> SimulationLog:
-        """The run's :class:`SimulationLog`."""
-        origin = np.datetime64(start, "ns")
-        events = _events_frame(self._values, self, origin)
+    def columns(self) -> RecordedColumns:
+        """The rows recorded so far as NumPy columns (see :class:`RecordedColumns`)."""
+        values = self._values
+        times = _numbers(values[0::_ROW_WIDTH], "d")
+        case, activity, team, agent = (_numbers(values[column::_ROW_WIDTH], "q")
+                                       for column in range(1, _ROW_WIDTH))
+        return RecordedColumns(_milliseconds(times), case, activity, team, agent,
+                               _numbers(self.case_priority, "q"), _numbers(self.case_category, "q"),
+                               _numbers(self.case_service, "q"), _numbers(self.case_parent, "q"))
+
+    def duty_frame(self, start: dt.datetime) -> pd.DataFrame:
+        """The duty log (columns :data:`~simulator.eventlog.log.DUTY_COLUMNS`) of a run from ``start``."""
         duty_table = np.array(self.duty, dtype=[("t", "f8"), ("team", "i8"), ("agent", "i8"),
                                                 ("on", "?")])
-        duty = pd.DataFrame({
-            "timestamp": _timestamps(duty_table["t"], origin),
+        return pd.DataFrame({
+            "timestamp": _timestamps(_milliseconds(duty_table["t"]), np.datetime64(start, "ns")),
             "team": pd.Categorical.from_codes(duty_table["team"], categories=self.team_names),
             "agent": pd.Categorical.from_codes(duty_table["agent"],
                                                categories=_unique(self.agent_names)),
             "on_duty": duty_table["on"],
         })
-        return SimulationLog(events, duty, start, start + dt.timedelta(minutes=end_minutes),
+
+    def build(self, start: dt.datetime, end_minutes: float, warmup_minutes: float,
+              monitors: dict[str, dict[str, float]]) -> SimulationLog:
+        """The run's :class:`SimulationLog`."""
+        events = _events_frame(self.columns(), self, np.datetime64(start, "ns"))
+        return SimulationLog(events, self.duty_frame(start), start,
+                             start + dt.timedelta(minutes=end_minutes),
                              start + dt.timedelta(minutes=warmup_minutes), monitors)
+
+
+@dataclass(frozen=True)
+class RecordedColumns:
+    """The recorded rows as NumPy columns, one value a row, as the event-log table is built from them.
+
+    ``milliseconds`` is each row's time since the start, rounded to the millisecond (the event
+    log's resolution); ``case``, ``activity``, ``team`` and ``agent`` are the rows' codes (-1 for
+    none); ``case_priority``, ``case_category``, ``case_service`` and ``case_parent`` have one value
+    a *case*, indexed by its number.
+    """
+
+    milliseconds: np.ndarray
+    case: np.ndarray
+    activity: np.ndarray
+    team: np.ndarray
+    agent: np.ndarray
+    case_priority: np.ndarray
+    case_category: np.ndarray
+    case_service: np.ndarray
+    case_parent: np.ndarray
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -319,11 +355,14 @@ def _unique(names: list[str]) -> list[str]:
     return names
 
 
-def _timestamps(minutes: np.ndarray, origin: np.datetime64) -> np.ndarray:
-    # Round to the nearest millisecond: float minutes carry binary noise far below that. Done in
-    # integer nanoseconds since the epoch, which is what ``origin + milliseconds`` as datetime64
+def _milliseconds(minutes: np.ndarray) -> np.ndarray:
+    # Round to the nearest millisecond: float minutes carry binary noise far below that.
+    return np.rint(minutes * 60_000.0).astype(np.int64)
+
+
+def _timestamps(milliseconds: np.ndarray, origin: np.datetime64) -> np.ndarray:
+    # In integer nanoseconds since the epoch, which is what ``origin + milliseconds`` as datetime64
     # arithmetic computes, without its unit conversion and not-a-time checks on every value.
-    milliseconds = np.rint(minutes * 60_000.0).astype(np.int64)
     return (milliseconds * 1_000_000 + origin.astype(np.int64)).view("datetime64[ns]")
 
 
@@ -343,26 +382,22 @@ def _numbers(values: Sequence[float], code: str) -> np.ndarray:
     return np.frombuffer(packed, dtype=dtype)
 
 
-def _events_frame(values: list[float], recorder: Recorder, origin: np.datetime64) -> pd.DataFrame:
-    rows = len(values) // _ROW_WIDTH
-    times = _numbers(values[0::_ROW_WIDTH], "d")
-    case, activity, team, agent = (_numbers(values[column::_ROW_WIDTH], "q")
-                                   for column in range(1, _ROW_WIDTH))
-    priority = _numbers(recorder.case_priority, "q")[case]
-    category = _numbers(recorder.case_category, "q")[case]
-    service = _numbers(recorder.case_service, "q")[case]
-    parent = _numbers(recorder.case_parent, "q")[case]
+def _events_frame(columns: RecordedColumns, recorder: Recorder, origin: np.datetime64) -> pd.DataFrame:
+    case = columns.case
     # The case ids are the categories of two columns: checked (unique) and converted once.
     cases = pd.CategoricalDtype(recorder.case_names)
     return pd.DataFrame({
-        "seq": np.arange(rows, dtype=np.int64),
+        "seq": np.arange(len(case), dtype=np.int64),
         "case_id": pd.Categorical.from_codes(case, dtype=cases),
-        "timestamp": _timestamps(times, origin),
-        "activity": pd.Categorical.from_codes(activity, categories=list(ACTIVITIES)),
-        "team": pd.Categorical.from_codes(team, categories=recorder.team_names),
-        "agent": pd.Categorical.from_codes(agent, categories=_unique(recorder.agent_names)),
-        "priority": pd.Categorical.from_codes(priority, categories=recorder.priority_names),
-        "category": pd.Categorical.from_codes(category, categories=recorder.category_names),
-        "service": pd.Categorical.from_codes(service, categories=recorder.service_names),
-        "parent": pd.Categorical.from_codes(parent, dtype=cases),
+        "timestamp": _timestamps(columns.milliseconds, origin),
+        "activity": pd.Categorical.from_codes(columns.activity, categories=list(ACTIVITIES)),
+        "team": pd.Categorical.from_codes(columns.team, categories=recorder.team_names),
+        "agent": pd.Categorical.from_codes(columns.agent, categories=_unique(recorder.agent_names)),
+        "priority": pd.Categorical.from_codes(columns.case_priority[case],
+                                              categories=recorder.priority_names),
+        "category": pd.Categorical.from_codes(columns.case_category[case],
+                                              categories=recorder.category_names),
+        "service": pd.Categorical.from_codes(columns.case_service[case],
+                                             categories=recorder.service_names),
+        "parent": pd.Categorical.from_codes(columns.case_parent[case], dtype=cases),
     }, copy=False)
