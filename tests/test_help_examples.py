@@ -201,3 +201,16 @@ def test_help_imports_no_command_module() -> None:
              "('compare', 'roi', 'sweep', 'staff', 'sensitivity', 'report', 'tabletop', 'render')))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_sensitivity_study_starts_without_scipy_stats() -> None:
+    """`mimsim sensitivity` (and an ROI single answer) price replications but draw no input sets:
+    scipy.stats, about half a second of start-up before the workers begin, is not imported."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nimport simulator.cli.main, simulator.cli.sensitivity\n"
+             "import simulator.experiment.sensitivity, simulator.experiment.roi\n"
+             "print('scipy.stats' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"

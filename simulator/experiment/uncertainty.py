@@ -30,8 +30,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-from scipy import stats
-from scipy.stats import qmc
 
 from simulator.scenario.estimates import SHAPES, Estimate
 from simulator.scenario.schema import Scenario
@@ -102,6 +100,8 @@ class UncertainInput:
         width = self.high - self.low
         if self.shape == "uniform":
             return self.low + width * np.asarray(u)
+        from scipy import stats  # (here: a second of start-up that only a study's draws need)
+
         mode = self.base
         if self.shape == "triangular":
             return stats.triang.ppf(u, (mode - self.low) / width, loc=self.low, scale=width)
@@ -255,6 +255,8 @@ def latin_hypercube(inputs: Sequence[UncertainInput], sets: int, seed: int) -> p
     """``sets`` input sets (rows) of the inputs' values (columns by path), Latin hypercube."""
     if not inputs:
         return pd.DataFrame(index=pd.RangeIndex(sets, name="input_set"))
+    from scipy.stats import qmc  # (see UncertainInput.quantile)
+
     uniforms = qmc.LatinHypercube(d=len(inputs), rng=np.random.default_rng(seed)).random(sets)
     columns = {item.path: item.draw(uniforms[:, index]) for index, item in enumerate(inputs)}
     return pd.DataFrame(columns, index=pd.RangeIndex(sets, name="input_set"))
