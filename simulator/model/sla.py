@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import simpy
 
 from simulator.eventlog.log import SAME_MOMENT_MIN
+from simulator.model.engine import LATE
 from simulator.model.incident import NO_AGENT, ActivityCode, Incident
-from simulator.model.timing import LateTimeout
 from simulator.scenario.calendars import CalendarClock
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class SlaWatch:
         # A hair after the deadline, after that minute's ordinary events: a ticket answered or
         # resolved at its deadline (to the precision of the event log's timestamps) is in time.
         delay = max(0.0, due - self.env.now) + SAME_MOMENT_MIN
-        LateTimeout(self.env, delay).callbacks.append(self._wake)
+        self.env.call_later(delay, self._wake, priority=LATE)
 
     def _exact_due(self, kind: int, incident: Incident) -> float:
         priority = self.clocks[incident.priority]

@@ -65,7 +65,7 @@ class Agent:
         self.name = name
         self.team = team
         self.incident: Incident | None = None
-        self.session: simpy.Timeout | None = None  # the pending end of the current work
+        self.session: simpy.Event | None = None  # the pending end of the current work
         # What the end of a session calls: made once per agent, not once per piece of work.
         self.done: Callable[[simpy.Event], None] = partial(team.finished, self)
         self.started = 0.0
@@ -169,9 +169,7 @@ class Team:
         incident.responded = True
         agent.incident = incident
         agent.started = now
-        session = self.env.timeout(incident.remaining)
-        session.callbacks.append(agent.done)
-        agent.session = session
+        agent.session = self.env.call_later(incident.remaining, agent.done)
 
     def finished(self, agent: Agent, event: simpy.Event) -> None:
         """The end of a piece of work of ``agent`` (a session's callback, through ``agent.done``)."""
