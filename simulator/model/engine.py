@@ -49,6 +49,8 @@ class Wakeup(simpy.Event):
     with its value), already scheduled, already carrying its callback. A plain SimPy event in
     every other respect (``value``, ``ok``, ``callbacks``, ``processed``)."""
 
+    _ok = True  # (always: a wakeup never fails; a class attribute, one store less per event)
+
 
 _new_wakeup = object.__new__
 
@@ -77,7 +79,6 @@ class ModelEnvironment(simpy.Environment):
         event.env = self
         event.callbacks = [callback]
         event._value = value
-        event._ok = True
         heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
         return event
 
@@ -110,10 +111,10 @@ class ModelEnvironment(simpy.Environment):
     def _loop(self) -> None:
         """Process events until one raises :class:`StopSimulation` or none is left
         (:class:`EmptySchedule`): each iteration is :meth:`simpy.Environment.step`."""
-        queue = self._queue
+        queue, pop = self._queue, heappop
         while True:
             try:
-                self._now, _, _, event = heappop(queue)
+                self._now, _, _, event = pop(queue)
             except IndexError:
                 raise EmptySchedule from None
             # Detach the callbacks first, as step does, so that none is added while they run.

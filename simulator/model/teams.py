@@ -161,11 +161,14 @@ class Team:
 
     # -- work --------------------------------------------------------------------------------
     def _start(self, agent: Agent, incident: Incident, now: float) -> None:
-        record = self.recorder.record
+        case, team = incident.id, self.code
         if incident.assignee is not agent:
             incident.assignee = agent
-            record((now, incident.id, _A.ASSIGNED, self.code, agent.code))
-        record((now, incident.id, _A.WORK_STARTED, self.code, agent.code))
+            # Two rows in one call (the recorder takes any number of whole rows at once).
+            self.recorder.record((now, case, _A.ASSIGNED, team, agent.code,
+                                  now, case, _A.WORK_STARTED, team, agent.code))
+        else:
+            self.recorder.record((now, case, _A.WORK_STARTED, team, agent.code))
         incident.responded = True
         agent.incident = incident
         agent.started = now
@@ -184,10 +187,15 @@ class Team:
         self._after_work(agent)
 
     def _after_work(self, agent: Agent) -> None:
+        """The agent is free: the next ticket (the body of :meth:`_make_idle`, written out on
+        this path, which every piece of work takes), or, off duty, the end of the overtime."""
+        if agent.on_duty and not agent.away:
+            if agent not in self._idle:
+                self._idle.append(agent)
+            if self._queue:
+                self._dispatch()
         # An agent off duty was finishing a ticket as overtime: that ends with the ticket
         # (unless the agent was called out and another urgent ticket waits).
-        if agent.on_duty and not agent.away:
-            self._make_idle(agent)
         elif self.on_call is not None:
             self.on_call.finished(agent)
 
