@@ -157,13 +157,17 @@ class SlaWatch:
         now = self.env.now
         if now < self._next_wake:
             return  # an earlier plan, superseded
-        heap, live = self._heap, self._live
+        heap = self._heap
         # Take every entry that is due, and every dead one that has come to the top.
         while heap:
-            alive = live(heap[0])
-            if alive and heap[0][0] > now:
+            due, _, kind, incident, version, exact = heap[0]
+            # Still to watch? Not once the ticket is resolved, nor a response deadline once it is
+            # answered, nor a resolution deadline pushed before its clock last stopped.
+            alive = not incident.resolved and (not incident.responded if kind == _RESPONSE
+                                               else version == incident.clock_version)
+            if alive and due > now:
                 break
-            _, _, kind, incident, version, exact = heapq.heappop(heap)
+            heapq.heappop(heap)
             if not alive:
                 continue
             if not exact:  # a lower bound has come: now work out the exact moment
@@ -177,15 +181,6 @@ class SlaWatch:
         self._next_wake = math.inf
         if heap:
             self._schedule(heap[0][0])
-
-    @staticmethod
-    def _live(entry: tuple[float, int, int, Incident, int, bool]) -> bool:
-        kind, incident = entry[2], entry[3]
-        if incident.resolved:
-            return False
-        if kind == _RESPONSE:
-            return not incident.responded
-        return entry[4] == incident.clock_version
 
     def _fire(self, kind: int, incident: Incident) -> None:
         now, record = self.env.now, self.recorder.record

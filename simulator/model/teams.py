@@ -133,7 +133,10 @@ class Team:
                  next(self._order), incident)
         incident.queue_entry = entry
         heapq.heappush(self._queue, entry)
-        self._count_queue(+1, now)
+        # (:meth:`_count_queue`, written out: every ticket that waits comes this way)
+        self._queue_area += self._queued * (now - self._queue_changed)
+        self._queue_changed = now
+        self._queued += 1
 
     def _count_queue(self, change: int, now: float) -> None:
         """Keep the time-integral of the number waiting up to date, then change the number."""
@@ -155,7 +158,10 @@ class Team:
             incident = entry[4]
             if incident.queue_entry is not entry:
                 continue  # superseded by a newer place in the queue
-            self._count_queue(-1, now)
+            # (:meth:`_count_queue`, written out: every ticket that waits comes this way)
+            self._queue_area += self._queued * (now - self._queue_changed)
+            self._queue_changed = now
+            self._queued -= 1
             incident.queue_entry = None
             self._start(idle.popleft(), incident, now)
 
