@@ -7,11 +7,11 @@ unless the agent is taken off it (:meth:`Team.withdraw`, used by the major
 incident team, or a hand-over at shift end), in which case the ticket goes back
 to the head of its priority class with the work that remains.
 
-SimPy is used as the event scheduler: a piece of work is one ``Timeout`` with a
-callback, not a process per ticket. This is the cheapest way to run a queue in
-SimPy (see ``benchmarks/``; the rarer lifecycles — outages, changes, problems —
-are processes), and a team reads as what it does: take the next ticket, work on
-it, hand it on.
+SimPy is used as the event scheduler: a piece of work is one event with a
+callback (``env.call_later``, :mod:`simulator.model.engine`), not a process per
+ticket. This is the cheapest way to run a queue in SimPy (see ``benchmarks/``;
+the rarer lifecycles — outages, changes, problems — are processes), and a team
+reads as what it does: take the next ticket, work on it, hand it on.
 """
 
 from __future__ import annotations
