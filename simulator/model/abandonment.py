@@ -76,7 +76,7 @@ class Abandonment:
             # queue for the rest of the run, making every other event dearer as the queue grew:
             # +19 % per incident with patience beyond the run, benchmarks/bench_wfm.py.)
             return
-        self.env.timeout(patience, (incident, live)).callbacks.append(self._give_up)
+        self.env.call_later(patience, self._give_up, (incident, live))
 
     def _give_up(self, event: simpy.Event) -> None:
         incident, live = cast(tuple[Incident, LiveStream], event.value)
@@ -92,7 +92,7 @@ class Abandonment:
         callback = live.stream.callback
         if callback is not None and live.retry.random() < callback.share:
             delay = float(callback.delay.quantile(np.array([live.retry.random()]))[0])
-            self.env.timeout(delay, (incident, live)).callbacks.append(self._call_back)
+            self.env.call_later(delay, self._call_back, (incident, live))
 
     def _call_back(self, event: simpy.Event) -> None:
         first, live = cast(tuple[Incident, LiveStream], event.value)

@@ -106,7 +106,7 @@ class IncidentFlow:
         self.recorder.record((self.env.now, incident.id, _A.PAUSED, team, agent.code))
         self.sla.pause(incident)
         self._next_segment(incident)
-        self.env.timeout(wait, incident).callbacks.append(self._user_answered)
+        self.env.call_later(wait, self._user_answered, incident)
 
     def _user_answered(self, event: simpy.Event) -> None:
         incident = cast(Incident, event.value)
@@ -126,7 +126,7 @@ class IncidentFlow:
         if not math.isnan(incident.reopen_delay):
             self.sla.pause(incident)  # the clock resumes if the user reopens it
             delay, incident.reopen_delay = incident.reopen_delay, math.nan  # reopened at most once
-            self.env.timeout(delay, incident).callbacks.append(self._reopen)
+            self.env.call_later(delay, self._reopen, incident)
             return
         self.sla.stop(incident)
         del self.open[incident.id]

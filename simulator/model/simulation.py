@@ -28,6 +28,7 @@ from simulator.model.abandonment import Abandonment, LiveStream
 from simulator.model.arrivals import arrival_times
 from simulator.model.changes import ChangeHandling
 from simulator.model.decisions import Decision, DecisionPoints
+from simulator.model.engine import ModelEnvironment
 from simulator.model.flow import IncidentFlow
 from simulator.model.incident import NO_AGENT, NO_CASE, NO_TEAM, ActivityCode, Incident, Recorder, case_id
 from simulator.model.major import OutageHandling
@@ -143,7 +144,7 @@ class Simulation:
         self.seed = scenario.run.seed if seed is None else seed
         self.start = scenario.run.start
         self.horizon = scenario.run.horizon
-        self.env = simpy.Environment()
+        self.env = ModelEnvironment()
         self.decisions = DecisionPoints(self.env, interactive)
         self.streams = RandomStreams(self.seed, replication)
         self.recorder = Recorder(list(scenario.teams), list(scenario.priorities),
@@ -292,7 +293,7 @@ class Simulation:
         self._arrival_index = index_in[order].tolist()
         self._next_arrival = 0
         if self._arrival_time:
-            self.env.timeout(self._arrival_time[0]).callbacks.append(self._arrive)
+            self.env.call_later(self._arrival_time[0], self._arrive)
 
     def _incident(self, plans: PlannedIncidents, index: int, name: str) -> Incident:
         priority, category = plans.priority_ranks[index], plans.category_codes[index]
@@ -323,7 +324,7 @@ class Simulation:
             k += 1
         self._next_arrival = k
         if k < n:
-            self.env.timeout(max(0.0, times[k] - now)).callbacks.append(self._arrive)
+            self.env.call_later(max(0.0, times[k] - now), self._arrive)
 
     def _family_incident(self, family: tuple[FamilyState, PlannedIncidents, np.ndarray],
                          batch: int, index: int, name: str) -> Incident | None:

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import simpy
 
 from simulator.eventlog.log import SAME_MOMENT_MIN
+from simulator.model.engine import LATE
 from simulator.model.incident import NO_AGENT, ActivityCode, Incident
-from simulator.model.timing import LateTimeout
 from simulator.scenario.calendars import CalendarClock
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class SlaWatch:
         # A hair after the deadline, after that minute's ordinary events: a ticket answered or
         # resolved at its deadline (to the precision of the event log's timestamps) is in time.
         delay = max(0.0, due - self.env.now) + SAME_MOMENT_MIN
-        LateTimeout(self.env, delay).callbacks.append(self._wake)
+        self.env.call_later(delay, self._wake, priority=LATE)
 
     def _exact_due(self, kind: int, incident: Incident) -> float:
         priority = self.clocks[incident.priority]
@@ -157,13 +157,17 @@ class SlaWatch:
         now = self.env.now
         if now < self._next_wake:
             return  # an earlier plan, superseded
-        heap, live = self._heap, self._live
+        heap = self._heap
         # Take every entry that is due, and every dead one that has come to the top.
         while heap:
-            alive = live(heap[0])
-            if alive and heap[0][0] > now:
+            due, _, kind, incident, version, exact = heap[0]
+            # Still to watch? Not once the ticket is resolved, nor a response deadline once it is
+            # answered, nor a resolution deadline pushed before its clock last stopped.
+            alive = not incident.resolved and (not incident.responded if kind == _RESPONSE
+                                               else version == incident.clock_version)
+            if alive and due > now:
                 break
-            _, _, kind, incident, version, exact = heapq.heappop(heap)
+            heapq.heappop(heap)
             if not alive:
                 continue
             if not exact:  # a lower bound has come: now work out the exact moment
@@ -177,15 +181,6 @@ class SlaWatch:
         self._next_wake = math.inf
         if heap:
             self._schedule(heap[0][0])
-
-    @staticmethod
-    def _live(entry: tuple[float, int, int, Incident, int, bool]) -> bool:
-        kind, incident = entry[2], entry[3]
-        if incident.resolved:
-            return False
-        if kind == _RESPONSE:
-            return not incident.responded
-        return entry[4] == incident.clock_version
 
     def _fire(self, kind: int, incident: Incident) -> None:
         now, record = self.env.now, self.recorder.record

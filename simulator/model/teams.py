@@ -7,11 +7,11 @@ unless the agent is taken off it (:meth:`Team.withdraw`, used by the major
 incident team, or a hand-over at shift end), in which case the ticket goes back
 to the head of its priority class with the work that remains.
 
-SimPy is used as the event scheduler: a piece of work is one ``Timeout`` with a
-callback, not a process per ticket. This is the cheapest way to run a queue in
-SimPy (see ``benchmarks/``; the rarer lifecycles — outages, changes, problems —
-are processes), and a team reads as what it does: take the next ticket, work on
-it, hand it on.
+SimPy is used as the event scheduler: a piece of work is one event with a
+callback (``env.call_later``, :mod:`simulator.model.engine`), not a process per
+ticket. This is the cheapest way to run a queue in SimPy (see ``benchmarks/``;
+the rarer lifecycles — outages, changes, problems — are processes), and a team
+reads as what it does: take the next ticket, work on it, hand it on.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Agent:
         self.name = name
         self.team = team
         self.incident: Incident | None = None
-        self.session: simpy.Timeout | None = None  # the pending end of the current work
+        self.session: simpy.Event | None = None  # the pending end of the current work
         # What the end of a session calls: made once per agent, not once per piece of work.
         self.done: Callable[[simpy.Event], None] = partial(team.finished, self)
         self.started = 0.0
@@ -133,7 +133,10 @@ class Team:
                  next(self._order), incident)
         incident.queue_entry = entry
         heapq.heappush(self._queue, entry)
-        self._count_queue(+1, now)
+        # (:meth:`_count_queue`, written out: every ticket that waits comes this way)
+        self._queue_area += self._queued * (now - self._queue_changed)
+        self._queue_changed = now
+        self._queued += 1
 
     def _count_queue(self, change: int, now: float) -> None:
         """Keep the time-integral of the number waiting up to date, then change the number."""
@@ -155,23 +158,27 @@ class Team:
             incident = entry[4]
             if incident.queue_entry is not entry:
                 continue  # superseded by a newer place in the queue
-            self._count_queue(-1, now)
+            # (:meth:`_count_queue`, written out: every ticket that waits comes this way)
+            self._queue_area += self._queued * (now - self._queue_changed)
+            self._queue_changed = now
+            self._queued -= 1
             incident.queue_entry = None
             self._start(idle.popleft(), incident, now)
 
     # -- work --------------------------------------------------------------------------------
     def _start(self, agent: Agent, incident: Incident, now: float) -> None:
-        record = self.recorder.record
+        case, team = incident.id, self.code
         if incident.assignee is not agent:
             incident.assignee = agent
-            record((now, incident.id, _A.ASSIGNED, self.code, agent.code))
-        record((now, incident.id, _A.WORK_STARTED, self.code, agent.code))
+            # Two rows in one call (the recorder takes any number of whole rows at once).
+            self.recorder.record((now, case, _A.ASSIGNED, team, agent.code,
+                                  now, case, _A.WORK_STARTED, team, agent.code))
+        else:
+            self.recorder.record((now, case, _A.WORK_STARTED, team, agent.code))
         incident.responded = True
         agent.incident = incident
         agent.started = now
-        session = self.env.timeout(incident.remaining)
-        session.callbacks.append(agent.done)
-        agent.session = session
+        agent.session = self.env.call_later(incident.remaining, agent.done)
 
     def finished(self, agent: Agent, event: simpy.Event) -> None:
         """The end of a piece of work of ``agent`` (a session's callback, through ``agent.done``)."""
@@ -186,10 +193,15 @@ class Team:
         self._after_work(agent)
 
     def _after_work(self, agent: Agent) -> None:
+        """The agent is free: the next ticket (the body of :meth:`_make_idle`, written out on
+        this path, which every piece of work takes), or, off duty, the end of the overtime."""
+        if agent.on_duty and not agent.away:
+            if agent not in self._idle:
+                self._idle.append(agent)
+            if self._queue:
+                self._dispatch()
         # An agent off duty was finishing a ticket as overtime: that ends with the ticket
         # (unless the agent was called out and another urgent ticket waits).
-        if agent.on_duty and not agent.away:
-            self._make_idle(agent)
         elif self.on_call is not None:
             self.on_call.finished(agent)
 

@@ -1,7 +1,8 @@
 """Model layer: events that wait for everything else happening at the same moment.
 
 SimPy runs events of the same time in order of priority (URGENT = 0, NORMAL = 1),
-then of creation. A :class:`LateTimeout` has priority 2, so it fires after every
+then of creation. A :class:`LateTimeout` has priority 2 (:data:`~simulator.model.engine.LATE`; or
+``env.call_later(..., priority=LATE)`` for a plain callback), so it fires after every
 ordinary event of its minute. The model uses it wherever the order matters:
 a shift ends after the work that finishes at that minute (no hand-over of a
 ticket with nothing left to do), and an SLA deadline is judged after the work
@@ -10,14 +11,11 @@ that starts at that minute (so elapsed ≤ target counts as met, as the KPIs def
 
 from __future__ import annotations
 
-from typing import cast
-
 import simpy
-from simpy.events import EventPriority
+
+from simulator.model.engine import LATE
 
 __all__ = ["LateTimeout"]
-
-_AFTER_ORDINARY_EVENTS = cast(EventPriority, 2)
 
 
 class LateTimeout(simpy.events.Event):
@@ -27,4 +25,4 @@ class LateTimeout(simpy.events.Event):
         super().__init__(env)
         self._ok = True
         self._value = None
-        env.schedule(self, _AFTER_ORDINARY_EVENTS, delay)
+        env.schedule(self, LATE, delay)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import simpy
-
 from simulator.model.decisions import DecisionPoints
+from simulator.model.engine import ModelEnvironment
 from simulator.model.incident import Recorder
 from simulator.model.streams import RandomStreams
 from simulator.scenario.calendars import CalendarClock
@@ -32,7 +31,8 @@ class Wiring:
     Attributes
     ----------
     env
-        The SimPy environment (its clock is in minutes since the scenario's start).
+        The SimPy environment (its clock is in minutes since the scenario's start), with the
+        model's cheaper scheduling of callbacks (:mod:`simulator.model.engine`).
     scenario
         The organisation being simulated.
     recorder
@@ -45,7 +45,7 @@ class Wiring:
         The scenario's calendars by name (and ``24x7``), on the run's minute axis.
     """
 
-    env: simpy.Environment
+    env: ModelEnvironment
     scenario: Scenario
     recorder: Recorder
     streams: RandomStreams
