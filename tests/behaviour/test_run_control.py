@@ -231,9 +231,10 @@ def test_large_arrays_use_ordinary_pages_while_measuring_and_the_advice_is_resto
     monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
     was = np._core.multiarray._set_madvise_hugepage(advice)
     seen: list[bool] = []
-    real_encode = replications.encode
-    monkeypatch.setattr(replications, "encode",
-                        lambda *args: seen.append(_huge_page_advice()) or real_encode(*args))
+    # (without a run directory the replication measures the recorder's codes: measure_coded)
+    real_measure = replications.measure_coded
+    monkeypatch.setattr(replications, "measure_coded",
+                        lambda *args: seen.append(_huge_page_advice()) or real_measure(*args))
     try:
         with ordinary_pages():
             assert _huge_page_advice() is False
