@@ -71,7 +71,8 @@ class IncidentFlow:
         self.open[incident.id] = incident
         self.recorder.record((self.env.now, incident.id, _A.ARRIVED, incident.team, NO_AGENT))
         self.teams[incident.team].enqueue(incident)
-        self.sla.start(incident)  # after: a ticket answered at once needs no response deadline
+        if self.sla.watching:  # after: a ticket answered at once needs no response deadline
+            self.sla.start(incident)
 
     def segment_done(self, incident: Incident, agent: Agent) -> None:
         """An agent has finished a segment of the incident's plan: decide what happens next."""
@@ -128,8 +129,7 @@ class IncidentFlow:
             delay, incident.reopen_delay = incident.reopen_delay, math.nan  # reopened at most once
             self.env.call_later(delay, self._reopen, incident)
             return
-        self.sla.stop(incident)
-        del self.open[case]
+        del self.open[case]  # (the SLA watch drops its deadlines: it is resolved for good)
         if self.closure_delay > 0.0:
             self.recorder.record((now, case, _A.RESOLVED, team, agent))
             self._to_close.append((now + self.closure_delay, case, incident.team))

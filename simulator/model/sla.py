@@ -11,9 +11,11 @@ resolution target.
 Deadlines are kept in one heap with a single pending wake-up, rather than one
 timer per ticket: most tickets are answered and resolved in time, and their
 entries are simply dropped when they reach the top, without ever waking the
-simulation. Wake-ups are scheduled after every ordinary event of the same
-minute, so a ticket resolved exactly at its deadline counts as met — the same
-rule (elapsed ≤ target) the KPIs use.
+simulation. A ticket resolved for good needs no call: once ``resolved`` is set
+(only a reopen, which follows a :meth:`SlaWatch.pause`, unsets it) its entries
+are dead. Wake-ups are scheduled after every ordinary event of the same minute,
+so a ticket resolved exactly at its deadline counts as met — the same rule
+(elapsed ≤ target) the KPIs use.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ class SlaWatch:
                           None if escalation_share is None or clock.resolution is None
                           else escalation_share * clock.resolution) for clock in clocks]
         self._always_open = [clock.clock.always_open for clock in clocks]
+        #: Whether any priority has a target or an escalation point. Without one nothing is ever
+        #: watched, and the flow need not call :meth:`start`.
+        self.watching = any(target is not None for targets in self._targets for target in targets)
         self._heap: list[tuple[float, int, int, Incident, int, bool]] = []
         self._order = itertools.count()
         self._next_wake = math.inf
@@ -97,10 +102,6 @@ class SlaWatch:
         clock = self.clocks[incident.priority].clock
         incident.clock_used += clock.working_minutes_between(incident.clock_since, self.env.now)
         incident.clock_version += 1  # deadlines pushed before now no longer apply
-
-    def stop(self, incident: Incident) -> None:
-        """The ticket is resolved for good: nothing more to watch."""
-        incident.clock_version += 1
 
     def resume(self, incident: Incident) -> None:
         """The resolution clock runs again."""
