@@ -87,7 +87,6 @@ class Abandonment:
         flow.teams[incident.team].detach(incident)
         self.recorder.record((now, incident.id, ActivityCode.ABANDONED, incident.team, NO_AGENT))
         incident.resolved = True  # settled: the SLA watch lets it go
-        flow.sla.stop(incident)
         del flow.open[incident.id]
         callback = live.stream.callback
         if callback is not None and live.retry.random() < callback.share:

@@ -71,7 +71,8 @@ class IncidentFlow:
         self.open[incident.id] = incident
         self.recorder.record((self.env.now, incident.id, _A.ARRIVED, incident.team, NO_AGENT))
         self.teams[incident.team].enqueue(incident)
-        self.sla.start(incident)  # after: a ticket answered at once needs no response deadline
+        if self.sla.watching:  # after: a ticket answered at once needs no response deadline
+            self.sla.start(incident)
 
     def segment_done(self, incident: Incident, agent: Agent) -> None:
         """An agent has finished a segment of the incident's plan: decide what happens next."""
@@ -120,20 +121,20 @@ class IncidentFlow:
         self.teams[self._next_segment(incident)].enqueue(incident)
 
     def _resolve(self, incident: Incident, agent: int, team: int) -> None:
-        now = self.env.now
-        self.recorder.record((now, incident.id, _A.RESOLVED, team, agent))
+        now, case = self.env.now, incident.id
         incident.resolved = True
         if not math.isnan(incident.reopen_delay):
+            self.recorder.record((now, case, _A.RESOLVED, team, agent))
             self.sla.pause(incident)  # the clock resumes if the user reopens it
             delay, incident.reopen_delay = incident.reopen_delay, math.nan  # reopened at most once
             self.env.call_later(delay, self._reopen, incident)
             return
-        self.sla.stop(incident)
-        del self.open[incident.id]
+        del self.open[case]  # (the SLA watch drops its deadlines: it is resolved for good)
         if self.closure_delay > 0.0:
-            self._to_close.append((now + self.closure_delay, incident.id, incident.team))
-        else:
-            self.recorder.record((now, incident.id, _A.CLOSED, team, NO_AGENT))
+            self.recorder.record((now, case, _A.RESOLVED, team, agent))
+            self._to_close.append((now + self.closure_delay, case, incident.team))
+        else:  # closed at once: the two rows in one call (the recorder takes several whole rows)
+            self.recorder.record((now, case, _A.RESOLVED, team, agent, now, case, _A.CLOSED, team, NO_AGENT))
 
     def _reopen(self, event: simpy.Event) -> None:
         incident = cast(Incident, event.value)

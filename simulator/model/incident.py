@@ -183,8 +183,8 @@ class Incident:
         self.arrival = arrival
         self.segments = segments
         self.step = 0
-        self.remaining = segments[0][1]  # work left in the current segment, minutes
-        self.team = segments[0][0]
+        # Its first team, and the work left in the current segment (minutes).
+        self.team, self.remaining, _ = segments[0]
         self.assignee: Assignee | None = None
         self.queue_entry: tuple[int, int, float, int, Incident] | None = None
         self.entered = arrival  # when it joined its current queue (FCFS order)

@@ -107,22 +107,12 @@ class PlannedIncidents:
                 segments[index].extend(added)
         return segments
 
-    # The arrays as Python lists, for the model's per-incident reads (a list item is several times
-    # cheaper to read than a NumPy element).
     @cached_property
-    def arrival_minutes(self) -> list[float]:
-        """:attr:`arrival` as a list."""
-        return list(self.arrival.tolist())
-
-    @cached_property
-    def priority_ranks(self) -> list[int]:
-        """:attr:`priority` as a list."""
-        return list(self.priority.tolist())
-
-    @cached_property
-    def category_codes(self) -> list[int]:
-        """:attr:`category` as a list."""
-        return list(self.category.tolist())
+    def tickets(self) -> list[tuple[int, int, list[Segment]]]:
+        """Each incident's priority rank, category code and segments (shared: copy them before
+        changing them), as Python values — the model's one read per incident as it arrives (a
+        list item is several times cheaper to read than a NumPy element; made once per batch)."""
+        return list(zip(self.priority.tolist(), self.category.tolist(), self._segments, strict=True))
 
     @staticmethod
     def segments_of(steps: list[Step], index: int) -> list[Segment]:

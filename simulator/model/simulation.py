@@ -244,8 +244,8 @@ class Simulation:
         tickets = sorted(((float(plans.arrival[index]), order, plans, index)
                           for order, plans in enumerate(batches) for index in range(len(plans))),
                          key=lambda ticket: ticket[:2])
-        incidents = [self._incident(plans, index, case_id("BKL", number))
-                     for number, (_, _, plans, index) in enumerate(tickets, start=1)]
+        incidents = [self._incident(plans, index, case_id("BKL", number), arrival)
+                     for number, (arrival, _, plans, index) in enumerate(tickets, start=1)]
         desk = list(self.scenario.teams).index(self.scenario.flow.desk.team)
         for incident in incidents:
             team = incident.team
@@ -295,12 +295,12 @@ class Simulation:
         if self._arrival_time:
             self.env.call_later(self._arrival_time[0], self._arrive)
 
-    def _incident(self, plans: PlannedIncidents, index: int, name: str) -> Incident:
-        priority, category = plans.priority_ranks[index], plans.category_codes[index]
+    def _incident(self, plans: PlannedIncidents, index: int, name: str, arrival: float) -> Incident:
+        """Incident ``index`` of a batch of plans, logged as ``name``, arriving at ``arrival``."""
+        priority, category, segments = plans.tickets[index]
         case = self.recorder.add_case(name, priority, category)
         reopen_delay, reopen_work = plans.reopen.get(index, _NO_REOPEN)
-        return Incident(case, priority, category, plans.arrival_minutes[index],
-                        plans.segments(index), reopen_delay, reopen_work)
+        return Incident(case, priority, category, arrival, list(segments), reopen_delay, reopen_work)
 
     def _arrive(self, _event: simpy.Event) -> None:
         now = self.env.now
@@ -311,11 +311,10 @@ class Simulation:
             family = self._families[batch]
             incident: Incident | None
             if family is None:
-                incident = self._incident(self._batches[batch], index, case_id("INC", k + 1))
+                incident = self._incident(self._batches[batch], index, case_id("INC", k + 1), now)
             else:
-                incident = self._family_incident(family, batch, index, case_id("INC", k + 1))
+                incident = self._family_incident(family, batch, index, case_id("INC", k + 1), now)
             if incident is not None:
-                incident.arrival = now
                 self.flow.arrive(incident)
                 if abandonment is not None:
                     live = self._live[batch]
@@ -327,7 +326,7 @@ class Simulation:
             self.env.call_later(max(0.0, times[k] - now), self._arrive)
 
     def _family_incident(self, family: tuple[FamilyState, PlannedIncidents, np.ndarray],
-                         batch: int, index: int, name: str) -> Incident | None:
+                         batch: int, index: int, name: str, arrival: float) -> Incident | None:
         """An incident of a problem family: avoided once fixed, helped once a known error."""
         state, known, avoid = family
         problems = self.problems
@@ -340,7 +339,7 @@ class Simulation:
             problems.avoided(case, NO_TEAM)
             return None
         problems.arrived(state)
-        return self._incident(plans, index, name)
+        return self._incident(plans, index, name, arrival)
 
     def _mark_warmup(self, warmup: float) -> Generator[simpy.Event, None, None]:
         """At the end of the warm-up, note each queue's area so far (the monitor starts there)."""
@@ -429,7 +428,7 @@ class Simulation:
         plans = plan_stream(self.scenario, name, np.array([self.now]),
                             _Prefixed(streams, f"inject/{self._injected}"),
                             None if priority is None else priorities.index(priority))
-        incident = self._incident(plans, 0, case_id("INJ", self._injected))
+        incident = self._incident(plans, 0, case_id("INJ", self._injected), self.env.now)
         self.flow.arrive(incident)
         return self._case_name(incident.id)
 

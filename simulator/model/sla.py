@@ -11,9 +11,11 @@ resolution target.
 Deadlines are kept in one heap with a single pending wake-up, rather than one
 timer per ticket: most tickets are answered and resolved in time, and their
 entries are simply dropped when they reach the top, without ever waking the
-simulation. Wake-ups are scheduled after every ordinary event of the same
-minute, so a ticket resolved exactly at its deadline counts as met — the same
-rule (elapsed ≤ target) the KPIs use.
+simulation. A ticket resolved for good needs no call: once ``resolved`` is set
+(only a reopen, which follows a :meth:`SlaWatch.pause`, unsets it) its entries
+are dead. Wake-ups are scheduled after every ordinary event of the same minute,
+so a ticket resolved exactly at its deadline counts as met — the same rule
+(elapsed ≤ target) the KPIs use.
 """
 
 from __future__ import annotations
@@ -72,6 +74,15 @@ class SlaWatch:
         self.escalation_share = escalation_share
         self.horizon = wiring.scenario.run.horizon
         self.on_escalate = on_escalate
+        # Each priority's points to watch, in working minutes of its clock, by kind of deadline
+        # (``None``: not watched): the response and resolution targets and the escalation point.
+        self._targets = [(clock.response, clock.resolution,
+                          None if escalation_share is None or clock.resolution is None
+                          else escalation_share * clock.resolution) for clock in clocks]
+        self._always_open = [clock.clock.always_open for clock in clocks]
+        #: Whether any priority has a target or an escalation point. Without one nothing is ever
+        #: watched, and the flow need not call :meth:`start`.
+        self.watching = any(target is not None for targets in self._targets for target in targets)
         self._heap: list[tuple[float, int, int, Incident, int, bool]] = []
         self._order = itertools.count()
         self._next_wake = math.inf
@@ -79,11 +90,11 @@ class SlaWatch:
     # -- the ticket's life -------------------------------------------------------------------
     def start(self, incident: Incident) -> None:
         """A new ticket: its clocks start at its arrival (unanswered tickets: the response clock too)."""
-        priority = self.clocks[incident.priority]
-        if priority.response is not None and not incident.responded:
-            self._push(_RESPONSE, incident, incident.arrival, priority.response, priority.clock)
-        incident.clock_since = incident.arrival
-        if priority.resolution is not None:  # (nothing to watch otherwise: skip the calls)
+        since = incident.clock_since = incident.arrival
+        response, resolution, _ = self._targets[incident.priority]
+        if response is not None and not incident.responded:
+            self._push(_RESPONSE, incident, since, response)
+        if resolution is not None:  # (nothing to watch otherwise: skip the call)
             self._push_resolution(incident)
 
     def pause(self, incident: Incident) -> None:
@@ -92,46 +103,37 @@ class SlaWatch:
         incident.clock_used += clock.working_minutes_between(incident.clock_since, self.env.now)
         incident.clock_version += 1  # deadlines pushed before now no longer apply
 
-    def stop(self, incident: Incident) -> None:
-        """The ticket is resolved for good: nothing more to watch."""
-        incident.clock_version += 1
-
     def resume(self, incident: Incident) -> None:
         """The resolution clock runs again."""
         incident.clock_since = self.env.now
         self._push_resolution(incident)
 
-    def _resolution_target(self, incident: Incident) -> tuple[int, float] | None:
-        """The next point to watch on the running resolution clock: escalation, then the breach."""
-        priority = self.clocks[incident.priority]
-        if priority.resolution is None or incident.resolution_breached:
-            return None
-        if self.escalation_share is not None and not incident.escalated:
-            return _ESCALATION, self.escalation_share * priority.resolution - incident.clock_used
-        return _RESOLUTION, priority.resolution - incident.clock_used
-
     def _push_resolution(self, incident: Incident) -> None:
-        # Only one of escalation and breach is in the heap at a time: most tickets are
-        # resolved before the first, and the second is pushed when the first fires.
-        watched = self._resolution_target(incident)
-        if watched is not None:
-            kind, remaining = watched
-            self._push(kind, incident, incident.clock_since, max(0.0, remaining),
-                       self.clocks[incident.priority].clock)
+        """Watch the next point of the running resolution clock: escalation, then the breach.
+
+        Only one of the two is in the heap at a time: most tickets are resolved before the
+        first, and the second is pushed when the first fires."""
+        if incident.resolution_breached:
+            return
+        kind = _RESOLUTION if incident.escalated else _ESCALATION
+        target = self._targets[incident.priority][kind]
+        if kind == _ESCALATION and target is None:  # no escalation rule: the breach is next
+            kind, target = _RESOLUTION, self._targets[incident.priority][_RESOLUTION]
+        if target is not None:
+            self._push(kind, incident, incident.clock_since, max(0.0, target - incident.clock_used))
 
     # -- deadlines ---------------------------------------------------------------------------
-    def _push(self, kind: int, incident: Incident, since: float, working: float,
-              clock: CalendarClock) -> None:
-        """Watch the moment ``working`` minutes of ``clock`` will have run since ``since``.
+    def _push(self, kind: int, incident: Incident, since: float, working: float) -> None:
+        """Watch the moment ``working`` minutes of the priority's clock will have run since ``since``.
 
         On a calendar that closes, ``since + working`` is a cheap lower bound of that moment:
         the exact time is only worked out if the ticket is still open by then, which most
         are not.
         """
-        exact = clock.always_open or working == 0.0
         due = since + working
         if due > self.horizon:
             return  # beyond the run: it can only be decided after the end
+        exact = working == 0.0 or self._always_open[incident.priority]
         heapq.heappush(self._heap, (due, next(self._order), kind, incident,
                                     incident.clock_version, exact))
         if due < self._next_wake:
@@ -145,13 +147,13 @@ class SlaWatch:
         self.env.call_later(delay, self._wake, priority=LATE)
 
     def _exact_due(self, kind: int, incident: Incident) -> float:
-        priority = self.clocks[incident.priority]
+        """The exact moment of a deadline still to watch (its clock has not stopped since its push)."""
+        target = self._targets[incident.priority][kind]
+        assert target is not None
+        clock = self.clocks[incident.priority].clock
         if kind == _RESPONSE:
-            assert priority.response is not None
-            return priority.clock.deadline(incident.arrival, priority.response)
-        watched = self._resolution_target(incident)
-        assert watched is not None
-        return priority.clock.deadline(incident.clock_since, max(0.0, watched[1]))
+            return clock.deadline(incident.arrival, target)
+        return clock.deadline(incident.clock_since, max(0.0, target - incident.clock_used))
 
     def _wake(self, _event: simpy.Event) -> None:
         now = self.env.now
