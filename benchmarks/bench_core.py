@@ -12,7 +12,10 @@ incident, whatever is done once per run. The jobs:
 * ``simpy``: ``../shared/bench/mmc_simpy.py``, the yardstick (5,000 and 15,000 customers);
 * ``mmc``: ``scenarios/mmc.yaml`` (4 and 12 weeks), alone, with the event-log table
   (``Simulation.results()``), and with the table and the KPIs as ``mimsim_job.py`` times them;
-* ``baseline``: ``scenarios/baseline.yaml`` (4 and 12 weeks, no warm-up).
+* ``baseline``: ``scenarios/baseline.yaml`` (4 and 12 weeks, no warm-up);
+* ``mmc replication``: the whole of ``run_replication`` on ``mmc.yaml`` without a run directory
+  (what a worker of ``staff``, ``compare``, ``sensitivity`` and ``roi`` does: KPIs straight from
+  the recorder's codes, no event-log table), per incident of the same runs as ``mmc``.
 
 It prints each one's instructions per incident and the ratios of issue 16: baseline ÷ SimPy
 (target ≤ 1.2), M/M/c ÷ SimPy (target ≤ 0.5), and the table's and the KPIs' share of the M/M/c
@@ -41,7 +44,8 @@ RUNS = (("simpy", "simpy", "core", "5000", "15000"),
         ("mmc", "mmc", "core", "4w", "12w"),
         ("mmc + table", "mmc", "log", "4w", "12w"),
         ("mmc + table + KPIs", "mmc", "kpis", "4w", "12w"),
-        ("baseline", "baseline", "core", "4w", "12w"))
+        ("baseline", "baseline", "core", "4w", "12w"),
+        ("mmc replication", "mmc", "replication", "4w", "12w"))
 
 
 def _count(job: str, stage: str, size: str, folder: Path) -> tuple[int, int]:
@@ -84,6 +88,8 @@ def main() -> None:
     cost = {}
     for label, job, stage, small, large in RUNS:
         (few, n_few), (many, n_many) = counts[job, stage, small], counts[job, stage, large]
+        if stage == "replication":  # (its job prints events, not incidents: the same runs as the core's)
+            n_few, n_many = counts[job, "core", small][1], counts[job, "core", large][1]
         cost[label] = (many - few) / (n_many - n_few)
         print(f"{label:20s} {cost[label]:>10,.0f} instructions per incident")
     core = cost["mmc"]
@@ -93,6 +99,9 @@ def main() -> None:
           "  (target <= 10 %)")
     print(f"KPIs:                   {(cost['mmc + table + KPIs'] - cost['mmc + table']) / core:+.1%}"
           " of the M/M/c core  (target <= 20 %)")
+    print(f"whole replication:      {(cost['mmc replication'] - core) / core:+.1%} of the M/M/c core"
+          " after it (run_replication without a run directory: KPIs from the recorder's codes,"
+          " no table)")
 
 
 if __name__ == "__main__":
