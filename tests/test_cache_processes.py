@@ -161,7 +161,13 @@ def test_a_writer_stopped_at_any_moment_leaves_every_entry_whole(tmp_path: Path,
         assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
         time.sleep(0.15 + 0.11 * round_number)  # a different moment of a write each time
         writer.send_signal(signal_number)
-        _, err = writer.communicate(timeout=60)
+        try:
+            _, err = writer.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # the signal was lost: say what the writer printed
+            writer.kill()
+            _, err = writer.communicate()
+            pytest.fail(f"round {round_number}: the writer went on writing 60 s after signal "
+                        f"{signal_number}; its stderr ends: {err[-2000:]}")
         assert writer.returncode in (-signal_number, 1), err  # Ctrl-C: KeyboardInterrupt, exit 1
         assert "database" not in err.lower()  # no SQLite error on the way out
     entries = sound(cache)
