@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PriorityClock", "SlaWatch"]
 
-_RESPONSE, _RESOLUTION, _ESCALATION = 0, 1, 2
+_RESPONSE, _RESOLUTION, _ESCALATION = 0, 1, 2  # (also the index of each in SlaWatch._targets)
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ class SlaWatch:
         self.horizon = wiring.scenario.run.horizon
         self.on_escalate = on_escalate
         # Each priority's points to watch, in working minutes of its clock, by kind of deadline
-        # (``None``: not watched): the response and resolution targets and the escalation point.
+        # (``None``: not watched): the response and resolution targets and the escalation point,
+        # in that order, so that a deadline's kind (_RESPONSE, _RESOLUTION, _ESCALATION) indexes it.
         self._targets = [(clock.response, clock.resolution,
                           None if escalation_share is None or clock.resolution is None
                           else escalation_share * clock.resolution) for clock in clocks]
