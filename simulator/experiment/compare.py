@@ -264,22 +264,24 @@ def compare_designs(designs: Sequence[tuple[str, Scenario]], execution: Executio
     out_dir = execution.out_dir
     chosen_designs = [Design(name, scenario, None if out_dir is None else out_dir / name)
                       for name, (_, scenario) in zip(names, designs, strict=True)]
-    with execution.started(wanted * len(designs) if isinstance(wanted, int) else None) as running:
-        seed = running.seed_for(designs[0][1])
-        marker: dict[str, object] = {"kind": "comparison", "designs": names, "seed": seed}
-        _mark(out_dir, marker, "running")  # before the designs' run directories are made in it
-        campaign = Campaign(chosen_designs, running)
-        origins = list(sources) if sources is not None else [(None, ())] * len(chosen_designs)
-        manifests = {design.name: describe_run(design.scenario, design.name, source, overrides, seed,
-                                               running.running_on().description)
-                     for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
-        _begin(campaign, [manifests[design.name] for design in chosen_designs])
-        try:
+    campaign: Campaign | None = None
+    try:
+        with execution.started(wanted * len(designs) if isinstance(wanted, int) else None) as running:
+            seed = running.seed_for(designs[0][1])
+            marker: dict[str, object] = {"kind": "comparison", "designs": names, "seed": seed}
+            _mark(out_dir, marker, "running")  # before the designs' run directories are made in it
+            origins = list(sources) if sources is not None else [(None, ())] * len(chosen_designs)
+            manifests = {design.name: describe_run(design.scenario, design.name, source, overrides,
+                                                   seed, running.running_on().description)
+                         for design, (source, overrides) in zip(chosen_designs, origins, strict=True)}
+            campaign = Campaign(chosen_designs, running)
+            _begin(campaign, [manifests[design.name] for design in chosen_designs])
             decision = _run(campaign, names, wanted, question)
-        except BaseException:
+    except BaseException:
+        if campaign is not None:  # finished with the workers stopped, so none leaves a .partial
             _interrupted(campaign, [manifests[design.name] for design in chosen_designs])
             _mark(out_dir, marker, "interrupted")
-            raise
+        raise
     kpis = _kpi_table(campaign, names)
     summaries = []
     for name in names:

@@ -67,6 +67,16 @@ def _overall(summary: pd.DataFrame, kpi: str) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _interrupted(campaign: Campaign | None, manifest: dict[str, object]) -> None:
+    """The run directory of a run that was stopped says so and keeps what finished. Called
+    only once the workers have stopped: one still running could leave a ``.partial`` file
+    after the clean-up."""
+    if campaign is not None and campaign.directories[0] is not None:
+        campaign.directories[0].finish(manifest | {
+            "interrupted": True, "replications_finished": campaign.replications_of(0),
+            "wall_s": campaign.elapsed()}, None)
+
+
 def run_experiment(scenario: Scenario, execution: Execution | None = None, *, name: str | None = None,
                    source: str | None = None, overrides: Sequence[str] = ()) -> RunResult:
     """Run replications of a scenario and summarise them.
@@ -90,20 +100,19 @@ def run_experiment(scenario: Scenario, execution: Execution | None = None, *, na
     if isinstance(wanted, SequentialRule):
         raise ValueError("expected a number of replications or a precision rule for a run of one "
                          "design; found a sequential rule, which decides a comparison")
-    with execution.started(wanted if isinstance(wanted, int) else None) as running:
-        campaign = Campaign([Design(name, scenario, running.out_dir)], running)
-        manifest = describe_run(scenario, name, source, overrides, campaign.seed,
-                                running.running_on().description)
-        if campaign.directories[0] is not None:
-            campaign.directories[0].begin(manifest)
-        try:
-            decision = campaign.run_replications(wanted)
-        except BaseException:
-            manifest |= {"interrupted": True, "replications_finished": campaign.replications_of(0),
-                         "wall_s": campaign.elapsed()}
+    campaign: Campaign | None = None
+    manifest: dict[str, object] = {}
+    try:
+        with execution.started(wanted if isinstance(wanted, int) else None) as running:
+            campaign = Campaign([Design(name, scenario, running.out_dir)], running)
+            manifest = describe_run(scenario, name, source, overrides, campaign.seed,
+                                    running.running_on().description)
             if campaign.directories[0] is not None:
-                campaign.directories[0].finish(manifest, None)
-            raise
+                campaign.directories[0].begin(manifest)
+            decision = campaign.run_replications(wanted)
+    except BaseException:
+        _interrupted(campaign, manifest)
+        raise
     kpis = campaign.kpis(0)
     summary = summarise(kpis)
     backlog = campaign.backlog(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,51 @@ def test_a_precision_rule_plans_its_replications_in_batches_and_reports_each() -
     assert report.expected == [8, 1, 1]
     assert [replication for _, replication in report.done] == list(range(10))
     assert run.decision is not None and not run.decision.converged and run.decision.used == 10
+
+
+class StoppedMidFile:
+    """A pool that finishes one replication, is interrupted by Ctrl-C, and whose other worker
+    was writing a file when the pool stopped it: the stop leaves that file's ``.partial``."""
+
+    description = "a pool stopped by Ctrl-C"
+
+    def __init__(self, half_written: list[Path]) -> None:
+        self.half_written = half_written  # one per design: its replication 0 finishes first
+
+    def __enter__(self) -> StoppedMidFile:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        for path in self.half_written:  # what a worker killed mid-write leaves behind
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"half a parquet file")
+
+    def map_unordered(self, function, tasks):  # type: ignore[no-untyped-def]
+        pending = iter(tasks)
+        for _ in self.half_written:
+            yield function(next(pending))
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("study", ["run", "compare"])
+def test_an_interrupted_study_finishes_its_directories_only_once_its_workers_have_stopped(
+        study: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import simulator.experiment.execution as execution_module
+
+    scenario = load_scenario(MMC, TINY)
+    out = tmp_path / "out"
+    runs = [out] if study == "run" else [out / "a", out / "b"]
+    half_written = [run / "events" / "replication-001.parquet.partial" for run in runs]
+    monkeypatch.setattr(execution_module, "make_executor", lambda *_: StoppedMidFile(half_written))
+    with pytest.raises(KeyboardInterrupt):
+        if study == "run":
+            run_experiment(scenario, Execution(workers=2, out_dir=out))
+        else:
+            more = load_scenario(MMC, [*TINY, "teams.agents.agents=11"])
+            compare_designs([("a", scenario), ("b", more)], Execution(workers=2, out_dir=out))
+    assert not list(out.glob("**/*.partial"))
+    for run in runs:
+        manifest = json.loads((run / "manifest.json").read_text())
+        assert manifest["state"] == "interrupted" and manifest["interrupted"] is True
+        assert manifest["replications_finished"] == [0]
+        assert (run / "events" / "replication-000.parquet").exists()
