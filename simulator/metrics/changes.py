@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.eventlog.log import ACTIVITIES, Activity
-from simulator.metrics.coded import CodedLog
+from simulator.metrics.coded import CodedLog, is_any
 from simulator.metrics.incidents import KpiContext
 from simulator.metrics.measures import Measure
 
@@ -53,29 +53,29 @@ def change_measures(log: CodedLog, context: KpiContext, window: tuple[float, flo
         return activity == _CODE[name]
 
     is_change = np.zeros(n, dtype=bool)
-    is_change[case[rows(Activity.CHANGE_REQUESTED)]] = True
+    is_change[case[np.flatnonzero(rows(Activity.CHANGE_REQUESTED))]] = True
     is_emergency = np.zeros(n, dtype=bool)
-    is_emergency[case[rows(Activity.ECAB_MEMBER_JOINED)]] = True
-    requested = rows(Activity.CHANGE_REQUESTED) & inside
-    emergency_row = is_emergency[case]
-    attempts = rows(Activity.IMPLEMENTATION_STARTED) & inside & emergency_row
+    is_emergency[case[np.flatnonzero(rows(Activity.ECAB_MEMBER_JOINED))]] = True
+    # (positions of the few rows each count reads: a run without changes has none of them)
+    requested = np.flatnonzero(rows(Activity.CHANGE_REQUESTED) & inside)
+    emergency_request = is_emergency[case[requested]]
+    attempts = np.flatnonzero(rows(Activity.IMPLEMENTATION_STARTED) & inside)
+    attempts = attempts[is_emergency[case[attempts]]]
     # An attempt started in the window succeeds if its case's next outcome row says so.
     outcome = rows(Activity.CHANGE_IMPLEMENTED) | rows(Activity.CHANGE_FAILED)
-    following = _next_outcome(case, outcome, rows(Activity.CHANGE_IMPLEMENTED))
-    successes = attempts & following
+    successes = _next_outcome(case, outcome, rows(Activity.CHANGE_IMPLEMENTED), attempts)
     parent = log.column("parent")
-    caused = rows(Activity.ARRIVED) & inside & (parent >= 0)
-    caused[caused] = is_change[parent[caused]]
+    caused = np.flatnonzero(rows(Activity.ARRIVED) & inside & (parent >= 0))
     avoided = rows(Activity.AVOIDED) & inside
     service = log.column("service")
-    attempted = int(attempts.sum())
+    attempted = len(attempts)
     overall: dict[str, Measure] = {
-        "normal_changes": _count(requested & ~emergency_row),
-        "emergency_changes": _count(requested & emergency_row),
+        "normal_changes": _count(~emergency_request),
+        "emergency_changes": _count(emergency_request),
         "emergency_change_success_rate": (successes.sum() / attempted if attempted else float("nan"),
                                           attempted),
         "changes_backed_out": _count(rows(Activity.BACKED_OUT) & inside),
-        "incidents_caused_by_changes": _count(caused),
+        "incidents_caused_by_changes": _count(is_change[parent[caused]]),
         "problems_opened": _count(rows(Activity.PROBLEM_OPENED) & inside),
         "known_errors": _count(rows(Activity.KNOWN_ERROR) & inside),
         "problems_fixed": _count(rows(Activity.PROBLEM_FIXED) & inside),
@@ -88,17 +88,19 @@ def change_measures(log: CodedLog, context: KpiContext, window: tuple[float, flo
     return overall, months
 
 
-def _next_outcome(case: np.ndarray, outcome: np.ndarray, success: np.ndarray) -> np.ndarray:
-    """Per row: whether the next outcome row of the same case (after this row) is a success."""
-    result = np.zeros(len(case), dtype=bool)
+def _next_outcome(case: np.ndarray, outcome: np.ndarray, success: np.ndarray,
+                  chosen: np.ndarray) -> np.ndarray:
+    """Per chosen row (positions): whether the next outcome row of the same case (after this row)
+    is a success."""
+    result = np.zeros(len(chosen), dtype=bool)
     positions = np.flatnonzero(outcome)
     if not len(positions):
         return result
     # For each row, the first outcome row at or after it (rows are sorted by case, then time).
-    after = np.searchsorted(positions, np.arange(len(case)), side="left")
+    after = np.searchsorted(positions, chosen, side="left")
     valid = after < len(positions)
     target = positions[np.minimum(after, len(positions) - 1)]
-    same = valid & (case[target] == case)
+    same = valid & (case[target] == case[chosen])
     result[same] = success[target[same]]
     return result
 
@@ -111,7 +113,7 @@ def _months(log: CodedLog, context: KpiContext, window: tuple[float, float],
     whole = int((end - begin) // MONTH_MIN)
     if not codes or whole < 1:
         return {}
-    family = arrived & np.isin(log.column("category"), codes)
+    family = np.flatnonzero(arrived & is_any(log.column("category"), codes))
     month = ((log.column("t")[family] - begin) // MONTH_MIN).astype(np.int64)
     counts = np.bincount(month[month < whole], minlength=whole)
     first = counts[0]

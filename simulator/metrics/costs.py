@@ -45,19 +45,29 @@ def rostered_hours(duty: DutyPeriods, window: tuple[float, float]) -> dict[str, 
 
 def breaches(met: pd.Series) -> int:
     """How many of a boolean SLA column (True, False or NA) are breached (False)."""
-    return int(met.eq(False).fillna(False).sum())
+    return int(np.count_nonzero(_breached(met)))
+
+
+def _breached(met: pd.Series) -> np.ndarray:
+    """Whether each of a boolean SLA column (True, False or NA) is breached (False)."""
+    return met.to_numpy(dtype=float, na_value=np.nan) == 0.0
 
 
 def _penalty(table: pd.DataFrame, log: CodedLog, context: KpiContext, warmup_end: float) -> Measure:
-    cohort = table[table["arrived_min"].to_numpy() >= warmup_end]
+    cohort = np.flatnonzero(table["arrived_min"].to_numpy() >= warmup_end)
+    priority = table["priority"].to_numpy()[cohort]
+    # (breaches as arrays of the cohort, counted per priority: selecting rows of the whole table
+    # per priority copied every column of it)
+    response_breached = _breached(table["sla_response_met"])[cohort]
+    resolution_breached = _breached(table["sla_resolution_met"])[cohort]
     total = 0.0
     for code, name in enumerate(log.priorities):
         response, resolution = context.breach_penalties.get(name, (0.0, 0.0))
         if response == 0.0 and resolution == 0.0:
             continue
-        mine = cohort[cohort["priority"].to_numpy() == code]
-        total += response * breaches(mine["sla_response_met"])
-        total += resolution * breaches(mine["sla_resolution_met"])
+        mine = priority == code
+        total += response * int(np.count_nonzero(response_breached & mine))
+        total += resolution * int(np.count_nonzero(resolution_breached & mine))
     return total, len(cohort)
 
 

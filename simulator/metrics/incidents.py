@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 
 from simulator.eventlog.log import ACTIVITIES, SAME_MOMENT_MIN, Activity
-from simulator.metrics.coded import CodedLog
+from simulator.metrics.coded import CodedLog, is_any
 from simulator.metrics.pricing import DowntimeTerms, Prices
 from simulator.scenario.calendars import ALWAYS_OPEN, Calendar, CalendarClock
 from simulator.scenario.schema import Scenario
 from simulator.scenario.shifts import rostered_periods
 
-__all__ = ["KpiContext", "PriorityTargets", "first_per_case", "incident_table"]
+__all__ = ["KpiContext", "PriorityTargets", "first_per_case", "first_rows", "incident_table"]
 
 _DAY = 24 * 60.0
 _CODE = {name: index for index, name in enumerate(ACTIVITIES)}
@@ -85,6 +85,22 @@ class KpiContext:
         return Prices(self.downtime, self.hourly_cost, self.breach_penalties)
 
 
+def first_rows(case: np.ndarray, mask: np.ndarray, last: bool = False) -> np.ndarray:
+    """The positions of each case's first (or last) row where ``mask`` holds, in case order.
+
+    Rows must be sorted by case and then by time order.
+    """
+    rows = np.flatnonzero(mask)
+    # Sorted by case, a case's first row is where the case changes (its last, before a change):
+    # one pass, where np.unique would sort again. Positions, not masked copies of each column:
+    # the callers take several columns at the same rows.
+    if len(rows) > 1:
+        chosen = case[rows]
+        change = chosen[1:] != chosen[:-1]
+        rows = rows[np.append(change, True) if last else np.insert(change, 0, True)]
+    return rows
+
+
 def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cases: int,
                    last: bool = False) -> np.ndarray:
     """Per case, the first (or last) of ``values`` where ``mask`` holds; NaN where none.
@@ -92,13 +108,17 @@ def first_per_case(case: np.ndarray, values: np.ndarray, mask: np.ndarray, n_cas
     Rows must be sorted by case and then by time order.
     """
     result = np.full(n_cases, np.nan)
-    chosen_case, chosen_values = case[mask], values[mask]
-    # Sorted by case, a case's first row is where the case changes (its last, before a change):
-    # one pass, where np.unique would sort again.
-    if len(chosen_case):
-        change = chosen_case[1:] != chosen_case[:-1]
-        edge = np.append(change, True) if last else np.insert(change, 0, True)
-        result[chosen_case[edge]] = chosen_values[edge]
+    rows = first_rows(case, mask, last)
+    result[case[rows]] = values[rows]
+    return result
+
+
+def _per_case(case: np.ndarray, values: np.ndarray, rows: np.ndarray, n_cases: int,
+              missing: float) -> np.ndarray:
+    """Per case, ``values`` at its row among ``rows`` (one a case at most, as :func:`first_rows`
+    gives them), ``missing`` for the cases without one."""
+    result = np.full(n_cases, missing, dtype=values.dtype)
+    result[case[rows]] = values[rows]
     return result
 
 
@@ -106,8 +126,10 @@ def _working(t: np.ndarray, priority: np.ndarray, clocks: list[CalendarClock]) -
     """Working minutes at times ``t`` on each row's priority calendar (NaN stays NaN)."""
     result = np.array(t, dtype=float, copy=True)
     for code, clock in enumerate(clocks):
-        chosen = priority == code
-        if clock.always_open or not chosen.any():
+        if clock.always_open:
+            continue
+        chosen = np.flatnonzero(priority == code)
+        if not len(chosen):
             continue
         values = t[chosen]
         worked = clock.working_minutes_array(np.nan_to_num(values))
@@ -119,14 +141,16 @@ def _resolution_clock(log: CodedLog, end: float, clocks: list[CalendarClock],
                       n_cases: int) -> np.ndarray:
     """Working minutes the resolution clock ran, per case, up to its final resolution or the end."""
     activity = log.column("activity")
-    keep = np.isin(activity, _CLOCK_STOPS + _CLOCK_STARTS)
+    # (positions, then each column at them: a boolean mask's selection of a column costs several
+    # times as much as taking it at positions, once there are a few columns to select)
+    keep = np.flatnonzero(is_any(activity, _CLOCK_STOPS + _CLOCK_STARTS))
     case, t = log.column("case")[keep], log.column("t")[keep]
     priority = log.column("priority")[keep]
-    is_start = np.isin(activity[keep], _CLOCK_STARTS)
+    is_start = is_any(activity[keep], _CLOCK_STARTS)
     same_case_next = np.append(case[1:] == case[:-1], False)
     next_is_start = np.append(is_start[1:], False)
     next_t = np.append(t[1:], end)
-    counted = is_start & ~(same_case_next & next_is_start)  # a start not overtaken by another
+    counted = np.flatnonzero(is_start & ~(same_case_next & next_is_start))  # a start not overtaken
     stop = np.where(same_case_next, next_t, end)[counted]
     running = (_working(stop, priority[counted], clocks)
                - _working(t[counted], priority[counted], clocks))
@@ -153,10 +177,8 @@ def _targets(policy: KpiContext, log: CodedLog, priority: np.ndarray, kind: str)
 def _met(elapsed: np.ndarray, target: np.ndarray, finished: np.ndarray) -> pd.arrays.BooleanArray:
     """True when finished within target, False when over target, NA when no target or undecided."""
     within = elapsed <= target + SAME_MOMENT_MIN
-    met = pd.array(np.where(finished, within, False), dtype="boolean")
     undecided = np.isnan(target) | (~finished & within)
-    met[undecided] = pd.NA
-    return met
+    return pd.arrays.BooleanArray(np.where(finished, within, False), undecided)
 
 
 def _responded(first_work: np.ndarray, first_resolved: np.ndarray, end: float
@@ -192,44 +214,48 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
     """
     n = len(log.cases)
     case, t, activity = log.column("case"), log.column("t"), log.column("activity")
-    arrived = activity == _CODE[Activity.ARRIVED]
+    arrivals = first_rows(case, activity == _CODE[Activity.ARRIVED])
+    incident = case[arrivals]  # the cases whose arrival is logged, in case order: the table's rows
     resolved = activity == _CODE[Activity.RESOLVED]
-    counts = {name: np.bincount(case[activity == _CODE[name]], minlength=n)
+    counts = {name: np.bincount(case[np.flatnonzero(activity == _CODE[name])], minlength=n)[incident]
               for name in (Activity.RESOLVED, Activity.REOPENED, Activity.REASSIGNED)}
     is_resolved = counts[Activity.RESOLVED] > counts[Activity.REOPENED]
-    priority = first_per_case(case, log.column("priority").astype(float), arrived, n)
-    priority = np.nan_to_num(priority, nan=-1).astype(np.int64)
+    last_resolution = first_rows(case, resolved, last=True)
+    priority = log.column("priority")[arrivals]
+    arrived_min = t[arrivals]
+    first_work = first_per_case(case, t, activity == _CODE[Activity.WORK_STARTED], n)[incident]
     table = pd.DataFrame({
-        "case": np.arange(n),
+        "case": incident,
         "priority": priority,
-        "category": np.nan_to_num(first_per_case(case, log.column("category").astype(float),
-                                                 arrived, n), nan=-1).astype(np.int64),
-        "arrived_min": first_per_case(case, t, arrived, n),
-        "first_work_min": first_per_case(case, t, activity == _CODE[Activity.WORK_STARTED], n),
-        "resolved_min": np.where(is_resolved, first_per_case(case, t, resolved, n, last=True),
+        "category": log.column("category")[arrivals],
+        "arrived_min": arrived_min,
+        "first_work_min": first_work,
+        "resolved_min": np.where(is_resolved, _per_case(case, t, last_resolution, n, np.nan)[incident],
                                  np.nan),
         "is_resolved": is_resolved,
-        "resolved_by": np.where(is_resolved, np.nan_to_num(first_per_case(
-            case, log.column("team").astype(float), resolved, n, last=True), nan=-1), -1
-                                ).astype(np.int64),
+        "resolved_by": np.where(is_resolved,
+                                _per_case(case, log.column("team"), last_resolution, n, -1)[incident], -1),
         "n_resolved": counts[Activity.RESOLVED],
         "n_reopened": counts[Activity.REOPENED],
         "n_reassigned": counts[Activity.REASSIGNED],
-        "abandoned_min": first_per_case(case, t, activity == _CODE[Activity.ABANDONED], n),
-    }, index=pd.Index(log.cases, name="case_id"))
-    table["fcr"] = is_resolved & (table["n_reassigned"] == 0) & (table["n_reopened"] == 0)
-    table = table[~np.isnan(table["arrived_min"].to_numpy())]  # cases whose arrival is not logged
+        "abandoned_min": first_per_case(case, t, activity == _CODE[Activity.ABANDONED], n)[incident],
+        "fcr": is_resolved & (counts[Activity.REASSIGNED] == 0) & (counts[Activity.REOPENED] == 0),
+    }, index=_case_index(log.cases, incident), copy=False)
     clocks = _clocks(policy, log, end)
-    keep = ~np.isnan(first_per_case(case, t, arrived, n))
-    priority = table["priority"].to_numpy()
-    start = _working(table["arrived_min"].to_numpy(), priority, clocks)
-    answered, response_end = _responded(table["first_work_min"].to_numpy(),
-                                        first_per_case(case, t, resolved, n)[keep], end)
-    table["response_working_min"] = _working(response_end, priority, clocks) - start
-    table["resolution_working_min"] = _resolution_clock(log, end, clocks, n)[keep]
-    table["sla_response_met"] = _met(table["response_working_min"].to_numpy(),
-                                     _targets(policy, log, priority, "response"), answered)
-    table["sla_resolution_met"] = _met(table["resolution_working_min"].to_numpy(),
-                                       _targets(policy, log, priority, "resolution"),
-                                       table["is_resolved"].to_numpy())
+    start = _working(arrived_min, priority, clocks)
+    answered, response_end = _responded(first_work, first_per_case(case, t, resolved, n)[incident], end)
+    response = _working(response_end, priority, clocks) - start
+    resolution = _resolution_clock(log, end, clocks, n)[incident]
+    table["response_working_min"] = response
+    table["resolution_working_min"] = resolution
+    table["sla_response_met"] = _met(response, _targets(policy, log, priority, "response"), answered)
+    table["sla_resolution_met"] = _met(resolution, _targets(policy, log, priority, "resolution"),
+                                       is_resolved)
     return table
+
+
+def _case_index(cases: list[str], chosen: np.ndarray) -> pd.Index:
+    """The ``case_id`` index of the chosen cases (codes into ``cases``, ascending)."""
+    if len(chosen) == len(cases):  # every case (an M/M/c run: incidents only): no selection
+        return pd.Index(cases, name="case_id")
+    return pd.Index(cases, name="case_id")[chosen]

@@ -63,7 +63,7 @@ def outage_table(log: CodedLog) -> pd.DataFrame:
                                    ("declared", Activity.DECLARED),
                                    ("assembled", Activity.ASSEMBLED),
                                    ("restored", Activity.RESTORED))}
-    service = first_per_case(case, log.column("service").astype(float), started, n)
+    service = first_per_case(case, log.column("service"), started, n)
     table = pd.DataFrame({"case": np.arange(n), "service": service, **moments})
     return table[~np.isnan(table["start"].to_numpy())].astype({"service": np.int64})
 

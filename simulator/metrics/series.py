@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.eventlog.log import ACTIVITIES, Activity
-from simulator.metrics.coded import CodedLog
+from simulator.metrics.coded import CodedLog, is_any
 
 __all__ = ["ALL_TEAMS", "backlog_series"]
 
@@ -26,16 +26,16 @@ _RESOLVED = ACTIVITIES.index(Activity.RESOLVED)
 def _holder_changes(log: CodedLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Times, team codes and +1/-1 changes of every team's backlog."""
     activity = log.column("activity")
-    keep = np.isin(activity, [_QUEUED, _RESOLVED])
+    keep = np.flatnonzero(is_any(activity, [_QUEUED, _RESOLVED]))
     case, t = log.column("case")[keep], log.column("t")[keep]
     holder = np.where(activity[keep] == _QUEUED, log.column("team")[keep], -1)
     same_case = np.insert(case[1:] == case[:-1], 0, False)
     previous = np.where(same_case, np.insert(holder[:-1], 0, -1), -1)
-    changed = holder != previous
+    changed = np.flatnonzero(holder != previous)
     times = np.concatenate([t[changed], t[changed]])
     teams = np.concatenate([holder[changed], previous[changed]])
-    signs = np.concatenate([np.ones(changed.sum()), -np.ones(changed.sum())])
-    real = teams >= 0
+    signs = np.concatenate([np.ones(len(changed)), -np.ones(len(changed))])
+    real = np.flatnonzero(teams >= 0)
     return times[real], teams[real], signs[real]
 
 
@@ -50,7 +50,7 @@ def backlog_series(log: CodedLog, end: float, step_min: float = 60.0) -> pd.Data
     times, teams, signs = times[order], teams[order], signs[order]
     columns: dict[str, np.ndarray] = {}
     for code, team in enumerate(log.teams):
-        mine = teams == code
+        mine = np.flatnonzero(teams == code)
         level = np.concatenate([[0.0], np.cumsum(signs[mine])])
         columns[team] = level[np.searchsorted(times[mine], grid, side="right")]
     columns[ALL_TEAMS] = np.sum(list(columns.values()), axis=0) if columns else np.zeros(len(grid))

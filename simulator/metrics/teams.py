@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.eventlog.log import ACTIVITIES, Activity
-from simulator.metrics.coded import CodedLog, minutes_since
+from simulator.metrics.coded import CodedLog, is_any, minutes_since
+from simulator.metrics.incidents import first_rows
 from simulator.metrics.measures import Measure
 
 __all__ = ["DutyPeriods", "TeamActivity", "duty_periods", "paid_periods", "queue_waits", "team_activity",
@@ -58,22 +59,26 @@ def _next_in_case(case: np.ndarray, values: np.ndarray, fill: float) -> tuple[np
 def work_sessions(log: CodedLog, end: float) -> pd.DataFrame:
     """Every work session: ``team`` and ``agent`` codes, ``start`` and ``end`` minutes."""
     activity = log.column("activity")
-    keep = np.isin(activity, [_WORK_STARTED, *_SESSION_ENDS])
+    keep = np.flatnonzero(is_any(activity, [_WORK_STARTED, *_SESSION_ENDS]))
     case, t, activity = log.column("case")[keep], log.column("t")[keep], activity[keep]
     same, next_t = _next_in_case(case, t, end)
     _, next_activity = _next_in_case(case, activity, -1)
-    starts = activity == _WORK_STARTED
-    finish = np.where(same & np.isin(next_activity, _SESSION_ENDS), next_t, end)
-    tickets = pd.DataFrame({"team": log.column("team")[keep][starts],
-                            "agent": log.column("agent")[keep][starts],
-                            "start": t[starts], "end": finish[starts]})
-    return pd.concat([tickets, _bridge_sessions(log, end)], ignore_index=True)
+    starts = np.flatnonzero(activity == _WORK_STARTED)
+    finish = np.where(same & is_any(next_activity, _SESSION_ENDS), next_t, end)
+    start_rows = keep[starts]
+    bridges = _bridge_sessions(log, end)
+    # (the tickets' sessions, then the bridges', as one frame: what pd.concat of the two gave)
+    return pd.DataFrame({
+        "team": np.concatenate([log.column("team")[start_rows], bridges["team"].to_numpy()]),
+        "agent": np.concatenate([log.column("agent")[start_rows], bridges["agent"].to_numpy()]),
+        "start": np.concatenate([t[starts], bridges["start"].to_numpy()]),
+        "end": np.concatenate([finish[starts], bridges["end"].to_numpy()])}, copy=False)
 
 
 def _bridge_sessions(log: CodedLog, end: float) -> pd.DataFrame:
     """Each member's time on a bridge: ``joined bridge`` to their ``left bridge`` (or the end)."""
     activity = log.column("activity")
-    keep = np.flatnonzero(np.isin(activity, [_JOINED, _LEFT]))
+    keep = np.flatnonzero(is_any(activity, [_JOINED, _LEFT]))
     rows = pd.DataFrame({"case": log.column("case")[keep], "agent": log.column("agent")[keep],
                          "team": log.column("team")[keep], "t": log.column("t")[keep],
                          "joined": activity[keep] == _JOINED})
@@ -183,23 +188,21 @@ def _utilisation(log: CodedLog, duty: DutyPeriods, sessions: pd.DataFrame,
 def queue_waits(log: CodedLog, begin: float) -> pd.DataFrame:
     """Queue entries at or after ``begin`` that were taken up: ``team`` code, ``queued``, ``wait`` minutes."""
     activity = log.column("activity")
-    keep = np.isin(activity, [_QUEUED, _WORK_STARTED])
+    keep = np.flatnonzero(is_any(activity, [_QUEUED, _WORK_STARTED]))
     case, t, activity = log.column("case")[keep], log.column("t")[keep], activity[keep]
     same, next_t = _next_in_case(case, t, np.nan)
     _, next_activity = _next_in_case(case, activity, -1)
-    taken = (activity == _QUEUED) & (t >= begin) & same & (next_activity == _WORK_STARTED)
-    return pd.DataFrame({"team": log.column("team")[keep][taken], "queued": t[taken],
-                         "wait": (next_t - t)[taken]})
+    taken = np.flatnonzero((activity == _QUEUED) & (t >= begin) & same & (next_activity == _WORK_STARTED))
+    return pd.DataFrame({"team": log.column("team")[keep[taken]], "queued": t[taken],
+                         "wait": (next_t - t)[taken]}, copy=False)
 
 
 def _holders_at_end(log: CodedLog, open_cases: np.ndarray) -> np.ndarray:
     """Per case: the team of its last queue (-1 if none)."""
-    queued = log.column("activity") == _QUEUED
-    case = log.column("case")[queued][::-1]
-    team = log.column("team")[queued][::-1]
+    case = log.column("case")
+    last_queue = first_rows(case, log.column("activity") == _QUEUED, last=True)
     holder = np.full(len(log.cases), -1)
-    unique, index = np.unique(case, return_index=True)
-    holder[unique] = team[index]
+    holder[case[last_queue]] = log.column("team")[last_queue]
     return holder[open_cases]
 
 
