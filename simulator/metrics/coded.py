@@ -18,7 +18,7 @@ import pandas as pd
 
 from simulator.eventlog.log import ACTIVITIES
 
-__all__ = ["CodedLog", "encode", "is_any", "minutes_since"]
+__all__ = ["CodedLog", "column_codes", "encode", "is_any", "minutes_since", "rows_by_code"]
 
 
 def minutes_since(timestamps: pd.Series | np.ndarray, origin: dt.datetime) -> np.ndarray:
@@ -38,7 +38,18 @@ def is_any(values: np.ndarray, codes: Iterable[int]) -> np.ndarray:
     return mask
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+def rows_by_code(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """Each code's row positions, in order, the codes in the order of their first row: what
+    ``groupby(sort=False).indices`` gives, from one stable sort instead of pandas' grouping."""
+    if not len(codes):
+        return {}
+    order = np.argsort(codes, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+    groups.sort(key=lambda rows: int(rows[0]))
+    return {int(codes[rows[0]]): rows for rows in groups}
+
+
+def column_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes (-1 for missing) and the names they stand for."""
     # (names through tolist(): one conversion of the whole index, not an element at a time; a
     # string index's are strings already, such as the case ids, one per incident)
@@ -84,16 +95,16 @@ def _same_categories(column: pd.Series, other: pd.Series) -> bool:
 
 def encode(events: pd.DataFrame, origin: dt.datetime) -> CodedLog:
     """Encode an event log; ``origin`` is the datetime of minute 0."""
-    case, cases = _codes(events["case_id"])
-    activity, names = _codes(events["activity"])
+    case, cases = column_codes(events["case_id"])
+    activity, names = column_codes(events["activity"])
     known = np.array([ACTIVITIES.index(name) if name in ACTIVITIES else -1 for name in names]
                      + [-1], dtype=np.int64)
-    team, teams = _codes(events["team"])
-    agent, agents = _codes(events["agent"])
-    priority, priorities = _codes(events["priority"])
-    category, categories = _codes(events["category"])
+    team, teams = column_codes(events["team"])
+    agent, agents = column_codes(events["agent"])
+    priority, priorities = column_codes(events["priority"])
+    category, categories = column_codes(events["category"])
     if "service" in events:
-        service, services = _codes(events["service"])
+        service, services = column_codes(events["service"])
     else:  # a log without outages (e.g. a real export)
         service, services = np.full(len(events), -1, dtype=np.int64), []
     if "parent" in events and _same_categories(events["parent"], events["case_id"]):
