@@ -224,7 +224,11 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
     priority = log.column("priority")[arrivals]
     arrived_min = t[arrivals]
     first_work = first_per_case(case, t, activity == _CODE[Activity.WORK_STARTED], n)[incident]
-    table = pd.DataFrame({
+    clocks = _clocks(policy, log, end)
+    answered, response_end = _responded(first_work, first_per_case(case, t, resolved, n)[incident], end)
+    response = _working(response_end, priority, clocks) - _working(arrived_min, priority, clocks)
+    resolution = _resolution_clock(log, end, clocks, n)[incident]
+    return pd.DataFrame({
         "case": incident,
         "priority": priority,
         "category": log.column("category")[arrivals],
@@ -240,18 +244,11 @@ def incident_table(log: CodedLog, policy: KpiContext, end: float) -> pd.DataFram
         "n_reassigned": counts[Activity.REASSIGNED],
         "abandoned_min": first_per_case(case, t, activity == _CODE[Activity.ABANDONED], n)[incident],
         "fcr": is_resolved & (counts[Activity.REASSIGNED] == 0) & (counts[Activity.REOPENED] == 0),
-    }, index=_case_index(log.cases, incident), copy=False)
-    clocks = _clocks(policy, log, end)
-    start = _working(arrived_min, priority, clocks)
-    answered, response_end = _responded(first_work, first_per_case(case, t, resolved, n)[incident], end)
-    response = _working(response_end, priority, clocks) - start
-    resolution = _resolution_clock(log, end, clocks, n)[incident]
-    table["response_working_min"] = response
-    table["resolution_working_min"] = resolution
-    table["sla_response_met"] = _met(response, _targets(policy, log, priority, "response"), answered)
-    table["sla_resolution_met"] = _met(resolution, _targets(policy, log, priority, "resolution"),
-                                       is_resolved)
-    return table
+        "response_working_min": response,
+        "resolution_working_min": resolution,
+        "sla_response_met": _met(response, _targets(policy, log, priority, "response"), answered),
+        "sla_resolution_met": _met(resolution, _targets(policy, log, priority, "resolution"), is_resolved),
+    }, index=_case_index(log.cases, incident), copy=False)  # fresh arrays: no copies
 
 
 def _case_index(cases: list[str], chosen: np.ndarray) -> pd.Index:

@@ -57,6 +57,8 @@ def backlog_series(log: CodedLog, end: float, step_min: float = 60.0) -> pd.Data
     stamps = np.datetime64(log.origin, "ns") + (grid * 60e9).astype("timedelta64[ns]")
     return pd.DataFrame({
         "time": np.tile(stamps, len(columns)),
-        "team": np.repeat(list(columns), len(grid)),
+        # (each name converted to a string once, then repeated: converting a repeated NumPy array
+        # of names cost 40 ms of a one-year baseline replication's 67 ms here, against 0.5 ms)
+        "team": pd.Index(list(columns)).take(np.repeat(np.arange(len(columns)), len(grid))),
         "open": np.concatenate(list(columns.values())).astype(np.int64),
     })
