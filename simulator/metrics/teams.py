@@ -144,7 +144,21 @@ def _on_duty(edges: np.ndarray, cumulative: np.ndarray, t: np.ndarray) -> np.nda
 _PerTeam = dict[str, float]
 
 
-def _time_and_busy(periods: DutyPeriods, sessions: pd.DataFrame, agents: list[str],
+_Clipped = dict[str, tuple[np.ndarray, np.ndarray]]
+_NO_SESSIONS = (np.zeros(0), np.zeros(0))
+
+
+def _sessions_by_agent(sessions: pd.DataFrame, agents: list[str], window: tuple[float, float]) -> _Clipped:
+    """Per agent name, the starts and ends of its work sessions, clipped to ``window``: grouped
+    once for both :func:`_time_and_busy` passes (on duty and paid)."""
+    begin, end = window
+    clipped_start = np.clip(sessions["start"].to_numpy(), begin, end)
+    clipped_end = np.clip(sessions["end"].to_numpy(), begin, end)
+    return {agents[code]: (clipped_start[rows], clipped_end[rows])
+            for code, rows in rows_by_code(sessions["agent"].to_numpy()).items() if code >= 0}
+
+
+def _time_and_busy(periods: DutyPeriods, sessions: _Clipped,
                    window: tuple[float, float]) -> tuple[_PerTeam, _PerTeam, _PerTeam]:
     """Per team, over ``window``: the agent-minutes within the periods, the busy agent-minutes
     within them, and the busy agent-minutes outside them."""
@@ -152,15 +166,10 @@ def _time_and_busy(periods: DutyPeriods, sessions: pd.DataFrame, agents: list[st
     within: dict[str, float] = {}
     busy: dict[str, float] = {}
     outside: dict[str, float] = {}
-    clipped_start = np.clip(sessions["start"].to_numpy(), begin, end)
-    clipped_end = np.clip(sessions["end"].to_numpy(), begin, end)
-    by_agent = rows_by_code(sessions["agent"].to_numpy())
-    agent_code = {name: code for code, name in enumerate(agents)}
     for agent, (team, edges, cumulative) in periods.items():
         on = _on_duty(edges, cumulative, np.array([begin, end]))
         within[team] = within.get(team, 0.0) + float(on[1] - on[0])
-        mine = by_agent.get(agent_code.get(agent, -2), np.zeros(0, dtype=np.int64))
-        s, e = clipped_start[mine], clipped_end[mine]
+        s, e = sessions.get(agent, _NO_SESSIONS)
         inside = _on_duty(edges, cumulative, e) - _on_duty(edges, cumulative, s)
         busy[team] = busy.get(team, 0.0) + float(inside.sum())
         outside[team] = outside.get(team, 0.0) + float(((e - s) - inside).sum())
@@ -173,8 +182,9 @@ def _ratio(part: float, whole: float) -> Measure:
 
 def _utilisation(log: CodedLog, duty: DutyPeriods, sessions: pd.DataFrame,
                  window: tuple[float, float], paid: DutyPeriods | None) -> dict[str, dict[str, Measure]]:
-    on_duty, busy, off_duty = _time_and_busy(duty, sessions, log.agents, window)
-    paid_time, paid_busy, unpaid_busy = (_time_and_busy(paid, sessions, log.agents, window)
+    clipped = _sessions_by_agent(sessions, log.agents, window)
+    on_duty, busy, off_duty = _time_and_busy(duty, clipped, window)
+    paid_time, paid_busy, unpaid_busy = (_time_and_busy(paid, clipped, window)
                                          if paid is not None else ({}, {}, off_duty))
     measures: dict[str, dict[str, Measure]] = {}
     for team in log.teams:
