@@ -41,6 +41,7 @@ fresh checkout also compiles its modules, which would count in the shorter horiz
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -63,10 +64,21 @@ WFM = {"baseline-patient": [*PHONE, "arrivals.all.patience=100w"],
 
 
 def _wait_for_instrumentation() -> None:
-    """Under ``bench_core.py``: say that the imports are done, and wait until counting has begun."""
+    """Under ``bench_core.py``: say that the imports are done, and wait until counting has begun.
+
+    First the cyclic garbage collector collects and freezes what the imports made, as a worker of
+    ``staff``, ``compare`` or ``sensitivity`` runs with its parent's objects frozen
+    (:class:`~simulator.experiment.executors.PoolExecutor`): every counted run then starts
+    from the same collector state, whatever the imports allocated before it. Without this, when
+    the collector's passes fell in the counted run depended on how many objects the imports had
+    left to it, which differs from one checkout to another: the same commit's M/M/c core counted
+    60,450 instructions an incident in one worktree and 61,850 in another, the difference all in
+    the collector's traversals (``callgrind_annotate``), and the KPIs' share moved with it."""
     flag = os.environ.get("MIMSIM_CALLGRIND_FLAG")
     if flag is None:
         return
+    gc.collect()
+    gc.freeze()
     Path(f"{flag}.ready").touch()
     while not Path(f"{flag}.on").exists():
         time.sleep(0.05)
