@@ -92,15 +92,23 @@ def incident_kpis(table: pd.DataFrame, warmup_end: float, end: float) -> dict[st
     return _incident_measures(_incident_columns(table), warmup_end, end)
 
 
-def _incident_measures(columns: dict[str, np.ndarray], warmup_end: float,
-                       end: float) -> dict[str, Measure]:
-    """:func:`incident_kpis` of the incidents whose columns (:func:`_incident_columns`) are given."""
+def _incident_measures(columns: dict[str, np.ndarray], warmup_end: float, end: float,
+                       scope: np.ndarray | None = None) -> dict[str, Measure]:
+    """:func:`incident_kpis` of the incidents whose columns (:func:`_incident_columns`) are given,
+    or of those of them where ``scope`` holds (one priority's): the scope's cohort is taken from
+    the columns in one selection, not a selection of a selection."""
     arrived_all = columns["arrived_min"]
-    contacts = int(np.count_nonzero(arrived_all >= warmup_end))
+    after_warmup = arrived_all >= warmup_end
     ticket = np.isnan(columns["abandoned_min"])
-    # (positions, then each column at them: cheaper than a boolean mask's selection of each column)
-    rows = np.flatnonzero(ticket & (arrived_all >= warmup_end))
-    cohort = {name: values[rows] for name, values in columns.items()}
+    if scope is not None:
+        after_warmup &= scope
+        ticket &= scope
+    contacts = int(np.count_nonzero(after_warmup))
+    # (positions, then each column at them: cheaper than a boolean mask's selection of each
+    # column; none at all when the cohort is every incident, as without a warm-up)
+    rows = np.flatnonzero(ticket & after_warmup)
+    cohort = (columns if len(rows) == len(arrived_all)
+              else {name: values[rows] for name, values in columns.items()})
     arrived, first_work = cohort["arrived_min"], cohort["first_work_min"]
     resolved = cohort["is_resolved"]
     resolved_rows = np.flatnonzero(resolved)
@@ -179,11 +187,9 @@ def measure_coded(coded: CodedLog, policy: KpiContext, duty_log: pd.DataFrame, s
         for kpi, (value, n) in _incident_measures(columns, warmup_end, end).items()]
     priority = table["priority"].to_numpy()
     for name in policy.priorities:
-        mine = np.flatnonzero(
-            priority == (coded.priorities.index(name) if name in coded.priorities else -2))
-        subset = {column: values[mine] for column, values in columns.items()}
+        mine = priority == (coded.priorities.index(name) if name in coded.priorities else -2)
         rows.extend(("priority", name, kpi, value, n)
-                    for kpi, (value, n) in _incident_measures(subset, warmup_end, end).items())
+                    for kpi, (value, n) in _incident_measures(columns, warmup_end, end, mine).items())
     open_cases = table["case"].to_numpy()[~table["is_resolved"].to_numpy()
                                           & np.isnan(table["abandoned_min"].to_numpy())]
     duty = duty_periods(duty_log, start, end)
