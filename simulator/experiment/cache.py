@@ -48,6 +48,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.experiment.interrupts import deferred_interrupts
 from simulator.experiment.replications import ReplicationResult
 from simulator.scenario.schema import Scenario
 
@@ -172,12 +173,14 @@ def replication_key(design: str, replication: int) -> str:
 
 def _to_parquet(table: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False)
+    with deferred_interrupts():  # pandas would lose a Ctrl-C here now and then
+        table.to_parquet(buffer, index=False)
     return buffer.getvalue()
 
 
 def _from_parquet(blob: bytes) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(blob))
+    with deferred_interrupts():
+        return pd.read_parquet(io.BytesIO(blob))
 
 
 class ReplicationCache:

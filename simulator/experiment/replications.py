@@ -17,6 +17,7 @@ import pandas as pd
 
 from simulator.eventlog.export import write_events
 from simulator.eventlog.log import SimulationLog
+from simulator.experiment.interrupts import deferred_interrupts
 from simulator.metrics.coded import CodedLog, encode
 from simulator.metrics.hourly import hourly_team_measures
 from simulator.metrics.incidents import KpiContext
@@ -43,8 +44,9 @@ class ReplicationResult:
 
 def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     partial = path.with_name(path.name + ".partial")
-    write(partial)
-    partial.replace(path)
+    with deferred_interrupts():  # pandas would lose a Ctrl-C here now and then
+        write(partial)
+        partial.replace(path)
 
 
 def _named(codes: pd.Series, names: list[str]) -> list[str | None]:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.experiment.executors import available_workers
+from simulator.experiment.interrupts import deferred_interrupts
 from simulator.experiment.outputs import prepare_run_directory, write_manifest
 from simulator.experiment.replications import ReplicationResult
 from simulator.experiment.summary import scenario_targets
@@ -90,12 +91,13 @@ class RunDirectory:
 
     def add(self, result: ReplicationResult) -> None:
         """Keep one finished replication: its KPI rows and its backlog series."""
-        rows = result.kpis.to_csv(header=not self.kpi_file.exists(), index=False)
-        with self.kpi_file.open("a", encoding="utf-8") as handle:
-            handle.write(rows)  # one write: a killed run leaves whole replications, not half rows
-        partial = self.path / "backlog" / f"replication-{result.replication:03d}.parquet.partial"
-        result.backlog.to_parquet(partial, index=False)
-        partial.replace(partial.with_suffix(""))
+        with deferred_interrupts():  # pandas would lose a Ctrl-C here now and then
+            rows = result.kpis.to_csv(header=not self.kpi_file.exists(), index=False)
+            with self.kpi_file.open("a", encoding="utf-8") as handle:
+                handle.write(rows)  # one write: a killed run leaves whole replications, not half rows
+            partial = self.path / "backlog" / f"replication-{result.replication:03d}.parquet.partial"
+            result.backlog.to_parquet(partial, index=False)
+            partial.replace(partial.with_suffix(""))
 
     def keep_only(self, replications: int) -> None:
         """Drop replications numbered ``replications`` and above (run past a stopping rule)."""
